@@ -1,0 +1,111 @@
+/**
+ * The types of results.json, schema_version 1. Every figure follows /work/shared/METRICS.md.
+ *
+ * Fields marked "(optional, added)" are not part of the core schema; the report prints
+ * them when present and says "not recorded" (or omits the line) when absent.
+ */
+
+/**
+ * Percentiles of one latency distribution, in milliseconds, from an HDR histogram
+ * (3 significant digits, microsecond resolution). When `count` is 0 every value is 0 and
+ * the report prints "n/a" instead of the numbers.
+ */
+export interface LatencySummary { unit: 'ms'; count: number; mean: number; min: number; p50: number; p90: number; p95: number; p99: number; p999: number; max: number; }
+
+/** Alert agreement between sets A and B (METRICS.md "Alert agreement"); 0/0 ratios are 1. */
+export interface AgreementResult { a: string; b: string; scope: 'record' | 'window' | 'all'; tp: number; fp: number; fn: number; precision: number; recall: number; f1: number; jaccard: number; }
+
+export interface ModeResult {
+  mode: 'stream' | 'batch';
+  /** METRICS.md: t_committed - t_intended, warm-up excluded. */
+  event_time_latency: LatencySummary;
+  /** METRICS.md: t_committed - t_appended. */
+  processing_time_latency: LatencySummary;
+  /** METRICS.md: first alert's t_committed - t_intended of the episode's first reading. */
+  detection_latency: LatencySummary;
+  /** Readings whose results committed per second over the measured phase. */
+  output_rate: number;
+  results_committed: number;
+  alerts: number;
+  windows: number;
+  /** (optional, added) Batch mode only: seconds between batch runs; used in the comparison text. */
+  batch_interval_s?: number;
+  /** (optional, added) Anomaly episodes injected by the generator during the measured phase. */
+  episodes_injected?: number;
+  /** (optional, added) Of those, episodes this mode raised at least one alert for. */
+  episodes_detected?: number;
+}
+
+export interface TimeseriesPoint {
+  /** Seconds since the start of the measured phase (or of the run; the harness says which in parameters). */
+  second: number;
+  offered: number;
+  achieved: number;
+  /** Per mode: readings whose results committed in this second. */
+  output: Record<string, number>;
+  /** Per mode: p99 event-time latency of results committed in this second; null if none. */
+  p99_ms: Record<string, number | null>;
+  /** Per consumer group / mode: consumer lag (messages) at the end of this second. */
+  backlog: Record<string, number>;
+}
+
+export interface LateReading { patient_id: number; seq: number; lateness_ms: number; }
+
+/** (optional, added) Alert keys in only one of two sets, for the report (see agreement.ts diffAlerts). */
+export interface AlertDiff {
+  a: string;
+  b: string;
+  only_a_count: number;
+  only_b_count: number;
+  /** First keys only in A (alertKey format), capped. */
+  only_a: string[];
+  /** First keys only in B (alertKey format), capped. */
+  only_b: string[];
+}
+
+export interface RunResult {
+  schema_version: 1;
+  run_id: string;
+  complete: boolean;
+  incomplete_reason?: string;
+  started_at: string;
+  ended_at: string;
+  parameters: Record<string, unknown>;
+  environment: Record<string, unknown>;
+  warmup: { seconds: number; excluded_readings: number };
+  input: {
+    offered_rate: number;
+    planned: number;
+    sent: number;
+    acknowledged: number;
+    achieved_rate: number;
+    measured_seconds: number;
+    /** METRICS.md: t_sent - t_intended. */
+    send_delay: LatencySummary;
+    generator_fell_behind: boolean;
+    malformed_sent: number;
+    duplicates_sent: number;
+  };
+  storage: { stored: number; loss: number; duplicates: number; rejected: number };
+  modes: ModeResult[];
+  agreement: AgreementResult[];
+  late_readings: LateReading[];
+  timeseries: TimeseriesPoint[];
+  /**
+   * HDR histograms, base64 compressed (LatencyHistogram.encode(), values in µs), keyed
+   * `<mode>.<metric>` with metric event_time | processing_time | detection, and
+   * `input.send_delay` (see histogramKey() in histogram.ts). Used for the percentile
+   * curves in latency.csv and the charts; a missing key just leaves that curve out.
+   */
+  histograms: Record<string, string>;
+  verdict: { passed: boolean; failures: string[] };
+  /** (optional, added) Which Kafka timestamp t_appended is (METRICS.md asks to say which). */
+  kafka_timestamp_type?: 'CreateTime' | 'LogAppendTime';
+  /** (optional, added) Alert keys on one side only, per compared pair. */
+  agreement_diffs?: AlertDiff[];
+}
+
+export interface SweepResult {
+  runs: Array<{ dir: string; result: RunResult }>;
+  find_max?: { sustainable_rate: number | null; below?: number; above?: number; criteria: string };
+}

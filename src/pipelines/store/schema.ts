@@ -1,0 +1,141 @@
+import type { Pool } from '../../infra/mysql.js';
+
+/**
+ * The schema, versioned: each migration runs once, in order, recorded in schema_version.
+ * Times are epoch milliseconds in BIGINT columns (exact, free of session time zones); the
+ * seed-shaped view renders them as DATETIME.
+ */
+const MIGRATIONS: string[][] = [
+  [
+    `CREATE TABLE IF NOT EXISTS runs (
+       run_id VARCHAR(64) NOT NULL PRIMARY KEY,
+       created_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+       status VARCHAR(16) NOT NULL DEFAULT 'running',
+       parameters JSON NULL,
+       environment JSON NULL
+     )`,
+    // Every valid reading once: the key (run_id, patient_id, seq) cannot collide, unlike the
+    // seed's (patient_id, timestamp) at one-second resolution. ingest_id gives commit order
+    // (one ingest writer commits serially), which the batch layer uses to find new readings.
+    `CREATE TABLE IF NOT EXISTS patient_vitals (
+       run_id VARCHAR(64) NOT NULL,
+       patient_id INT NOT NULL,
+       seq INT UNSIGNED NOT NULL,
+       ingest_id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
+       source VARCHAR(32) NOT NULL,
+       event_time BIGINT NOT NULL COMMENT 't_intended, epoch ms',
+       heart_rate SMALLINT NOT NULL,
+       body_temperature DECIMAL(4,1) NOT NULL,
+       blood_pressure_systolic SMALLINT NOT NULL,
+       blood_pressure_diastolic SMALLINT NOT NULL,
+       spo2_level TINYINT UNSIGNED NOT NULL,
+       kafka_topic VARCHAR(128) NOT NULL,
+       kafka_partition INT NOT NULL,
+       kafka_offset BIGINT NOT NULL,
+       appended_at BIGINT NOT NULL COMMENT 't_appended: Kafka log-append time, epoch ms',
+       stored_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+       PRIMARY KEY (run_id, patient_id, seq),
+       UNIQUE KEY ingest_order (ingest_id),
+       KEY by_run_ingest (run_id, ingest_id),
+       KEY by_patient_time (run_id, patient_id, event_time)
+     )`,
+    `CREATE TABLE IF NOT EXISTS alerts (
+       run_id VARCHAR(64) NOT NULL,
+       mode ENUM('stream','batch') NOT NULL,
+       rule_id VARCHAR(64) NOT NULL,
+       patient_id INT NOT NULL,
+       subject_kind ENUM('reading','window') NOT NULL,
+       subject BIGINT NOT NULL COMMENT 'seq of the reading, or window_start epoch ms',
+       severity VARCHAR(8) NOT NULL,
+       seq INT UNSIGNED NULL,
+       window_start BIGINT NULL,
+       event_time BIGINT NOT NULL,
+       write_batch BIGINT UNSIGNED NOT NULL,
+       PRIMARY KEY (run_id, mode, rule_id, patient_id, subject_kind, subject)
+     )`,
+    `CREATE TABLE IF NOT EXISTS window_stats (
+       run_id VARCHAR(64) NOT NULL,
+       mode ENUM('stream','batch') NOT NULL,
+       patient_id INT NOT NULL,
+       window_s INT NOT NULL,
+       window_start BIGINT NOT NULL,
+       reading_count INT NOT NULL,
+       max_event_time BIGINT NOT NULL,
+       avg_heart_rate DOUBLE NOT NULL, min_heart_rate DOUBLE NOT NULL, max_heart_rate DOUBLE NOT NULL,
+       avg_body_temperature DOUBLE NOT NULL, min_body_temperature DOUBLE NOT NULL, max_body_temperature DOUBLE NOT NULL,
+       avg_blood_pressure_systolic DOUBLE NOT NULL, min_blood_pressure_systolic DOUBLE NOT NULL, max_blood_pressure_systolic DOUBLE NOT NULL,
+       avg_blood_pressure_diastolic DOUBLE NOT NULL, min_blood_pressure_diastolic DOUBLE NOT NULL, max_blood_pressure_diastolic DOUBLE NOT NULL,
+       avg_spo2_level DOUBLE NOT NULL, min_spo2_level DOUBLE NOT NULL, max_spo2_level DOUBLE NOT NULL,
+       write_batch BIGINT UNSIGNED NOT NULL,
+       PRIMARY KEY (run_id, mode, patient_id, window_s, window_start)
+     )`,
+    `CREATE TABLE IF NOT EXISTS rejected_readings (
+       run_id VARCHAR(64) NOT NULL,
+       kafka_topic VARCHAR(128) NOT NULL,
+       kafka_partition INT NOT NULL,
+       kafka_offset BIGINT NOT NULL,
+       role VARCHAR(16) NOT NULL,
+       reason VARCHAR(512) NOT NULL,
+       payload MEDIUMBLOB NULL,
+       rejected_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+       PRIMARY KEY (run_id, role, kafka_topic, kafka_partition, kafka_offset)
+     )`,
+    // One row per committed write transaction, with the writer's clock read right after
+    // COMMIT returned (t_committed in METRICS.md) and what the transaction covered: Kafka
+    // offset ranges (stream, ingest) or an ingest_id range and patient range (batch).
+    `CREATE TABLE IF NOT EXISTS write_batches (
+       run_id VARCHAR(64) NOT NULL,
+       role ENUM('ingest','stream','batch') NOT NULL,
+       write_batch BIGINT UNSIGNED NOT NULL,
+       committed_at BIGINT NOT NULL COMMENT 'epoch ms, writer clock after COMMIT',
+       row_count INT NOT NULL,
+       PRIMARY KEY (run_id, role, write_batch)
+     )`,
+    `CREATE TABLE IF NOT EXISTS write_batch_ranges (
+       run_id VARCHAR(64) NOT NULL,
+       role ENUM('ingest','stream','batch') NOT NULL,
+       write_batch BIGINT UNSIGNED NOT NULL,
+       kafka_topic VARCHAR(128) NOT NULL DEFAULT '',
+       kafka_partition INT NOT NULL DEFAULT -1,
+       first_offset BIGINT NOT NULL DEFAULT -1,
+       last_offset BIGINT NOT NULL DEFAULT -1,
+       ingest_lo BIGINT NOT NULL DEFAULT 0 COMMENT 'batch: ingest_id > lo',
+       ingest_hi BIGINT NOT NULL DEFAULT 0 COMMENT 'batch: ingest_id <= hi',
+       patient_lo INT NOT NULL DEFAULT 0,
+       patient_hi INT NOT NULL DEFAULT 0,
+       PRIMARY KEY (run_id, role, write_batch, kafka_topic, kafka_partition),
+       KEY by_range (run_id, role, kafka_topic, kafka_partition, first_offset)
+     )`,
+    // The seed's batch output table, now with real averages per patient and batch window.
+    `CREATE OR REPLACE VIEW processed_health_data AS
+       SELECT w.run_id, w.patient_id, w.window_s, FROM_UNIXTIME(w.window_start / 1000) AS window_start,
+              w.avg_heart_rate, w.avg_spo2_level,
+              CASE WHEN EXISTS (SELECT 1 FROM alerts a WHERE a.run_id = w.run_id AND a.mode = 'batch'
+                                  AND a.patient_id = w.patient_id AND a.event_time >= w.window_start
+                                  AND a.event_time < w.window_start + w.window_s * 1000)
+                   THEN 'alert' ELSE 'normal' END AS status
+       FROM window_stats w WHERE w.mode = 'batch'`,
+  ],
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+export async function migrate(pool: Pool): Promise<number> {
+  await pool.query(`CREATE TABLE IF NOT EXISTS schema_version (
+    version INT NOT NULL PRIMARY KEY, applied_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3))`);
+  const conn = await pool.getConnection();
+  try {
+    // Several processes (ingest, stream, batch) may start at once: serialise migrations.
+    await conn.query(`SELECT GET_LOCK('vitals_bench_migrate', 60)`);
+    const [rows] = await conn.query('SELECT COALESCE(MAX(version), 0) AS v FROM schema_version');
+    const current = Number((rows as Array<{ v: number }>)[0]?.v ?? 0);
+    for (let v = current; v < MIGRATIONS.length; v++) {
+      for (const statement of MIGRATIONS[v]!) await conn.query(statement);
+      await conn.query('INSERT INTO schema_version (version) VALUES (?)', [v + 1]);
+    }
+    return MIGRATIONS.length;
+  } finally {
+    await conn.query(`SELECT RELEASE_LOCK('vitals_bench_migrate')`).catch(() => undefined);
+    conn.release();
+  }
+}

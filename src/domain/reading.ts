@@ -58,9 +58,14 @@ export function topicsFor(sources: number, prefix = ''): string[] {
   return Array.from({ length: sources }, (_, i) => topicForSource(i, prefix));
 }
 
-/** Patients are numbered per source as in the seed: 1001.. for source 1, 2001.. for source 2. */
+/**
+ * Patients are numbered per source as in the seed: 1001..1999 for source 1, 2001..2999 for
+ * source 2. A source with more than 999 patients continues at (source * 1,000,000) + index,
+ * so ids never collide between sources whatever the patient count.
+ */
 export function patientIdFor(sourceIndex: number, indexInSource: number): number {
-  return (sourceIndex + 1) * 1000 + indexInSource + 1;
+  if (indexInSource < 999) return (sourceIndex + 1) * 1000 + indexInSource + 1;
+  return (sourceIndex + 1) * 1_000_000 + indexInSource + 1;
 }
 
 export function serializeReading(r: Reading): string {

@@ -66,6 +66,7 @@ export class Dataset {
   private readonly started: StartedEpisode[] = [];
   private readonly sourceCursor: number[];
   private counter = 0;
+  private globalCursor = 0;
 
   constructor(params: DatasetParams) {
     const patients = params.patients ?? 9;
@@ -99,9 +100,11 @@ export class Dataset {
     return patientIdFor(p % this.sources, Math.floor(p / this.sources));
   }
 
-  /** Next reading of the global round-robin stream. */
+  /** Next reading of the global round-robin stream (its own cursor, unaffected by nextForSource). */
   next(): PartialReading {
-    return this.emit(this.counter % this.patients);
+    const p = this.globalCursor;
+    this.globalCursor = p + 1 === this.patients ? 0 : p + 1;
+    return this.emit(p);
   }
 
   /**

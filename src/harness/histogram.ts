@@ -92,7 +92,9 @@ export class LatencyHistogram {
       p95: this.percentile(95),
       p99: this.percentile(99),
       p999: this.percentile(99.9),
-      max: this.h.maxValue / 1000,
+      // HDR convention (as HdrHistogram's getMaxValue): the highest value equivalent to the
+      // largest recorded one; identical before and after encode/decode.
+      max: this.percentile(100),
     };
   }
 
@@ -104,9 +106,10 @@ export class LatencyHistogram {
   percentileCurve(): Array<{ percentile: number; value_ms: number }> {
     const n = this.count;
     if (n === 0) return [];
-    return CURVE_PERCENTILES.filter((p) => p === 0 || p === 100 || 1 / (1 - p / 100) <= n).map((p) => ({
+    // (1 + 1e-9): 1 / (1 - 99.9 / 100) is 1000.0000000000009 in floating point.
+    return CURVE_PERCENTILES.filter((p) => p === 0 || p === 100 || 1 / (1 - p / 100) <= n * (1 + 1e-9)).map((p) => ({
       percentile: p,
-      value_ms: p === 100 ? this.h.maxValue / 1000 : this.percentile(p),
+      value_ms: this.percentile(p),
     }));
   }
 

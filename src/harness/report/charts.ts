@@ -123,7 +123,7 @@ export async function throughputChart(ts: TimeseriesPoint[], opts: { title?: str
     data: { values },
     mark: 'line',
     encoding: {
-      x: { field: 'second', type: 'quantitative', title: 'second' },
+      x: { field: 'second', type: 'quantitative', title: 'second', axis: { tickMinStep: 1, format: 'd' } },
       y: { field: 'rate', type: 'quantitative', title: 'readings per second' },
       color: { field: 'series', type: 'nominal', title: 'series' },
     },
@@ -145,7 +145,7 @@ export async function p99OverTimeChart(ts: TimeseriesPoint[], opts: { title?: st
     data: { values },
     mark: { type: 'line', point: true },
     encoding: {
-      x: { field: 'second', type: 'quantitative', title: 'second' },
+      x: { field: 'second', type: 'quantitative', title: 'second', axis: { tickMinStep: 1, format: 'd' } },
       y: { field: 'p99_ms', type: 'quantitative', title: 'p99 latency (ms)' },
       color: { field: 'mode', type: 'nominal', title: 'mode' },
     },

@@ -216,9 +216,7 @@ export function renderMarkdown(result: RunResult, charts: ChartRef[]): string {
         ['measured seconds', fmtNum(i.measured_seconds)],
       ],
     ),
-    '',
     table(LAT_HEADER, [latRow(DEF.send_delay, i.send_delay)]),
-    '',
     i.generator_fell_behind
       ? `**The generator fell behind its schedule** (send delay p99 ${pct(i.send_delay, 'p99')}, max ${pct(i.send_delay, 'max')}): part of the measured latency is the load generator's, not the system under test's.`
       : `The generator kept to its schedule (send delay p99 ${pct(i.send_delay, 'p99')}).`,

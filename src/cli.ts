@@ -1,0 +1,78 @@
+#!/usr/bin/env node
+import yargs, { type Argv } from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { UsageError } from './cli/args.js';
+import { apiCommand, datasetOptions, generateCommand, produceCommand } from './cli/generator-commands.js';
+import { roleOptions, runRole, type RoleArgs } from './cli/roles.js';
+import type { RoleName } from './pipelines/ipc.js';
+
+process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
+
+const roleCommand = (role: RoleName, describe: string) => ({
+  command: role,
+  describe,
+  builder: (y: Argv) => roleOptions(y),
+  handler: (a: Record<string, unknown>) => runRole(role, a as unknown as RoleArgs),
+});
+
+const cli = yargs(hideBin(process.argv))
+  .scriptName('vitals-bench')
+  .strict()
+  .command(
+    'generate',
+    'write a deterministic data set as JSON lines or CSV',
+    (y) => datasetOptions(y)
+      .option('count', { type: 'number', demandOption: true, describe: 'readings to write' })
+      .option('out', { type: 'string', demandOption: true, describe: 'output file' })
+      .option('format', { type: 'string', default: 'jsonl', describe: 'jsonl or csv' })
+      .option('rate', { type: 'number', default: 100, describe: 'readings per second of the stamped event times' }),
+    (a) => generateCommand(a),
+  )
+  .command(
+    'produce',
+    'send readings to Kafka open-loop at a fixed rate (or replay a data set, or poll the device API)',
+    (y) => datasetOptions(y)
+      .option('rate', { type: 'string', describe: 'readings per second in total, or "max"; with --replay also "recorded" (the default)' })
+      .option('duration', { type: 'number', describe: 'seconds to send for' })
+      .option('count', { type: 'number', describe: 'readings to send' })
+      .option('replay', { type: 'string', describe: 'a JSON-lines data set (from generate) to replay' })
+      .option('from-api', { type: 'string', array: true, describe: 'device API endpoint URLs to poll (the seed\'s producer)' })
+      .option('poll-ms', { type: 'number', default: 2000, describe: 'with --from-api: poll interval' })
+      .option('partitions', { type: 'number', default: 3, describe: 'partitions per topic when creating the topics' })
+      .option('topic-prefix', { type: 'string', default: '' })
+      .option('jitter-ms', { type: 'number', default: 0, describe: 'fault: send 10% of readings up to this late (out of order)' })
+      .option('lateness-ms', { type: 'number', default: 0, describe: 'fault: allowed lateness that --late-fraction exceeds' })
+      .option('late-fraction', { type: 'number', default: 0, describe: 'fault: fraction of readings sent later than --lateness-ms' })
+      .option('duplicate-fraction', { type: 'number', default: 0, describe: 'fault: fraction of readings sent twice' })
+      .option('malformed-fraction', { type: 'number', default: 0, describe: 'fault: malformed messages per reading' }),
+    (a) => produceCommand(a),
+  )
+  .command(
+    'api',
+    "serve the seed's device API (GET /source1..S, /patient_vitals) from the generator",
+    (y) => datasetOptions(y)
+      .option('port', { type: 'number', default: 5000 })
+      .option('host', { type: 'string', default: '127.0.0.1' }),
+    (a) => apiCommand(a),
+  )
+  .command(roleCommand('ingest', 'land every valid reading from Kafka in patient_vitals (master data set)'))
+  .command(roleCommand('stream', 'speed layer: alerts and windows from Kafka in real time'))
+  .command(roleCommand('batch', 'batch layer: alerts and windows over the stored readings (Piscina pool)'))
+  .demandCommand(1, 'name a command; see --help')
+  .fail((msg, err) => {
+    if (err && !(err instanceof UsageError)) throw err;
+    process.stderr.write(`vitals-bench: ${err?.message ?? msg}\n\nRun "vitals-bench --help" for the options.\n`);
+    process.exit(2);
+  })
+  .help();
+
+try {
+  await cli.parseAsync();
+} catch (err) {
+  if (err instanceof UsageError) {
+    process.stderr.write(`vitals-bench: ${err.message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`vitals-bench: ${(err as Error).stack ?? err}\n`);
+  process.exit(1);
+}

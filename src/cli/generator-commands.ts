@@ -1,0 +1,150 @@
+import { access } from 'node:fs/promises';
+import type { Argv } from 'yargs';
+import { loadServiceConfig } from '../config.js';
+import { topicsFor } from '../domain/reading.js';
+import { pollDeviceApi } from '../generators/api-poller.js';
+import { startDeviceApi } from '../generators/device-api.js';
+import { generateToFile, readDataset } from '../generators/files.js';
+import { runOpenLoopProducer } from '../generators/producer.js';
+import { OpenLoopSchedule, ReplaySchedule, type ReplayMode } from '../generators/schedule.js';
+import { datasetSource, replaySource } from '../generators/sources.js';
+import { createKafka, ensureTopics } from '../infra/kafka.js';
+import { fraction, nonNegative, positiveInt, positiveNumber, UsageError } from './args.js';
+
+export function datasetOptions<T>(y: Argv<T>) {
+  return y
+    .option('seed', { type: 'number', default: 1, describe: 'random seed: same seed, same readings' })
+    .option('patients', { type: 'number', default: 9, describe: 'patients in total, split across sources (max 100,000)' })
+    .option('sources', { type: 'number', default: 3, describe: 'device sources (Device_A.., topics health_data_source1..S)' })
+    .option('prevalence', { type: 'number', default: 0.05, describe: 'expected fraction of readings inside an anomaly episode' });
+}
+
+export interface DatasetArgs { seed: number; patients: number; sources: number; prevalence: number }
+
+export function checkDataset(a: DatasetArgs): DatasetArgs {
+  if (!Number.isSafeInteger(a.seed)) throw new UsageError(`--seed must be an integer, got ${a.seed}`);
+  positiveInt('patients', a.patients);
+  positiveInt('sources', a.sources);
+  if (a.patients > 100_000) throw new UsageError(`--patients must be at most 100000, got ${a.patients}`);
+  if (a.patients < a.sources) throw new UsageError(`--patients (${a.patients}) must be at least --sources (${a.sources})`);
+  fraction('prevalence', a.prevalence);
+  return a;
+}
+
+export async function generateCommand(a: DatasetArgs & { count: number; out: string; format: string; rate: number }): Promise<void> {
+  checkDataset(a);
+  positiveInt('count', a.count);
+  positiveNumber('rate', a.rate);
+  if (a.format !== 'jsonl' && a.format !== 'csv') throw new UsageError(`--format must be jsonl or csv, got ${a.format}`);
+  const r = await generateToFile({ ...a, format: a.format, truthOut: `${a.out}.truth.json` });
+  process.stdout.write(`wrote ${r.count} readings to ${r.out} (${r.episodes.length} anomaly episodes in ${a.out}.truth.json)\n`);
+}
+
+export interface ProduceArgs extends DatasetArgs {
+  rate?: string;
+  duration?: number;
+  count?: number;
+  replay?: string;
+  fromApi?: string[];
+  partitions: number;
+  topicPrefix: string;
+  jitterMs: number;
+  latenessMs: number;
+  lateFraction: number;
+  duplicateFraction: number;
+  malformedFraction: number;
+  pollMs: number;
+}
+
+export function parseRate(rate: string): number | 'max' {
+  if (rate === 'max') return 'max';
+  const r = Number(rate);
+  if (!Number.isFinite(r) || r <= 0) throw new UsageError(`--rate must be a positive number or "max", got ${rate}`);
+  return r;
+}
+
+export async function produceCommand(a: ProduceArgs): Promise<void> {
+  checkDataset(a);
+  positiveInt('partitions', a.partitions);
+  nonNegative('jitter-ms', a.jitterMs);
+  nonNegative('lateness-ms', a.latenessMs);
+  fraction('late-fraction', a.lateFraction);
+  fraction('duplicate-fraction', a.duplicateFraction);
+  fraction('malformed-fraction', a.malformedFraction);
+  if (a.lateFraction > 0 && !(a.latenessMs > 0)) throw new UsageError('--late-fraction needs --lateness-ms > 0');
+  // A replay without --rate keeps its recorded timing.
+  const recordedTiming = Boolean(a.replay) && (a.rate === undefined || a.rate === 'recorded');
+  if (!a.replay && !a.fromApi && a.rate === undefined) throw new UsageError('--rate is required (readings per second, or "max")');
+  const rate = a.fromApi || recordedTiming ? 'max' : parseRate(a.rate!);
+  if (a.replay) {
+    await access(a.replay).catch(() => {
+      throw new UsageError(`--replay: cannot read ${a.replay}`);
+    });
+  }
+  let total: number | undefined = a.count;
+  if (total === undefined && a.duration !== undefined) {
+    positiveNumber('duration', a.duration);
+    if (rate === 'max' && !a.replay && !a.fromApi) throw new UsageError('--rate max needs --count or --replay');
+    total = rate === 'max' ? undefined : Math.round((rate as number) * a.duration);
+  }
+  if (total !== undefined) positiveInt('count', total);
+  if (total === undefined && !a.replay) throw new UsageError('give --duration or --count (or --replay FILE)');
+
+  const config = loadServiceConfig();
+  const kafka = createKafka(config.kafkaBrokers, 'vitals-producer');
+  const admin = kafka.admin();
+  await admin.connect();
+  await ensureTopics(admin, { topics: topicsFor(a.sources, a.topicPrefix), partitions: a.partitions });
+  await admin.disconnect();
+  const abort = new AbortController();
+  process.once('SIGINT', () => abort.abort());
+
+  if (a.fromApi) {
+    const r = await pollDeviceApi({ kafka, urls: a.fromApi, intervalMs: a.pollMs, count: total ?? Infinity, topicPrefix: a.topicPrefix, signal: abort.signal, log: (l) => process.stderr.write(`[produce] ${l}\n`) });
+    process.stdout.write(`sent ${r.sent} readings from ${a.fromApi.length} endpoint(s); ${r.failed} polls failed\n`);
+    return;
+  }
+
+  let source;
+  let schedule;
+  const now = Date.now() + 200;
+  if (a.replay) {
+    const readings = await readDataset(a.replay);
+    const recorded = readings.map((r) => r.event_time);
+    const mode: ReplayMode = recordedTiming ? { kind: 'recorded' } : rate === 'max' ? { kind: 'max' } : { kind: 'rate', rate };
+    source = replaySource(total !== undefined ? readings.slice(0, total) : readings);
+    schedule = new ReplaySchedule(recorded.slice(0, source.total), now, mode);
+  } else {
+    source = datasetSource(a, total!);
+    schedule = new OpenLoopSchedule({ start: now, rate: rate as number, total });
+  }
+  const faults = a.jitterMs > 0 || a.lateFraction > 0 || a.duplicateFraction > 0 || a.malformedFraction > 0
+    ? { seed: a.seed, jitterMs: a.jitterMs, latenessMs: a.latenessMs, lateFraction: a.lateFraction, duplicateFraction: a.duplicateFraction, malformedFraction: a.malformedFraction }
+    : undefined;
+  const result = await runOpenLoopProducer({
+    kafka, source, schedule, topicPrefix: a.topicPrefix, faults, signal: abort.signal,
+    onProgress: (p) => process.stderr.write(`[produce] ${(p.elapsedMs / 1000).toFixed(0)} s: planned ${p.planned}, sent ${p.sent}, acknowledged ${p.acknowledged}\n`),
+  });
+  const seconds = (result.endMs - result.startMs) / 1000;
+  const sd = result.sendDelay.summary();
+  const offered = rate === 'max' || recordedTiming ? null : rate;
+  const achieved = result.acknowledgedReadings / seconds;
+  process.stdout.write([
+    `${result.complete ? 'complete' : 'interrupted'}: ${result.acknowledgedReadings} readings acknowledged in ${seconds.toFixed(2)} s`,
+    `offered rate ${offered ?? 'max'}/s, achieved ${achieved.toFixed(1)}/s${offered ? ` (${(((achieved - offered) / offered) * 100).toFixed(2)}%)` : ''}`,
+    `send delay (t_sent - t_intended, ms, n=${sd.count}): p50 ${sd.p50.toFixed(2)} p99 ${sd.p99.toFixed(2)} p99.9 ${sd.p999.toFixed(2)} max ${sd.max.toFixed(2)}`,
+    result.faults ? `faults: ${JSON.stringify(result.faults.counts)}` : '',
+  ].filter(Boolean).join('\n') + '\n');
+}
+
+export async function apiCommand(a: DatasetArgs & { port: number; host: string }): Promise<void> {
+  checkDataset(a);
+  if (!Number.isInteger(a.port) || a.port < 0 || a.port > 65535) throw new UsageError(`--port must be 0..65535, got ${a.port}`);
+  const api = await startDeviceApi({ ...a });
+  process.stdout.write(`device API on ${api.url}: GET ${Array.from({ length: a.sources }, (_, i) => `/source${i + 1}`).join(', ')}, /patient_vitals\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await api.close();
+}

@@ -1,0 +1,143 @@
+import type { Argv } from 'yargs';
+import { loadServiceConfig, redactUrl } from '../config.js';
+import { topicsFor } from '../domain/reading.js';
+import { createKafka, ensureTopics } from '../infra/kafka.js';
+import { createPool } from '../infra/mysql.js';
+import { BatchPipeline } from '../pipelines/batch/batch.js';
+import { startIngest } from '../pipelines/ingest.js';
+import { sendToParent, type ParentMessage, type RoleName } from '../pipelines/ipc.js';
+import { DEFAULT_PROFILE } from '../pipelines/rules/profiles.js';
+import { loadRuleSet } from '../pipelines/rules/parse.js';
+import { migrate } from '../pipelines/store/schema.js';
+import { StreamPipeline } from '../pipelines/stream.js';
+import { positiveInt, UsageError } from './args.js';
+
+export interface RoleArgs {
+  runId: string;
+  sources: number;
+  partitions: number;
+  topicPrefix: string;
+  rules: string;
+  latenessMs: number;
+  idleMs: number;
+  threads: number;
+  every: number;
+  once: boolean;
+}
+
+export function roleOptions<T>(y: Argv<T>) {
+  return y
+    .option('run-id', { type: 'string', default: 'default', describe: 'run the results belong to' })
+    .option('sources', { type: 'number', default: 3, describe: 'device sources: topics health_data_source1..S' })
+    .option('partitions', { type: 'number', default: 3, describe: 'partitions per topic when the topics must be created' })
+    .option('topic-prefix', { type: 'string', default: '', describe: 'prefix of the topic names (isolation for tests)' })
+    .option('rules', { type: 'string', default: DEFAULT_PROFILE, describe: 'rule profile (seed, clinical) or a rules JSON file' })
+    .option('lateness-ms', { type: 'number', default: 2000, describe: 'allowed lateness of window rules, ms of event time' })
+    .option('idle-ms', { type: 'number', default: 1000, describe: 'stream: a partition silent this long stops holding the watermark' })
+    .option('threads', { type: 'number', default: 2, describe: 'batch: Piscina worker threads' })
+    .option('every', { type: 'number', default: 0, describe: 'batch: run a pass every N seconds (0: one pass, then exit)' })
+    .option('once', { type: 'boolean', default: false, describe: 'batch: one final pass over everything stored, then exit' });
+}
+
+function log(role: RoleName, line: string): void {
+  process.stderr.write(`[${role}] ${line}\n`);
+}
+
+/** Start one pipeline role and keep it running until SIGINT/SIGTERM or the parent says stop. */
+export async function runRole(role: RoleName, a: RoleArgs): Promise<void> {
+  positiveInt('sources', a.sources);
+  positiveInt('partitions', a.partitions);
+  positiveInt('threads', a.threads);
+  if (!(a.latenessMs >= 0)) throw new UsageError(`--lateness-ms must be >= 0, got ${a.latenessMs}`);
+  if (!(a.idleMs > 0)) throw new UsageError(`--idle-ms must be > 0, got ${a.idleMs}`);
+  if (!(a.every >= 0)) throw new UsageError(`--every must be >= 0, got ${a.every}`);
+  const ruleSet = await loadRuleSet(a.rules).catch((err: Error) => {
+    throw new UsageError(err.message);
+  });
+  const config = loadServiceConfig();
+  const pool = createPool(config.mysqlUrl, { connectionLimit: 4 });
+  await migrate(pool).catch((err: Error) => {
+    throw new Error(`database ${redactUrl(config.mysqlUrl)}: ${err.message}`);
+  });
+  const topics = topicsFor(a.sources, a.topicPrefix);
+  const kafka = createKafka(config.kafkaBrokers, `vitals-${role}`);
+  const fatal = (err: Error): void => {
+    log(role, `fatal: ${err.stack ?? err.message}`);
+    sendToParent({ type: 'fatal', role, message: err.message });
+    process.exit(1);
+  };
+  const stopHandlers: Array<() => Promise<void>> = [];
+  let statsTimer: NodeJS.Timeout | undefined;
+
+  if (role === 'ingest' || role === 'stream') {
+    const admin = kafka.admin();
+    await admin.connect();
+    await ensureTopics(admin, { topics, partitions: a.partitions });
+    await admin.disconnect();
+  }
+
+  if (role === 'ingest') {
+    const { loop, stats } = await startIngest({ kafka, pool, runId: a.runId, topics, onFatal: fatal, log: (l) => log(role, l) });
+    await loop.joined;
+    stopHandlers.push(() => loop.stop());
+    statsTimer = setInterval(() => sendToParent({ type: 'stats', role: 'ingest', stats }), 500);
+  } else if (role === 'stream') {
+    const stream = new StreamPipeline({
+      kafka, pool, runId: a.runId, topics, ruleSet, allowedLatenessMs: a.latenessMs, idleMs: a.idleMs, onFatal: fatal, log: (l) => log(role, l),
+    });
+    await stream.start();
+    await stream.joined;
+    stopHandlers.push(() => stream.stop());
+    statsTimer = setInterval(() => {
+      const { late, ...rest } = stream.stats;
+      sendToParent({ type: 'stats', role: 'stream', stats: { ...rest, lateCount: late.length } });
+    }, 500);
+    process.on('message', (m: ParentMessage) => {
+      if (m.type === 'report-late') sendToParent({ type: 'late', role: 'stream', late: stream.stats.late });
+    });
+  } else {
+    const batch = new BatchPipeline({ pool, mysqlUrl: config.mysqlUrl, runId: a.runId, ruleSet, allowedLatenessMs: a.latenessMs, threads: a.threads });
+    const report = (p: Awaited<ReturnType<BatchPipeline['runPass']>>): void => {
+      if (!p) return;
+      log(role, `pass ${p.pass}${p.final ? ' (final)' : ''}: ${p.readings} readings, ${p.alerts} alerts, ${p.windows} windows in ${p.endedAt - p.startedAt} ms`);
+      sendToParent({ type: 'pass', role: 'batch', pass: p });
+    };
+    if (a.once || a.every === 0) {
+      report(await batch.runPass(true));
+      await batch.close();
+      await pool.end();
+      return;
+    }
+    const timer = setInterval(() => {
+      batch.runPass(false).then(report, fatal);
+    }, a.every * 1000);
+    process.on('message', (m: ParentMessage) => {
+      if (m.type !== 'final-pass') return;
+      clearInterval(timer);
+      batch.runPass(true).then((p) => {
+        report(p);
+        sendToParent({ type: 'final-done', role: 'batch' });
+      }, fatal);
+    });
+    stopHandlers.push(async () => {
+      clearInterval(timer);
+      await batch.close();
+    });
+  }
+
+  sendToParent({ type: 'ready', role });
+  log(role, `running (run ${a.runId}, topics ${topics.join(', ')})`);
+  await new Promise<void>((resolve) => {
+    const stop = (): void => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    process.on('message', (m: ParentMessage) => {
+      if (m.type === 'stop') stop();
+    });
+    process.on('disconnect', stop);
+  });
+  if (statsTimer) clearInterval(statsTimer);
+  for (const h of stopHandlers) await h();
+  await pool.end();
+  log(role, 'stopped');
+}

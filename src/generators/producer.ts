@@ -1,0 +1,202 @@
+import { performance } from 'node:perf_hooks';
+import type { Kafka, Message, Producer } from 'kafkajs';
+import { topicForSource, type Reading } from '../domain/reading.js';
+import { LatencyHistogram } from '../harness/histogram.js';
+import { FaultPlanner, payloadFor, type FaultOptions, type SendAction } from './faults.js';
+import type { Schedule } from './schedule.js';
+
+/** Where the readings come from: the generated data set, or a recorded file for replay. */
+export interface ReadingSource {
+  /** Total readings to send (finite). */
+  readonly total: number;
+  /** The i-th reading (called once per i, in order), stamped with event time eventTimeMs. */
+  readingAt(i: number, eventTimeMs: number): { reading: Reading; sourceIndex: number };
+}
+
+export interface ProducerOptions {
+  kafka: Kafka;
+  source: ReadingSource;
+  schedule: Schedule;
+  topicPrefix?: string;
+  faults?: FaultOptions;
+  /**
+   * How long messages may wait to be sent together (ms). kafkajs has no linger of its own:
+   * each send() is one request, so the loop batches what fell due within this interval.
+   */
+  lingerMs?: number;
+  /** Requests in flight at most; beyond it messages wait, and the wait shows as send delay. */
+  maxInFlight?: number;
+  /** Readings with index < warmupCount are sent but not recorded in the send-delay histogram. */
+  warmupCount?: number;
+  signal?: AbortSignal;
+  onProgress?: (p: ProducerProgress) => void;
+}
+
+export interface ProducerProgress {
+  planned: number;
+  sent: number;
+  acknowledged: number;
+  elapsedMs: number;
+}
+
+export interface ProducerResult {
+  complete: boolean;
+  startMs: number;
+  endMs: number;
+  /** Readings whose schedule came due (valid readings, not counting duplicates or malformed extras). */
+  planned: number;
+  /** Messages handed to the Kafka client, by kind. */
+  sentReadings: number;
+  sentDuplicates: number;
+  sentMalformed: number;
+  /** Messages Kafka acknowledged (all kinds). */
+  acknowledged: number;
+  acknowledgedReadings: number;
+  /** t_sent - t_intended of valid readings after warm-up, ms (injected fault delays excluded). */
+  sendDelay: LatencyHistogram;
+  /** Per second since start: readings the schedule asked for (by intended time). */
+  offeredPerSecond: number[];
+  /** Per second since start: readings acknowledged by Kafka (by acknowledgement time). */
+  acknowledgedPerSecond: number[];
+  faults: ReturnType<FaultPlanner['groundTruth']> | null;
+}
+
+interface Outgoing {
+  topic: string;
+  message: Message;
+  /** Intended send time including any injected delay, ms (fractional). */
+  sendAt: number;
+  kind: SendAction['kind'];
+  index: number;
+}
+
+const nowMs = (): number => performance.timeOrigin + performance.now();
+const bump = (arr: number[], second: number, n: number): void => {
+  while (arr.length <= second) arr.push(0);
+  arr[second] = (arr[second] ?? 0) + n;
+};
+
+/**
+ * Open-loop load: readings are sent when the schedule says, whether or not Kafka has
+ * acknowledged earlier ones. Falling behind is never hidden: it is measured as send delay.
+ */
+export async function runOpenLoopProducer(opts: ProducerOptions): Promise<ProducerResult> {
+  const linger = opts.lingerMs ?? 2;
+  const maxInFlight = opts.maxInFlight ?? 16;
+  const warmup = opts.warmupCount ?? 0;
+  const planner = opts.faults ? new FaultPlanner(opts.faults) : null;
+  const producer: Producer = opts.kafka.producer({ allowAutoTopicCreation: false, retry: { retries: 5 } });
+  await producer.connect();
+
+  const result: ProducerResult = {
+    complete: false, startMs: 0, endMs: 0, planned: 0, sentReadings: 0, sentDuplicates: 0, sentMalformed: 0,
+    acknowledged: 0, acknowledgedReadings: 0, sendDelay: new LatencyHistogram(), offeredPerSecond: [], acknowledgedPerSecond: [],
+    faults: null,
+  };
+  const ready: Outgoing[] = [];
+  const delayed: Outgoing[] = []; // kept sorted by sendAt
+  let inFlight = 0;
+  let sendError: Error | null = null;
+  const inFlightDone = new Set<Promise<void>>();
+  const start = opts.schedule.intendedExact(0, nowMs());
+  result.startMs = start;
+  const total = opts.source.total;
+
+  const plan = (now: number): void => {
+    const due = Math.min(total, opts.schedule.dueCount(now));
+    while (result.planned < due) {
+      const i = result.planned;
+      const intended = opts.schedule.intendedExact(i, now);
+      const { reading, sourceIndex } = opts.source.readingAt(i, Math.floor(intended));
+      const topic = topicForSource(sourceIndex, opts.topicPrefix);
+      const key = String(reading.patient_id);
+      const actions: SendAction[] = planner ? planner.plan(reading) : [{ delayMs: 0, kind: 'reading' }];
+      for (const a of actions) {
+        const out: Outgoing = { topic, message: { key, value: payloadFor(a, reading) }, sendAt: intended + a.delayMs, kind: a.kind, index: i };
+        if (a.delayMs > 0) insertSorted(delayed, out);
+        else ready.push(out);
+      }
+      bump(result.offeredPerSecond, Math.max(0, Math.floor((intended - start) / 1000)), 1);
+      result.planned++;
+    }
+    while (delayed.length > 0 && delayed[0]!.sendAt <= now) ready.push(delayed.shift()!);
+  };
+
+  const flush = (now: number): void => {
+    if (ready.length === 0 || inFlight >= maxInFlight) return;
+    const batch = ready.splice(0, ready.length);
+    const byTopic = new Map<string, Message[]>();
+    let readings = 0;
+    for (const o of batch) {
+      const list = byTopic.get(o.topic) ?? [];
+      list.push(o.message);
+      byTopic.set(o.topic, list);
+      if (o.kind === 'reading') {
+        readings++;
+        if (o.index >= warmup) result.sendDelay.record(Math.max(0, now - o.sendAt));
+      } else if (o.kind === 'duplicate') result.sentDuplicates++;
+      else result.sentMalformed++;
+    }
+    result.sentReadings += readings;
+    inFlight++;
+    const p = producer
+      .sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) })
+      .then(() => {
+        result.acknowledged += batch.length;
+        result.acknowledgedReadings += readings;
+        bump(result.acknowledgedPerSecond, Math.max(0, Math.floor((nowMs() - start) / 1000)), readings);
+      })
+      .catch((err: Error) => {
+        sendError ??= err;
+      })
+      .finally(() => {
+        inFlight--;
+        inFlightDone.delete(p);
+      });
+    inFlightDone.add(p);
+  };
+
+  let lastProgress = 0;
+  try {
+    for (;;) {
+      if (sendError) throw sendError;
+      const now = nowMs();
+      if (opts.signal?.aborted) break;
+      plan(now);
+      flush(now);
+      if (now - lastProgress >= 1000 && opts.onProgress) {
+        lastProgress = now;
+        opts.onProgress({ planned: result.planned, sent: result.sentReadings, acknowledged: result.acknowledgedReadings, elapsedMs: now - start });
+      }
+      if (result.planned >= total && ready.length === 0 && delayed.length === 0) break;
+      const nextDue = result.planned < total ? opts.schedule.intendedExact(result.planned, now) : Infinity;
+      const nextDelayed = delayed[0]?.sendAt ?? Infinity;
+      const wait = Math.min(nextDue, nextDelayed) - nowMs();
+      // Sleep until the next reading is due, but no longer than the linger interval, so that
+      // a burst that came due together leaves together.
+      await sleep(ready.length > 0 ? 1 : Math.max(0, Math.min(linger, wait)));
+    }
+    await Promise.all([...inFlightDone]);
+    if (sendError) throw sendError;
+    result.complete = !opts.signal?.aborted;
+  } finally {
+    await Promise.allSettled([...inFlightDone]);
+    await producer.disconnect();
+  }
+  result.endMs = nowMs();
+  result.faults = planner ? planner.groundTruth() : null;
+  return result;
+}
+
+function insertSorted(list: Outgoing[], o: Outgoing): void {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid]!.sendAt <= o.sendAt) lo = mid + 1;
+    else hi = mid;
+  }
+  list.splice(lo, 0, o);
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => (ms <= 0 ? setImmediate(r) : setTimeout(r, ms)));

@@ -1,0 +1,109 @@
+import { join } from 'node:path';
+import { Piscina } from 'piscina';
+import { PROJECT_ROOT } from '../../config.js';
+import type { Pool } from '../../infra/mysql.js';
+import type { RuleSet } from '../rules/types.js';
+import type { BatchTask, BatchTaskResult } from './task.js';
+
+export interface BatchOptions {
+  pool: Pool;
+  mysqlUrl: string;
+  runId: string;
+  ruleSet: RuleSet;
+  allowedLatenessMs: number;
+  threads: number;
+  /** Tasks per thread and pass: more than one evens out uneven patient ranges. */
+  tasksPerThread?: number;
+}
+
+export interface PassResult {
+  pass: number;
+  final: boolean;
+  ingestLo: number;
+  ingestHi: number;
+  readings: number;
+  alerts: number;
+  windows: number;
+  windowsRecomputed: number;
+  startedAt: number;
+  endedAt: number;
+}
+
+/** Workers run compiled JavaScript (Node 20 has no TypeScript loader): dist/ is built by `npm run build`. */
+export const WORKER_FILE = join(PROJECT_ROOT, 'dist/src/pipelines/batch/worker.js');
+
+/**
+ * The batch layer: each pass takes the readings that ingest committed since the previous
+ * pass (ingest_id order), splits them by patient range over a Piscina pool, and writes the
+ * alerts and complete windows. A re-run of a pass rewrites the same keyed rows.
+ */
+export class BatchPipeline {
+  readonly passes: PassResult[] = [];
+  private readonly piscina: Piscina<BatchTask, BatchTaskResult>;
+  private ingestLo = 0;
+  private prevWatermark = -1;
+  private running: Promise<PassResult | null> = Promise.resolve(null);
+
+  constructor(private readonly opts: BatchOptions) {
+    if (!Number.isInteger(opts.threads) || opts.threads < 1) throw new Error(`threads must be a positive integer, got ${opts.threads}`);
+    this.piscina = new Piscina({ filename: WORKER_FILE, minThreads: opts.threads, maxThreads: opts.threads });
+  }
+
+  /** Passes never overlap: a pass requested while one runs waits for it. */
+  runPass(final = false): Promise<PassResult | null> {
+    const next = this.running.then(() => this.pass(final));
+    this.running = next.catch(() => null);
+    return next;
+  }
+
+  async close(): Promise<void> {
+    await this.running;
+    await this.piscina.destroy();
+  }
+
+  private async pass(final: boolean): Promise<PassResult | null> {
+    const startedAt = Date.now();
+    const { pool, runId } = this.opts;
+    const [hiRows] = await pool.query('SELECT COALESCE(MAX(ingest_id), 0) AS hi, COALESCE(MAX(event_time), -1) AS wm FROM patient_vitals WHERE run_id = ?', [runId]);
+    const hi = Number((hiRows as Array<{ hi: number }>)[0]!.hi);
+    const watermark = Number((hiRows as Array<{ wm: number }>)[0]!.wm);
+    if (hi <= this.ingestLo && !final) return null;
+    const [patientRows] = await pool.query('SELECT DISTINCT patient_id FROM patient_vitals WHERE run_id = ? ORDER BY patient_id', [runId]);
+    const patients = (patientRows as Array<{ patient_id: number }>).map((r) => r.patient_id);
+    const ranges = splitRanges(patients, this.opts.threads * (this.opts.tasksPerThread ?? 2));
+    const tasks = ranges.map(([lo, hiPatient]) =>
+      this.piscina.run({
+        mysqlUrl: this.opts.mysqlUrl, runId, ruleSet: this.opts.ruleSet, allowedLatenessMs: this.opts.allowedLatenessMs,
+        patientLo: lo, patientHi: hiPatient, ingestLo: this.ingestLo, ingestHi: hi,
+        prevWatermark: this.prevWatermark, watermark, final,
+      }),
+    );
+    const results = await Promise.all(tasks);
+    const result: PassResult = {
+      pass: this.passes.length + 1, final, ingestLo: this.ingestLo, ingestHi: hi,
+      readings: sum(results, 'readings'), alerts: sum(results, 'alerts'), windows: sum(results, 'windows'),
+      windowsRecomputed: sum(results, 'windowsRecomputed'), startedAt, endedAt: Date.now(),
+    };
+    this.ingestLo = hi;
+    this.prevWatermark = final ? Number.MAX_SAFE_INTEGER : watermark;
+    this.passes.push(result);
+    return result;
+  }
+}
+
+function sum(results: BatchTaskResult[], key: keyof BatchTaskResult): number {
+  return results.reduce((s, r) => s + r[key], 0);
+}
+
+/** Split sorted patient ids into at most n contiguous ranges of near-equal count. */
+export function splitRanges(sortedIds: number[], n: number): Array<[number, number]> {
+  if (sortedIds.length === 0) return [];
+  const parts = Math.max(1, Math.min(n, sortedIds.length));
+  const out: Array<[number, number]> = [];
+  for (let i = 0; i < parts; i++) {
+    const from = Math.floor((i * sortedIds.length) / parts);
+    const to = Math.floor(((i + 1) * sortedIds.length) / parts) - 1;
+    out.push([sortedIds[from]!, sortedIds[to]!]);
+  }
+  return out;
+}

@@ -1,0 +1,110 @@
+import type { Reading } from '../../domain/reading.js';
+import { bulkInsert, createPool, inTransaction, type Pool } from '../../infra/mysql.js';
+import { compileRuleSet, evaluateRecord, evaluateWindow } from '../rules/evaluate.js';
+import type { AlertRecord, WindowResult } from '../rules/types.js';
+import { computeWindows } from '../rules/windows.js';
+import { ALERT_COLUMNS, ALERT_UPSERT, alertRow, WINDOW_COLUMNS, WINDOW_UPSERT, windowRow } from '../rows.js';
+import { recordCommit, WriteBatchIds } from '../write-batches.js';
+import type { BatchTask, BatchTaskResult } from './task.js';
+
+// One pool per worker thread, reused across tasks.
+let pool: Pool | undefined;
+const ids = new WriteBatchIds();
+
+interface VitalsRow {
+  patient_id: number;
+  seq: number;
+  ingest_id: number;
+  source: string;
+  event_time: number;
+  heart_rate: number;
+  body_temperature: number;
+  blood_pressure_systolic: number;
+  blood_pressure_diastolic: number;
+  spo2_level: number;
+}
+
+/** Piscina entry point: evaluate one patient range of one pass and write its results. */
+export default async function runBatchTask(task: BatchTask): Promise<BatchTaskResult> {
+  pool ??= createPool(task.mysqlUrl, { connectionLimit: 2 });
+  const compiled = compileRuleSet(task.ruleSet);
+  const sizes = compiled.windowSizes;
+  const lateness = task.allowedLatenessMs;
+  const maxSizeMs = sizes.length ? Math.max(...sizes) * 1000 : 0;
+
+  const [minRows] = await pool.query(
+    `SELECT MIN(event_time) AS t FROM patient_vitals
+      WHERE run_id = ? AND patient_id BETWEEN ? AND ? AND ingest_id > ? AND ingest_id <= ?`,
+    [task.runId, task.patientLo, task.patientHi, task.ingestLo, task.ingestHi],
+  );
+  const minNew = (minRows as Array<{ t: number | null }>)[0]?.t ?? null;
+  // Readings needed: the new ones, and every reading of a window that is new, still pending
+  // (not complete at the previous watermark) or touched by a new (late) reading.
+  const pendingFrom = task.prevWatermark < 0 ? 0 : task.prevWatermark - lateness - maxSizeMs;
+  const newFrom = minNew === null ? Infinity : Number(minNew) - maxSizeMs;
+  const fetchFrom = sizes.length ? Math.max(0, Math.min(pendingFrom, newFrom)) : Infinity;
+  if (minNew === null && (sizes.length === 0 || task.prevWatermark >= task.watermark && !task.final)) {
+    return { readings: 0, alerts: 0, windows: 0, windowsRecomputed: 0, committedAt: Date.now() };
+  }
+
+  const [rows] = await pool.query(
+    `SELECT patient_id, seq, ingest_id, source, event_time, heart_rate, body_temperature,
+            blood_pressure_systolic, blood_pressure_diastolic, spo2_level
+       FROM patient_vitals
+      WHERE run_id = ? AND patient_id BETWEEN ? AND ? AND ingest_id <= ?
+        AND (ingest_id > ? OR event_time >= ?)`,
+    [task.runId, task.patientLo, task.patientHi, task.ingestHi, task.ingestLo, Number.isFinite(fetchFrom) ? fetchFrom : Number.MAX_SAFE_INTEGER],
+  );
+  const alerts: AlertRecord[] = [];
+  const windowInput: Reading[] = [];
+  const newWindowKeys = new Set<string>();
+  let readings = 0;
+  for (const row of rows as VitalsRow[]) {
+    const reading: Reading = {
+      patient_id: row.patient_id, source: row.source, seq: row.seq, event_time: Number(row.event_time),
+      heart_rate: row.heart_rate, body_temperature: row.body_temperature,
+      blood_pressure_systolic: row.blood_pressure_systolic, blood_pressure_diastolic: row.blood_pressure_diastolic,
+      spo2_level: row.spo2_level, timestamp: '',
+    };
+    const isNew = Number(row.ingest_id) > task.ingestLo;
+    if (isNew) {
+      readings++;
+      alerts.push(...evaluateRecord(reading, compiled.recordRules));
+      for (const s of sizes) newWindowKeys.add(`${s}|${reading.patient_id}|${Math.floor(reading.event_time / (s * 1000)) * s * 1000}`);
+    }
+    if (reading.event_time >= fetchFrom) windowInput.push(reading);
+  }
+
+  const complete = (w: WindowResult): boolean => task.final || w.window_start + w.window_s * 1000 + lateness <= task.watermark;
+  const writtenBefore = (w: WindowResult): boolean => task.prevWatermark >= 0 && w.window_start + w.window_s * 1000 + lateness <= task.prevWatermark;
+  const windows: WindowResult[] = [];
+  const recomputed: WindowResult[] = [];
+  for (const w of computeWindows(windowInput, sizes)) {
+    if (!complete(w)) continue;
+    const touched = newWindowKeys.has(`${w.window_s}|${w.patient_id}|${w.window_start}`);
+    if (writtenBefore(w)) {
+      if (!touched) continue;
+      recomputed.push(w);
+    }
+    windows.push(w);
+    alerts.push(...evaluateWindow(w, compiled.windowRulesBySize.get(w.window_s) ?? []));
+  }
+
+  const batch = ids.next();
+  const p = pool;
+  await inTransaction(p, async (conn) => {
+    // Late readings changed these windows: their earlier alerts are replaced, not kept.
+    for (const w of recomputed) {
+      await conn.query(
+        `DELETE FROM alerts WHERE run_id = ? AND mode = 'batch' AND subject_kind = 'window' AND patient_id = ? AND subject = ? AND rule_id IN (?)`,
+        [task.runId, w.patient_id, w.window_start, (compiled.windowRulesBySize.get(w.window_s) ?? []).map((r) => r.id)],
+      );
+    }
+    if (alerts.length) await bulkInsert(conn, `INSERT INTO alerts ${ALERT_COLUMNS}`, alerts.map((a) => alertRow(task.runId, 'batch', a, batch)), ALERT_UPSERT);
+    if (windows.length) await bulkInsert(conn, `INSERT INTO window_stats ${WINDOW_COLUMNS}`, windows.map((w) => windowRow(task.runId, 'batch', w, batch)), WINDOW_UPSERT);
+  });
+  const committedAt = Date.now();
+  await recordCommit(p, task.runId, 'batch', batch, committedAt, alerts.length + windows.length, [],
+    { ingestLo: task.ingestLo, ingestHi: task.ingestHi, patientLo: task.patientLo, patientHi: task.patientHi });
+  return { readings, alerts: alerts.length, windows: windows.length, windowsRecomputed: recomputed.length, committedAt };
+}

@@ -1,0 +1,38 @@
+import { VITAL_NAMES, type Reading } from '../domain/reading.js';
+import type { AlertRecord, WindowResult } from './rules/types.js';
+
+/** Column lists and row shapes for the bulk writers, in one place. */
+
+export const VITALS_COLUMNS = `(run_id, patient_id, seq, source, event_time, heart_rate, body_temperature,
+  blood_pressure_systolic, blood_pressure_diastolic, spo2_level, kafka_topic, kafka_partition, kafka_offset, appended_at)`;
+
+export function vitalsRow(runId: string, r: Reading, topic: string, partition: number, offset: number, appendedAt: number): unknown[] {
+  return [runId, r.patient_id, r.seq, r.source, r.event_time, r.heart_rate, r.body_temperature,
+    r.blood_pressure_systolic, r.blood_pressure_diastolic, r.spo2_level, topic, partition, offset, appendedAt];
+}
+
+export const ALERT_COLUMNS = '(run_id, mode, rule_id, patient_id, subject_kind, subject, severity, seq, window_start, event_time, write_batch)';
+
+export function alertRow(runId: string, mode: 'stream' | 'batch', a: AlertRecord, batch: bigint): unknown[] {
+  const isRecord = a.seq !== null;
+  return [runId, mode, a.rule_id, a.patient_id, isRecord ? 'reading' : 'window', isRecord ? a.seq : a.window_start,
+    a.severity, a.seq, a.window_start, a.event_time, batch.toString()];
+}
+
+/** Re-delivered results keep the first commit's row: an upsert that changes nothing. */
+export const ALERT_UPSERT = 'ON DUPLICATE KEY UPDATE run_id = run_id';
+
+export const WINDOW_COLUMNS = `(run_id, mode, patient_id, window_s, window_start, reading_count, max_event_time,
+  ${VITAL_NAMES.map((v) => `avg_${v}, min_${v}, max_${v}`).join(', ')}, write_batch)`;
+
+export function windowRow(runId: string, mode: 'stream' | 'batch', w: WindowResult, batch: bigint): unknown[] {
+  const stats = VITAL_NAMES.flatMap((v) => [w.stats[v].avg, w.stats[v].min, w.stats[v].max]);
+  return [runId, mode, w.patient_id, w.window_s, w.window_start, w.count, w.max_event_time, ...stats, batch.toString()];
+}
+
+/** A recomputed window (batch, after late data) replaces its earlier figures. */
+export const WINDOW_UPSERT = `ON DUPLICATE KEY UPDATE reading_count = VALUES(reading_count), max_event_time = VALUES(max_event_time),
+  ${VITAL_NAMES.map((v) => `avg_${v} = VALUES(avg_${v}), min_${v} = VALUES(min_${v}), max_${v} = VALUES(max_${v})`).join(', ')},
+  write_batch = VALUES(write_batch)`;
+
+export const REJECT_COLUMNS = '(run_id, kafka_topic, kafka_partition, kafka_offset, role, reason, payload)';

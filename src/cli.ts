@@ -3,6 +3,7 @@ import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { UsageError } from './cli/args.js';
 import { apiCommand, datasetOptions, generateCommand, produceCommand } from './cli/generator-commands.js';
+import { benchCommand, benchOptions, reportCommand, type BenchArgs } from './cli/bench-command.js';
 import { roleOptions, runRole, type RoleArgs } from './cli/roles.js';
 import type { RoleName } from './pipelines/ipc.js';
 
@@ -58,6 +59,22 @@ const cli = yargs(hideBin(process.argv))
   .command(roleCommand('ingest', 'land every valid reading from Kafka in patient_vitals (master data set)'))
   .command(roleCommand('stream', 'speed layer: alerts and windows from Kafka in real time'))
   .command(roleCommand('batch', 'batch layer: alerts and windows over the stored readings (Piscina pool)'))
+  .command(
+    'bench',
+    'the whole benchmark: services, pipelines, open-loop load, drain, metrics and report',
+    (y) => benchOptions(y),
+    async (a) => {
+      // Options given on the command line win over a --config file.
+      const explicit = new Set(hideBin(process.argv).filter((t) => t.startsWith('--')).map((t) => t.slice(2).split('=')[0]!.replace(/^no-/, '').replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())));
+      process.exit(await benchCommand(a as unknown as BenchArgs, explicit));
+    },
+  )
+  .command(
+    'report <dir>',
+    'render report.md, the CSVs and the charts again from a run folder\'s results.json',
+    (y) => y.positional('dir', { type: 'string', demandOption: true }),
+    (a) => reportCommand(a.dir),
+  )
   .demandCommand(1, 'name a command; see --help')
   .fail((msg, err) => {
     if (err && !(err instanceof UsageError)) throw err;

@@ -77,9 +77,9 @@ export async function runRole(role: RoleName, a: RoleArgs): Promise<void> {
   }
 
   if (role === 'ingest') {
-    const { loop, stats } = await startIngest({ kafka, pool, runId: a.runId, topics, onFatal: fatal, log: (l) => log(role, l) });
+    const { loop, stats, stop } = await startIngest({ kafka, pool, runId: a.runId, topics, onFatal: fatal, log: (l) => log(role, l) });
     await loop.joined;
-    stopHandlers.push(() => loop.stop());
+    stopHandlers.push(stop);
     statsTimer = setInterval(() => sendToParent({ type: 'stats', role: 'ingest', stats }), 500);
   } else if (role === 'stream') {
     const stream = new StreamPipeline({

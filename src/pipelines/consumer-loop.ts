@@ -32,11 +32,12 @@ export interface ConsumerLoopOptions {
   groupId: string;
   topics: string[];
   onBatch: BatchHandler;
-  /** Called with the error when a batch still fails after all retries; the loop stops. */
+  /** Called with the error when a batch fails (after the handler's own retries); the loop stops. */
   onFatal: (err: Error) => void;
+  /** Partition batches handed over at once (their writes group-commit together). */
+  concurrency?: number;
   /** Called on every group join with this member's assignment (topic -> partitions). */
   onGroupJoin?: (assignment: Record<string, number[]>) => void;
-  retries?: number;
   log?: (line: string) => void;
 }
 
@@ -49,10 +50,9 @@ export interface ConsumerLoop {
 
 /**
  * A consumer-group loop with at-least-once delivery into an idempotent store: read a
- * partition batch, store it (retrying with backoff when the database fails), then commit.
+ * partition batch, store it, then commit its offsets.
  */
 export async function startConsumerLoop(opts: ConsumerLoopOptions): Promise<ConsumerLoop> {
-  const retries = opts.retries ?? 8;
   const consumer = opts.kafka.consumer({
     groupId: opts.groupId,
     maxWaitTimeInMs: 100,
@@ -73,7 +73,7 @@ export async function startConsumerLoop(opts: ConsumerLoopOptions): Promise<Cons
   await consumer.run({
     autoCommit: false,
     eachBatchAutoResolve: false,
-    partitionsConsumedConcurrently: 1,
+    partitionsConsumedConcurrently: opts.concurrency ?? 16,
     eachBatch: async (payload: EachBatchPayload) => {
       if (fatal || payload.batch.messages.length === 0) return;
       const { batch } = payload;
@@ -82,22 +82,15 @@ export async function startConsumerLoop(opts: ConsumerLoopOptions): Promise<Cons
         partition: batch.partition,
         messages: batch.messages.map((m) => ({ offset: Number(m.offset), timestamp: Number(m.timestamp), value: m.value })),
       };
-      let commits: OffsetCommit[] = [];
-      for (let attempt = 0; ; attempt++) {
-        try {
-          commits = await opts.onBatch(partitionBatch);
-          break;
-        } catch (err) {
-          if (attempt >= retries) {
-            fatal = true;
-            opts.onFatal(err as Error);
-            return;
-          }
-          const delay = Math.min(10_000, 200 * 2 ** attempt);
-          opts.log?.(`batch ${batch.topic}[${batch.partition}] failed (${(err as Error).message}); retry ${attempt + 1}/${retries} in ${delay} ms`);
-          await new Promise((r) => setTimeout(r, delay));
-          await payload.heartbeat().catch(() => undefined);
-        }
+      let commits: OffsetCommit[];
+      try {
+        commits = await opts.onBatch(partitionBatch);
+      } catch (err) {
+        // The handler already retried its database writes; state may be half-applied, so the
+        // process stops and a restart resumes from the committed offsets.
+        fatal = true;
+        opts.onFatal(err as Error);
+        return;
       }
       for (const m of batch.messages) payload.resolveOffset(m.offset);
       if (commits.length > 0) {

@@ -6,7 +6,8 @@ import { compileRuleSet, evaluateRecord, evaluateWindow, type CompiledRuleSet } 
 import type { AlertRecord, RuleSet, WindowResult } from './rules/types.js';
 import { WatermarkTracker, WindowAssembler, windowStartOf } from './rules/windows.js';
 import { ALERT_COLUMNS, ALERT_UPSERT, alertRow, REJECT_COLUMNS, WINDOW_COLUMNS, WINDOW_UPSERT, windowRow } from './rows.js';
-import { recordCommit, WriteBatchIds, type OffsetRange } from './write-batches.js';
+import { GroupCommit, withRetry } from './group-commit.js';
+import { CommitRecorder, type OffsetRange } from './write-batches.js';
 
 export interface StreamOptions {
   kafka: Kafka;
@@ -37,6 +38,16 @@ export interface StreamStats {
   windows: number;
   late: LateReadingNote[];
   watermark: number;
+  /** Windows assembled but not yet closed by the watermark. */
+  openWindows: number;
+}
+
+/** What one partition batch (or one idle tick) has to write. */
+interface StreamWork {
+  alerts: AlertRecord[];
+  windows: WindowResult[];
+  rejected: unknown[][];
+  ranges: OffsetRange[];
 }
 
 interface OpenWindowOrigin {
@@ -55,11 +66,12 @@ interface OpenWindowOrigin {
  * are keyed, so a replay rewrites nothing: the exactly-once effect.
  */
 export class StreamPipeline {
-  readonly stats: StreamStats = { processed: 0, rejected: 0, alerts: 0, windows: 0, late: [], watermark: -Infinity };
+  readonly stats: StreamStats = { processed: 0, rejected: 0, alerts: 0, windows: 0, late: [], watermark: -Infinity, openWindows: 0 };
   private readonly compiled: CompiledRuleSet;
   private readonly assemblers: Map<number, WindowAssembler>;
   private readonly watermarks: WatermarkTracker;
-  private readonly ids = new WriteBatchIds();
+  private readonly recorder: CommitRecorder;
+  private readonly writer: GroupCommit<StreamWork>;
   /** `${size}|${patient}|${start}` -> where its readings came from. */
   private readonly openOrigins = new Map<string, OpenWindowOrigin>();
   /** `${size}|${patient}` -> largest window_start already written (from earlier instances). */
@@ -68,7 +80,6 @@ export class StreamPipeline {
   private readonly nextOffsets = new Map<string, { topic: string; partition: number; offset: number }>();
   private readonly revoked = new Set<string>();
   private assigned = new Set<string>();
-  private queue: Promise<unknown> = Promise.resolve();
   private loop: ConsumerLoop | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
 
@@ -76,6 +87,8 @@ export class StreamPipeline {
     this.compiled = compileRuleSet(opts.ruleSet);
     this.assemblers = new Map(this.compiled.windowSizes.map((s) => [s, new WindowAssembler([s], { allowedLatenessMs: opts.allowedLatenessMs })]));
     this.watermarks = new WatermarkTracker({ idleMs: opts.idleMs });
+    this.recorder = new CommitRecorder(opts.pool, opts.runId, 'stream', opts.onFatal);
+    this.writer = new GroupCommit((items) => this.write(items));
   }
 
   async start(): Promise<void> {
@@ -84,16 +97,16 @@ export class StreamPipeline {
       kafka: this.opts.kafka,
       groupId: this.opts.groupId ?? `vitals-stream-${this.opts.runId}`,
       topics: this.opts.topics,
-      onBatch: (batch) => this.serialised(() => this.onBatch(batch)),
+      onBatch: (batch) => this.onBatch(batch),
       onGroupJoin: (assignment) => this.onAssignment(assignment),
       onFatal: this.opts.onFatal,
       log: this.opts.log,
     });
     // When input stops, no batch arrives to move the watermark: let idle time close windows.
     this.idleTimer = setInterval(() => {
-      void this.serialised(() => this.closeWindows(Date.now(), []))
-        .then((commits) => this.commit(commits))
-        .catch((err: Error) => this.opts.onFatal(err));
+      const { work, commits } = this.closeWindows(Date.now());
+      if (!work) return;
+      this.writer.submit(work).then(() => this.commit(commits)).catch((err: Error) => this.opts.onFatal(err));
     }, Math.max(100, Math.floor(this.opts.idleMs / 2)));
   }
 
@@ -122,15 +135,9 @@ export class StreamPipeline {
 
   async stop(): Promise<void> {
     if (this.idleTimer) clearInterval(this.idleTimer);
-    await this.queue.catch(() => undefined);
     await this.loop?.stop();
-  }
-
-  /** One batch or timer tick at a time: they share the window state. */
-  private serialised<T>(fn: () => Promise<T>): Promise<T> {
-    const next = this.queue.then(fn, fn);
-    this.queue = next.catch(() => undefined);
-    return next;
+    await this.writer.idle();
+    await this.recorder.flush();
   }
 
   private async commit(commits: OffsetCommit[]): Promise<void> {
@@ -149,12 +156,15 @@ export class StreamPipeline {
     }
   }
 
+  /**
+   * The processing is synchronous (so concurrent partition batches never interleave on the
+   * window state); only the write is awaited, group-committed with other batches.
+   */
   private async onBatch(batch: PartitionBatch): Promise<OffsetCommit[]> {
     const now = Date.now();
     const partitionKey = `${batch.topic}:${batch.partition}`;
     const alerts: AlertRecord[] = [];
     const rejected: unknown[][] = [];
-    let processed = 0;
     for (const m of batch.messages) {
       const parsed = parseReading(m.value);
       if (!parsed.ok) {
@@ -162,21 +172,23 @@ export class StreamPipeline {
         continue;
       }
       const reading = parsed.reading;
-      processed++;
+      this.stats.processed++;
       alerts.push(...evaluateRecord(reading, this.compiled.recordRules));
       this.watermarks.observe(partitionKey, reading.event_time, now);
       this.addToWindows(reading, batch.topic, batch.partition, partitionKey, m.offset);
     }
+    this.stats.rejected += rejected.length;
     const last = batch.messages[batch.messages.length - 1]!.offset;
     this.nextOffsets.set(partitionKey, { topic: batch.topic, partition: batch.partition, offset: last + 1 });
     const range: OffsetRange = { topic: batch.topic, partition: batch.partition, firstOffset: batch.messages[0]!.offset, lastOffset: last };
-    const commits = await this.closeWindows(now, alerts, rejected, [range]);
-    this.stats.processed += processed;
-    this.stats.rejected += rejected.length;
+    const closing = this.closeWindows(now);
+    const work: StreamWork = { alerts: [...alerts, ...(closing.work?.alerts ?? [])], windows: closing.work?.windows ?? [], rejected, ranges: [range] };
+    const commits = closing.commits;
     // This batch's partition is always committed (possibly held back by its open windows).
     if (!commits.some((c) => c.topic === batch.topic && c.partition === batch.partition)) {
       commits.push({ topic: batch.topic, partition: batch.partition, offset: this.safeOffset(partitionKey) });
     }
+    await this.writer.submit(work);
     return commits;
   }
 
@@ -198,10 +210,10 @@ export class StreamPipeline {
   }
 
   /**
-   * Advance the watermark, write the windows it closes together with the given record alerts
-   * and rejects in one transaction, and say which partitions' offsets may now move forward.
+   * Advance the watermark and take the windows it closes (with their alerts), and say which
+   * partitions' offsets may move forward once that work is written.
    */
-  private async closeWindows(now: number, alerts: AlertRecord[], rejected: unknown[][] = [], ranges: OffsetRange[] = []): Promise<OffsetCommit[]> {
+  private closeWindows(now: number): { work: StreamWork | null; commits: OffsetCommit[] } {
     const watermark = this.watermarks.watermark(now);
     this.stats.watermark = watermark;
     const closed: WindowResult[] = [];
@@ -217,28 +229,38 @@ export class StreamPipeline {
         closed.push(w);
       }
     }
-    for (const w of closed) alerts.push(...evaluateWindow(w, this.compiled.windowRulesBySize.get(w.window_s) ?? []));
-    if (alerts.length === 0 && closed.length === 0 && rejected.length === 0 && ranges.length === 0) return [];
-    const writeBatch = this.ids.next();
-    const { runId, pool } = this.opts;
-    await inTransaction(pool, async (conn) => {
-      if (alerts.length) await bulkInsert(conn, `INSERT INTO alerts ${ALERT_COLUMNS}`, alerts.map((a) => alertRow(runId, 'stream', a, writeBatch)), ALERT_UPSERT);
-      if (closed.length) await bulkInsert(conn, `INSERT INTO window_stats ${WINDOW_COLUMNS}`, closed.map((w) => windowRow(runId, 'stream', w, writeBatch)), 'ON DUPLICATE KEY UPDATE run_id = run_id');
-      if (rejected.length) await bulkInsert(conn, `INSERT INTO rejected_readings ${REJECT_COLUMNS}`, rejected, 'ON DUPLICATE KEY UPDATE reason = reason');
-    });
-    await recordCommit(pool, runId, 'stream', writeBatch, Date.now(), alerts.length + closed.length, ranges);
+    this.stats.openWindows = [...this.assemblers.values()].reduce((n, a) => n + a.openWindowCount(), 0);
+    if (closed.length === 0) return { work: null, commits: [] };
+    const alerts: AlertRecord[] = [];
     for (const w of closed) {
+      alerts.push(...evaluateWindow(w, this.compiled.windowRulesBySize.get(w.window_s) ?? []));
       const k = `${w.window_s}|${w.patient_id}`;
       if ((this.writtenUpTo.get(k) ?? -Infinity) < w.window_start) this.writtenUpTo.set(k, w.window_start);
     }
-    this.stats.alerts += alerts.length;
-    this.stats.windows += closed.length;
     const commits: OffsetCommit[] = [];
     for (const key of touched) {
       const next = this.nextOffsets.get(key);
       if (next && !this.revoked.has(key)) commits.push({ topic: next.topic, partition: next.partition, offset: this.safeOffset(key) });
     }
-    return commits;
+    return { work: { alerts, windows: closed, rejected: [], ranges: [] }, commits };
+  }
+
+  /** One transaction for everything submitted since the last write. */
+  private async write(items: StreamWork[]): Promise<void> {
+    const alerts = items.flatMap((w) => w.alerts);
+    const windows = items.flatMap((w) => w.windows);
+    const rejected = items.flatMap((w) => w.rejected);
+    const ranges = items.flatMap((w) => w.ranges);
+    const { runId, pool } = this.opts;
+    const writeBatch = this.recorder.nextId();
+    await withRetry('stream write', () => inTransaction(pool, async (conn) => {
+      if (alerts.length) await bulkInsert(conn, `INSERT INTO alerts ${ALERT_COLUMNS}`, alerts.map((a) => alertRow(runId, 'stream', a, writeBatch)), ALERT_UPSERT);
+      if (windows.length) await bulkInsert(conn, `INSERT INTO window_stats ${WINDOW_COLUMNS}`, windows.map((w) => windowRow(runId, 'stream', w, writeBatch)), 'ON DUPLICATE KEY UPDATE run_id = run_id');
+      if (rejected.length) await bulkInsert(conn, `INSERT INTO rejected_readings ${REJECT_COLUMNS}`, rejected, 'ON DUPLICATE KEY UPDATE reason = reason');
+    }), this.opts.log);
+    this.recorder.committed(Date.now(), alerts.length + windows.length, ranges, writeBatch);
+    this.stats.alerts += alerts.length;
+    this.stats.windows += windows.length;
   }
 
   /** The next offset to read after a restart: held back to the oldest reading of an open window. */

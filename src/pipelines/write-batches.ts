@@ -61,3 +61,36 @@ export async function recordCommit(
     );
   }
 }
+
+/**
+ * Records each data commit's t_committed off the critical path: the measurement row is
+ * written right after the data commit returns, without the pipeline waiting for it. A failure
+ * is fatal (never swallowed); flush() waits for the outstanding ones.
+ */
+export class CommitRecorder {
+  private readonly ids = new WriteBatchIds();
+  private readonly inFlight = new Set<Promise<void>>();
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly runId: string,
+    private readonly role: Role,
+    private readonly onFatal: (err: Error) => void,
+  ) {}
+
+  /** A fresh id for the next data transaction (to stamp on its rows). */
+  nextId(): bigint {
+    return this.ids.next();
+  }
+
+  committed(committedAt: number, rowCount: number, ranges: OffsetRange[], batch: bigint = this.ids.next(), ingestRange?: IngestRange): void {
+    const p = recordCommit(this.pool, this.runId, this.role, batch, committedAt, rowCount, ranges, ingestRange)
+      .catch((err: Error) => this.onFatal(new Error(`recording commit time failed: ${err.message}`)))
+      .finally(() => this.inFlight.delete(p));
+    this.inFlight.add(p);
+  }
+
+  async flush(): Promise<void> {
+    await Promise.all([...this.inFlight]);
+  }
+}

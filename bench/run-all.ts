@@ -1,0 +1,56 @@
+/**
+ * All benches in sequence (generator micro-bench, stream throughput, batch throughput), one
+ * header with the machine facts, one combined table at the end.
+ *
+ * Run: npm run build && node dist/bench/run-all.js [--stream-readings 300000] [--batch-readings 1000000]
+ *      [--reps 3] [--patients 3000] [--event-rate 3000] [--seed 42] [--only generator,stream,batch]
+ * (--readings N sets both sizes; env BENCH_STREAM_READINGS, BENCH_BATCH_READINGS, BENCH_REPS.)
+ */
+import os from 'node:os';
+import { loadServiceConfig } from '../src/config.js';
+import { createPool } from '../src/infra/mysql.js';
+import { batchOptionsFromArgs, runBatchBench } from './batch-throughput.bench.js';
+import { argValue, intArg, machineFacts, printHeader, printRows, type BenchRow } from './common.js';
+import { runGeneratorBench } from './generator.bench.js';
+import { runStreamBench, streamOptionsFromArgs } from './stream-throughput.bench.js';
+
+const argv = process.argv.slice(2);
+const only = new Set((argValue('only', 'BENCH_ONLY', argv) ?? 'generator,stream,batch').split(',').map((s) => s.trim()));
+const streamBase = streamOptionsFromArgs(argv);
+const batchBase = batchOptionsFromArgs(argv);
+const streamOpts = { ...streamBase, readings: intArg('stream-readings', 'BENCH_STREAM_READINGS', streamBase.readings, argv) };
+const batchOpts = { ...batchBase, readings: intArg('batch-readings', 'BENCH_BATCH_READINGS', batchBase.readings, argv) };
+
+const config = loadServiceConfig();
+const pool = createPool(config.mysqlUrl, { connectionLimit: 1 });
+try {
+  printHeader('vitals-bench: all benches', await machineFacts(pool), { only: [...only], stream: streamOpts, batch: batchOpts });
+} finally {
+  await pool.end();
+}
+
+const rows: BenchRow[] = [];
+const failures: string[] = [];
+const started = Date.now();
+if (only.has('generator')) {
+  console.log('\n--- generator ---');
+  await runGeneratorBench().catch((e: Error) => failures.push(`generator: ${e.message}`));
+}
+if (only.has('stream')) {
+  console.log('\n--- stream ---');
+  await runStreamBench(streamOpts, false).then((r) => rows.push(...r), (e: Error) => failures.push(`stream: ${e.stack ?? e.message}`));
+}
+if (only.has('batch')) {
+  console.log('\n--- batch ---');
+  await runBatchBench(batchOpts, false).then((r) => rows.push(...r), (e: Error) => failures.push(`batch: ${e.stack ?? e.message}`));
+}
+
+printRows(
+  `combined (generator figures are printed in its own table above; stream N = ${streamOpts.readings}, batch N = ${batchOpts.readings}; ` +
+    `load average at the end ${os.loadavg().map((x) => x.toFixed(2)).join(' / ')}; ${Math.round((Date.now() - started) / 1000)} s in all)`,
+  rows,
+);
+if (failures.length) {
+  console.log(`\nFAILED:\n${failures.join('\n')}`);
+  process.exitCode = 1;
+}

@@ -1,0 +1,342 @@
+/**
+ * Streaming throughput over real Kafka and MariaDB: how many readings per second a consumer
+ * group gets through when the input is already waiting in Kafka (a backlog drain).
+ *
+ *   (a) raw consume: a kafkajs consumer group that only reads and JSON-parses (the ceiling of
+ *       this machine and client for the same consumer settings as the pipelines);
+ *   (b) ingest: startIngest (validate, store every reading in patient_vitals);
+ *   (c) stream: StreamPipeline, clinical profile (record rules, 30 s windows, writes).
+ *
+ * Definition of a sample: readings / (t_done - t_join), where t_join is the consumer's first
+ * GROUP_JOIN event (kafkajs instrumentation; connect and the broker's initial rebalance delay
+ * are excluded) and t_done the first 5 ms poll at which the consumer's count reached N
+ * (raw: messages parsed; ingest: stats.stored + stats.rejected, i.e. committed in MySQL;
+ * stream: stats.processed + stats.rejected, i.e. their record alerts committed). Every sample
+ * uses a fresh consumer group (and a fresh run_id), reading the same pre-loaded topics from the
+ * beginning. Repetitions interleave the three measures (raw, ingest, stream, raw, ...).
+ *
+ * Run: npm run build && node dist/bench/stream-throughput.bench.js [--readings 300000] [--reps 3]
+ *      [--patients 3000] [--event-rate 3000] [--seed 42]   (env BENCH_STREAM_READINGS or BENCH_READINGS, BENCH_REPS)
+ */
+import type { Consumer, ConsumerConfig, Kafka, Message } from 'kafkajs';
+import { loadServiceConfig } from '../src/config.js';
+import { serializeReading, topicForSource, topicsFor } from '../src/domain/reading.js';
+import { createKafka, ensureTopics } from '../src/infra/kafka.js';
+import { createPool, type Pool } from '../src/infra/mysql.js';
+import { startIngest } from '../src/pipelines/ingest.js';
+import { compileRuleSet } from '../src/pipelines/rules/evaluate.js';
+import { PROFILES } from '../src/pipelines/rules/profiles.js';
+import { migrate } from '../src/pipelines/store/schema.js';
+import { StreamPipeline } from '../src/pipelines/stream.js';
+import {
+  CpuMeter, cpuText, deleteRunRows, deleteTopics, fmt1, fmtInt, intArg, isMain, machineFacts, meanCpu, nowMs, printHeader,
+  printRows, stampedReadings, summarise, uniqueTag, waitUntil, WindowCounter, type BenchRow, type CpuShare, type GenParams,
+} from './common.js';
+
+export const STREAM_TARGET = 20_000;
+const SOURCES = 3;
+const PARTITIONS = 3;
+const LATENESS_MS = 2000; // the CLI defaults (src/cli/roles.ts)
+const IDLE_MS = 1000;
+
+/** The consumer settings of src/pipelines/consumer-loop.ts, so that the raw ceiling is comparable. */
+const CONSUMER_SETTINGS: Omit<ConsumerConfig, 'groupId'> = {
+  maxWaitTimeInMs: 100,
+  maxBytesPerPartition: 512 * 1024,
+  sessionTimeout: 30_000,
+  heartbeatInterval: 3_000,
+  retry: { retries: 10 },
+};
+
+export interface StreamBenchOptions extends GenParams {
+  readings: number;
+  reps: number;
+}
+
+export function streamOptionsFromArgs(argv?: string[], readingsEnv = process.env.BENCH_STREAM_READINGS ? 'BENCH_STREAM_READINGS' : 'BENCH_READINGS'): StreamBenchOptions {
+  return {
+    readings: intArg('readings', readingsEnv, 300_000, argv),
+    reps: intArg('reps', 'BENCH_REPS', 3, argv),
+    patients: intArg('patients', 'BENCH_PATIENTS', 3000, argv),
+    eventRate: intArg('event-rate', 'BENCH_EVENT_RATE', 3000, argv),
+    seed: intArg('seed', 'BENCH_SEED', 42, argv),
+  };
+}
+
+interface Sample {
+  rate: number;
+  seconds: number;
+  joinMs: number;
+  cpu: CpuShare | undefined;
+  note: string;
+}
+
+const progress = (line: string): void => {
+  process.stderr.write(`[stream-bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+};
+
+/** A Kafka client whose consumers report their first group join time. */
+function hookedKafka(brokers: string[], clientId: string): { kafka: Kafka; joinedAt: () => number } {
+  const kafka = createKafka(brokers, clientId);
+  let joinedAt = 0;
+  const original = kafka.consumer.bind(kafka);
+  kafka.consumer = (config: ConsumerConfig): Consumer => {
+    const c = original(config);
+    c.on(c.events.GROUP_JOIN, () => {
+      if (joinedAt === 0) joinedAt = nowMs();
+    });
+    return c;
+  };
+  return { kafka, joinedAt: () => joinedAt };
+}
+
+/** Plain kafkajs producer, big sendBatch calls, a few in flight: fill the topics as fast as possible. */
+async function preload(kafka: Kafka, prefix: string, opts: StreamBenchOptions, windows: WindowCounter): Promise<{ seconds: number; bytes: number }> {
+  const producer = kafka.producer({ allowAutoTopicCreation: false, retry: { retries: 5 } });
+  await producer.connect();
+  const CHUNK = 10_000;
+  const MAX_IN_FLIGHT = 4;
+  const inFlight = new Set<Promise<void>>();
+  let failure: Error | null = null;
+  let acked = 0;
+  let bytes = 0;
+  let buffer = new Map<string, Message[]>();
+  let buffered = 0;
+  const t0 = nowMs();
+  let lastLog = t0;
+  const flush = async (): Promise<void> => {
+    while (inFlight.size >= MAX_IN_FLIGHT) await Promise.race(inFlight);
+    if (failure) throw failure;
+    const topicMessages = [...buffer].map(([topic, messages]) => ({ topic, messages }));
+    const n = buffered;
+    buffer = new Map();
+    buffered = 0;
+    const p: Promise<void> = producer
+      .sendBatch({ acks: -1, topicMessages })
+      .then(() => {
+        acked += n;
+      })
+      .catch((err: Error) => {
+        failure ??= err;
+      })
+      .finally(() => inFlight.delete(p));
+    inFlight.add(p);
+    if (nowMs() - lastLog > 5000) {
+      lastLog = nowMs();
+      progress(`preload: ${fmtInt(acked)} acknowledged`);
+    }
+  };
+  try {
+    for (const { reading, sourceIndex } of stampedReadings(opts, opts.readings)) {
+      windows.add(reading);
+      const topic = topicForSource(sourceIndex, prefix);
+      const value = serializeReading(reading);
+      bytes += Buffer.byteLength(value);
+      let list = buffer.get(topic);
+      if (!list) buffer.set(topic, (list = []));
+      list.push({ key: String(reading.patient_id), value });
+      if (++buffered >= CHUNK) await flush();
+    }
+    if (buffered > 0) await flush();
+    await Promise.all([...inFlight]);
+    if (failure) throw failure;
+  } finally {
+    await Promise.allSettled([...inFlight]);
+    await producer.disconnect();
+  }
+  if (acked !== opts.readings) throw new Error(`preload: ${acked} of ${opts.readings} acknowledged`);
+  return { seconds: (nowMs() - t0) / 1000, bytes };
+}
+
+function timeoutFor(readings: number): number {
+  return 120_000 + readings * 2; // i.e. gives up below ~500 readings/s
+}
+
+async function measureRaw(brokers: string[], topics: string[], n: number, meter: CpuMeter, groups: string[]): Promise<Sample> {
+  const { kafka, joinedAt } = hookedKafka(brokers, 'vitals-bench-raw');
+  const groupId = uniqueTag('raw');
+  groups.push(groupId);
+  const consumer = kafka.consumer({ groupId, ...CONSUMER_SETTINGS });
+  let count = 0;
+  let unparsable = 0;
+  const tStart = nowMs();
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics, fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      partitionsConsumedConcurrently: 1,
+      eachBatch: async ({ batch }) => {
+        for (const m of batch.messages) {
+          const o = m.value ? (JSON.parse(m.value.toString('utf8')) as { seq?: unknown }) : null;
+          if (o && typeof o.seq === 'number') count++;
+          else unparsable++;
+        }
+      },
+    });
+    await waitUntil(() => joinedAt() > 0, 'raw consumer group join', 60_000);
+    const c0 = meter.snapshot();
+    const tEnd = await waitUntil(() => count + unparsable >= n, `raw consume of ${n} messages (at ${count})`, timeoutFor(n));
+    const c1 = meter.snapshot();
+    const seconds = (tEnd - joinedAt()) / 1000;
+    return { rate: n / seconds, seconds, joinMs: joinedAt() - tStart, cpu: CpuMeter.between(c0, c1), note: `parsed ${count}, unparsable ${unparsable}` };
+  } finally {
+    await consumer.disconnect();
+  }
+}
+
+async function measureIngest(brokers: string[], pool: Pool, topics: string[], n: number, meter: CpuMeter, runIds: string[], groups: string[]): Promise<Sample> {
+  const { kafka, joinedAt } = hookedKafka(brokers, 'vitals-bench-ingest');
+  const runId = uniqueTag('ingest');
+  runIds.push(runId);
+  const groupId = `vitals-ingest-${runId}`;
+  groups.push(groupId);
+  let fatal: Error | null = null;
+  const tStart = nowMs();
+  const { loop, stats } = await startIngest({
+    kafka, pool, runId, topics, groupId, onFatal: (e) => (fatal = e), log: (l) => progress(`ingest: ${l}`),
+  });
+  let sample: Sample;
+  try {
+    const check = (): void => {
+      if (fatal) throw fatal;
+    };
+    await waitUntil(() => joinedAt() > 0, 'ingest group join', 60_000, check);
+    const c0 = meter.snapshot();
+    const tEnd = await waitUntil(() => stats.stored + stats.rejected >= n, `ingest of ${n} readings (at ${stats.stored})`, timeoutFor(n), check);
+    const c1 = meter.snapshot();
+    const seconds = (tEnd - joinedAt()) / 1000;
+    sample = { rate: n / seconds, seconds, joinMs: joinedAt() - tStart, cpu: CpuMeter.between(c0, c1), note: '' };
+  } finally {
+    await loop.stop();
+  }
+  const [rows] = await pool.query('SELECT COUNT(*) AS n FROM patient_vitals WHERE run_id = ?', [runId]);
+  const stored = Number((rows as Array<{ n: number }>)[0]!.n);
+  sample.note = `stored ${stats.stored} in ${stats.batches} transactions (${fmt1(stats.stored / Math.max(1, stats.batches))} rows/tx), rejected ${stats.rejected}, rows in patient_vitals ${stored}${stored === n ? '' : ` != ${n}: LOSS OR DUPLICATES`}`;
+  return sample;
+}
+
+async function measureStream(
+  brokers: string[], pool: Pool, topics: string[], n: number, expectedWindows: number, meter: CpuMeter, runIds: string[], groups: string[],
+): Promise<Sample & { windowsRate: number | null }> {
+  const { kafka, joinedAt } = hookedKafka(brokers, 'vitals-bench-stream');
+  const runId = uniqueTag('stream');
+  runIds.push(runId);
+  const groupId = `vitals-stream-${runId}`;
+  groups.push(groupId);
+  let fatal: Error | null = null;
+  const stream = new StreamPipeline({
+    kafka, pool, runId, topics, ruleSet: PROFILES.clinical!, allowedLatenessMs: LATENESS_MS, idleMs: IDLE_MS, groupId,
+    onFatal: (e) => (fatal = e), log: (l) => progress(`stream: ${l}`),
+  });
+  const tStart = nowMs();
+  await stream.start();
+  let sample: Sample & { windowsRate: number | null };
+  try {
+    const check = (): void => {
+      if (fatal) throw fatal;
+    };
+    await waitUntil(() => joinedAt() > 0, 'stream group join', 60_000, check);
+    const c0 = meter.snapshot();
+    const s = stream.stats;
+    const tEnd = await waitUntil(() => s.processed + s.rejected >= n, `stream processing of ${n} readings (at ${s.processed})`, timeoutFor(n), check);
+    const c1 = meter.snapshot();
+    // Secondary: until every window is written. Includes the idle time (idleMs) the watermark
+    // needs to pass the last windows once input stops; late readings can leave windows unwritten.
+    let windowsRate: number | null = null;
+    try {
+      const tWin = await waitUntil(() => s.windows >= expectedWindows, 'all windows', 15_000, check, 10);
+      windowsRate = n / ((tWin - joinedAt()) / 1000);
+    } catch {
+      windowsRate = null;
+    }
+    const seconds = (tEnd - joinedAt()) / 1000;
+    sample = {
+      rate: n / seconds, seconds, joinMs: joinedAt() - tStart, cpu: CpuMeter.between(c0, c1), windowsRate,
+      note: `processed ${s.processed}, rejected ${s.rejected}, alerts ${s.alerts}, windows ${s.windows}/${expectedWindows} expected, late readings ${s.late.length}`,
+    };
+  } finally {
+    await stream.stop();
+  }
+  return sample;
+}
+
+export async function runStreamBench(opts: StreamBenchOptions, printFacts = true): Promise<BenchRow[]> {
+  const config = loadServiceConfig();
+  const pool = createPool(config.mysqlUrl, { connectionLimit: 4 });
+  const admin = createKafka(config.kafkaBrokers, 'vitals-bench-admin').admin();
+  const prefix = `${uniqueTag('st')}-`;
+  const topics = topicsFor(SOURCES, prefix);
+  const runIds: string[] = [];
+  const groups: string[] = [];
+  const meter = new CpuMeter();
+  try {
+    await migrate(pool);
+    if (printFacts) {
+      printHeader('stream throughput (backlog drain)', await machineFacts(pool), {
+        ...opts, topics: `${SOURCES} x ${PARTITIONS} partitions, prefix ${prefix}`, profile: 'clinical',
+        allowedLatenessMs: LATENESS_MS, idleMs: IDLE_MS, consumer: CONSUMER_SETTINGS,
+      });
+    }
+    await admin.connect();
+    await ensureTopics(admin, { topics, partitions: PARTITIONS });
+
+    const windows = new WindowCounter(compileRuleSet(PROFILES.clinical!).windowSizes);
+    progress(`preloading ${fmtInt(opts.readings)} readings into ${topics.join(', ')}`);
+    const pre = await preload(createKafka(config.kafkaBrokers, 'vitals-bench-preload'), prefix, opts, windows);
+    console.log(`preload: ${fmtInt(opts.readings)} readings (${fmt1(pre.bytes / 2 ** 20)} MiB JSON) acknowledged (acks=all) in ${pre.seconds.toFixed(2)} s = ${fmtInt(opts.readings / pre.seconds)} readings/s incl. generation (1 sample); ${fmtInt(windows.total)} windows expected`);
+
+    const raw: Sample[] = [];
+    const ingest: Sample[] = [];
+    const stream: Array<Sample & { windowsRate: number | null }> = [];
+    const n = opts.readings;
+    const line = (what: string, rep: number, s: Sample): void => {
+      console.log(`rep ${rep} ${what.padEnd(7)} ${fmtInt(s.rate).padStart(8)} readings/s (${s.seconds.toFixed(2)} s after join; join took ${fmtInt(s.joinMs)} ms; cpu node/kafka/db/other ${s.cpu ? cpuText(s.cpu) : 'n/a'} cores) ${s.note}`);
+    };
+    for (let rep = 1; rep <= opts.reps; rep++) {
+      const r = await measureRaw(config.kafkaBrokers, topics, n, meter, groups);
+      raw.push(r);
+      line('raw', rep, r);
+      const i = await measureIngest(config.kafkaBrokers, pool, topics, n, meter, runIds, groups);
+      ingest.push(i);
+      line('ingest', rep, i);
+      await deleteRunRows(pool, runIds[runIds.length - 1]!); // same starting table size for every rep (not timed)
+      const s = await measureStream(config.kafkaBrokers, pool, topics, n, windows.total, meter, runIds, groups);
+      stream.push(s);
+      line('stream', rep, s);
+      if (s.windowsRate !== null) console.log(`rep ${rep} stream  until all ${fmtInt(windows.total)} windows written: ${fmtInt(s.windowsRate)} readings/s`);
+      await deleteRunRows(pool, runIds[runIds.length - 1]!);
+    }
+
+    const ceiling = summarise(raw.map((s) => s.rate));
+    const rows: BenchRow[] = [
+      { bench: 'stream', measure: '(a) raw consume + JSON.parse (ceiling)', unit: 'readings/s', summary: ceiling, target: STREAM_TARGET, cpu: meanCpu(raw.map((s) => s.cpu)) },
+    ];
+    const ing = summarise(ingest.map((s) => s.rate));
+    rows.push({ bench: 'stream', measure: '(b) ingest -> patient_vitals', unit: 'readings/s', summary: ing, ofCeiling: ing.mean / ceiling.mean, target: STREAM_TARGET, cpu: meanCpu(ingest.map((s) => s.cpu)) });
+    const st = summarise(stream.map((s) => s.rate));
+    rows.push({ bench: 'stream', measure: '(c) stream clinical (processed)', unit: 'readings/s', summary: st, ofCeiling: st.mean / ceiling.mean, target: STREAM_TARGET, cpu: meanCpu(stream.map((s) => s.cpu)) });
+    const winRates = stream.map((s) => s.windowsRate).filter((x): x is number => x !== null);
+    if (winRates.length > 0) {
+      const w = summarise(winRates);
+      rows.push({ bench: 'stream', measure: '(c\') stream until all windows written', unit: 'readings/s', summary: w, ofCeiling: w.mean / ceiling.mean });
+    }
+    printRows(
+      `stream throughput, N = ${fmtInt(n)} pre-loaded readings per sample, ${opts.reps} samples each; rate = N / (t_done - t_group_join); ` +
+        `"of ceiling" = mean / mean of (a); cpu = mean cores used during the timed part (2 = the whole machine)`,
+      rows,
+    );
+    return rows;
+  } finally {
+    progress(`clean-up: topics ${topics.join(', ')}, ${groups.length} consumer groups, run ids ${runIds.join(', ') || '(none)'}`);
+    for (const runId of runIds) await deleteRunRows(pool, runId).catch((e: Error) => progress(`clean-up of ${runId} failed: ${e.message}`));
+    await deleteTopics(admin, topics).catch((e: Error) => progress(`topic deletion failed: ${e.message}`));
+    if (groups.length) await admin.deleteGroups(groups).catch((e: Error) => progress(`group deletion failed: ${e.message}`));
+    await admin.disconnect().catch(() => undefined);
+    await pool.end();
+  }
+}
+
+if (isMain(import.meta.url)) {
+  await runStreamBench(streamOptionsFromArgs());
+}

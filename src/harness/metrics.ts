@@ -1,0 +1,245 @@
+import type { ProducerResult } from '../generators/producer.js';
+import type { EpisodeTruth } from '../generators/dataset.js';
+import type { RuleSet } from '../pipelines/rules/types.js';
+import type { LateReadingNote } from '../pipelines/stream.js';
+import { compareAlerts, diffAlerts } from './agreement.js';
+import type { CommittedAlert, RunData } from './collect.js';
+import type { GroundTruth } from './ground-truth.js';
+import { histogramKey, LatencyHistogram } from './histogram.js';
+import type { AgreementResult, ModeResult, RunResult, TimeseriesPoint } from './results.js';
+
+export const MODES = ['stream', 'batch'] as const;
+export type Mode = (typeof MODES)[number];
+
+export interface BacklogSample {
+  /** Epoch ms. */
+  at: number;
+  backlog: Record<string, number>;
+}
+
+export interface RunInputs {
+  runId: string;
+  startedAt: Date;
+  endedAt: Date;
+  complete: boolean;
+  incompleteReason?: string;
+  parameters: Record<string, unknown>;
+  environment: Record<string, unknown>;
+  rate: number;
+  warmupSeconds: number;
+  batchIntervalSeconds: number;
+  modes: readonly Mode[];
+  ruleSet: RuleSet;
+  producer: ProducerResult;
+  data: RunData;
+  truth: GroundTruth;
+  backlog: BacklogSample[];
+  streamLate: LateReadingNote[];
+  pipelineFailures: string[];
+}
+
+/** Thresholds of "the generator fell behind" (METRICS.md: send delay stays small). */
+export const SEND_DELAY_P99_LIMIT_MS = 50;
+export const ACHIEVED_RATE_MIN_RATIO = 0.99;
+
+/** Turn what a run stored and what the generator knows into every figure of METRICS.md. */
+export function computeRunResult(x: RunInputs): RunResult {
+  const start = x.producer.startMs;
+  const warmupEnd = start + x.warmupSeconds * 1000;
+  const failures = [...x.pipelineFailures];
+  const histograms: Record<string, string> = {};
+
+  // Storage: loss and duplicates against the generator's list of sent valid readings.
+  const stored = new Set<string>();
+  let unexpected = 0;
+  for (const r of x.data.readings) {
+    const key = `${r.patient_id}|${r.seq}`;
+    stored.add(key);
+    if (!x.truth.intended.has(key)) unexpected++;
+  }
+  let loss = 0;
+  for (const key of x.truth.intended.keys()) if (!stored.has(key)) loss++;
+  const duplicates = x.data.duplicateRows;
+  if (loss > 0) failures.push(`loss: ${loss} valid readings sent but not stored`);
+  if (duplicates > 0) failures.push(`duplicates: ${duplicates} readings stored more than once`);
+  if (unexpected > 0) failures.push(`${unexpected} stored readings were never sent by the generator`);
+
+  const seconds = Math.max(1, Math.ceil((x.producer.endMs - start) / 1000));
+  const perSecond = new Map<Mode, { output: number[]; p99: LatencyHistogram[] }>();
+  let excludedWarmup = 0;
+  const modes: ModeResult[] = [];
+  const episodes = x.truth.episodes.filter((e) => (x.truth.intended.get(`${e.patient_id}|${e.start_seq}`) ?? -Infinity) >= warmupEnd);
+  const windowSizeOf = new Map(x.ruleSet.rules.map((r) => [r.id, r.kind === 'window' ? r.window_s : 0]));
+
+  for (const mode of x.modes) {
+    const eventTime = new LatencyHistogram();
+    const processing = new LatencyHistogram();
+    const committed = x.data.committedAt[mode];
+    const series = { output: [] as number[], p99: [] as LatencyHistogram[] };
+    perSecond.set(mode, series);
+    let unprocessed = 0;
+    let lastCommit = -Infinity;
+    let count = 0;
+    x.data.readings.forEach((r, i) => {
+      const intended = x.truth.intended.get(`${r.patient_id}|${r.seq}`);
+      if (intended === undefined) return;
+      const t = committed[i]!;
+      if (Number.isNaN(t)) {
+        unprocessed++;
+        return;
+      }
+      if (intended < warmupEnd) {
+        if (mode === x.modes[0]) excludedWarmup++;
+        return;
+      }
+      const latency = t - intended;
+      eventTime.record(latency);
+      processing.record(t - r.appended_at);
+      const second = Math.max(0, Math.floor((t - start) / 1000));
+      while (series.output.length <= second) series.output.push(0);
+      series.output[second]!++;
+      (series.p99[second] ??= new LatencyHistogram()).record(latency);
+      if (t > lastCommit) lastCommit = t;
+      count++;
+    });
+    if (unprocessed > 0) failures.push(`${mode}: ${unprocessed} stored readings have no committed ${mode} result`);
+    const detection = detectionLatency(episodes, x.data.alerts[mode], x.truth, windowSizeOf);
+    histograms[histogramKey(mode, 'event_time')] = eventTime.encode();
+    histograms[histogramKey(mode, 'processing_time')] = processing.encode();
+    histograms[histogramKey(mode, 'detection')] = detection.histogram.encode();
+    const outputSpan = (lastCommit - warmupEnd) / 1000;
+    modes.push({
+      mode,
+      event_time_latency: eventTime.summary(),
+      processing_time_latency: processing.summary(),
+      detection_latency: detection.histogram.summary(),
+      output_rate: count > 0 && outputSpan > 0 ? count / outputSpan : 0,
+      results_committed: count,
+      alerts: x.data.alerts[mode].length,
+      windows: x.data.windows[mode],
+      ...(mode === 'batch' ? { batch_interval_s: x.batchIntervalSeconds } : {}),
+      episodes_injected: episodes.length,
+      episodes_detected: detection.detected,
+    });
+  }
+  histograms[histogramKey('input', 'send_delay')] = x.producer.sendDelay.encode();
+
+  // Agreement: between the modes, and each mode against the reference evaluation.
+  const agreement: AgreementResult[] = [];
+  const diffs: NonNullable<RunResult['agreement_diffs']> = [];
+  const sets: Array<[string, CommittedAlert[] | typeof x.truth.expectedAlerts]> = x.modes.map((m) => [m, x.data.alerts[m]]);
+  const pairs: Array<[string, string]> = [];
+  if (x.modes.includes('stream') && x.modes.includes('batch')) pairs.push(['stream', 'batch']);
+  for (const m of x.modes) pairs.push([m, 'ground_truth']);
+  const byName = new Map<string, CommittedAlert[] | typeof x.truth.expectedAlerts>([...sets, ['ground_truth', x.truth.expectedAlerts]]);
+  for (const [a, b] of pairs) {
+    const results = compareAlerts(a, byName.get(a)!, b, byName.get(b)!);
+    agreement.push(...results);
+    diffs.push({ a, b, ...diffAlerts(byName.get(a)!, byName.get(b)!) });
+    const record = results.find((r) => r.scope === 'record')!;
+    if (record.jaccard < 1) failures.push(`record-rule alerts of ${a} and ${b} differ (Jaccard ${record.jaccard.toFixed(4)}, ${record.fp} only in ${a}, ${record.fn} only in ${b})`);
+    const window = results.find((r) => r.scope === 'window')!;
+    if (window.jaccard < 1 && x.streamLate.length === 0) {
+      failures.push(`window-rule alerts of ${a} and ${b} differ with no late readings (Jaccard ${window.jaccard.toFixed(4)})`);
+    }
+  }
+
+  const sendDelay = x.producer.sendDelay.summary();
+  const sendSeconds = (x.producer.endMs - start) / 1000;
+  const achieved = x.producer.acknowledgedReadings / sendSeconds;
+  const fellBehind = sendDelay.p99 > SEND_DELAY_P99_LIMIT_MS || achieved < ACHIEVED_RATE_MIN_RATIO * x.rate;
+  if (!x.complete) failures.push(`run incomplete: ${x.incompleteReason ?? 'interrupted'}`);
+
+  return {
+    schema_version: 1,
+    run_id: x.runId,
+    complete: x.complete,
+    ...(x.incompleteReason ? { incomplete_reason: x.incompleteReason } : {}),
+    started_at: x.startedAt.toISOString(),
+    ended_at: x.endedAt.toISOString(),
+    parameters: x.parameters,
+    environment: x.environment,
+    warmup: { seconds: x.warmupSeconds, excluded_readings: excludedWarmup },
+    input: {
+      offered_rate: x.rate,
+      planned: x.producer.planned,
+      sent: x.producer.sentReadings,
+      acknowledged: x.producer.acknowledgedReadings,
+      achieved_rate: achieved,
+      measured_seconds: Math.max(0, (x.producer.endMs - warmupEnd) / 1000),
+      send_delay: sendDelay,
+      generator_fell_behind: fellBehind,
+      malformed_sent: x.producer.sentMalformed,
+      duplicates_sent: x.producer.sentDuplicates,
+    },
+    storage: { stored: x.data.readings.length, loss, duplicates, rejected: x.data.rejected.ingest },
+    modes,
+    agreement,
+    agreement_diffs: diffs,
+    late_readings: x.streamLate.map((l) => ({ patient_id: l.patient_id, seq: l.seq, lateness_ms: l.lateness_ms })),
+    timeseries: timeseries(seconds, x, perSecond),
+    histograms,
+    verdict: { passed: failures.length === 0, failures },
+    kafka_timestamp_type: 'LogAppendTime',
+  };
+}
+
+function detectionLatency(
+  episodes: EpisodeTruth[],
+  alerts: CommittedAlert[],
+  truth: GroundTruth,
+  windowSizeOf: Map<string, number>,
+): { histogram: LatencyHistogram; detected: number } {
+  const byPatient = new Map<number, CommittedAlert[]>();
+  for (const a of alerts) {
+    if (a.committed_at === null) continue;
+    const list = byPatient.get(a.patient_id);
+    if (list) list.push(a);
+    else byPatient.set(a.patient_id, [a]);
+  }
+  const histogram = new LatencyHistogram();
+  let detected = 0;
+  for (const e of episodes) {
+    const t0 = truth.intended.get(`${e.patient_id}|${e.start_seq}`)!;
+    const tEnd = truth.intended.get(`${e.patient_id}|${e.end_seq}`) ?? t0;
+    let first = Infinity;
+    for (const a of byPatient.get(e.patient_id) ?? []) {
+      const belongs = a.seq !== null
+        ? a.seq >= e.start_seq && a.seq <= e.end_seq
+        : a.window_start! + (windowSizeOf.get(a.rule_id) ?? 0) * 1000 > t0 && a.window_start! <= tEnd;
+      if (belongs && a.committed_at! < first) first = a.committed_at!;
+    }
+    if (first < Infinity) {
+      detected++;
+      histogram.record(first - t0);
+    }
+  }
+  return { histogram, detected };
+}
+
+function timeseries(seconds: number, x: RunInputs, perSecond: Map<Mode, { output: number[]; p99: LatencyHistogram[] }>): TimeseriesPoint[] {
+  const start = x.producer.startMs;
+  let length = seconds;
+  for (const s of perSecond.values()) length = Math.max(length, s.output.length);
+  const points: TimeseriesPoint[] = [];
+  for (let second = 0; second < length; second++) {
+    const output: Record<string, number> = {};
+    const p99: Record<string, number | null> = {};
+    for (const [mode, s] of perSecond) {
+      output[mode] = s.output[second] ?? 0;
+      const h = s.p99[second];
+      p99[mode] = h && h.count > 0 ? h.percentile(99) : null;
+    }
+    // The last backlog sample taken within this second.
+    const sample = [...x.backlog].reverse().find((b) => b.at < start + (second + 1) * 1000 && b.at >= start + second * 1000);
+    points.push({
+      second,
+      offered: x.producer.offeredPerSecond[second] ?? 0,
+      achieved: x.producer.acknowledgedPerSecond[second] ?? 0,
+      output,
+      p99_ms: p99,
+      backlog: sample?.backlog ?? {},
+    });
+  }
+  return points;
+}

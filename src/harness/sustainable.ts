@@ -1,0 +1,37 @@
+import type { RunResult } from './results.js';
+
+export const SUSTAINABLE_CRITERIA =
+  'over the measured phase: the generator kept its schedule (send delay p99 <= 50 ms and achieved >= 99% of offered); ' +
+  'the stream and ingest backlogs at the end of the load are at most 2 s of input; the stream p99 event-time latency ' +
+  'of the last third of the measured seconds is at most twice that of the first third plus 500 ms (not growing); ' +
+  'no loss, no duplicates, record-rule agreement 100%.';
+
+/** METRICS.md "Sustainable throughput", made concrete as SUSTAINABLE_CRITERIA says. */
+export function isSustainable(r: RunResult): { ok: boolean; reasons: string[] } {
+  const reasons: string[] = [];
+  if (r.input.generator_fell_behind) reasons.push('generator fell behind');
+  if (r.storage.loss > 0 || r.storage.duplicates > 0) reasons.push('loss or duplicates');
+  if (r.agreement.some((a) => a.scope === 'record' && a.jaccard < 1)) reasons.push('record-rule alerts disagree');
+  const warmup = r.warmup.seconds;
+  const loadEnd = Math.ceil(warmup + r.input.measured_seconds);
+  const atLoadEnd = r.timeseries.filter((p) => p.second <= loadEnd && p.second >= loadEnd - 2);
+  const limit = 2 * r.input.offered_rate;
+  for (const name of ['ingest', 'stream']) {
+    const values = atLoadEnd.map((p) => p.backlog[name]).filter((v): v is number => v !== undefined);
+    if (values.length > 0 && Math.min(...values) > limit) reasons.push(`${name} backlog ${Math.min(...values)} > ${limit} at the end of the load`);
+  }
+  const measured = r.timeseries.filter((p) => p.second >= warmup && p.second < loadEnd);
+  const third = Math.floor(measured.length / 3);
+  if (third >= 1) {
+    const p99Of = (points: typeof measured): number => {
+      const values = points.map((p) => p.p99_ms.stream).filter((v): v is number => typeof v === 'number');
+      return values.length ? values.reduce((a, b) => a + b, 0) / values.length : NaN;
+    };
+    const first = p99Of(measured.slice(0, third));
+    const last = p99Of(measured.slice(-third));
+    if (Number.isFinite(first) && Number.isFinite(last) && last > 2 * first + 500) {
+      reasons.push(`stream p99 grew from ${first.toFixed(0)} ms to ${last.toFixed(0)} ms`);
+    }
+  }
+  return { ok: reasons.length === 0, reasons };
+}

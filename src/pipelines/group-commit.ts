@@ -1,0 +1,57 @@
+/**
+ * Group commit: work submitted while a write is in flight is written together in the next
+ * one. kafkajs hands over one partition's batch at a time; with several partitions consumed
+ * concurrently this turns their batches into one database transaction (one fsync) instead of
+ * one each, and every submitter resolves only when its own rows are committed.
+ */
+export class GroupCommit<T> {
+  private pending: T[] = [];
+  private waiters: Array<{ resolve: () => void; reject: (err: Error) => void }> = [];
+  private running: Promise<void> | null = null;
+
+  constructor(private readonly write: (items: T[]) => Promise<void>) {}
+
+  submit(item: T): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.pending.push(item);
+      this.waiters.push({ resolve, reject });
+      this.running ??= this.drain();
+    });
+  }
+
+  /** Resolves when nothing is pending or being written. */
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.pending.length > 0) {
+        const items = this.pending.splice(0);
+        const waiters = this.waiters.splice(0);
+        try {
+          await this.write(items);
+          for (const w of waiters) w.resolve();
+        } catch (err) {
+          for (const w of waiters) w.reject(err as Error);
+        }
+      }
+    } finally {
+      this.running = null;
+    }
+  }
+}
+
+/** Retry a database write with exponential backoff; rethrow the last error when out of tries. */
+export async function withRetry<T>(what: string, fn: () => Promise<T>, log?: (line: string) => void, retries = 8): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (attempt >= retries) throw err;
+      const delay = Math.min(10_000, 200 * 2 ** attempt);
+      log?.(`${what} failed (${(err as Error).message}); retry ${attempt + 1}/${retries} in ${delay} ms`);
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+}

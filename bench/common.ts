@@ -317,13 +317,15 @@ export interface GenParams {
 /**
  * The first `count` readings of the Dataset's global round-robin stream, stamped
  * event_time = base + floor(i * 1000 / eventRate). `base` is chosen so that the last event
- * time lies a minute in the past: a replay of recorded data, so that a stream watermark
+ * time lies at least a minute in the past: a replay of recorded data, so that a stream watermark
  * driven by idle time closes every window when input stops.
  */
 export function* stampedReadings(
   p: GenParams,
   count: number,
-  base = Date.now() - Math.ceil((count * 1000) / p.eventRate) - 60_000,
+  // Aligned to a minute, so every run puts the same readings in the same windows (windowed
+  // alerts and window counts then agree between runs).
+  base = Math.floor((Date.now() - Math.ceil((count * 1000) / p.eventRate) - 60_000) / 60_000) * 60_000,
 ): Generator<{ reading: Reading; sourceIndex: number }, void, undefined> {
   const ds = new Dataset({ seed: p.seed, patients: p.patients, sources: 3 });
   for (let i = 0; i < count; i++) {

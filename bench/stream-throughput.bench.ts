@@ -48,6 +48,9 @@ const CONSUMER_SETTINGS: Omit<ConsumerConfig, 'groupId'> = {
   retry: { retries: 10 },
 };
 
+/** consumer-loop.ts's default partitionsConsumedConcurrently (16 since commit 2414e8b; 1 before). */
+const RAW_CONCURRENCY = 16;
+
 export interface StreamBenchOptions extends GenParams {
   readings: number;
   reps: number;
@@ -165,7 +168,7 @@ async function measureRaw(brokers: string[], topics: string[], n: number, meter:
     await consumer.subscribe({ topics, fromBeginning: true });
     await consumer.run({
       autoCommit: false,
-      partitionsConsumedConcurrently: 1,
+      partitionsConsumedConcurrently: RAW_CONCURRENCY,
       eachBatch: async ({ batch }) => {
         for (const m of batch.messages) {
           const o = m.value ? (JSON.parse(m.value.toString('utf8')) as { seq?: unknown }) : null;
@@ -193,9 +196,10 @@ async function measureIngest(brokers: string[], pool: Pool, topics: string[], n:
   groups.push(groupId);
   let fatal: Error | null = null;
   const tStart = nowMs();
-  const { loop, stats } = await startIngest({
+  const ingest = await startIngest({
     kafka, pool, runId, topics, groupId, onFatal: (e) => (fatal = e), log: (l) => progress(`ingest: ${l}`),
   });
+  const stats = ingest.stats;
   let sample: Sample;
   try {
     const check = (): void => {
@@ -208,7 +212,7 @@ async function measureIngest(brokers: string[], pool: Pool, topics: string[], n:
     const seconds = (tEnd - joinedAt()) / 1000;
     sample = { rate: n / seconds, seconds, joinMs: joinedAt() - tStart, cpu: CpuMeter.between(c0, c1), note: '' };
   } finally {
-    await loop.stop();
+    await ingest.stop(); // consumer, pending group commit and the write_batches recorder
   }
   const [rows] = await pool.query('SELECT COUNT(*) AS n FROM patient_vitals WHERE run_id = ?', [runId]);
   const stored = Number((rows as Array<{ n: number }>)[0]!.n);
@@ -275,7 +279,7 @@ export async function runStreamBench(opts: StreamBenchOptions, printFacts = true
     if (printFacts) {
       printHeader('stream throughput (backlog drain)', await machineFacts(pool), {
         ...opts, topics: `${SOURCES} x ${PARTITIONS} partitions, prefix ${prefix}`, profile: 'clinical',
-        allowedLatenessMs: LATENESS_MS, idleMs: IDLE_MS, consumer: CONSUMER_SETTINGS,
+        allowedLatenessMs: LATENESS_MS, idleMs: IDLE_MS, consumer: CONSUMER_SETTINGS, rawPartitionsConsumedConcurrently: RAW_CONCURRENCY,
       });
     }
     await admin.connect();

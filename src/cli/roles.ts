@@ -106,7 +106,7 @@ export async function runRole(role: RoleName, a: RoleArgs): Promise<void> {
       report(await batch.runPass(true));
       await batch.close();
       await pool.end();
-      return;
+      process.exit(0);
     }
     const timer = setInterval(() => {
       batch.runPass(false).then(report, fatal);
@@ -140,4 +140,6 @@ export async function runRole(role: RoleName, a: RoleArgs): Promise<void> {
   for (const h of stopHandlers) await h();
   await pool.end();
   log(role, 'stopped');
+  // The IPC channel of a forked role (and kafkajs' timers) would keep the process alive.
+  process.exit(0);
 }

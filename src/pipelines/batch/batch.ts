@@ -42,6 +42,9 @@ export class BatchPipeline {
   private readonly piscina: Piscina<BatchTask, BatchTaskResult>;
   private ingestLo = 0;
   private prevWatermark = -1;
+  /** Largest event_time stored so far: the batch layer's watermark. */
+  private watermark = -1;
+  private readonly patients = new Set<number>();
   private running: Promise<PassResult | null> = Promise.resolve(null);
 
   constructor(private readonly opts: BatchOptions) {
@@ -64,12 +67,20 @@ export class BatchPipeline {
   private async pass(final: boolean): Promise<PassResult | null> {
     const startedAt = Date.now();
     const { pool, runId } = this.opts;
-    const [hiRows] = await pool.query('SELECT COALESCE(MAX(ingest_id), 0) AS hi, COALESCE(MAX(event_time), -1) AS wm FROM patient_vitals WHERE run_id = ?', [runId]);
+    const [hiRows] = await pool.query('SELECT COALESCE(MAX(ingest_id), 0) AS hi FROM patient_vitals WHERE run_id = ?', [runId]);
     const hi = Number((hiRows as Array<{ hi: number }>)[0]!.hi);
-    const watermark = Number((hiRows as Array<{ wm: number }>)[0]!.wm);
     if (hi <= this.ingestLo && !final) return null;
-    const [patientRows] = await pool.query('SELECT DISTINCT patient_id FROM patient_vitals WHERE run_id = ? ORDER BY patient_id', [runId]);
-    const patients = (patientRows as Array<{ patient_id: number }>).map((r) => r.patient_id);
+    // Only the new rows can raise the watermark or bring new patients (index by_run_ingest).
+    const [newRows] = await pool.query(
+      'SELECT patient_id, MAX(event_time) AS wm FROM patient_vitals WHERE run_id = ? AND ingest_id > ? AND ingest_id <= ? GROUP BY patient_id',
+      [runId, this.ingestLo, hi],
+    );
+    for (const r of newRows as Array<{ patient_id: number; wm: number }>) {
+      this.patients.add(r.patient_id);
+      this.watermark = Math.max(this.watermark, Number(r.wm));
+    }
+    const watermark = this.watermark;
+    const patients = [...this.patients].sort((a, b) => a - b);
     const ranges = splitRanges(patients, this.opts.threads * (this.opts.tasksPerThread ?? 2));
     const tasks = ranges.map(([lo, hiPatient]) =>
       this.piscina.run({

@@ -1,5 +1,5 @@
 /**
- * The types of results.json, schema_version 1. Every figure follows /work/shared/METRICS.md.
+ * The types of results.json, schema_version 1. Every figure follows docs/METRICS.md.
  *
  * Fields marked "(optional, added)" are not part of the core schema; the report prints
  * them when present and says "not recorded" (or omits the line) when absent.

@@ -4,6 +4,7 @@
  * The comparison paragraph states only what follows from the numbers in the result.
  */
 import type { AgreementResult, LatencySummary, ModeResult, RunResult, SweepResult } from '../results.js';
+import { seedComparisonSection } from './seed-comparison.js';
 
 export interface ChartRef {
   /** Caption / alt text. */
@@ -12,7 +13,7 @@ export interface ChartRef {
   file: string;
 }
 
-const METRICS = 'METRICS.md';
+const METRICS = 'METRICS.md (docs/METRICS.md in vitals-bench)';
 
 const DEF = {
   event_time: `Event-time latency = t_committed − t_intended (${METRICS} §Latency)`,
@@ -284,6 +285,8 @@ export function renderMarkdown(result: RunResult, charts: ChartRef[]): string {
   );
 
   parts.push('## Stream vs batch', comparisonLines(r).map((l) => `- ${l}`).join('\n'));
+  const seed = seedComparisonSection(r);
+  if (seed) parts.push(seed);
 
   if (charts.length) parts.push('## Charts', charts.map((c) => `![${c.name}](${c.file})`).join('\n\n'));
 

@@ -7,7 +7,7 @@ import { topicsFor } from '../domain/reading.js';
 import { runOpenLoopProducer, type ProducerResult } from '../generators/producer.js';
 import { OpenLoopSchedule } from '../generators/schedule.js';
 import { datasetSource } from '../generators/sources.js';
-import { consumerLag, createKafka, recreateTopics } from '../infra/kafka.js';
+import { consumerLag, createKafka, endOffsets, recreateTopics } from '../infra/kafka.js';
 import { createPool, type Pool } from '../infra/mysql.js';
 import type { ChildMessage } from '../pipelines/ipc.js';
 import { loadRuleSet } from '../pipelines/rules/parse.js';
@@ -99,7 +99,14 @@ export async function runOnce(opts: RunOptions, progress: Progress, signal: Abor
     const storedByIngest = (): number => (ingest.lastStats?.type === 'stats' && ingest.lastStats.role === 'ingest' ? ingest.lastStats.stats.stored : 0);
     const sampleBacklog = async (): Promise<Record<string, number>> => {
       const b: Record<string, number> = { ingest: await consumerLag(admin, `vitals-ingest-${runId}`, topics) };
-      if (stream) b.stream = await consumerLag(admin, `vitals-stream-${runId}`, topics);
+      if (stream) {
+        // The stream commits offsets only up to its oldest open window (for recovery), so its
+        // backlog is measured from what it has read, which it reports itself.
+        const stats = stream.lastStats?.type === 'stats' && stream.lastStats.role === 'stream' ? stream.lastStats.stats : undefined;
+        let lag = 0;
+        for (const [key, end] of await endOffsets(admin, topics)) lag += Math.max(0, end - (stats?.positions[key] ?? 0));
+        b.stream = lag;
+      }
       if (batch) b.batch = Math.max(0, storedByIngest() - batchProcessed);
       return b;
     };
@@ -157,7 +164,7 @@ export async function runOnce(opts: RunOptions, progress: Progress, signal: Abor
     while (!signal.aborted) {
       const b = backlog[backlog.length - 1]?.backlog ?? {};
       const streamStats = stream?.lastStats?.type === 'stats' && stream.lastStats.role === 'stream' ? stream.lastStats.stats : undefined;
-      const caughtUp = (b.ingest ?? 1) === 0 && storedByIngest() >= producer.acknowledgedReadings - 0 && (!stream || ((b.stream ?? 1) === 0 && streamStats?.openWindows === 0 && streamStats.processed >= producer.acknowledgedReadings));
+      const caughtUp = (b.ingest ?? 1) === 0 && storedByIngest() >= producer.acknowledgedReadings && (!stream || ((b.stream ?? 1) === 0 && streamStats?.openWindows === 0 && streamStats.processed >= producer.acknowledgedReadings));
       if (caughtUp) break;
       if (Date.now() > drainDeadline) {
         complete = false;

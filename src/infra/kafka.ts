@@ -64,6 +64,15 @@ export async function recreateTopics(admin: Admin, spec: TopicSpec): Promise<voi
   }
 }
 
+/** Log end offset per `topic:partition`. */
+export async function endOffsets(admin: Admin, topics: string[]): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (const topic of topics) {
+    for (const p of await admin.fetchTopicOffsets(topic)) out.set(`${topic}:${p.partition}`, Number(p.high));
+  }
+  return out;
+}
+
 /** Sum over partitions of (log end offset - group committed offset). */
 export async function consumerLag(admin: Admin, groupId: string, topics: string[]): Promise<number> {
   let lag = 0;

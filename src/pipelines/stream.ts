@@ -40,6 +40,8 @@ export interface StreamStats {
   watermark: number;
   /** Windows assembled but not yet closed by the watermark. */
   openWindows: number;
+  /** Next offset to process per `topic:partition` (what it has read, not what it has committed). */
+  positions: Record<string, number>;
 }
 
 /** What one partition batch (or one idle tick) has to write. */
@@ -66,7 +68,7 @@ interface OpenWindowOrigin {
  * are keyed, so a replay rewrites nothing: the exactly-once effect.
  */
 export class StreamPipeline {
-  readonly stats: StreamStats = { processed: 0, rejected: 0, alerts: 0, windows: 0, late: [], watermark: -Infinity, openWindows: 0 };
+  readonly stats: StreamStats = { processed: 0, rejected: 0, alerts: 0, windows: 0, late: [], watermark: -Infinity, openWindows: 0, positions: {} };
   private readonly compiled: CompiledRuleSet;
   private readonly assemblers: Map<number, WindowAssembler>;
   private readonly watermarks: WatermarkTracker;
@@ -180,6 +182,7 @@ export class StreamPipeline {
     this.stats.rejected += rejected.length;
     const last = batch.messages[batch.messages.length - 1]!.offset;
     this.nextOffsets.set(partitionKey, { topic: batch.topic, partition: batch.partition, offset: last + 1 });
+    this.stats.positions[partitionKey] = last + 1;
     const range: OffsetRange = { topic: batch.topic, partition: batch.partition, firstOffset: batch.messages[0]!.offset, lastOffset: last };
     const closing = this.closeWindows(now);
     const work: StreamWork = { alerts: [...alerts, ...(closing.work?.alerts ?? [])], windows: closing.work?.windows ?? [], rejected, ranges: [range] };

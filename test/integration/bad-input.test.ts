@@ -9,8 +9,7 @@ import { datasetSource } from '../../src/generators/sources.js';
 import { consumerLag } from '../../src/infra/kafka.js';
 import type { Pool } from '../../src/infra/mysql.js';
 import { BatchPipeline } from '../../src/pipelines/batch/batch.js';
-import type { ConsumerLoop } from '../../src/pipelines/consumer-loop.js';
-import { startIngest, type IngestStats } from '../../src/pipelines/ingest.js';
+import { startIngest } from '../../src/pipelines/ingest.js';
 import { StreamPipeline } from '../../src/pipelines/stream.js';
 import {
   alertDifferences, config, countVitals, countWindows, createTopics, deleteTopics, isolation, kafkaClient, openPool,
@@ -87,7 +86,7 @@ describe('bad input: malformed messages rejected with reasons, duplicates stored
   const ingestGroup = `it-bad-ingest-${tag}`;
   const streamGroup = `it-bad-stream-${tag}`;
   let pool: Pool;
-  let ingest: { loop: ConsumerLoop; stats: IngestStats } | undefined;
+  let ingest: Awaited<ReturnType<typeof startIngest>> | undefined;
   let stream: StreamPipeline | undefined;
   let produced: ProducerResult;
   /** Where each raw bad message landed. */
@@ -152,7 +151,7 @@ describe('bad input: malformed messages rejected with reasons, duplicates stored
 
   afterAll(async () => {
     await stream?.stop().catch(() => undefined);
-    await ingest?.loop.stop().catch(() => undefined);
+    await ingest?.stop().catch(() => undefined);
     await deleteTopics(admin, topics);
     await admin.disconnect();
     await pool?.end();

@@ -5,8 +5,7 @@ import { OpenLoopSchedule } from '../../src/generators/schedule.js';
 import { datasetSource } from '../../src/generators/sources.js';
 import type { Pool } from '../../src/infra/mysql.js';
 import { BatchPipeline, type PassResult } from '../../src/pipelines/batch/batch.js';
-import type { ConsumerLoop } from '../../src/pipelines/consumer-loop.js';
-import { startIngest, type IngestStats } from '../../src/pipelines/ingest.js';
+import { startIngest } from '../../src/pipelines/ingest.js';
 import { StreamPipeline } from '../../src/pipelines/stream.js';
 import {
   alertDifferences, config, countVitals, countWindows, createTopics, deleteTopics, isolation, kafkaClient, openPool,
@@ -29,7 +28,7 @@ describe('stream and batch pipelines agree over real Kafka and MariaDB', () => {
   const admin = kafka.admin();
   const fatalErrors: Error[] = [];
   let pool: Pool;
-  let ingest: { loop: ConsumerLoop; stats: IngestStats } | undefined;
+  let ingest: Awaited<ReturnType<typeof startIngest>> | undefined;
   let stream: StreamPipeline | undefined;
   let produced: ProducerResult;
   let incrementalPasses: Array<PassResult | null> = [];
@@ -98,7 +97,7 @@ describe('stream and batch pipelines agree over real Kafka and MariaDB', () => {
 
   afterAll(async () => {
     await stream?.stop().catch(() => undefined);
-    await ingest?.loop.stop().catch(() => undefined);
+    await ingest?.stop().catch(() => undefined);
     await deleteTopics(admin, topics);
     await admin.disconnect();
     await pool?.end();

@@ -24,8 +24,22 @@ mariadbd_bin() { command -v mariadbd 2>/dev/null || echo /usr/sbin/mariadbd; }
 # mysql client as the local server's administrator (unix-socket authentication).
 mariadb_admin_sql() { mariadb --no-defaults --socket="$(mariadb_socket)" -uroot -e "$1"; }
 
+# As root the server runs as the mysql user, which must reach its data folder. A project
+# checked out under a private folder (e.g. /root) is not reachable: use /var/lib then.
+mariadb_choose_dir() {
+  [[ $(id -u) -eq 0 ]] || return 0
+  mkdir -p "$MARIADB_DIR"
+  chown mysql:mysql "$MARIADB_DIR"
+  if ! runuser -u mysql -- test -w "$MARIADB_DIR" 2>/dev/null; then
+    local fallback="/var/lib/vitals-bench/mariadb-$(printf '%s' "$PROJECT_ROOT" | cksum | cut -d' ' -f1)"
+    log "mariadb: the mysql user cannot reach $MARIADB_DIR; using $fallback"
+    MARIADB_DIR="$fallback"
+  fi
+}
+
 mariadb_local_up() {
   require_mariadb_binaries
+  mariadb_choose_dir
   local as_user=()
   [[ $(id -u) -eq 0 ]] && as_user=(--user=mysql)
   mkdir -p "$MARIADB_DIR/run" "$MARIADB_DIR/data"
@@ -78,6 +92,7 @@ mariadb_up() {
     return
   fi
   local url; url=$(env_value MYSQL_URL)
+  mariadb_choose_dir
   if [[ -n "$url" && "$(env_value MYSQL_ORIGIN)" == local ]] && pid_alive "$MARIADB_DIR/mariadbd.pid" && probe mysql "$url" 2 >/dev/null; then
     log "mysql: already up at $MYSQL_HOST:$MYSQL_PORT"; return
   fi
@@ -111,6 +126,7 @@ mariadb_status() {
 }
 
 mariadb_down() {
+  mariadb_choose_dir
   case "$(env_value MYSQL_ORIGIN)" in
     docker) docker_available && docker compose -f "$PROJECT_ROOT/docker-compose.yml" stop mysql >&2; return ;;
     external) return ;;

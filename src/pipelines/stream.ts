@@ -1,4 +1,5 @@
-import type { Kafka } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
+import { endOffsets } from '../infra/kafka.js';
 import { parseReading, type Reading } from '../domain/reading.js';
 import { bulkInsert, inTransaction, type Pool } from '../infra/mysql.js';
 import { startConsumerLoop, type ConsumerLoop, type OffsetCommit, type PartitionBatch } from './consumer-loop.js';
@@ -76,8 +77,16 @@ export class StreamPipeline {
   private readonly writer: GroupCommit<StreamWork>;
   /** `${size}|${patient}|${start}` -> where its readings came from. */
   private readonly openOrigins = new Map<string, OpenWindowOrigin>();
-  /** `${size}|${patient}` -> largest window_start already written (from earlier instances). */
-  private readonly writtenUpTo = new Map<string, number>();
+  /**
+   * `${size}|${patient}` -> largest window_start written by earlier instances (loaded at
+   * start). Windows this instance closes are not added: a reading for one of those goes to
+   * the assembler, which reports it as late.
+   */
+  private readonly writtenBefore = new Map<string, number>();
+  /** Partitions whose read position had reached the log end, with when that was checked. */
+  private readonly caughtUp = new Map<string, number>();
+  private admin: Admin | undefined;
+  private idleCheck: Promise<void> | null = null;
   /** Next offset per partition key (last processed + 1). */
   private readonly nextOffsets = new Map<string, { topic: string; partition: number; offset: number }>();
   private readonly revoked = new Set<string>();
@@ -105,7 +114,12 @@ export class StreamPipeline {
       log: this.opts.log,
     });
     // When input stops, no batch arrives to move the watermark: let idle time close windows.
+    this.admin = this.opts.kafka.admin();
+    await this.admin.connect();
     this.idleTimer = setInterval(() => {
+      this.idleCheck ??= this.checkCaughtUp()
+        .catch((err: Error) => this.opts.log?.(`end-offset check failed: ${err.message}`))
+        .finally(() => (this.idleCheck = null));
       const { work, commits } = this.closeWindows(Date.now());
       if (!work) return;
       this.writer.submit(work).then(() => this.commit(commits)).catch((err: Error) => this.opts.onFatal(err));
@@ -135,9 +149,37 @@ export class StreamPipeline {
     this.assigned = now;
   }
 
+  /** Which assigned partitions have been read up to their log end offset. */
+  private async checkCaughtUp(): Promise<void> {
+    if (!this.admin || this.assigned.size === 0) return;
+    const checkedAt = Date.now();
+    const ends = await endOffsets(this.admin, this.opts.topics);
+    let committed: Map<string, number> | undefined;
+    for (const key of this.assigned) {
+      let position = this.nextOffsets.get(key)?.offset;
+      if (position === undefined) {
+        committed ??= await this.committedOffsets();
+        position = committed.get(key) ?? 0;
+      }
+      if (position >= (ends.get(key) ?? 0)) this.caughtUp.set(key, checkedAt);
+      else this.caughtUp.delete(key);
+    }
+  }
+
+  private async committedOffsets(): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    const groupId = this.opts.groupId ?? `vitals-stream-${this.opts.runId}`;
+    for (const t of await this.admin!.fetchOffsets({ groupId, topics: this.opts.topics })) {
+      for (const p of t.partitions) out.set(`${t.topic}:${p.partition}`, Math.max(0, Number(p.offset)));
+    }
+    return out;
+  }
+
   async stop(): Promise<void> {
     if (this.idleTimer) clearInterval(this.idleTimer);
+    await this.idleCheck;
     await this.loop?.stop();
+    await this.admin?.disconnect();
     await this.writer.idle();
     await this.recorder.flush();
   }
@@ -154,7 +196,7 @@ export class StreamPipeline {
       [this.opts.runId],
     );
     for (const r of rows as Array<{ patient_id: number; window_s: number; upto: number }>) {
-      this.writtenUpTo.set(`${r.window_s}|${r.patient_id}`, Number(r.upto));
+      this.writtenBefore.set(`${r.window_s}|${r.patient_id}`, Number(r.upto));
     }
   }
 
@@ -165,6 +207,7 @@ export class StreamPipeline {
   private async onBatch(batch: PartitionBatch): Promise<OffsetCommit[]> {
     const now = Date.now();
     const partitionKey = `${batch.topic}:${batch.partition}`;
+    this.caughtUp.delete(partitionKey);
     const alerts: AlertRecord[] = [];
     const rejected: unknown[][] = [];
     for (const m of batch.messages) {
@@ -198,7 +241,7 @@ export class StreamPipeline {
   private addToWindows(reading: Reading, topic: string, partition: number, partitionKey: string, offset: number): void {
     for (const [size, assembler] of this.assemblers) {
       const start = windowStartOf(reading.event_time, size);
-      const written = this.writtenUpTo.get(`${size}|${reading.patient_id}`);
+      const written = this.writtenBefore.get(`${size}|${reading.patient_id}`);
       if (written !== undefined && start <= written) continue; // done by an earlier instance
       const result = assembler.add(reading);
       if (result.late) {
@@ -217,6 +260,13 @@ export class StreamPipeline {
    * partitions' offsets may move forward once that work is written.
    */
   private closeWindows(now: number): { work: StreamWork | null; commits: OffsetCommit[] } {
+    // A partition may count as idle only when it has nothing left to read: one that merely
+    // delivered nothing for a while (a stall, a slow commit) keeps holding the watermark back.
+    // The check must be recent: after a stall it is stale.
+    for (const key of this.assigned) {
+      const checkedAt = this.caughtUp.get(key);
+      if (checkedAt === undefined || now - checkedAt > this.opts.idleMs) this.watermarks.observe(key, -Infinity, now);
+    }
     const watermark = this.watermarks.watermark(now);
     this.stats.watermark = watermark;
     const closed: WindowResult[] = [];
@@ -237,8 +287,6 @@ export class StreamPipeline {
     const alerts: AlertRecord[] = [];
     for (const w of closed) {
       alerts.push(...evaluateWindow(w, this.compiled.windowRulesBySize.get(w.window_s) ?? []));
-      const k = `${w.window_s}|${w.patient_id}`;
-      if ((this.writtenUpTo.get(k) ?? -Infinity) < w.window_start) this.writtenUpTo.set(k, w.window_start);
     }
     const commits: OffsetCommit[] = [];
     for (const key of touched) {

@@ -78,6 +78,12 @@ export class StreamPipeline {
   /** `${size}|${patient}|${start}` -> where its readings came from. */
   private readonly openOrigins = new Map<string, OpenWindowOrigin>();
   /**
+   * The same origins per partition, in creation order. Offsets grow within a partition, so
+   * the first entry holds the smallest offset, unless a lower offset reached an existing
+   * window (a re-read): then that partition is marked and scanned in full.
+   */
+  private readonly originsByPartition = new Map<string, { origins: Map<string, OpenWindowOrigin>; disordered: boolean }>();
+  /**
    * `${size}|${patient}` -> largest window_start written by earlier instances (loaded at
    * start). Windows this instance closes are not added: a reading for one of those goes to
    * the assembler, which reports it as late.
@@ -250,8 +256,16 @@ export class StreamPipeline {
       }
       const key = `${size}|${reading.patient_id}|${start}`;
       const origin = this.openOrigins.get(key);
-      if (!origin) this.openOrigins.set(key, { partitionKey, topic, partition, minOffset: offset });
-      else if (offset < origin.minOffset) origin.minOffset = offset;
+      let byPartition = this.originsByPartition.get(partitionKey);
+      if (!byPartition) this.originsByPartition.set(partitionKey, (byPartition = { origins: new Map(), disordered: false }));
+      if (!origin) {
+        const created = { partitionKey, topic, partition, minOffset: offset };
+        this.openOrigins.set(key, created);
+        byPartition.origins.set(key, created);
+      } else if (offset < origin.minOffset) {
+        origin.minOffset = offset;
+        byPartition.disordered = true;
+      }
     }
   }
 
@@ -276,6 +290,7 @@ export class StreamPipeline {
         const key = `${size}|${w.patient_id}|${w.window_start}`;
         const origin = this.openOrigins.get(key);
         this.openOrigins.delete(key);
+        if (origin) this.originsByPartition.get(origin.partitionKey)?.origins.delete(key);
         // A window of a partition this instance lost is the new owner's to write.
         if (origin && this.revoked.has(origin.partitionKey)) continue;
         if (origin) touched.add(origin.partitionKey);
@@ -317,8 +332,11 @@ export class StreamPipeline {
   /** The next offset to read after a restart: held back to the oldest reading of an open window. */
   private safeOffset(partitionKey: string): number {
     let offset = this.nextOffsets.get(partitionKey)?.offset ?? 0;
-    for (const origin of this.openOrigins.values()) {
-      if (origin.partitionKey === partitionKey && origin.minOffset < offset) offset = origin.minOffset;
+    const byPartition = this.originsByPartition.get(partitionKey);
+    if (!byPartition) return offset;
+    for (const origin of byPartition.origins.values()) {
+      if (origin.minOffset < offset) offset = origin.minOffset;
+      if (!byPartition.disordered) break;
     }
     return offset;
   }

@@ -28,6 +28,8 @@ mariadb_admin_sql() { mariadb --no-defaults --socket="$(mariadb_socket)" -uroot 
 # checked out under a private folder (e.g. /root) is not reachable: use /var/lib then.
 mariadb_choose_dir() {
   [[ $(id -u) -eq 0 ]] || return 0
+  id mysql >/dev/null 2>&1 || return 0   # not installed yet: chosen again after the install
+  [[ "$MARIADB_DIR" == /var/lib/vitals-bench/* ]] && return 0
   mkdir -p "$MARIADB_DIR"
   chown mysql:mysql "$MARIADB_DIR"
   if ! runuser -u mysql -- test -w "$MARIADB_DIR" 2>/dev/null; then

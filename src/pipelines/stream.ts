@@ -92,6 +92,9 @@ export class StreamPipeline {
   /** Partitions whose read position had reached the log end, with when that was checked. */
   private readonly caughtUp = new Map<string, number>();
   private admin: Admin | undefined;
+  /** Between a rebalance starting and this member's new assignment: close nothing. */
+  private rebalancing = false;
+  private reloading: Promise<void> | null = null;
   private idleCheck: Promise<void> | null = null;
   /** Next offset per partition key (last processed + 1). */
   private readonly nextOffsets = new Map<string, { topic: string; partition: number; offset: number }>();
@@ -120,15 +123,24 @@ export class StreamPipeline {
       log: this.opts.log,
     });
     // When input stops, no batch arrives to move the watermark: let idle time close windows.
+    this.loop.consumer.on(this.loop.consumer.events.REBALANCING, () => {
+      this.rebalancing = true;
+    });
     this.admin = this.opts.kafka.admin();
     await this.admin.connect();
     this.idleTimer = setInterval(() => {
+      if (this.rebalancing) return;
       this.idleCheck ??= this.checkCaughtUp()
         .catch((err: Error) => this.opts.log?.(`end-offset check failed: ${err.message}`))
         .finally(() => (this.idleCheck = null));
       const { work, commits } = this.closeWindows(Date.now());
       if (!work) return;
-      this.writer.submit(work).then(() => this.commit(commits)).catch((err: Error) => this.opts.onFatal(err));
+      this.writer.submit(work).then(
+        // A failed offset commit (e.g. during a rebalance) only means more to re-read after a
+        // restart; the next batch commits again. A failed write is fatal.
+        () => this.commit(commits).catch((err: Error) => this.opts.log?.(`offset commit after idle close failed: ${err.message}`)),
+        (err: Error) => this.opts.onFatal(err),
+      );
     }, Math.max(100, Math.floor(this.opts.idleMs / 2)));
   }
 
@@ -153,6 +165,10 @@ export class StreamPipeline {
       this.watermarks.register(key, Date.now());
     }
     this.assigned = now;
+    this.rebalancing = false;
+    // Windows another member wrote up to this rebalance must not be rewritten from the part
+    // of their readings this member re-reads: learn them before the next batch.
+    this.reloading = this.loadWrittenWindows().catch((err: Error) => this.opts.onFatal(err));
   }
 
   /** Which assigned partitions have been read up to their log end offset. */
@@ -211,6 +227,7 @@ export class StreamPipeline {
    * window state); only the write is awaited, group-committed with other batches.
    */
   private async onBatch(batch: PartitionBatch): Promise<OffsetCommit[]> {
+    if (this.reloading) await this.reloading;
     const now = Date.now();
     const partitionKey = `${batch.topic}:${batch.partition}`;
     this.caughtUp.delete(partitionKey);

@@ -45,7 +45,8 @@ const cli = yargs(hideBin(process.argv))
       .option('lateness-ms', { type: 'number', default: 0, describe: 'fault: allowed lateness that --late-fraction exceeds' })
       .option('late-fraction', { type: 'number', default: 0, describe: 'fault: fraction of readings sent later than --lateness-ms' })
       .option('duplicate-fraction', { type: 'number', default: 0, describe: 'fault: fraction of readings sent twice' })
-      .option('malformed-fraction', { type: 'number', default: 0, describe: 'fault: malformed messages per reading' }),
+      .option('malformed-fraction', { type: 'number', default: 0, describe: 'fault: malformed messages per reading' })
+      .option('truth-out', { type: 'string', describe: 'write the ground truth (episodes, faults, timing) to this JSON file' }),
     (a) => produceCommand(a),
   )
   .command(

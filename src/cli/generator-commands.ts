@@ -1,12 +1,13 @@
-import { access } from 'node:fs/promises';
+import { access, writeFile } from 'node:fs/promises';
 import type { Argv } from 'yargs';
 import { loadServiceConfig } from '../config.js';
 import { topicsFor } from '../domain/reading.js';
 import { pollDeviceApi } from '../generators/api-poller.js';
 import { startDeviceApi } from '../generators/device-api.js';
 import { generateToFile, readDataset } from '../generators/files.js';
-import { runOpenLoopProducer } from '../generators/producer.js';
-import { OpenLoopSchedule, ReplaySchedule, type ReplayMode } from '../generators/schedule.js';
+import { runOpenLoopProducer, type ReadingSource } from '../generators/producer.js';
+import type { Dataset } from '../generators/dataset.js';
+import { OpenLoopSchedule, ReplaySchedule, type ReplayMode, type Schedule } from '../generators/schedule.js';
 import { datasetSource, replaySource } from '../generators/sources.js';
 import { createKafka, ensureTopics } from '../infra/kafka.js';
 import { fraction, nonNegative, positiveInt, positiveNumber, UsageError } from './args.js';
@@ -54,6 +55,7 @@ export interface ProduceArgs extends DatasetArgs {
   duplicateFraction: number;
   malformedFraction: number;
   pollMs: number;
+  truthOut?: string;
 }
 
 export function parseRate(rate: string): number | 'max' {
@@ -105,8 +107,9 @@ export async function produceCommand(a: ProduceArgs): Promise<void> {
     return;
   }
 
-  let source;
-  let schedule;
+  let source: ReadingSource;
+  let schedule: Schedule;
+  let dataset: Dataset | undefined;
   const now = Date.now() + 200;
   if (a.replay) {
     const readings = await readDataset(a.replay);
@@ -115,7 +118,9 @@ export async function produceCommand(a: ProduceArgs): Promise<void> {
     source = replaySource(total !== undefined ? readings.slice(0, total) : readings);
     schedule = new ReplaySchedule(recorded.slice(0, source.total), now, mode);
   } else {
-    source = datasetSource(a, total!);
+    const generated = datasetSource(a, total!);
+    dataset = generated.dataset;
+    source = generated;
     schedule = new OpenLoopSchedule({ start: now, rate: rate as number, total });
   }
   const faults = a.jitterMs > 0 || a.lateFraction > 0 || a.duplicateFraction > 0 || a.malformedFraction > 0
@@ -125,6 +130,18 @@ export async function produceCommand(a: ProduceArgs): Promise<void> {
     kafka, source, schedule, topicPrefix: a.topicPrefix, faults, signal: abort.signal,
     onProgress: (p) => process.stderr.write(`[produce] ${(p.elapsedMs / 1000).toFixed(0)} s: planned ${p.planned}, sent ${p.sent}, acknowledged ${p.acknowledged}\n`),
   });
+  if (a.truthOut) {
+    // The generator's ground truth of this send: parameters, timing, injected episodes and faults.
+    const truth = {
+      params: { seed: a.seed, patients: a.patients, sources: a.sources, prevalence: a.prevalence, rate: a.rate ?? null, replay: a.replay ?? null },
+      start_ms: result.startMs,
+      planned: result.planned,
+      acknowledged: result.acknowledgedReadings,
+      episodes: dataset?.episodes() ?? [],
+      faults: result.faults,
+    };
+    await writeFile(a.truthOut, JSON.stringify(truth, null, 2) + '\n');
+  }
   const seconds = (result.endMs - result.startMs) / 1000;
   const sd = result.sendDelay.summary();
   const offered = rate === 'max' || recordedTiming ? null : rate;

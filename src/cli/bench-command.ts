@@ -176,6 +176,7 @@ export async function benchCommand(argv: BenchArgs, explicit: Set<string>): Prom
         `${findMax.below !== undefined ? ` (last sustainable run ${findMax.below}/s` : ''}${findMax.above !== undefined ? `, first unsustainable ${findMax.above}/s)` : findMax.below !== undefined ? ')' : ''}\n`);
     }
   }
+  if (abort.signal.aborted) return 130;
   const failed = outcomes.some((o) => o.result.storage.loss > 0 || o.result.storage.duplicates > 0 || !o.result.verdict.passed);
   return failed ? 1 : 0;
 }

@@ -148,7 +148,11 @@ export function computeRunResult(x: RunInputs): RunResult {
   const sendSeconds = (x.producer.endMs - start) / 1000;
   const achieved = x.producer.acknowledgedReadings / sendSeconds;
   const fellBehind = sendDelay.p99 > SEND_DELAY_P99_LIMIT_MS || achieved < ACHIEVED_RATE_MIN_RATIO * x.rate;
-  if (!x.complete) failures.push(`run incomplete: ${x.incompleteReason ?? 'interrupted'}`);
+  if (!x.complete) {
+    // Figures of an interrupted run describe what it reached, not what the pipelines can do.
+    for (let i = 0; i < failures.length; i++) failures[i] += ' (the run stopped before the pipelines drained)';
+    failures.unshift(`run incomplete: ${x.incompleteReason ?? 'interrupted'}`);
+  }
 
   return {
     schema_version: 1,

@@ -214,9 +214,11 @@ function printSummary({ dir, result: r }: RunOutcome, progress: Progress): void 
   lines.push('', `run ${r.run_id}: ${r.verdict.passed ? 'PASSED' : 'FAILED'}${r.complete ? '' : ' (incomplete)'}`);
   lines.push(`input: offered ${r.input.offered_rate}/s, achieved ${r.input.achieved_rate.toFixed(1)}/s, send delay p99 ${fmtMs(r.input.send_delay.p99)} ms (n=${r.input.send_delay.count})${r.input.generator_fell_behind ? ' - GENERATOR FELL BEHIND' : ''}`);
   lines.push(`storage: ${r.storage.stored} stored, loss ${r.storage.loss}, duplicates ${r.storage.duplicates}, rejected ${r.storage.rejected}`);
-  const header = ['mode', 'n', 'event-time p50', 'p99', 'p99.9', 'max', 'processing p50', 'detection p50', 'output/s', 'alerts'];
-  const rows = r.modes.map((m) => [m.mode, String(m.event_time_latency.count), fmtMs(m.event_time_latency.p50), fmtMs(m.event_time_latency.p99),
-    fmtMs(m.event_time_latency.p999), fmtMs(m.event_time_latency.max), fmtMs(m.processing_time_latency.p50), fmtMs(m.detection_latency.p50),
+  const header = ['mode', 'n', 'event-time p50', 'p99', 'p99.9', 'max', 'processing p50', 'detection p50 (episodes)', 'output/s', 'alerts'];
+  const ms = (s: RunResult['input']['send_delay'], v: number): string => (s.count === 0 ? 'n/a' : fmtMs(v));
+  const rows = r.modes.map((m) => [m.mode, String(m.event_time_latency.count), ms(m.event_time_latency, m.event_time_latency.p50), ms(m.event_time_latency, m.event_time_latency.p99),
+    ms(m.event_time_latency, m.event_time_latency.p999), ms(m.event_time_latency, m.event_time_latency.max), ms(m.processing_time_latency, m.processing_time_latency.p50),
+    `${ms(m.detection_latency, m.detection_latency.p50)} (${m.episodes_detected ?? 0}/${m.episodes_injected ?? 0})`,
     m.output_rate.toFixed(1), String(m.alerts)]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const fmt = (row: string[]): string => row.map((c, i) => c.padStart(widths[i]!)).join('  ');

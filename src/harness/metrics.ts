@@ -35,6 +35,7 @@ export interface RunInputs {
   truth: GroundTruth;
   backlog: BacklogSample[];
   streamLate: LateReadingNote[];
+  batchPasses: NonNullable<RunResult['batch_passes']>;
   pipelineFailures: string[];
 }
 
@@ -185,6 +186,7 @@ export function computeRunResult(x: RunInputs): RunResult {
     histograms,
     verdict: { passed: failures.length === 0, failures },
     kafka_timestamp_type: 'LogAppendTime',
+    ...(x.modes.includes('batch') ? { batch_passes: x.batchPasses } : {}),
   };
 }
 

@@ -101,6 +101,8 @@ export interface RunResult {
   verdict: { passed: boolean; failures: string[] };
   /** (optional, added) Which Kafka timestamp t_appended is (METRICS.md asks to say which). */
   kafka_timestamp_type?: 'CreateTime' | 'LogAppendTime';
+  /** (optional, added) Each batch pass: readings it took, how long it ran (ms), whether it was the final one. */
+  batch_passes?: Array<{ pass: number; readings: number; alerts: number; windows: number; duration_ms: number; final: boolean }>;
   /** (optional, added) Alert keys on one side only, per compared pair. */
   agreement_diffs?: AlertDiff[];
 }

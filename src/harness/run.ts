@@ -70,6 +70,7 @@ export async function runOnce(opts: RunOptions, progress: Progress, signal: Abor
   let incompleteReason: string | undefined;
   const backlog: BacklogSample[] = [];
   let streamLate: LateReadingNote[] = [];
+  const batchPasses: NonNullable<RunResult['batch_passes']> = [];
   const topics = topicsFor(opts.sources, opts.topicPrefix);
   try {
     await migrate(pool);
@@ -94,7 +95,10 @@ export async function runOnce(opts: RunOptions, progress: Progress, signal: Abor
 
     let batchProcessed = 0;
     batch?.on((m: ChildMessage) => {
-      if (m.type === 'pass') batchProcessed += m.pass.readings;
+      if (m.type !== 'pass') return;
+      batchProcessed += m.pass.readings;
+      const p = m.pass;
+      batchPasses.push({ pass: p.pass, readings: p.readings, alerts: p.alerts, windows: p.windows, duration_ms: p.endedAt - p.startedAt, final: p.final });
     });
     const storedByIngest = (): number => (ingest.lastStats?.type === 'stats' && ingest.lastStats.role === 'ingest' ? ingest.lastStats.stats.stored : 0);
     const sampleBacklog = async (): Promise<Record<string, number>> => {
@@ -209,7 +213,7 @@ export async function runOnce(opts: RunOptions, progress: Progress, signal: Abor
       runId, startedAt, endedAt: new Date(), complete, incompleteReason,
       parameters: parseJson(row.parameters), environment: parseJson(row.environment),
       rate: opts.rate, warmupSeconds: opts.warmup, batchIntervalSeconds: opts.batchInterval, modes: opts.modes, ruleSet,
-      producer, data, truth, backlog, streamLate, pipelineFailures: failures,
+      producer, data, truth, backlog, streamLate, batchPasses, pipelineFailures: failures,
     });
     await writeRunReport(dir, result);
     await pool.query('UPDATE runs SET status = ? WHERE run_id = ?', [result.verdict.passed ? 'passed' : complete ? 'failed' : 'incomplete', runId]);

@@ -253,6 +253,15 @@ export function renderMarkdown(result: RunResult, charts: ChartRef[]): string {
       ]),
     ),
   );
+  if (r.batch_passes?.length) {
+    parts.push(
+      '### Batch passes',
+      table(
+        ['pass', 'readings', 'alerts', 'windows', 'duration (ms)', 'final'],
+        r.batch_passes.map((p) => [String(p.pass), String(p.readings), String(p.alerts), String(p.windows), String(p.duration_ms), p.final ? 'yes' : '']),
+      ),
+    );
+  }
 
   parts.push('## Alert agreement');
   parts.push(

@@ -188,6 +188,7 @@ export async function benchCommand(argv: BenchArgs, explicit: Set<string>): Prom
 async function searchMax(start: number, run: (rate: number) => Promise<RunOutcome>, signal: AbortSignal, progress: Progress): Promise<NonNullable<SweepResult['find_max']>> {
   let good: number | undefined;
   let bad: number | undefined;
+  let badReasons: string[] = [];
   let rate = start;
   while (!signal.aborted && bad === undefined && rate <= 200_000) {
     const verdict = isSustainable((await run(rate)).result);
@@ -195,7 +196,10 @@ async function searchMax(start: number, run: (rate: number) => Promise<RunOutcom
     if (verdict.ok) {
       good = rate;
       rate *= 2;
-    } else bad = rate;
+    } else {
+      bad = rate;
+      badReasons = verdict.reasons;
+    }
   }
   for (let i = 0; i < 3 && !signal.aborted && bad !== undefined && good !== undefined; i++) {
     const mid = Math.round((good + bad) / 2);
@@ -203,9 +207,12 @@ async function searchMax(start: number, run: (rate: number) => Promise<RunOutcom
     const verdict = isSustainable((await run(mid)).result);
     progress.log(`[bench] ${mid}/s: ${verdict.ok ? 'sustainable' : `not sustainable (${verdict.reasons.join('; ')})`}`);
     if (verdict.ok) good = mid;
-    else bad = mid;
+    else {
+      bad = mid;
+      badReasons = verdict.reasons;
+    }
   }
-  return { sustainable_rate: good ?? null, ...(good !== undefined ? { below: good } : {}), ...(bad !== undefined ? { above: bad } : {}), criteria: SUSTAINABLE_CRITERIA };
+  return { sustainable_rate: good ?? null, ...(good !== undefined ? { below: good } : {}), ...(bad !== undefined ? { above: bad, above_reasons: badReasons } : {}), criteria: SUSTAINABLE_CRITERIA };
 }
 
 function printSummary({ dir, result: r }: RunOutcome, progress: Progress): void {

@@ -109,5 +109,12 @@ export interface RunResult {
 
 export interface SweepResult {
   runs: Array<{ dir: string; result: RunResult }>;
-  find_max?: { sustainable_rate: number | null; below?: number; above?: number; criteria: string };
+  find_max?: {
+    sustainable_rate: number | null;
+    below?: number;
+    above?: number;
+    /** (optional, added) What made the run at `above` unsustainable. */
+    above_reasons?: string[];
+    criteria: string;
+  };
 }

@@ -345,6 +345,7 @@ export function renderSweepMarkdown(sweep: SweepResult, charts: ChartRef[]): str
     };
     either('Run below (sustained)', fm.below);
     either('Run above (not sustained)', fm.above);
+    if (fm.above_reasons?.length) lines.push(`- Why ${fmtNum(fm.above!)} readings/s was not sustainable: ${fm.above_reasons.join('; ')}.`);
     parts.push(lines.join('\n'));
   }
 

@@ -9,12 +9,18 @@ require_mariadb_binaries() {
   if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
     log "mariadb: installing Debian's mariadb-server (about a minute)"
     export DEBIAN_FRONTEND=noninteractive
+    # The package would start a system-wide server on port 3306; this project runs its own.
+    local policy=/usr/sbin/policy-rc.d created_policy=0
+    if [[ ! -e "$policy" ]]; then
+      printf '#!/bin/sh\nexit 101\n' > "$policy" && chmod +x "$policy" && created_policy=1
+    fi
     if ! apt-get install -y -q mariadb-server >"$CACHE_DIR/apt-mariadb.log" 2>&1; then
       apt-get update -q >>"$CACHE_DIR/apt-mariadb.log" 2>&1 || true
       apt-get install -y -q mariadb-server >>"$CACHE_DIR/apt-mariadb.log" 2>&1 \
-        || { tail -n 20 "$CACHE_DIR/apt-mariadb.log" >&2; die "apt-get install mariadb-server failed (see $CACHE_DIR/apt-mariadb.log)"; }
+        || { [[ $created_policy -eq 1 ]] && rm -f "$policy"; tail -n 20 "$CACHE_DIR/apt-mariadb.log" >&2; die "apt-get install mariadb-server failed (see $CACHE_DIR/apt-mariadb.log)"; }
     fi
-    return
+    [[ $created_policy -eq 1 ]] && rm -f "$policy"
+    return 0
   fi
   die "no MySQL-compatible server: install MariaDB (Debian: apt-get install mariadb-server, as root), or set MYSQL_URL=mysql://user:password@host:3306/$MYSQL_DATABASE to use an existing server"
 }
@@ -130,7 +136,9 @@ mariadb_status() {
 mariadb_down() {
   mariadb_choose_dir
   case "$(env_value MYSQL_ORIGIN)" in
-    docker) docker_available && docker compose -f "$PROJECT_ROOT/docker-compose.yml" stop mysql >&2; return ;;
+    docker)
+      if docker_available; then docker compose -f "$PROJECT_ROOT/docker-compose.yml" stop mysql >&2; fi
+      return 0 ;;
     external) return ;;
   esac
   if pid_alive "$MARIADB_DIR/mariadbd.pid"; then

@@ -154,11 +154,20 @@ export async function benchCommand(argv: BenchArgs, explicit: Set<string>): Prom
   let sweepDir = plan.base.outDir;
   const single = plan.rates.length === 1 && plan.repeat === 1 && !plan.findMax;
   if (!single) sweepDir = join(plan.base.outDir, `sweep_${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}`);
-  const run = async (rate: number): Promise<RunOutcome> => {
-    const o = await runOnce(optionsFor(plan, rate, sweepDir), progress, abort.signal);
-    outcomes.push(o);
-    printSummary(o, progress);
-    return o;
+  let failedRuns = 0;
+  // A run that could not finish (a pipeline died before the load ended) is reported and
+  // counted as failed; a sweep or search goes on with the next rate.
+  const run = async (rate: number): Promise<RunOutcome | Error> => {
+    try {
+      const o = await runOnce(optionsFor(plan, rate, sweepDir), progress, abort.signal);
+      outcomes.push(o);
+      printSummary(o, progress);
+      return o;
+    } catch (err) {
+      failedRuns++;
+      progress.log(`[bench] run at ${rate}/s failed before it could be measured: ${(err as Error).message}`);
+      return err as Error;
+    }
   };
 
   let findMax: SweepResult['find_max'];
@@ -177,7 +186,7 @@ export async function benchCommand(argv: BenchArgs, explicit: Set<string>): Prom
     }
   }
   if (abort.signal.aborted) return 130;
-  const failed = outcomes.some((o) => o.result.storage.loss > 0 || o.result.storage.duplicates > 0 || !o.result.verdict.passed);
+  const failed = failedRuns > 0 || outcomes.some((o) => o.result.storage.loss > 0 || o.result.storage.duplicates > 0 || !o.result.verdict.passed);
   return failed ? 1 : 0;
 }
 
@@ -185,13 +194,17 @@ export async function benchCommand(argv: BenchArgs, explicit: Set<string>): Prom
  * Doubling from the start rate until a run is not sustainable, then bisecting between the
  * last sustainable and the first unsustainable rate (three more runs).
  */
-async function searchMax(start: number, run: (rate: number) => Promise<RunOutcome>, signal: AbortSignal, progress: Progress): Promise<NonNullable<SweepResult['find_max']>> {
+function sustainability(o: RunOutcome | Error): { ok: boolean; reasons: string[] } {
+  return o instanceof Error ? { ok: false, reasons: [`the run failed: ${o.message}`] } : isSustainable(o.result);
+}
+
+async function searchMax(start: number, run: (rate: number) => Promise<RunOutcome | Error>, signal: AbortSignal, progress: Progress): Promise<NonNullable<SweepResult['find_max']>> {
   let good: number | undefined;
   let bad: number | undefined;
   let badReasons: string[] = [];
   let rate = start;
   while (!signal.aborted && bad === undefined && rate <= 200_000) {
-    const verdict = isSustainable((await run(rate)).result);
+    const verdict = sustainability(await run(rate));
     progress.log(`[bench] ${rate}/s: ${verdict.ok ? 'sustainable' : `not sustainable (${verdict.reasons.join('; ')})`}`);
     if (verdict.ok) {
       good = rate;
@@ -204,7 +217,7 @@ async function searchMax(start: number, run: (rate: number) => Promise<RunOutcom
   for (let i = 0; i < 3 && !signal.aborted && bad !== undefined && good !== undefined; i++) {
     const mid = Math.round((good + bad) / 2);
     if (mid === good || mid === bad) break;
-    const verdict = isSustainable((await run(mid)).result);
+    const verdict = sustainability(await run(mid));
     progress.log(`[bench] ${mid}/s: ${verdict.ok ? 'sustainable' : `not sustainable (${verdict.reasons.join('; ')})`}`);
     if (verdict.ok) good = mid;
     else {

@@ -142,7 +142,7 @@ export async function produceCommand(a: ProduceArgs): Promise<void> {
     };
     await writeFile(a.truthOut, JSON.stringify(truth, null, 2) + '\n');
   }
-  const seconds = (result.endMs - result.startMs) / 1000;
+  const seconds = (Math.max(result.lastAckMs, result.startMs + 1) - result.startMs) / 1000;
   const sd = result.sendDelay.summary();
   const offered = rate === 'max' || recordedTiming ? null : rate;
   const achieved = result.acknowledgedReadings / seconds;

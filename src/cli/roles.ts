@@ -63,8 +63,9 @@ export async function runRole(role: RoleName, a: RoleArgs): Promise<void> {
   const kafka = createKafka(config.kafkaBrokers, `vitals-${role}`);
   const fatal = (err: Error): void => {
     log(role, `fatal: ${err.stack ?? err.message}`);
-    sendToParent({ type: 'fatal', role, message: err.message });
-    process.exit(1);
+    // Exit once the message is out, so the harness can name the cause.
+    if (process.send && process.connected) process.send({ type: 'fatal', role, message: err.message }, () => process.exit(1));
+    else process.exit(1);
   };
   const stopHandlers: Array<() => Promise<void>> = [];
   let statsTimer: NodeJS.Timeout | undefined;
@@ -129,7 +130,10 @@ export async function runRole(role: RoleName, a: RoleArgs): Promise<void> {
   log(role, `running (run ${a.runId}, topics ${topics.join(', ')})`);
   await new Promise<void>((resolve) => {
     const stop = (): void => resolve();
-    process.once('SIGINT', stop);
+    // A role forked by the harness is stopped by the harness (which sees Ctrl-C first and still
+    // needs the role to drain and report); alone, Ctrl-C stops it.
+    if (!process.send) process.once('SIGINT', stop);
+    else process.on('SIGINT', () => log(role, 'SIGINT: waiting for the harness to stop this role'));
     process.once('SIGTERM', stop);
     process.on('message', (m: ParentMessage) => {
       if (m.type === 'stop') stop();

@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks';
 import type { Kafka, Message, Producer } from 'kafkajs';
 import { topicForSource, type Reading } from '../domain/reading.js';
 import { LatencyHistogram } from '../harness/histogram.js';
@@ -43,6 +42,8 @@ export interface ProducerResult {
   complete: boolean;
   startMs: number;
   endMs: number;
+  /** When the last acknowledgement arrived (epoch ms). */
+  lastAckMs: number;
   /** Readings whose schedule came due (valid readings, not counting duplicates or malformed extras). */
   planned: number;
   /** Messages handed to the Kafka client, by kind. */
@@ -70,7 +71,9 @@ interface Outgoing {
   index: number;
 }
 
-const nowMs = (): number => performance.timeOrigin + performance.now();
+// The same clock as t_committed in the pipelines (Date.now, 1 ms resolution): latencies are
+// differences across processes, and a second, monotonic clock would drift from it.
+const nowMs = (): number => Date.now();
 const bump = (arr: number[], second: number, n: number): void => {
   while (arr.length <= second) arr.push(0);
   arr[second] = (arr[second] ?? 0) + n;
@@ -89,7 +92,7 @@ export async function runOpenLoopProducer(opts: ProducerOptions): Promise<Produc
   await producer.connect();
 
   const result: ProducerResult = {
-    complete: false, startMs: 0, endMs: 0, planned: 0, sentReadings: 0, sentDuplicates: 0, sentMalformed: 0,
+    complete: false, startMs: 0, endMs: 0, lastAckMs: 0, planned: 0, sentReadings: 0, sentDuplicates: 0, sentMalformed: 0,
     acknowledged: 0, acknowledgedReadings: 0, sendDelay: new LatencyHistogram(), offeredPerSecond: [], acknowledgedPerSecond: [],
     faults: null,
   };
@@ -142,9 +145,11 @@ export async function runOpenLoopProducer(opts: ProducerOptions): Promise<Produc
     const p = producer
       .sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) })
       .then(() => {
+        const ackAt = nowMs();
         result.acknowledged += batch.length;
         result.acknowledgedReadings += readings;
-        bump(result.acknowledgedPerSecond, Math.max(0, Math.floor((nowMs() - start) / 1000)), readings);
+        result.lastAckMs = Math.max(result.lastAckMs, ackAt);
+        bump(result.acknowledgedPerSecond, Math.max(0, Math.floor((ackAt - start) / 1000)), readings);
       })
       .catch((err: Error) => {
         sendError ??= err;

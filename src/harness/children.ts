@@ -37,6 +37,7 @@ export class PipelineProcess {
 
   /** Wait for a message matching the predicate; fails if the process exits first or the deadline passes. */
   waitFor<T extends ChildMessage>(match: (m: ChildMessage) => m is T, timeoutMs: number, what: string): Promise<T> {
+    if (!this.running) return Promise.reject(new Error(`${this.role} is not running (before ${what})${this.fatal ? `: ${this.fatal}` : ''}`));
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => done(new Error(`${this.role}: no ${what} within ${timeoutMs / 1000} s`)), timeoutMs);
       const onExit = (code: number | null): void => done(new Error(`${this.role} exited (code ${code}) before ${what}${this.fatal ? `: ${this.fatal}` : ''}`));

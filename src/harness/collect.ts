@@ -24,6 +24,8 @@ export interface RunData {
   rejected: { ingest: number; stream: number };
   alerts: Record<'stream' | 'batch', CommittedAlert[]>;
   windows: Record<'stream' | 'batch', number>;
+  /** Per window row: its max event_time and the commit time of the transaction that wrote it. */
+  windowCommits: Record<'stream' | 'batch', Array<{ maxEventTime: number; committedAt: number | null }>>;
   /** t_committed of each reading's result, per mode (null: not processed, or its commit time unknown). */
   committedAt: Record<'stream' | 'batch', Float64Array>;
 }
@@ -80,9 +82,18 @@ export async function collectRun(pool: Pool, runId: string): Promise<RunData> {
       committed_at: a.committed_at === null ? null : Number(a.committed_at),
     });
   }
-  const [windowRows] = await pool.query('SELECT mode, COUNT(*) AS n FROM window_stats WHERE run_id = ? GROUP BY mode', [runId]);
+  const [windowRows] = await pool.query(
+    `SELECT w.mode, w.max_event_time, b.committed_at FROM window_stats w
+       LEFT JOIN write_batches b ON b.run_id = w.run_id AND b.role = w.mode AND b.write_batch = w.write_batch
+      WHERE w.run_id = ?`,
+    [runId],
+  );
   const windows = { stream: 0, batch: 0 };
-  for (const w of windowRows as Array<{ mode: 'stream' | 'batch'; n: number }>) windows[w.mode] = Number(w.n);
+  const windowCommits: RunData['windowCommits'] = { stream: [], batch: [] };
+  for (const w of windowRows as Array<{ mode: 'stream' | 'batch'; max_event_time: number; committed_at: number | null }>) {
+    windows[w.mode]++;
+    windowCommits[w.mode].push({ maxEventTime: Number(w.max_event_time), committedAt: w.committed_at === null ? null : Number(w.committed_at) });
+  }
 
   return {
     readings,
@@ -90,6 +101,7 @@ export async function collectRun(pool: Pool, runId: string): Promise<RunData> {
     rejected,
     alerts,
     windows,
+    windowCommits,
     committedAt: {
       stream: streamCommitTimes(readings, ranges.filter((r) => r.role === 'stream')),
       batch: batchCommitTimes(readings, ranges.filter((r) => r.role === 'batch')),

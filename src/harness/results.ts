@@ -28,6 +28,11 @@ export interface ModeResult {
   results_committed: number;
   alerts: number;
   windows: number;
+  /**
+   * (optional, added) METRICS.md: a window result's event time is the largest t_intended among
+   * its readings; this is t_committed of the window row minus that, over all windows after warm-up.
+   */
+  window_result_latency?: LatencySummary;
   /** (optional, added) Batch mode only: seconds between batch runs; used in the comparison text. */
   batch_interval_s?: number;
   /** (optional, added) Anomaly episodes injected by the generator during the measured phase. */

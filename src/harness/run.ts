@@ -72,6 +72,8 @@ export async function runOnce(opts: RunOptions, progress: Progress, signal: Abor
   let streamLate: LateReadingNote[] = [];
   const batchPasses: NonNullable<RunResult['batch_passes']> = [];
   const topics = topicsFor(opts.sources, opts.topicPrefix);
+  let sampling = false;
+  let sampler: Promise<void> = Promise.resolve();
   try {
     await migrate(pool);
     await admin.connect();
@@ -119,8 +121,8 @@ export async function runOnce(opts: RunOptions, progress: Progress, signal: Abor
     const totalSeconds = opts.warmup + opts.duration;
     const schedule = new OpenLoopSchedule({ start: Date.now() + 300, rate: opts.rate, total });
     let lastProgress = { planned: 0, acknowledged: 0, elapsedMs: 0 };
-    let sampling = true;
-    const sampler = (async () => {
+    sampling = true;
+    sampler = (async () => {
       while (sampling) {
         const at = Date.now();
         try {
@@ -189,13 +191,13 @@ export async function runOnce(opts: RunOptions, progress: Progress, signal: Abor
       stream.send({ type: 'report-late' });
       streamLate = (await stream.waitFor(isLate, 10_000, 'late-reading report')).late;
     }
-    sampling = false;
-    await sampler;
   } catch (err) {
     complete = false;
     incompleteReason = (err as Error).message;
     failures.push((err as Error).message);
   } finally {
+    sampling = false;
+    await sampler;
     for (const c of children) {
       const code = await c.stop();
       if (code !== 0 && code !== null) failures.push(`${c.role} pipeline exited with code ${code}${c.fatal ? `: ${c.fatal}` : ''} (see ${logFile})`);

@@ -67,6 +67,10 @@ export async function startConsumerLoop(opts: ConsumerLoopOptions): Promise<Cons
     opts.onGroupJoin?.(e.payload.memberAssignment as Record<string, number[]>);
     markJoined();
   });
+  consumer.on(consumer.events.CRASH, (e) => {
+    // kafkajs restarts the consumer itself on retriable errors; otherwise it would sit idle.
+    if (!e.payload.restart) opts.onFatal(e.payload.error);
+  });
   await consumer.connect();
   await consumer.subscribe({ topics: opts.topics, fromBeginning: true });
   let fatal = false;

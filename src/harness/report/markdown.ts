@@ -20,6 +20,7 @@ const DEF = {
   processing_time: `Processing-time latency = t_committed − t_appended (${METRICS} §Latency)`,
   detection: `Detection latency = first alert's t_committed − t_intended of the episode's first reading (${METRICS} §Latency)`,
   send_delay: `Send delay = t_sent − t_intended (${METRICS} §Latency)`,
+  window_result: `Window-result latency = t_committed of the window row − the largest t_intended among its readings (${METRICS} §Latency)`,
 } as const;
 
 /** Milliseconds with sensible precision. */
@@ -231,6 +232,7 @@ export function renderMarkdown(result: RunResult, charts: ChartRef[]): string {
         latRow(DEF.event_time, m.event_time_latency),
         latRow(DEF.processing_time, m.processing_time_latency),
         latRow(DEF.detection, m.detection_latency),
+        ...(m.window_result_latency ? [latRow(DEF.window_result, m.window_result_latency)] : []),
       ]),
     );
     if (m.episodes_injected !== undefined) {

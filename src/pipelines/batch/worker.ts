@@ -4,6 +4,7 @@ import { compileRuleSet, evaluateRecord, evaluateWindow } from '../rules/evaluat
 import type { AlertRecord, WindowResult } from '../rules/types.js';
 import { computeWindows } from '../rules/windows.js';
 import { ALERT_COLUMNS, ALERT_UPSERT, alertRow, WINDOW_COLUMNS, WINDOW_UPSERT, windowRow } from '../rows.js';
+import { withRetry } from '../group-commit.js';
 import { recordCommit, WriteBatchIds } from '../write-batches.js';
 import type { BatchTask, BatchTaskResult } from './task.js';
 
@@ -92,7 +93,7 @@ export default async function runBatchTask(task: BatchTask): Promise<BatchTaskRe
 
   const batch = ids.next();
   const p = pool;
-  await inTransaction(p, async (conn) => {
+  await withRetry('batch write', () => inTransaction(p, async (conn) => {
     // Late readings changed these windows: their earlier alerts are replaced, not kept.
     for (const w of recomputed) {
       await conn.query(
@@ -102,9 +103,9 @@ export default async function runBatchTask(task: BatchTask): Promise<BatchTaskRe
     }
     if (alerts.length) await bulkInsert(conn, `INSERT INTO alerts ${ALERT_COLUMNS}`, alerts.map((a) => alertRow(task.runId, 'batch', a, batch)), ALERT_UPSERT);
     if (windows.length) await bulkInsert(conn, `INSERT INTO window_stats ${WINDOW_COLUMNS}`, windows.map((w) => windowRow(task.runId, 'batch', w, batch)), WINDOW_UPSERT);
-  });
+  }));
   const committedAt = Date.now();
-  await recordCommit(p, task.runId, 'batch', batch, committedAt, alerts.length + windows.length, [],
-    { ingestLo: task.ingestLo, ingestHi: task.ingestHi, patientLo: task.patientLo, patientHi: task.patientHi });
+  await withRetry('batch commit record', () => recordCommit(p, task.runId, 'batch', batch, committedAt, alerts.length + windows.length, [],
+    { ingestLo: task.ingestLo, ingestHi: task.ingestHi, patientLo: task.patientLo, patientHi: task.patientHi }));
   return { readings, alerts: alerts.length, windows: windows.length, windowsRecomputed: recomputed.length, committedAt };
 }

@@ -126,7 +126,10 @@ export async function migrate(pool: Pool): Promise<number> {
   const conn = await pool.getConnection();
   try {
     // Several processes (ingest, stream, batch) may start at once: serialise migrations.
-    await conn.query(`SELECT GET_LOCK('vitals_bench_migrate', 60)`);
+    const [lock] = await conn.query(`SELECT GET_LOCK('vitals_bench_migrate', 60) AS got`);
+    if (Number((lock as Array<{ got: number | null }>)[0]?.got) !== 1) {
+      throw new Error('could not take the schema migration lock within 60 s (another process holds it)');
+    }
     const [rows] = await conn.query('SELECT COALESCE(MAX(version), 0) AS v FROM schema_version');
     const current = Number((rows as Array<{ v: number }>)[0]?.v ?? 0);
     for (let v = current; v < MIGRATIONS.length; v++) {

@@ -12,18 +12,8 @@ import type { BatchTask, BatchTaskResult } from './task.js';
 let pool: Pool | undefined;
 const ids = new WriteBatchIds();
 
-interface VitalsRow {
-  patient_id: number;
-  seq: number;
-  ingest_id: number;
-  source: string;
-  event_time: number;
-  heart_rate: number;
-  body_temperature: number;
-  blood_pressure_systolic: number;
-  blood_pressure_diastolic: number;
-  spo2_level: number;
-}
+/** A patient_vitals row as the worker selects it: the reading's fields and its commit order. */
+type VitalsRow = Omit<Reading, 'timestamp'> & { ingest_id: number };
 
 /** Piscina entry point: evaluate one patient range of one pass and write its results. */
 export default async function runBatchTask(task: BatchTask): Promise<BatchTaskResult> {

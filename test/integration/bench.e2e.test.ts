@@ -56,6 +56,9 @@ describe('vitals-bench bench (end to end)', () => {
       expect(m.event_time_latency.max).toBeGreaterThanOrEqual(m.event_time_latency.p99);
       expect(m.alerts).toBeGreaterThan(0);
       expect(m.windows).toBeGreaterThan(0);
+      // METRICS.md: a window result's latency is measured from its latest reading's t_intended.
+      expect(m.window_result_latency?.count).toBeGreaterThan(0);
+      expect(m.window_result_latency!.min).toBeGreaterThan(0);
     }
     // Batch results wait for the next pass: its median event-time latency exceeds the stream's.
     const stream = result.modes.find((x) => x.mode === 'stream')!;

@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import type { RunResult, TimeseriesPoint } from '../../../src/harness/results.js';
+import { isSustainable } from '../../../src/harness/sustainable.js';
+import { makeRunResult } from './fixture.js';
+
+/** A run at `rate`/s: 2 s warm-up, 12 s measured, with the given per-second stream p99 and backlogs. */
+function run(opts: { p99?: (s: number) => number; backlog?: (s: number) => number; tweak?: (r: RunResult) => void } = {}): RunResult {
+  const r = makeRunResult({ offered: 1000 });
+  r.warmup.seconds = 2;
+  r.input.measured_seconds = 12;
+  r.timeseries = Array.from({ length: 16 }, (_, s): TimeseriesPoint => ({
+    second: s, offered: 1000, achieved: 1000,
+    output: { stream: 1000 }, p99_ms: { stream: opts.p99 ? opts.p99(s) : 80 },
+    backlog: { ingest: opts.backlog ? opts.backlog(s) : 10, stream: opts.backlog ? opts.backlog(s) : 10 },
+  }));
+  opts.tweak?.(r);
+  return r;
+}
+
+describe('isSustainable (METRICS.md sustainable throughput)', () => {
+  it('accepts a run with flat latency, small backlogs and a generator on schedule', () => {
+    expect(isSustainable(run())).toEqual({ ok: true, reasons: [] });
+  });
+
+  it('rejects a run whose generator fell behind', () => {
+    const v = isSustainable(run({ tweak: (r) => (r.input.generator_fell_behind = true) }));
+    expect(v.ok).toBe(false);
+    expect(v.reasons).toContain('generator fell behind');
+  });
+
+  it('rejects a backlog of more than 2 s of input at the end of the load', () => {
+    const v = isSustainable(run({ backlog: (s) => s * 500 }));
+    expect(v.ok).toBe(false);
+    expect(v.reasons.join(' ')).toMatch(/stream backlog \d+ > 2000/);
+  });
+
+  it('rejects a stream p99 that keeps growing over the measured phase', () => {
+    const v = isSustainable(run({ p99: (s) => 100 * 2 ** (s / 2) }));
+    expect(v.ok).toBe(false);
+    expect(v.reasons.join(' ')).toMatch(/stream p99 grew/);
+  });
+
+  it('tolerates noise: p99 that varies but does not trend', () => {
+    expect(isSustainable(run({ p99: (s) => (s % 2 === 0 ? 60 : 140) })).ok).toBe(true);
+  });
+
+  it('rejects incomplete runs, loss and record-rule disagreement', () => {
+    expect(isSustainable(run({ tweak: (r) => { r.complete = false; r.incomplete_reason = 'Ctrl-C'; } })).reasons).toContain('run incomplete: Ctrl-C');
+    expect(isSustainable(run({ tweak: (r) => (r.storage.loss = 1) })).reasons).toContain('loss or duplicates');
+    expect(isSustainable(run({ tweak: (r) => (r.agreement[0]!.jaccard = 0.99) })).reasons).toContain('record-rule alerts disagree');
+  });
+});

@@ -27,7 +27,7 @@ function scenario(opts: { lose?: number[]; batchAlertMissing?: boolean } = {}): 
     stream.push(t + 50);
     batch.push(t + 2000);
   }
-  const alert = (seq: number, committed: number): CommittedAlert => ({
+  const alert = (seq: number, committed: number | null): CommittedAlert => ({
     rule_id: 'hr_high', severity: 'high', patient_id: 1001, seq, window_start: null, event_time: START + seq * 200, committed_at: committed,
   });
   // An episode of patient 1001 from seq 3 (intended START + 600) to seq 5; alerts on seq 4 and 5.

@@ -4,9 +4,8 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadServiceConfig, PROJECT_ROOT } from '../config.js';
 import { topicsFor } from '../domain/reading.js';
-import { runOpenLoopProducer, type ProducerResult } from '../generators/producer.js';
+import type { ProducerResult } from '../generators/producer.js';
 import { OpenLoopSchedule } from '../generators/schedule.js';
-import { datasetSource } from '../generators/sources.js';
 import { consumerLag, createKafka, endOffsets, recreateTopics } from '../infra/kafka.js';
 import { createPool, type Pool } from '../infra/mysql.js';
 import type { ChildMessage } from '../pipelines/ipc.js';
@@ -15,6 +14,7 @@ import type { RuleSet } from '../pipelines/rules/types.js';
 import type { LateReadingNote } from '../pipelines/stream.js';
 import { migrate } from '../pipelines/store/schema.js';
 import { isFinalDone, isLate, isReady, PipelineProcess } from './children.js';
+import { runLoadProcess } from './producer-process.js';
 import { collectRun } from './collect.js';
 import { collectEnvironment } from './environment.js';
 import { buildGroundTruth } from './ground-truth.js';
@@ -119,7 +119,8 @@ export async function runOnce(opts: RunOptions, progress: Progress, signal: Abor
 
     const total = Math.round(opts.rate * (opts.warmup + opts.duration));
     const totalSeconds = opts.warmup + opts.duration;
-    const schedule = new OpenLoopSchedule({ start: Date.now() + 300, rate: opts.rate, total });
+    // Started a moment ahead, so the load process is connected when reading 0 is due.
+    const schedule = new OpenLoopSchedule({ start: Date.now() + 1500, rate: opts.rate, total });
     let lastProgress = { planned: 0, acknowledged: 0, elapsedMs: 0 };
     sampling = true;
     sampler = (async () => {
@@ -150,12 +151,11 @@ export async function runOnce(opts: RunOptions, progress: Progress, signal: Abor
     });
     pipelineDied.catch(() => undefined);
 
-    const source = datasetSource({ seed: opts.seed, patients: opts.patients, sources: opts.sources, prevalence: opts.prevalence }, total);
     producer = await Promise.race([
-      runOpenLoopProducer({
-        kafka, source, schedule, topicPrefix: opts.topicPrefix, warmupCount: Math.round(opts.rate * opts.warmup), signal,
-        onProgress: (p) => (lastProgress = p),
-      }),
+      runLoadProcess({
+        brokers: config.kafkaBrokers, seed: opts.seed, patients: opts.patients, sources: opts.sources, prevalence: opts.prevalence,
+        rate: opts.rate, total, startMs: schedule.start, warmupCount: Math.round(opts.rate * opts.warmup), topicPrefix: opts.topicPrefix,
+      }, signal, (p) => (lastProgress = p)),
       pipelineDied,
     ]);
     if (!producer.complete) {

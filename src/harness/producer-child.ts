@@ -1,0 +1,34 @@
+/** The load-generator process forked by the harness (see producer-process.ts). */
+import { runOpenLoopProducer } from '../generators/producer.js';
+import { OpenLoopSchedule } from '../generators/schedule.js';
+import { datasetSource } from '../generators/sources.js';
+import { createKafka } from '../infra/kafka.js';
+import type { LoadMessage, LoadSpec } from './producer-process.js';
+
+const abort = new AbortController();
+const send = (m: LoadMessage): Promise<void> => new Promise((resolve) => process.send!(m, () => resolve()));
+
+// Ctrl-C reaches the whole process group; the harness decides and sends 'abort'.
+process.on('SIGINT', () => undefined);
+process.on('message', (m: { type: 'start'; spec: LoadSpec } | { type: 'abort' }) => {
+  if (m.type === 'abort') abort.abort();
+  else void run(m.spec);
+});
+
+async function run(spec: LoadSpec): Promise<void> {
+  try {
+    const result = await runOpenLoopProducer({
+      kafka: createKafka(spec.brokers, 'vitals-load'),
+      source: datasetSource({ seed: spec.seed, patients: spec.patients, sources: spec.sources, prevalence: spec.prevalence }, spec.total),
+      schedule: new OpenLoopSchedule({ start: spec.startMs, rate: spec.rate, total: spec.total }),
+      topicPrefix: spec.topicPrefix,
+      warmupCount: spec.warmupCount,
+      signal: abort.signal,
+      onProgress: (progress) => void send({ type: 'progress', progress }),
+    });
+    await send({ type: 'result', result: { ...result, sendDelay: result.sendDelay.encode() } });
+  } catch (err) {
+    await send({ type: 'error', message: (err as Error).stack ?? String(err) });
+  }
+  process.exit(0);
+}

@@ -25,6 +25,8 @@ export interface ProducerOptions {
   lingerMs?: number;
   /** Requests in flight at most; beyond it messages wait, and the wait shows as send delay. */
   maxInFlight?: number;
+  /** Messages in one request at most (default 2000, about 450 KB of readings). */
+  maxBatchMessages?: number;
   /** Readings with index < warmupCount are sent but not recorded in the send-delay histogram. */
   warmupCount?: number;
   signal?: AbortSignal;
@@ -86,6 +88,7 @@ const bump = (arr: number[], second: number, n: number): void => {
 export async function runOpenLoopProducer(opts: ProducerOptions): Promise<ProducerResult> {
   const linger = opts.lingerMs ?? 2;
   const maxInFlight = opts.maxInFlight ?? 16;
+  const maxBatchMessages = opts.maxBatchMessages ?? 2000;
   const warmup = opts.warmupCount ?? 0;
   const planner = opts.faults ? new FaultPlanner(opts.faults) : null;
   const producer: Producer = opts.kafka.producer({ allowAutoTopicCreation: false, retry: { retries: 5 } });
@@ -126,8 +129,13 @@ export async function runOpenLoopProducer(opts: ProducerOptions): Promise<Produc
   };
 
   const flush = (now: number): void => {
-    if (ready.length === 0 || inFlight >= maxInFlight) return;
-    const batch = ready.splice(0, ready.length);
+    while (ready.length > 0 && inFlight < maxInFlight) sendOne(now);
+  };
+
+  const sendOne = (now: number): void => {
+    // Bounded so that one request stays under the broker's message.max.bytes (1 MiB by default)
+    // even when a backlog of due readings has built up.
+    const batch = ready.splice(0, maxBatchMessages);
     const byTopic = new Map<string, Message[]>();
     let readings = 0;
     for (const o of batch) {

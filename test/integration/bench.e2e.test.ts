@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { PROJECT_ROOT } from '../../src/config.js';
+import mysql from 'mysql2/promise';
+import { loadServiceConfig, PROJECT_ROOT } from '../../src/config.js';
 import type { RunResult } from '../../src/harness/results.js';
 
 const run = promisify(execFile);
@@ -87,6 +88,28 @@ describe('vitals-bench bench (end to end)', () => {
     expect(md).toContain(result.run_id);
     expect(md).toContain('METRICS.md');
     expect(readFileSync(join(dir, 'throughput.svg'), 'utf8')).toMatch(/^<svg/);
+
+    // The seed's output table, as a view over the batch results: one row per batch window,
+    // with the window's real averages and a status.
+    const db = await mysql.createConnection({ uri: loadServiceConfig().mysqlUrl });
+    try {
+      const [rows] = await db.query(
+        `SELECT p.status, p.avg_heart_rate, w.avg_heart_rate AS expected FROM processed_health_data p
+           JOIN window_stats w ON w.run_id = p.run_id AND w.mode = 'batch' AND w.patient_id = p.patient_id
+            AND w.window_s = p.window_s AND FROM_UNIXTIME(w.window_start / 1000) = p.window_start
+          WHERE p.run_id = ?`,
+        [result.run_id],
+      );
+      const view = rows as Array<{ status: string; avg_heart_rate: number; expected: number }>;
+      expect(view).toHaveLength(batch.windows);
+      for (const v of view) {
+        expect(['normal', 'alert']).toContain(v.status);
+        expect(v.avg_heart_rate).toBe(v.expected);
+      }
+      expect(view.some((v) => v.status === 'alert')).toBe(true);
+    } finally {
+      await db.end();
+    }
 
     // `vitals-bench report DIR` renders the same report again from results.json.
     const before = md;

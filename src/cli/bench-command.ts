@@ -38,24 +38,15 @@ export function benchOptions<T>(y: Argv<T>) {
     .option('quiet', { type: 'boolean', default: false, describe: 'plain progress lines only' });
 }
 
-export interface BenchArgs {
+/** The command line: a run's options as typed on it, plus what spans runs. */
+export interface BenchArgs extends Omit<RunOptions, 'rate' | 'patients' | 'modes' | 'outDir' | 'label'> {
   config?: string;
+  /** One rate, or a comma list for a sweep. */
   rate: string;
-  duration: number;
-  warmup: number;
   patients?: number;
-  sources: number;
-  partitions: number;
-  rules: string;
-  batchInterval: number;
-  threads: number;
-  seed: number;
-  prevalence: number;
-  repeat: number;
+  /** Comma list of modes. */
   modes: string;
-  latenessMs: number;
-  idleMs: number;
-  topicPrefix: string;
+  repeat: number;
   out: string;
   findMax: boolean;
   profile?: string;

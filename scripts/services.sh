@@ -3,6 +3,8 @@
 #   bash scripts/services.sh up      start what is not running (idempotent)
 #   bash scripts/services.sh status  each service with address and version; non-zero if one is down
 #   bash scripts/services.sh down    stop what `up` started, nothing else
+# `up` and `down` hold a lock (.cache/services.lock): run at once, the second waits for the
+# first, then finds the services up (or down).
 # Configuration (environment): KAFKA_BROKERS, MYSQL_URL (use existing servers), KAFKA_HOME,
 # KAFKA_VERSION, KAFKA_PORT, MYSQL_PORT, VITALS_CACHE_DIR. Addresses and the generated database
 # password are written to .cache/services.env (git-ignored), which the CLI reads.
@@ -19,6 +21,8 @@ mkdir -p "$CACHE_DIR"
 
 case "${1:-}" in
   up)
+    take_services_lock
+    protect_env_file
     start=$(date +%s.%N)
     # The database starts while Kafka's JVM warms up: both are mostly waiting.
     mariadb_up & db_pid=$!
@@ -34,6 +38,7 @@ case "${1:-}" in
     exit $rc
     ;;
   down)
+    take_services_lock
     kafka_down
     mariadb_down
     ;;

@@ -70,6 +70,9 @@ logger.apache.level=INFO
 PROPS
 }
 
+# kafka_pid: the pid of the broker `up` started (a java process running our server.properties).
+kafka_pid() { service_pid "$KAFKA_DIR/kafka.pid" java "$KAFKA_DIR/server.properties"; }
+
 kafka_java() { java -cp "$(kafka_libs)/*" -Dlog4j2.configurationFile="$KAFKA_DIR/log4j2.properties" "$@"; }
 
 kafka_format_once() {
@@ -91,7 +94,7 @@ kafka_up() {
     return
   fi
   brokers="$KAFKA_HOST:$KAFKA_PORT"
-  if pid_alive "$KAFKA_DIR/kafka.pid" && probe kafka "$brokers" 2 >/dev/null; then
+  if kafka_pid >/dev/null && probe kafka "$brokers" 2 >/dev/null; then
     log "kafka: already up at $brokers"; return
   fi
   if docker_available; then
@@ -115,7 +118,7 @@ kafka_up() {
   log "kafka: starting broker $KAFKA_VERSION on $brokers (log: $KAFKA_DIR/logs/server.log)"
   nohup java -Xms512m -Xmx1g -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true \
     -Dlog4j2.configurationFile="$KAFKA_DIR/log4j2.properties" -cp "$(kafka_libs)/*" \
-    kafka.Kafka "$KAFKA_DIR/server.properties" >"$KAFKA_DIR/logs/stdout.log" 2>&1 &
+    kafka.Kafka "$KAFKA_DIR/server.properties" >"$KAFKA_DIR/logs/stdout.log" 2>&1 8>&- &
   echo $! > "$KAFKA_DIR/kafka.pid"
   if ! probe kafka "$brokers" 90 >/dev/null; then
     tail -n 30 "$KAFKA_DIR/logs/server.log" "$KAFKA_DIR/logs/stdout.log" >&2 || true
@@ -139,12 +142,5 @@ kafka_down() {
   if [[ "$(env_value KAFKA_ORIGIN)" == docker ]] && docker_available; then
     docker compose -f "$PROJECT_ROOT/docker-compose.yml" stop kafka >&2; return
   fi
-  if pid_alive "$KAFKA_DIR/kafka.pid"; then
-    local pid; pid=$(cat "$KAFKA_DIR/kafka.pid")
-    log "kafka: stopping pid $pid"
-    kill "$pid"
-    for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
-    kill -0 "$pid" 2>/dev/null && { log "kafka: still running after 30 s, killing"; kill -9 "$pid"; }
-  fi
-  rm -f "$KAFKA_DIR/kafka.pid"
+  stop_service kafka "$KAFKA_DIR/kafka.pid" java "$KAFKA_DIR/server.properties"
 }

@@ -27,8 +27,80 @@ require_mariadb_binaries() {
 
 mariadbd_bin() { command -v mariadbd 2>/dev/null || echo /usr/sbin/mariadbd; }
 
-# mysql client as the local server's administrator (unix-socket authentication).
-mariadb_admin_sql() { mariadb --no-defaults --socket="$(mariadb_socket)" -uroot -e "$1"; }
+# mysql client as the local server's administrator (unix-socket authentication). The SQL
+# comes on stdin, never with -e: statements may hold the application password, and a command
+# line is visible to every user (ps). Extra arguments are client options (e.g. -N -B).
+mariadb_admin_sql() { mariadb --no-defaults --socket="$(mariadb_socket)" -uroot "$@"; }
+
+# mariadb_pid: the pid of the server `up` started (mariadbd with our data folder).
+mariadb_pid() { service_pid "$MARIADB_DIR/mariadbd.pid" "$(basename "$(mariadbd_bin)")" "--datadir=$MARIADB_DIR/data"; }
+
+# sql_string TEXT: TEXT as a quoted SQL string literal.
+sql_string() { local s=${1//\\/\\\\}; s=${s//\'/\'\'}; printf "'%s'" "$s"; }
+
+# The application user connects from this machine only: over TCP from 127.0.0.1 (the server
+# runs with --skip-name-resolve, so that is the account TCP clients match) and over the
+# socket (localhost).
+MYSQL_APP_HOSTS=(127.0.0.1 localhost)
+# The privileges the project uses, on its own database only:
+#   SELECT, INSERT, UPDATE, DELETE   the pipelines and the harness (INSERT ... ON DUPLICATE KEY UPDATE,
+#                                    UPDATE runs, DELETE of re-evaluated alerts and of a run's rows)
+#   CREATE, ALTER, INDEX             the schema migrations (src/pipelines/store/schema.ts): CREATE TABLE
+#                                    IF NOT EXISTS, ALTER TABLE ... ADD COLUMN; INDEX (CREATE INDEX)
+#                                    allows nothing ALTER does not, it keeps a migration's choice free
+#   CREATE VIEW, DROP                CREATE OR REPLACE VIEW processed_health_data (OR REPLACE needs DROP)
+#   CREATE TEMPORARY TABLES          test/integration/foundation.test.ts
+# Not granted: FILE, PROCESS, SUPER, GRANT OPTION, routines, triggers, events, LOCK TABLES,
+# and anything on other databases. A new kind of statement in a migration may need one more
+# privilege here (and in test/integration/services.test.ts).
+MYSQL_APP_PRIVILEGES="SELECT, INSERT, UPDATE, DELETE, CREATE, ALTER, INDEX, DROP, CREATE VIEW, CREATE TEMPORARY TABLES"
+
+# mariadb_setup_app_user PASSWORD: the database, and the application user with exactly
+# MYSQL_APP_PRIVILEGES on it from MYSQL_APP_HOSTS. Converges an existing install: an
+# earlier version created '$MYSQL_APP_USER'@'%' with ALL PRIVILEGES on the database and on
+# ${MYSQL_DATABASE}_test; that account is dropped, and views it defined get the new account as
+# definer (a view whose definer does not exist cannot be read).
+mariadb_setup_app_user() {
+  local user; user=$(sql_string "$MYSQL_APP_USER")
+  local password; password=$(sql_string "$1")
+  # In GRANT a database name is a pattern: '_' and '%' are wildcards unless escaped.
+  local db_pattern=${MYSQL_DATABASE//_/\\_}; db_pattern=${db_pattern//%/\\%}
+  local hosts_list="" host sql
+  sql="CREATE DATABASE IF NOT EXISTS \`$MYSQL_DATABASE\` CHARACTER SET utf8mb4;"
+  for host in "${MYSQL_APP_HOSTS[@]}"; do
+    host=$(sql_string "$host")
+    hosts_list+="${hosts_list:+, }$host"
+    sql+="
+    CREATE USER IF NOT EXISTS $user@$host IDENTIFIED BY $password;
+    ALTER USER $user@$host IDENTIFIED BY $password;
+    REVOKE ALL PRIVILEGES, GRANT OPTION FROM $user@$host;
+    GRANT $MYSQL_APP_PRIVILEGES ON \`$db_pattern\`.* TO $user@$host;"
+  done
+  # Stdin, not -e: the statements hold the password.
+  mariadb_admin_sql <<<"$sql" || die "could not create database $MYSQL_DATABASE and user $MYSQL_APP_USER"
+
+  # Statements that move views off other accounts of the user, then drop those accounts.
+  local definer; definer="$user@$(sql_string "${MYSQL_APP_HOSTS[0]}")"
+  local fixups
+  fixups=$(mariadb_admin_sql -N -B --raw <<SQL
+SELECT CONCAT('CREATE OR REPLACE ALGORITHM=', ALGORITHM, ' DEFINER=', $(sql_string "$definer"),
+              ' SQL SECURITY ', SECURITY_TYPE, ' VIEW \`', REPLACE(TABLE_SCHEMA, '\`', '\`\`'), '\`.\`',
+              REPLACE(TABLE_NAME, '\`', '\`\`'), '\` AS ', VIEW_DEFINITION,
+              IF(CHECK_OPTION = 'NONE', '', CONCAT(' WITH ', CHECK_OPTION, ' CHECK OPTION')), ';')
+  FROM information_schema.VIEWS
+ WHERE SUBSTRING_INDEX(DEFINER, '@', 1) = $user AND SUBSTRING_INDEX(DEFINER, '@', -1) NOT IN ($hosts_list);
+SELECT CONCAT('DROP USER ', QUOTE(User), '@', QUOTE(Host), ';')
+  FROM mysql.user WHERE User = $user AND Host NOT IN ($hosts_list);
+SQL
+  ) || die "could not list the accounts and views of $MYSQL_APP_USER to migrate"
+  if [[ -n "$fixups" ]]; then
+    local views users
+    views=$(grep -c '^CREATE OR REPLACE ' <<<"$fixups" || true)
+    users=$(grep '^DROP USER ' <<<"$fixups" | sed 's/^DROP USER //; s/;$//' | paste -sd ' ' || true)
+    log "mariadb: migrating the application user: ${views} view(s) to definer ${MYSQL_APP_USER}@${MYSQL_APP_HOSTS[0]}${users:+, dropping $users}"
+    mariadb_admin_sql <<<"$fixups" || die "could not migrate the views and old accounts of $MYSQL_APP_USER"
+  fi
+}
 
 # As root the server runs as the mysql user, which must reach its data folder. A project
 # checked out under a private folder (e.g. /root) is not reachable: use /var/lib then.
@@ -60,20 +132,22 @@ mariadb_local_up() {
   fi
   log "mariadb: starting on $MYSQL_HOST:$MYSQL_PORT (log: $MARIADB_DIR/error.log)"
   # Settings a benchmark should state: durable commits (flush at every commit, the default),
-  # a buffer pool that holds a run's tables, LOAD DATA LOCAL allowed.
+  # a buffer pool that holds a run's tables. LOAD DATA LOCAL is off: the project writes with
+  # multi-row INSERTs, and local_infile would let the server ask a client for its files.
   nohup "$(mariadbd_bin)" --no-defaults "${as_user[@]}" --datadir="$MARIADB_DIR/data" \
     --socket="$(mariadb_socket)" --pid-file="$MARIADB_DIR/run/mariadbd.pid" \
     --port="$MYSQL_PORT" --bind-address="$MYSQL_HOST" --skip-name-resolve \
     --log-error="$MARIADB_DIR/error.log" --innodb-buffer-pool-size=1G --innodb-log-file-size=256M \
-    --max-connections=300 --local-infile=1 --character-set-server=utf8mb4 \
-    >"$MARIADB_DIR/stdout.log" 2>&1 &
-  echo $! > "$MARIADB_DIR/mariadbd.pid"
+    --max-connections=300 --local-infile=0 --character-set-server=utf8mb4 \
+    >"$MARIADB_DIR/stdout.log" 2>&1 8>&- &
+  local pid=$!
+  echo "$pid" > "$MARIADB_DIR/mariadbd.pid"
   for _ in $(seq 1 120); do
-    [[ -S "$(mariadb_socket)" ]] && mariadb_admin_sql 'SELECT 1' >/dev/null 2>&1 && break
-    pid_alive "$MARIADB_DIR/mariadbd.pid" || { tail -n 20 "$MARIADB_DIR/error.log" >&2; die "mariadbd exited at start (see $MARIADB_DIR/error.log)"; }
+    [[ -S "$(mariadb_socket)" ]] && mariadb_admin_sql <<<'SELECT 1' >/dev/null 2>&1 && break
+    process_running "$pid" || { tail -n 20 "$MARIADB_DIR/error.log" >&2; die "mariadbd exited at start (see $MARIADB_DIR/error.log)"; }
     sleep 0.5
   done
-  mariadb_admin_sql 'SELECT 1' >/dev/null || die "mariadbd did not accept connections within 60 s (see $MARIADB_DIR/error.log)"
+  mariadb_admin_sql <<<'SELECT 1' >/dev/null || die "mariadbd did not accept connections within 60 s (see $MARIADB_DIR/error.log)"
 
   local url password
   url=$(env_value MYSQL_URL)
@@ -81,27 +155,22 @@ mariadb_local_up() {
     password=$(node -e "process.stdout.write(require('node:crypto').randomBytes(18).toString('base64url'))")
     url="mysql://$MYSQL_APP_USER:$password@$MYSQL_HOST:$MYSQL_PORT/$MYSQL_DATABASE"
   else
-    password=$(node -e "process.stdout.write(decodeURIComponent(new URL(process.argv[1]).password))" "$url")
+    password=$(url_password "$url")
   fi
-  mariadb_admin_sql "CREATE DATABASE IF NOT EXISTS \`$MYSQL_DATABASE\` CHARACTER SET utf8mb4;
-    CREATE USER IF NOT EXISTS '$MYSQL_APP_USER'@'%' IDENTIFIED BY '$password';
-    ALTER USER '$MYSQL_APP_USER'@'%' IDENTIFIED BY '$password';
-    GRANT ALL PRIVILEGES ON \`$MYSQL_DATABASE\`.* TO '$MYSQL_APP_USER'@'%';
-    GRANT ALL PRIVILEGES ON \`${MYSQL_DATABASE}_test\`.* TO '$MYSQL_APP_USER'@'%';" \
-    || die "could not create database $MYSQL_DATABASE and user $MYSQL_APP_USER"
+  mariadb_setup_app_user "$password"
   set_env_value MYSQL_URL "$url"; set_env_value MYSQL_ORIGIN local
 }
 
 mariadb_up() {
   if [[ -n "${MYSQL_URL:-}" ]]; then
-    probe mysql "$MYSQL_URL" 10 >/dev/null || die "MYSQL_URL does not answer; start that server, or unset MYSQL_URL to run a local MariaDB"
+    probe_mysql "$MYSQL_URL" 10 >/dev/null || die "MYSQL_URL does not answer; start that server, or unset MYSQL_URL to run a local MariaDB"
     log "mysql: using the configured server"
     set_env_value MYSQL_URL "$MYSQL_URL"; set_env_value MYSQL_ORIGIN external
     return
   fi
   local url; url=$(env_value MYSQL_URL)
   mariadb_choose_dir
-  if [[ -n "$url" && "$(env_value MYSQL_ORIGIN)" == local ]] && pid_alive "$MARIADB_DIR/mariadbd.pid" && probe mysql "$url" 2 >/dev/null; then
+  if [[ -n "$url" && "$(env_value MYSQL_ORIGIN)" == local ]] && mariadb_pid >/dev/null && probe_mysql "$url" 2 >/dev/null; then
     log "mysql: already up at $MYSQL_HOST:$MYSQL_PORT"; return
   fi
   if docker_available; then
@@ -111,7 +180,7 @@ mariadb_up() {
     log "mysql: starting with docker compose"
     MYSQL_PASSWORD="$password" docker compose -f "$PROJECT_ROOT/docker-compose.yml" up -d mysql >&2
     url="mysql://$MYSQL_APP_USER:$password@$MYSQL_HOST:$MYSQL_PORT/$MYSQL_DATABASE"
-    probe mysql "$url" 180 >/dev/null || die "mysql in docker compose did not become ready"
+    probe_mysql "$url" 180 >/dev/null || die "mysql in docker compose did not become ready"
     set_env_value MYSQL_URL "$url"; set_env_value MYSQL_ORIGIN docker
     return
   fi
@@ -124,9 +193,9 @@ mariadb_up() {
 mariadb_status() {
   local url; url="${MYSQL_URL:-$(env_value MYSQL_URL)}"
   [[ -n "$url" ]] || { printf 'mysql    down  not configured (run services up)\n'; return 1; }
-  local address; address=$(node -e "const u=new URL(process.argv[1]);process.stdout.write(u.host+u.pathname)" "$url")
+  local address; address=$(url_address "$url")
   local info
-  if info=$(probe mysql "$url" 2 2>&1); then
+  if info=$(probe_mysql "$url" 2 2>&1); then
     printf 'mysql    up    %-22s version %s (%s)\n' "$address" "$info" "$(env_value MYSQL_ORIGIN)"
   else
     printf 'mysql    down  %-22s %s\n' "$address" "$info"; return 1
@@ -141,12 +210,5 @@ mariadb_down() {
       return 0 ;;
     external) return ;;
   esac
-  if pid_alive "$MARIADB_DIR/mariadbd.pid"; then
-    local pid; pid=$(cat "$MARIADB_DIR/mariadbd.pid")
-    log "mariadb: stopping pid $pid"
-    kill "$pid"
-    for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
-    kill -0 "$pid" 2>/dev/null && { log "mariadb: still running after 30 s, killing"; kill -9 "$pid"; }
-  fi
-  rm -f "$MARIADB_DIR/mariadbd.pid"
+  stop_service mariadb "$MARIADB_DIR/mariadbd.pid" "$(basename "$(mariadbd_bin)")" "--datadir=$MARIADB_DIR/data"
 }

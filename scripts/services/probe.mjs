@@ -1,11 +1,25 @@
 // Readiness and version probes with real client calls (not port probes):
 //   node probe.mjs kafka BROKERS [timeoutSeconds]  -> Kafka answers Metadata and a controller is elected
-//   node probe.mjs mysql URL [timeoutSeconds]      -> prints the server version
+//   VITALS_PROBE_URL=URL node probe.mjs mysql [timeoutSeconds]  -> prints the server version
+// The database URL holds the password, so it comes from the environment: a command line is
+// visible to every user of the machine (ps), a process's environment only to its owner.
 // Exit 0 when ready, 1 with the last error otherwise.
 import { Kafka, logLevel } from 'kafkajs';
 import mysql from 'mysql2/promise';
 
-const [what, target, timeoutArg] = process.argv.slice(2);
+const what = process.argv[2];
+let target;
+let timeoutArg;
+if (what === 'mysql') {
+  if (process.argv.length > 4 || /:\/\//.test(process.argv[3] ?? '')) {
+    console.error('probe.mjs mysql: pass the URL in VITALS_PROBE_URL, not on the command line');
+    process.exit(2);
+  }
+  target = process.env.VITALS_PROBE_URL;
+  timeoutArg = process.argv[3];
+} else {
+  [target, timeoutArg] = process.argv.slice(3);
+}
 const deadline = Date.now() + Number(timeoutArg ?? 0) * 1000;
 
 async function kafkaReady() {
@@ -34,7 +48,7 @@ async function mysqlReady() {
 
 const check = what === 'kafka' ? kafkaReady : what === 'mysql' ? mysqlReady : null;
 if (!check || !target) {
-  console.error('usage: probe.mjs kafka|mysql TARGET [timeoutSeconds]');
+  console.error('usage: probe.mjs kafka BROKERS [timeoutSeconds] | VITALS_PROBE_URL=mysql://... probe.mjs mysql [timeoutSeconds]');
   process.exit(2);
 }
 let lastError;

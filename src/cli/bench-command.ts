@@ -10,6 +10,11 @@ import { ensureServices, runOnce, type RunOptions, type RunOutcome } from '../ha
 import { isSustainable, SUSTAINABLE_CRITERIA } from '../harness/sustainable.js';
 import type { Mode } from '../harness/metrics.js';
 import { loadRuleSet } from '../pipelines/rules/parse.js';
+import { loadServiceConfig } from '../config.js';
+import { checkFaultsRunnable } from '../harness/fault-injector.js';
+import { FAULT_SYNTAX, parseFaultSpec, type FaultSpec } from '../harness/fault-spec.js';
+import { DEFAULT_RESTART_POLICY } from '../harness/supervisor.js';
+import { checkServices } from '../infra/preflight.js';
 import { nonNegative, positiveInt, positiveNumber, UsageError } from './args.js';
 
 export function benchOptions<T>(y: Argv<T>) {
@@ -34,12 +39,16 @@ export function benchOptions<T>(y: Argv<T>) {
     .option('out', { type: 'string', default: 'results/runs', describe: 'folder for the run folders' })
     .option('find-max', { type: 'boolean', default: false, describe: 'search the sustainable throughput (METRICS.md), starting at --rate' })
     .option('profile', { type: 'string', describe: "'seed': the seed project's scenario (3 devices, 9 patients, ~1 reading/s, its rules)" })
+    .option('fault', { type: 'string', array: true, describe: `inject a fault during each run, repeatable: ${FAULT_SYNTAX}; times from the start of the load` })
+    .option('max-restarts', { type: 'number', default: DEFAULT_RESTART_POLICY.maxRestarts, describe: 'restarts of a pipeline role that ends unexpectedly, per role and run' })
     .option('services', { type: 'boolean', default: true, describe: 'bring Kafka and MySQL up if needed (--no-services: use what is configured)' })
     .option('quiet', { type: 'boolean', default: false, describe: 'plain progress lines only' });
 }
 
 /** The command line: a run's options as typed on it, plus what spans runs. */
-export interface BenchArgs extends Omit<RunOptions, 'rate' | 'patients' | 'modes' | 'outDir' | 'label'> {
+export interface BenchArgs extends Omit<RunOptions, 'rate' | 'patients' | 'modes' | 'outDir' | 'label' | 'faults'> {
+  /** --fault specs as typed. */
+  fault?: string[];
   config?: string;
   /** One rate, or a comma list for a sweep. */
   rate: string;
@@ -52,6 +61,16 @@ export interface BenchArgs extends Omit<RunOptions, 'rate' | 'patients' | 'modes
   profile?: string;
   services: boolean;
   quiet: boolean;
+}
+
+/**
+ * Upper bounds of the options, for one machine: beyond them a run would not measure the
+ * pipelines but the machine's limits (or never end). The README's options table gives them.
+ */
+export const LIMITS = { rate: 200_000, sources: 64, partitions: 64, patients: 100_000, durationS: 86_400 } as const;
+
+function atMost(name: string, v: number, max: number): void {
+  if (v > max) throw new UsageError(`--${name} must be at most ${max}, got ${v}`);
 }
 
 /** The seed project's scenario: 3 devices with 3 patients each, about one reading a second, its rules. */
@@ -78,7 +97,7 @@ export async function planBench(argv: BenchArgs, explicit: Set<string>): Promise
     const known = new Set(Object.keys(a));
     for (const [k, v] of Object.entries(fromFile)) {
       const key = k.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-      if (!known.has(key) && key !== 'patients' && key !== 'profile') throw new UsageError(`--config ${a.config}: unknown option "${k}"`);
+      if (!known.has(key) && key !== 'patients' && key !== 'profile' && key !== 'fault') throw new UsageError(`--config ${a.config}: unknown option "${k}"`);
       if (!explicit.has(key)) (a as unknown as Record<string, unknown>)[key] = key === 'rate' ? String(v) : v;
     }
   }
@@ -86,15 +105,20 @@ export async function planBench(argv: BenchArgs, explicit: Set<string>): Promise
     if (a.profile !== 'seed') throw new UsageError(`--profile must be "seed", got ${a.profile}`);
     for (const [k, v] of Object.entries(SEED_PROFILE)) if (!explicit.has(k)) (a as unknown as Record<string, unknown>)[k] = v;
   }
-  const rates = a.rate.split(',').map((s) => {
+  const rates = String(a.rate).split(',').map((s) => {
     const r = Number(s.trim());
     if (!Number.isFinite(r) || r <= 0) throw new UsageError(`--rate must be positive numbers separated by commas, got "${a.rate}"`);
+    if (r > LIMITS.rate) throw new UsageError(`--rate must be at most ${LIMITS.rate} readings/s (what one machine's broker and database can take), got ${r}`);
     return r;
   });
   positiveNumber('duration', a.duration);
   nonNegative('warmup', a.warmup);
   positiveInt('sources', a.sources);
   positiveInt('partitions', a.partitions);
+  atMost('duration', a.duration, LIMITS.durationS);
+  atMost('warmup', a.warmup, LIMITS.durationS);
+  atMost('sources', a.sources, LIMITS.sources);
+  atMost('partitions', a.partitions, LIMITS.partitions);
   positiveNumber('batch-interval', a.batchInterval);
   positiveInt('threads', a.threads);
   positiveInt('repeat', a.repeat);
@@ -104,12 +128,34 @@ export async function planBench(argv: BenchArgs, explicit: Set<string>): Promise
   if (!(a.prevalence >= 0 && a.prevalence <= 1)) throw new UsageError(`--prevalence must be between 0 and 1, got ${a.prevalence}`);
   if (a.patients !== undefined) {
     positiveInt('patients', a.patients);
-    if (a.patients > 100_000) throw new UsageError(`--patients must be at most 100000, got ${a.patients}`);
+    atMost('patients', a.patients, LIMITS.patients);
     if (a.patients < a.sources) throw new UsageError(`--patients (${a.patients}) must be at least --sources (${a.sources})`);
   }
   const modes = a.modes.split(',').map((m) => m.trim());
   for (const m of modes) if (m !== 'stream' && m !== 'batch') throw new UsageError(`--modes takes stream and/or batch, got "${m}"`);
   if (a.findMax && rates.length > 1) throw new UsageError('--find-max takes one starting --rate, not a list');
+  for (const r of rates) {
+    // A run must send something to measure: refuse rather than pass on zero readings.
+    if (Math.round(r * a.duration) < 1) {
+      throw new UsageError(`--rate ${r} for --duration ${a.duration} s would send no reading in the measured phase; raise the rate or the duration`);
+    }
+  }
+  const maxRestarts = a.maxRestarts ?? DEFAULT_RESTART_POLICY.maxRestarts;
+  if (!Number.isInteger(maxRestarts) || maxRestarts < 0) throw new UsageError(`--max-restarts must be a whole number >= 0, got ${maxRestarts}`);
+  const faults: FaultSpec[] = [];
+  for (const text of a.fault ?? []) {
+    let f: FaultSpec;
+    try {
+      f = parseFaultSpec(text);
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+    if (f.atS >= a.warmup + a.duration) throw new UsageError(`--fault ${text}: at ${f.atS} s is after the load ends (${a.warmup + a.duration} s)`);
+    if (f.kind === 'kill' || f.kind === 'pause') {
+      if (!(f.role === 'ingest' || modes.includes(f.role as Mode))) throw new UsageError(`--fault ${text}: the ${f.role} role does not run with --modes ${modes.join(',')}`);
+    }
+    faults.push(f);
+  }
   await loadRuleSet(a.rules).catch((err: Error) => {
     throw new UsageError(err.message);
   });
@@ -120,14 +166,14 @@ export async function planBench(argv: BenchArgs, explicit: Set<string>): Promise
     base: {
       duration: a.duration, warmup: a.warmup, patients: a.patients, sources: a.sources, partitions: a.partitions, rules: a.rules,
       batchInterval: a.batchInterval, threads: a.threads, seed: a.seed, prevalence: a.prevalence, modes: modes as Mode[],
-      latenessMs: a.latenessMs, idleMs: a.idleMs, topicPrefix: a.topicPrefix, outDir: resolve(a.out),
+      latenessMs: a.latenessMs, idleMs: a.idleMs, topicPrefix: a.topicPrefix, outDir: resolve(a.out), faults, maxRestarts,
       ...(a.profile ? { label: `profile-${a.profile}` } : {}),
     },
   };
 }
 
 function optionsFor(plan: Plan, rate: number, outDir: string): RunOptions {
-  const patients = plan.base.patients ?? Math.min(100_000, Math.max(plan.base.sources, Math.round(rate)));
+  const patients = plan.base.patients ?? Math.min(LIMITS.patients, Math.max(plan.base.sources, Math.round(rate)));
   return { ...plan.base, rate, patients, outDir };
 }
 
@@ -140,6 +186,16 @@ export async function benchCommand(argv: BenchArgs, explicit: Set<string>): Prom
     abort.abort();
   });
   if (argv.services) ensureServices(progress);
+  const config = loadServiceConfig();
+  // Nothing answering is one line in seconds, before any run starts.
+  await checkServices(config).catch((err: Error) => {
+    throw new UsageError(err.message);
+  });
+  try {
+    checkFaultsRunnable(plan.base.faults ?? []);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
 
   const outcomes: RunOutcome[] = [];
   let sweepDir = plan.base.outDir;

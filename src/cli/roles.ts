@@ -1,6 +1,8 @@
 import type { Argv } from 'yargs';
 import { loadServiceConfig, redactUrl } from '../config.js';
-import { topicsFor } from '../domain/reading.js';
+import { DEFAULT_MAX_FUTURE_MS, topicsFor } from '../domain/reading.js';
+import { checkServices } from '../infra/preflight.js';
+import { withRetry } from '../infra/retry.js';
 import { createKafka, ensureTopics } from '../infra/kafka.js';
 import { createPool } from '../infra/mysql.js';
 import { BatchPipeline } from '../pipelines/batch/batch.js';
@@ -23,6 +25,8 @@ export interface RoleArgs {
   threads: number;
   every: number;
   once: boolean;
+  maxFutureMs: number;
+  injectDelayMs: number;
 }
 
 export function roleOptions<T>(y: Argv<T>) {
@@ -36,7 +40,9 @@ export function roleOptions<T>(y: Argv<T>) {
     .option('idle-ms', { type: 'number', default: 1000, describe: 'stream: a partition silent this long stops holding the watermark' })
     .option('threads', { type: 'number', default: 2, describe: 'batch: Piscina worker threads' })
     .option('every', { type: 'number', default: 0, describe: 'batch: run a pass every N seconds (0: one pass, then exit)' })
-    .option('once', { type: 'boolean', default: false, describe: 'batch: one final pass over everything stored, then exit' });
+    .option('once', { type: 'boolean', default: false, describe: 'batch: one final pass over everything stored, then exit' })
+    .option('max-future-ms', { type: 'number', default: DEFAULT_MAX_FUTURE_MS, describe: 'ingest, stream: refuse readings whose event_time is further ahead of the clock' })
+    .option('inject-delay-ms', { type: 'number', default: 0, describe: 'stream: wait this long before each database commit (calibration)' });
 }
 
 function log(role: RoleName, line: string): void {
@@ -51,12 +57,16 @@ export async function runRole(role: RoleName, a: RoleArgs): Promise<void> {
   if (!(a.latenessMs >= 0)) throw new UsageError(`--lateness-ms must be >= 0, got ${a.latenessMs}`);
   if (!(a.idleMs > 0)) throw new UsageError(`--idle-ms must be > 0, got ${a.idleMs}`);
   if (!(a.every >= 0)) throw new UsageError(`--every must be >= 0, got ${a.every}`);
+  if (!(a.maxFutureMs >= 0)) throw new UsageError(`--max-future-ms must be >= 0, got ${a.maxFutureMs}`);
+  if (!(a.injectDelayMs >= 0)) throw new UsageError(`--inject-delay-ms must be >= 0, got ${a.injectDelayMs}`);
   const ruleSet = await loadRuleSet(a.rules).catch((err: Error) => {
     throw new UsageError(err.message);
   });
   const config = loadServiceConfig();
+  // Nothing answering at start is a one-line error in seconds, not minutes of client retries.
+  await checkServices(config);
   const pool = createPool(config.mysqlUrl, { connectionLimit: 4 });
-  await migrate(pool).catch((err: Error) => {
+  await withRetry('schema migration', () => migrate(pool), { budgetMs: 30_000, log: (l) => log(role, l) }).catch((err: Error) => {
     throw new Error(`database ${redactUrl(config.mysqlUrl)}: ${err.message}`);
   });
   const topics = topicsFor(a.sources, a.topicPrefix);
@@ -78,13 +88,14 @@ export async function runRole(role: RoleName, a: RoleArgs): Promise<void> {
   }
 
   if (role === 'ingest') {
-    const { loop, stats, stop } = await startIngest({ kafka, pool, runId: a.runId, topics, onFatal: fatal, log: (l) => log(role, l) });
+    const { loop, stats, stop } = await startIngest({ kafka, pool, runId: a.runId, topics, maxFutureMs: a.maxFutureMs, onFatal: fatal, log: (l) => log(role, l) });
     await loop.joined;
     stopHandlers.push(stop);
     statsTimer = setInterval(() => sendToParent({ type: 'stats', role: 'ingest', stats }), 500);
   } else if (role === 'stream') {
     const stream = new StreamPipeline({
-      kafka, pool, runId: a.runId, topics, ruleSet, allowedLatenessMs: a.latenessMs, idleMs: a.idleMs, onFatal: fatal, log: (l) => log(role, l),
+      kafka, pool, runId: a.runId, topics, ruleSet, allowedLatenessMs: a.latenessMs, idleMs: a.idleMs, maxFutureMs: a.maxFutureMs,
+      injectDelayMs: a.injectDelayMs, onFatal: fatal, log: (l) => log(role, l),
     });
     await stream.start();
     await stream.joined;
@@ -97,7 +108,11 @@ export async function runRole(role: RoleName, a: RoleArgs): Promise<void> {
       if (m.type === 'report-late') sendToParent({ type: 'late', role: 'stream', late: stream.stats.late });
     });
   } else {
-    const batch = new BatchPipeline({ pool, mysqlUrl: config.mysqlUrl, runId: a.runId, ruleSet, allowedLatenessMs: a.latenessMs, threads: a.threads });
+    const batch = new BatchPipeline({
+      pool, mysqlUrl: config.mysqlUrl, runId: a.runId, ruleSet, allowedLatenessMs: a.latenessMs, threads: a.threads,
+      // A periodic batch role continues after its last pass when restarted; --once starts over.
+      resume: !a.once && a.every > 0, log: (l) => log(role, l),
+    });
     const report = (p: Awaited<ReturnType<BatchPipeline['runPass']>>): void => {
       if (!p) return;
       log(role, `pass ${p.pass}${p.final ? ' (final)' : ''}: ${p.readings} readings, ${p.alerts} alerts, ${p.windows} windows in ${p.endedAt - p.startedAt} ms`);
@@ -138,7 +153,12 @@ export async function runRole(role: RoleName, a: RoleArgs): Promise<void> {
     process.on('message', (m: ParentMessage) => {
       if (m.type === 'stop') stop();
     });
-    process.on('disconnect', stop);
+    process.on('disconnect', () => {
+      // The harness is gone (however it ended): stop, and do not outlive it even if stopping hangs.
+      log(role, 'harness disconnected: stopping');
+      setTimeout(() => process.exit(1), 20_000).unref();
+      stop();
+    });
   });
   if (statsTimer) clearInterval(statsTimer);
   for (const h of stopHandlers) await h();

@@ -19,6 +19,8 @@ export interface Reading {
   spo2_level: number;
   /** ISO-8601 rendering of event_time, kept for the seed's consumers. */
   timestamp: string;
+  /** The benchmark run that sent it (absent in readings sent by hand or by the device API). */
+  run_id?: string;
 }
 
 export const VITAL_NAMES = [
@@ -72,13 +74,54 @@ export function serializeReading(r: Reading): string {
   return JSON.stringify(r);
 }
 
-export type ParseResult = { ok: true; reading: Reading } | { ok: false; reason: string };
+export type ParseResult = { ok: true; reading: Reading } | { ok: false; reason: string; foreignRun?: string };
+
+/**
+ * Integer columns of patient_vitals: a value the database would refuse is refused here, so
+ * that no message can fail a write (and so stop a pipeline on every restart).
+ */
+export const INTEGER_FIELD_RANGE = {
+  patient_id: { min: 0, max: 2_147_483_647 }, // INT
+  seq: { min: 0, max: 4_294_967_295 }, // INT UNSIGNED
+  event_time: { min: 0, max: Number.MAX_SAFE_INTEGER }, // BIGINT, exact in JavaScript
+} as const;
+
+/** Readings stamped before this are not from a live monitor (a zero or seconds-based clock). */
+export const EARLIEST_EVENT_TIME = Date.UTC(2000, 0, 1);
+export const DEFAULT_MAX_FUTURE_MS = 5 * 60_000;
+const MAX_SOURCE_LENGTH = 32;
+const MAX_RUN_ID_LENGTH = 64;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+export interface ParseContext {
+  /** The receiving clock (epoch ms): an event_time more than maxFutureMs ahead of it is refused. */
+  now?: number;
+  maxFutureMs?: number;
+  /** The topic the message came from: its device source must match (health_data_sourceN <-> sourceName(N-1)). */
+  topic?: string;
+  /** The run this pipeline belongs to: a reading stamped with another run is foreign. */
+  runId?: string;
+}
+
+/** The device source a topic carries, when the topic follows the health_data_sourceN naming. */
+export function sourceForTopic(topic: string): string | undefined {
+  const m = /health_data_source(\d+)$/.exec(topic);
+  return m ? sourceName(Number(m[1]) - 1) : undefined;
+}
 
 /**
  * Parse and validate one Kafka message value. Every way a message can be wrong yields a
- * reason that names the field, so a rejected_readings row explains itself.
+ * reason that names the field, so a rejected_readings row explains itself. It never throws.
  */
-export function parseReading(raw: string | Buffer | null): ParseResult {
+export function parseReading(raw: string | Buffer | null, ctx: ParseContext = {}): ParseResult {
+  try {
+    return parseUnchecked(raw, ctx);
+  } catch (err) {
+    return { ok: false, reason: `unparseable message: ${(err as Error).message}` };
+  }
+}
+
+function parseUnchecked(raw: string | Buffer | null, ctx: ParseContext): ParseResult {
   if (raw === null) return { ok: false, reason: 'empty message value' };
   let value: unknown;
   try {
@@ -90,15 +133,40 @@ export function parseReading(raw: string | Buffer | null): ParseResult {
     return { ok: false, reason: 'message is not a JSON object' };
   }
   const o = value as Record<string, unknown>;
+  if (o.run_id !== undefined) {
+    if (typeof o.run_id !== 'string' || o.run_id.length === 0 || o.run_id.length > MAX_RUN_ID_LENGTH) {
+      return { ok: false, reason: `field run_id must be a string of 1..${MAX_RUN_ID_LENGTH} characters, got ${JSON.stringify(o.run_id)}` };
+    }
+    if (ctx.runId !== undefined && o.run_id !== ctx.runId) {
+      return { ok: false, reason: `foreign run ${JSON.stringify(o.run_id)} (this run is ${ctx.runId})`, foreignRun: o.run_id };
+    }
+  }
   for (const field of ['patient_id', 'seq', 'event_time'] as const) {
     const v = o[field];
     if (v === undefined) return { ok: false, reason: `missing field ${field}` };
     if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) {
       return { ok: false, reason: `field ${field} must be a non-negative integer, got ${JSON.stringify(v)}` };
     }
+    const range = INTEGER_FIELD_RANGE[field];
+    if (v > range.max) return { ok: false, reason: `field ${field} ${v} is out of range (${range.min}..${range.max})` };
   }
-  if (typeof o.source !== 'string' || o.source.length === 0 || o.source.length > 32) {
-    return { ok: false, reason: `field source must be a string of 1..32 characters, got ${JSON.stringify(o.source)}` };
+  const eventTime = o.event_time as number;
+  if (eventTime < EARLIEST_EVENT_TIME) {
+    return { ok: false, reason: `event_time ${eventTime} is before 2000-01-01 (epoch milliseconds expected)` };
+  }
+  if (ctx.now !== undefined) {
+    const ahead = eventTime - ctx.now;
+    if (ahead > (ctx.maxFutureMs ?? DEFAULT_MAX_FUTURE_MS)) {
+      return { ok: false, reason: `event_time in the future: ${ahead} ms ahead of the receiving clock (bound ${ctx.maxFutureMs ?? DEFAULT_MAX_FUTURE_MS} ms)` };
+    }
+  }
+  if (typeof o.source !== 'string' || o.source.length === 0 || o.source.length > MAX_SOURCE_LENGTH) {
+    return { ok: false, reason: `field source must be a string of 1..${MAX_SOURCE_LENGTH} characters, got ${JSON.stringify(o.source)}` };
+  }
+  if (LONE_SURROGATE.test(o.source)) return { ok: false, reason: 'field source is not well-formed Unicode' };
+  const expectedSource = ctx.topic === undefined ? undefined : sourceForTopic(ctx.topic);
+  if (expectedSource !== undefined && o.source !== expectedSource) {
+    return { ok: false, reason: `source ${JSON.stringify(o.source)} does not match topic ${ctx.topic} (expected ${expectedSource})` };
   }
   for (const vital of VITAL_NAMES) {
     const v = o[vital];
@@ -109,6 +177,11 @@ export function parseReading(raw: string | Buffer | null): ParseResult {
     const range = POSSIBLE_RANGE[vital];
     if (range.integer && !Number.isInteger(v)) {
       return { ok: false, reason: `field ${vital} must be an integer, got ${v}` };
+    }
+    // Stored as DECIMAL(4,1): a second decimal would be rounded in the database but not in
+    // the stream, and the modes would disagree at a threshold.
+    if (!range.integer && Math.abs(v * 10 - Math.round(v * 10)) > 1e-6) {
+      return { ok: false, reason: `field ${vital} must have at most one decimal, got ${v}` };
     }
     if (v < range.min || v > range.max) {
       return { ok: false, reason: `impossible ${vital} ${v} (possible range ${range.min}..${range.max})` };
@@ -121,13 +194,14 @@ export function parseReading(raw: string | Buffer | null): ParseResult {
     patient_id: o.patient_id as number,
     source: o.source,
     seq: o.seq as number,
-    event_time: o.event_time as number,
+    event_time: eventTime,
     heart_rate: o.heart_rate as number,
     body_temperature: o.body_temperature as number,
     blood_pressure_systolic: o.blood_pressure_systolic as number,
     blood_pressure_diastolic: o.blood_pressure_diastolic as number,
     spo2_level: o.spo2_level as number,
-    timestamp: typeof o.timestamp === 'string' ? o.timestamp : new Date(o.event_time as number).toISOString(),
+    timestamp: typeof o.timestamp === 'string' ? o.timestamp : new Date(eventTime).toISOString(),
   };
+  if (typeof o.run_id === 'string') reading.run_id = o.run_id;
   return { ok: true, reading };
 }

@@ -1,6 +1,7 @@
 import type { Kafka, Message, Producer } from 'kafkajs';
 import { topicForSource, type Reading } from '../domain/reading.js';
 import { LatencyHistogram } from '../harness/histogram.js';
+import { describeError, isRetriable } from '../infra/retry.js';
 import { FaultPlanner, payloadFor, type FaultOptions, type SendAction } from './faults.js';
 import type { Schedule } from './schedule.js';
 
@@ -29,6 +30,14 @@ export interface ProducerOptions {
   maxBatchMessages?: number;
   /** Readings with index < warmupCount are sent but not recorded in the send-delay histogram. */
   warmupCount?: number;
+  /** Stamped into every reading, so that pipelines can tell this run's readings from another's. */
+  runId?: string;
+  /**
+   * How long a broker may stay unreachable before the load fails (ms, default 180 s): a
+   * failed request is sent again meanwhile, its readings keeping their intended times.
+   */
+  outageBudgetMs?: number;
+  log?: (line: string) => void;
   signal?: AbortSignal;
   onProgress?: (p: ProducerProgress) => void;
 }
@@ -71,6 +80,8 @@ interface Outgoing {
   sendAt: number;
   kind: SendAction['kind'];
   index: number;
+  /** Sent before and failed: not counted again. */
+  retry?: boolean;
 }
 
 // The same clock as t_committed in the pipelines (Date.now, 1 ms resolution): latencies are
@@ -114,6 +125,7 @@ export async function runOpenLoopProducer(opts: ProducerOptions): Promise<Produc
       const i = result.planned;
       const intended = opts.schedule.intendedExact(i, now);
       const { reading, sourceIndex } = opts.source.readingAt(i, Math.floor(intended));
+      if (opts.runId !== undefined) reading.run_id = opts.runId;
       const topic = topicForSource(sourceIndex, opts.topicPrefix);
       const key = String(reading.patient_id);
       const actions: SendAction[] = planner ? planner.plan(reading) : [{ delayMs: 0, kind: 'reading' }];
@@ -128,7 +140,12 @@ export async function runOpenLoopProducer(opts: ProducerOptions): Promise<Produc
     while (delayed.length > 0 && delayed[0]!.sendAt <= now) ready.push(delayed.shift()!);
   };
 
+  const outageBudget = opts.outageBudgetMs ?? 180_000;
+  let outageSince: number | undefined;
+  let outageLogged = false;
+  let retryAfter = 0;
   const flush = (now: number): void => {
+    if (now < retryAfter) return;
     while (ready.length > 0 && inFlight < maxInFlight) sendOne(now);
   };
 
@@ -138,29 +155,47 @@ export async function runOpenLoopProducer(opts: ProducerOptions): Promise<Produc
     const batch = ready.splice(0, maxBatchMessages);
     const byTopic = new Map<string, Message[]>();
     let readings = 0;
+    let firstSends = 0;
     for (const o of batch) {
       const list = byTopic.get(o.topic) ?? [];
       list.push(o.message);
       byTopic.set(o.topic, list);
+      if (o.kind === 'reading') readings++;
+      if (o.retry) continue;
       if (o.kind === 'reading') {
-        readings++;
+        firstSends++;
         if (o.index >= warmup) result.sendDelay.record(Math.max(0, now - o.sendAt));
       } else if (o.kind === 'duplicate') result.sentDuplicates++;
       else result.sentMalformed++;
     }
-    result.sentReadings += readings;
+    result.sentReadings += firstSends;
     inFlight++;
     const p = producer
       .sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) })
       .then(() => {
         const ackAt = nowMs();
+        if (outageSince !== undefined) opts.log?.(`broker reachable again after ${ackAt - outageSince} ms`);
+        outageSince = undefined;
+        outageLogged = false;
         result.acknowledged += batch.length;
         result.acknowledgedReadings += readings;
         result.lastAckMs = Math.max(result.lastAckMs, ackAt);
         bump(result.acknowledgedPerSecond, Math.max(0, Math.floor((ackAt - start) / 1000)), readings);
       })
       .catch((err: Error) => {
-        sendError ??= err;
+        // A broker restart: send the same messages again (the pipelines keep the first copy
+        // of a reading), first in line, until the outage outlasts its budget.
+        const now = nowMs();
+        outageSince ??= now;
+        if (isRetriable(err) && now - outageSince < outageBudget) {
+          if (!outageLogged) opts.log?.(`send failed (${describeError(err)}); sending again while the broker is unreachable`);
+          outageLogged = true;
+          for (const o of batch) o.retry = true;
+          ready.unshift(...batch);
+          retryAfter = now + 500;
+        } else {
+          sendError ??= err;
+        }
       })
       .finally(() => {
         inFlight--;

@@ -13,6 +13,8 @@ export class PipelineProcess {
   readonly child: ChildProcess;
   private readonly listeners = new Set<(m: ChildMessage) => void>();
   private exited: Promise<number | null>;
+  /** How it ended: exit code, or the signal that killed it. */
+  exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   lastStats: ChildMessage | undefined;
   fatal: string | undefined;
 
@@ -28,7 +30,10 @@ export class PipelineProcess {
       if (m.type === 'fatal') this.fatal = m.message;
       for (const l of this.listeners) l(m);
     });
-    this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
+    this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => {
+      this.exit = { code, signal };
+      resolve(code);
+    }));
   }
 
   send(m: ParentMessage): void {
@@ -40,7 +45,8 @@ export class PipelineProcess {
     if (!this.running) return Promise.reject(new Error(`${this.role} is not running (before ${what})${this.fatal ? `: ${this.fatal}` : ''}`));
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => done(new Error(`${this.role}: no ${what} within ${timeoutMs / 1000} s`)), timeoutMs);
-      const onExit = (code: number | null): void => done(new Error(`${this.role} exited (code ${code}) before ${what}${this.fatal ? `: ${this.fatal}` : ''}`));
+      const onExit = (code: number | null, signal: NodeJS.Signals | null): void =>
+        done(new Error(`${this.role} ${describeExit(code, signal)} before ${what}${this.fatal ? `: ${this.fatal}` : ''}`));
       const listener = (m: ChildMessage): void => {
         if (match(m)) done(null, m);
       };
@@ -78,6 +84,11 @@ export class PipelineProcess {
     this.child.kill(signal);
     return this.exited;
   }
+}
+
+/** "exited with code 1", "killed by SIGKILL". */
+export function describeExit(code: number | null, signal: NodeJS.Signals | null): string {
+  return signal ? `killed by ${signal}` : `exited with code ${code}`;
 }
 
 export const isReady = (m: ChildMessage): m is Extract<ChildMessage, { type: 'ready' }> => m.type === 'ready';

@@ -22,6 +22,8 @@ export interface RunData {
   /** Rows in patient_vitals minus distinct (patient_id, seq): 0 unless the key were broken. */
   duplicateRows: number;
   rejected: { ingest: number; stream: number };
+  /** Of ingest's rejections: another run's readings, conflicting duplicates, database refusals. */
+  rejectedKinds: { foreign: number; conflicts: number; refused: number };
   alerts: Record<'stream' | 'batch', CommittedAlert[]>;
   windows: Record<'stream' | 'batch', number>;
   /** Per window row: its max event_time and the commit time of the transaction that wrote it. */
@@ -56,6 +58,14 @@ export async function collectRun(pool: Pool, runId: string): Promise<RunData> {
   const [rejRows] = await pool.query('SELECT role, COUNT(*) AS n FROM rejected_readings WHERE run_id = ? GROUP BY role', [runId]);
   const rejected = { ingest: 0, stream: 0 };
   for (const r of rejRows as Array<{ role: string; n: number }>) if (r.role === 'ingest' || r.role === 'stream') rejected[r.role] = Number(r.n);
+  const [kindRows] = await pool.query(
+    `SELECT SUM(reason LIKE 'foreign run%') AS foreign_, SUM(reason LIKE 'duplicate with different content%') AS conflicts,
+            SUM(reason LIKE 'database refused%') AS refused
+       FROM rejected_readings WHERE run_id = ? AND role = 'ingest'`,
+    [runId],
+  );
+  const k = (kindRows as Array<{ foreign_: unknown; conflicts: unknown; refused: unknown }>)[0];
+  const rejectedKinds = { foreign: Number(k?.foreign_ ?? 0), conflicts: Number(k?.conflicts ?? 0), refused: Number(k?.refused ?? 0) };
 
   const [rangeRows] = await pool.query(
     `SELECT r.role, b.committed_at, r.kafka_topic, r.kafka_partition, r.first_offset, r.last_offset, r.ingest_lo, r.ingest_hi, r.patient_lo, r.patient_hi
@@ -99,6 +109,7 @@ export async function collectRun(pool: Pool, runId: string): Promise<RunData> {
     readings,
     duplicateRows: Number((dupRows as Array<{ d: number }>)[0]?.d ?? 0),
     rejected,
+    rejectedKinds,
     alerts,
     windows,
     windowCommits,
@@ -146,11 +157,15 @@ function batchCommitTimes(readings: StoredReading[], ranges: RangeRow[]): Float6
   const his = [...passes.keys()].sort((a, b) => a - b);
   const out = new Float64Array(readings.length).fill(NaN);
   readings.forEach((reading, i) => {
-    // The pass whose (lo, hi] holds the reading's ingest_id: the first hi >= ingest_id.
-    const idx = lowerBound(his, reading.ingest_id, (x) => x);
-    const tasks = idx < his.length ? passes.get(his[idx]!) : undefined;
-    const task = tasks?.find((t) => reading.ingest_id > t.ingest_lo && reading.patient_id >= t.patient_lo && reading.patient_id <= t.patient_hi);
-    if (task) out[i] = task.committed_at;
+    // The pass whose (lo, hi] holds the reading's ingest_id: the first hi >= ingest_id. A pass
+    // cut short by a restart covered only some patient ranges; a later pass covered the rest.
+    for (let idx = lowerBound(his, reading.ingest_id, (x) => x); idx < his.length; idx++) {
+      const task = passes.get(his[idx]!)!.find((t) => reading.ingest_id > t.ingest_lo && reading.patient_id >= t.patient_lo && reading.patient_id <= t.patient_hi);
+      if (task) {
+        out[i] = task.committed_at;
+        break;
+      }
+    }
   });
   return out;
 }

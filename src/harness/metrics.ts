@@ -37,6 +37,8 @@ export interface RunInputs {
   streamLate: LateReadingNote[];
   batchPasses: NonNullable<RunResult['batch_passes']>;
   pipelineFailures: string[];
+  /** Faults and outages, analysed by the harness (fault-report.ts). */
+  faults?: RunResult['faults'];
 }
 
 /** Thresholds of "the generator fell behind" (METRICS.md: send delay stays small). */
@@ -187,7 +189,10 @@ export function computeRunResult(x: RunInputs): RunResult {
       malformed_sent: x.producer.sentMalformed,
       duplicates_sent: x.producer.sentDuplicates,
     },
-    storage: { stored: x.data.readings.length, loss, duplicates, rejected: x.data.rejected.ingest },
+    storage: {
+      stored: x.data.readings.length, loss, duplicates, rejected: x.data.rejected.ingest,
+      foreign: x.data.rejectedKinds.foreign, conflicting_duplicates: x.data.rejectedKinds.conflicts, refused_by_database: x.data.rejectedKinds.refused,
+    },
     modes,
     agreement,
     agreement_diffs: diffs,
@@ -197,6 +202,7 @@ export function computeRunResult(x: RunInputs): RunResult {
     verdict: { passed: failures.length === 0, failures },
     kafka_timestamp_type: 'LogAppendTime',
     ...(x.modes.includes('batch') ? { batch_passes: x.batchPasses } : {}),
+    ...(x.faults?.length ? { faults: x.faults } : {}),
   };
 }
 

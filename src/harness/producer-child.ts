@@ -6,10 +6,17 @@ import { createKafka } from '../infra/kafka.js';
 import type { LoadMessage, LoadSpec } from './producer-process.js';
 
 const abort = new AbortController();
-const send = (m: LoadMessage): Promise<void> => new Promise((resolve) => process.send!(m, () => resolve()));
+const send = (m: LoadMessage): Promise<void> =>
+  new Promise((resolve) => (process.connected ? process.send!(m, () => resolve()) : resolve()));
 
 // Ctrl-C reaches the whole process group; the harness decides and sends 'abort'.
 process.on('SIGINT', () => undefined);
+// The harness is gone (however it ended, SIGKILL included): stop sending at once, so no
+// reading of this run lands in the next run's topics.
+process.on('disconnect', () => {
+  abort.abort();
+  setTimeout(() => process.exit(1), 2000).unref();
+});
 process.on('message', (m: { type: 'start'; spec: LoadSpec } | { type: 'abort' }) => {
   if (m.type === 'abort') abort.abort();
   else void run(m.spec);
@@ -23,6 +30,8 @@ async function run(spec: LoadSpec): Promise<void> {
       schedule: new OpenLoopSchedule({ start: spec.startMs, rate: spec.rate, total: spec.total }),
       topicPrefix: spec.topicPrefix,
       warmupCount: spec.warmupCount,
+      runId: spec.runId,
+      log: (line) => process.stderr.write(`[load] ${line}\n`),
       signal: abort.signal,
       onProgress: (progress) => void send({ type: 'progress', progress }),
     });

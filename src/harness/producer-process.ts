@@ -16,6 +16,8 @@ export interface LoadSpec {
   startMs: number;
   warmupCount: number;
   topicPrefix: string;
+  /** Stamped into every reading (the pipelines count another run's readings as foreign). */
+  runId: string;
 }
 
 export type LoadMessage =
@@ -32,7 +34,8 @@ const ENTRY = join(PROJECT_ROOT, 'dist/src/harness/producer-child.js');
  */
 export function runLoadProcess(spec: LoadSpec, signal: AbortSignal, onProgress: (p: ProducerProgress) => void): Promise<ProducerResult> {
   return new Promise((resolve, reject) => {
-    const child = fork(ENTRY, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    // The run id on its command line names the process in `ps` for whoever looks for leftovers.
+    const child = fork(ENTRY, ['--run-id', spec.runId], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     let settled = false;
     const abort = (): void => {
       if (child.connected) child.send({ type: 'abort' });
@@ -48,9 +51,9 @@ export function runLoadProcess(spec: LoadSpec, signal: AbortSignal, onProgress: 
         reject(new Error(`load generator: ${m.message}`));
       }
     });
-    child.once('exit', (code) => {
+    child.once('exit', (code, sig) => {
       signal.removeEventListener('abort', abort);
-      if (!settled) reject(new Error(`load generator exited with code ${code} before reporting`));
+      if (!settled) reject(new Error(`load generator ${sig ? `killed by ${sig}` : `exited with code ${code}`} before reporting`));
     });
     child.send({ type: 'start', spec });
   });

@@ -91,7 +91,18 @@ export interface RunResult {
     malformed_sent: number;
     duplicates_sent: number;
   };
-  storage: { stored: number; loss: number; duplicates: number; rejected: number };
+  storage: {
+    stored: number;
+    loss: number;
+    duplicates: number;
+    rejected: number;
+    /** (optional, added) Of the rejected: messages stamped with another run's id (not counted as this run's). */
+    foreign?: number;
+    /** (optional, added) Of the rejected: later copies of a stored (patient_id, seq) with other content. */
+    conflicting_duplicates?: number;
+    /** (optional, added) Of the rejected: readings the database refused, isolated from their batch. */
+    refused_by_database?: number;
+  };
   modes: ModeResult[];
   agreement: AgreementResult[];
   late_readings: LateReading[];
@@ -110,6 +121,34 @@ export interface RunResult {
   batch_passes?: Array<{ pass: number; readings: number; alerts: number; windows: number; duration_ms: number; final: boolean }>;
   /** (optional, added) Alert keys on one side only, per compared pair. */
   agreement_diffs?: AlertDiff[];
+  /** (optional, added) Faults injected (--fault) and outages or role exits nobody injected. */
+  faults?: FaultReport[];
+}
+
+/** One fault and what it did; times in seconds since the load started. */
+export interface FaultReport {
+  /** The --fault spec, or a description of what was observed. */
+  fault: string;
+  /** False for an outage or a role exit the harness observed but did not cause. */
+  injected: boolean;
+  target: string;
+  injected_at_s: number | null;
+  /** The service answering again, the paused role continued (null: not over by the end). */
+  ended_at_s: number | null;
+  detected_at_s: number | null;
+  /** What the harness saw: "role exit", "broker unreachable", "stream backlog growth"... */
+  detected_by: string;
+  /** First second the consumer backlog was back at its level before the fault. */
+  recovered_at_s: number | null;
+  recovery_s: number | null;
+  /** Role exits and restarts during the fault ("stream killed by SIGKILL at 20.3 s, restarted in 1.1 s"). */
+  restarts: string[];
+  /** Per mode: event-time p99 of readings intended between the fault and its recovery, and of all others (ms). */
+  p99_during_ms: Record<string, number | null>;
+  p99_outside_ms: Record<string, number | null>;
+  /** Per mode: measured readings intended during the fault. */
+  readings_during?: Record<string, number>;
+  error?: string;
 }
 
 export interface SweepResult {

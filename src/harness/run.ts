@@ -8,20 +8,26 @@ import type { ProducerResult } from '../generators/producer.js';
 import { OpenLoopSchedule } from '../generators/schedule.js';
 import { consumerLag, createKafka, endOffsets, recreateTopics } from '../infra/kafka.js';
 import { createPool, type Pool } from '../infra/mysql.js';
-import type { ChildMessage } from '../pipelines/ipc.js';
+import { withRetry } from '../infra/retry.js';
+import type { ChildMessage, RoleName } from '../pipelines/ipc.js';
 import { loadRuleSet } from '../pipelines/rules/parse.js';
 import type { RuleSet } from '../pipelines/rules/types.js';
 import type { LateReadingNote } from '../pipelines/stream.js';
 import { migrate } from '../pipelines/store/schema.js';
-import { isFinalDone, isLate, isReady, PipelineProcess } from './children.js';
-import { runLoadProcess } from './producer-process.js';
-import { collectRun } from './collect.js';
+import { isFinalDone, isLate, isReady } from './children.js';
+import { collectRun, type RunData } from './collect.js';
 import { collectEnvironment } from './environment.js';
-import { buildGroundTruth } from './ground-truth.js';
+import { FaultInjector } from './fault-injector.js';
+import { analyseFaults, type AvailabilitySample, type LatencyPoint } from './fault-report.js';
+import type { FaultSpec } from './fault-spec.js';
+import { buildGroundTruth, type GroundTruth } from './ground-truth.js';
 import { computeRunResult, type BacklogSample, type Mode } from './metrics.js';
+import { runLoadProcess } from './producer-process.js';
 import type { Progress } from './progress.js';
 import type { RunResult } from './results.js';
+import { heartbeat, registerRun, setRunStatus } from './run-registry.js';
 import { writeRunReport } from './report/write.js';
+import { DEFAULT_RESTART_POLICY, SupervisedRole, type RoleIncident } from './supervisor.js';
 
 export interface RunOptions {
   rate: number;
@@ -43,12 +49,19 @@ export interface RunOptions {
   /** Folder the run's folder is created in. */
   outDir: string;
   label?: string;
+  /** Faults to inject during the run (--fault). */
+  faults?: FaultSpec[];
+  /** Restarts of a role that ended unexpectedly, per role and run (default 3). */
+  maxRestarts?: number;
 }
 
 export interface RunOutcome {
   dir: string;
   result: RunResult;
 }
+
+/** A probe or sample that does not answer within this is a failed one (the broker may be down). */
+const SAMPLE_TIMEOUT_MS = 2500;
 
 /** A run: fresh topics and run_id, pipelines forked, open-loop load, drain, collect, report. */
 export async function runOnce(opts: RunOptions, progress: Progress, signal: AbortSignal): Promise<RunOutcome> {
@@ -62,38 +75,55 @@ export async function runOnce(opts: RunOptions, progress: Progress, signal: Abor
   const config = loadServiceConfig();
   const pool = createPool(config.mysqlUrl);
   const kafka = createKafka(config.kafkaBrokers, 'vitals-harness');
-  const admin = kafka.admin();
-  const children: PipelineProcess[] = [];
+  const admin = kafka.admin({ retry: { retries: 1 } });
+  const topics = topicsFor(opts.sources, opts.topicPrefix);
+  const retry = { log: (l: string) => log(`[harness] ${l}`) };
+  const roles = new Map<RoleName, SupervisedRole>();
+  const incidents: RoleIncident[] = [];
   const failures: string[] = [];
+  const backlog: BacklogSample[] = [];
+  const availability: AvailabilitySample[] = [];
+  const batchPasses: NonNullable<RunResult['batch_passes']> = [];
+  const loadAbort = new AbortController();
+  const onOuterAbort = (): void => loadAbort.abort();
+  signal.addEventListener('abort', onOuterAbort, { once: true });
   let producer: ProducerResult | undefined;
   let complete = true;
   let incompleteReason: string | undefined;
-  const backlog: BacklogSample[] = [];
   let streamLate: LateReadingNote[] = [];
-  const batchPasses: NonNullable<RunResult['batch_passes']> = [];
-  const topics = topicsFor(opts.sources, opts.topicPrefix);
+  let registered = false;
+  let loadStartMs = Number.NaN;
+  const clock = (): number => (Number.isNaN(loadStartMs) ? 0 : (Date.now() - loadStartMs) / 1000);
+  let injector: FaultInjector | undefined;
   let sampling = false;
   let sampler: Promise<void> = Promise.resolve();
   try {
-    await migrate(pool);
+    await withRetry('schema migration', () => migrate(pool), retry);
     await admin.connect();
     const environment = await collectEnvironment(pool);
-    const parameters = { ...opts, rules_resolved: ruleSet, run_id: runId, topics };
-    await pool.query('INSERT INTO runs (run_id, status, parameters, environment) VALUES (?, ?, ?, ?)', [runId, 'running', JSON.stringify(parameters), JSON.stringify(environment)]);
-    progress.log(`[bench] run ${runId}: rate ${opts.rate}/s, ${opts.warmup} s warm-up + ${opts.duration} s measured, ${opts.patients} patients, rules ${ruleSet.name}, modes ${opts.modes.join('+')}`);
+    const parameters = { ...opts, faults: (opts.faults ?? []).map((f) => f.text), rules_resolved: ruleSet, run_id: runId, topics };
+    const { aborted } = await registerRun(pool, { runId, topics, parameters, environment });
+    registered = true;
+    if (aborted.length) progress.log(`[bench] marked ${aborted.length} run(s) left running by a process that is gone as aborted: ${aborted.join(', ')}`);
+    progress.log(`[bench] run ${runId}: rate ${opts.rate}/s, ${opts.warmup} s warm-up + ${opts.duration} s measured, ${opts.patients} patients, rules ${ruleSet.name}, modes ${opts.modes.join('+')}` +
+      `${opts.faults?.length ? `, faults ${opts.faults.map((f) => f.text).join(' ')}` : ''}`);
     await recreateTopics(admin, { topics, partitions: opts.partitions });
 
+    // Pipelines: each role in its own process, restarted by the harness when it ends unexpectedly.
     const common = ['--run-id', runId, '--sources', String(opts.sources), '--partitions', String(opts.partitions), '--topic-prefix', opts.topicPrefix,
       '--rules', opts.rules, '--lateness-ms', String(opts.latenessMs), '--idle-ms', String(opts.idleMs)];
-    const ingest = new PipelineProcess('ingest', common, (l) => log(`[ingest] ${l}`));
-    children.push(ingest);
-    const stream = opts.modes.includes('stream') ? new PipelineProcess('stream', common, (l) => log(`[stream] ${l}`)) : undefined;
-    if (stream) children.push(stream);
-    const batch = opts.modes.includes('batch')
-      ? new PipelineProcess('batch', [...common, '--threads', String(opts.threads), '--every', String(opts.batchInterval)], (l) => log(`[batch] ${l}`))
-      : undefined;
-    if (batch) children.push(batch);
-    await Promise.all(children.map((c) => c.waitFor(isReady, 90_000, 'ready signal')));
+    const policy = { ...DEFAULT_RESTART_POLICY, ...(opts.maxRestarts !== undefined ? { maxRestarts: opts.maxRestarts } : {}) };
+    const supervise = (role: RoleName, args: string[]): SupervisedRole => {
+      const s = new SupervisedRole(role, args, (l) => log(l.startsWith('[') ? l : `[${role}] ${l}`), clock, policy, (inc) => incidents.push(inc));
+      roles.set(role, s);
+      return s;
+    };
+    const ingest = supervise('ingest', common);
+    const stream = opts.modes.includes('stream') ? supervise('stream', common) : undefined;
+    const batch = opts.modes.includes('batch') ? supervise('batch', [...common, '--threads', String(opts.threads), '--every', String(opts.batchInterval)]) : undefined;
+    await Promise.all([...roles.values()].map((r) => r.current.waitFor(isReady, 90_000, 'ready signal')));
+    const roleGaveUp = Promise.race([...roles.values()].map((r) => r.gaveUp));
+    roleGaveUp.catch(() => undefined);
 
     let batchProcessed = 0;
     batch?.on((m: ChildMessage) => {
@@ -102,18 +132,19 @@ export async function runOnce(opts: RunOptions, progress: Progress, signal: Abor
       const p = m.pass;
       batchPasses.push({ pass: p.pass, readings: p.readings, alerts: p.alerts, windows: p.windows, duration_ms: p.endedAt - p.startedAt, final: p.final });
     });
-    const storedByIngest = (): number => (ingest.lastStats?.type === 'stats' && ingest.lastStats.role === 'ingest' ? ingest.lastStats.stats.stored : 0);
+    const ingestStats = () => (ingest.lastStats?.type === 'stats' && ingest.lastStats.role === 'ingest' ? ingest.lastStats.stats : undefined);
+    const streamStats = () => (stream?.lastStats?.type === 'stats' && stream.lastStats.role === 'stream' ? stream.lastStats.stats : undefined);
     const sampleBacklog = async (): Promise<Record<string, number>> => {
       const b: Record<string, number> = { ingest: await consumerLag(admin, `vitals-ingest-${runId}`, topics) };
       if (stream) {
         // The stream commits offsets only up to its oldest open window (for recovery), so its
         // backlog is measured from what it has read, which it reports itself.
-        const stats = stream.lastStats?.type === 'stats' && stream.lastStats.role === 'stream' ? stream.lastStats.stats : undefined;
+        const stats = streamStats();
         let lag = 0;
         for (const [key, end] of await endOffsets(admin, topics)) lag += Math.max(0, end - (stats?.positions[key] ?? 0));
         b.stream = lag;
       }
-      if (batch) b.batch = Math.max(0, storedByIngest() - batchProcessed);
+      if (batch) b.batch = Math.max(0, (ingestStats()?.stored ?? 0) - batchProcessed);
       return b;
     };
 
@@ -121,13 +152,16 @@ export async function runOnce(opts: RunOptions, progress: Progress, signal: Abor
     const totalSeconds = opts.warmup + opts.duration;
     // Started a moment ahead, so the load process is connected when reading 0 is due.
     const schedule = new OpenLoopSchedule({ start: Date.now() + 1500, rate: opts.rate, total });
+    loadStartMs = schedule.start;
     let lastProgress = { planned: 0, acknowledged: 0, elapsedMs: 0 };
     sampling = true;
     sampler = (async () => {
       while (sampling) {
         const at = Date.now();
+        const dbUp = await bounded(heartbeat(pool, runId)).then(() => true, (err: Error) => (log(`[harness] database probe failed: ${err.message}`), false));
+        let kafkaUp = true;
         try {
-          const b = await sampleBacklog();
+          const b = await bounded(sampleBacklog());
           backlog.push({ at, backlog: b });
           const elapsedS = Math.max(0, (at - schedule.start) / 1000);
           progress.update({
@@ -138,92 +172,127 @@ export async function runOnce(opts: RunOptions, progress: Progress, signal: Abor
             backlog: b,
           });
         } catch (err) {
+          kafkaUp = false;
           log(`[harness] backlog sample failed: ${(err as Error).message}`);
         }
+        availability.push({ at, kafka: kafkaUp, db: dbUp });
         await new Promise((r) => setTimeout(r, Math.max(0, 1000 - (Date.now() - at))));
       }
     })();
 
-    const pipelineDied = new Promise<never>((_, reject) => {
-      for (const c of children) c.child.once('exit', (code) => {
-        if (sampling) reject(new Error(`${c.role} pipeline exited (code ${code}) during the run${c.fatal ? `: ${c.fatal}` : ''}; see ${logFile}`));
-      });
-    });
-    pipelineDied.catch(() => undefined);
+    if (opts.faults?.length) {
+      injector = new FaultInjector(opts.faults, { clock, roles, pool, log });
+      await injector.start();
+    }
 
-    producer = await Promise.race([
-      runLoadProcess({
-        brokers: config.kafkaBrokers, seed: opts.seed, patients: opts.patients, sources: opts.sources, prevalence: opts.prevalence,
-        rate: opts.rate, total, startMs: schedule.start, warmupCount: Math.round(opts.rate * opts.warmup), topicPrefix: opts.topicPrefix,
-      }, signal, (p) => (lastProgress = p)),
-      pipelineDied,
-    ]);
+    const load = runLoadProcess({
+      brokers: config.kafkaBrokers, seed: opts.seed, patients: opts.patients, sources: opts.sources, prevalence: opts.prevalence,
+      rate: opts.rate, total, startMs: schedule.start, warmupCount: Math.round(opts.rate * opts.warmup), topicPrefix: opts.topicPrefix, runId,
+    }, loadAbort.signal, (p) => (lastProgress = p));
+    load.catch(() => undefined);
+    producer = await Promise.race([load, roleGaveUp]);
     if (!producer.complete) {
       complete = false;
       incompleteReason = 'interrupted (Ctrl-C) during the load';
     }
 
-    // Drain: every consumer caught up, every stream window closed, a final batch pass.
+    // Drain: every fault over, every consumer caught up, every stream window closed, a final batch pass.
     const maxWindowS = Math.max(0, ...ruleSet.rules.map((r) => (r.kind === 'window' ? r.window_s : 0)));
     const drainDeadline = Date.now() + (maxWindowS * 1000 + opts.latenessMs + opts.idleMs) * 2 + 120_000;
     progress.log(`[bench] load done (${producer.acknowledgedReadings} readings acknowledged); draining`);
+    if (injector) await Promise.race([injector.done(), roleGaveUp]);
+    const acknowledged = producer.acknowledgedReadings;
     while (!signal.aborted) {
       const b = backlog[backlog.length - 1]?.backlog ?? {};
-      const streamStats = stream?.lastStats?.type === 'stats' && stream.lastStats.role === 'stream' ? stream.lastStats.stats : undefined;
-      const caughtUp = (b.ingest ?? 1) === 0 && storedByIngest() >= producer.acknowledgedReadings && (!stream || ((b.stream ?? 1) === 0 && streamStats?.openWindows === 0 && streamStats.processed >= producer.acknowledgedReadings));
-      if (caughtUp) break;
+      const s = streamStats();
+      // A restarted role's counters start again from zero: then its consumer lag alone says it is done.
+      const ingestDone = (b.ingest ?? 1) === 0 && (ingest.restarted || (ingestStats()?.stored ?? 0) >= acknowledged);
+      const streamDone = !stream || ((b.stream ?? 1) === 0 && s?.openWindows === 0 && (stream.restarted || s.processed >= acknowledged));
+      if (ingestDone && streamDone && availability[availability.length - 1]?.kafka !== false) break;
       if (Date.now() > drainDeadline) {
         complete = false;
         incompleteReason = `pipelines did not drain within ${Math.round((drainDeadline - producer.endMs) / 1000)} s of the end of the load (backlog ${JSON.stringify(b)})`;
         break;
       }
-      await Promise.race([new Promise((r) => setTimeout(r, 500)), pipelineDied]);
+      await Promise.race([new Promise((r) => setTimeout(r, 500)), roleGaveUp]);
     }
     if (signal.aborted && complete) {
       complete = false;
       incompleteReason = 'interrupted (Ctrl-C) while draining';
     }
-    if (batch && !signal.aborted) {
-      batch.send({ type: 'final-pass' });
-      await batch.waitFor(isFinalDone, 300_000, 'final batch pass');
-    }
-    if (stream) {
-      stream.send({ type: 'report-late' });
-      streamLate = (await stream.waitFor(isLate, 10_000, 'late-reading report')).late;
-    }
+    if (batch && !signal.aborted) await batch.request({ type: 'final-pass' }, isFinalDone, 300_000, 'final batch pass');
+    if (stream) streamLate = (await stream.request({ type: 'report-late' }, isLate, 10_000, 'late-reading report')).late;
   } catch (err) {
     complete = false;
     incompleteReason = (err as Error).message;
     failures.push((err as Error).message);
   } finally {
+    loadAbort.abort();
+    signal.removeEventListener('abort', onOuterAbort);
+    injector?.cancel();
     sampling = false;
     await sampler;
-    for (const c of children) {
-      const code = await c.stop();
-      if (code !== 0 && code !== null) failures.push(`${c.role} pipeline exited with code ${code}${c.fatal ? `: ${c.fatal}` : ''} (see ${logFile})`);
+    for (const r of roles.values()) {
+      const exit = await r.stop();
+      if (exit && exit.code !== 0 && exit.code !== null) {
+        failures.push(`${r.role} pipeline exited with code ${exit.code}${r.current.fatal ? `: ${r.current.fatal}` : ''} (see ${logFile})`);
+      }
     }
   }
 
   try {
     if (!producer) throw new Error(`the run stopped before the load finished: ${incompleteReason ?? 'unknown reason'}`);
     progress.log('[bench] collecting results from MySQL');
-    const data = await collectRun(pool, runId);
+    const data = await withRetry('collecting results', () => collectRun(pool, runId), retry);
     const truth = buildGroundTruth({ seed: opts.seed, patients: opts.patients, sources: opts.sources, prevalence: opts.prevalence }, producer.startMs, opts.rate, producer.planned, ruleSet);
-    const [envRows] = await pool.query('SELECT environment, parameters FROM runs WHERE run_id = ?', [runId]);
+    const [envRows] = await withRetry('reading the run record', () => pool.query('SELECT environment, parameters FROM runs WHERE run_id = ?', [runId]), retry);
     const row = (envRows as Array<{ environment: unknown; parameters: unknown }>)[0]!;
+    const warmupEndMs = producer.startMs + opts.warmup * 1000;
+    const faults = analyseFaults({
+      startMs: producer.startMs, warmupEndMs, rate: opts.rate, batchIntervalS: opts.batchInterval,
+      injected: injector?.faults ?? [], incidents, availability, backlog,
+      latencies: Object.fromEntries(opts.modes.map((m) => [m, latencyPoints(data, truth, m, warmupEndMs)])),
+    });
     const result = computeRunResult({
       runId, startedAt, endedAt: new Date(), complete, incompleteReason,
       parameters: parseJson(row.parameters), environment: parseJson(row.environment),
       rate: opts.rate, warmupSeconds: opts.warmup, batchIntervalSeconds: opts.batchInterval, modes: opts.modes, ruleSet,
-      producer, data, truth, backlog, streamLate, batchPasses, pipelineFailures: failures,
+      producer, data, truth, backlog, streamLate, batchPasses, pipelineFailures: failures, faults,
     });
     await writeRunReport(dir, result);
-    await pool.query('UPDATE runs SET status = ? WHERE run_id = ?', [result.verdict.passed ? 'passed' : complete ? 'failed' : 'incomplete', runId]);
+    await withRetry('recording the run status', () => setRunStatus(pool, runId, result.verdict.passed ? 'passed' : complete ? 'failed' : 'incomplete'), retry);
     return { dir, result };
+  } catch (err) {
+    if (registered) await setRunStatus(pool, runId, 'aborted').catch((e: Error) => log(`[harness] could not mark the run aborted: ${e.message}`));
+    throw err;
   } finally {
     await admin.disconnect().catch(() => undefined);
     await pool.end();
   }
+}
+
+/** Per measured reading of one mode: its t_intended and its result's t_committed. */
+function latencyPoints(data: RunData, truth: GroundTruth, mode: Mode, warmupEndMs: number): LatencyPoint[] {
+  const out: LatencyPoint[] = [];
+  const committed = data.committedAt[mode];
+  data.readings.forEach((r, i) => {
+    const intended = truth.intended.get(`${r.patient_id}|${r.seq}`);
+    const t = committed[i]!;
+    if (intended !== undefined && intended >= warmupEndMs && !Number.isNaN(t)) out.push({ intended, committed: t });
+  });
+  return out;
+}
+
+/** A sample that does not answer in time counts as failed (its promise is left to settle). */
+function bounded<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => undefined);
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${SAMPLE_TIMEOUT_MS} ms`)), SAMPLE_TIMEOUT_MS);
+    }),
+  ]).finally(() => clearTimeout(timer));
 }
 
 function parseJson(v: unknown): Record<string, unknown> {

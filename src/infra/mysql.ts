@@ -1,6 +1,6 @@
 import mysql, { type Pool, type PoolOptions } from 'mysql2/promise';
 
-export type { Pool } from 'mysql2/promise';
+export type { Pool, PoolConnection } from 'mysql2/promise';
 
 export function createPool(url: string, options: Partial<PoolOptions> = {}): Pool {
   return mysql.createPool({

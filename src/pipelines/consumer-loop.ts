@@ -1,5 +1,8 @@
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 
+/** Above the broker's group.min.session.timeout.ms (6 s) with room for a paused process. */
+export const SESSION_TIMEOUT_MS = 10_000;
+
 export interface PartitionMessage {
   offset: number;
   /** Kafka record timestamp: the broker's log-append time on this project's topics. */
@@ -57,8 +60,11 @@ export async function startConsumerLoop(opts: ConsumerLoopOptions): Promise<Cons
     groupId: opts.groupId,
     maxWaitTimeInMs: 100,
     maxBytesPerPartition: 512 * 1024,
-    sessionTimeout: 30_000,
-    heartbeatInterval: 3_000,
+    // A member killed without leaving holds its partitions until its session times out, so a
+    // restarted role waits that long to rejoin: keep it short, and keep heartbeating while a
+    // batch waits for the database (below), so that a slow write does not expire the session.
+    sessionTimeout: SESSION_TIMEOUT_MS,
+    heartbeatInterval: 1_000,
     retry: { retries: 10 },
   });
   let markJoined: () => void = () => undefined;
@@ -87,6 +93,10 @@ export async function startConsumerLoop(opts: ConsumerLoopOptions): Promise<Cons
         messages: batch.messages.map((m) => ({ offset: Number(m.offset), timestamp: Number(m.timestamp), value: m.value })),
       };
       let commits: OffsetCommit[];
+      const keepAlive = setInterval(() => {
+        // Fails while the group rebalances; the next batch or heartbeat rejoins.
+        payload.heartbeat().catch(() => undefined);
+      }, 1_000);
       try {
         commits = await opts.onBatch(partitionBatch);
       } catch (err) {
@@ -95,6 +105,8 @@ export async function startConsumerLoop(opts: ConsumerLoopOptions): Promise<Cons
         fatal = true;
         opts.onFatal(err as Error);
         return;
+      } finally {
+        clearInterval(keepAlive);
       }
       for (const m of batch.messages) payload.resolveOffset(m.offset);
       if (commits.length > 0) {

@@ -41,17 +41,3 @@ export class GroupCommit<T> {
     }
   }
 }
-
-/** Retry a database write with exponential backoff; rethrow the last error when out of tries. */
-export async function withRetry<T>(what: string, fn: () => Promise<T>, log?: (line: string) => void, retries = 8): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (attempt >= retries) throw err;
-      const delay = Math.min(10_000, 200 * 2 ** attempt);
-      log?.(`${what} failed (${(err as Error).message}); retry ${attempt + 1}/${retries} in ${delay} ms`);
-      await new Promise((r) => setTimeout(r, delay));
-    }
-  }
-}

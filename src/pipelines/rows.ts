@@ -36,3 +36,13 @@ export const WINDOW_UPSERT = `ON DUPLICATE KEY UPDATE reading_count = VALUES(rea
   write_batch = VALUES(write_batch)`;
 
 export const REJECT_COLUMNS = '(run_id, kafka_topic, kafka_partition, kafka_offset, role, reason, payload)';
+
+/** A rejected_readings row: where the message came from, which role refused it, and why. */
+export function rejectedRow(
+  runId: string,
+  m: { topic: string; partition: number; offset: number; payload: Buffer | null },
+  role: 'ingest' | 'stream',
+  reason: string,
+): unknown[] {
+  return [runId, m.topic, m.partition, m.offset, role, reason.slice(0, 512), m.payload];
+}

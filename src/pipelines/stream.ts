@@ -1,13 +1,15 @@
 import type { Admin, Kafka } from 'kafkajs';
 import { endOffsets } from '../infra/kafka.js';
-import { parseReading, type Reading } from '../domain/reading.js';
+import { parseReading, type ParseContext, type Reading } from '../domain/reading.js';
 import { bulkInsert, inTransaction, type Pool } from '../infra/mysql.js';
+import { withRetry } from '../infra/retry.js';
 import { startConsumerLoop, type ConsumerLoop, type OffsetCommit, type PartitionBatch } from './consumer-loop.js';
 import { compileRuleSet, evaluateRecord, evaluateWindow, type CompiledRuleSet } from './rules/evaluate.js';
 import type { AlertRecord, RuleSet, WindowResult } from './rules/types.js';
 import { WatermarkTracker, WindowAssembler, windowStartOf } from './rules/windows.js';
-import { ALERT_COLUMNS, ALERT_UPSERT, alertRow, REJECT_COLUMNS, WINDOW_COLUMNS, WINDOW_UPSERT, windowRow } from './rows.js';
-import { GroupCommit, withRetry } from './group-commit.js';
+import { ALERT_COLUMNS, ALERT_UPSERT, alertRow, REJECT_COLUMNS, rejectedRow, WINDOW_COLUMNS, windowRow } from './rows.js';
+import { GroupCommit } from './group-commit.js';
+import { isDataError, writeIsolating } from './isolate.js';
 import { CommitRecorder, type OffsetRange } from './write-batches.js';
 
 export interface StreamOptions {
@@ -21,6 +23,10 @@ export interface StreamOptions {
   /** A partition with no data for this long stops holding the watermark back. */
   idleMs: number;
   groupId?: string;
+  /** An event_time further ahead of the receiving clock than this is refused (default 5 min). */
+  maxFutureMs?: number;
+  /** Calibration: wait this long before each database commit (METRICS.md, measurement integrity). */
+  injectDelayMs?: number;
   log?: (line: string) => void;
   onFatal: (err: Error) => void;
 }
@@ -35,6 +41,10 @@ export interface LateReadingNote {
 export interface StreamStats {
   processed: number;
   rejected: number;
+  /** Later copies of a (patient_id, seq) already processed: skipped, as ingest keeps the first. */
+  duplicatesSkipped: number;
+  /** Result rows the database refused, isolated and recorded in rejected_readings. */
+  refusedResults: number;
   alerts: number;
   windows: number;
   late: LateReadingNote[];
@@ -53,6 +63,8 @@ interface StreamWork {
   ranges: OffsetRange[];
 }
 
+type StreamResultRow = { kind: 'alert'; a: AlertRecord } | { kind: 'window'; w: WindowResult };
+
 interface OpenWindowOrigin {
   partitionKey: string;
   topic: string;
@@ -69,7 +81,7 @@ interface OpenWindowOrigin {
  * are keyed, so a replay rewrites nothing: the exactly-once effect.
  */
 export class StreamPipeline {
-  readonly stats: StreamStats = { processed: 0, rejected: 0, alerts: 0, windows: 0, late: [], watermark: -Infinity, openWindows: 0, positions: {} };
+  readonly stats: StreamStats = { processed: 0, rejected: 0, duplicatesSkipped: 0, refusedResults: 0, alerts: 0, windows: 0, late: [], watermark: -Infinity, openWindows: 0, positions: {} };
   private readonly compiled: CompiledRuleSet;
   private readonly assemblers: Map<number, WindowAssembler>;
   private readonly watermarks: WatermarkTracker;
@@ -102,12 +114,15 @@ export class StreamPipeline {
   private assigned = new Set<string>();
   private loop: ConsumerLoop | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
+  /** (patient_id -> seqs) processed by this instance: the first copy wins, as in ingest. */
+  private readonly seen = new Map<number, Set<number>>();
+  private refusedCounter = 0;
 
   constructor(private readonly opts: StreamOptions) {
     this.compiled = compileRuleSet(opts.ruleSet);
     this.assemblers = new Map(this.compiled.windowSizes.map((s) => [s, new WindowAssembler([s], { allowedLatenessMs: opts.allowedLatenessMs })]));
     this.watermarks = new WatermarkTracker({ idleMs: opts.idleMs });
-    this.recorder = new CommitRecorder(opts.pool, opts.runId, 'stream', opts.onFatal);
+    this.recorder = new CommitRecorder(opts.pool, opts.runId, 'stream', opts.onFatal, opts.log);
     this.writer = new GroupCommit((items) => this.write(items));
   }
 
@@ -233,13 +248,18 @@ export class StreamPipeline {
     this.caughtUp.delete(partitionKey);
     const alerts: AlertRecord[] = [];
     const rejected: unknown[][] = [];
+    const ctx: ParseContext = { now, topic: batch.topic, runId: this.opts.runId, ...(this.opts.maxFutureMs !== undefined ? { maxFutureMs: this.opts.maxFutureMs } : {}) };
     for (const m of batch.messages) {
-      const parsed = parseReading(m.value);
+      const parsed = parseReading(m.value, ctx);
       if (!parsed.ok) {
-        rejected.push([this.opts.runId, batch.topic, batch.partition, m.offset, 'stream', parsed.reason.slice(0, 512), m.value]);
+        rejected.push(rejectedRow(this.opts.runId, { topic: batch.topic, partition: batch.partition, offset: m.offset, payload: m.value }, 'stream', parsed.reason));
         continue;
       }
       const reading = parsed.reading;
+      if (!this.firstCopy(reading)) {
+        this.stats.duplicatesSkipped++;
+        continue;
+      }
       this.stats.processed++;
       alerts.push(...evaluateRecord(reading, this.compiled.recordRules));
       this.watermarks.observe(partitionKey, reading.event_time, now);
@@ -259,6 +279,14 @@ export class StreamPipeline {
     }
     await this.writer.submit(work);
     return commits;
+  }
+
+  private firstCopy(r: Reading): boolean {
+    let seqs = this.seen.get(r.patient_id);
+    if (!seqs) this.seen.set(r.patient_id, (seqs = new Set()));
+    if (seqs.has(r.seq)) return false;
+    seqs.add(r.seq);
+    return true;
   }
 
   private addToWindows(reading: Reading, topic: string, partition: number, partitionKey: string, offset: number): void {
@@ -334,16 +362,40 @@ export class StreamPipeline {
     const windows = items.flatMap((w) => w.windows);
     const rejected = items.flatMap((w) => w.rejected);
     const ranges = items.flatMap((w) => w.ranges);
-    const { runId, pool } = this.opts;
     const writeBatch = this.recorder.nextId();
-    await withRetry('stream write', () => inTransaction(pool, async (conn) => {
-      if (alerts.length) await bulkInsert(conn, `INSERT INTO alerts ${ALERT_COLUMNS}`, alerts.map((a) => alertRow(runId, 'stream', a, writeBatch)), ALERT_UPSERT);
-      if (windows.length) await bulkInsert(conn, `INSERT INTO window_stats ${WINDOW_COLUMNS}`, windows.map((w) => windowRow(runId, 'stream', w, writeBatch)), 'ON DUPLICATE KEY UPDATE run_id = run_id');
-      if (rejected.length) await bulkInsert(conn, `INSERT INTO rejected_readings ${REJECT_COLUMNS}`, rejected, 'ON DUPLICATE KEY UPDATE reason = reason');
-    }), this.opts.log);
-    this.recorder.committed(Date.now(), alerts.length + windows.length, ranges, writeBatch);
+    const results: StreamResultRow[] = [...alerts.map((a) => ({ kind: 'alert' as const, a })), ...windows.map((w) => ({ kind: 'window' as const, w }))];
+    let refusedCount = 0;
+    try {
+      await this.writeRows(results, rejected, writeBatch);
+    } catch (err) {
+      if (!isDataError(err)) throw err;
+      // Never expected (the contract refuses what the database would), but a refused result
+      // must not stop the stream on every restart: isolate it, record it, write the rest.
+      const refused = await writeIsolating(results, (part) => this.writeRows(part, [], writeBatch));
+      refusedCount = refused.length;
+      const refusedRows = refused.map((r) => {
+        this.opts.log?.(`database refused a ${r.item.kind} result: ${r.message}`);
+        const payload = Buffer.from(JSON.stringify(r.item.kind === 'alert' ? r.item.a : r.item.w));
+        return rejectedRow(this.opts.runId, { topic: `result:${r.item.kind}`, partition: -1, offset: Date.now() * 1000 + (this.refusedCounter++ % 1000), payload }, 'stream', `database refused: ${r.message}`);
+      });
+      await this.writeRows([], [...rejected, ...refusedRows], writeBatch);
+    }
+    this.recorder.committed(Date.now(), alerts.length + windows.length - refusedCount, ranges, writeBatch);
+    this.stats.refusedResults += refusedCount;
     this.stats.alerts += alerts.length;
     this.stats.windows += windows.length;
+  }
+
+  private async writeRows(results: StreamResultRow[], rejected: unknown[][], writeBatch: bigint): Promise<void> {
+    const { runId, pool } = this.opts;
+    const alerts = results.flatMap((r) => (r.kind === 'alert' ? [alertRow(runId, 'stream', r.a, writeBatch)] : []));
+    const windows = results.flatMap((r) => (r.kind === 'window' ? [windowRow(runId, 'stream', r.w, writeBatch)] : []));
+    await withRetry('stream write', () => inTransaction(pool, async (conn) => {
+      if (this.opts.injectDelayMs) await new Promise((r) => setTimeout(r, this.opts.injectDelayMs));
+      if (alerts.length) await bulkInsert(conn, `INSERT INTO alerts ${ALERT_COLUMNS}`, alerts, ALERT_UPSERT);
+      if (windows.length) await bulkInsert(conn, `INSERT INTO window_stats ${WINDOW_COLUMNS}`, windows, 'ON DUPLICATE KEY UPDATE run_id = run_id');
+      if (rejected.length) await bulkInsert(conn, `INSERT INTO rejected_readings ${REJECT_COLUMNS}`, rejected, 'ON DUPLICATE KEY UPDATE reason = reason');
+    }), { log: this.opts.log });
   }
 
   /** The next offset to read after a restart: held back to the oldest reading of an open window. */

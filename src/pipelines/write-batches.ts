@@ -1,5 +1,6 @@
 import { randomInt } from 'node:crypto';
 import type { Pool } from '../infra/mysql.js';
+import { withRetry } from '../infra/retry.js';
 
 export type Role = 'ingest' | 'stream' | 'batch';
 
@@ -46,7 +47,9 @@ export async function recordCommit(
   ingestRange?: IngestRange,
 ): Promise<void> {
   await pool.query(
-    'INSERT INTO write_batches (run_id, role, write_batch, committed_at, row_count) VALUES (?, ?, ?, ?, ?)',
+    // Idempotent, so that a retry after a lost acknowledgement does not fail on its own first try.
+    `INSERT INTO write_batches (run_id, role, write_batch, committed_at, row_count) VALUES (?, ?, ?, ?, ?)
+       ON DUPLICATE KEY UPDATE committed_at = committed_at`,
     [runId, role, batch.toString(), committedAt, rowCount],
   );
   const rows = ranges.map((r) => [runId, role, batch.toString(), r.topic, r.partition, r.firstOffset, r.lastOffset, 0, 0, 0, 0]);
@@ -56,7 +59,7 @@ export async function recordCommit(
   if (rows.length > 0) {
     await pool.query(
       `INSERT INTO write_batch_ranges (run_id, role, write_batch, kafka_topic, kafka_partition, first_offset, last_offset,
-         ingest_lo, ingest_hi, patient_lo, patient_hi) VALUES ?`,
+         ingest_lo, ingest_hi, patient_lo, patient_hi) VALUES ? ON DUPLICATE KEY UPDATE first_offset = first_offset`,
       [rows],
     );
   }
@@ -76,6 +79,7 @@ export class CommitRecorder {
     private readonly runId: string,
     private readonly role: Role,
     private readonly onFatal: (err: Error) => void,
+    private readonly log?: (line: string) => void,
   ) {}
 
   /** A fresh id for the next data transaction (to stamp on its rows). */
@@ -84,7 +88,8 @@ export class CommitRecorder {
   }
 
   committed(committedAt: number, rowCount: number, ranges: OffsetRange[], batch: bigint = this.ids.next(), ingestRange?: IngestRange): void {
-    const p = recordCommit(this.pool, this.runId, this.role, batch, committedAt, rowCount, ranges, ingestRange)
+    const record = (): Promise<void> => recordCommit(this.pool, this.runId, this.role, batch, committedAt, rowCount, ranges, ingestRange);
+    const p = withRetry('recording commit time', record, { log: this.log })
       .catch((err: Error) => this.onFatal(new Error(`recording commit time failed: ${err.message}`)))
       .finally(() => this.inFlight.delete(p));
     this.inFlight.add(p);

@@ -154,6 +154,31 @@ export function comparisonLines(r: RunResult): string[] {
   return out;
 }
 
+/** Each fault: when, what the harness saw, how long until the backlog was back, latency during and outside. */
+export function faultsSection(r: RunResult): string {
+  const faults = r.faults ?? [];
+  const sec = (v: number | null): string => (v === null ? 'n/a' : `${v} s`);
+  const modes = r.modes.map((m) => m.mode);
+  const rows = faults.map((f) => [
+    esc(f.fault) + (f.injected ? '' : ' *'),
+    sec(f.injected_at_s),
+    sec(f.ended_at_s),
+    f.detected_at_s === null ? esc(f.detected_by) : `${f.detected_at_s} s (${esc(f.detected_by)})`,
+    f.recovery_s === null ? 'not recovered by the end' : `${f.recovery_s} s`,
+    modes.map((m) => `${m} ${f.p99_during_ms[m] == null ? 'n/a' : fmtMs(f.p99_during_ms[m]!)} / ${f.p99_outside_ms[m] == null ? 'n/a' : fmtMs(f.p99_outside_ms[m]!)}`).join('; '),
+  ]);
+  const lines = [
+    '## Faults',
+    'Times in seconds since the load started. Recovery: from the fault until every consumer backlog was back at its level before the fault. ' +
+      'p99: event-time latency (ms) of readings intended during the fault (until recovery) / of all other measured readings. ' +
+      `Loss ${r.storage.loss} and duplicates ${r.storage.duplicates} over the whole run. * not injected: observed by the harness.`,
+    table(['fault', 'at', 'over at', 'detected', 'recovery', 'p99 during / outside'], rows),
+  ];
+  const notes = faults.flatMap((f) => [...f.restarts.map((x) => `- ${esc(x)}`), ...(f.error ? [`- ${esc(f.fault)}: ${esc(f.error)}`] : [])]);
+  if (notes.length) lines.push(notes.join('\n'));
+  return lines.join('\n\n');
+}
+
 function lateSection(r: RunResult, show = 10): string {
   const late = r.late_readings;
   if (late.length === 0) return 'No late readings recorded.';
@@ -290,10 +315,15 @@ export function renderMarkdown(result: RunResult, charts: ChartRef[]): string {
         ['loss (valid readings sent, absent from storage)', String(st.loss)],
         ['duplicates (readings stored more than once)', String(st.duplicates)],
         ['rejected (invalid readings)', String(st.rejected)],
+        ...(st.foreign !== undefined ? [['of which foreign (another run\'s readings, not counted as this run\'s)', String(st.foreign)]] : []),
+        ...(st.conflicting_duplicates !== undefined ? [['of which duplicates with different content (first stored copy kept)', String(st.conflicting_duplicates)]] : []),
+        ...(st.refused_by_database !== undefined ? [['of which refused by the database (isolated from their batch)', String(st.refused_by_database)]] : []),
       ],
     ),
     st.loss === 0 && st.duplicates === 0 ? 'No loss, no duplicates.' : `**Loss ${st.loss}, duplicates ${st.duplicates}: both must be 0 (${METRICS}).**`,
   );
+
+  if (r.faults?.length) parts.push(faultsSection(r));
 
   parts.push('## Stream vs batch', comparisonLines(r).map((l) => `- ${l}`).join('\n'));
   const seed = seedComparisonSection(r);

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { Piscina } from 'piscina';
 import { PROJECT_ROOT } from '../../config.js';
 import type { Pool } from '../../infra/mysql.js';
+import { withRetry } from '../../infra/retry.js';
 import type { RuleSet } from '../rules/types.js';
 import type { BatchTask, BatchTaskResult } from './task.js';
 
@@ -14,6 +15,12 @@ export interface BatchOptions {
   threads: number;
   /** Tasks per thread and pass: more than one evens out uneven patient ranges. */
   tasksPerThread?: number;
+  /**
+   * Continue after the last pass recorded for this run (a restarted role). Otherwise the
+   * first pass starts from the beginning and the run's recorded passes are forgotten.
+   */
+  resume?: boolean;
+  log?: (line: string) => void;
 }
 
 export interface PassResult {
@@ -45,16 +52,24 @@ export class BatchPipeline {
   /** Largest event_time stored so far: the batch layer's watermark. */
   private watermark = -1;
   private readonly patients = new Set<number>();
+  /** Passes completed by earlier instances of this role in the same run. */
+  private passOffset = 0;
   private running: Promise<PassResult | null> = Promise.resolve(null);
+  private resumed: Promise<void> | null = null;
 
   constructor(private readonly opts: BatchOptions) {
     if (!Number.isInteger(opts.threads) || opts.threads < 1) throw new Error(`threads must be a positive integer, got ${opts.threads}`);
     this.piscina = new Piscina({ filename: WORKER_FILE, minThreads: opts.threads, maxThreads: opts.threads });
   }
 
-  /** Passes never overlap: a pass requested while one runs waits for it. */
+  /**
+   * Passes never overlap: a pass requested while one runs waits for it. A pass is retried as
+   * a whole on a retriable error (it rewrites keyed rows); its state moves only when it ends.
+   */
   runPass(final = false): Promise<PassResult | null> {
-    const next = this.running.then(() => this.pass(final));
+    this.resumed ??= withRetry('batch resume', () => this.resume(), { log: this.opts.log });
+    const resumed = this.resumed;
+    const next = this.running.then(() => resumed).then(() => withRetry('batch pass', () => this.pass(final), { log: this.opts.log }));
     this.running = next.catch(() => null);
     return next;
   }
@@ -62,6 +77,30 @@ export class BatchPipeline {
   async close(): Promise<void> {
     await this.running;
     await this.piscina.destroy();
+  }
+
+  /** After a restart: continue after the last completed pass of this run (none: from the start). */
+  private async resume(): Promise<void> {
+    const { pool, runId } = this.opts;
+    if (!this.opts.resume) {
+      await pool.query('DELETE FROM batch_passes WHERE run_id = ?', [runId]);
+      return;
+    }
+    const [rows] = await pool.query('SELECT pass, ingest_hi, watermark, final FROM batch_passes WHERE run_id = ? ORDER BY pass DESC LIMIT 1', [runId]);
+    const last = (rows as Array<{ pass: number; ingest_hi: number | string; watermark: number | string; final: number }>)[0];
+    if (!last) return;
+    this.ingestLo = Number(last.ingest_hi);
+    this.prevWatermark = last.final ? Number.MAX_SAFE_INTEGER : Number(last.watermark);
+    this.passOffset = last.pass;
+    const [seen] = await pool.query(
+      'SELECT patient_id, MAX(event_time) AS wm FROM patient_vitals WHERE run_id = ? AND ingest_id <= ? GROUP BY patient_id',
+      [runId, this.ingestLo],
+    );
+    for (const r of seen as Array<{ patient_id: number; wm: number | string }>) {
+      this.patients.add(r.patient_id);
+      this.watermark = Math.max(this.watermark, Number(r.wm));
+    }
+    this.opts.log?.(`resuming after pass ${last.pass} (ingest_id > ${this.ingestLo})`);
   }
 
   private async pass(final: boolean): Promise<PassResult | null> {
@@ -91,10 +130,15 @@ export class BatchPipeline {
     );
     const results = await Promise.all(tasks);
     const result: PassResult = {
-      pass: this.passes.length + 1, final, ingestLo: this.ingestLo, ingestHi: hi,
+      pass: this.passOffset + this.passes.length + 1, final, ingestLo: this.ingestLo, ingestHi: hi,
       readings: sum(results, 'readings'), alerts: sum(results, 'alerts'), windows: sum(results, 'windows'),
       windowsRecomputed: sum(results, 'windowsRecomputed'), startedAt, endedAt: Date.now(),
     };
+    await pool.query(
+      `INSERT INTO batch_passes (run_id, pass, ingest_lo, ingest_hi, watermark, final, readings, started_at, ended_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE ended_at = ended_at`,
+      [runId, result.pass, result.ingestLo, result.ingestHi, watermark, final ? 1 : 0, result.readings, result.startedAt, result.endedAt],
+    );
     this.ingestLo = hi;
     this.prevWatermark = final ? Number.MAX_SAFE_INTEGER : watermark;
     this.passes.push(result);

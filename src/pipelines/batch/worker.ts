@@ -4,7 +4,7 @@ import { compileRuleSet, evaluateRecord, evaluateWindow } from '../rules/evaluat
 import type { AlertRecord, WindowResult } from '../rules/types.js';
 import { computeWindows } from '../rules/windows.js';
 import { ALERT_COLUMNS, ALERT_UPSERT, alertRow, WINDOW_COLUMNS, WINDOW_UPSERT, windowRow } from '../rows.js';
-import { withRetry } from '../group-commit.js';
+import { isRetriable, RETRIABLE_MARK, withRetry } from '../../infra/retry.js';
 import { recordCommit, WriteBatchIds } from '../write-batches.js';
 import type { BatchTask, BatchTaskResult } from './task.js';
 
@@ -15,8 +15,20 @@ const ids = new WriteBatchIds();
 /** A patient_vitals row as the worker selects it: the reading's fields and its commit order. */
 type VitalsRow = Omit<Reading, 'timestamp'> & { ingest_id: number };
 
-/** Piscina entry point: evaluate one patient range of one pass and write its results. */
+/**
+ * Piscina entry point: evaluate one patient range of one pass and write its results. An error
+ * crosses the thread boundary without its code, so a retriable one says so in its message.
+ */
 export default async function runBatchTask(task: BatchTask): Promise<BatchTaskResult> {
+  try {
+    return await withRetry('batch task', () => runTask(task));
+  } catch (err) {
+    if (isRetriable(err)) throw new Error(`${RETRIABLE_MARK}${(err as Error).message}`);
+    throw err;
+  }
+}
+
+async function runTask(task: BatchTask): Promise<BatchTaskResult> {
   pool ??= createPool(task.mysqlUrl, { connectionLimit: 2 });
   const compiled = compileRuleSet(task.ruleSet);
   const sizes = compiled.windowSizes;

@@ -116,6 +116,26 @@ const MIGRATIONS: string[][] = [
                    THEN 'alert' ELSE 'normal' END AS status
        FROM window_stats w WHERE w.mode = 'batch'`,
   ],
+  [
+    // A run's owner reports in while it runs: a run whose owner stopped reporting was left
+    // behind by a killed process (marked aborted), and a live one is not to be disturbed.
+    `ALTER TABLE runs ADD COLUMN heartbeat_at BIGINT NULL COMMENT 'epoch ms, owner clock',
+       ADD COLUMN owner VARCHAR(128) NULL COMMENT 'host:pid of the harness',
+       ADD COLUMN topics VARCHAR(2048) NULL COMMENT 'comma list of the run topics'`,
+    // Completed batch passes: a restarted batch role resumes after the last one.
+    `CREATE TABLE IF NOT EXISTS batch_passes (
+       run_id VARCHAR(64) NOT NULL,
+       pass INT NOT NULL,
+       ingest_lo BIGINT NOT NULL,
+       ingest_hi BIGINT NOT NULL,
+       watermark BIGINT NOT NULL,
+       final TINYINT(1) NOT NULL,
+       readings INT NOT NULL,
+       started_at BIGINT NOT NULL,
+       ended_at BIGINT NOT NULL,
+       PRIMARY KEY (run_id, pass)
+     )`,
+  ],
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -37,6 +37,7 @@ function scenario(opts: { lose?: number[]; batchAlertMissing?: boolean } = {}): 
     readings,
     duplicateRows: 0,
     rejected: { ingest: 0, stream: 0 },
+    rejectedKinds: { foreign: 0, conflicts: 0, refused: 0 },
     alerts: { stream: streamAlerts, batch: batchAlerts },
     windows: { stream: 0, batch: 0 },
     windowCommits: { stream: [], batch: [] },
@@ -77,7 +78,7 @@ describe('computeRunResult (METRICS.md definitions on a hand-made run)', () => {
     expect(stream.detection_latency.p50).toBeCloseTo(250, 0);
     expect(batch.detection_latency.p50).toBeCloseTo(2200, -1);
     expect(stream.episodes_detected).toBe(1);
-    expect(r.storage).toEqual({ stored: 20, loss: 0, duplicates: 0, rejected: 0 });
+    expect(r.storage).toEqual({ stored: 20, loss: 0, duplicates: 0, rejected: 0, foreign: 0, conflicting_duplicates: 0, refused_by_database: 0 });
     // Achieved rate over the schedule's span (20 readings at 10/s = 2 s).
     expect(r.input.achieved_rate).toBeCloseTo(10, 5);
     expect(r.input.generator_fell_behind).toBe(false);

@@ -1,0 +1,211 @@
+import type { Mode } from './metrics.js';
+import type { BacklogSample } from './metrics.js';
+import { faultEndS, faultTarget } from './fault-spec.js';
+import type { InjectedFault } from './fault-injector.js';
+import { LatencyHistogram } from './histogram.js';
+import type { FaultReport } from './results.js';
+import type { RoleIncident } from './supervisor.js';
+
+/** Whether the broker and the database answered the harness's probe at one moment. */
+export interface AvailabilitySample {
+  /** Epoch ms. */
+  at: number;
+  kafka: boolean;
+  db: boolean;
+}
+
+/** A reading's event-time latency in one mode: its t_intended and t_committed (epoch ms). */
+export interface LatencyPoint {
+  intended: number;
+  committed: number;
+}
+
+export interface FaultAnalysisInput {
+  /** When the load started (epoch ms): fault times are seconds since then. */
+  startMs: number;
+  warmupEndMs: number;
+  rate: number;
+  batchIntervalS: number;
+  injected: InjectedFault[];
+  incidents: RoleIncident[];
+  availability: AvailabilitySample[];
+  backlog: BacklogSample[];
+  /** Per mode, every measured reading (after warm-up). */
+  latencies: Partial<Record<Mode, LatencyPoint[]>>;
+}
+
+const ROLE_GROUP: Record<string, string> = { ingest: 'ingest', stream: 'stream', batch: 'batch' };
+
+/**
+ * Faults injected, and outages and role exits nobody injected, each with: when the harness
+ * detected it, when it was over, how long until the consumer backlog was back at its level
+ * before the fault (the recovery time), and the event-time p99 of readings intended during the
+ * fault (up to recovery) against the p99 of all other measured readings.
+ */
+export function analyseFaults(x: FaultAnalysisInput): FaultReport[] {
+  const s = (ms: number): number => round1((ms - x.startMs) / 1000);
+  const ms = (sec: number): number => x.startMs + sec * 1000;
+  const reports: FaultReport[] = [];
+  const explainedIncidents = new Set<RoleIncident>();
+  const serviceWindows: Array<{ kind: 'kafka' | 'db'; from: number; to: number }> = [];
+
+  for (const f of x.injected) {
+    const spec = f.spec;
+    const base = { fault: spec.text, injected: true, target: faultTarget(spec) };
+    if (f.injected_at_s === undefined) {
+      reports.push({ ...base, injected_at_s: null, ended_at_s: null, detected_at_s: null, detected_by: 'not injected', recovered_at_s: null, recovery_s: null, restarts: [], p99_during_ms: {}, p99_outside_ms: {}, ...(f.error ? { error: f.error } : {}) });
+      continue;
+    }
+    const at = f.injected_at_s;
+    const ended = f.ended_at_s ?? faultEndS(spec);
+    let detectedAt: number | null = null;
+    let detectedBy = 'not detected';
+    const restarts: string[] = [];
+    if (spec.kind === 'kafka-restart' || spec.kind === 'db-restart') {
+      const kind = spec.kind === 'kafka-restart' ? 'kafka' : 'db';
+      serviceWindows.push({ kind, from: ms(at), to: ms(ended) + 5000 });
+      const first = x.availability.find((a) => a.at >= ms(at) && !a[kind]);
+      if (first) {
+        detectedAt = s(first.at);
+        detectedBy = kind === 'kafka' ? 'broker unreachable' : 'database unreachable';
+      }
+      for (const inc of x.incidents) {
+        if (inc.at_s >= at && inc.at_s <= ended + 30) {
+          explainedIncidents.add(inc);
+          restarts.push(describeIncident(inc));
+        }
+      }
+    } else if (spec.kind === 'kill') {
+      const inc = x.incidents.find((i) => i.role === spec.role && i.at_s >= at - 0.5 && !explainedIncidents.has(i));
+      if (inc) {
+        explainedIncidents.add(inc);
+        detectedAt = inc.at_s;
+        detectedBy = 'role exit';
+        restarts.push(describeIncident(inc));
+      }
+    } else {
+      const group = ROLE_GROUP[spec.role]!;
+      const level = preFaultLevel(x, ms(at));
+      const grown = x.backlog.find((b) => b.at >= ms(at) && (b.backlog[group] ?? 0) > level[group]! + tolerance(x, level[group]!));
+      if (grown) {
+        detectedAt = s(grown.at);
+        detectedBy = `${group} backlog growth`;
+      }
+    }
+    const recoveredAt = recoveredAfter(x, ms(at), ms(Math.max(ended, detectedAt ?? ended)));
+    reports.push({
+      ...base,
+      injected_at_s: at,
+      ended_at_s: round1(ended),
+      detected_at_s: detectedAt,
+      detected_by: detectedBy,
+      recovered_at_s: recoveredAt === null ? null : s(recoveredAt),
+      recovery_s: recoveredAt === null ? null : round1((recoveredAt - ms(at)) / 1000),
+      restarts,
+      ...p99Split(x, ms(at), recoveredAt ?? ms(ended)),
+      ...(f.error ? { error: f.error } : {}),
+    });
+  }
+
+  for (const kind of ['kafka', 'db'] as const) {
+    for (const o of outages(x.availability, kind)) {
+      if (serviceWindows.some((w) => w.kind === kind && o.from <= w.to && o.to >= w.from)) continue;
+      const recoveredAt = recoveredAfter(x, o.from, o.to);
+      for (const inc of x.incidents) if (inc.at_s >= s(o.from) && inc.at_s <= s(o.to) + 30) explainedIncidents.add(inc);
+      reports.push({
+        fault: `${kind === 'kafka' ? 'Kafka broker' : 'database'} unreachable (not injected)`, injected: false,
+        target: kind === 'kafka' ? 'Kafka broker' : 'database server',
+        injected_at_s: s(o.from), ended_at_s: s(o.to), detected_at_s: s(o.from), detected_by: kind === 'kafka' ? 'broker unreachable' : 'database unreachable',
+        recovered_at_s: recoveredAt === null ? null : s(recoveredAt), recovery_s: recoveredAt === null ? null : round1((recoveredAt - o.from) / 1000),
+        restarts: [], ...p99Split(x, o.from, recoveredAt ?? o.to),
+      });
+    }
+  }
+
+  for (const inc of x.incidents) {
+    if (explainedIncidents.has(inc)) continue;
+    const from = ms(inc.at_s);
+    const recoveredAt = recoveredAfter(x, from, from + (inc.restarted_in_s ?? 0) * 1000);
+    reports.push({
+      fault: `${inc.role} ${inc.how} (not injected)`, injected: false, target: `${inc.role} role`,
+      injected_at_s: inc.at_s, ended_at_s: inc.restarted_in_s === undefined ? null : round1(inc.at_s + inc.restarted_in_s),
+      detected_at_s: inc.at_s, detected_by: 'role exit',
+      recovered_at_s: recoveredAt === null ? null : s(recoveredAt), recovery_s: recoveredAt === null ? null : round1((recoveredAt - from) / 1000),
+      restarts: [describeIncident(inc)], ...p99Split(x, from, recoveredAt ?? from),
+    });
+  }
+  return reports.sort((a, b) => (a.injected_at_s ?? Infinity) - (b.injected_at_s ?? Infinity));
+}
+
+/** "stream killed by SIGKILL at 20.3 s, restarted in 1.1 s". */
+export function describeIncident(inc: RoleIncident): string {
+  const then = inc.restarted_in_s !== undefined ? `, restarted in ${inc.restarted_in_s} s` : inc.gave_up ? `, not restarted: ${inc.gave_up}` : '';
+  return `${inc.role} ${inc.how} at ${inc.at_s} s${then}`;
+}
+
+/** Per backlog group, the highest backlog in the window before the fault (a batch interval, at least 5 s). */
+function preFaultLevel(x: FaultAnalysisInput, at: number): Record<string, number> {
+  const from = at - Math.max(5, x.batchIntervalS) * 1000;
+  const level: Record<string, number> = {};
+  for (const b of x.backlog) {
+    for (const [group, v] of Object.entries(b.backlog)) {
+      level[group] ??= 0;
+      if (b.at >= from && b.at < at) level[group] = Math.max(level[group]!, v);
+    }
+  }
+  return level;
+}
+
+/** Sampling noise allowed above the pre-fault level: a fifth of a second of input, or 10% of the level. */
+function tolerance(x: FaultAnalysisInput, level: number): number {
+  return Math.max(x.rate * 0.2, level * 0.1, 1);
+}
+
+/** The first backlog sample at or after `from` with every group back at its pre-fault level. */
+function recoveredAfter(x: FaultAnalysisInput, faultAt: number, from: number): number | null {
+  const level = preFaultLevel(x, faultAt);
+  for (const b of x.backlog) {
+    if (b.at < from) continue;
+    if (Object.entries(b.backlog).every(([g, v]) => v <= (level[g] ?? 0) + tolerance(x, level[g] ?? 0))) return b.at;
+  }
+  return null;
+}
+
+function p99Split(x: FaultAnalysisInput, from: number, to: number): Pick<FaultReport, 'p99_during_ms' | 'p99_outside_ms' | 'readings_during'> {
+  const during: Record<string, number | null> = {};
+  const outside: Record<string, number | null> = {};
+  const counts: Record<string, number> = {};
+  for (const [mode, points] of Object.entries(x.latencies)) {
+    const inH = new LatencyHistogram();
+    const outH = new LatencyHistogram();
+    for (const p of points ?? []) (p.intended >= from && p.intended <= to ? inH : outH).record(p.committed - p.intended);
+    during[mode] = inH.count > 0 ? inH.summary().p99 : null;
+    outside[mode] = outH.count > 0 ? outH.summary().p99 : null;
+    counts[mode] = inH.count;
+  }
+  return { p99_during_ms: during, p99_outside_ms: outside, readings_during: counts };
+}
+
+/** Runs of consecutive failed probes of one service: [first failure, first success after]. */
+export function outages(samples: AvailabilitySample[], kind: 'kafka' | 'db'): Array<{ from: number; to: number }> {
+  const out: Array<{ from: number; to: number }> = [];
+  let from: number | null = null;
+  let failures = 0;
+  for (const a of samples) {
+    if (!a[kind]) {
+      from ??= a.at;
+      failures++;
+    } else if (from !== null) {
+      // One failed probe can be a slow answer; two in a row is an outage.
+      if (failures >= 2) out.push({ from, to: a.at });
+      from = null;
+      failures = 0;
+    }
+  }
+  if (from !== null && failures >= 2) out.push({ from, to: samples[samples.length - 1]!.at });
+  return out;
+}
+
+function round1(v: number): number {
+  return Math.round(v * 10) / 10;
+}

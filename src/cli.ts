@@ -91,6 +91,8 @@ try {
     process.stderr.write(`vitals-bench: ${err.message}\n`);
     process.exit(2);
   }
-  process.stderr.write(`vitals-bench: ${(err as Error).stack ?? err}\n`);
+  // A server that does not answer is the user's to start: its one line says which and how.
+  if ((err as Error).name === 'ServiceUnavailableError') process.stderr.write(`vitals-bench: ${(err as Error).message}\n`);
+  else process.stderr.write(`vitals-bench: ${(err as Error).stack ?? err}\n`);
   process.exit(1);
 }

@@ -14,7 +14,7 @@ import { loadServiceConfig } from '../config.js';
 import { checkFaultsRunnable } from '../harness/fault-injector.js';
 import { FAULT_SYNTAX, parseFaultSpec, type FaultSpec } from '../harness/fault-spec.js';
 import { DEFAULT_RESTART_POLICY } from '../harness/supervisor.js';
-import { checkServices } from '../infra/preflight.js';
+import { checkDatabase, checkKafka, checkServices } from '../infra/preflight.js';
 import { nonNegative, positiveInt, positiveNumber, UsageError } from './args.js';
 
 export function benchOptions<T>(y: Argv<T>) {
@@ -185,12 +185,12 @@ export async function benchCommand(argv: BenchArgs, explicit: Set<string>): Prom
     progress.log('[bench] interrupted: stopping the load and the pipelines, writing what was measured');
     abort.abort();
   });
+  // Nothing answering is one line in seconds, before any run starts: servers named in the
+  // environment are checked before services:up waits for them.
+  if (process.env.KAFKA_BROKERS) await checkKafka(process.env.KAFKA_BROKERS.split(',').map((b) => b.trim()).filter(Boolean));
+  if (process.env.MYSQL_URL) await checkDatabase(process.env.MYSQL_URL);
   if (argv.services) ensureServices(progress);
-  const config = loadServiceConfig();
-  // Nothing answering is one line in seconds, before any run starts.
-  await checkServices(config).catch((err: Error) => {
-    throw new UsageError(err.message);
-  });
+  await checkServices(loadServiceConfig());
   try {
     checkFaultsRunnable(plan.base.faults ?? []);
   } catch (err) {

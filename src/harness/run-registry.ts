@@ -13,6 +13,18 @@ export function ownerId(): string {
   return `${hostname()}:${process.pid}`;
 }
 
+/** An owner on this machine whose process is gone (on another machine only the heartbeat tells). */
+export function ownerGone(owner: string | null): boolean {
+  const m = owner ? /^(.*):(\d+)$/.exec(owner) : null;
+  if (!m || m[1] !== hostname()) return false;
+  try {
+    process.kill(Number(m[2]), 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
 /**
  * Register a run in `runs`, under a lock so that two benches starting at once cannot both
  * pass the check: runs left `running` by a dead process become `aborted`; a live run on any
@@ -28,11 +40,10 @@ export async function registerRun(
   try {
     const [lock] = await conn.query(`SELECT GET_LOCK('vitals_bench_runs', 30) AS got`);
     if (Number((lock as Array<{ got: number | null }>)[0]?.got) !== 1) throw new Error('could not take the run registry lock within 30 s');
-    const [stale] = await conn.query(
-      `SELECT run_id FROM runs WHERE status = 'running' AND (heartbeat_at IS NULL OR heartbeat_at < ?)`,
-      [now() - STALE_AFTER_MS],
-    );
-    const aborted = (stale as Array<{ run_id: string }>).map((r) => r.run_id);
+    const [running] = await conn.query(`SELECT run_id, heartbeat_at, owner FROM runs WHERE status = 'running'`);
+    const aborted = (running as Array<{ run_id: string; heartbeat_at: number | string | null; owner: string | null }>)
+      .filter((r) => r.heartbeat_at === null || Number(r.heartbeat_at) < now() - STALE_AFTER_MS || ownerGone(r.owner))
+      .map((r) => r.run_id);
     if (aborted.length) await conn.query(`UPDATE runs SET status = 'aborted' WHERE run_id IN (?)`, [aborted]);
     const [live] = await conn.query(`SELECT run_id, owner, topics FROM runs WHERE status = 'running'`);
     for (const r of live as Array<{ run_id: string; owner: string | null; topics: string | null }>) {

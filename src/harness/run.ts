@@ -8,6 +8,7 @@ import type { ProducerResult } from '../generators/producer.js';
 import { OpenLoopSchedule } from '../generators/schedule.js';
 import { consumerLag, createKafka, endOffsets, recreateTopics } from '../infra/kafka.js';
 import { createPool, type Pool } from '../infra/mysql.js';
+import { ServiceUnavailableError } from '../infra/preflight.js';
 import { withRetry } from '../infra/retry.js';
 import type { ChildMessage, RoleName } from '../pipelines/ipc.js';
 import { loadRuleSet } from '../pipelines/rules/parse.js';
@@ -302,7 +303,12 @@ function parseJson(v: unknown): Record<string, unknown> {
 /** Bring the services up (idempotent) unless the user manages them. */
 export function ensureServices(progress: Progress): void {
   progress.log('[bench] checking services (npm run services:up)');
-  execFileSync('bash', [join(PROJECT_ROOT, 'scripts/services.sh'), 'up'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  try {
+    execFileSync('bash', [join(PROJECT_ROOT, 'scripts/services.sh'), 'up'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  } catch {
+    // services.sh has printed its own error line naming the service and the fix.
+    throw new ServiceUnavailableError('the services did not come up (see the [services] lines above)');
+  }
 }
 
 export type { Pool, RuleSet };

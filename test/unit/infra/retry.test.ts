@@ -1,0 +1,128 @@
+import { describe, expect, it } from 'vitest';
+import { isRetriable, RETRIABLE_MARK, withRetry } from '../../../src/infra/retry.js';
+import { isDataError, writeIsolating } from '../../../src/pipelines/isolate.js';
+
+const mysqlError = (code: string, errno: number): Error => Object.assign(new Error(code), { code, errno });
+
+describe('isRetriable: what a restart or contention explains', () => {
+  it('retries connection loss, a server going away, deadlocks, lock waits and read-only restarts', () => {
+    for (const e of [
+      Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:3306'), { code: 'ECONNREFUSED' }),
+      Object.assign(new Error('Connection lost: The server closed the connection.'), { code: 'PROTOCOL_CONNECTION_LOST', fatal: true }),
+      mysqlError('ER_LOCK_DEADLOCK', 1213),
+      mysqlError('ER_LOCK_WAIT_TIMEOUT', 1205),
+      mysqlError('ER_SERVER_SHUTDOWN', 1053),
+      mysqlError('ER_OPTION_PREVENTS_STATEMENT', 1290),
+      Object.assign(new Error('gone'), { errno: 2006 }),
+      new Error("Can't add new command when connection is in closed state"),
+      Object.assign(new Error('Connection error: connect ECONNREFUSED 127.0.0.1:9092'), { name: 'KafkaJSConnectionError' }),
+      Object.assign(new Error('retries'), { name: 'KafkaJSNumberOfRetriesExceeded' }),
+      Object.assign(new Error('wrapped'), { name: 'KafkaJSNonRetriableError', originalError: Object.assign(new Error('x'), { code: 'ECONNRESET' }) }),
+      new Error(`${RETRIABLE_MARK}ECONNREFUSED from a worker thread`),
+    ]) expect(isRetriable(e), e.message).toBe(true);
+  });
+
+  it('fails at once on data and programming errors', () => {
+    for (const e of [
+      mysqlError('ER_WARN_DATA_OUT_OF_RANGE', 1264),
+      mysqlError('ER_PARSE_ERROR', 1064),
+      mysqlError('ER_DUP_ENTRY', 1062),
+      mysqlError('ER_DATA_TOO_LONG', 1406),
+      new TypeError('Cannot read properties of undefined'),
+      new Error('Pool is closed.'),
+      Object.assign(new Error('The coordinator is not aware of this member'), { name: 'KafkaJSProtocolError', retriable: false }),
+      null,
+      'a string',
+    ]) expect(isRetriable(e), String(e)).toBe(false);
+  });
+});
+
+describe('withRetry with an injected clock', () => {
+  const fakeClock = () => {
+    let t = 0;
+    const sleeps: number[] = [];
+    return { sleeps, now: () => t, sleep: async (ms: number) => { sleeps.push(ms); t += ms; } };
+  };
+
+  it('retries a retriable error with growing, jittered waits and returns the eventual result', async () => {
+    const c = fakeClock();
+    let calls = 0;
+    const result = await withRetry('op', async () => {
+      calls++;
+      if (calls < 4) throw mysqlError('ER_LOCK_DEADLOCK', 1213);
+      return 'done';
+    }, { now: c.now, sleep: c.sleep, random: () => 1, initialDelayMs: 100, maxDelayMs: 1000 });
+    expect(result).toBe('done');
+    expect(calls).toBe(4);
+    // random() = 1 takes the full cap: 100, 200, 400.
+    expect(c.sleeps).toEqual([100, 200, 400]);
+  });
+
+  it('jitter draws each wait from the upper half of its cap, and the cap stops growing at maxDelayMs', async () => {
+    const c = fakeClock();
+    let calls = 0;
+    await withRetry('op', async () => {
+      if (++calls < 7) throw mysqlError('ER_LOCK_DEADLOCK', 1213);
+    }, { now: c.now, sleep: c.sleep, random: () => 0, initialDelayMs: 100, maxDelayMs: 1000 });
+    expect(c.sleeps).toEqual([50, 100, 200, 400, 500, 500]);
+  });
+
+  it('gives up when the budget is spent, naming the operation, the time and the last error', async () => {
+    const c = fakeClock();
+    const err = await withRetry('ingest write', async () => {
+      throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+    }, { now: c.now, sleep: c.sleep, random: () => 1, initialDelayMs: 1000, maxDelayMs: 5000, budgetMs: 20_000 }).catch((e: Error) => e);
+    expect((err as Error).message).toBe('ingest write: still failing after 20 s of retries: connect ECONNREFUSED');
+    expect(c.sleeps.reduce((a, b) => a + b, 0)).toBe(20_000);
+  });
+
+  it('does not retry a data error: it propagates on the first failure', async () => {
+    const c = fakeClock();
+    let calls = 0;
+    const err = await withRetry('op', async () => {
+      calls++;
+      throw mysqlError('ER_WARN_DATA_OUT_OF_RANGE', 1264);
+    }, { now: c.now, sleep: c.sleep }).catch((e: Error) => e);
+    expect(calls).toBe(1);
+    expect(c.sleeps).toEqual([]);
+    expect(isDataError(err)).toBe(true);
+  });
+});
+
+describe('writeIsolating: bisects a refused batch down to the refused items', () => {
+  const refusing = (poison: Set<number>) => {
+    const written: number[] = [];
+    const attempts: number[][] = [];
+    const write = async (items: number[]): Promise<void> => {
+      attempts.push(items);
+      const bad = items.find((i) => poison.has(i));
+      if (bad !== undefined) throw Object.assign(new Error(`Out of range value for column 'patient_id' at row ${items.indexOf(bad) + 1}`), { errno: 1264 });
+      written.push(...items);
+    };
+    return { written, attempts, write };
+  };
+
+  it('writes everything in one attempt when nothing is refused', async () => {
+    const w = refusing(new Set());
+    expect(await writeIsolating([1, 2, 3], w.write)).toEqual([]);
+    expect(w.attempts).toEqual([[1, 2, 3]]);
+  });
+
+  it('returns each refused item with the database message and writes all others, in order', async () => {
+    const items = Array.from({ length: 16 }, (_, i) => i);
+    const w = refusing(new Set([3, 11, 12]));
+    const refused = await writeIsolating(items, w.write);
+    expect(refused.map((r) => r.item)).toEqual([3, 11, 12]);
+    expect(refused[0]!.message).toMatch(/^Out of range value for column 'patient_id'/);
+    expect(w.written).toEqual(items.filter((i) => ![3, 11, 12].includes(i)));
+    // Bisection, not one write per item: far fewer attempts than items times log2.
+    expect(w.attempts.length).toBeLessThan(20);
+  });
+
+  it('propagates an error that is not a data error (the retry policy owns those)', async () => {
+    const err = await writeIsolating([1, 2], async () => {
+      throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+    }).catch((e: Error) => e);
+    expect((err as Error).message).toBe('connect ECONNREFUSED');
+  });
+});

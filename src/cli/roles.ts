@@ -27,6 +27,7 @@ export interface RoleArgs {
   once: boolean;
   maxFutureMs: number;
   injectDelayMs: number;
+  waitForServicesS: number;
 }
 
 export function roleOptions<T>(y: Argv<T>) {
@@ -42,6 +43,7 @@ export function roleOptions<T>(y: Argv<T>) {
     .option('every', { type: 'number', default: 0, describe: 'batch: run a pass every N seconds (0: one pass, then exit)' })
     .option('once', { type: 'boolean', default: false, describe: 'batch: one final pass over everything stored, then exit' })
     .option('max-future-ms', { type: 'number', default: DEFAULT_MAX_FUTURE_MS, describe: 'ingest, stream: refuse readings whose event_time is further ahead of the clock' })
+    .option('wait-for-services-s', { type: 'number', default: 0, describe: 'at start, wait this long for Kafka and the database to answer (0: fail at once); the harness sets it for restarted roles' })
     .option('inject-delay-ms', { type: 'number', default: 0, describe: 'stream: wait this long before each database commit (calibration)' });
 }
 
@@ -58,13 +60,25 @@ export async function runRole(role: RoleName, a: RoleArgs): Promise<void> {
   if (!(a.idleMs > 0)) throw new UsageError(`--idle-ms must be > 0, got ${a.idleMs}`);
   if (!(a.every >= 0)) throw new UsageError(`--every must be >= 0, got ${a.every}`);
   if (!(a.maxFutureMs >= 0)) throw new UsageError(`--max-future-ms must be >= 0, got ${a.maxFutureMs}`);
+  if (!(a.waitForServicesS >= 0)) throw new UsageError(`--wait-for-services-s must be >= 0, got ${a.waitForServicesS}`);
   if (!(a.injectDelayMs >= 0)) throw new UsageError(`--inject-delay-ms must be >= 0, got ${a.injectDelayMs}`);
   const ruleSet = await loadRuleSet(a.rules).catch((err: Error) => {
     throw new UsageError(err.message);
   });
   const config = loadServiceConfig();
-  // Nothing answering at start is a one-line error in seconds, not minutes of client retries.
-  await checkServices(config);
+  // Nothing answering at start is a one-line error in seconds, not minutes of client retries,
+  // unless told to wait (a role the harness restarts while a server restarts too).
+  const waitUntil = Date.now() + a.waitForServicesS * 1000;
+  for (;;) {
+    try {
+      await checkServices(config);
+      break;
+    } catch (err) {
+      if (Date.now() >= waitUntil) throw err;
+      log(role, `waiting for the services: ${(err as Error).message}`);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
   const pool = createPool(config.mysqlUrl, { connectionLimit: 4 });
   await withRetry('schema migration', () => migrate(pool), { budgetMs: 30_000, log: (l) => log(role, l) }).catch((err: Error) => {
     throw new Error(`database ${redactUrl(config.mysqlUrl)}: ${err.message}`);

@@ -216,7 +216,9 @@ export async function runOpenLoopProducer(opts: ProducerOptions): Promise<Produc
         lastProgress = now;
         opts.onProgress({ planned: result.planned, sent: result.sentReadings, acknowledged: result.acknowledgedReadings, elapsedMs: now - start });
       }
-      if (result.planned >= total && ready.length === 0 && delayed.length === 0) break;
+      // Done only when nothing is left to send and nothing in flight: a failed request puts
+      // its messages back in line (a broker restart), even after the schedule has ended.
+      if (result.planned >= total && ready.length === 0 && delayed.length === 0 && inFlight === 0) break;
       const nextDue = result.planned < total ? opts.schedule.intendedExact(result.planned, now) : Infinity;
       const nextDelayed = delayed[0]?.sendAt ?? Infinity;
       const wait = Math.min(nextDue, nextDelayed) - nowMs();

@@ -92,7 +92,8 @@ export function analyseFaults(x: FaultAnalysisInput): FaultReport[] {
         detectedBy = `${group} backlog growth`;
       }
     }
-    const recoveredAt = recoveredAfter(x, ms(at), ms(Math.max(ended, detectedAt ?? ended)));
+    const hitsBatch = (spec.kind === 'kill' || spec.kind === 'pause') && spec.role === 'batch';
+    const recoveredAt = recoveredAfter(x, ms(at), ms(Math.max(ended, detectedAt ?? ended)), hitsBatch);
     reports.push({
       ...base,
       injected_at_s: at,
@@ -125,7 +126,7 @@ export function analyseFaults(x: FaultAnalysisInput): FaultReport[] {
   for (const inc of x.incidents) {
     if (explainedIncidents.has(inc)) continue;
     const from = ms(inc.at_s);
-    const recoveredAt = recoveredAfter(x, from, from + (inc.restarted_in_s ?? 0) * 1000);
+    const recoveredAt = recoveredAfter(x, from, from + (inc.restarted_in_s ?? 0) * 1000, inc.role === 'batch');
     reports.push({
       fault: `${inc.role} ${inc.how} (not injected)`, injected: false, target: `${inc.role} role`,
       injected_at_s: inc.at_s, ended_at_s: inc.restarted_in_s === undefined ? null : round1(inc.at_s + inc.restarted_in_s),
@@ -161,12 +162,17 @@ function tolerance(x: FaultAnalysisInput, level: number): number {
   return Math.max(x.rate * 0.2, level * 0.1, 1);
 }
 
-/** The first backlog sample at or after `from` with every group back at its pre-fault level. */
-function recoveredAfter(x: FaultAnalysisInput, faultAt: number, from: number): number | null {
+/**
+ * The first backlog sample at or after `from` with the Kafka consumers (ingest, stream) back at
+ * their pre-fault level; the batch backlog too when the fault hit the batch role (otherwise its
+ * saw-tooth, full until the next pass, says nothing about recovery).
+ */
+function recoveredAfter(x: FaultAnalysisInput, faultAt: number, from: number, withBatch = false): number | null {
   const level = preFaultLevel(x, faultAt);
   for (const b of x.backlog) {
     if (b.at < from) continue;
-    if (Object.entries(b.backlog).every(([g, v]) => v <= (level[g] ?? 0) + tolerance(x, level[g] ?? 0))) return b.at;
+    const groups = Object.entries(b.backlog).filter(([g]) => withBatch || g !== 'batch');
+    if (groups.every(([g, v]) => v <= (level[g] ?? 0) + tolerance(x, level[g] ?? 0))) return b.at;
   }
   return null;
 }

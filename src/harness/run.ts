@@ -112,7 +112,9 @@ export async function runOnce(opts: RunOptions, progress: Progress, signal: Abor
 
     // Pipelines: each role in its own process, restarted by the harness when it ends unexpectedly.
     const common = ['--run-id', runId, '--sources', String(opts.sources), '--partitions', String(opts.partitions), '--topic-prefix', opts.topicPrefix,
-      '--rules', opts.rules, '--lateness-ms', String(opts.latenessMs), '--idle-ms', String(opts.idleMs)];
+      '--rules', opts.rules, '--lateness-ms', String(opts.latenessMs), '--idle-ms', String(opts.idleMs),
+      // The services answered a moment ago; a role restarted during an outage waits for them.
+      '--wait-for-services-s', '180'];
     const policy = { ...DEFAULT_RESTART_POLICY, ...(opts.maxRestarts !== undefined ? { maxRestarts: opts.maxRestarts } : {}) };
     const supervise = (role: RoleName, args: string[]): SupervisedRole => {
       const s = new SupervisedRole(role, args, (l) => log(l.startsWith('[') ? l : `[${role}] ${l}`), clock, policy, (inc) => incidents.push(inc));

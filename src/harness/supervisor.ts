@@ -21,11 +21,11 @@ export interface RestartPolicy {
   maxRestarts: number;
   /** Wait before a restart, doubling per restart of the same role (default 500 ms). */
   backoffMs: number;
-  /** A restarted process must be ready within this (default 90 s). */
+  /** A restarted process must be ready within this (default 240 s: it may wait for a restarting server). */
   readyTimeoutMs: number;
 }
 
-export const DEFAULT_RESTART_POLICY: RestartPolicy = { maxRestarts: 3, backoffMs: 500, readyTimeoutMs: 90_000 };
+export const DEFAULT_RESTART_POLICY: RestartPolicy = { maxRestarts: 3, backoffMs: 500, readyTimeoutMs: 240_000 };
 
 /**
  * A pipeline role kept running for the length of a run: when its process ends unexpectedly

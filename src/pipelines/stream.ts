@@ -227,11 +227,11 @@ export class StreamPipeline {
   }
 
   private async loadWrittenWindows(): Promise<void> {
-    const [rows] = await this.opts.pool.query(
+    const [rows] = await withRetry('loading written windows', () => this.opts.pool.query(
       `SELECT patient_id, window_s, MAX(window_start) AS upto FROM window_stats
         WHERE run_id = ? AND mode = 'stream' GROUP BY patient_id, window_s`,
       [this.opts.runId],
-    );
+    ), { log: this.opts.log });
     for (const r of rows as Array<{ patient_id: number; window_s: number; upto: number }>) {
       this.writtenBefore.set(`${r.window_s}|${r.patient_id}`, Number(r.upto));
     }

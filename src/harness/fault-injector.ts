@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseEnvFile, PROJECT_ROOT } from '../config.js';
@@ -137,6 +137,10 @@ export class FaultInjector {
         this.ctx.log(`[fault] ${spec.text}: SIGSTOP to ${spec.role} (pid ${pid}) for ${spec.durationS} s`);
         this.paused.add(pid);
         proc.child.kill('SIGSTOP');
+        // A stopped process cannot notice that the harness died: if the harness is killed
+        // during the pause, this detached guard still continues the role (which then sees its
+        // parent gone and stops). It ends by itself after the pause.
+        spawn('sh', ['-c', `sleep ${spec.durationS + 1}; kill -CONT ${pid} 2>/dev/null`], { detached: true, stdio: 'ignore' }).unref();
         await sleep(spec.durationS * 1000);
         if (this.paused.delete(pid)) proc.child.kill('SIGCONT');
         f.ended_at_s = now();

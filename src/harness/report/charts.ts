@@ -6,7 +6,7 @@ import { View, parse, Error as VegaErrorLevel } from 'vega';
 import { compile } from 'vega-lite';
 import type { TopLevelSpec } from 'vega-lite';
 import type { LatencyCurve, LatencyMetric } from '../histogram.js';
-import type { SweepResult, TimeseriesPoint } from '../results.js';
+import type { FaultReport, SweepResult, TimeseriesPoint } from '../results.js';
 
 const WIDTH = 560;
 const HEIGHT = 300;
@@ -107,8 +107,45 @@ export async function latencyPercentileChart(
   return renderSvg(spec);
 }
 
+/** A fault's window on the per-second charts: from its injection until recovery (or its end). */
+export interface FaultWindow {
+  label: string;
+  from: number;
+  to: number;
+}
+
+export function faultWindows(faults: FaultReport[] | undefined): FaultWindow[] {
+  return (faults ?? []).flatMap((f) => {
+    if (f.injected_at_s === null) return [];
+    const to = f.recovered_at_s ?? f.ended_at_s ?? f.injected_at_s;
+    return [{ label: f.fault, from: f.injected_at_s, to: Math.max(to, f.injected_at_s + 0.5) }];
+  });
+}
+
+/** The chart with the fault windows shaded behind its lines (unchanged when there are none). */
+function withFaultWindows(spec: TopLevelSpec, windows: FaultWindow[]): TopLevelSpec {
+  if (windows.length === 0) return spec;
+  const { $schema, title, width, height, data, mark, encoding } = spec as unknown as Record<string, unknown>;
+  return {
+    $schema, title, width, height,
+    layer: [
+      {
+        data: { values: windows },
+        mark: { type: 'rect', color: '#d62728', opacity: 0.12 },
+        encoding: { x: { field: 'from', type: 'quantitative' }, x2: { field: 'to' }, tooltip: { field: 'label', type: 'nominal' } },
+      },
+      {
+        data: { values: windows },
+        mark: { type: 'text', align: 'left', baseline: 'top', dx: 3, dy: 3, fontSize: 9, color: '#d62728' },
+        encoding: { x: { field: 'from', type: 'quantitative' }, y: { value: 0 }, text: { field: 'label', type: 'nominal' } },
+      },
+      { data, mark, encoding },
+    ],
+  } as TopLevelSpec;
+}
+
 /** (b) Throughput over time: offered, achieved input and output per mode, readings/s. */
-export async function throughputChart(ts: TimeseriesPoint[], opts: { title?: string } = {}): Promise<string> {
+export async function throughputChart(ts: TimeseriesPoint[], opts: { title?: string; faults?: FaultWindow[] } = {}): Promise<string> {
   const values: Array<{ second: number; series: string; rate: number }> = [];
   for (const p of ts) {
     values.push({ second: p.second, series: 'offered', rate: p.offered });
@@ -128,11 +165,11 @@ export async function throughputChart(ts: TimeseriesPoint[], opts: { title?: str
       color: { field: 'series', type: 'nominal', title: 'series' },
     },
   };
-  return renderSvg(spec);
+  return renderSvg(withFaultWindows(spec, opts.faults ?? []));
 }
 
 /** (c) p99 event-time latency per second, per mode (seconds without results are gaps). */
-export async function p99OverTimeChart(ts: TimeseriesPoint[], opts: { title?: string } = {}): Promise<string> {
+export async function p99OverTimeChart(ts: TimeseriesPoint[], opts: { title?: string; faults?: FaultWindow[] } = {}): Promise<string> {
   const values: Array<{ second: number; mode: string; p99_ms: number }> = [];
   for (const p of ts) {
     for (const [mode, v] of Object.entries(p.p99_ms)) if (v !== null) values.push({ second: p.second, mode, p99_ms: v });
@@ -150,7 +187,7 @@ export async function p99OverTimeChart(ts: TimeseriesPoint[], opts: { title?: st
       color: { field: 'mode', type: 'nominal', title: 'mode' },
     },
   };
-  return renderSvg(spec);
+  return renderSvg(withFaultWindows(spec, opts.faults ?? []));
 }
 
 /** (d1) Sweep: p50 and p99 event-time latency vs offered rate, per mode (log y). Empty modes are left out. */

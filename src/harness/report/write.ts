@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { decodeCurves } from '../histogram.js';
 import type { RunResult, SweepResult } from '../results.js';
-import { latencyPercentileChart, p99OverTimeChart, sweepLatencyChart, sweepThroughputChart, throughputChart } from './charts.js';
+import { faultWindows, latencyPercentileChart, p99OverTimeChart, sweepLatencyChart, sweepThroughputChart, throughputChart } from './charts.js';
 import { latencyCsv, summaryCsv, timeseriesCsv } from './csv.js';
 import { renderMarkdown, renderSweepMarkdown } from './markdown.js';
 import type { ChartRef } from './markdown.js';
@@ -50,8 +50,8 @@ async function renderRunFiles(dir: string, result: RunResult): Promise<string[]>
   const curves = decodeCurves(result.histograms);
   const charts = await writeCharts(dir, [
     { name: 'Latency by percentile (event-time and processing-time, per mode)', file: 'latency_percentiles.svg', render: () => latencyPercentileChart(curves) },
-    { name: 'Throughput over time (offered, achieved, output per mode)', file: 'throughput.svg', render: () => throughputChart(result.timeseries) },
-    { name: 'p99 event-time latency over time per mode', file: 'p99_over_time.svg', render: () => p99OverTimeChart(result.timeseries) },
+    { name: 'Throughput over time (offered, achieved, output per mode)', file: 'throughput.svg', render: () => throughputChart(result.timeseries, { faults: faultWindows(result.faults) }) },
+    { name: 'p99 event-time latency over time per mode', file: 'p99_over_time.svg', render: () => p99OverTimeChart(result.timeseries, { faults: faultWindows(result.faults) }) },
   ]);
   await writeFile(join(dir, 'report.md'), renderMarkdown(result, charts));
   return ['summary.csv', 'latency.csv', 'timeseries.csv', ...charts.map((c) => c.file), 'report.md'];

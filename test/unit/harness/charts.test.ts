@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeCurves } from '../../../src/harness/histogram.js';
 import {
-  latencyPercentileChart, ninesOf, p99OverTimeChart, sweepLatencyChart, sweepThroughputChart, throughputChart,
+  faultWindows, latencyPercentileChart, ninesOf, p99OverTimeChart, sweepLatencyChart, sweepThroughputChart, throughputChart,
 } from '../../../src/harness/report/charts.js';
 import { makeRunResult, makeSweep } from './fixture.js';
 
@@ -49,5 +49,22 @@ describe('charts', () => {
     expect((await throughputChart([])).startsWith('<svg')).toBe(true);
     expect((await p99OverTimeChart([])).startsWith('<svg')).toBe(true);
     expect((await sweepLatencyChart({ runs: [] })).startsWith('<svg')).toBe(true);
+  });
+});
+
+describe('fault windows on the per-second charts', () => {
+  it('shades each fault from its injection to its recovery, labelled with its spec', async () => {
+    const windows = faultWindows([
+      { fault: 'kill:stream@5s', injected: true, target: 'stream role', injected_at_s: 5, ended_at_s: 5, detected_at_s: 5, detected_by: 'role exit',
+        recovered_at_s: 12, recovery_s: 7, restarts: [], p99_during_ms: {}, p99_outside_ms: {} },
+      { fault: 'db-restart@20s:5s', injected: true, target: 'database server', injected_at_s: null, ended_at_s: null, detected_at_s: null,
+        detected_by: 'not injected', recovered_at_s: null, recovery_s: null, restarts: [], p99_during_ms: {}, p99_outside_ms: {} },
+    ]);
+    expect(windows).toEqual([{ label: 'kill:stream@5s', from: 5, to: 12 }]);
+    const ts = Array.from({ length: 20 }, (_, second) => ({ second, offered: 100, achieved: 100, output: { stream: 100 }, p99_ms: { stream: 20 }, backlog: {} }));
+    const svg = await throughputChart(ts, { faults: windows });
+    expect(svg).toContain('kill:stream@5s');
+    expect(svg.startsWith('<svg')).toBe(true);
+    expect(await throughputChart(ts)).not.toContain('kill:stream');
   });
 });

@@ -12,9 +12,8 @@ import { BatchPipeline } from '../../src/pipelines/batch/batch.js';
 import { startIngest } from '../../src/pipelines/ingest.js';
 import { StreamPipeline } from '../../src/pipelines/stream.js';
 import {
-  alertDifferences, config, countVitals, countWindows, createTopics, deleteTopics, isolation, kafkaClient, openPool,
-  readAlertKeys, readVitals, readWindows, reference, runCli, sleep, TEST_RULES, waitUntil, windowDifferences,
-} from './helpers.js';
+  alertDifferences, config, countVitals, countWindows, createTopics, isolation, kafkaClient, openPool,
+  readAlertKeys, readVitals, readWindows, reference, runCli, sleep, TEST_RULES, waitUntil, windowDifferences, tearDown } from './helpers.js';
 
 const LATENESS_MS = 500;
 const IDLE_MS = 500;
@@ -165,13 +164,7 @@ describe('bad input: malformed messages rejected with reasons, duplicates stored
     await sleep(2 * IDLE_MS);
   }, 150_000);
 
-  afterAll(async () => {
-    await stream?.stop().catch(() => undefined);
-    await ingest?.stop().catch(() => undefined);
-    await deleteTopics(admin, topics);
-    await admin.disconnect();
-    await pool?.end();
-  });
+  afterAll(() => tearDown({ stream, ingest, admin, topics, pool }));
 
   it('the producer sent malformed messages of every kind and duplicates', () => {
     expect(produced.complete).toBe(true);

@@ -75,6 +75,15 @@ export function writeRulesFile(ruleSet: RuleSet = TEST_RULES): string {
   return file;
 }
 
+/** Test teardown: stop the pipelines (whatever state they are in), delete the topics, close the clients. */
+export async function tearDown(t: { stream?: { stop(): Promise<void> }; ingest?: { stop(): Promise<void> }; admin: Admin; topics: string[]; pool?: Pool }): Promise<void> {
+  await t.stream?.stop().catch(() => undefined);
+  await t.ingest?.stop().catch(() => undefined);
+  await deleteTopics(t.admin, t.topics);
+  await t.admin.disconnect();
+  await t.pool?.end();
+}
+
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Poll until check() returns true; throws with describe()'s text at the deadline. */

@@ -8,10 +8,9 @@ import { BatchPipeline, type PassResult } from '../../src/pipelines/batch/batch.
 import { startIngest } from '../../src/pipelines/ingest.js';
 import { StreamPipeline } from '../../src/pipelines/stream.js';
 import {
-  alertDifferences, config, countVitals, countWindows, createTopics, deleteTopics, isolation, kafkaClient, openPool,
+  alertDifferences, config, countVitals, countWindows, createTopics, isolation, kafkaClient, openPool,
   readAlertKeys, readVitals, readWindows, reference, sleep, TEST_RULES, waitUntil, windowDifferences, windowShape,
-  type AlertKey, type StoredWindow,
-} from './helpers.js';
+  type AlertKey, type StoredWindow, tearDown } from './helpers.js';
 
 const LATENESS_MS = 500;
 const IDLE_MS = 500;
@@ -95,13 +94,7 @@ describe('stream and batch pipelines agree over real Kafka and MariaDB', () => {
     incrementalWindows = await readWindows(pool, runId, 'batch');
   }, 150_000);
 
-  afterAll(async () => {
-    await stream?.stop().catch(() => undefined);
-    await ingest?.stop().catch(() => undefined);
-    await deleteTopics(admin, topics);
-    await admin.disconnect();
-    await pool?.end();
-  });
+  afterAll(() => tearDown({ stream, ingest, admin, topics, pool }));
 
   it('produces every reading, and stores each in patient_vitals exactly once with the generated values', async () => {
     expect(fatalErrors).toEqual([]);

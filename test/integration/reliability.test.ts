@@ -15,7 +15,7 @@ import { VITALS_COLUMNS, vitalsRow } from '../../src/pipelines/rows.js';
 import { StreamPipeline } from '../../src/pipelines/stream.js';
 import { registerRun, RunConflictError } from '../../src/harness/run-registry.js';
 import { fuzzMessages, type FuzzMessage } from '../fuzz-messages.js';
-import { config, countVitals, createTopics, deleteTopics, isolation, kafkaClient, openPool, readAlertKeys, readVitals, TEST_RULES, waitUntil } from './helpers.js';
+import { config, countVitals, createTopics, isolation, kafkaClient, openPool, readAlertKeys, readVitals, TEST_RULES, waitUntil, tearDown } from './helpers.js';
 
 interface Rejected { kafka_partition: number; kafka_offset: number; role: string; reason: string }
 
@@ -89,13 +89,7 @@ describe('poison messages and conflicting duplicates through ingest, stream and 
     90_000, async () => `ingest lag ${await consumerLag(admin, ingestGroup, topics)}, stream lag ${await consumerLag(admin, streamGroup, topics)}, fatal ${fatal.map((e) => e.message).join('; ')}`);
   }, 180_000);
 
-  afterAll(async () => {
-    await stream?.stop().catch(() => undefined);
-    await ingest?.stop().catch(() => undefined);
-    await deleteTopics(admin, topics);
-    await admin.disconnect();
-    await pool?.end();
-  });
+  afterAll(() => tearDown({ stream, ingest, admin, topics, pool }));
 
   it('no pipeline stopped: no fatal error, both consumer groups at the log end', () => {
     expect(fatal).toEqual([]);

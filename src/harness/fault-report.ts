@@ -144,13 +144,16 @@ export function describeIncident(inc: RoleIncident): string {
   return `${inc.role} ${inc.how} at ${inc.at_s} s${then}`;
 }
 
-/** Per backlog group, the highest backlog in the window before the fault (a batch interval, at least 5 s). */
+/**
+ * Per backlog group, the highest backlog in the 5 s before the fault; for the batch, whose
+ * backlog fills until each pass, over a batch interval.
+ */
 function preFaultLevel(x: FaultAnalysisInput, at: number): Record<string, number> {
-  const from = at - Math.max(5, x.batchIntervalS) * 1000;
   const level: Record<string, number> = {};
   for (const b of x.backlog) {
     for (const [group, v] of Object.entries(b.backlog)) {
       level[group] ??= 0;
+      const from = at - (group === 'batch' ? Math.max(5, x.batchIntervalS) : 5) * 1000;
       if (b.at >= from && b.at < at) level[group] = Math.max(level[group]!, v);
     }
   }

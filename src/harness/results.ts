@@ -35,6 +35,14 @@ export interface ModeResult {
   window_result_latency?: LatencySummary;
   /** (optional, added) Batch mode only: seconds between batch runs; used in the comparison text. */
   batch_interval_s?: number;
+  /**
+   * (optional, added) Readings processed per second of the mode's busy time (batch: the sum of
+   * its passes' durations; stream: its write transactions' wall time): the throughput the mode
+   * has when it works, which output_rate (readings over the measured span) does not show.
+   */
+  processing_rate_while_busy?: number;
+  /** (optional, added) Seconds the output rate divides by: from the end of the warm-up to the last committed result. */
+  output_span_s?: number;
   /** (optional, added) Anomaly episodes injected by the generator during the measured phase. */
   episodes_injected?: number;
   /** (optional, added) Of those, episodes this mode raised at least one alert for. */
@@ -123,6 +131,40 @@ export interface RunResult {
   agreement_diffs?: AlertDiff[];
   /** (optional, added) Faults injected (--fault) and outages or role exits nobody injected. */
   faults?: FaultReport[];
+  /** (optional, added) What each mode cost: CPU, memory, busy time, database writes (see CostResult). */
+  cost?: CostResult;
+}
+
+/**
+ * The cost side of the trade-off, measured per process from /proc (CPU = user + system time,
+ * peak memory = the largest resident set seen by the harness's 1 s samples).
+ */
+export interface ModeCost {
+  /** CPU seconds of the mode's own process(es) over the run (stream: the stream role; batch: the batch role with its worker threads). */
+  cpu_s: number;
+  /** Largest resident set of the mode's process, MiB. */
+  peak_rss_mib: number;
+  /** Seconds the mode spent processing: batch passes' durations; stream: its write transactions' wall time. */
+  busy_s: number;
+  /** Rows the mode wrote to the database (alerts, window rows). */
+  db_rows: number;
+  /** Database transactions the mode committed. */
+  db_transactions: number;
+  /** Readings the mode processed. */
+  readings: number;
+  /** cpu_s * 1000 / readings, in CPU milliseconds per 1,000 readings. */
+  cpu_ms_per_1000_readings: number;
+}
+
+export interface CostResult {
+  modes: Partial<Record<'stream' | 'batch', ModeCost>>;
+  /** The shared ingest role (lands every reading once for the batch layer). */
+  ingest?: ModeCost;
+  /** CPU seconds of the Kafka broker and of the database server over the run (null: not this project's servers). */
+  broker_cpu_s: number | null;
+  database_cpu_s: number | null;
+  /** How long the run's cost was sampled, seconds. */
+  sampled_s: number;
 }
 
 /** One fault and what it did; times in seconds since the load started. */

@@ -25,8 +25,13 @@ export interface ServiceConfig {
  * file that `npm run services:up` writes (.cache/services.env, or VITALS_ENV_FILE). Secrets
  * are never in code: the database password is generated on first `services:up`.
  */
+/** Where services:up keeps its state (.cache, or VITALS_CACHE_DIR). */
+export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.VITALS_CACHE_DIR ?? join(PROJECT_ROOT, '.cache');
+}
+
 export function loadServiceConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig {
-  const envFile = env.VITALS_ENV_FILE ?? join(env.VITALS_CACHE_DIR ?? join(PROJECT_ROOT, '.cache'), 'services.env');
+  const envFile = env.VITALS_ENV_FILE ?? join(cacheDir(env), 'services.env');
   const fromFile = existsSync(envFile) ? parseEnvFile(readFileSync(envFile, 'utf8')) : {};
   const brokers = env.KAFKA_BROKERS ?? fromFile.KAFKA_BROKERS ?? '127.0.0.1:9092';
   const mysqlUrl = env.MYSQL_URL ?? fromFile.MYSQL_URL;

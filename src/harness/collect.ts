@@ -28,6 +28,8 @@ export interface RunData {
   windows: Record<'stream' | 'batch', number>;
   /** Per window row: its max event_time and the commit time of the transaction that wrote it. */
   windowCommits: Record<'stream' | 'batch', Array<{ maxEventTime: number; committedAt: number | null }>>;
+  /** Per role: write transactions committed and rows they wrote (write_batches). */
+  writes: Record<string, { transactions: number; rows: number }>;
   /** t_committed of each reading's result, per mode (null: not processed, or its commit time unknown). */
   committedAt: Record<'stream' | 'batch', Float64Array>;
 }
@@ -105,8 +107,18 @@ export async function collectRun(pool: Pool, runId: string): Promise<RunData> {
     windowCommits[w.mode].push({ maxEventTime: Number(w.max_event_time), committedAt: w.committed_at === null ? null : Number(w.committed_at) });
   }
 
+  const [writeRows] = await pool.query(
+    'SELECT role, COUNT(*) AS transactions, COALESCE(SUM(row_count), 0) AS row_total FROM write_batches WHERE run_id = ? GROUP BY role',
+    [runId],
+  );
+  const writes: RunData['writes'] = {};
+  for (const w of writeRows as Array<{ role: string; transactions: number | string; row_total: number | string }>) {
+    writes[w.role] = { transactions: Number(w.transactions), rows: Number(w.row_total) };
+  }
+
   return {
     readings,
+    writes,
     duplicateRows: Number((dupRows as Array<{ d: number }>)[0]?.d ?? 0),
     rejected,
     rejectedKinds,

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus, platform, release, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { PROJECT_ROOT, parseEnvFile } from '../config.js';
+import { cacheDir, PROJECT_ROOT, parseEnvFile } from '../config.js';
 import type { Pool } from '../infra/mysql.js';
 
 function packageVersion(name: string): string {
@@ -26,7 +26,7 @@ function gitCommit(): string {
 function kafkaVersion(): string {
   if (process.env.KAFKA_VERSION) return process.env.KAFKA_VERSION;
   try {
-    const env = parseEnvFile(readFileSync(join(process.env.VITALS_CACHE_DIR ?? join(PROJECT_ROOT, '.cache'), 'services.env'), 'utf8'));
+    const env = parseEnvFile(readFileSync(join(cacheDir(), 'services.env'), 'utf8'));
     return env.KAFKA_ORIGIN === 'external' ? 'unknown (external broker)' : env.KAFKA_VERSION ?? 'unknown';
   } catch {
     return 'unknown';

@@ -1,10 +1,11 @@
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseEnvFile, PROJECT_ROOT } from '../config.js';
+import { cacheDir, parseEnvFile, PROJECT_ROOT } from '../config.js';
 import type { Pool } from '../infra/mysql.js';
 import type { RoleName } from '../pipelines/ipc.js';
 import { type FaultSpec } from './fault-spec.js';
+import { pidFromFile } from './server-pids.js';
 import type { SupervisedRole } from './supervisor.js';
 
 /** What happened when a fault was injected: times in seconds since the load started. */
@@ -14,10 +15,6 @@ export interface InjectedFault {
   /** The broker or database answering again, or the paused role continued. */
   ended_at_s?: number;
   error?: string;
-}
-
-export function cacheDir(): string {
-  return process.env.VITALS_CACHE_DIR ?? join(PROJECT_ROOT, '.cache');
 }
 
 function servicesEnv(): Record<string, string> {
@@ -41,12 +38,10 @@ export function checkFaultsRunnable(faults: FaultSpec[], env: NodeJS.ProcessEnv 
   }
 }
 
-/** The pid in a pid file, if that process runs and is the named program (never kill a stranger). */
+/** The server's pid from its pid file; refuses anything that is not that program (never kill a stranger). */
 function pidOf(pidFile: string, program: string): number {
-  if (!existsSync(pidFile)) throw new Error(`no pid file ${pidFile}`);
-  const pid = Number(readFileSync(pidFile, 'utf8').trim());
-  const comm = existsSync(`/proc/${pid}/comm`) ? readFileSync(`/proc/${pid}/comm`, 'utf8').trim() : '';
-  if (!Number.isInteger(pid) || pid <= 1 || !comm.startsWith(program)) throw new Error(`pid file ${pidFile} names pid ${pid} (${comm || 'not running'}), not ${program}`);
+  const pid = pidFromFile(pidFile, program);
+  if (pid === undefined) throw new Error(`pid file ${pidFile} names no running ${program}`);
   return pid;
 }
 

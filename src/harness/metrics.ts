@@ -39,6 +39,31 @@ export interface RunInputs {
   pipelineFailures: string[];
   /** Faults and outages, analysed by the harness (fault-report.ts). */
   faults?: RunResult['faults'];
+  /** Seconds each mode spent processing (stream: from its own count; batch: its passes' durations when absent). */
+  busySeconds?: Partial<Record<Mode, number>>;
+  /** The cost side (cost.ts), when it was sampled. */
+  cost?: RunResult['cost'];
+}
+
+/** How many batch intervals a measured phase needs before the batch latency stops depending on where the passes fell. */
+export const MIN_BATCH_INTERVALS = 3;
+
+/** Settings that make a run too short to say much: each warning says what and how long to run instead. */
+export function runLengthWarnings(x: Pick<RunInputs, 'modes' | 'batchIntervalSeconds' | 'ruleSet'>, measuredSeconds: number): string[] {
+  const out: string[] = [];
+  if (x.modes.includes('batch') && measuredSeconds < MIN_BATCH_INTERVALS * x.batchIntervalSeconds) {
+    out.push(`the measured phase (${round1(measuredSeconds)} s) is shorter than ${MIN_BATCH_INTERVALS} batch intervals (${MIN_BATCH_INTERVALS} x ${x.batchIntervalSeconds} s): ` +
+      `batch latency depends on where its few passes fell; measure at least ${MIN_BATCH_INTERVALS * x.batchIntervalSeconds} s (--duration)`);
+  }
+  const windowS = Math.max(0, ...x.ruleSet.rules.map((r) => (r.kind === 'window' ? r.window_s : 0)));
+  if (windowS > measuredSeconds) {
+    out.push(`the rules' windows (${windowS} s) are longer than the measured phase (${round1(measuredSeconds)} s): window results are few and mostly half-filled; measure several windows (--duration ${windowS * 3})`);
+  }
+  return out;
+}
+
+function round1(v: number): number {
+  return Math.round(v * 10) / 10;
 }
 
 /** Thresholds of "the generator fell behind" (METRICS.md: send delay stays small). */
@@ -115,7 +140,12 @@ export function computeRunResult(x: RunInputs): RunResult {
     histograms[histogramKey(mode, 'event_time')] = eventTime.encode();
     histograms[histogramKey(mode, 'processing_time')] = processing.encode();
     histograms[histogramKey(mode, 'detection')] = detection.histogram.encode();
-    const outputSpan = (lastCommit - warmupEnd) / 1000;
+    // Over the measured phase, or longer when results came after it: never shorter than the
+    // phase the input was offered in, so output can never exceed the input.
+    const scheduleEnd = start + (x.producer.planned / x.rate) * 1000;
+    const outputSpan = (Math.max(lastCommit, scheduleEnd) - warmupEnd) / 1000;
+    const busy = x.busySeconds?.[mode] ?? (mode === 'batch' ? x.batchPasses.reduce((t, p) => t + p.duration_ms, 0) / 1000 : undefined);
+    const processedAll = x.data.readings.length;
     modes.push({
       mode,
       event_time_latency: eventTime.summary(),
@@ -123,6 +153,8 @@ export function computeRunResult(x: RunInputs): RunResult {
       detection_latency: detection.histogram.summary(),
       ...(windowResult.count > 0 ? { window_result_latency: windowResult.summary() } : {}),
       output_rate: count > 0 && outputSpan > 0 ? count / outputSpan : 0,
+      output_span_s: Math.round(outputSpan * 1000) / 1000,
+      ...(busy !== undefined && busy > 0 ? { processing_rate_while_busy: processedAll / busy } : {}),
       results_committed: count,
       alerts: x.data.alerts[mode].length,
       windows: x.data.windows[mode],
@@ -161,6 +193,7 @@ export function computeRunResult(x: RunInputs): RunResult {
   const ackSeconds = (x.producer.lastAckMs - start) / 1000;
   const achieved = x.producer.acknowledgedReadings / Math.max(scheduledSeconds, ackSeconds, 1e-9);
   const fellBehind = sendDelay.p99 > SEND_DELAY_P99_LIMIT_MS || achieved < ACHIEVED_RATE_MIN_RATIO * x.rate;
+  const warnings = runLengthWarnings(x, Math.max(0, (x.producer.endMs - warmupEnd) / 1000));
   if (!x.complete) {
     // Figures of an interrupted run describe what it reached, not what the pipelines can do.
     for (let i = 0; i < failures.length; i++) failures[i] += ' (the run stopped before the pipelines drained)';
@@ -203,6 +236,8 @@ export function computeRunResult(x: RunInputs): RunResult {
     kafka_timestamp_type: 'LogAppendTime',
     ...(x.modes.includes('batch') ? { batch_passes: x.batchPasses } : {}),
     ...(x.faults?.length ? { faults: x.faults } : {}),
+    ...(x.cost ? { cost: x.cost } : {}),
+    ...(warnings.length ? { warnings } : {}),
   };
 }
 

@@ -133,6 +133,8 @@ export interface RunResult {
   faults?: FaultReport[];
   /** (optional, added) What each mode cost: CPU, memory, busy time, database writes (see CostResult). */
   cost?: CostResult;
+  /** (optional, added) Settings that make this run too short to say much (fewer than 3 batch intervals, windows longer than the measured phase). */
+  warnings?: string[];
 }
 
 /**

@@ -23,6 +23,8 @@ import { analyseFaults, type AvailabilitySample, type LatencyPoint } from './fau
 import type { FaultSpec } from './fault-spec.js';
 import { buildGroundTruth, type GroundTruth } from './ground-truth.js';
 import { computeRunResult, type BacklogSample, type Mode } from './metrics.js';
+import { computeCost, CostSampler } from './cost.js';
+import { serverPids } from './server-pids.js';
 import { runLoadProcess } from './producer-process.js';
 import type { Progress } from './progress.js';
 import type { RunResult } from './results.js';
@@ -96,6 +98,7 @@ export async function runOnce(opts: RunOptions, progress: Progress, signal: Abor
   let loadStartMs = Number.NaN;
   const clock = (): number => (Number.isNaN(loadStartMs) ? 0 : (Date.now() - loadStartMs) / 1000);
   let injector: FaultInjector | undefined;
+  const costs = new CostSampler();
   let sampling = false;
   let sampler: Promise<void> = Promise.resolve();
   try {
@@ -109,6 +112,10 @@ export async function runOnce(opts: RunOptions, progress: Progress, signal: Abor
     progress.log(`[bench] run ${runId}: rate ${opts.rate}/s, ${opts.warmup} s warm-up + ${opts.duration} s measured, ${opts.patients} patients, rules ${ruleSet.name}, modes ${opts.modes.join('+')}` +
       `${opts.faults?.length ? `, faults ${opts.faults.map((f) => f.text).join(' ')}` : ''}`);
     await recreateTopics(admin, { topics, partitions: opts.partitions });
+    // The servers' CPU over the run, when they are this project's own (not someone else's server).
+    const servers = await serverPids(pool);
+    costs.track('broker', servers.broker, false);
+    costs.track('database', servers.database, false);
 
     // Pipelines: each role in its own process, restarted by the harness when it ends unexpectedly.
     const common = ['--run-id', runId, '--sources', String(opts.sources), '--partitions', String(opts.partitions), '--topic-prefix', opts.topicPrefix,
@@ -161,6 +168,8 @@ export async function runOnce(opts: RunOptions, progress: Progress, signal: Abor
     sampler = (async () => {
       while (sampling) {
         const at = Date.now();
+        for (const [role, r] of roles) costs.track(role, r.current.child.pid, true);
+        costs.sample();
         const dbUp = await bounded(heartbeat(pool, runId)).then(() => true, (err: Error) => (log(`[harness] database probe failed: ${err.message}`), false));
         let kafkaUp = true;
         try {
@@ -256,11 +265,20 @@ export async function runOnce(opts: RunOptions, progress: Progress, signal: Abor
       injected: injector?.faults ?? [], incidents, availability, backlog,
       latencies: Object.fromEntries(opts.modes.map((m) => [m, latencyPoints(data, truth, m, warmupEndMs)])),
     });
+    const busySeconds = busyOf(roles);
+    const sampled = costs.totals();
+    const cost = computeCost({
+      processes: sampled.groups, sampledS: sampled.sampledS, writes: data.writes, modes: opts.modes,
+      busyS: { ...busySeconds, batch: batchPasses.reduce((t, p) => t + p.duration_ms, 0) / 1000 },
+      // Every stored reading went through ingest and through each mode.
+      readings: Object.fromEntries(['ingest', ...opts.modes].map((m) => [m, data.readings.length])),
+    });
     const result = computeRunResult({
       runId, startedAt, endedAt: new Date(), complete, incompleteReason,
       parameters: parseJson(row.parameters), environment: parseJson(row.environment),
       rate: opts.rate, warmupSeconds: opts.warmup, batchIntervalSeconds: opts.batchInterval, modes: opts.modes, ruleSet,
-      producer, data, truth, backlog, streamLate, batchPasses, pipelineFailures: failures, faults,
+      producer, data, truth, backlog, streamLate, batchPasses, pipelineFailures: failures, faults, cost,
+      busySeconds: { ...(busySeconds.stream !== undefined ? { stream: busySeconds.stream } : {}) },
     });
     await writeRunReport(dir, result);
     await withRetry('recording the run status', () => setRunStatus(pool, runId, result.verdict.passed ? 'passed' : complete ? 'failed' : 'incomplete'), retry);
@@ -272,6 +290,19 @@ export async function runOnce(opts: RunOptions, progress: Progress, signal: Abor
     await admin.disconnect().catch(() => undefined);
     await pool.end();
   }
+}
+
+/** Seconds the ingest and stream roles spent processing, summed over each of their processes (a restart starts a count anew). */
+function busyOf(roles: Map<RoleName, SupervisedRole>): { ingest?: number; stream?: number } {
+  const out: { ingest?: number; stream?: number } = {};
+  for (const role of ['ingest', 'stream'] as const) {
+    const r = roles.get(role);
+    if (!r) continue;
+    let ms = 0;
+    for (const m of r.statsOfEachProcess) if (m.type === 'stats' && (m.role === 'ingest' || m.role === 'stream')) ms += m.stats.busyMs;
+    out[role] = ms / 1000;
+  }
+  return out;
 }
 
 /** Per measured reading of one mode: its t_intended and its result's t_committed. */

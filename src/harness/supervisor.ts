@@ -40,6 +40,7 @@ export class SupervisedRole {
   private stopping = false;
   private readonly listeners = new Set<(m: ChildMessage) => void>();
   private readonly replaced = new Set<() => void>();
+  private readonly retired: PipelineProcess[] = [];
   private failure: Error | undefined;
   private readonly failed: Promise<never>;
   private fail: (err: Error) => void = () => undefined;
@@ -69,6 +70,16 @@ export class SupervisedRole {
 
   get lastStats(): ChildMessage | undefined {
     return this.current.lastStats;
+  }
+
+  /** The last stats of every process this role has had, the current one last (counters restart with each process). */
+  get statsOfEachProcess(): ChildMessage[] {
+    return [...this.retired, this.current].flatMap((p) => (p.lastStats ? [p.lastStats] : []));
+  }
+
+  /** Every process this role has had, the current one last. */
+  get processes(): PipelineProcess[] {
+    return [...this.retired, this.current];
   }
 
   on(listener: (m: ChildMessage) => void): void {
@@ -135,6 +146,7 @@ export class SupervisedRole {
     this.logLine(`[harness] ${this.role} ${incident.how} at ${incident.at_s} s; restarting (${this.restarts}/${this.policy.maxRestarts})`);
     await new Promise((r) => setTimeout(r, this.policy.backoffMs * 2 ** (this.restarts - 1)));
     if (this.stopping) return;
+    this.retired.push(proc);
     this.current = this.spawn();
     try {
       await this.current.waitFor(isReady, this.policy.readyTimeoutMs, 'ready signal after a restart');

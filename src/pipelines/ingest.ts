@@ -28,6 +28,8 @@ export interface IngestStats {
   /** Of the rejected: readings the database refused, isolated from their batch. */
   refused: number;
   batches: number;
+  /** Milliseconds spent in write transactions (wall time). */
+  busyMs: number;
 }
 
 /** A valid reading with where it came from. */
@@ -56,7 +58,7 @@ const CHUNK = 2000;
  * the first copy of a (patient_id, seq) wins and a later copy with other content is rejected.
  */
 export async function startIngest(opts: IngestOptions): Promise<{ loop: ConsumerLoop; stats: IngestStats; stop: () => Promise<void> }> {
-  const stats: IngestStats = { stored: 0, rejected: 0, conflicts: 0, refused: 0, batches: 0 };
+  const stats: IngestStats = { stored: 0, rejected: 0, conflicts: 0, refused: 0, batches: 0, busyMs: 0 };
   const recorder = new CommitRecorder(opts.pool, opts.runId, 'ingest', opts.onFatal, opts.log);
   const write = (valid: Incoming[], rejected: unknown[][]): Promise<number> =>
     withRetry('ingest write', () => inTransaction(opts.pool, async (conn) => {
@@ -73,6 +75,7 @@ export async function startIngest(opts: IngestOptions): Promise<{ loop: Consumer
     const rejected = items.flatMap((w) => w.rejected);
     let conflicts = 0;
     let refusedCount = 0;
+    const began = performance.now();
     try {
       conflicts = await write(valid, rejected);
     } catch (err) {
@@ -86,6 +89,7 @@ export async function startIngest(opts: IngestOptions): Promise<{ loop: Consumer
       for (const r of refused) opts.log?.(`database refused reading ${r.item.topic}:${r.item.partition}@${r.item.offset}: ${r.message}`);
       await write([], [...rejected, ...refused.map((r) => rejectedRow(opts.runId, r.item, 'ingest', `database refused: ${r.message}`))]);
     }
+    stats.busyMs += performance.now() - began;
     recorder.committed(Date.now(), valid.length - refusedCount - conflicts, items.map((w) => w.range));
     stats.stored += valid.length - refusedCount - conflicts;
     stats.rejected += rejected.length + refusedCount + conflicts;

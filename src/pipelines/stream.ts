@@ -45,6 +45,12 @@ export interface StreamStats {
   duplicatesSkipped: number;
   /** Result rows the database refused, isolated and recorded in rejected_readings. */
   refusedResults: number;
+  /**
+   * Milliseconds spent processing: evaluating batches (synchronous) plus write transactions
+   * (wall time). A write can overlap the next batch's evaluation, so this can count a moment
+   * twice: the busy time is an upper bound, the rate computed from it a lower bound.
+   */
+  busyMs: number;
   alerts: number;
   windows: number;
   late: LateReadingNote[];
@@ -81,7 +87,7 @@ interface OpenWindowOrigin {
  * are keyed, so a replay rewrites nothing: the exactly-once effect.
  */
 export class StreamPipeline {
-  readonly stats: StreamStats = { processed: 0, rejected: 0, duplicatesSkipped: 0, refusedResults: 0, alerts: 0, windows: 0, late: [], watermark: -Infinity, openWindows: 0, positions: {} };
+  readonly stats: StreamStats = { processed: 0, rejected: 0, duplicatesSkipped: 0, refusedResults: 0, busyMs: 0, alerts: 0, windows: 0, late: [], watermark: -Infinity, openWindows: 0, positions: {} };
   private readonly compiled: CompiledRuleSet;
   private readonly assemblers: Map<number, WindowAssembler>;
   private readonly watermarks: WatermarkTracker;
@@ -243,6 +249,7 @@ export class StreamPipeline {
    */
   private async onBatch(batch: PartitionBatch): Promise<OffsetCommit[]> {
     if (this.reloading) await this.reloading;
+    const began = performance.now();
     const now = Date.now();
     const partitionKey = `${batch.topic}:${batch.partition}`;
     this.caughtUp.delete(partitionKey);
@@ -277,6 +284,7 @@ export class StreamPipeline {
     if (!commits.some((c) => c.topic === batch.topic && c.partition === batch.partition)) {
       commits.push({ topic: batch.topic, partition: batch.partition, offset: this.safeOffset(partitionKey) });
     }
+    this.stats.busyMs += performance.now() - began;
     await this.writer.submit(work);
     return commits;
   }
@@ -365,6 +373,7 @@ export class StreamPipeline {
     const writeBatch = this.recorder.nextId();
     const results: StreamResultRow[] = [...alerts.map((a) => ({ kind: 'alert' as const, a })), ...windows.map((w) => ({ kind: 'window' as const, w }))];
     let refusedCount = 0;
+    const began = performance.now();
     try {
       await this.writeRows(results, rejected, writeBatch);
     } catch (err) {
@@ -380,6 +389,7 @@ export class StreamPipeline {
       });
       await this.writeRows([], [...rejected, ...refusedRows], writeBatch);
     }
+    this.stats.busyMs += performance.now() - began;
     this.recorder.committed(Date.now(), alerts.length + windows.length - refusedCount, ranges, writeBatch);
     this.stats.refusedResults += refusedCount;
     this.stats.alerts += alerts.length;

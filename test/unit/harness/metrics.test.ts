@@ -38,6 +38,7 @@ function scenario(opts: { lose?: number[]; batchAlertMissing?: boolean } = {}): 
     duplicateRows: 0,
     rejected: { ingest: 0, stream: 0 },
     rejectedKinds: { foreign: 0, conflicts: 0, refused: 0 },
+    writes: { stream: { transactions: 4, rows: 2 }, batch: { transactions: 2, rows: 2 } },
     alerts: { stream: streamAlerts, batch: batchAlerts },
     windows: { stream: 0, batch: 0 },
     windowCommits: { stream: [], batch: [] },
@@ -101,5 +102,27 @@ describe('computeRunResult (METRICS.md definitions on a hand-made run)', () => {
     const r = computeRunResult({ ...x, complete: false, incompleteReason: 'interrupted (Ctrl-C) during the load' });
     expect(r.verdict.failures[0]).toBe('run incomplete: interrupted (Ctrl-C) during the load');
     expect(r.verdict.failures.slice(1).every((f) => f.endsWith('(the run stopped before the pipelines drained)'))).toBe(true);
+  });
+});
+
+describe('throughput figures say what they divide by', () => {
+  it('output over the measured phase (never above the input), processing rate over the busy time', () => {
+    const x = scenario();
+    const r = computeRunResult({ ...x, busySeconds: { stream: 0.5 }, batchPasses: [
+      { pass: 1, readings: 12, alerts: 1, windows: 0, duration_ms: 150, final: false },
+      { pass: 2, readings: 8, alerts: 1, windows: 0, duration_ms: 250, final: true },
+    ] });
+    const stream = r.modes.find((m) => m.mode === 'stream')!;
+    const batch = r.modes.find((m) => m.mode === 'batch')!;
+    // 15 measured readings over the measured phase (0.5 s .. 2 s, the schedule's end), although
+    // the last stream result committed at 1.95 s: 10/s, the input rate, not 10.3/s.
+    expect(stream.output_span_s).toBe(1.5);
+    expect(stream.output_rate).toBeCloseTo(10, 5);
+    // Batch results came up to 3.9 s: its span is longer, its output rate lower.
+    expect(batch.output_span_s).toBeCloseTo(3.4, 5);
+    expect(batch.output_rate).toBeCloseTo(15 / 3.4, 5);
+    // All 20 stored readings over the busy time: 0.5 s (stream), 0.4 s of passes (batch).
+    expect(stream.processing_rate_while_busy).toBeCloseTo(40, 5);
+    expect(batch.processing_rate_while_busy).toBeCloseTo(50, 5);
   });
 });

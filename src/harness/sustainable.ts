@@ -37,3 +37,29 @@ export function isSustainable(r: RunResult): { ok: boolean; reasons: string[] } 
   }
   return { ok: reasons.length === 0, reasons };
 }
+
+/**
+ * What the first unsustainable run ran into: the load generator (it fell behind its schedule,
+ * so the pipelines' own limit was not reached), the pipelines, or both.
+ */
+export function limitedBy(reasons: string[]): 'load generator' | 'pipelines' | 'load generator and pipelines' | 'unknown' {
+  const generator = reasons.includes('generator fell behind');
+  const pipelines = reasons.some((r) => r !== 'generator fell behind');
+  if (generator && pipelines) return 'load generator and pipelines';
+  if (generator) return 'load generator';
+  return pipelines ? 'pipelines' : 'unknown';
+}
+
+/** The sentence a find-max report ends with. */
+export function limitSentence(rate: number, reasons: string[]): string {
+  switch (limitedBy(reasons)) {
+    case 'load generator':
+      return `At ${rate} readings/s the load generator fell behind its schedule before any pipeline did: the rate found is this machine's load-generation limit, and the pipelines' own limit is higher.`;
+    case 'pipelines':
+      return `At ${rate} readings/s the pipelines fell behind while the load generator kept its schedule: the rate found is the pipelines' limit on this machine.`;
+    case 'load generator and pipelines':
+      return `At ${rate} readings/s both the load generator and the pipelines fell behind (they share the machine's cores): the rate found is the machine's limit, not the pipelines' alone.`;
+    default:
+      return `No reason was recorded for ${rate} readings/s.`;
+  }
+}

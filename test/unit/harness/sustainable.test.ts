@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RunResult, TimeseriesPoint } from '../../../src/harness/results.js';
-import { isSustainable } from '../../../src/harness/sustainable.js';
+import { isSustainable, limitedBy, limitSentence } from '../../../src/harness/sustainable.js';
 import { makeRunResult } from './fixture.js';
 
 /** A run at `rate`/s: 2 s warm-up, 12 s measured, with the given per-second stream p99 and backlogs. */
@@ -48,5 +48,15 @@ describe('isSustainable (METRICS.md sustainable throughput)', () => {
     expect(isSustainable(run({ tweak: (r) => { r.complete = false; r.incomplete_reason = 'Ctrl-C'; } })).reasons).toContain('run incomplete: Ctrl-C');
     expect(isSustainable(run({ tweak: (r) => (r.storage.loss = 1) })).reasons).toContain('loss or duplicates');
     expect(isSustainable(run({ tweak: (r) => (r.agreement[0]!.jaccard = 0.99) })).reasons).toContain('record-rule alerts disagree');
+  });
+});
+
+describe('what limited a find-max search', () => {
+  it('names the load generator when only it fell behind, the pipelines when only they did', () => {
+    expect(limitedBy(['generator fell behind'])).toBe('load generator');
+    expect(limitedBy(['stream backlog 9000 > 4000 at the end of the load'])).toBe('pipelines');
+    expect(limitedBy(['generator fell behind', 'loss or duplicates'])).toBe('load generator and pipelines');
+    expect(limitedBy([])).toBe('unknown');
+    expect(limitSentence(20000, ['generator fell behind'])).toMatch(/load generator fell behind its schedule before any pipeline did/);
   });
 });

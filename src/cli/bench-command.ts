@@ -2,12 +2,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import { PROJECT_ROOT } from '../config.js';
-import { fmtMs } from '../harness/report/markdown.js';
+import { fmtMs, partyName } from '../harness/report/markdown.js';
 import { rerenderReport, writeSweepReport } from '../harness/report/write.js';
 import type { RunResult, SweepResult } from '../harness/results.js';
 import { createProgress, type Progress } from '../harness/progress.js';
 import { ensureServices, runOnce, type RunOptions, type RunOutcome } from '../harness/run.js';
-import { isSustainable, SUSTAINABLE_CRITERIA } from '../harness/sustainable.js';
+import { isSustainable, limitSentence, SUSTAINABLE_CRITERIA } from '../harness/sustainable.js';
 import type { Mode } from '../harness/metrics.js';
 import { loadRuleSet } from '../pipelines/rules/parse.js';
 import { loadServiceConfig } from '../config.js';
@@ -15,47 +15,77 @@ import { checkFaultsRunnable } from '../harness/fault-injector.js';
 import { FAULT_SYNTAX, parseFaultSpec, type FaultSpec } from '../harness/fault-spec.js';
 import { DEFAULT_RESTART_POLICY } from '../harness/supervisor.js';
 import { checkDatabase, checkKafka, checkServices } from '../infra/preflight.js';
-import { nonNegative, positiveInt, positiveNumber, UsageError } from './args.js';
+import { UsageError } from './args.js';
+import { LIMITS, numericOption, parseBenchNumbers, type NumericOption } from './option-list.js';
+import { fmtValue } from '../harness/report/spread.js';
+
+export { LIMITS };
+
+/** Defaults of the numeric options (the help shows them; planBench falls back on them). */
+const DEFAULTS = {
+  rate: 500, duration: 30, warmup: 10, sources: 3, partitions: 3, batchInterval: 10, threads: 2, seed: 1, prevalence: 0.05,
+  repeat: 1, latenessMs: 2000, idleMs: 1000, maxRestarts: DEFAULT_RESTART_POLICY.maxRestarts,
+} as const;
+
+/** Said in the help of each option that a comma list sweeps. */
+const LIST = '; a comma list runs a sweep';
 
 export function benchOptions<T>(y: Argv<T>) {
   return y
     .option('config', { type: 'string', describe: 'JSON file with any of these options (command-line values win)' })
-    .option('rate', { type: 'string', default: '500', describe: 'offered readings/s; a comma list runs a sweep (500,2000,10000)' })
-    .option('duration', { type: 'number', default: 30, describe: 'measured phase, seconds' })
-    .option('warmup', { type: 'number', default: 10, describe: 'warm-up, seconds (sent, excluded from latency figures)' })
-    .option('patients', { type: 'number', describe: 'patients (default: one per reading per second, i.e. 1 Hz monitors; max 100,000)' })
-    .option('sources', { type: 'number', default: 3, describe: 'device sources: topics health_data_source1..S' })
-    .option('partitions', { type: 'number', default: 3, describe: 'partitions per topic' })
+    // Numeric options are read as text and parsed by option-list.ts: yargs would turn a comma
+    // list ("2,10,30") into NaN. One option at a time may be a list.
+    .option('rate', { type: 'string', default: String(DEFAULTS.rate), describe: `offered readings/s${LIST} (500,2000,10000)` })
+    .option('duration', { type: 'string', default: String(DEFAULTS.duration), describe: `measured phase, seconds${LIST}` })
+    .option('warmup', { type: 'string', default: String(DEFAULTS.warmup), describe: `warm-up, seconds (sent, excluded from latency figures)${LIST}` })
+    .option('patients', { type: 'string', describe: `patients (default: one per reading per second, i.e. 1 Hz monitors; max 100,000)${LIST}` })
+    .option('sources', { type: 'string', default: String(DEFAULTS.sources), describe: 'device sources: topics health_data_source1..S' })
+    .option('partitions', { type: 'string', default: String(DEFAULTS.partitions), describe: `partitions per topic${LIST}` })
     .option('rules', { type: 'string', default: 'clinical', describe: 'rule profile (clinical, seed) or a rules JSON file' })
-    .option('batch-interval', { type: 'number', default: 10, describe: 'seconds between batch passes (plus a final pass)' })
-    .option('threads', { type: 'number', default: 2, describe: 'batch worker threads (Piscina)' })
-    .option('seed', { type: 'number', default: 1, describe: 'random seed of the generator' })
-    .option('prevalence', { type: 'number', default: 0.05, describe: 'fraction of readings inside injected anomaly episodes' })
-    .option('repeat', { type: 'number', default: 1, describe: 'runs per rate' })
+    .option('batch-interval', { type: 'string', default: String(DEFAULTS.batchInterval), describe: `seconds between batch passes (plus a final pass)${LIST} (2,10,30)` })
+    .option('threads', { type: 'string', default: String(DEFAULTS.threads), describe: `batch worker threads (Piscina)${LIST}` })
+    .option('seed', { type: 'string', default: String(DEFAULTS.seed), describe: `random seed of the generator${LIST}` })
+    .option('prevalence', { type: 'string', default: String(DEFAULTS.prevalence), describe: `fraction of readings inside injected anomaly episodes${LIST}` })
+    .option('repeat', { type: 'string', default: String(DEFAULTS.repeat), describe: 'runs per value of a sweep (or of a single run); the sweep report gives each figure\'s median and spread' })
     .option('modes', { type: 'string', default: 'stream,batch', describe: 'modes to run: stream, batch or both' })
-    .option('lateness-ms', { type: 'number', default: 2000, describe: 'allowed lateness of window rules (ms of event time)' })
-    .option('idle-ms', { type: 'number', default: 1000, describe: 'stream: idle partition timeout for the watermark' })
+    .option('lateness-ms', { type: 'string', default: String(DEFAULTS.latenessMs), describe: `allowed lateness of window rules (ms of event time)${LIST}` })
+    .option('idle-ms', { type: 'string', default: String(DEFAULTS.idleMs), describe: `stream: idle partition timeout for the watermark${LIST}` })
     .option('topic-prefix', { type: 'string', default: '', describe: 'prefix for the topic names' })
     .option('out', { type: 'string', default: 'results/runs', describe: 'folder for the run folders' })
     .option('find-max', { type: 'boolean', default: false, describe: 'search the sustainable throughput (METRICS.md), starting at --rate' })
     .option('profile', { type: 'string', describe: "'seed': the seed project's scenario (3 devices, 9 patients, ~1 reading/s, its rules)" })
     .option('fault', { type: 'string', array: true, describe: `inject a fault during each run, repeatable: ${FAULT_SYNTAX}; times from the start of the load` })
-    .option('max-restarts', { type: 'number', default: DEFAULT_RESTART_POLICY.maxRestarts, describe: 'restarts of a pipeline role that ends unexpectedly, per role and run' })
+    .option('max-restarts', { type: 'string', default: String(DEFAULTS.maxRestarts), describe: 'restarts of a pipeline role that ends unexpectedly, per role and run' })
     .option('services', { type: 'boolean', default: true, describe: 'bring Kafka and MySQL up if needed (--no-services: use what is configured)' })
-    .option('quiet', { type: 'boolean', default: false, describe: 'plain progress lines only' });
+    .option('quiet', { type: 'boolean', default: false, describe: 'plain progress lines only (no live bar), as when stderr is not a terminal' });
 }
 
+/** A numeric option as typed: text ("10", or a comma list "2,10,30" for a sweep) or a number (--config, --profile). */
+export type NumberArg = string | number;
+
 /** The command line: a run's options as typed on it, plus what spans runs. */
-export interface BenchArgs extends Omit<RunOptions, 'rate' | 'patients' | 'modes' | 'outDir' | 'label' | 'faults'> {
+export interface BenchArgs {
   /** --fault specs as typed. */
   fault?: string[];
   config?: string;
-  /** One rate, or a comma list for a sweep. */
-  rate: string;
-  patients?: number;
+  rate: NumberArg;
+  duration: NumberArg;
+  warmup: NumberArg;
+  patients?: NumberArg;
+  sources: NumberArg;
+  partitions: NumberArg;
+  rules: string;
+  batchInterval: NumberArg;
+  threads: NumberArg;
+  seed: NumberArg;
+  prevalence: NumberArg;
+  latenessMs: NumberArg;
+  idleMs: NumberArg;
+  maxRestarts?: NumberArg;
+  topicPrefix: string;
   /** Comma list of modes. */
   modes: string;
-  repeat: number;
+  repeat: NumberArg;
   out: string;
   findMax: boolean;
   profile?: string;
@@ -63,24 +93,21 @@ export interface BenchArgs extends Omit<RunOptions, 'rate' | 'patients' | 'modes
   quiet: boolean;
 }
 
-/**
- * Upper bounds of the options, for one machine: beyond them a run would not measure the
- * pipelines but the machine's limits (or never end). The README's options table gives them.
- */
-export const LIMITS = { rate: 200_000, sources: 64, partitions: 64, patients: 100_000, durationS: 86_400 } as const;
-
-function atMost(name: string, v: number, max: number): void {
-  if (v > max) throw new UsageError(`--${name} must be at most ${max}, got ${v}`);
-}
-
 /** The seed project's scenario: 3 devices with 3 patients each, about one reading a second, its rules. */
 const SEED_PROFILE: Partial<BenchArgs> = { rate: '1', patients: 9, sources: 3, rules: 'seed', warmup: 5, duration: 60, batchInterval: 10 };
 
-interface Plan {
-  rates: number[];
-  base: Omit<RunOptions, 'rate' | 'patients'> & { patients?: number };
+export interface Plan {
+  /**
+   * The option the runs differ in, with its values in the order typed: the option given as a
+   * comma list, else the rate (one value, or --find-max's start).
+   */
+  swept: { option: NumericOption; values: number[] };
+  /** Every run's options but the swept one's value (patients absent: one per reading/s). */
+  base: Omit<RunOptions, 'patients'> & { patients?: number };
   repeat: number;
   findMax: boolean;
+  /** The settings as the sweep records them (sweep.json options, the report's Settings section). */
+  settings: Record<string, unknown>;
 }
 
 /** Validate everything before anything starts: bad arguments exit 2 with the problem named. */
@@ -98,50 +125,40 @@ export async function planBench(argv: BenchArgs, explicit: Set<string>): Promise
     for (const [k, v] of Object.entries(fromFile)) {
       const key = k.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
       if (!known.has(key) && key !== 'patients' && key !== 'profile' && key !== 'fault') throw new UsageError(`--config ${a.config}: unknown option "${k}"`);
-      if (!explicit.has(key)) (a as unknown as Record<string, unknown>)[key] = key === 'rate' ? String(v) : v;
+      // A list in the file ("batchInterval": [2, 10, 30]) reads as the command line's comma list.
+      if (!explicit.has(key)) (a as unknown as Record<string, unknown>)[key] = Array.isArray(v) && key !== 'fault' ? v.join(',') : v;
     }
   }
   if (a.profile !== undefined) {
     if (a.profile !== 'seed') throw new UsageError(`--profile must be "seed", got ${a.profile}`);
     for (const [k, v] of Object.entries(SEED_PROFILE)) if (!explicit.has(k)) (a as unknown as Record<string, unknown>)[k] = v;
   }
-  const rates = String(a.rate).split(',').map((s) => {
-    const r = Number(s.trim());
-    if (!Number.isFinite(r) || r <= 0) throw new UsageError(`--rate must be positive numbers separated by commas, got "${a.rate}"`);
-    if (r > LIMITS.rate) throw new UsageError(`--rate must be at most ${LIMITS.rate} readings/s (what one machine's broker and database can take), got ${r}`);
-    return r;
-  });
-  positiveNumber('duration', a.duration);
-  nonNegative('warmup', a.warmup);
-  positiveInt('sources', a.sources);
-  positiveInt('partitions', a.partitions);
-  atMost('duration', a.duration, LIMITS.durationS);
-  atMost('warmup', a.warmup, LIMITS.durationS);
-  atMost('sources', a.sources, LIMITS.sources);
-  atMost('partitions', a.partitions, LIMITS.partitions);
-  positiveNumber('batch-interval', a.batchInterval);
-  positiveInt('threads', a.threads);
-  positiveInt('repeat', a.repeat);
-  nonNegative('lateness-ms', a.latenessMs);
-  positiveNumber('idle-ms', a.idleMs);
-  if (!Number.isSafeInteger(a.seed)) throw new UsageError(`--seed must be an integer, got ${a.seed}`);
-  if (!(a.prevalence >= 0 && a.prevalence <= 1)) throw new UsageError(`--prevalence must be between 0 and 1, got ${a.prevalence}`);
-  if (a.patients !== undefined) {
-    positiveInt('patients', a.patients);
-    atMost('patients', a.patients, LIMITS.patients);
-    if (a.patients < a.sources) throw new UsageError(`--patients (${a.patients}) must be at least --sources (${a.sources})`);
+  // Every numeric option parsed from its text, each value checked and quoted as typed when
+  // refused; at most one of them a list.
+  const parsed = parseBenchNumbers(a as unknown as Record<string, unknown>);
+  const n = { ...DEFAULTS, ...parsed.values } as typeof DEFAULTS & { patients?: number };
+  const swept = parsed.list ?? { option: numericOption('rate')!, values: [n.rate] };
+  const valuesOf = (key: string): number[] => (swept.option.key === key ? swept.values : [(n as Record<string, number>)[key]!]);
+  if (n.patients !== undefined) {
+    for (const p of valuesOf('patients')) if (p < n.sources) throw new UsageError(`--patients (${p}) must be at least --sources (${n.sources})`);
   }
   const modes = a.modes.split(',').map((m) => m.trim());
   for (const m of modes) if (m !== 'stream' && m !== 'batch') throw new UsageError(`--modes takes stream and/or batch, got "${m}"`);
-  if (a.findMax && rates.length > 1) throw new UsageError('--find-max takes one starting --rate, not a list');
-  for (const r of rates) {
-    // A run must send something to measure: refuse rather than pass on zero readings.
-    if (Math.round(r * a.duration) < 1) {
-      throw new UsageError(`--rate ${r} for --duration ${a.duration} s would send no reading in the measured phase; raise the rate or the duration`);
+  if (a.findMax && parsed.list) {
+    throw new UsageError(parsed.list.option.key === 'rate'
+      ? '--find-max takes one starting --rate, not a list'
+      : `--find-max searches over --rate; it cannot be combined with a list for --${parsed.list.option.flag}`);
+  }
+  for (const r of valuesOf('rate')) {
+    for (const d of valuesOf('duration')) {
+      // A run must send something to measure: refuse rather than pass on zero readings.
+      if (Math.round(r * d) < 1) {
+        throw new UsageError(`--rate ${fmtValue(r)} for --duration ${fmtValue(d)} s would send no reading in the measured phase; raise the rate or the duration`);
+      }
     }
   }
-  const maxRestarts = a.maxRestarts ?? DEFAULT_RESTART_POLICY.maxRestarts;
-  if (!Number.isInteger(maxRestarts) || maxRestarts < 0) throw new UsageError(`--max-restarts must be a whole number >= 0, got ${maxRestarts}`);
+  const loadS = Math.min(...valuesOf('warmup')) + Math.min(...valuesOf('duration'));
+  const maxRestarts = n.maxRestarts;
   const faults: FaultSpec[] = [];
   for (const text of a.fault ?? []) {
     let f: FaultSpec;
@@ -150,7 +167,7 @@ export async function planBench(argv: BenchArgs, explicit: Set<string>): Promise
     } catch (err) {
       throw new UsageError((err as Error).message);
     }
-    if (f.atS >= a.warmup + a.duration) throw new UsageError(`--fault ${text}: at ${f.atS} s is after the load ends (${a.warmup + a.duration} s)`);
+    if (f.atS >= loadS) throw new UsageError(`--fault ${text}: at ${f.atS} s is after the load ends (${fmtValue(loadS)} s)`);
     if (f.kind === 'kill' || f.kind === 'pause') {
       if (!(f.role === 'ingest' || modes.includes(f.role as Mode))) throw new UsageError(`--fault ${text}: the ${f.role} role does not run with --modes ${modes.join(',')}`);
     }
@@ -159,22 +176,30 @@ export async function planBench(argv: BenchArgs, explicit: Set<string>): Promise
   await loadRuleSet(a.rules).catch((err: Error) => {
     throw new UsageError(err.message);
   });
-  return {
-    rates,
-    repeat: a.repeat,
-    findMax: a.findMax,
-    base: {
-      duration: a.duration, warmup: a.warmup, patients: a.patients, sources: a.sources, partitions: a.partitions, rules: a.rules,
-      batchInterval: a.batchInterval, threads: a.threads, seed: a.seed, prevalence: a.prevalence, modes: modes as Mode[],
-      latenessMs: a.latenessMs, idleMs: a.idleMs, topicPrefix: a.topicPrefix, outDir: resolve(a.out), faults, maxRestarts,
-      ...(a.profile ? { label: `profile-${a.profile}` } : {}),
-    },
+  const base: Plan['base'] = {
+    rate: n.rate, duration: n.duration, warmup: n.warmup, ...(n.patients !== undefined ? { patients: n.patients } : {}), sources: n.sources,
+    partitions: n.partitions, rules: a.rules, batchInterval: n.batchInterval, threads: n.threads, seed: n.seed, prevalence: n.prevalence,
+    modes: modes as Mode[], latenessMs: n.latenessMs, idleMs: n.idleMs, topicPrefix: a.topicPrefix, outDir: resolve(a.out), faults, maxRestarts,
+    ...(a.profile ? { label: `profile-${a.profile}` } : {}),
   };
+  const settings: Record<string, unknown> = {
+    // patients null: one per reading/s of each run's rate.
+    rate: n.rate, duration: n.duration, warmup: n.warmup, patients: n.patients ?? null, sources: n.sources, partitions: n.partitions, rules: a.rules,
+    batchInterval: n.batchInterval, threads: n.threads, seed: n.seed, prevalence: n.prevalence, modes, latenessMs: n.latenessMs, idleMs: n.idleMs,
+    topicPrefix: a.topicPrefix, fault: faults.map((f) => f.text), maxRestarts, repeat: n.repeat, out: a.out,
+    ...(a.findMax ? { findMax: true } : {}), ...(a.profile ? { profile: a.profile } : {}), ...(a.config ? { config: a.config } : {}),
+    [swept.option.key]: swept.values,
+  };
+  return { swept, repeat: n.repeat, findMax: a.findMax, base, settings };
 }
 
-function optionsFor(plan: Plan, rate: number, outDir: string): RunOptions {
-  const patients = plan.base.patients ?? Math.min(LIMITS.patients, Math.max(plan.base.sources, Math.round(rate)));
-  return { ...plan.base, rate, patients, outDir };
+/** A run's options: the base with the swept option at `value`; in a sweep, labelled and recording the value. */
+export function optionsFor(plan: Plan, value: number, outDir: string, inSweep: boolean): RunOptions {
+  const { flag, key } = plan.swept.option;
+  const o = { ...plan.base, [key]: value } as Plan['base'];
+  const patients = o.patients ?? Math.min(LIMITS.patients, Math.max(o.sources, Math.round(o.rate)));
+  const label = inSweep ? [plan.base.label, `${flag}-${fmtValue(value)}`].filter(Boolean).join('_') : plan.base.label;
+  return { ...o, patients, outDir, ...(label ? { label } : {}), ...(inSweep ? { swept: { option: flag, value } } : {}) };
 }
 
 export async function benchCommand(argv: BenchArgs, explicit: Set<string>): Promise<number> {
@@ -197,43 +222,62 @@ export async function benchCommand(argv: BenchArgs, explicit: Set<string>): Prom
     throw new UsageError((err as Error).message);
   }
 
-  const outcomes: RunOutcome[] = [];
+  const outcomes: Array<{ outcome: RunOutcome; value: number }> = [];
   let sweepDir = plan.base.outDir;
-  const single = plan.rates.length === 1 && plan.repeat === 1 && !plan.findMax;
+  const { option } = plan.swept;
+  const single = plan.swept.values.length === 1 && plan.repeat === 1 && !plan.findMax;
   if (!single) sweepDir = join(plan.base.outDir, `sweep_${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}`);
   let failedRuns = 0;
   // A run that could not finish (a pipeline died before the load ended) is reported and
-  // counted as failed; a sweep or search goes on with the next rate.
-  const run = async (rate: number): Promise<RunOutcome | Error> => {
+  // counted as failed; a sweep or search goes on with the next value. Each run of a sweep
+  // starts with its "run i/n: --option value" line (--find-max does not know n in advance).
+  const planned = plan.findMax ? undefined : plan.swept.values.length * plan.repeat;
+  const tried: number[] = [];
+  let index = 0;
+  const run = async (value: number, repeat?: { i: number; of: number }): Promise<RunOutcome | Error> => {
+    index++;
+    if (!tried.includes(value)) tried.push(value);
+    const label = { index, ...(planned !== undefined ? { of: planned } : {}), what: `--${option.flag} ${fmtValue(value)}${repeat && repeat.of > 1 ? ` (repeat ${repeat.i}/${repeat.of})` : ''}` };
+    if (!single) progress.startRun(label);
     try {
-      const o = await runOnce(optionsFor(plan, rate, sweepDir), progress, abort.signal);
-      outcomes.push(o);
+      const o = await runOnce(optionsFor(plan, value, sweepDir, !single), progress, abort.signal);
+      outcomes.push({ outcome: o, value });
       printSummary(o, progress);
       return o;
     } catch (err) {
       failedRuns++;
-      progress.log(`[bench] run at ${rate}/s failed before it could be measured: ${(err as Error).message}`);
+      progress.log(`[bench] ${single ? 'the run' : `run ${index}${planned !== undefined ? `/${planned}` : ''}`} (${label.what}) failed before it could be measured: ${(err as Error).message}`);
       return err as Error;
     }
   };
 
   let findMax: SweepResult['find_max'];
-  if (plan.findMax) findMax = await searchMax(plan.rates[0]!, run, abort.signal, progress);
+  if (plan.findMax) findMax = await searchMax(plan.swept.values[0]!, (rate) => run(rate), abort.signal, progress);
   else {
-    for (const rate of plan.rates) for (let i = 0; i < plan.repeat && !abort.signal.aborted; i++) await run(rate);
+    for (const value of plan.swept.values) {
+      for (let i = 0; i < plan.repeat && !abort.signal.aborted; i++) await run(value, { i: i + 1, of: plan.repeat });
+    }
   }
   progress.stop();
   if (!single) {
-    const sweep: SweepResult = { runs: outcomes.map((o) => ({ dir: relative(sweepDir, o.dir), result: o.result })), ...(findMax ? { find_max: findMax } : {}) };
+    const values = plan.findMax ? tried : plan.swept.values;
+    const sweep: SweepResult = {
+      swept: { option: option.flag, key: option.key, values, ...(option.unit ? { unit: option.unit } : {}) },
+      options: { ...plan.settings, [option.key]: values },
+      repeat: plan.repeat,
+      runs: outcomes.map(({ outcome: o, value }) => ({ dir: relative(sweepDir, o.dir), result: o.result, swept_value: value })),
+      ...(findMax ? { find_max: findMax } : {}),
+    };
     await writeSweepReport(sweepDir, sweep);
     process.stdout.write(`\nsweep report: ${relative(PROJECT_ROOT, join(sweepDir, 'report.md'))}\n`);
     if (findMax) {
       process.stdout.write(`sustainable throughput: ${findMax.sustainable_rate ?? 'none of the tested rates'} readings/s` +
         `${findMax.below !== undefined ? ` (last sustainable run ${findMax.below}/s` : ''}${findMax.above !== undefined ? `, first unsustainable ${findMax.above}/s)` : findMax.below !== undefined ? ')' : ''}\n`);
+      if (findMax.above !== undefined && findMax.above_reasons?.length) process.stdout.write(`${limitSentence(findMax.above, findMax.above_reasons)}\n`);
     }
   }
   if (abort.signal.aborted) return 130;
-  const failed = failedRuns > 0 || outcomes.some((o) => o.result.storage.loss > 0 || o.result.storage.duplicates > 0 || !o.result.verdict.passed);
+  const failed = failedRuns > 0 || outcomes.some(({ outcome: o }) => o.result.storage.loss > 0 || o.result.storage.duplicates > 0 || !o.result.verdict.passed);
   return failed ? 1 : 0;
 }
 
@@ -291,8 +335,15 @@ function printSummary({ dir, result: r }: RunOutcome, progress: Progress): void 
   const fmt = (row: string[]): string => row.map((c, i) => c.padStart(widths[i]!)).join('  ');
   lines.push('latency in ms (METRICS.md: event-time = t_committed - t_intended; warm-up excluded):', fmt(header), ...rows.map(fmt));
   for (const a of r.agreement.filter((x) => x.scope !== 'all')) {
-    lines.push(`agreement ${a.a} vs ${a.b} (${a.scope}): Jaccard ${a.jaccard.toFixed(4)}, F1 ${a.f1.toFixed(4)}, TP ${a.tp} FP ${a.fp} FN ${a.fn}`);
+    lines.push(`agreement ${partyName(a.a)} vs ${partyName(a.b)} (${a.scope}): Jaccard ${a.jaccard.toFixed(4)}, F1 ${a.f1.toFixed(4)}, TP ${a.tp} FP ${a.fp} FN ${a.fn}`);
   }
+  for (const m of r.modes) {
+    const c = r.cost?.modes[m.mode];
+    if (m.processing_rate_while_busy === undefined && !c) continue;
+    lines.push(`${m.mode}: ${m.processing_rate_while_busy !== undefined ? `${m.processing_rate_while_busy.toFixed(0)} readings/s while busy` : ''}` +
+      `${c ? `, ${c.cpu_ms_per_1000_readings.toFixed(1)} CPU ms per 1,000 readings, ${c.db_transactions} database transactions` : ''}`);
+  }
+  for (const w of r.warnings ?? []) lines.push(`WARNING: ${w}`);
   if (r.late_readings.length) lines.push(`late readings (excluded from stream windows): ${r.late_readings.length}`);
   for (const f of r.verdict.failures) lines.push(`FAILURE: ${f}`);
   lines.push(`report: ${relative(PROJECT_ROOT, join(dir, 'report.md'))}`);

@@ -196,7 +196,26 @@ export interface FaultReport {
 }
 
 export interface SweepResult {
-  runs: Array<{ dir: string; result: RunResult }>;
+  /**
+   * The runs; (optional, added) `swept_value` is the run's value of the swept option (the
+   * same value is in its results.json, parameters[swept.key], and parameters.swept).
+   */
+  runs: Array<{ dir: string; result: RunResult; swept_value?: number }>;
+  /**
+   * (optional, added) The option the runs differ in: the one given as a comma list, or the rate
+   * (a --repeat of one setting, --find-max). `option` is its command-line name ("batch-interval"),
+   * `key` its name in the runs' parameters ("batchInterval"), `values` as planned (--find-max:
+   * as tried), `unit` its unit when it has one ("s", "ms", "readings/s"). Absent in sweeps
+   * written before it was added: then the rate is the swept option.
+   */
+  swept?: { option: string; key: string; values: number[]; unit?: string };
+  /**
+   * (optional, added) Every option of the sweep, keyed as in a run's parameters (rate,
+   * batchInterval, latenessMs...); the swept option's entry is its list of values.
+   */
+  options?: Record<string, unknown>;
+  /** (optional, added) Runs per value (--repeat). */
+  repeat?: number;
   find_max?: {
     sustainable_rate: number | null;
     below?: number;

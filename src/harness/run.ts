@@ -4,7 +4,7 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadServiceConfig, PROJECT_ROOT } from '../config.js';
 import { topicsFor } from '../domain/reading.js';
-import type { ProducerResult } from '../generators/producer.js';
+import type { ProducerProgress, ProducerResult } from '../generators/producer.js';
 import { OpenLoopSchedule } from '../generators/schedule.js';
 import { consumerLag, createKafka, endOffsets, recreateTopics } from '../infra/kafka.js';
 import { createPool, type Pool } from '../infra/mysql.js';
@@ -26,7 +26,7 @@ import { computeRunResult, type BacklogSample, type Mode } from './metrics.js';
 import { computeCost, CostSampler } from './cost.js';
 import { serverPids } from './server-pids.js';
 import { runLoadProcess } from './producer-process.js';
-import type { Progress } from './progress.js';
+import type { Progress, ProgressState } from './progress.js';
 import type { RunResult } from './results.js';
 import { heartbeat, registerRun, setRunStatus } from './run-registry.js';
 import { writeRunReport } from './report/write.js';
@@ -52,6 +52,8 @@ export interface RunOptions {
   /** Folder the run's folder is created in. */
   outDir: string;
   label?: string;
+  /** In a sweep: the option the sweep varies (as on the command line, e.g. "batch-interval") and this run's value of it. */
+  swept?: { option: string; value: number };
   /** Faults to inject during the run (--fault). */
   faults?: FaultSpec[];
   /** Restarts of a role that ended unexpectedly, per role and run (default 3). */
@@ -159,30 +161,50 @@ export async function runOnce(opts: RunOptions, progress: Progress, signal: Abor
     };
 
     const total = Math.round(opts.rate * (opts.warmup + opts.duration));
-    const totalSeconds = opts.warmup + opts.duration;
     // Started a moment ahead, so the load process is connected when reading 0 is due.
     const schedule = new OpenLoopSchedule({ start: Date.now() + 1500, rate: opts.rate, total });
     loadStartMs = schedule.start;
-    let lastProgress = { planned: 0, acknowledged: 0, elapsedMs: 0 };
+    // Progress: each phase counts its own seconds; the rates are those between the load
+    // generator's two latest reports, and none is shown once the load has ended.
+    const noProgress: ProducerProgress = { planned: 0, sent: 0, acknowledged: 0, elapsedMs: 0 };
+    let loadProgress: { prev: ProducerProgress; last?: ProducerProgress; at: number } = { prev: noProgress, at: 0 };
+    const onLoadProgress = (p: ProducerProgress): void => {
+      loadProgress = { prev: loadProgress.last ?? noProgress, last: p, at: Date.now() };
+    };
+    let loadEndedAt: number | undefined;
+    let finalPassAt: number | undefined;
+    const progressState = (at: number, b: Record<string, number>): ProgressState => {
+      if (loadEndedAt !== undefined) {
+        const acknowledged = producer?.acknowledgedReadings;
+        if (finalPassAt !== undefined) return { phase: 'final batch pass', elapsedS: (at - finalPassAt) / 1000, loadDone: true, acknowledged, backlog: b };
+        return { phase: 'draining', elapsedS: (at - loadEndedAt) / 1000, loadDone: true, acknowledged, backlog: b };
+      }
+      const sinceStart = (at - schedule.start) / 1000;
+      if (sinceStart < 0) return { phase: 'starting', elapsedS: 0, loadDone: false, backlog: b };
+      const { prev, last } = loadProgress;
+      // elapsedMs counts from the schedule's start (negative before it): nothing is due before it.
+      const dt = last ? (last.elapsedMs - Math.max(0, prev.elapsedMs)) / 1000 : 0;
+      const silentS = last ? (at - loadProgress.at) / 1000 : undefined;
+      // A rate is the difference of two reports at least half a second of schedule apart, the latest from the last 5 s.
+      const rates = last && dt >= 0.5 && silentS! < 5
+        ? { offered: (last.planned - prev.planned) / dt, achieved: (last.acknowledged - prev.acknowledged) / dt }
+        : silentS !== undefined && silentS >= 5 ? { loadSilentS: silentS } : {};
+      if (sinceStart < opts.warmup) return { phase: 'warm-up', elapsedS: sinceStart, totalS: opts.warmup, loadDone: false, ...rates, backlog: b };
+      return { phase: 'measuring', elapsedS: sinceStart - opts.warmup, totalS: opts.duration, loadDone: false, ...rates, backlog: b };
+    };
     sampling = true;
     sampler = (async () => {
       while (sampling) {
         const at = Date.now();
-        for (const [role, r] of roles) costs.track(role, r.current.child.pid, true);
+        // From each process's first sample: the roles' start-up before the run is not the run's cost.
+        for (const [role, r] of roles) costs.track(role, r.current.child.pid, false);
         costs.sample();
         const dbUp = await bounded(heartbeat(pool, runId)).then(() => true, (err: Error) => (log(`[harness] database probe failed: ${err.message}`), false));
         let kafkaUp = true;
         try {
           const b = await bounded(sampleBacklog());
           backlog.push({ at, backlog: b });
-          const elapsedS = Math.max(0, (at - schedule.start) / 1000);
-          progress.update({
-            phase: elapsedS < opts.warmup ? 'warm-up' : elapsedS < totalSeconds ? 'measuring' : 'draining',
-            elapsedS, totalS: totalSeconds,
-            offered: lastProgress.elapsedMs > 0 ? lastProgress.planned / (lastProgress.elapsedMs / 1000) : 0,
-            achieved: lastProgress.elapsedMs > 0 ? lastProgress.acknowledged / (lastProgress.elapsedMs / 1000) : 0,
-            backlog: b,
-          });
+          progress.update(progressState(at, b));
         } catch (err) {
           kafkaUp = false;
           log(`[harness] backlog sample failed: ${(err as Error).message}`);
@@ -200,9 +222,10 @@ export async function runOnce(opts: RunOptions, progress: Progress, signal: Abor
     const load = runLoadProcess({
       brokers: config.kafkaBrokers, seed: opts.seed, patients: opts.patients, sources: opts.sources, prevalence: opts.prevalence,
       rate: opts.rate, total, startMs: schedule.start, warmupCount: Math.round(opts.rate * opts.warmup), topicPrefix: opts.topicPrefix, runId,
-    }, loadAbort.signal, (p) => (lastProgress = p));
+    }, loadAbort.signal, onLoadProgress);
     load.catch(() => undefined);
     producer = await Promise.race([load, roleGaveUp]);
+    loadEndedAt = Date.now();
     if (!producer.complete) {
       complete = false;
       incompleteReason = 'interrupted (Ctrl-C) during the load';
@@ -232,6 +255,7 @@ export async function runOnce(opts: RunOptions, progress: Progress, signal: Abor
       complete = false;
       incompleteReason = 'interrupted (Ctrl-C) while draining';
     }
+    if (batch) finalPassAt = Date.now();
     if (batch && !signal.aborted) await batch.request({ type: 'final-pass' }, isFinalDone, 300_000, 'final batch pass');
     if (stream) streamLate = (await stream.request({ type: 'report-late' }, isLate, 10_000, 'late-reading report')).late;
   } catch (err) {

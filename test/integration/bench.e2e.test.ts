@@ -39,7 +39,8 @@ describe('vitals-bench bench (end to end)', () => {
     expect(dirs).toHaveLength(1);
     const dir = join(out, dirs[0]!);
     const files = readdirSync(dir);
-    for (const f of ['results.json', 'summary.csv', 'latency.csv', 'timeseries.csv', 'report.md', 'latency_percentiles.svg', 'throughput.svg', 'p99_over_time.svg']) {
+    for (const f of ['results.json', 'summary.csv', 'latency.csv', 'timeseries.csv', 'report.md', 'report.html', 'latency_percentiles.svg', 'throughput.svg', 'p99_over_time.svg',
+      'latency_percentiles.png', 'throughput.png', 'p99_over_time.png']) {
       expect(files).toContain(f);
     }
 

@@ -1,8 +1,23 @@
 /**
- * Charts as SVG strings: Vega-Lite specs compiled to Vega and rendered headless
- * (renderer 'none', no browser or canvas). Each function returns the SVG; write.ts saves it.
+ * Charts: each one is a Vega-Lite spec builder (`...Spec`, used as is by report.html, where
+ * vega-embed draws it interactively) and an SVG renderer (`...Chart`) that compiles the same
+ * spec to Vega and renders it headless (renderer 'none', no browser or canvas). renderPng turns
+ * an SVG into a PNG with resvg (fonts: DejaVu Sans from the dejavu-fonts-ttf npm package).
+ *
+ * Reading rules shared by every chart:
+ * - one fixed colour per mode everywhere: stream blue, batch orange (also for "output stream",
+ *   "output batch"); offered and achieved input are greys. seriesColor() is the one source.
+ * - what a dash or a shape means is in the legend itself (legend symbols are strokes that carry
+ *   the dash, or the marks' shapes).
+ * - per-second charts shade the warm-up (grey) and the fault windows (red), labelled.
+ * - batch results come in discrete passes: per-second batch values are points (or spikes), never
+ *   a line that would read as a trend.
+ * - axis labels: thousands separators, no trailing zeros (",~r" for rates, ",~g" for latencies).
  */
-import { View, parse, Error as VegaErrorLevel } from 'vega';
+import { createRequire } from 'node:module';
+import { renderAsync } from '@resvg/resvg-js';
+import type { ResvgRenderOptions } from '@resvg/resvg-js';
+import { View, parse, Error as VegaErrorLevel, Warn as VegaWarnLevel } from 'vega';
 import { compile } from 'vega-lite';
 import type { TopLevelSpec } from 'vega-lite';
 import type { LatencyCurve, LatencyMetric } from '../histogram.js';
@@ -12,26 +27,157 @@ const WIDTH = 560;
 const HEIGHT = 300;
 /** Smallest value drawn on a log latency axis: 0 ms cannot be drawn on a log scale. */
 const LOG_FLOOR_MS = 0.001;
+const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
+/** Axis label formats (d3-format): rates "1,000", "2.5"; latencies "0.001", "20,000". */
+export const RATE_FORMAT = ',~r';
+export const MS_FORMAT = ',~g';
 
-const silentLogger = {
-  level(): number { return 0; },
-  info(): void {},
-  warn(): void {},
-  error(): void {},
-  debug(): void {},
-};
+// ---------------------------------------------------------------------------------------------
+// Colours, dashes, shapes
 
-/** Render any Vega-Lite spec to an SVG string. */
-export async function renderSvg(spec: TopLevelSpec): Promise<string> {
-  // The logger interface is fluent in vega-lite's typings; this one never logs.
-  const vg = compile(spec, { logger: silentLogger as unknown as NonNullable<Parameters<typeof compile>[1]>['logger'] }).spec;
-  const view = new View(parse(vg), { renderer: 'none', logLevel: VegaErrorLevel });
+/** The colour of each mode, the same in every chart. */
+export const MODE_COLORS: Readonly<Record<string, string>> = { stream: '#1f77b4', batch: '#ff7f0e' };
+/** Series that are not a mode's: the input side, in greys. */
+const INPUT_COLORS: Readonly<Record<string, string>> = { offered: '#3b3b3b', achieved: '#9e9e9e', 'achieved input': '#9e9e9e' };
+/** Colours for a series that names no known mode (deterministic by name). */
+const EXTRA_COLORS = ['#2ca02c', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#bcbd22'];
+/** Legend order: input first, then the modes. */
+const SERIES_ORDER = ['offered', 'achieved', 'achieved input', 'stream', 'output stream', 'batch', 'output batch'];
+/** Modes whose results come in discrete passes: drawn as points, never joined by a line. */
+export const DISCRETE_MODES: ReadonlySet<string> = new Set(['batch']);
+
+/** The fixed colour of a series: a mode ("stream"), a mode's output ("output batch") or the input. */
+export function seriesColor(name: string): string {
+  const input = INPUT_COLORS[name];
+  if (input) return input;
+  for (const word of name.split(/\s+/)) {
+    const c = MODE_COLORS[word];
+    if (c) return c;
+  }
+  let h = 0;
+  for (const ch of name) h = (Math.imul(h, 31) + ch.codePointAt(0)!) >>> 0;
+  return EXTRA_COLORS[h % EXTRA_COLORS.length]!;
+}
+
+function orderSeries(names: Iterable<string>): string[] {
+  const rank = (n: string): number => {
+    const i = SERIES_ORDER.indexOf(n);
+    return i === -1 ? SERIES_ORDER.length : i;
+  };
+  return [...new Set(names)].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+}
+
+/** A colour scale with a fixed domain and range: a series never changes colour between charts. */
+export function colorScale(names: Iterable<string>): { domain: string[]; range: string[] } {
+  let domain = orderSeries(names);
+  if (domain.length === 0) domain = ['stream', 'batch'];
+  return { domain, range: domain.map(seriesColor) };
+}
+
+function fixedScale<T>(domain: string[], of: (name: string) => T): { domain: string[]; range: T[] } {
+  return { domain, range: domain.map(of) };
+}
+
+const SOLID: number[] = [1, 0];
+const DASHED: number[] = [6, 4];
+const DOTTED: number[] = [2, 3];
+
+/** Legend whose symbols are short strokes: they carry the colour, the dash and the width. */
+function strokeLegend(extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { symbolType: 'stroke', symbolSize: 700, symbolStrokeWidth: 2.5, ...extra };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rendering
+
+/** A logger that never prints; warnings and errors go to `onWarning` when given. */
+function quietLogger(onWarning?: (message: string) => void): Record<string, unknown> {
+  const logger: Record<string, unknown> = {
+    level(): unknown { return arguments.length ? logger : 0; },
+    info(): unknown { return logger; },
+    debug(): unknown { return logger; },
+    warn(...args: unknown[]): unknown { onWarning?.(args.map(String).join(' ')); return logger; },
+    error(...args: unknown[]): unknown { onWarning?.(args.map(String).join(' ')); return logger; },
+  };
+  return logger;
+}
+
+/**
+ * Render any Vega-Lite spec to an SVG string. `onWarning` receives what vega-lite's compiler and
+ * vega's view warn about (a browser's console would show the same in report.html).
+ */
+export async function renderSvg(spec: TopLevelSpec, opts: { onWarning?: (message: string) => void } = {}): Promise<string> {
+  // The logger interface is fluent in vega-lite's typings; this one never prints.
+  const logger = quietLogger(opts.onWarning);
+  const vg = compile(spec, { logger: logger as unknown as NonNullable<Parameters<typeof compile>[1]>['logger'] }).spec;
+  const view = new View(parse(vg), {
+    renderer: 'none',
+    ...(opts.onWarning
+      ? { logger: logger as unknown as NonNullable<ConstructorParameters<typeof View>[1]>['logger'], logLevel: VegaWarnLevel }
+      : { logLevel: VegaErrorLevel }),
+  });
   try {
     return await view.toSVG();
   } finally {
     view.finalize();
   }
 }
+
+let fontOptions: ResvgRenderOptions['font'] | undefined;
+
+/** DejaVu Sans from the dejavu-fonts-ttf npm package; the machine's fonts only if it is missing. */
+export function pngFontOptions(): ResvgRenderOptions['font'] {
+  if (fontOptions) return fontOptions;
+  const require = createRequire(import.meta.url);
+  try {
+    const fontFiles = ['DejaVuSans.ttf', 'DejaVuSans-Bold.ttf', 'DejaVuSans-Oblique.ttf', 'DejaVuSans-BoldOblique.ttf']
+      .map((f) => require.resolve(`dejavu-fonts-ttf/ttf/${f}`));
+    fontOptions = { loadSystemFonts: false, fontFiles, defaultFontFamily: 'DejaVu Sans', sansSerifFamily: 'DejaVu Sans' };
+  } catch {
+    fontOptions = { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans', sansSerifFamily: 'DejaVu Sans' };
+  }
+  return fontOptions;
+}
+
+/** Render an SVG (one of renderSvg's) to PNG bytes, at `scale` times its size (2: sharp on any screen). */
+export async function renderPng(svg: string, opts: { scale?: number } = {}): Promise<Buffer> {
+  const image = await renderAsync(svg, {
+    font: pngFontOptions(),
+    fitTo: { mode: 'zoom', value: opts.scale ?? 2 },
+    background: 'white',
+  });
+  return image.asPng();
+}
+
+/** Layers whose rows exist (an empty layer makes vega warn of an infinite extent); at least one. */
+function layersWithData<T>(rows: T[], layers: Array<{ has: (row: T) => boolean; layer: unknown }>): unknown[] {
+  const kept = layers.filter((l) => rows.some(l.has)).map((l) => l.layer);
+  return kept.length ? kept : layers.slice(0, 1).map((l) => l.layer);
+}
+
+/**
+ * A chart without data: fixed x and y domains (vega would warn of infinite extents) and
+ * "no data" in the middle of the plot, so that an empty chart says so.
+ */
+function whenEmpty(spec: TopLevelSpec, empty: boolean, x: number[], y: number[]): TopLevelSpec {
+  if (!empty) return spec;
+  const copy = JSON.parse(JSON.stringify(spec)) as Record<string, unknown> & { layer?: Array<Record<string, unknown>> };
+  for (const layer of copy.layer ?? [copy]) {
+    const enc = layer.encoding as Record<string, Record<string, unknown> | undefined> | undefined;
+    for (const [channel, domain] of [['x', x], ['y', y]] as const) {
+      const e = enc?.[channel];
+      if (e && typeof e.field === 'string' && e.scale !== null) e.scale = { ...(e.scale as object | undefined), domain };
+    }
+  }
+  copy.layer = [
+    ...(copy.layer ?? []),
+    { data: { values: [{ text: 'no data' }] }, mark: { type: 'text', fontSize: 14, color: '#777' }, encoding: { x: { value: WIDTH / 2 }, y: { value: HEIGHT / 2 }, text: { field: 'text' } } },
+  ];
+  return copy as unknown as TopLevelSpec;
+}
+
+// ---------------------------------------------------------------------------------------------
+// (a) Latency percentile curves
 
 /** x position of a percentile on the "nines" scale: -log10(1 - p/100); 50 -> 0.301, 99 -> 2. */
 export function ninesOf(percentile: number): number {
@@ -58,16 +204,31 @@ function ninesLabelExpr(): string {
   return expr;
 }
 
+const METRIC_LABELS: Record<LatencyMetric, string> = {
+  event_time: 'event-time',
+  processing_time: 'processing-time',
+  detection: 'detection',
+  send_delay: 'send delay',
+  window_result: 'window-result',
+};
+const METRIC_DASHES: Record<string, number[]> = {
+  'event-time': SOLID,
+  'processing-time': DASHED,
+  detection: DOTTED,
+  'send delay': [8, 3, 2, 3],
+  'window-result': [10, 3],
+};
+
 /**
  * (a) Latency percentile curves: x = percentile on a nines scale (-log10(1 - p/100), labelled
- * 50, 90, 99, 99.9, ...), y = latency ms on a log scale; colour = mode, dash = metric.
- * p100 (max) cannot sit on this axis and is left out (it is in the tables). Values below
- * 0.001 ms are drawn at 0.001 ms.
+ * 50, 90, 99, 99.9, ...), y = latency ms on a log scale; colour = mode, dash = metric (solid
+ * event-time, dashed processing-time; the legend shows the dashes). p100 (max) cannot sit on
+ * this axis and is left out (it is in the tables). Values below 0.001 ms are drawn at 0.001 ms.
  */
-export async function latencyPercentileChart(
+export function latencyPercentileSpec(
   curves: LatencyCurve[],
   opts: { title?: string; metrics?: LatencyMetric[] } = {},
-): Promise<string> {
+): TopLevelSpec {
   const metrics = opts.metrics ?? ['event_time', 'processing_time'];
   const values = curves
     .filter((c) => metrics.includes(c.metric))
@@ -76,7 +237,7 @@ export async function latencyPercentileChart(
         .filter((p) => p.percentile < 100)
         .map((p) => ({
           mode: c.mode,
-          metric: c.metric,
+          metric: METRIC_LABELS[c.metric] ?? c.metric,
           percentile: p.percentile,
           nines: ninesOf(p.percentile),
           value_ms: Math.max(p.value_ms, LOG_FLOOR_MS),
@@ -84,28 +245,61 @@ export async function latencyPercentileChart(
     );
   const maxX = values.reduce((m, v) => Math.max(m, v.nines), 0);
   const ticks = NINES_TICKS.filter((t) => t.x <= maxX + 0.01).map((t) => t.x);
-  const spec: TopLevelSpec = {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: opts.title ?? 'Latency by percentile',
+  const metricDomain = metrics.map((m) => METRIC_LABELS[m] ?? m);
+  const x = {
+    field: 'nines',
+    type: 'quantitative',
+    title: 'percentile',
+    axis: { values: ticks.length > 1 ? ticks : [0], labelExpr: ninesLabelExpr(), grid: true },
+  };
+  const y = { field: 'value_ms', type: 'quantitative', title: 'latency (ms, log scale)', scale: { type: 'log' }, axis: { format: MS_FORMAT } };
+  const color = { field: 'mode', type: 'nominal', title: 'mode', scale: colorScale(values.map((v) => v.mode)), legend: strokeLegend() };
+  const strokeDash = {
+    field: 'metric', type: 'nominal', title: 'metric',
+    scale: fixedScale(metricDomain, (m) => METRIC_DASHES[m] ?? SOLID),
+    legend: strokeLegend({ symbolStrokeColor: '#444' }),
+  };
+  // One layer per metric, the first (event-time, solid and wider) at the bottom: a dashed curve
+  // that lies on a solid one stays visible on top of it.
+  const lines = layersWithData(values, metricDomain.map((metric, i) => ({
+    has: (v: { metric: string }) => v.metric === metric,
+    layer: {
+      transform: [{ filter: { field: 'metric', equal: metric } }],
+      mark: { type: 'line', strokeWidth: i === 0 ? 3 : 1.5, opacity: i === 0 ? 0.75 : 1 },
+      encoding: { x, y, color, strokeDash },
+    },
+  })));
+  const spec = {
+    $schema: SCHEMA,
+    title: { text: opts.title ?? 'Latency by percentile', subtitle: 'colour: mode; line style: metric' },
     width: WIDTH,
     height: HEIGHT,
     data: { values },
-    mark: { type: 'line', point: true },
-    encoding: {
-      x: {
-        field: 'nines',
-        type: 'quantitative',
-        title: 'percentile',
-        axis: { values: ticks.length > 1 ? ticks : [0], labelExpr: ninesLabelExpr(), grid: true },
-      },
-      y: { field: 'value_ms', type: 'quantitative', title: 'latency (ms, log scale)', scale: { type: 'log' } },
-      color: { field: 'mode', type: 'nominal', title: 'mode' },
-      strokeDash: { field: 'metric', type: 'nominal', title: 'metric' },
-      tooltip: [{ field: 'mode' }, { field: 'metric' }, { field: 'percentile' }, { field: 'value_ms' }],
-    },
+    layer: [
+      ...lines,
+      ...(values.length === 0 ? [] : [{
+        // Invisible points: hover targets for the interactive report's tooltips.
+        mark: { type: 'point', opacity: 0, size: 60 },
+        encoding: {
+          x, y,
+          tooltip: [
+            { field: 'mode' }, { field: 'metric' },
+            { field: 'percentile', type: 'quantitative', format: ',~r' },
+            { field: 'value_ms', type: 'quantitative', title: 'latency (ms)', format: ',.3~f' },
+          ],
+        },
+      }]),
+    ],
   };
-  return renderSvg(spec);
+  return whenEmpty(spec as unknown as TopLevelSpec, values.length === 0, [0, 2], [1, 1000]);
 }
+
+export async function latencyPercentileChart(curves: LatencyCurve[], opts: { title?: string; metrics?: LatencyMetric[] } = {}): Promise<string> {
+  return renderSvg(latencyPercentileSpec(curves, opts));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shading of the per-second charts: warm-up and fault windows
 
 /** A fault's window on the per-second charts: from its injection until recovery (or its end). */
 export interface FaultWindow {
@@ -122,76 +316,234 @@ export function faultWindows(faults: FaultReport[] | undefined): FaultWindow[] {
   });
 }
 
-/** The chart with the fault windows shaded behind its lines (unchanged when there are none). */
-function withFaultWindows(spec: TopLevelSpec, windows: FaultWindow[]): TopLevelSpec {
-  if (windows.length === 0) return spec;
-  const { $schema, title, width, height, data, mark, encoding } = spec as unknown as Record<string, unknown>;
+/** Options of the per-second charts. `second` in the timeseries is seconds since the load started. */
+export interface TimeChartOptions {
+  title?: string;
+  /** Fault windows, shaded red and labelled with the fault's spec. */
+  faults?: FaultWindow[];
+  /** Warm-up length in seconds (results.json warmup.seconds): [0, warmupSeconds) is shaded grey. */
+  warmupSeconds?: number;
+}
+
+const WARMUP_FILL = '#7f7f7f';
+const FAULT_FILL = '#d62728';
+/** Pixel height of one row of band labels. */
+const LABEL_ROW = 11;
+
+function bandLayers(values: Array<FaultWindow & { row: number }>, fill: string, opacity: number, text: string): unknown[] {
+  if (values.length === 0) return [];
+  const withY = values.map((v) => ({ ...v, label_y: 3 + v.row * LABEL_ROW }));
+  return [
+    {
+      data: { values: withY },
+      mark: { type: 'rect', color: fill, opacity },
+      encoding: {
+        x: { field: 'from', type: 'quantitative' },
+        x2: { field: 'to' },
+        tooltip: [{ field: 'label', type: 'nominal', title: 'window' }, { field: 'from', title: 'from (s)' }, { field: 'to', title: 'to (s)' }],
+      },
+    },
+    {
+      data: { values: withY },
+      mark: { type: 'text', align: 'left', baseline: 'top', dx: 3, fontSize: 9, color: text },
+      encoding: {
+        x: { field: 'from', type: 'quantitative' },
+        y: { field: 'label_y', type: 'quantitative', scale: null },
+        text: { field: 'label', type: 'nominal' },
+      },
+    },
+  ];
+}
+
+/**
+ * The chart with the warm-up and the fault windows shaded behind its marks (unchanged when there
+ * are neither). Labels sit in rows from the top: the warm-up's first, then one row per fault, so
+ * that overlapping faults keep readable labels.
+ */
+export function withShading(spec: TopLevelSpec, opts: { faults?: FaultWindow[]; warmupSeconds?: number }): TopLevelSpec {
+  const faults = opts.faults ?? [];
+  const warm = opts.warmupSeconds ?? 0;
+  if (faults.length === 0 && !(warm > 0)) return spec;
+  const { layer, mark, encoding, transform, ...top } = spec as unknown as Record<string, unknown>;
+  const main = Array.isArray(layer) ? layer : [{ mark, encoding, ...(transform ? { transform } : {}) }];
+  const warmRows = warm > 0 ? [{ label: `warm-up (${warm} s)`, from: 0, to: warm, row: 0 }] : [];
+  const faultRows = faults.map((f, i) => ({ ...f, row: i + warmRows.length }));
   return {
-    $schema, title, width, height,
-    layer: [
-      {
-        data: { values: windows },
-        mark: { type: 'rect', color: '#d62728', opacity: 0.12 },
-        encoding: { x: { field: 'from', type: 'quantitative' }, x2: { field: 'to' }, tooltip: { field: 'label', type: 'nominal' } },
-      },
-      {
-        data: { values: windows },
-        mark: { type: 'text', align: 'left', baseline: 'top', dx: 3, dy: 3, fontSize: 9, color: '#d62728' },
-        encoding: { x: { field: 'from', type: 'quantitative' }, y: { value: 0 }, text: { field: 'label', type: 'nominal' } },
-      },
-      { data, mark, encoding },
-    ],
-  } as TopLevelSpec;
+    ...top,
+    layer: [...bandLayers(warmRows, WARMUP_FILL, 0.15, '#555555'), ...bandLayers(faultRows, FAULT_FILL, 0.12, FAULT_FILL), ...main],
+  } as unknown as TopLevelSpec;
 }
 
-/** (b) Throughput over time: offered, achieved input and output per mode, readings/s. */
-export async function throughputChart(ts: TimeseriesPoint[], opts: { title?: string; faults?: FaultWindow[] } = {}): Promise<string> {
-  const values: Array<{ second: number; series: string; rate: number }> = [];
+/** Fault windows only (kept for callers of the earlier API). */
+export function withFaultWindows(spec: TopLevelSpec, windows: FaultWindow[]): TopLevelSpec {
+  return withShading(spec, { faults: windows });
+}
+
+/** The subtitle line that explains the shading (none when nothing is shaded). */
+function shadingNote(opts: TimeChartOptions): string[] {
+  const parts: string[] = [];
+  if ((opts.warmupSeconds ?? 0) > 0) parts.push('grey: warm-up (excluded from the latency figures)');
+  if ((opts.faults ?? []).length > 0) parts.push('red: a fault, until recovery');
+  return parts.length ? [`shaded ${parts.join('; ')}`] : [];
+}
+
+const SECOND_AXIS = { field: 'second', type: 'quantitative', title: 'seconds since the load started', axis: { tickMinStep: 1, format: ',d' } };
+
+// ---------------------------------------------------------------------------------------------
+// (b) Throughput over time
+
+/**
+ * Layers of a chart of rate series (field `series`, `rate`; `discrete` marks a discrete mode's
+ * output): achieved input wide and light grey at the bottom, then each mode's output, then the
+ * offered rate thin, dark and dashed on top, so that it stays visible where the others equal it.
+ * Colour and dash share one legend ("series"), whose strokes show both.
+ */
+type RateRow = { series: string; rate: number; discrete: boolean };
+
+function rateLayers(rows: RateRow[], names: string[], x: Record<string, unknown>, y: Record<string, unknown>, tooltip: unknown[], spikes: boolean): unknown[] {
+  const domain = colorScale(names).domain;
+  const color = { field: 'series', type: 'nominal', title: 'series', scale: colorScale(names), legend: strokeLegend() };
+  const strokeDash = { field: 'series', type: 'nominal', title: 'series', scale: fixedScale(domain, (n) => (n === 'offered' ? DASHED : SOLID)) };
+  const line = (filter: string, strokeWidth: number, opacity = 1, points = !spikes): unknown => ({
+    transform: [{ filter }],
+    mark: { type: 'line', strokeWidth, opacity, ...(points ? { point: { filled: true, size: 40 } } : {}) },
+    encoding: { x, y, color, strokeDash, tooltip },
+  });
+  const isInput = "(datum.series === 'achieved' || datum.series === 'achieved input')";
+  const input = (r: RateRow): boolean => r.series === 'achieved' || r.series === 'achieved input';
+  const output = (r: RateRow): boolean => !input(r) && r.series !== 'offered';
+  const discreteRows = 'datum.discrete && datum.rate > 0';
+  const spike = (r: RateRow): boolean => r.discrete && r.rate > 0;
+  return layersWithData(rows, [
+    { has: input, layer: line(isInput, 4, 0.8) },
+    { has: (r) => output(r) && !r.discrete, layer: line(`!${isInput} && datum.series !== 'offered' && !datum.discrete`, 2) },
+    ...(spikes
+      ? [
+          { has: spike, layer: { transform: [{ filter: discreteRows }], mark: { type: 'rule', strokeWidth: 2 }, encoding: { x, y, y2: { datum: 0 }, color, tooltip } } },
+          { has: spike, layer: { transform: [{ filter: discreteRows }], mark: { type: 'point', filled: true, size: 50, opacity: 1 }, encoding: { x, y, color, tooltip } } },
+        ]
+      : [{ has: (r: RateRow) => output(r) && r.discrete, layer: line(`!${isInput} && datum.series !== 'offered' && datum.discrete`, 2) }]),
+    { has: (r) => r.series === 'offered', layer: line("datum.series === 'offered'", 1.5, 1, false) },
+  ]);
+}
+
+/**
+ * (b) Throughput over time: offered (dark grey, dashed) and achieved input (light grey, wide)
+ * and each mode's output, readings/s. A discrete mode's output (batch) is drawn as spikes with a
+ * point on top at the seconds its passes committed, not as a line.
+ */
+export function throughputSpec(ts: TimeseriesPoint[], opts: TimeChartOptions = {}): TopLevelSpec {
+  const values: Array<{ second: number; series: string; rate: number; discrete: boolean }> = [];
   for (const p of ts) {
-    values.push({ second: p.second, series: 'offered', rate: p.offered });
-    values.push({ second: p.second, series: 'achieved', rate: p.achieved });
-    for (const [mode, v] of Object.entries(p.output)) values.push({ second: p.second, series: `output ${mode}`, rate: v });
+    values.push({ second: p.second, series: 'offered', rate: p.offered, discrete: false });
+    values.push({ second: p.second, series: 'achieved', rate: p.achieved, discrete: false });
+    for (const [mode, v] of Object.entries(p.output)) {
+      values.push({ second: p.second, series: `output ${mode}`, rate: v, discrete: DISCRETE_MODES.has(mode) });
+    }
   }
-  const spec: TopLevelSpec = {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: opts.title ?? 'Throughput over time',
+  const names = values.length ? values.map((v) => v.series) : ['offered', 'achieved', 'output stream', 'output batch'];
+  const y = { field: 'rate', type: 'quantitative', title: 'readings per second', axis: { format: RATE_FORMAT } };
+  const tooltip = [{ field: 'series' }, { field: 'second', title: 'second' }, { field: 'rate', type: 'quantitative', title: 'readings/s', format: ',~r' }];
+  const spec = {
+    $schema: SCHEMA,
+    title: {
+      text: opts.title ?? 'Throughput over time',
+      subtitle: ['batch output: a spike at each second a batch pass committed', ...shadingNote(opts)],
+    },
     width: WIDTH,
     height: HEIGHT,
     data: { values },
-    mark: 'line',
-    encoding: {
-      x: { field: 'second', type: 'quantitative', title: 'second', axis: { tickMinStep: 1, format: 'd' } },
-      y: { field: 'rate', type: 'quantitative', title: 'readings per second' },
-      color: { field: 'series', type: 'nominal', title: 'series' },
-    },
+    layer: rateLayers(values, names, SECOND_AXIS, y, tooltip, true),
   };
-  return renderSvg(withFaultWindows(spec, opts.faults ?? []));
+  const span = [0, Math.max(1, opts.warmupSeconds ?? 0)];
+  return withShading(whenEmpty(spec as unknown as TopLevelSpec, values.length === 0, span, [0, 1]), opts);
 }
 
-/** (c) p99 event-time latency per second, per mode (seconds without results are gaps). */
-export async function p99OverTimeChart(ts: TimeseriesPoint[], opts: { title?: string; faults?: FaultWindow[] } = {}): Promise<string> {
-  const values: Array<{ second: number; mode: string; p99_ms: number }> = [];
+/** (b) Throughput over time as SVG. */
+export async function throughputChart(ts: TimeseriesPoint[], opts: TimeChartOptions = {}): Promise<string> {
+  return renderSvg(throughputSpec(ts, opts));
+}
+
+// ---------------------------------------------------------------------------------------------
+// (c) p99 over time
+
+/**
+ * (c) p99 event-time latency per second, per mode, on a log scale. A continuous mode (stream) is
+ * a line with points, broken where a second has no result; a discrete mode (batch) is points
+ * only (diamonds), one per second in which a pass committed.
+ */
+export function p99OverTimeSpec(ts: TimeseriesPoint[], opts: TimeChartOptions = {}): TopLevelSpec {
+  const values: Array<{ second: number; mode: string; p99_ms: number | null; discrete: boolean }> = [];
   for (const p of ts) {
-    for (const [mode, v] of Object.entries(p.p99_ms)) if (v !== null) values.push({ second: p.second, mode, p99_ms: v });
+    for (const [mode, v] of Object.entries(p.p99_ms)) {
+      const discrete = DISCRETE_MODES.has(mode);
+      if (v === null && discrete) continue;
+      // A null in a continuous mode breaks its line: seconds without results are gaps.
+      values.push({ second: p.second, mode, p99_ms: v === null ? null : Math.max(v, LOG_FLOOR_MS), discrete });
+    }
   }
-  const spec: TopLevelSpec = {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: opts.title ?? 'p99 event-time latency over time',
+  const modes = colorScale(values.map((v) => v.mode)).domain;
+  const color = { field: 'mode', type: 'nominal', title: 'mode', scale: colorScale(modes) };
+  const shape = { field: 'mode', type: 'nominal', title: 'mode', scale: fixedScale(modes, (m) => (DISCRETE_MODES.has(m) ? 'diamond' : 'circle')) };
+  const size = { condition: { test: 'datum.discrete', value: 90 }, value: 25 };
+  const y = { field: 'p99_ms', type: 'quantitative', title: 'p99 latency (ms, log scale)', scale: { type: 'log' }, axis: { format: MS_FORMAT } };
+  const spec = {
+    $schema: SCHEMA,
+    title: {
+      text: opts.title ?? 'p99 event-time latency over time',
+      subtitle: ['stream: a line, broken where a second has no result; batch: a point per pass', ...shadingNote(opts)],
+    },
     width: WIDTH,
     height: HEIGHT,
     data: { values },
-    mark: { type: 'line', point: true },
-    encoding: {
-      x: { field: 'second', type: 'quantitative', title: 'second', axis: { tickMinStep: 1, format: 'd' } },
-      y: { field: 'p99_ms', type: 'quantitative', title: 'p99 latency (ms)' },
-      color: { field: 'mode', type: 'nominal', title: 'mode' },
-    },
+    layer: layersWithData(values, [
+      {
+        has: (v) => !v.discrete && v.p99_ms !== null,
+        layer: { transform: [{ filter: '!datum.discrete' }], mark: { type: 'line', strokeWidth: 1.5 }, encoding: { x: SECOND_AXIS, y, color } },
+      },
+      {
+        has: (v) => v.p99_ms !== null,
+        layer: {
+          transform: [{ filter: 'datum.p99_ms !== null' }],
+          mark: { type: 'point', filled: true, opacity: 1 },
+          encoding: {
+            x: SECOND_AXIS, y, color, shape, size,
+            tooltip: [{ field: 'mode' }, { field: 'second', title: 'second' }, { field: 'p99_ms', type: 'quantitative', title: 'p99 (ms)', format: ',.1~f' }],
+          },
+        },
+      },
+    ]),
   };
-  return renderSvg(withFaultWindows(spec, opts.faults ?? []));
+  const span = [0, Math.max(1, opts.warmupSeconds ?? 0)];
+  return withShading(whenEmpty(spec as unknown as TopLevelSpec, !values.some((v) => v.p99_ms !== null), span, [1, 1000]), opts);
 }
 
-/** (d1) Sweep: p50 and p99 event-time latency vs offered rate, per mode (log y). Empty modes are left out. */
-export async function sweepLatencyChart(sweep: SweepResult, opts: { title?: string } = {}): Promise<string> {
+/** (c) p99 event-time latency per second as SVG. */
+export async function p99OverTimeChart(ts: TimeseriesPoint[], opts: TimeChartOptions = {}): Promise<string> {
+  return renderSvg(p99OverTimeSpec(ts, opts));
+}
+
+// ---------------------------------------------------------------------------------------------
+// (d) Sweeps
+
+/** The x encoding of a sweep chart: ticks at the tested rates; log scale when they span 10x or more. */
+function offeredRateAxis(rates: number[]): Record<string, unknown> {
+  const distinct = [...new Set(rates.filter((r) => r > 0))].sort((a, b) => a - b);
+  const log = distinct.length > 1 && distinct[distinct.length - 1]! / distinct[0]! >= 10;
+  return {
+    field: 'offered_rate',
+    type: 'quantitative',
+    title: `offered rate (readings/s${log ? ', log scale' : ''})`,
+    ...(log ? { scale: { type: 'log' } } : {}),
+    axis: { format: RATE_FORMAT, ...(distinct.length ? { values: distinct } : {}), labelOverlap: true },
+  };
+}
+
+const STAT_DASHES: Record<string, number[]> = { p50: SOLID, p99: DASHED };
+const STAT_SHAPES: Record<string, string> = { p50: 'circle', p99: 'triangle-up' };
+
+/** (d1) Sweep: p50 (solid, circles) and p99 (dashed, triangles) event-time latency vs offered rate, per mode (log y). Empty modes are left out. */
+export function sweepLatencySpec(sweep: SweepResult, opts: { title?: string } = {}): TopLevelSpec {
   const values: Array<{ offered_rate: number; mode: string; stat: string; value_ms: number }> = [];
   for (const { result } of sweep.runs) {
     for (const m of result.modes) {
@@ -201,43 +553,68 @@ export async function sweepLatencyChart(sweep: SweepResult, opts: { title?: stri
       values.push({ offered_rate: result.input.offered_rate, mode: m.mode, stat: 'p99', value_ms: Math.max(s.p99, LOG_FLOOR_MS) });
     }
   }
-  const spec: TopLevelSpec = {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: opts.title ?? 'Event-time latency vs offered rate',
+  const x = offeredRateAxis(sweep.runs.map((r) => r.result.input.offered_rate));
+  const y = { field: 'value_ms', type: 'quantitative', title: 'event-time latency (ms, log scale)', scale: { type: 'log' }, axis: { format: MS_FORMAT } };
+  const color = { field: 'mode', type: 'nominal', title: 'mode', scale: colorScale(values.map((v) => v.mode)), legend: strokeLegend() };
+  const stats = ['p50', 'p99'];
+  const spec = {
+    $schema: SCHEMA,
+    title: { text: opts.title ?? 'Event-time latency vs offered rate', subtitle: 'colour: mode; p50 solid with circles, p99 dashed with triangles' },
     width: WIDTH,
     height: HEIGHT,
     data: { values },
-    mark: { type: 'line', point: true },
-    encoding: {
-      x: { field: 'offered_rate', type: 'quantitative', title: 'offered rate (readings/s)' },
-      y: { field: 'value_ms', type: 'quantitative', title: 'event-time latency (ms, log scale)', scale: { type: 'log' } },
-      color: { field: 'mode', type: 'nominal', title: 'mode' },
-      strokeDash: { field: 'stat', type: 'nominal', title: 'percentile' },
-    },
+    layer: [
+      {
+        mark: { type: 'line', strokeWidth: 2 },
+        encoding: {
+          x, y, color,
+          // strokeDash and shape share one legend ("percentile"): its symbols are the shapes, outlined with the dash.
+          strokeDash: { field: 'stat', type: 'nominal', title: 'percentile', scale: fixedScale(stats, (s) => STAT_DASHES[s]!), legend: { symbolStrokeColor: '#444', symbolFillColor: 'white', symbolSize: 250, symbolStrokeWidth: 2 } },
+          detail: { field: 'stat' },
+        },
+      },
+      {
+        mark: { type: 'point', filled: true, size: 60, opacity: 1 },
+        encoding: {
+          x, y, color,
+          shape: { field: 'stat', type: 'nominal', title: 'percentile', scale: fixedScale(stats, (s) => STAT_SHAPES[s]!), legend: { symbolStrokeColor: '#444', symbolFillColor: 'white', symbolSize: 250, symbolStrokeWidth: 2 } },
+          tooltip: [{ field: 'mode' }, { field: 'stat', title: 'percentile' }, { field: 'offered_rate', title: 'offered (readings/s)', format: ',~r' }, { field: 'value_ms', title: 'latency (ms)', format: ',.1~f' }],
+        },
+      },
+    ],
   };
-  return renderSvg(spec);
+  return whenEmpty(spec as unknown as TopLevelSpec, values.length === 0, [0, 1], [1, 1000]);
 }
 
-/** (d2) Sweep: achieved input rate and output rate per mode vs offered rate. */
-export async function sweepThroughputChart(sweep: SweepResult, opts: { title?: string } = {}): Promise<string> {
-  const values: Array<{ offered_rate: number; series: string; rate: number }> = [];
+export async function sweepLatencyChart(sweep: SweepResult, opts: { title?: string } = {}): Promise<string> {
+  return renderSvg(sweepLatencySpec(sweep, opts));
+}
+
+/** (d2) Sweep: offered (dashed grey, y = x), achieved input rate and output rate per mode vs offered rate. */
+export function sweepThroughputSpec(sweep: SweepResult, opts: { title?: string } = {}): TopLevelSpec {
+  // One value per run and series: a line across rates is a trend for every mode (discrete: false).
+  const values: Array<{ offered_rate: number; series: string; rate: number; discrete: boolean }> = [];
   for (const { result } of sweep.runs) {
     const x = result.input.offered_rate;
-    values.push({ offered_rate: x, series: 'achieved input', rate: result.input.achieved_rate });
-    for (const m of result.modes) values.push({ offered_rate: x, series: `output ${m.mode}`, rate: m.output_rate });
+    values.push({ offered_rate: x, series: 'offered', rate: x, discrete: false });
+    values.push({ offered_rate: x, series: 'achieved input', rate: result.input.achieved_rate, discrete: false });
+    for (const m of result.modes) values.push({ offered_rate: x, series: `output ${m.mode}`, rate: m.output_rate, discrete: false });
   }
-  const spec: TopLevelSpec = {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: opts.title ?? 'Throughput vs offered rate',
+  const names = values.length ? values.map((v) => v.series) : ['offered', 'achieved input', 'output stream', 'output batch'];
+  const x = offeredRateAxis(sweep.runs.map((r) => r.result.input.offered_rate));
+  const y = { field: 'rate', type: 'quantitative', title: 'readings per second', axis: { format: RATE_FORMAT } };
+  const tooltip = [{ field: 'series' }, { field: 'offered_rate', title: 'offered (readings/s)', format: ',~r' }, { field: 'rate', title: 'readings/s', format: ',.1~f' }];
+  const spec = {
+    $schema: SCHEMA,
+    title: { text: opts.title ?? 'Throughput vs offered rate', subtitle: 'offered (dashed) is the ideal: a series on it keeps up' },
     width: WIDTH,
     height: HEIGHT,
     data: { values },
-    mark: { type: 'line', point: true },
-    encoding: {
-      x: { field: 'offered_rate', type: 'quantitative', title: 'offered rate (readings/s)' },
-      y: { field: 'rate', type: 'quantitative', title: 'readings per second' },
-      color: { field: 'series', type: 'nominal', title: 'series' },
-    },
+    layer: rateLayers(values, names, x, y, tooltip, false),
   };
-  return renderSvg(spec);
+  return whenEmpty(spec as unknown as TopLevelSpec, values.length === 0, [0, 1], [0, 1]);
+}
+
+export async function sweepThroughputChart(sweep: SweepResult, opts: { title?: string } = {}): Promise<string> {
+  return renderSvg(sweepThroughputSpec(sweep, opts));
 }

@@ -5,6 +5,9 @@
  */
 import type { AgreementResult, LatencySummary, ModeResult, RunResult, SweepResult } from '../results.js';
 import { seedComparisonSection } from './seed-comparison.js';
+import { limitSentence } from '../sustainable.js';
+import { fmtSpread, fmtValue } from './spread.js';
+import { groupByValue, hasCost, modesOf, sweptOf, sweptTitle, sweptValueOf, type SweptInfo } from './sweep-data.js';
 
 export interface ChartRef {
   /** Caption / alt text. */
@@ -63,11 +66,26 @@ function kvTable(obj: Record<string, unknown>, keyTitle: string): string {
   return table([keyTitle, 'value'], entries.map(([k, v]) => [k, valueText(v)]));
 }
 
-const LAT_HEADER = ['figure (definition)', 'unit', 'count', 'mean', 'min', 'p50', 'p90', 'p95', 'p99', 'p99.9', 'max'];
+/** Short names in tables; each definition is given once, in the Definitions section, under its number. */
+const FIGURE = {
+  event_time: 'Event-time latency [1]',
+  processing_time: 'Processing-time latency [2]',
+  send_delay: 'Send delay [3]',
+  detection: 'Detection latency [4]',
+  window_result: 'Window-result latency [5]',
+} as const;
 
+const LAT_HEADER = ['figure', 'count', 'mean', 'p50', 'p90', 'p99', 'p99.9', 'max'];
+
+/** Who an agreement compares with: the reference evaluation of the rules is not the injected episodes. */
+export function partyName(name: string): string {
+  return name === 'ground_truth' ? 'rule reference' : name;
+}
+
+/** One latency distribution in ms: count, mean and the percentiles (p95 and min are in results.json and latency.csv). */
 function latRow(label: string, s: LatencySummary): string[] {
-  if (s.count === 0) return [label, s.unit, '0', 'n/a', 'n/a', 'n/a', 'n/a', 'n/a', 'n/a', 'n/a', 'n/a'];
-  return [label, s.unit, String(s.count), ...[s.mean, s.min, s.p50, s.p90, s.p95, s.p99, s.p999, s.max].map(fmtMs)];
+  if (s.count === 0) return [label, '0', 'n/a', 'n/a', 'n/a', 'n/a', 'n/a', 'n/a'];
+  return [label, String(s.count), ...[s.mean, s.p50, s.p90, s.p99, s.p999, s.max].map(fmtMs)];
 }
 
 /** "X ms" or "n/a" for one percentile of a summary. */
@@ -77,8 +95,8 @@ function pct(s: LatencySummary, f: 'p50' | 'p99' | 'p999' | 'max'): string {
 
 function agreementRows(rows: AgreementResult[]): string[][] {
   return rows.map((a) => [
-    a.a,
-    a.b,
+    partyName(a.a),
+    partyName(a.b),
     a.scope,
     String(a.tp),
     String(a.fp),
@@ -92,6 +110,99 @@ function agreementRows(rows: AgreementResult[]): string[][] {
 
 function findMode(r: RunResult, mode: ModeResult['mode']): ModeResult | undefined {
   return r.modes.find((m) => m.mode === mode);
+}
+
+function times(x: number): string {
+  return `${x >= 10 ? Math.round(x).toLocaleString('en-US') : x.toFixed(1)} times`;
+}
+
+/**
+ * What a reader needs in one minute, in plain words with the numbers: which mode was faster
+ * and by how much, which was cheaper and by how much, whether they agreed, what limited the run.
+ */
+export function summaryParagraph(r: RunResult): string {
+  const out: string[] = [];
+  const s = findMode(r, 'stream');
+  const b = findMode(r, 'batch');
+  const lat = (m: ModeResult): string => `${fmtMs(m.event_time_latency.p50)} ms after its intended time at the median (p99 ${fmtMs(m.event_time_latency.p99)} ms)`;
+  const interval = b?.batch_interval_s !== undefined ? `, with a pass every ${fmtNum(b.batch_interval_s)} s,` : '';
+  if (s && b && s.event_time_latency.count > 0 && b.event_time_latency.count > 0) {
+    const ratio = b.event_time_latency.p50 / Math.max(s.event_time_latency.p50, 1e-9);
+    out.push(`Stream committed each reading's result ${lat(s)}; batch${interval} took ${fmtMs(b.event_time_latency.p50)} ms (p99 ${fmtMs(b.event_time_latency.p99)} ms): ` +
+      (ratio >= 1 ? `stream was ${times(ratio)} faster at the median.` : `batch was ${times(1 / ratio)} faster at the median.`));
+  } else {
+    for (const m of r.modes) if (m.event_time_latency.count > 0) out.push(`${m.mode === 'stream' ? 'Stream' : 'Batch'} committed each reading's result ${lat(m)}.`);
+  }
+  const sc = r.cost?.modes.stream;
+  const bc = r.cost?.modes.batch;
+  if (sc && bc && sc.cpu_ms_per_1000_readings > 0 && bc.cpu_ms_per_1000_readings > 0) {
+    const [cheap, dear] = sc.cpu_ms_per_1000_readings <= bc.cpu_ms_per_1000_readings ? (['stream', 'batch'] as const) : (['batch', 'stream'] as const);
+    const c = { stream: sc, batch: bc };
+    out.push(`${cheap === 'batch' ? 'Batch' : 'Stream'} was cheaper: ${fmtNum(c[cheap].cpu_ms_per_1000_readings)} CPU ms per 1,000 readings against ${fmtNum(c[dear].cpu_ms_per_1000_readings)} for ${dear} ` +
+      `(${times(c[dear].cpu_ms_per_1000_readings / c[cheap].cpu_ms_per_1000_readings)} less), in ${c[cheap].db_transactions.toLocaleString('en-US')} database transactions against ${c[dear].db_transactions.toLocaleString('en-US')}` +
+      (r.cost?.ingest ? `; the ingest both rely on used ${fmtNum(r.cost.ingest.cpu_ms_per_1000_readings)} CPU ms per 1,000 readings more.` : '.'));
+  }
+  const pair = r.agreement.filter((a) => a.a === 'stream' && a.b === 'batch' && a.scope !== 'all');
+  if (pair.length) {
+    const same = pair.every((a) => a.fp === 0 && a.fn === 0);
+    out.push(same
+      ? `Both raised the same ${pair.reduce((n, a) => n + a.tp, 0).toLocaleString('en-US')} alerts.`
+      : `Their alerts differ (${pair.map((a) => `${a.scope} rules: ${a.fp} only in stream, ${a.fn} only in batch`).join('; ')}).`);
+  }
+  const ref = r.agreement.filter((a) => a.b === 'ground_truth' && a.scope === 'record');
+  if (ref.length) {
+    out.push(ref.every((a) => a.jaccard === 1)
+      ? 'Every mode matched the rule reference (the rules evaluated over the generated data) on every record rule.'
+      : `Record-rule alerts differ from the rule reference for ${ref.filter((a) => a.jaccard < 1).map((a) => a.a).join(' and ')}.`);
+  }
+  out.push(r.input.generator_fell_behind
+    ? `The load generator fell behind its schedule (send delay p99 ${fmtMs(r.input.send_delay.p99)} ms): part of the latency is the generator's, so this run measured the machine's load generation, not only the pipelines.`
+    : `The load generator kept to its schedule (send delay p99 ${fmtMs(r.input.send_delay.p99)} ms), so the figures describe the pipelines.`);
+  if (r.storage.loss > 0 || r.storage.duplicates > 0) out.push(`**${r.storage.loss} readings were lost and ${r.storage.duplicates} stored twice: the run failed.**`);
+  return out.join(' ');
+}
+
+/** The figures a reader compares first, one row per mode, few columns (pastes into any document). */
+function headlineTable(r: RunResult): string {
+  const rows = r.modes.map((m) => {
+    const c = r.cost?.modes[m.mode];
+    return [
+      m.mode === 'batch' && m.batch_interval_s !== undefined ? `batch (every ${fmtNum(m.batch_interval_s)} s)` : m.mode,
+      pct(m.event_time_latency, 'p50'),
+      pct(m.event_time_latency, 'p99'),
+      fmtNum(m.output_rate),
+      m.processing_rate_while_busy !== undefined ? fmtNum(m.processing_rate_while_busy, 0) : 'n/a',
+      c ? fmtNum(c.cpu_ms_per_1000_readings) : 'n/a',
+    ];
+  });
+  return table(['mode', 'event-time p50 [1]', 'p99 [1]', 'output (readings/s)', 'while busy (readings/s)', 'CPU ms per 1,000 readings'], rows);
+}
+
+/** The rules as a reader would write them. */
+function rulesTable(parameters: Record<string, unknown>): string | null {
+  const rs = parameters.rules_resolved as { name?: string; rules?: Array<Record<string, unknown>> } | undefined;
+  if (!rs?.rules?.length) return null;
+  return table(['rule', 'condition', 'severity'], rs.rules.map((x) => [
+    String(x.id),
+    x.kind === 'window' ? `${String(x.agg)}(${String(x.vital)}) over ${String(x.window_s)} s ${String(x.op)} ${String(x.value)}` : `${String(x.vital)} ${String(x.op)} ${String(x.value)}`,
+    String(x.severity),
+  ]));
+}
+
+function costSection(r: RunResult): string | null {
+  const c = r.cost;
+  if (!c) return null;
+  const roles: Array<[string, NonNullable<RunResult['cost']>['ingest']]> = [
+    ...r.modes.map((m) => [m.mode, c.modes[m.mode]] as [string, NonNullable<RunResult['cost']>['ingest']]),
+    ['ingest (shared)', c.ingest],
+  ];
+  const rows = roles.filter(([, x]) => x).map(([name, x]) => [
+    name, fmtNum(x!.cpu_s, 2), fmtNum(x!.cpu_ms_per_1000_readings), fmtNum(x!.peak_rss_mib, 0), fmtNum(x!.busy_s, 2),
+    x!.db_transactions.toLocaleString('en-US'), x!.db_rows.toLocaleString('en-US'),
+  ]);
+  const servers = `Over the same ${fmtNum(c.sampled_s)} s the Kafka broker used ${c.broker_cpu_s === null ? 'n/a (not this project\'s server)' : `${fmtNum(c.broker_cpu_s, 2)}`} CPU s and the database ` +
+    `${c.database_cpu_s === null ? 'n/a (not this project\'s server)' : `${fmtNum(c.database_cpu_s, 2)}`} CPU s; both serve every mode.`;
+  return ['## Cost', table(['process', 'CPU s', 'CPU ms per 1,000 readings', 'peak memory (MiB)', 'busy s', 'database transactions', 'database rows'], rows), servers].join('\n\n');
 }
 
 /** Plain-words stream vs batch comparison, derived only from the numbers. */
@@ -131,6 +242,15 @@ export function comparisonLines(r: RunResult): string[] {
     `Output rate: stream ${fmtNum(s.output_rate)} vs batch ${fmtNum(b.output_rate)} readings/s, against an achieved input rate of ${fmtNum(ach)} readings/s` +
       (ach > 0 ? ` (stream ${fmtNum((100 * s.output_rate) / ach)}%, batch ${fmtNum((100 * b.output_rate) / ach)}%).` : '.'),
   );
+  if (s.processing_rate_while_busy !== undefined && b.processing_rate_while_busy !== undefined) {
+    out.push(`While busy, stream processed ${fmtNum(s.processing_rate_while_busy, 0)} and batch ${fmtNum(b.processing_rate_while_busy, 0)} readings/s: batch's output rate is low only because its readings wait for the next pass, not because it works slowly.`);
+  }
+  const sc = r.cost?.modes.stream;
+  const bc = r.cost?.modes.batch;
+  if (sc && bc) {
+    out.push(`The trade-off: stream spent ${fmtNum(sc.cpu_ms_per_1000_readings)} CPU ms and ${fmtNum((1000 * sc.db_transactions) / Math.max(1, sc.readings), 2)} database transactions per 1,000 readings to answer in ${pct(s.event_time_latency, 'p50')}; ` +
+      `batch spent ${fmtNum(bc.cpu_ms_per_1000_readings)} CPU ms and ${fmtNum((1000 * bc.db_transactions) / Math.max(1, bc.readings), 2)} transactions per 1,000 readings and answered in ${pct(b.event_time_latency, 'p50')} (busy ${fmtNum(sc.busy_s, 1)} s vs ${fmtNum(bc.busy_s, 1)} s).`);
+  }
   out.push(`Alerts: stream ${s.alerts}, batch ${b.alerts}; windows: stream ${s.windows}, batch ${b.windows}.`);
   const pair = r.agreement.filter(
     (a) => (a.a === 'stream' && a.b === 'batch') || (a.a === 'batch' && a.b === 'stream'),
@@ -200,13 +320,16 @@ function definitions(r: RunResult): string {
   return [
     `All definitions are those of ${METRICS} ("What the harness measures, exactly").`,
     '',
-    `- **${DEF.event_time}**: the headline figure; measured from the intended send time, so a generator that falls behind shows up as latency (coordinated-omission-free). No HdrHistogram expected-interval correction is applied on top (that would double-count).`,
-    `- **${DEF.processing_time}**: the pipeline alone. t_appended is the Kafka record timestamp (${ts}).`,
-    `- **${DEF.send_delay}**: how far the load generator itself lagged.`,
-    `- **${DEF.detection}**.`,
-    `- A window result's event time is the largest t_intended among its readings; batch latency includes the wait for the next batch run.`,
+    `1. **${DEF.event_time}**: the headline figure; measured from the intended send time, so a generator that falls behind shows up as latency (coordinated-omission-free). No HdrHistogram expected-interval correction is applied on top (that would double-count). Batch latency includes the wait for the next batch run.`,
+    `2. **${DEF.processing_time}**: the pipeline alone. t_appended is the Kafka record timestamp (${ts}).`,
+    `3. **${DEF.send_delay}**: how far the load generator itself lagged.`,
+    `4. **${DEF.detection}**: counted from the first reading of an injected anomaly episode, while a rule fires only once a reading crosses its threshold (often several readings into the episode) or a window closes, so it exceeds the per-reading latency.`,
+    `5. **${DEF.window_result}**: a window result's event time is the largest t_intended among its readings. Windows still open when the load ends close only after the drain, so a run's last windows raise the upper percentiles.`,
+    '',
+    'All latencies are in milliseconds.',
     `- Percentiles come from HDR histograms (values recorded in µs, 3 significant digits: within 0.1%). Warm-up readings are excluded (${r.warmup.seconds} s, ${r.warmup.excluded_readings} readings). "n/a" means no samples.`,
-    `- **Offered rate**: readings the schedule asked for per second. **Achieved input rate**: readings acknowledged by Kafka per second. **Output rate**: readings whose results committed per second.`,
+    `- **Offered rate**: readings the schedule asked for per second. **Achieved input rate**: readings acknowledged by Kafka per second. **Output rate**: measured readings whose results committed, divided by the measured phase (or by the time until the last result, when later). **Processing rate while busy**: every stored reading divided by the time the mode spent processing (batch: its passes; stream: its evaluation and write transactions, an upper bound of its busy time).`,
+    `- **Cost**: CPU seconds (user + system, all threads) from the start of the load to the end of the run, and the largest resident memory, of each mode's process, read from /proc once a second; database rows and transactions from the writers' commit records. The **rule reference** is the rules evaluated over the generated data; the injected anomaly **episodes** are a different thing, reported apart.`,
     `- **Loss** = valid readings sent but absent from storage; **duplicates** = readings stored more than once; both must be 0.`,
     `- **Alert agreement** of A against B, matched on (patient, rule, reading or window): TP in both, FP in A only, FN in B only; precision TP/(TP+FP), recall TP/(TP+FN), F1 2TP/(2TP+FP+FN), Jaccard |A∩B|/|A∪B|. A ratio 0/0 is reported as 1 (two empty sets agree perfectly).`,
   ].join('\n');
@@ -224,7 +347,13 @@ export function renderMarkdown(result: RunResult, charts: ChartRef[]): string {
       : `**Verdict: FAILED**\n\n${r.verdict.failures.length ? r.verdict.failures.map((f) => `- ${f}`).join('\n') : '- (no failure reasons recorded)'}`,
   );
 
-  parts.push('## Set-up', kvTable(r.parameters, 'parameter'));
+  parts.push('## Summary', summaryParagraph(r), headlineTable(r));
+  if (r.warnings?.length) parts.push(`**This run is too short for its settings:**\n\n${r.warnings.map((w) => `- ${w}`).join('\n')}`);
+
+  const { rules_resolved: _rules, ...setup } = r.parameters;
+  parts.push('## Set-up', kvTable(setup, 'parameter'));
+  const rules = rulesTable(r.parameters);
+  if (rules) parts.push('### Rules', rules);
   parts.push('## Environment', kvTable(r.environment, 'item'));
 
   const i = r.input;
@@ -243,7 +372,7 @@ export function renderMarkdown(result: RunResult, charts: ChartRef[]): string {
         ['measured seconds', fmtNum(i.measured_seconds)],
       ],
     ),
-    table(LAT_HEADER, [latRow(DEF.send_delay, i.send_delay)]),
+    table(LAT_HEADER, [latRow(FIGURE.send_delay, i.send_delay)]),
     i.generator_fell_behind
       ? `**The generator fell behind its schedule** (send delay p99 ${pct(i.send_delay, 'p99')}, max ${pct(i.send_delay, 'max')}): part of the measured latency is the load generator's, not the system under test's.`
       : `The generator kept to its schedule (send delay p99 ${pct(i.send_delay, 'p99')}).`,
@@ -254,14 +383,14 @@ export function renderMarkdown(result: RunResult, charts: ChartRef[]): string {
     parts.push(
       `### ${m.mode}`,
       table(LAT_HEADER, [
-        latRow(DEF.event_time, m.event_time_latency),
-        latRow(DEF.processing_time, m.processing_time_latency),
-        latRow(DEF.detection, m.detection_latency),
-        ...(m.window_result_latency ? [latRow(DEF.window_result, m.window_result_latency)] : []),
+        latRow(FIGURE.event_time, m.event_time_latency),
+        latRow(FIGURE.processing_time, m.processing_time_latency),
+        latRow(FIGURE.detection, m.detection_latency),
+        ...(m.window_result_latency ? [latRow(FIGURE.window_result, m.window_result_latency)] : []),
       ]),
     );
     if (m.episodes_injected !== undefined) {
-      parts.push(`Anomaly episodes: ${m.episodes_detected ?? 'n/a'} of ${m.episodes_injected} detected.`);
+      parts.push(`Injected anomaly episodes with at least one alert: ${m.episodes_detected ?? 'n/a'} of ${m.episodes_injected} (an episode can stay below every rule's threshold; this is not the rule agreement, see [4]).`);
     }
   }
   if (r.modes.length === 0) parts.push('No mode results.');
@@ -269,10 +398,12 @@ export function renderMarkdown(result: RunResult, charts: ChartRef[]): string {
   parts.push(
     '## Throughput',
     table(
-      ['mode', 'output rate (readings/s)', 'results committed', 'alerts', 'windows', 'output / achieved input'],
+      ['mode', 'output rate (readings/s)', 'over (s)', 'processing rate while busy (readings/s)', 'results committed', 'alerts', 'windows', 'output / achieved input'],
       r.modes.map((m) => [
         m.mode,
         fmtNum(m.output_rate),
+        m.output_span_s !== undefined ? fmtNum(m.output_span_s) : 'n/a',
+        m.processing_rate_while_busy !== undefined ? fmtNum(m.processing_rate_while_busy, 0) : 'n/a',
         String(m.results_committed),
         String(m.alerts),
         String(m.windows),
@@ -280,6 +411,7 @@ export function renderMarkdown(result: RunResult, charts: ChartRef[]): string {
       ]),
     ),
   );
+  parts.push('Output rate: measured readings whose results committed, over the measured phase or until the last result when later ("over"). Processing rate while busy: every stored reading over the time the mode spent processing.');
   if (r.batch_passes?.length) {
     parts.push(
       '### Batch passes',
@@ -297,7 +429,7 @@ export function renderMarkdown(result: RunResult, charts: ChartRef[]): string {
       : 'No agreement computed.',
   );
   for (const d of r.agreement_diffs ?? []) {
-    const lines = [`Alerts in ${d.a} only: ${d.only_a_count}; in ${d.b} only: ${d.only_b_count}.`];
+    const lines = [`Alerts in ${partyName(d.a)} only: ${d.only_a_count}; in ${partyName(d.b)} only: ${d.only_b_count}.`];
     if (d.only_a.length) lines.push(`- only in ${d.a} (first ${d.only_a.length}): ${d.only_a.map((k) => `\`${k}\``).join(', ')}`);
     if (d.only_b.length) lines.push(`- only in ${d.b} (first ${d.only_b.length}): ${d.only_b.map((k) => `\`${k}\``).join(', ')}`);
     parts.push(lines.join('\n'));
@@ -323,6 +455,9 @@ export function renderMarkdown(result: RunResult, charts: ChartRef[]): string {
     st.loss === 0 && st.duplicates === 0 ? 'No loss, no duplicates.' : `**Loss ${st.loss}, duplicates ${st.duplicates}: both must be 0 (${METRICS}).**`,
   );
 
+  const cost = costSection(r);
+  if (cost) parts.push(cost);
+
   if (r.faults?.length) parts.push(faultsSection(r));
 
   parts.push('## Stream vs batch', comparisonLines(r).map((l) => `- ${l}`).join('\n'));
@@ -335,17 +470,66 @@ export function renderMarkdown(result: RunResult, charts: ChartRef[]): string {
   return parts.join('\n\n') + '\n';
 }
 
-export function renderSweepMarkdown(sweep: SweepResult, charts: ChartRef[]): string {
-  const runs = [...sweep.runs].sort((x, y) => x.result.input.offered_rate - y.result.input.offered_rate);
-  const modes: string[] = [];
-  for (const { result } of runs) for (const m of result.modes) if (!modes.includes(m.mode)) modes.push(m.mode);
-  const parts: string[] = ['# vitals-bench rate sweep', `${runs.length} run(s).`];
+/** A setting's value in the sweep report's Settings table. */
+function settingText(key: string, v: unknown, swept: SweptInfo): string {
+  if (key === 'patients' && v === null) return 'one per reading/s (default)';
+  if (key === swept.key) return `${swept.values.map(fmtValue).join(', ')} (swept)`;
+  if (Array.isArray(v)) return v.length ? v.map((x) => (typeof x === 'number' ? fmtValue(x) : valueText(x))).join(', ') : 'none';
+  if (typeof v === 'number') return fmtValue(v);
+  if (typeof v === 'boolean') return v ? 'yes' : 'no';
+  if (v === '') return '(none)';
+  return valueText(v);
+}
 
-  const header = ['offered (readings/s)', 'achieved', 'send delay p99', 'generator fell behind'];
-  for (const m of modes) header.push(`${m} event-time p50`, `${m} event-time p99`, `${m} output (readings/s)`);
-  header.push('complete', 'verdict', 'run');
-  const rows = runs.map(({ dir, result: r }) => {
-    const row = [fmtNum(r.input.offered_rate), fmtNum(r.input.achieved_rate), pct(r.input.send_delay, 'p99'), r.input.generator_fell_behind ? 'yes' : 'no'];
+export function renderSweepMarkdown(sweep: SweepResult, charts: ChartRef[]): string {
+  const swept = sweptOf(sweep);
+  const byRate = swept.key === 'rate';
+  const valueOf = (run: SweepResult['runs'][number]): number => sweptValueOf(run, swept);
+  const runs = [...sweep.runs].sort((x, y) => valueOf(x) - valueOf(y) || x.result.input.offered_rate - y.result.input.offered_rate || x.result.started_at.localeCompare(y.result.started_at));
+  const modes = modesOf(sweep);
+  const title = byRate ? '# vitals-bench rate sweep' : `# vitals-bench sweep over --${swept.option}`;
+  const values = swept.values.length ? swept.values : [...new Set(runs.map(valueOf))];
+  const parts: string[] = [title, `${runs.length} run(s): --${swept.option} ${values.map(fmtValue).join(', ')}${swept.unit ? ` ${swept.unit}` : ''}` +
+    `${(sweep.repeat ?? 1) > 1 ? `, ${sweep.repeat} runs per value (--repeat)` : ''}.`];
+
+  if (sweep.options) {
+    const rows = Object.entries(sweep.options)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => [`--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, settingText(k, v, swept)]);
+    if (!('patients' in sweep.options) || sweep.options.patients === undefined) rows.push(['--patients', 'one per reading/s (default)']);
+    if (sweep.repeat !== undefined && !('repeat' in sweep.options)) rows.push(['--repeat', String(sweep.repeat)]);
+    parts.push('## Settings', 'Every run of the sweep had these settings; only the swept option differs between runs.', table(['setting', 'value'], rows));
+  }
+
+  const groups = groupByValue(sweep);
+  const cost = hasCost(sweep);
+  const header = [sweptTitle(swept), 'mode', 'runs', 'event-time p50', 'event-time p99', 'output (readings/s)', 'processing rate while busy (readings/s)'];
+  if (cost) header.push('CPU ms per 1,000 readings', 'busy (s)');
+  const perValue: string[][] = [];
+  for (const g of groups) {
+    for (const f of g.modes) {
+      const row = [fmtValue(g.value), f.mode, String(f.runs),
+        fmtSpread(f.eventP50, fmtMs, ' ms', f.runs), fmtSpread(f.eventP99, fmtMs, ' ms', f.runs),
+        fmtSpread(f.outputRate, (v) => fmtNum(v), '', f.runs), fmtSpread(f.processingRateWhileBusy, (v) => fmtNum(v), '', f.runs)];
+      if (cost) row.push(fmtSpread(f.cpuMsPer1000, (v) => fmtNum(v, 2), '', f.runs), fmtSpread(f.busyS, (v) => fmtNum(v, 2), '', f.runs));
+      perValue.push(row);
+    }
+  }
+  parts.push(
+    `## Per value of --${swept.option}`,
+    'Each figure is the median over the runs at that value, with its spread: (min..max, n = runs that had the figure). ' +
+      `Event-time latency as in ${METRICS}; "n/a": no run had the figure${cost ? '' : '; no run recorded its cost'}.`,
+    table(header, perValue),
+  );
+
+  const runHeader = byRate ? [] : [sweptTitle(swept)];
+  runHeader.push('offered (readings/s)', 'achieved', 'send delay p99', 'generator fell behind');
+  for (const m of modes) runHeader.push(`${m} event-time p50`, `${m} event-time p99`, `${m} output (readings/s)`);
+  runHeader.push('complete', 'verdict', 'run');
+  const rows = runs.map((run) => {
+    const { dir, result: r } = run;
+    const row = byRate ? [] : [fmtValue(valueOf(run))];
+    row.push(fmtNum(r.input.offered_rate), fmtNum(r.input.achieved_rate), pct(r.input.send_delay, 'p99'), r.input.generator_fell_behind ? 'yes' : 'no');
     for (const name of modes) {
       const m = r.modes.find((x) => x.mode === name);
       row.push(m ? pct(m.event_time_latency, 'p50') : 'n/a', m ? pct(m.event_time_latency, 'p99') : 'n/a', m ? fmtNum(m.output_rate) : 'n/a');
@@ -353,7 +537,7 @@ export function renderSweepMarkdown(sweep: SweepResult, charts: ChartRef[]): str
     row.push(r.complete ? 'yes' : `no (${r.incomplete_reason ?? 'no reason'})`, r.verdict.passed ? 'passed' : `failed: ${r.verdict.failures.join('; ')}`, `[${r.run_id}](${dir}/report.md)`);
     return row;
   });
-  parts.push('## Runs', table(header, rows));
+  parts.push('## Runs', table(runHeader, rows));
 
   const fm = sweep.find_max;
   if (fm) {
@@ -377,7 +561,10 @@ export function renderSweepMarkdown(sweep: SweepResult, charts: ChartRef[]): str
     };
     either('Run below (sustained)', fm.below);
     either('Run above (not sustained)', fm.above);
-    if (fm.above_reasons?.length) lines.push(`- Why ${fmtNum(fm.above!)} readings/s was not sustainable: ${fm.above_reasons.join('; ')}.`);
+    if (fm.above_reasons?.length) {
+      lines.push(`- Why ${fmtNum(fm.above!)} readings/s was not sustainable: ${fm.above_reasons.join('; ')}.`);
+      lines.push('', limitSentence(fm.above!, fm.above_reasons));
+    }
     parts.push(lines.join('\n'));
   }
 

@@ -1,7 +1,8 @@
 /**
  * Writes a run's (or a sweep's) report directory:
  *   results.json, summary.csv, latency.csv, timeseries.csv,
- *   latency_percentiles.svg, throughput.svg, p99_over_time.svg, report.md
+ *   latency_percentiles.svg, throughput.svg, p99_over_time.svg (each with a .png beside it),
+ *   report.md, report.html (self-contained, interactive charts: see html.ts)
  * results.json is written first, so a report that fails to render can be redone with
  * rerenderReport(dir) (`vitals-bench report DIR`).
  */
@@ -10,9 +11,14 @@ import { join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { decodeCurves } from '../histogram.js';
 import type { RunResult, SweepResult } from '../results.js';
-import { faultWindows, latencyPercentileChart, p99OverTimeChart, sweepLatencyChart, sweepThroughputChart, throughputChart } from './charts.js';
+import type { TopLevelSpec } from 'vega-lite';
+import { faultWindows, latencyPercentileSpec, p99OverTimeSpec, renderPng, renderSvg, sweepLatencySpec, sweepThroughputSpec, throughputSpec } from './charts.js';
 import { latencyCsv, summaryCsv, timeseriesCsv } from './csv.js';
+import { renderReportHtml } from './html.js';
+import type { HtmlChart } from './html.js';
 import { renderMarkdown, renderSweepMarkdown } from './markdown.js';
+import { sweepChartFiles, sweptCostSpec, sweptLatencySpec } from './sweep-charts.js';
+import { hasCost, sweptOf, sweptValueOf } from './sweep-data.js';
 import type { ChartRef } from './markdown.js';
 
 export const RUN_FILES = [
@@ -21,25 +27,98 @@ export const RUN_FILES = [
   'latency.csv',
   'timeseries.csv',
   'latency_percentiles.svg',
+  'latency_percentiles.png',
   'throughput.svg',
+  'throughput.png',
   'p99_over_time.svg',
+  'p99_over_time.png',
   'report.md',
+  'report.html',
 ] as const;
 
-export const SWEEP_FILES = ['sweep.json', 'sweep.csv', 'sweep_latency.svg', 'sweep_throughput.svg', 'report.md'] as const;
+/**
+ * A rate sweep's files. A sweep over another option has sweep_latency_vs_<option>.svg instead
+ * of the two charts against the offered rate; any sweep whose runs recorded their cost also
+ * has sweep_cost_vs_<option>.svg (see sweepChartFiles). Every chart's .svg has its .png beside it.
+ */
+export const SWEEP_FILES = [
+  'sweep.json', 'sweep.csv', 'sweep_latency.svg', 'sweep_latency.png', 'sweep_throughput.svg', 'sweep_throughput.png', 'report.md', 'report.html',
+] as const;
 
-/** Render each chart; a chart that fails is left out (with a warning) rather than losing the report. */
-async function writeCharts(dir: string, charts: Array<{ name: string; file: string; render: () => Promise<string> }>): Promise<ChartRef[]> {
-  const done: ChartRef[] = [];
+/**
+ * A chart to write: its Vega-Lite spec (preferred: report.html draws it interactively) or a
+ * function that renders its SVG (report.html then shows the static image).
+ */
+interface ChartJob {
+  name: string;
+  /** The SVG's file name ("throughput.svg"); the PNG gets the same name with .png. */
+  file: string;
+  spec?: () => TopLevelSpec;
+  render?: () => Promise<string>;
+}
+
+/** A chart written: what report.md references (name, file) and what report.html embeds. */
+interface WrittenChart extends ChartRef {
+  png?: string;
+  html: HtmlChart;
+}
+
+function pngName(svgFile: string): string {
+  return svgFile.replace(/\.svg$/i, '') + '.png';
+}
+
+/**
+ * Render each chart to foo.svg and foo.png. A chart that fails is left out (with a warning)
+ * rather than losing the report; a PNG that fails leaves its SVG in place.
+ */
+async function writeCharts(dir: string, charts: ChartJob[]): Promise<WrittenChart[]> {
+  const done: WrittenChart[] = [];
   for (const c of charts) {
+    let svg: string;
+    let spec: TopLevelSpec | undefined;
     try {
-      await writeFile(join(dir, c.file), await c.render());
-      done.push({ name: c.name, file: c.file });
+      spec = c.spec?.();
+      if (spec) svg = await renderSvg(spec);
+      else if (c.render) svg = await c.render();
+      else throw new Error('neither a spec nor a renderer');
+      await writeFile(join(dir, c.file), svg);
     } catch (err) {
       console.warn(`chart ${c.file} not rendered: ${(err as Error).message}`);
+      continue;
     }
+    let png: Buffer | undefined;
+    try {
+      png = await renderPng(svg);
+      await writeFile(join(dir, pngName(c.file)), png);
+    } catch (err) {
+      png = undefined;
+      console.warn(`chart ${pngName(c.file)} not rendered: ${(err as Error).message}`);
+    }
+    done.push({
+      name: c.name,
+      file: c.file,
+      ...(png ? { png: pngName(c.file) } : {}),
+      html: { name: c.name, file: c.file, svg, ...(spec ? { spec } : {}), ...(png ? { alsoFiles: [pngName(c.file)] } : {}) },
+    });
   }
   return done;
+}
+
+/** The chart files written (each SVG, then its PNG). */
+function chartFiles(charts: WrittenChart[]): string[] {
+  return charts.flatMap((c) => (c.png ? [c.file, c.png] : [c.file]));
+}
+
+/** report.md and report.html from the same Markdown. */
+async function writeReports(dir: string, markdown: string, charts: WrittenChart[]): Promise<string[]> {
+  await writeFile(join(dir, 'report.md'), markdown);
+  try {
+    await writeFile(join(dir, 'report.html'), await renderReportHtml(markdown, charts.map((c) => c.html)));
+    return ['report.md', 'report.html'];
+  } catch (err) {
+    console.warn(`report.html not rendered: ${(err as Error).message}`);
+    return ['report.md'];
+  }
 }
 
 /** Everything but results.json. Returns the file names written. */
@@ -48,13 +127,15 @@ async function renderRunFiles(dir: string, result: RunResult): Promise<string[]>
   await writeFile(join(dir, 'latency.csv'), latencyCsv(result));
   await writeFile(join(dir, 'timeseries.csv'), timeseriesCsv(result));
   const curves = decodeCurves(result.histograms);
+  // Per-second charts: `second` counts from the start of the load, so the warm-up is [0, warmup).
+  const timeOpts = { faults: faultWindows(result.faults), warmupSeconds: result.warmup.seconds };
   const charts = await writeCharts(dir, [
-    { name: 'Latency by percentile (event-time and processing-time, per mode)', file: 'latency_percentiles.svg', render: () => latencyPercentileChart(curves) },
-    { name: 'Throughput over time (offered, achieved, output per mode)', file: 'throughput.svg', render: () => throughputChart(result.timeseries, { faults: faultWindows(result.faults) }) },
-    { name: 'p99 event-time latency over time per mode', file: 'p99_over_time.svg', render: () => p99OverTimeChart(result.timeseries, { faults: faultWindows(result.faults) }) },
+    { name: 'Latency by percentile (event-time and processing-time, per mode)', file: 'latency_percentiles.svg', spec: () => latencyPercentileSpec(curves) },
+    { name: 'Throughput over time (offered, achieved, output per mode)', file: 'throughput.svg', spec: () => throughputSpec(result.timeseries, timeOpts) },
+    { name: 'p99 event-time latency over time per mode', file: 'p99_over_time.svg', spec: () => p99OverTimeSpec(result.timeseries, timeOpts) },
   ]);
-  await writeFile(join(dir, 'report.md'), renderMarkdown(result, charts));
-  return ['summary.csv', 'latency.csv', 'timeseries.csv', ...charts.map((c) => c.file), 'report.md'];
+  const reports = await writeReports(dir, renderMarkdown(result, charts), charts);
+  return ['summary.csv', 'latency.csv', 'timeseries.csv', ...chartFiles(charts), ...reports];
 }
 
 /** Write the full report of one run into dir (created if missing). Returns the file names written. */
@@ -78,13 +159,20 @@ export async function rerenderReport(dir: string): Promise<string[]> {
   return renderRunFiles(dir, await readRunResult(dir));
 }
 
-/** sweep.csv: one row per (run, mode), sorted by offered rate. Latency cells empty when no samples. */
+/**
+ * sweep.csv: one row per (run, mode), sorted by the swept value, then offered rate. Latency
+ * cells empty when no samples; cost and busy-rate cells empty when not recorded.
+ */
 export function sweepCsv(sweep: SweepResult): string {
   const rows: Array<Array<string | number>> = [];
-  const runs = [...sweep.runs].sort((x, y) => x.result.input.offered_rate - y.result.input.offered_rate);
-  for (const { dir, result: r } of runs) {
+  const swept = sweptOf(sweep);
+  const runs = [...sweep.runs]
+    .map((run) => ({ ...run, value: sweptValueOf(run, swept) }))
+    .sort((x, y) => x.value - y.value || x.result.input.offered_rate - y.result.input.offered_rate);
+  for (const { dir, value, result: r } of runs) {
     for (const m of r.modes) {
       const e = m.event_time_latency;
+      const cost = r.cost?.modes[m.mode];
       rows.push([
         r.run_id,
         dir,
@@ -100,6 +188,11 @@ export function sweepCsv(sweep: SweepResult): string {
         m.output_rate,
         r.complete ? 1 : 0,
         r.verdict.passed ? 1 : 0,
+        swept.option,
+        Number.isFinite(value) ? value : '',
+        m.processing_rate_while_busy ?? '',
+        cost?.cpu_ms_per_1000_readings ?? '',
+        cost?.busy_s ?? '',
       ]);
     }
   }
@@ -108,6 +201,7 @@ export function sweepCsv(sweep: SweepResult): string {
     columns: [
       'run_id', 'dir', 'offered_rate', 'achieved_rate', 'send_delay_p99_ms', 'generator_fell_behind', 'mode',
       'event_time_count', 'event_time_p50_ms', 'event_time_p99_ms', 'event_time_max_ms', 'output_rate', 'complete', 'passed',
+      'swept_option', 'swept_value', 'processing_rate_while_busy', 'cpu_ms_per_1000_readings', 'busy_s',
     ],
   });
 }
@@ -117,10 +211,20 @@ export async function writeSweepReport(dir: string, sweep: SweepResult): Promise
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, 'sweep.json'), JSON.stringify(sweep, null, 2) + '\n');
   await writeFile(join(dir, 'sweep.csv'), sweepCsv(sweep));
+  const swept = sweptOf(sweep);
+  const files = sweepChartFiles(swept.option);
   const charts = await writeCharts(dir, [
-    { name: 'Event-time latency p50/p99 vs offered rate', file: 'sweep_latency.svg', render: () => sweepLatencyChart(sweep) },
-    { name: 'Achieved input and output rate vs offered rate', file: 'sweep_throughput.svg', render: () => sweepThroughputChart(sweep) },
+    // A rate sweep keeps its charts against the offered rate; another option gets its own axis.
+    ...(swept.key === 'rate'
+      ? [
+          { name: 'Event-time latency p50/p99 vs offered rate', file: 'sweep_latency.svg', spec: () => sweepLatencySpec(sweep) },
+          { name: 'Achieved input and output rate vs offered rate', file: 'sweep_throughput.svg', spec: () => sweepThroughputSpec(sweep) },
+        ]
+      : [{ name: `Event-time latency p50/p99 per mode vs --${swept.option} (median over runs, min..max)`, file: files.latency, spec: () => sweptLatencySpec(sweep) }]),
+    ...(hasCost(sweep)
+      ? [{ name: `CPU ms per 1,000 readings per mode vs --${swept.option} (median over runs, min..max)`, file: files.cost, spec: () => sweptCostSpec(sweep) }]
+      : []),
   ]);
-  await writeFile(join(dir, 'report.md'), renderSweepMarkdown(sweep, charts));
-  return ['sweep.json', 'sweep.csv', ...charts.map((c) => c.file), 'report.md'];
+  const reports = await writeReports(dir, renderSweepMarkdown(sweep, charts), charts);
+  return ['sweep.json', 'sweep.csv', ...chartFiles(charts), ...reports];
 }

@@ -46,6 +46,29 @@ describe('writeRunReport / rerenderReport', () => {
     await expect(rerenderReport(dir)).rejects.toThrow(/schema_version/);
   });
 
+  it('writes a PNG beside every SVG and a self-contained report.html', async () => {
+    const dir = await tempDir();
+    await writeRunReport(dir, makeRunResult());
+    const svgs = RUN_FILES.filter((f) => f.endsWith('.svg'));
+    expect(svgs.length).toBe(3);
+    for (const svg of svgs) {
+      const png = await readFile(join(dir, svg.replace(/\.svg$/, '.png')));
+      expect(png.subarray(0, 8).toString('hex'), svg).toBe('89504e470d0a1a0a');
+      expect(png.length, svg).toBeGreaterThan(10_000);
+    }
+    const md = await readFile(join(dir, 'report.md'), 'utf8');
+    const html = await readFile(join(dir, 'report.html'), 'utf8');
+    expect(html.startsWith('<!DOCTYPE html>')).toBe(true);
+    expect(html).toContain('<h1>vitals-bench run FAKE-run-0001</h1>');
+    // One interactive chart per SVG, each with its spec, and no script or style loaded from elsewhere.
+    expect(html.match(/<figure class="chart"/g)).toHaveLength(3);
+    expect(html.match(/<script type="application\/json" id="chart-spec-\d+">/g)).toHaveLength(3);
+    expect(html).toContain('data-library="vega-embed"');
+    expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href=/);
+    // The report's text is in both.
+    for (const heading of md.match(/^## .+$/gm) ?? []) expect(html).toContain(`<h2>${heading.slice(3)}</h2>`);
+  });
+
   it('writeSweepReport writes the sweep files', async () => {
     const dir = await tempDir();
     const written = await writeSweepReport(dir, makeSweep());

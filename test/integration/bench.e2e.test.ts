@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import mysql from 'mysql2/promise';
 import { loadServiceConfig, PROJECT_ROOT } from '../../src/config.js';
 import type { RunResult } from '../../src/harness/results.js';
+import { writeShortWindowRules } from './helpers.js';
 
 const run = promisify(execFile);
 const CLI = join(PROJECT_ROOT, 'dist/src/cli.js');
@@ -20,15 +21,7 @@ function parseCsv(text: string): { header: string[]; rows: string[][] } {
 // short windows (so the drain is quick), then its files, columns and invariants.
 describe('vitals-bench bench (end to end)', () => {
   const out = mkdtempSync(join(tmpdir(), 'vitals-bench-e2e-'));
-  const rules = join(out, 'rules.json');
-  writeFileSync(rules, JSON.stringify({
-    rules: [
-      { id: 'hr_high', vital: 'heart_rate', op: '>=', value: 100, severity: 'medium' },
-      { id: 'spo2_low', vital: 'spo2_level', op: '<', value: 94, severity: 'high' },
-      { id: 'hr_avg_high', vital: 'heart_rate', agg: 'avg', window_s: 2, op: '>', value: 85, severity: 'medium' },
-      { id: 'spo2_min_low', vital: 'spo2_level', agg: 'min', window_s: 2, op: '<', value: 95, severity: 'high' },
-    ],
-  }));
+  const rules = writeShortWindowRules(out);
 
   it('runs, writes every report file, and finds no loss, no duplicates and full record-rule agreement', async () => {
     const { stdout } = await run('node', [CLI, 'bench', '--rate', '300', '--duration', '6', '--warmup', '2', '--patients', '30',

@@ -6,22 +6,15 @@
  * refused without touching the first one's topics.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RunResult } from '../../src/harness/results.js';
-import { CLI, isolation, openPool, runCli, sleep, waitUntil } from './helpers.js';
+import { CLI, isolation, openPool, runCli, sleep, waitUntil, writeShortWindowRules } from './helpers.js';
 
 const out = mkdtempSync(join(tmpdir(), 'vitals-faults-e2e-'));
-const rules = join(out, 'rules.json');
-writeFileSync(rules, JSON.stringify({
-  rules: [
-    { id: 'hr_high', vital: 'heart_rate', op: '>=', value: 90, severity: 'medium' },
-    { id: 'spo2_low', vital: 'spo2_level', op: '<', value: 95, severity: 'high' },
-    { id: 'hr_avg_high', vital: 'heart_rate', agg: 'avg', window_s: 2, op: '>', value: 80, severity: 'medium' },
-  ],
-}));
+const rules = writeShortWindowRules(out);
 const common = ['--patients', '30', '--rules', rules, '--batch-interval', '3', '--lateness-ms', '500', '--idle-ms', '500', '--quiet', '--no-services', '--prevalence', '0.2'];
 
 function resultIn(dir: string): RunResult {

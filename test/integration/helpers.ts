@@ -84,6 +84,23 @@ export async function tearDown(t: { stream?: { stop(): Promise<void> }; ingest?:
   await t.pool?.end();
 }
 
+/**
+ * A rules file for end-to-end benches: record rules and 2 s window rules that fire at the
+ * generator's normal ranges, so that short runs raise alerts and drain quickly.
+ */
+export function writeShortWindowRules(dir: string): string {
+  const file = join(dir, 'rules.json');
+  writeFileSync(file, JSON.stringify({
+    rules: [
+      { id: 'hr_high', vital: 'heart_rate', op: '>=', value: 100, severity: 'medium' },
+      { id: 'spo2_low', vital: 'spo2_level', op: '<', value: 94, severity: 'high' },
+      { id: 'hr_avg_high', vital: 'heart_rate', agg: 'avg', window_s: 2, op: '>', value: 85, severity: 'medium' },
+      { id: 'spo2_min_low', vital: 'spo2_level', agg: 'min', window_s: 2, op: '<', value: 95, severity: 'high' },
+    ],
+  }));
+  return file;
+}
+
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Poll until check() returns true; throws with describe()'s text at the deadline. */

@@ -1,38 +1,19 @@
-import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PROJECT_ROOT } from '../../src/config.js';
 import type { RunResult, SweepResult } from '../../src/harness/results.js';
-
-const CLI = join(PROJECT_ROOT, 'dist/src/cli.js');
-
-function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile('node', [CLI, ...args], { timeout: 400_000, maxBuffer: 32 * 1024 * 1024 }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
+import { runCli, writeShortWindowRules } from './helpers.js';
 
 // A real sweep over --batch-interval, end to end against the real services: two short runs
 // with 2 s windows (so each drain is quick), then the sweep folder, its records and the progress.
 describe('vitals-bench bench --batch-interval 2,4 (a sweep of a non-rate option, end to end)', () => {
   const out = mkdtempSync(join(tmpdir(), 'vitals-bench-sweep-'));
-  const rules = join(out, 'rules.json');
-  writeFileSync(rules, JSON.stringify({
-    rules: [
-      { id: 'hr_high', vital: 'heart_rate', op: '>=', value: 100, severity: 'medium' },
-      { id: 'spo2_low', vital: 'spo2_level', op: '<', value: 94, severity: 'high' },
-      { id: 'hr_avg_high', vital: 'heart_rate', agg: 'avg', window_s: 2, op: '>', value: 85, severity: 'medium' },
-      { id: 'spo2_min_low', vital: 'spo2_level', agg: 'min', window_s: 2, op: '<', value: 95, severity: 'high' },
-    ],
-  }));
+  const rules = writeShortWindowRules(out);
 
   it('runs a run per value, records the swept option everywhere, and reports progress for both runs', async () => {
     const res = await runCli(['bench', '--batch-interval', '2,4', '--rate', '200', '--duration', '6', '--warmup', '1', '--patients', '20',
-      '--rules', rules, '--lateness-ms', '500', '--idle-ms', '500', '--topic-prefix', 'sweepit_', '--no-services', '--quiet', '--out', out]);
+      '--rules', rules, '--lateness-ms', '500', '--idle-ms', '500', '--topic-prefix', 'sweepit_', '--no-services', '--quiet', '--out', out], 400_000);
     expect(res.code, res.stderr.slice(-3000)).toBe(0);
 
     const sweeps = readdirSync(out).filter((d) => d.startsWith('sweep_'));

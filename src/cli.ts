@@ -72,7 +72,7 @@ const cli = yargs(hideBin(process.argv))
   )
   .command(
     'report <dir>',
-    'render report.md, the CSVs and the charts again from a run folder\'s results.json',
+    'render the report (report.md, report.html, the CSVs and the charts) again from a run folder\'s results.json or a sweep folder\'s sweep.json',
     (y) => y.positional('dir', { type: 'string', demandOption: true }),
     (a) => reportCommand(a.dir),
   )

@@ -351,7 +351,12 @@ function printSummary({ dir, result: r }: RunOutcome, progress: Progress): void 
 }
 
 export async function reportCommand(dir: string): Promise<void> {
-  if (!existsSync(join(dir, 'results.json'))) throw new UsageError(`${dir} has no results.json`);
+  if (existsSync(join(dir, 'sweep.json'))) {
+    const files = await writeSweepReport(dir, JSON.parse(readFileSync(join(dir, 'sweep.json'), 'utf8')) as SweepResult);
+    process.stdout.write(`rendered ${files.join(', ')} in ${dir}\n`);
+    return;
+  }
+  if (!existsSync(join(dir, 'results.json'))) throw new UsageError(`${dir} has no results.json (a run folder) or sweep.json (a sweep folder)`);
   const files = await rerenderReport(dir);
   process.stdout.write(`rendered ${files.join(', ')} in ${dir}\n`);
 }

@@ -481,6 +481,36 @@ function settingText(key: string, v: unknown, swept: SweptInfo): string {
   return valueText(v);
 }
 
+/**
+ * The trade-off curve in plain words: per mode, how its median latency and its CPU per 1,000
+ * readings moved from the first swept value to the last (medians over repeats).
+ */
+export function sweepSummary(sweep: SweepResult, option: string, unit?: string): string | null {
+  const groups = groupByValue(sweep);
+  if (groups.length < 2) return null;
+  const first = groups[0]!;
+  const last = groups[groups.length - 1]!;
+  const v = (x: number): string => `${fmtValue(x)}${unit ? ` ${unit}` : ''}`;
+  const out: string[] = [`From --${option} ${v(first.value)} to ${v(last.value)}:`];
+  for (const mode of modesOf(sweep)) {
+    const a = first.modes.find((m) => m.mode === mode);
+    const b = last.modes.find((m) => m.mode === mode);
+    if (!a?.eventP50 || !b?.eventP50) continue;
+    let line = `${mode} event-time p50 went from ${fmtMs(a.eventP50.median)} ms to ${fmtMs(b.eventP50.median)} ms` +
+      (a.eventP99 && b.eventP99 ? ` (p99 ${fmtMs(a.eventP99.median)} to ${fmtMs(b.eventP99.median)} ms)` : '');
+    if (a.cpuMsPer1000 && b.cpuMsPer1000) {
+      line += ` and its CPU per 1,000 readings from ${fmtNum(a.cpuMsPer1000.median)} to ${fmtNum(b.cpuMsPer1000.median)} ms`;
+    }
+    out.push(`${line}.`);
+  }
+  if (out.length === 1) return null;
+  const behind = sweep.runs.filter((r) => r.result.input.generator_fell_behind).length;
+  const failed = sweep.runs.filter((r) => !r.result.verdict.passed).length;
+  out.push(behind ? `In ${behind} of ${sweep.runs.length} runs the load generator fell behind its schedule: their latency is partly the generator's.` : 'The load generator kept to its schedule in every run.');
+  out.push(failed ? `${failed} of ${sweep.runs.length} runs FAILED (see their reports).` : 'Every run passed (no loss, no duplicates, the modes agreed).');
+  return out.join(' ');
+}
+
 export function renderSweepMarkdown(sweep: SweepResult, charts: ChartRef[]): string {
   const swept = sweptOf(sweep);
   const byRate = swept.key === 'rate';
@@ -491,6 +521,9 @@ export function renderSweepMarkdown(sweep: SweepResult, charts: ChartRef[]): str
   const values = swept.values.length ? swept.values : [...new Set(runs.map(valueOf))];
   const parts: string[] = [title, `${runs.length} run(s): --${swept.option} ${values.map(fmtValue).join(', ')}${swept.unit ? ` ${swept.unit}` : ''}` +
     `${(sweep.repeat ?? 1) > 1 ? `, ${sweep.repeat} runs per value (--repeat)` : ''}.`];
+
+  const summary = sweepSummary(sweep, swept.option, swept.unit);
+  if (summary) parts.push('## Summary', summary);
 
   if (sweep.options) {
     const rows = Object.entries(sweep.options)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { comparisonLines, renderMarkdown, renderSweepMarkdown, summaryParagraph } from '../../../src/harness/report/markdown.js';
+import { comparisonLines, fmtMs, renderMarkdown, renderSweepMarkdown, summaryParagraph, sweepSummary } from '../../../src/harness/report/markdown.js';
 import type { RunResult } from '../../../src/harness/results.js';
 import { makeRunResult, makeSweep } from './fixture.js';
 
@@ -132,5 +132,25 @@ describe('renderSweepMarkdown', () => {
     expect(md).toContain('![sweep latency](sweep_latency.svg)');
     // one table row per run
     expect(md.split('\n').filter((l) => l.includes('](rate-') && l.startsWith('| '))).toHaveLength(3);
+  });
+});
+
+describe('sweepSummary', () => {
+  it('says in plain words how each mode moved from the first swept value to the last', () => {
+    const sweep = makeSweep();
+    const text = sweepSummary(sweep, 'rate', 'readings/s')!;
+    const first = sweep.runs[0]!.result.modes.find((m) => m.mode === 'stream')!.event_time_latency.p50;
+    const last = sweep.runs[2]!.result.modes.find((m) => m.mode === 'stream')!.event_time_latency.p50;
+    expect(text.startsWith('From --rate 1000 readings/s to 4000 readings/s:')).toBe(true);
+    expect(text).toContain(`stream event-time p50 went from ${fmtMs(first)} ms to ${fmtMs(last)} ms`);
+    expect(text).toContain('The load generator kept to its schedule in every run.');
+    expect(text).toContain('Every run passed');
+    expect(renderSweepMarkdown(sweep, [])).toContain(`## Summary\n\n${text}`);
+  });
+
+  it('has nothing to say about a single value', () => {
+    const sweep = makeSweep();
+    sweep.runs = sweep.runs.slice(0, 1);
+    expect(sweepSummary(sweep, 'rate')).toBeNull();
   });
 });

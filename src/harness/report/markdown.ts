@@ -496,7 +496,7 @@ export function sweepSummary(sweep: SweepResult, option: string, unit?: string):
     const a = first.modes.find((m) => m.mode === mode);
     const b = last.modes.find((m) => m.mode === mode);
     if (!a?.eventP50 || !b?.eventP50) continue;
-    let line = `${mode} event-time p50 went from ${fmtMs(a.eventP50.median)} ms to ${fmtMs(b.eventP50.median)} ms` +
+    let line = `${mode === 'stream' ? 'Stream' : 'Batch'} event-time p50 went from ${fmtMs(a.eventP50.median)} ms to ${fmtMs(b.eventP50.median)} ms` +
       (a.eventP99 && b.eventP99 ? ` (p99 ${fmtMs(a.eventP99.median)} to ${fmtMs(b.eventP99.median)} ms)` : '');
     if (a.cpuMsPer1000 && b.cpuMsPer1000) {
       line += ` and its CPU per 1,000 readings from ${fmtNum(a.cpuMsPer1000.median)} to ${fmtNum(b.cpuMsPer1000.median)} ms`;

@@ -142,7 +142,7 @@ describe('sweepSummary', () => {
     const first = sweep.runs[0]!.result.modes.find((m) => m.mode === 'stream')!.event_time_latency.p50;
     const last = sweep.runs[2]!.result.modes.find((m) => m.mode === 'stream')!.event_time_latency.p50;
     expect(text.startsWith('From --rate 1000 readings/s to 4000 readings/s:')).toBe(true);
-    expect(text).toContain(`stream event-time p50 went from ${fmtMs(first)} ms to ${fmtMs(last)} ms`);
+    expect(text).toContain(`Stream event-time p50 went from ${fmtMs(first)} ms to ${fmtMs(last)} ms`);
     expect(text).toContain('The load generator kept to its schedule in every run.');
     expect(text).toContain('Every run passed');
     expect(renderSweepMarkdown(sweep, [])).toContain(`## Summary\n\n${text}`);

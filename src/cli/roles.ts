@@ -28,6 +28,7 @@ export interface RoleArgs {
   maxFutureMs: number;
   injectDelayMs: number;
   waitForServicesS: number;
+  windowOriginMs: number;
 }
 
 export function roleOptions<T>(y: Argv<T>) {
@@ -44,6 +45,7 @@ export function roleOptions<T>(y: Argv<T>) {
     .option('once', { type: 'boolean', default: false, describe: 'batch: one final pass over everything stored, then exit' })
     .option('max-future-ms', { type: 'number', default: DEFAULT_MAX_FUTURE_MS, describe: 'ingest, stream: refuse readings whose event_time is further ahead of the clock' })
     .option('wait-for-services-s', { type: 'number', default: 0, describe: 'at start, wait this long for Kafka and the database to answer (0: fail at once); the harness sets it for restarted roles' })
+    .option('window-origin-ms', { type: 'number', default: 0, describe: 'stream, batch: align windows to this epoch ms (the harness uses its schedule start; 0: the epoch)' })
     .option('inject-delay-ms', { type: 'number', default: 0, describe: 'stream: wait this long before each database commit (calibration)' });
 }
 
@@ -109,7 +111,7 @@ export async function runRole(role: RoleName, a: RoleArgs): Promise<void> {
   } else if (role === 'stream') {
     const stream = new StreamPipeline({
       kafka, pool, runId: a.runId, topics, ruleSet, allowedLatenessMs: a.latenessMs, idleMs: a.idleMs, maxFutureMs: a.maxFutureMs,
-      injectDelayMs: a.injectDelayMs, onFatal: fatal, log: (l) => log(role, l),
+      injectDelayMs: a.injectDelayMs, windowOriginMs: a.windowOriginMs, onFatal: fatal, log: (l) => log(role, l),
     });
     await stream.start();
     await stream.joined;
@@ -120,12 +122,29 @@ export async function runRole(role: RoleName, a: RoleArgs): Promise<void> {
     }, 500);
     process.on('message', (m: ParentMessage) => {
       if (m.type === 'report-late') sendToParent({ type: 'late', role: 'stream', late: stream.stats.late });
+      if (m.type === 'window-origin') {
+        try {
+          stream.setWindowOrigin(m.originMs);
+          sendToParent({ type: 'window-origin-set', role: 'stream', originMs: m.originMs });
+        } catch (err) {
+          fatal(err as Error);
+        }
+      }
     });
   } else {
     const batch = new BatchPipeline({
       pool, mysqlUrl: config.mysqlUrl, runId: a.runId, ruleSet, allowedLatenessMs: a.latenessMs, threads: a.threads,
       // A periodic batch role continues after its last pass when restarted; --once starts over.
-      resume: !a.once && a.every > 0, log: (l) => log(role, l),
+      resume: !a.once && a.every > 0, windowOriginMs: a.windowOriginMs, log: (l) => log(role, l),
+    });
+    process.on('message', (m: ParentMessage) => {
+      if (m.type !== 'window-origin') return;
+      try {
+        batch.setWindowOrigin(m.originMs);
+        sendToParent({ type: 'window-origin-set', role: 'batch', originMs: m.originMs });
+      } catch (err) {
+        fatal(err as Error);
+      }
     });
     const report = (p: Awaited<ReturnType<BatchPipeline['runPass']>>): void => {
       if (!p) return;

@@ -32,6 +32,8 @@ export interface FaultAnalysisInput {
   backlog: BacklogSample[];
   /** Per mode, every measured reading (after warm-up). */
   latencies: Partial<Record<Mode, LatencyPoint[]>>;
+  /** When each batch pass ended (epoch ms): the batch layer has caught up when a pass ends after a fault. */
+  batchPassEndsMs?: number[];
 }
 
 const ROLE_GROUP: Record<string, string> = { ingest: 'ingest', stream: 'stream', batch: 'batch' };
@@ -93,7 +95,8 @@ export function analyseFaults(x: FaultAnalysisInput): FaultReport[] {
       }
     }
     const hitsBatch = (spec.kind === 'kill' || spec.kind === 'pause') && spec.role === 'batch';
-    const recoveredAt = recoveredAfter(x, ms(at), ms(Math.max(ended, detectedAt ?? ended)), hitsBatch);
+    const from = ms(Math.max(ended, detectedAt ?? ended));
+    const recoveredAt = hitsBatch ? batchCaughtUp(x, from) : recoveredAfter(x, ms(at), from);
     reports.push({
       ...base,
       injected_at_s: at,
@@ -126,7 +129,8 @@ export function analyseFaults(x: FaultAnalysisInput): FaultReport[] {
   for (const inc of x.incidents) {
     if (explainedIncidents.has(inc)) continue;
     const from = ms(inc.at_s);
-    const recoveredAt = recoveredAfter(x, from, from + (inc.restarted_in_s ?? 0) * 1000, inc.role === 'batch');
+    const back = from + (inc.restarted_in_s ?? 0) * 1000;
+    const recoveredAt = inc.role === 'batch' ? batchCaughtUp(x, back) : recoveredAfter(x, from, back);
     reports.push({
       fault: `${inc.role} ${inc.how} (not injected)`, injected: false, target: `${inc.role} role`,
       injected_at_s: inc.at_s, ended_at_s: inc.restarted_in_s === undefined ? null : round1(inc.at_s + inc.restarted_in_s),
@@ -167,17 +171,22 @@ function tolerance(x: FaultAnalysisInput, level: number): number {
 
 /**
  * The first backlog sample at or after `from` with the Kafka consumers (ingest, stream) back at
- * their pre-fault level; the batch backlog too when the fault hit the batch role (otherwise its
- * saw-tooth, full until the next pass, says nothing about recovery).
+ * their pre-fault level (the batch backlog, a saw-tooth full until each pass, says nothing here).
  */
-function recoveredAfter(x: FaultAnalysisInput, faultAt: number, from: number, withBatch = false): number | null {
+function recoveredAfter(x: FaultAnalysisInput, faultAt: number, from: number): number | null {
   const level = preFaultLevel(x, faultAt);
   for (const b of x.backlog) {
     if (b.at < from) continue;
-    const groups = Object.entries(b.backlog).filter(([g]) => withBatch || g !== 'batch');
+    const groups = Object.entries(b.backlog).filter(([g]) => g !== 'batch');
     if (groups.every(([g, v]) => v <= (level[g] ?? 0) + tolerance(x, level[g] ?? 0))) return b.at;
   }
   return null;
+}
+
+/** A fault of the batch role is over when a batch pass ends after it (its backlog is then processed). */
+function batchCaughtUp(x: FaultAnalysisInput, from: number): number | null {
+  const after = (x.batchPassEndsMs ?? []).filter((t) => t >= from);
+  return after.length ? Math.min(...after) : null;
 }
 
 function p99Split(x: FaultAnalysisInput, from: number, to: number): Pick<FaultReport, 'p99_during_ms' | 'p99_outside_ms' | 'readings_during'> {

@@ -221,6 +221,7 @@ export function computeRunResult(x: RunInputs): RunResult {
       generator_fell_behind: fellBehind,
       malformed_sent: x.producer.sentMalformed,
       duplicates_sent: x.producer.sentDuplicates,
+      start_ms: start,
     },
     storage: {
       stored: x.data.readings.length, loss, duplicates, rejected: x.data.rejected.ingest,

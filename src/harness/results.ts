@@ -98,6 +98,8 @@ export interface RunResult {
     generator_fell_behind: boolean;
     malformed_sent: number;
     duplicates_sent: number;
+    /** (optional, added) The schedule's start, epoch ms: t_intended of reading 0, and the origin the run's windows are aligned to. */
+    start_ms?: number;
   };
   storage: {
     stored: number;

@@ -89,6 +89,7 @@ export async function runOnce(opts: RunOptions, progress: Progress, signal: Abor
   const backlog: BacklogSample[] = [];
   const availability: AvailabilitySample[] = [];
   const batchPasses: NonNullable<RunResult['batch_passes']> = [];
+  const batchPassEnds: number[] = [];
   const loadAbort = new AbortController();
   const onOuterAbort = (): void => loadAbort.abort();
   signal.addEventListener('abort', onOuterAbort, { once: true });
@@ -143,6 +144,7 @@ export async function runOnce(opts: RunOptions, progress: Progress, signal: Abor
       batchProcessed += m.pass.readings;
       const p = m.pass;
       batchPasses.push({ pass: p.pass, readings: p.readings, alerts: p.alerts, windows: p.windows, duration_ms: p.endedAt - p.startedAt, final: p.final });
+      batchPassEnds.push(p.endedAt);
     });
     const ingestStats = () => (ingest.lastStats?.type === 'stats' && ingest.lastStats.role === 'ingest' ? ingest.lastStats.stats : undefined);
     const streamStats = () => (stream?.lastStats?.type === 'stats' && stream.lastStats.role === 'stream' ? stream.lastStats.stats : undefined);
@@ -214,6 +216,15 @@ export async function runOnce(opts: RunOptions, progress: Progress, signal: Abor
       }
     })();
 
+    // Windows aligned to the schedule's start: the same seed and options put the same readings
+    // in the same windows in every run. Told before the first reading exists, and to restarts.
+    const isOriginSet = (m: ChildMessage): m is Extract<ChildMessage, { type: 'window-origin-set' }> => m.type === 'window-origin-set' && m.originMs === schedule.start;
+    for (const r of [stream, batch]) {
+      if (!r) continue;
+      r.setArg('window-origin-ms', String(schedule.start));
+      await r.request({ type: 'window-origin', originMs: schedule.start }, isOriginSet, 30_000, 'window origin');
+    }
+
     if (opts.faults?.length) {
       injector = new FaultInjector(opts.faults, { clock, roles, pool, log });
       await injector.start();
@@ -280,13 +291,13 @@ export async function runOnce(opts: RunOptions, progress: Progress, signal: Abor
     if (!producer) throw new Error(`the run stopped before the load finished: ${incompleteReason ?? 'unknown reason'}`);
     progress.log('[bench] collecting results from MySQL');
     const data = await withRetry('collecting results', () => collectRun(pool, runId), retry);
-    const truth = buildGroundTruth({ seed: opts.seed, patients: opts.patients, sources: opts.sources, prevalence: opts.prevalence }, producer.startMs, opts.rate, producer.planned, ruleSet);
+    const truth = buildGroundTruth({ seed: opts.seed, patients: opts.patients, sources: opts.sources, prevalence: opts.prevalence }, producer.startMs, opts.rate, producer.planned, ruleSet, producer.startMs);
     const [envRows] = await withRetry('reading the run record', () => pool.query('SELECT environment, parameters FROM runs WHERE run_id = ?', [runId]), retry);
     const row = (envRows as Array<{ environment: unknown; parameters: unknown }>)[0]!;
     const warmupEndMs = producer.startMs + opts.warmup * 1000;
     const faults = analyseFaults({
       startMs: producer.startMs, warmupEndMs, rate: opts.rate, batchIntervalS: opts.batchInterval,
-      injected: injector?.faults ?? [], incidents, availability, backlog,
+      injected: injector?.faults ?? [], incidents, availability, backlog, batchPassEndsMs: batchPassEnds,
       latencies: Object.fromEntries(opts.modes.map((m) => [m, latencyPoints(data, truth, m, warmupEndMs)])),
     });
     const busySeconds = busyOf(roles);

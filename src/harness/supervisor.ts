@@ -91,6 +91,13 @@ export class SupervisedRole {
     this.current.send(m);
   }
 
+  /** Set `--name value` for the processes started from now on (a restart gets what the run learned since its start). */
+  setArg(name: string, value: string): void {
+    const i = this.args.indexOf(`--${name}`);
+    if (i >= 0) this.args[i + 1] = value;
+    else this.args.push(`--${name}`, value);
+  }
+
   /** Resolves the next time a new process of this role is ready (after a restart). */
   nextReplacement(): Promise<void> {
     return new Promise((resolve) => this.replaced.add(resolve));

@@ -15,9 +15,10 @@ export type ChildMessage =
   | { type: 'pass'; role: 'batch'; pass: PassResult }
   | { type: 'final-done'; role: 'batch' }
   | { type: 'late'; role: 'stream'; late: StreamStats['late'] }
-  | { type: 'fatal'; role: RoleName; message: string };
+  | { type: 'fatal'; role: RoleName; message: string }
+  | { type: 'window-origin-set'; role: RoleName; originMs: number };
 
-export type ParentMessage = { type: 'final-pass' } | { type: 'stop' } | { type: 'report-late' };
+export type ParentMessage = { type: 'final-pass' } | { type: 'stop' } | { type: 'report-late' } | { type: 'window-origin'; originMs: number };
 
 export function sendToParent(message: ChildMessage): void {
   if (process.send) process.send(message);

@@ -27,6 +27,8 @@ export interface StreamOptions {
   maxFutureMs?: number;
   /** Calibration: wait this long before each database commit (METRICS.md, measurement integrity). */
   injectDelayMs?: number;
+  /** Where windows are aligned (rules/windows.ts windowStartOf); a run aligns them to its schedule. */
+  windowOriginMs?: number;
   log?: (line: string) => void;
   onFatal: (err: Error) => void;
 }
@@ -89,7 +91,8 @@ interface OpenWindowOrigin {
 export class StreamPipeline {
   readonly stats: StreamStats = { processed: 0, rejected: 0, duplicatesSkipped: 0, refusedResults: 0, busyMs: 0, alerts: 0, windows: 0, late: [], watermark: -Infinity, openWindows: 0, positions: {} };
   private readonly compiled: CompiledRuleSet;
-  private readonly assemblers: Map<number, WindowAssembler>;
+  private assemblers: Map<number, WindowAssembler>;
+  private windowOriginMs: number;
   private readonly watermarks: WatermarkTracker;
   private readonly recorder: CommitRecorder;
   private readonly writer: GroupCommit<StreamWork>;
@@ -126,7 +129,8 @@ export class StreamPipeline {
 
   constructor(private readonly opts: StreamOptions) {
     this.compiled = compileRuleSet(opts.ruleSet);
-    this.assemblers = new Map(this.compiled.windowSizes.map((s) => [s, new WindowAssembler([s], { allowedLatenessMs: opts.allowedLatenessMs })]));
+    this.windowOriginMs = opts.windowOriginMs ?? 0;
+    this.assemblers = this.newAssemblers();
     this.watermarks = new WatermarkTracker({ idleMs: opts.idleMs });
     this.recorder = new CommitRecorder(opts.pool, opts.runId, 'stream', opts.onFatal, opts.log);
     this.writer = new GroupCommit((items) => this.write(items));
@@ -163,6 +167,22 @@ export class StreamPipeline {
         (err: Error) => this.opts.onFatal(err),
       );
     }, Math.max(100, Math.floor(this.opts.idleMs / 2)));
+  }
+
+  private newAssemblers(): Map<number, WindowAssembler> {
+    const options = { allowedLatenessMs: this.opts.allowedLatenessMs, originMs: this.windowOriginMs };
+    return new Map(this.compiled.windowSizes.map((s) => [s, new WindowAssembler([s], options)]));
+  }
+
+  /**
+   * Align the windows to the run's schedule, told by the harness before the load starts.
+   * Refused once a reading has been assembled under another origin.
+   */
+  setWindowOrigin(originMs: number): void {
+    if (originMs === this.windowOriginMs) return;
+    if (this.stats.processed > 0) throw new Error(`window origin changed from ${this.windowOriginMs} to ${originMs} after ${this.stats.processed} readings`);
+    this.windowOriginMs = originMs;
+    this.assemblers = this.newAssemblers();
   }
 
   /** Resolves once the consumer has joined its group. */
@@ -299,7 +319,7 @@ export class StreamPipeline {
 
   private addToWindows(reading: Reading, topic: string, partition: number, partitionKey: string, offset: number): void {
     for (const [size, assembler] of this.assemblers) {
-      const start = windowStartOf(reading.event_time, size);
+      const start = windowStartOf(reading.event_time, size, this.windowOriginMs);
       const written = this.writtenBefore.get(`${size}|${reading.patient_id}`);
       if (written !== undefined && start <= written) continue; // done by an earlier instance
       const result = assembler.add(reading);

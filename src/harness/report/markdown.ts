@@ -289,7 +289,7 @@ export function faultsSection(r: RunResult): string {
   ]);
   const lines = [
     '## Faults',
-    'Times in seconds since the load started. Recovery: from the fault until the consumer backlogs of ingest and stream (and of batch, for a fault of the batch role) were back at their level before the fault. ' +
+    'Times in seconds since the load started. Recovery: from the fault until the consumer backlogs of ingest and stream were back at their level before the fault (for a fault of the batch role: until a batch pass ended after it). ' +
       'p99: event-time latency (ms) of readings intended during the fault (until recovery) / of all other measured readings. ' +
       `Loss ${r.storage.loss} and duplicates ${r.storage.duplicates} over the whole run. * not injected: observed by the harness.`,
     table(['fault', 'at', 'over at', 'detected', 'recovery', 'p99 during / outside'], rows),

@@ -20,6 +20,8 @@ export interface BatchOptions {
    * first pass starts from the beginning and the run's recorded passes are forgotten.
    */
   resume?: boolean;
+  /** Where windows are aligned (rules/windows.ts windowStartOf); a run aligns them to its schedule. */
+  windowOriginMs?: number;
   log?: (line: string) => void;
 }
 
@@ -54,12 +56,21 @@ export class BatchPipeline {
   private readonly patients = new Set<number>();
   /** Passes completed by earlier instances of this role in the same run. */
   private passOffset = 0;
+  private windowOriginMs: number;
   private running: Promise<PassResult | null> = Promise.resolve(null);
   private resumed: Promise<void> | null = null;
 
   constructor(private readonly opts: BatchOptions) {
     if (!Number.isInteger(opts.threads) || opts.threads < 1) throw new Error(`threads must be a positive integer, got ${opts.threads}`);
     this.piscina = new Piscina({ filename: WORKER_FILE, minThreads: opts.threads, maxThreads: opts.threads });
+    this.windowOriginMs = opts.windowOriginMs ?? 0;
+  }
+
+  /** Align the windows to the run's schedule, told by the harness before the load starts (before any pass wrote a window). */
+  setWindowOrigin(originMs: number): void {
+    if (originMs === this.windowOriginMs) return;
+    if (this.passes.some((p) => p.windows > 0)) throw new Error(`window origin changed from ${this.windowOriginMs} to ${originMs} after windows were written`);
+    this.windowOriginMs = originMs;
   }
 
   /**
@@ -125,7 +136,7 @@ export class BatchPipeline {
       this.piscina.run({
         mysqlUrl: this.opts.mysqlUrl, runId, ruleSet: this.opts.ruleSet, allowedLatenessMs: this.opts.allowedLatenessMs,
         patientLo: lo, patientHi: hiPatient, ingestLo: this.ingestLo, ingestHi: hi,
-        prevWatermark: this.prevWatermark, watermark, final,
+        prevWatermark: this.prevWatermark, watermark, final, windowOriginMs: this.windowOriginMs,
       }),
     );
     const results = await Promise.all(tasks);

@@ -16,6 +16,8 @@ export interface BatchTask {
   watermark: number;
   /** The last pass: every window is complete. */
   final: boolean;
+  /** Where windows are aligned (rules/windows.ts windowStartOf). */
+  windowOriginMs: number;
 }
 
 export interface BatchTaskResult {

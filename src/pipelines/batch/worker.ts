@@ -2,7 +2,7 @@ import type { Reading } from '../../domain/reading.js';
 import { bulkInsert, createPool, inTransaction, type Pool } from '../../infra/mysql.js';
 import { compileRuleSet, evaluateRecord, evaluateWindow } from '../rules/evaluate.js';
 import type { AlertRecord, WindowResult } from '../rules/types.js';
-import { computeWindows } from '../rules/windows.js';
+import { computeWindows, windowStartOf } from '../rules/windows.js';
 import { ALERT_COLUMNS, ALERT_UPSERT, alertRow, WINDOW_COLUMNS, WINDOW_UPSERT, windowRow } from '../rows.js';
 import { isRetriable, RETRIABLE_MARK, withRetry } from '../../infra/retry.js';
 import { recordCommit, WriteBatchIds } from '../write-batches.js';
@@ -73,7 +73,7 @@ async function runTask(task: BatchTask): Promise<BatchTaskResult> {
     if (isNew) {
       readings++;
       alerts.push(...evaluateRecord(reading, compiled.recordRules));
-      for (const s of sizes) newWindowKeys.add(`${s}|${reading.patient_id}|${Math.floor(reading.event_time / (s * 1000)) * s * 1000}`);
+      for (const s of sizes) newWindowKeys.add(`${s}|${reading.patient_id}|${windowStartOf(reading.event_time, s, task.windowOriginMs)}`);
     }
     if (reading.event_time >= fetchFrom) windowInput.push(reading);
   }
@@ -82,7 +82,7 @@ async function runTask(task: BatchTask): Promise<BatchTaskResult> {
   const writtenBefore = (w: WindowResult): boolean => task.prevWatermark >= 0 && w.window_start + w.window_s * 1000 + lateness <= task.prevWatermark;
   const windows: WindowResult[] = [];
   const recomputed: WindowResult[] = [];
-  for (const w of computeWindows(windowInput, sizes)) {
+  for (const w of computeWindows(windowInput, sizes, task.windowOriginMs)) {
     if (!complete(w)) continue;
     const touched = newWindowKeys.has(`${w.window_s}|${w.patient_id}|${w.window_start}`);
     if (writtenBefore(w)) {

@@ -36,12 +36,13 @@ export function dedupeReadings(readings: Iterable<Reading>): Reading[] {
 export function evaluateAll(
   readings: Iterable<Reading>,
   ruleSet: RuleSet,
+  windowOriginMs = 0,
 ): { alerts: AlertRecord[]; windows: WindowResult[] } {
   const compiled = compileRuleSet(ruleSet);
   const unique = dedupeReadings(readings);
   const alerts: AlertRecord[] = [];
   for (const r of unique) alerts.push(...evaluateRecord(r, compiled.recordRules));
-  const windows = compiled.windowSizes.length > 0 ? computeWindows(unique, compiled.windowSizes) : [];
+  const windows = compiled.windowSizes.length > 0 ? computeWindows(unique, compiled.windowSizes, windowOriginMs) : [];
   for (const w of windows) alerts.push(...evaluateWindow(w, compiled.windowRules));
   alerts.sort(compareAlerts);
   return { alerts, windows };

@@ -1,7 +1,8 @@
 /**
  * Tumbling event-time windows per patient, shared by the batch and the streaming modes.
  *
- * Window of size S seconds containing event_time t: start = floor(t / (S*1000)) * S*1000,
+ * Window of size S seconds containing event_time t: start = O + floor((t - O) / (S*1000)) * S*1000
+ * for the run's window origin O (0 by default),
  * covering [start, start + S*1000). A reading at exactly start + S*1000 belongs to the next
  * window. Aggregates: count, avg/min/max of every vital, max_event_time. Within a window a
  * (patient_id, seq) is counted once (the first copy seen is kept).
@@ -12,14 +13,19 @@
 import { VITAL_NAMES, type Reading, type VitalName } from '../../domain/reading.js';
 import type { VitalStats, WindowResult } from './types.js';
 
-export function windowStartOf(eventTimeMs: number, windowS: number): number {
+/**
+ * Start of the window of size windowS containing eventTimeMs. Windows are aligned to originMs
+ * (as Flink's window offset): a run aligns them to its schedule's start, so the same seed and
+ * options put the same readings in the same windows in every run; 0 aligns them to the epoch.
+ */
+export function windowStartOf(eventTimeMs: number, windowS: number, originMs = 0): number {
   const size = windowS * 1000;
-  return Math.floor(eventTimeMs / size) * size;
+  return originMs + Math.floor((eventTimeMs - originMs) / size) * size;
 }
 
 /** Exclusive end of the window of size windowS containing eventTimeMs. */
-export function windowEndOf(eventTimeMs: number, windowS: number): number {
-  return windowStartOf(eventTimeMs, windowS) + windowS * 1000;
+export function windowEndOf(eventTimeMs: number, windowS: number, originMs = 0): number {
+  return windowStartOf(eventTimeMs, windowS, originMs) + windowS * 1000;
 }
 
 /** Deterministic order of window results: window_start, window_s, patient_id. */
@@ -96,11 +102,11 @@ function addTo(open: OpenWindows, r: Reading, windowS: number, windowStart: numb
  * Batch: every window of every size over a complete set of readings. Order-independent;
  * duplicate (patient_id, seq) counted once. Sorted by compareWindowResults.
  */
-export function computeWindows(readings: Iterable<Reading>, windowSizes: readonly number[]): WindowResult[] {
+export function computeWindows(readings: Iterable<Reading>, windowSizes: readonly number[], originMs = 0): WindowResult[] {
   const sizes = checkSizes(windowSizes);
   const open: OpenWindows = new Map();
   for (const r of readings) {
-    for (const s of sizes) addTo(open, r, s, windowStartOf(r.event_time, s));
+    for (const s of sizes) addTo(open, r, s, windowStartOf(r.event_time, s, originMs));
   }
   const out: WindowResult[] = [];
   for (const byStart of open.values()) {
@@ -114,6 +120,8 @@ export function computeWindows(readings: Iterable<Reading>, windowSizes: readonl
 export interface WindowAssemblerOptions {
   /** How long after a window's end (in watermark time) it stays open. Default 0. */
   allowedLatenessMs?: number;
+  /** Where the windows are aligned (see windowStartOf). Default 0, the epoch. */
+  originMs?: number;
 }
 
 export interface AddResult {
@@ -147,6 +155,7 @@ export interface AddResult {
 export class WindowAssembler {
   private readonly sizes: number[];
   private readonly allowedLatenessMs: number;
+  private readonly originMs: number;
   private readonly open: OpenWindows = new Map();
   private watermarkMs = -Infinity;
   private openCount = 0;
@@ -158,6 +167,7 @@ export class WindowAssembler {
       throw new Error(`allowedLatenessMs must be a non-negative number, got ${lateness}`);
     }
     this.allowedLatenessMs = lateness;
+    this.originMs = options.originMs ?? 0;
   }
 
   get watermark(): number {
@@ -168,7 +178,7 @@ export class WindowAssembler {
     const lateFor: number[] = [];
     let duplicate = false;
     for (const s of this.sizes) {
-      const start = windowStartOf(r.event_time, s);
+      const start = windowStartOf(r.event_time, s, this.originMs);
       if (start + s * 1000 + this.allowedLatenessMs <= this.watermarkMs) {
         lateFor.push(s);
         continue;

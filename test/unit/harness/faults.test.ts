@@ -85,3 +85,18 @@ describe('analyseFaults on a hand-made run', () => {
     expect(exit).toMatchObject({ injected: false, detected_by: 'role exit', injected_at_s: 10, ended_at_s: 16 });
   });
 });
+
+describe('a fault of the batch role', () => {
+  it('is recovered when a batch pass ends after it (the batch backlog is a saw-tooth, not a signal)', () => {
+    const T = 1_700_000_000_000;
+    const r = analyseFaults({
+      startMs: T, warmupEndMs: T, rate: 100, batchIntervalS: 3,
+      injected: [{ spec: parseFaultSpec('kill:batch@8s'), injected_at_s: 8, ended_at_s: 8 }],
+      incidents: [{ role: 'batch', how: 'killed by SIGKILL', at_s: 8, restarted_in_s: 1.3 }],
+      availability: [], backlog: Array.from({ length: 20 }, (_, s) => ({ at: T + s * 1000, backlog: { ingest: 5, stream: 5, batch: 900 } })),
+      latencies: {}, batchPassEndsMs: [T + 6000, T + 11_400, T + 14_500],
+    });
+    expect(r).toHaveLength(1);
+    expect(r[0]).toMatchObject({ fault: 'kill:batch@8s', detected_by: 'role exit', recovered_at_s: 11.4, recovery_s: 3.4 });
+  });
+});

@@ -317,3 +317,17 @@ describe('WatermarkTracker', () => {
     expect(() => new WatermarkTracker({ idleMs: 0 })).toThrow('idleMs');
   });
 });
+
+describe('windows aligned to a run\'s origin', () => {
+  it('start = origin + whole windows: the same readings land in the same windows relative to the origin', () => {
+    const origin = 1_700_000_012_345;
+    expect(windowStartOf(origin, 30, origin)).toBe(origin);
+    expect(windowStartOf(origin + 29_999, 30, origin)).toBe(origin);
+    expect(windowStartOf(origin + 30_000, 30, origin)).toBe(origin + 30_000);
+    expect(windowStartOf(origin - 1, 30, origin)).toBe(origin - 30_000);
+    // Two runs 7.5 s apart: reading i at origin + 100 i ms falls in the same relative window in both.
+    for (const o of [origin, origin + 7_500]) {
+      expect([0, 299, 300, 899].map((i) => (windowStartOf(o + 100 * i, 30, o) - o) / 1000)).toEqual([0, 0, 30, 60]);
+    }
+  });
+});

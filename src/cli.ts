@@ -4,7 +4,10 @@ import { hideBin } from 'yargs/helpers';
 import { UsageError } from './cli/args.js';
 import { apiCommand, datasetOptions, generateCommand, produceCommand } from './cli/generator-commands.js';
 import { benchCommand, benchOptions, reportCommand, type BenchArgs } from './cli/bench-command.js';
+import { compareCommand, compareOptions, type CompareArgs } from './cli/compare-command.js';
+import { abCommand, abOptions, type AbArgs } from './cli/ab-command.js';
 import { roleOptions, runRole, type RoleArgs } from './cli/roles.js';
+import { DEFAULT_HISTORY_FILE, DEFAULT_HISTORY_OUT, historyCommand } from './cli/history-command.js';
 import type { RoleName } from './pipelines/ipc.js';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
@@ -71,11 +74,32 @@ const cli = yargs(hideBin(process.argv))
     },
   )
   .command(
+    'history',
+    'render the run history (each bench run appends a line): a Markdown table per comparable parameter set and a trend chart per figure',
+    (y) => y
+      .option('file', { type: 'string', default: DEFAULT_HISTORY_FILE, describe: 'the history file (JSON lines)' })
+      .option('out', { type: 'string', default: DEFAULT_HISTORY_OUT, describe: 'folder for history.md and the charts' }),
+    (a) => historyCommand(a),
+  )
+  .command(
     'report <dir>',
     'render the report (report.md, report.html, the CSVs and the charts) again from a run folder\'s results.json or a sweep folder\'s sweep.json',
     (y) => y.positional('dir', { type: 'string', demandOption: true }),
     (a) => reportCommand(a.dir),
   )
+  .command(
+    'compare <base> <new>',
+    'compare two sets of runs (run folders, sweep or --repeat folders, results.json files): medians, change, Mann-Whitney p, verdicts; exit 1 on a regression',
+    (y) => compareOptions(y),
+    (a) => process.exit(compareCommand(a as unknown as CompareArgs)),
+  )
+  .command(
+    'ab',
+    'A/B two commits on this machine: build each in a worktree under .cache/ab, run the same bench alternately (--repeat per side), compare; bench options after --',
+    (y) => abOptions(y),
+    async (a) => process.exit(await abCommand(a as unknown as AbArgs)),
+  )
+  .parserConfiguration({ 'populate--': true })
   .demandCommand(1, 'name a command; see --help')
   .fail((msg, err) => {
     if (err && !(err instanceof UsageError)) throw err;

@@ -18,13 +18,14 @@ import { checkDatabase, checkKafka, checkServices } from '../infra/preflight.js'
 import { UsageError } from './args.js';
 import { LIMITS, numericOption, parseBenchNumbers, type NumericOption } from './option-list.js';
 import { fmtValue } from '../harness/report/spread.js';
+import { recordRun } from './history-command.js';
 
 export { LIMITS };
 
 /** Defaults of the numeric options (the help shows them; planBench falls back on them). */
 const DEFAULTS = {
   rate: 500, duration: 30, warmup: 10, sources: 3, partitions: 3, batchInterval: 10, threads: 2, seed: 1, prevalence: 0.05,
-  repeat: 1, latenessMs: 2000, idleMs: 1000, maxRestarts: DEFAULT_RESTART_POLICY.maxRestarts,
+  repeat: 1, latenessMs: 2000, idleMs: 1000, maxRestarts: DEFAULT_RESTART_POLICY.maxRestarts, injectDelayMs: 0,
 } as const;
 
 /** Said in the help of each option that a comma list sweeps. */
@@ -50,10 +51,12 @@ export function benchOptions<T>(y: Argv<T>) {
     .option('modes', { type: 'string', default: 'stream,batch', describe: 'modes to run: stream, batch or both' })
     .option('lateness-ms', { type: 'string', default: String(DEFAULTS.latenessMs), describe: `allowed lateness of window rules (ms of event time)${LIST}` })
     .option('idle-ms', { type: 'string', default: String(DEFAULTS.idleMs), describe: `stream: idle partition timeout for the watermark${LIST}` })
+    .option('inject-delay-ms', { type: 'string', default: String(DEFAULTS.injectDelayMs), describe: `calibration: the stream waits this long before each database commit${LIST}` })
     .option('topic-prefix', { type: 'string', default: '', describe: 'prefix for the topic names' })
     .option('out', { type: 'string', default: 'results/runs', describe: 'folder for the run folders' })
     .option('find-max', { type: 'boolean', default: false, describe: 'search the sustainable throughput (METRICS.md), starting at --rate' })
-    .option('profile', { type: 'string', describe: "'seed': the seed project's scenario (3 devices, 9 patients, ~1 reading/s, its rules)" })
+    .option('profile', { type: 'string', describe: "'seed': the seed project's scenario (3 devices, 9 patients, ~1 reading/s, its rules); 'ci': the short fixed CI run (README: Tracking performance in CI), with tracker files in the run folder" })
+    .option('history', { type: 'string', describe: 'append each run\'s line to this history file (default results/history.jsonl, or $VITALS_BENCH_HISTORY; --no-history: none)' })
     .option('fault', { type: 'string', array: true, describe: `inject a fault during each run, repeatable: ${FAULT_SYNTAX}; times from the start of the load` })
     .option('max-restarts', { type: 'string', default: String(DEFAULTS.maxRestarts), describe: 'restarts of a pipeline role that ends unexpectedly, per role and run' })
     .option('services', { type: 'boolean', default: true, describe: 'bring Kafka and MySQL up if needed (--no-services: use what is configured)' })
@@ -91,10 +94,23 @@ export interface BenchArgs {
   profile?: string;
   services: boolean;
   quiet: boolean;
+  /** --history FILE; false for --no-history; absent: $VITALS_BENCH_HISTORY or results/history.jsonl. */
+  history?: string | false;
 }
 
 /** The seed project's scenario: 3 devices with 3 patients each, about one reading a second, its rules. */
 const SEED_PROFILE: Partial<BenchArgs> = { rate: '1', patients: 9, sources: 3, rules: 'seed', warmup: 5, duration: 60, batchInterval: 10 };
+
+/**
+ * The CI profile: short (about 90 s a run on 2 cores), fixed seed, both modes, every
+ * option that shapes the load pinned so that a change of a default never moves CI's baseline.
+ */
+export const CI_PROFILE: Partial<BenchArgs> = {
+  rate: 500, duration: 60, warmup: 10, patients: 500, sources: 3, partitions: 3, rules: 'clinical', batchInterval: 10, threads: 2,
+  seed: 42, prevalence: 0.05, modes: 'stream,batch', latenessMs: 2000, idleMs: 1000,
+};
+
+const PROFILES: Record<string, Partial<BenchArgs>> = { seed: SEED_PROFILE, ci: CI_PROFILE };
 
 export interface Plan {
   /**
@@ -130,8 +146,9 @@ export async function planBench(argv: BenchArgs, explicit: Set<string>): Promise
     }
   }
   if (a.profile !== undefined) {
-    if (a.profile !== 'seed') throw new UsageError(`--profile must be "seed", got ${a.profile}`);
-    for (const [k, v] of Object.entries(SEED_PROFILE)) if (!explicit.has(k)) (a as unknown as Record<string, unknown>)[k] = v;
+    const profile = Object.hasOwn(PROFILES, a.profile) ? PROFILES[a.profile] : undefined;
+    if (!profile) throw new UsageError(`--profile must be ${Object.keys(PROFILES).map((p) => `"${p}"`).join(' or ')}, got ${a.profile}`);
+    for (const [k, v] of Object.entries(profile)) if (!explicit.has(k)) (a as unknown as Record<string, unknown>)[k] = v;
   }
   // Every numeric option parsed from its text, each value checked and quoted as typed when
   // refused; at most one of them a list.
@@ -180,13 +197,14 @@ export async function planBench(argv: BenchArgs, explicit: Set<string>): Promise
     rate: n.rate, duration: n.duration, warmup: n.warmup, ...(n.patients !== undefined ? { patients: n.patients } : {}), sources: n.sources,
     partitions: n.partitions, rules: a.rules, batchInterval: n.batchInterval, threads: n.threads, seed: n.seed, prevalence: n.prevalence,
     modes: modes as Mode[], latenessMs: n.latenessMs, idleMs: n.idleMs, topicPrefix: a.topicPrefix, outDir: resolve(a.out), faults, maxRestarts,
+    ...(n.injectDelayMs ? { injectDelayMs: n.injectDelayMs } : {}),
     ...(a.profile ? { label: `profile-${a.profile}` } : {}),
   };
   const settings: Record<string, unknown> = {
     // patients null: one per reading/s of each run's rate.
     rate: n.rate, duration: n.duration, warmup: n.warmup, patients: n.patients ?? null, sources: n.sources, partitions: n.partitions, rules: a.rules,
     batchInterval: n.batchInterval, threads: n.threads, seed: n.seed, prevalence: n.prevalence, modes, latenessMs: n.latenessMs, idleMs: n.idleMs,
-    topicPrefix: a.topicPrefix, fault: faults.map((f) => f.text), maxRestarts, repeat: n.repeat, out: a.out,
+    topicPrefix: a.topicPrefix, fault: faults.map((f) => f.text), maxRestarts, repeat: n.repeat, out: a.out, injectDelayMs: n.injectDelayMs,
     ...(a.findMax ? { findMax: true } : {}), ...(a.profile ? { profile: a.profile } : {}), ...(a.config ? { config: a.config } : {}),
     [swept.option.key]: swept.values,
   };
@@ -243,6 +261,7 @@ export async function benchCommand(argv: BenchArgs, explicit: Set<string>): Prom
       const o = await runOnce(optionsFor(plan, value, sweepDir, !single), progress, abort.signal);
       outcomes.push({ outcome: o, value });
       printSummary(o, progress);
+      recordRun(o, { history: argv.history, trackers: argv.profile === 'ci' }, (line) => progress.log(line));
       return o;
     } catch (err) {
       failedRuns++;

@@ -44,6 +44,7 @@ export const BENCH_NUMERIC_OPTIONS: readonly NumericOption[] = [
   { flag: 'sources', key: 'sources', rule: 'positiveInt', max: LIMITS.sources, sweep: false },
   { flag: 'repeat', key: 'repeat', rule: 'positiveInt', sweep: false },
   { flag: 'max-restarts', key: 'maxRestarts', rule: 'nonNegativeInt', sweep: false },
+  { flag: 'inject-delay-ms', key: 'injectDelayMs', rule: 'nonNegative', max: 60_000, sweep: true, unit: 'ms' },
 ];
 
 export const SWEEPABLE_FLAGS = BENCH_NUMERIC_OPTIONS.filter((o) => o.sweep).map((o) => `--${o.flag}`);

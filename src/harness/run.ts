@@ -58,6 +58,8 @@ export interface RunOptions {
   faults?: FaultSpec[];
   /** Restarts of a role that ended unexpectedly, per role and run (default 3). */
   maxRestarts?: number;
+  /** Calibration (METRICS.md, measurement integrity): the stream waits this long before each database commit. */
+  injectDelayMs?: number;
 }
 
 export interface RunOutcome {
@@ -132,7 +134,9 @@ export async function runOnce(opts: RunOptions, progress: Progress, signal: Abor
       return s;
     };
     const ingest = supervise('ingest', common);
-    const stream = opts.modes.includes('stream') ? supervise('stream', common) : undefined;
+    const stream = opts.modes.includes('stream')
+      ? supervise('stream', [...common, ...(opts.injectDelayMs ? ['--inject-delay-ms', String(opts.injectDelayMs)] : [])])
+      : undefined;
     const batch = opts.modes.includes('batch') ? supervise('batch', [...common, '--threads', String(opts.threads), '--every', String(opts.batchInterval)]) : undefined;
     await Promise.all([...roles.values()].map((r) => r.current.waitFor(isReady, 90_000, 'ready signal')));
     const roleGaveUp = Promise.race([...roles.values()].map((r) => r.gaveUp));

@@ -50,7 +50,7 @@ describe('parseNumberList', () => {
 describe('parseBenchNumbers', () => {
   it('every option the issue names can sweep; sources, repeat and max-restarts cannot', () => {
     const sweepable = BENCH_NUMERIC_OPTIONS.filter((o) => o.sweep).map((o) => o.flag).sort();
-    expect(sweepable).toEqual(['batch-interval', 'duration', 'idle-ms', 'lateness-ms', 'partitions', 'patients', 'prevalence', 'rate', 'seed', 'threads', 'warmup']);
+    expect(sweepable).toEqual(['batch-interval', 'duration', 'idle-ms', 'inject-delay-ms', 'lateness-ms', 'partitions', 'patients', 'prevalence', 'rate', 'seed', 'threads', 'warmup']);
   });
 
   it('returns single values by key and the one list', () => {

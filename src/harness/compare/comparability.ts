@@ -47,6 +47,8 @@ export function parameterValue(run: RunResult, key: string): { canonical: string
     const name = typeof p.rules === 'string' ? p.rules : undefined;
     return { canonical: `resolved:${canonicalJson(p.rules_resolved)}`, text: name ? `"${name}" (resolved rule set)` : 'a resolved rule set' };
   }
+  // Runs from before --fault existed injected none: the same workload as an empty list.
+  if (key === 'faults' && (v === undefined || v === null)) v = [];
   if (v === undefined || v === null) return { canonical: undefined, text: 'not recorded' };
   // The modes are a set: "batch,stream" runs the same workload as "stream,batch".
   if (key === 'modes' && Array.isArray(v)) v = [...(v as unknown[])].map(String).sort();

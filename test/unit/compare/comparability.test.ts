@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compareRuns } from '../../../src/harness/compare/compare.js';
-import { assertComparable, COMPARED_PARAMETERS, IncomparableError } from '../../../src/harness/compare/comparability.js';
+import { assertComparable, COMPARED_PARAMETERS, IncomparableError, parameterValue } from '../../../src/harness/compare/comparability.js';
+import { makeRunResult } from '../harness/fixture.js';
 import type { RunResult } from '../../../src/harness/results.js';
 import { runsWithP99 } from './helpers.js';
 
@@ -76,5 +77,15 @@ describe('comparability', () => {
     const next = withParams(runsWithP99([1], 'N'), { batchInterval: 10 });
     expect(refusal(base, next).parameter).toBe('batchInterval');
     expect(compareRuns(base, next, { ignoreParameters: ['batchInterval'] }).options.ignored_parameters).toEqual(['batchInterval']);
+  });
+});
+
+describe('runs from before a parameter existed', () => {
+  it('a run that recorded no faults compares equal to one with an empty fault list', () => {
+    const older = makeRunResult({ runId: 'older' });
+    const newer = makeRunResult({ runId: 'newer' });
+    delete (older.parameters as Record<string, unknown>).faults;
+    (newer.parameters as Record<string, unknown>).faults = [];
+    expect(parameterValue(older, 'faults')).toEqual(parameterValue(newer, 'faults'));
   });
 });

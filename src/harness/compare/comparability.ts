@@ -3,18 +3,19 @@
  * the workload must be the same in all runs of both sides. What only names or places a run
  * (run_id, outDir, label, topics, the swept marker) does not count.
  */
+import { canonicalJson, COMPARABLE_PARAMETER_KEYS } from '../history.js';
 import type { RunResult } from '../results.js';
 
 /**
  * The run parameters (keys of results.json `parameters`) that define the workload and must be
  * equal for runs to be comparable. `rules` is compared by the resolved rule set's content
  * (`rules_resolved`) when the runs recorded it, so a profile name and the same rules from a file
- * compare equal. Not compared: run_id, outDir/out, label, topics/topicPrefix, swept, maxRestarts.
+ * compare equal. The same list as the history's parameter hash (COMPARABLE_PARAMETER_KEYS), so
+ * a history series and a comparison agree on what one workload is. Not compared: run_id,
+ * outDir/out, label, topics/topicPrefix, swept, maxRestarts, injectDelayMs (calibration compares
+ * a delayed run with an undelayed one).
  */
-export const COMPARED_PARAMETERS = [
-  'rate', 'duration', 'warmup', 'patients', 'sources', 'partitions', 'rules', 'batchInterval', 'threads', 'seed', 'prevalence',
-  'modes', 'latenessMs', 'idleMs', 'faults',
-] as const;
+export const COMPARED_PARAMETERS = COMPARABLE_PARAMETER_KEYS.map((k) => (k === 'rules_resolved' ? 'rules' : k));
 
 export type ComparedParameter = (typeof COMPARED_PARAMETERS)[number];
 
@@ -24,16 +25,6 @@ export class IncomparableError extends Error {
   constructor(message: string, readonly parameter: string) {
     super(message);
   }
-}
-
-/** JSON with object keys sorted, so that equal content gives equal text. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'undefined';
 }
 
 /**

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
-  appendHistory, canonicalJson, COMPARABLE_PARAMETER_KEYS, describeParameters, groupByParameters, historyEntry, parameterHash,
+  canonicalJson, COMPARABLE_PARAMETER_KEYS, describeParameters, groupByParameters, historyEntry, parameterHash,
   parseGitCommit, parseHistory, renderHistoryMarkdown, shortHash, TREND_METRICS, trendPoints, type HistoryEntry,
 } from '../../../src/harness/history.js';
 import { historyTrendSpec } from '../../../src/harness/report/history-charts.js';

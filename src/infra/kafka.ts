@@ -1,4 +1,6 @@
-import { Kafka, logLevel, type Admin, type ITopicConfig } from 'kafkajs';
+import net from 'node:net';
+import tls from 'node:tls';
+import { Kafka, logLevel, type Admin, type ISocketFactory, type ITopicConfig } from 'kafkajs';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
 
@@ -8,8 +10,23 @@ export function createKafka(brokers: string[], clientId: string): Kafka {
     brokers,
     logLevel: logLevel.WARN,
     retry: { initialRetryTime: 200, retries: 8 },
+    socketFactory: noDelaySocketFactory,
   });
 }
+
+/**
+ * kafkajs's own socket factory, plus TCP_NODELAY as Kafka's Java clients set it: with Nagle's
+ * algorithm on, a small request (a fetch) written while another is unacknowledged on the same
+ * connection (an offset commit, a heartbeat) can wait for the broker's delayed ACK.
+ */
+export const noDelaySocketFactory: ISocketFactory = ({ host, port, ssl, onConnect }) => {
+  const socket = ssl
+    ? tls.connect({ host, port, ...(net.isIP(host) ? {} : { servername: host }), ...ssl }, onConnect)
+    : net.connect({ host, port }, onConnect);
+  socket.setKeepAlive(true, 60_000);
+  socket.setNoDelay(true);
+  return socket;
+};
 
 export interface TopicSpec {
   topics: string[];

@@ -26,9 +26,15 @@ export interface OffsetCommit {
 /**
  * Processes one partition batch (storing its results) and returns the offsets to commit:
  * usually the batch's own partition, possibly others whose stored state it completed.
- * Offsets are committed only after this resolves, i.e. after the database commit.
+ * Offsets are committed only after this resolves, i.e. after the database commit. The loop
+ * does not wait for it before fetching on (see startConsumerLoop), so the handler must take
+ * everything it needs from the batch before its first await, and its promises must resolve
+ * in the order the batches were handed over (a serial writer such as GroupCommit does).
  */
 export type BatchHandler = (batch: PartitionBatch) => Promise<OffsetCommit[]>;
+
+/** Batches handed over whose writes have not completed, at most; beyond it the loop waits. */
+export const MAX_BATCHES_IN_FLIGHT = 64;
 
 export interface ConsumerLoopOptions {
   kafka: Kafka;
@@ -80,6 +86,7 @@ export async function startConsumerLoop(opts: ConsumerLoopOptions): Promise<Cons
   await consumer.connect();
   await consumer.subscribe({ topics: opts.topics, fromBeginning: true });
   let fatal = false;
+  const pipeline = new CommitPipeline(consumer, opts.log);
   await consumer.run({
     autoCommit: false,
     eachBatchAutoResolve: false,
@@ -92,25 +99,28 @@ export async function startConsumerLoop(opts: ConsumerLoopOptions): Promise<Cons
         partition: batch.partition,
         messages: batch.messages.map((m) => ({ offset: Number(m.offset), timestamp: Number(m.timestamp), value: m.value })),
       };
-      let commits: OffsetCommit[];
-      const keepAlive = setInterval(() => {
-        // Fails while the group rebalances; the next batch or heartbeat rejoins.
-        payload.heartbeat().catch(() => undefined);
-      }, 1_000);
-      try {
-        commits = await opts.onBatch(partitionBatch);
-      } catch (err) {
+      const written = opts.onBatch(partitionBatch).catch((err: Error) => {
         // The handler already retried its database writes; state may be half-applied, so the
         // process stops and a restart resumes from the committed offsets.
         fatal = true;
-        opts.onFatal(err as Error);
-        return;
-      } finally {
-        clearInterval(keepAlive);
-      }
+        opts.onFatal(err);
+        return null;
+      });
+      // The next fetch starts once every batch of this fetch has returned: not waiting here for
+      // the database commit lets reading, processing and writing overlap. The read position may
+      // move ahead of what is durable; the committed offsets never do.
       for (const m of batch.messages) payload.resolveOffset(m.offset);
-      if (commits.length > 0) {
-        await consumer.commitOffsets(commits.map((c) => ({ topic: c.topic, partition: c.partition, offset: String(c.offset) })));
+      pipeline.add(written);
+      if (pipeline.size > MAX_BATCHES_IN_FLIGHT) {
+        const keepAlive = setInterval(() => {
+          // Fails while the group rebalances; the next batch or heartbeat rejoins.
+          payload.heartbeat().catch(() => undefined);
+        }, 1_000);
+        try {
+          await pipeline.waitBelow(MAX_BATCHES_IN_FLIGHT);
+        } finally {
+          clearInterval(keepAlive);
+        }
       }
       await payload.heartbeat();
     },
@@ -119,7 +129,67 @@ export async function startConsumerLoop(opts: ConsumerLoopOptions): Promise<Cons
     consumer,
     joined,
     stop: async () => {
+      await pipeline.drain();
       await consumer.disconnect();
     },
   };
+}
+
+/**
+ * Offset commits follow the writes: once a batch is written (in the order the batches were
+ * handed over), its offsets become the partition's next commit. One OffsetCommit request is
+ * in flight at a time and carries the latest offset of every partition written meanwhile: a
+ * commit per batch would pace the whole loop at the group coordinator's round trip. A failed
+ * offset commit (for example during a rebalance) is logged, not fatal: the next one covers
+ * it, and until then a restart only re-reads more.
+ */
+class CommitPipeline {
+  private unwritten = 0;
+  private chain: Promise<void> = Promise.resolve();
+  private readonly waiters: Array<() => void> = [];
+  private readonly due = new Map<string, OffsetCommit>();
+  private committing: Promise<void> | null = null;
+
+  constructor(
+    private readonly consumer: Consumer,
+    private readonly log?: (line: string) => void,
+  ) {}
+
+  /** Batches handed over and not yet written. */
+  get size(): number {
+    return this.unwritten;
+  }
+
+  add(written: Promise<OffsetCommit[] | null>): void {
+    this.unwritten++;
+    this.chain = this.chain.then(async () => {
+      const commits = await written;
+      this.unwritten--;
+      for (const wake of this.waiters.splice(0)) wake();
+      for (const c of commits ?? []) this.due.set(`${c.topic}:${c.partition}`, c);
+      this.committing ??= this.commitDue().finally(() => (this.committing = null));
+    });
+  }
+
+  async waitBelow(limit: number): Promise<void> {
+    while (this.unwritten > limit) await new Promise<void>((resolve) => this.waiters.push(resolve));
+  }
+
+  /** Resolves when every batch handed over is written and its offsets committed. */
+  async drain(): Promise<void> {
+    await this.chain;
+    while (this.committing) await this.committing;
+  }
+
+  private async commitDue(): Promise<void> {
+    while (this.due.size > 0) {
+      const commits = [...this.due.values()];
+      this.due.clear();
+      try {
+        await this.consumer.commitOffsets(commits.map((c) => ({ topic: c.topic, partition: c.partition, offset: String(c.offset) })));
+      } catch (err) {
+        this.log?.(`offset commit failed (${(err as Error).message}); the next commit covers it`);
+      }
+    }
+  }
 }

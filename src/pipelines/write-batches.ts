@@ -32,6 +32,24 @@ export interface IngestRange {
 }
 
 /**
+ * One range per partition (the table's key): a transaction may hold several consecutive
+ * batches of one partition, which together cover the offsets from the first to the last.
+ */
+export function mergeRanges(ranges: OffsetRange[]): OffsetRange[] {
+  const merged = new Map<string, OffsetRange>();
+  for (const r of ranges) {
+    const key = `${r.topic}:${r.partition}`;
+    const seen = merged.get(key);
+    if (!seen) merged.set(key, { ...r });
+    else {
+      seen.firstOffset = Math.min(seen.firstOffset, r.firstOffset);
+      seen.lastOffset = Math.max(seen.lastOffset, r.lastOffset);
+    }
+  }
+  return [...merged.values()];
+}
+
+/**
  * Record t_committed (the writer's clock right after COMMIT returned) and what the
  * transaction covered. Written after the data commit, in its own statement: it is the
  * measurement, not the data, and must not delay the data's commit.
@@ -52,7 +70,7 @@ export async function recordCommit(
        ON DUPLICATE KEY UPDATE committed_at = committed_at`,
     [runId, role, batch.toString(), committedAt, rowCount],
   );
-  const rows = ranges.map((r) => [runId, role, batch.toString(), r.topic, r.partition, r.firstOffset, r.lastOffset, 0, 0, 0, 0]);
+  const rows = mergeRanges(ranges).map((r) => [runId, role, batch.toString(), r.topic, r.partition, r.firstOffset, r.lastOffset, 0, 0, 0, 0]);
   if (ingestRange) {
     rows.push([runId, role, batch.toString(), '', -1, -1, -1, ingestRange.ingestLo, ingestRange.ingestHi, ingestRange.patientLo, ingestRange.patientHi]);
   }

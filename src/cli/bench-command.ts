@@ -7,7 +7,8 @@ import { rerenderReport, writeSweepReport } from '../harness/report/write.js';
 import type { RunResult, SweepResult } from '../harness/results.js';
 import { createProgress, type Progress } from '../harness/progress.js';
 import { ensureServices, runOnce, type RunOptions, type RunOutcome } from '../harness/run.js';
-import { isSustainable, limitSentence, SUSTAINABLE_CRITERIA } from '../harness/sustainable.js';
+import { isSustainable, limitSentence } from '../harness/sustainable.js';
+import { searchMax, type FindMaxResult, type RateVerdict } from '../harness/find-max.js';
 import type { Mode } from '../harness/metrics.js';
 import { loadRuleSet } from '../pipelines/rules/parse.js';
 import { loadServiceConfig } from '../config.js';
@@ -128,56 +129,90 @@ export interface Plan {
 
 /** Validate everything before anything starts: bad arguments exit 2 with the problem named. */
 export async function planBench(argv: BenchArgs, explicit: Set<string>): Promise<Plan> {
-  let a: BenchArgs = { ...argv };
-  if (a.config) {
-    if (!existsSync(a.config)) throw new UsageError(`--config: no such file ${a.config}`);
-    let fromFile: Record<string, unknown>;
-    try {
-      fromFile = JSON.parse(readFileSync(a.config, 'utf8')) as Record<string, unknown>;
-    } catch (err) {
-      throw new UsageError(`--config ${a.config}: invalid JSON: ${(err as Error).message}`);
-    }
-    const known = new Set(Object.keys(a));
-    for (const [k, v] of Object.entries(fromFile)) {
-      const key = k.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-      if (!known.has(key) && key !== 'patients' && key !== 'profile' && key !== 'fault') throw new UsageError(`--config ${a.config}: unknown option "${k}"`);
-      // A list in the file ("batchInterval": [2, 10, 30]) reads as the command line's comma list.
-      if (!explicit.has(key)) (a as unknown as Record<string, unknown>)[key] = Array.isArray(v) && key !== 'fault' ? v.join(',') : v;
-    }
-  }
-  if (a.profile !== undefined) {
-    const profile = Object.hasOwn(PROFILES, a.profile) ? PROFILES[a.profile] : undefined;
-    if (!profile) throw new UsageError(`--profile must be ${Object.keys(PROFILES).map((p) => `"${p}"`).join(' or ')}, got ${a.profile}`);
-    for (const [k, v] of Object.entries(profile)) if (!explicit.has(k)) (a as unknown as Record<string, unknown>)[k] = v;
-  }
+  const a = withProfile(withConfigFile({ ...argv }, explicit), explicit);
   // Every numeric option parsed from its text, each value checked and quoted as typed when
   // refused; at most one of them a list.
   const parsed = parseBenchNumbers(a as unknown as Record<string, unknown>);
-  const n = { ...DEFAULTS, ...parsed.values } as typeof DEFAULTS & { patients?: number };
+  const n = { ...DEFAULTS, ...parsed.values } as PlanNumbers;
   const swept = parsed.list ?? { option: numericOption('rate')!, values: [n.rate] };
   const valuesOf = (key: string): number[] => (swept.option.key === key ? swept.values : [(n as Record<string, number>)[key]!]);
-  if (n.patients !== undefined) {
-    for (const p of valuesOf('patients')) if (p < n.sources) throw new UsageError(`--patients (${p}) must be at least --sources (${n.sources})`);
+  checkPatients(n, valuesOf);
+  const modes = parseModes(a.modes);
+  checkFindMax(a.findMax, parsed.list);
+  checkSendsReadings(valuesOf);
+  const shortestLoadS = Math.min(...valuesOf('warmup')) + Math.min(...valuesOf('duration'));
+  const faults = parseFaults(a.fault ?? [], shortestLoadS, modes);
+  await loadRuleSet(a.rules).catch((err: Error) => {
+    throw new UsageError(err.message);
+  });
+  return { swept, repeat: n.repeat, findMax: a.findMax, base: baseOptions(a, n, modes, faults), settings: settingsOf(a, n, modes, faults, swept) };
+}
+
+/** The numeric options: as parsed, else their defaults (patients absent: one per reading/s). */
+type PlanNumbers = typeof DEFAULTS & { patients?: number };
+
+/** The options of a --config file under those not given on the command line. */
+function withConfigFile(a: BenchArgs, explicit: Set<string>): BenchArgs {
+  if (!a.config) return a;
+  if (!existsSync(a.config)) throw new UsageError(`--config: no such file ${a.config}`);
+  let fromFile: Record<string, unknown>;
+  try {
+    fromFile = JSON.parse(readFileSync(a.config, 'utf8')) as Record<string, unknown>;
+  } catch (err) {
+    throw new UsageError(`--config ${a.config}: invalid JSON: ${(err as Error).message}`);
   }
-  const modes = a.modes.split(',').map((m) => m.trim());
+  const known = new Set(Object.keys(a));
+  for (const [k, v] of Object.entries(fromFile)) {
+    const key = k.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+    if (!known.has(key) && key !== 'patients' && key !== 'profile' && key !== 'fault') throw new UsageError(`--config ${a.config}: unknown option "${k}"`);
+    // A list in the file ("batchInterval": [2, 10, 30]) reads as the command line's comma list.
+    if (!explicit.has(key)) (a as unknown as Record<string, unknown>)[key] = Array.isArray(v) && key !== 'fault' ? v.join(',') : v;
+  }
+  return a;
+}
+
+/** The options of --profile under those not given on the command line. */
+function withProfile(a: BenchArgs, explicit: Set<string>): BenchArgs {
+  if (a.profile === undefined) return a;
+  const profile = Object.hasOwn(PROFILES, a.profile) ? PROFILES[a.profile] : undefined;
+  if (!profile) throw new UsageError(`--profile must be ${Object.keys(PROFILES).map((p) => `"${p}"`).join(' or ')}, got ${a.profile}`);
+  for (const [k, v] of Object.entries(profile)) if (!explicit.has(k)) (a as unknown as Record<string, unknown>)[k] = v;
+  return a;
+}
+
+function checkPatients(n: PlanNumbers, valuesOf: (key: string) => number[]): void {
+  if (n.patients === undefined) return;
+  for (const p of valuesOf('patients')) if (p < n.sources) throw new UsageError(`--patients (${p}) must be at least --sources (${n.sources})`);
+}
+
+function parseModes(text: string): string[] {
+  const modes = text.split(',').map((m) => m.trim());
   for (const m of modes) if (m !== 'stream' && m !== 'batch') throw new UsageError(`--modes takes stream and/or batch, got "${m}"`);
-  if (a.findMax && parsed.list) {
-    throw new UsageError(parsed.list.option.key === 'rate'
-      ? '--find-max takes one starting --rate, not a list'
-      : `--find-max searches over --rate; it cannot be combined with a list for --${parsed.list.option.flag}`);
-  }
+  return modes;
+}
+
+function checkFindMax(findMax: boolean, list: { option: NumericOption } | undefined): void {
+  if (!findMax || !list) return;
+  throw new UsageError(list.option.key === 'rate'
+    ? '--find-max takes one starting --rate, not a list'
+    : `--find-max searches over --rate; it cannot be combined with a list for --${list.option.flag}`);
+}
+
+/** A run must send something to measure: refuse rather than pass on zero readings. */
+function checkSendsReadings(valuesOf: (key: string) => number[]): void {
   for (const r of valuesOf('rate')) {
     for (const d of valuesOf('duration')) {
-      // A run must send something to measure: refuse rather than pass on zero readings.
       if (Math.round(r * d) < 1) {
         throw new UsageError(`--rate ${fmtValue(r)} for --duration ${fmtValue(d)} s would send no reading in the measured phase; raise the rate or the duration`);
       }
     }
   }
-  const loadS = Math.min(...valuesOf('warmup')) + Math.min(...valuesOf('duration'));
-  const maxRestarts = n.maxRestarts;
+}
+
+/** The --fault specs, each due before the shortest load ends and hitting a role that runs. */
+function parseFaults(texts: string[], loadS: number, modes: string[]): FaultSpec[] {
   const faults: FaultSpec[] = [];
-  for (const text of a.fault ?? []) {
+  for (const text of texts) {
     let f: FaultSpec;
     try {
       f = parseFaultSpec(text);
@@ -190,25 +225,28 @@ export async function planBench(argv: BenchArgs, explicit: Set<string>): Promise
     }
     faults.push(f);
   }
-  await loadRuleSet(a.rules).catch((err: Error) => {
-    throw new UsageError(err.message);
-  });
-  const base: Plan['base'] = {
+  return faults;
+}
+
+function baseOptions(a: BenchArgs, n: PlanNumbers, modes: string[], faults: FaultSpec[]): Plan['base'] {
+  return {
     rate: n.rate, duration: n.duration, warmup: n.warmup, ...(n.patients !== undefined ? { patients: n.patients } : {}), sources: n.sources,
     partitions: n.partitions, rules: a.rules, batchInterval: n.batchInterval, threads: n.threads, seed: n.seed, prevalence: n.prevalence,
-    modes: modes as Mode[], latenessMs: n.latenessMs, idleMs: n.idleMs, topicPrefix: a.topicPrefix, outDir: resolve(a.out), faults, maxRestarts,
+    modes: modes as Mode[], latenessMs: n.latenessMs, idleMs: n.idleMs, topicPrefix: a.topicPrefix, outDir: resolve(a.out), faults, maxRestarts: n.maxRestarts,
     ...(n.injectDelayMs ? { injectDelayMs: n.injectDelayMs } : {}),
     ...(a.profile ? { label: `profile-${a.profile}` } : {}),
   };
-  const settings: Record<string, unknown> = {
+}
+
+function settingsOf(a: BenchArgs, n: PlanNumbers, modes: string[], faults: FaultSpec[], swept: Plan['swept']): Record<string, unknown> {
+  return {
     // patients null: one per reading/s of each run's rate.
     rate: n.rate, duration: n.duration, warmup: n.warmup, patients: n.patients ?? null, sources: n.sources, partitions: n.partitions, rules: a.rules,
     batchInterval: n.batchInterval, threads: n.threads, seed: n.seed, prevalence: n.prevalence, modes, latenessMs: n.latenessMs, idleMs: n.idleMs,
-    topicPrefix: a.topicPrefix, fault: faults.map((f) => f.text), maxRestarts, repeat: n.repeat, out: a.out, injectDelayMs: n.injectDelayMs,
+    topicPrefix: a.topicPrefix, fault: faults.map((f) => f.text), maxRestarts: n.maxRestarts, repeat: n.repeat, out: a.out, injectDelayMs: n.injectDelayMs,
     ...(a.findMax ? { findMax: true } : {}), ...(a.profile ? { profile: a.profile } : {}), ...(a.config ? { config: a.config } : {}),
     [swept.option.key]: swept.values,
   };
-  return { swept, repeat: n.repeat, findMax: a.findMax, base, settings };
 }
 
 /** A run's options: the base with the swept option at `value`; in a sweep, labelled and recording the value. */
@@ -271,7 +309,7 @@ export async function benchCommand(argv: BenchArgs, explicit: Set<string>): Prom
   };
 
   let findMax: SweepResult['find_max'];
-  if (plan.findMax) findMax = await searchMax(plan.swept.values[0]!, (rate) => run(rate), abort.signal, progress);
+  if (plan.findMax) findMax = await findMaxRate(plan.swept.values[0]!, (rate) => run(rate), abort.signal, progress);
   else {
     for (const value of plan.swept.values) {
       for (let i = 0; i < plan.repeat && !abort.signal.aborted; i++) await run(value, { i: i + 1, of: plan.repeat });
@@ -300,42 +338,18 @@ export async function benchCommand(argv: BenchArgs, explicit: Set<string>): Prom
   return failed ? 1 : 0;
 }
 
-/**
- * Doubling from the start rate until a run is not sustainable, then bisecting between the
- * last sustainable and the first unsustainable rate (three more runs).
- */
-function sustainability(o: RunOutcome | Error): { ok: boolean; reasons: string[] } {
-  return o instanceof Error ? { ok: false, reasons: [`the run failed: ${o.message}`] } : isSustainable(o.result);
-}
-
-async function searchMax(start: number, run: (rate: number) => Promise<RunOutcome | Error>, signal: AbortSignal, progress: Progress): Promise<NonNullable<SweepResult['find_max']>> {
-  let good: number | undefined;
-  let bad: number | undefined;
-  let badReasons: string[] = [];
-  let rate = start;
-  while (!signal.aborted && bad === undefined && rate <= 200_000) {
+/** --find-max: the search from `start`, each rate's verdict logged as it comes. */
+function findMaxRate(start: number, run: (rate: number) => Promise<RunOutcome | Error>, signal: AbortSignal, progress: Progress): Promise<FindMaxResult> {
+  const benchAt = async (rate: number): Promise<RateVerdict> => {
     const verdict = sustainability(await run(rate));
     progress.log(`[bench] ${rate}/s: ${verdict.ok ? 'sustainable' : `not sustainable (${verdict.reasons.join('; ')})`}`);
-    if (verdict.ok) {
-      good = rate;
-      rate *= 2;
-    } else {
-      bad = rate;
-      badReasons = verdict.reasons;
-    }
-  }
-  for (let i = 0; i < 3 && !signal.aborted && bad !== undefined && good !== undefined; i++) {
-    const mid = Math.round((good + bad) / 2);
-    if (mid === good || mid === bad) break;
-    const verdict = sustainability(await run(mid));
-    progress.log(`[bench] ${mid}/s: ${verdict.ok ? 'sustainable' : `not sustainable (${verdict.reasons.join('; ')})`}`);
-    if (verdict.ok) good = mid;
-    else {
-      bad = mid;
-      badReasons = verdict.reasons;
-    }
-  }
-  return { sustainable_rate: good ?? null, ...(good !== undefined ? { below: good } : {}), ...(bad !== undefined ? { above: bad, above_reasons: badReasons } : {}), criteria: SUSTAINABLE_CRITERIA };
+    return verdict;
+  };
+  return searchMax(benchAt, { start, maxRate: LIMITS.rate, signal });
+}
+
+function sustainability(o: RunOutcome | Error): RateVerdict {
+  return o instanceof Error ? { ok: false, reasons: [`the run failed: ${o.message}`] } : isSustainable(o.result);
 }
 
 function printSummary({ dir, result: r }: RunOutcome, progress: Progress): void {

@@ -5,7 +5,7 @@ import { topicsFor } from '../domain/reading.js';
 import { pollDeviceApi } from '../generators/api-poller.js';
 import { startDeviceApi } from '../generators/device-api.js';
 import { generateToFile, readDataset } from '../generators/files.js';
-import { runOpenLoopProducer, type ReadingSource } from '../generators/producer.js';
+import { runOpenLoopProducer, type ProducerResult, type ReadingSource } from '../generators/producer.js';
 import type { Dataset } from '../generators/dataset.js';
 import { OpenLoopSchedule, ReplaySchedule, type ReplayMode, type Schedule } from '../generators/schedule.js';
 import { datasetSource, replaySource } from '../generators/sources.js';
@@ -66,6 +66,47 @@ export function parseRate(rate: string): number | 'max' {
 }
 
 export async function produceCommand(a: ProduceArgs): Promise<void> {
+  const { rate, recordedTiming, total } = await checkProduceArgs(a);
+  const config = loadServiceConfig();
+  const kafka = createKafka(config.kafkaBrokers, 'vitals-producer');
+  const admin = kafka.admin();
+  await admin.connect();
+  await ensureTopics(admin, { topics: topicsFor(a.sources, a.topicPrefix), partitions: a.partitions });
+  await admin.disconnect();
+  const abort = new AbortController();
+  process.once('SIGINT', () => abort.abort());
+
+  if (a.fromApi) {
+    const r = await pollDeviceApi({ kafka, urls: a.fromApi, intervalMs: a.pollMs, count: total ?? Infinity, topicPrefix: a.topicPrefix, signal: abort.signal, log: (l) => process.stderr.write(`[produce] ${l}\n`) });
+    process.stdout.write(`sent ${r.sent} readings from ${a.fromApi.length} endpoint(s); ${r.failed} polls failed\n`);
+    return;
+  }
+
+  const { source, schedule, dataset } = await loadFor(a, rate, recordedTiming, total);
+  const faults = a.jitterMs > 0 || a.lateFraction > 0 || a.duplicateFraction > 0 || a.malformedFraction > 0
+    ? { seed: a.seed, jitterMs: a.jitterMs, latenessMs: a.latenessMs, lateFraction: a.lateFraction, duplicateFraction: a.duplicateFraction, malformedFraction: a.malformedFraction }
+    : undefined;
+  const result = await runOpenLoopProducer({
+    kafka, source, schedule, topicPrefix: a.topicPrefix, faults, signal: abort.signal,
+    onProgress: (p) => process.stderr.write(`[produce] ${(p.elapsedMs / 1000).toFixed(0)} s: planned ${p.planned}, sent ${p.sent}, acknowledged ${p.acknowledged}\n`),
+  });
+  if (a.truthOut) {
+    // The generator's ground truth of this send: parameters, timing, injected episodes and faults.
+    const truth = {
+      params: { seed: a.seed, patients: a.patients, sources: a.sources, prevalence: a.prevalence, rate: a.rate ?? null, replay: a.replay ?? null },
+      start_ms: result.startMs,
+      planned: result.planned,
+      acknowledged: result.acknowledgedReadings,
+      episodes: dataset?.episodes() ?? [],
+      faults: result.faults,
+    };
+    await writeFile(a.truthOut, JSON.stringify(truth, null, 2) + '\n');
+  }
+  process.stdout.write(produceSummary(result, rate === 'max' || recordedTiming ? null : rate));
+}
+
+/** Check the produce options; the rate ('max' for replay at recorded timing and API polling) and the count to send. */
+export async function checkProduceArgs(a: ProduceArgs): Promise<{ rate: number | 'max'; recordedTiming: boolean; total: number | undefined }> {
   checkDataset(a);
   positiveInt('partitions', a.partitions);
   nonNegative('jitter-ms', a.jitterMs);
@@ -91,67 +132,36 @@ export async function produceCommand(a: ProduceArgs): Promise<void> {
   }
   if (total !== undefined) positiveInt('count', total);
   if (total === undefined && !a.replay) throw new UsageError('give --duration or --count (or --replay FILE)');
+  return { rate, recordedTiming, total };
+}
 
-  const config = loadServiceConfig();
-  const kafka = createKafka(config.kafkaBrokers, 'vitals-producer');
-  const admin = kafka.admin();
-  await admin.connect();
-  await ensureTopics(admin, { topics: topicsFor(a.sources, a.topicPrefix), partitions: a.partitions });
-  await admin.disconnect();
-  const abort = new AbortController();
-  process.once('SIGINT', () => abort.abort());
-
-  if (a.fromApi) {
-    const r = await pollDeviceApi({ kafka, urls: a.fromApi, intervalMs: a.pollMs, count: total ?? Infinity, topicPrefix: a.topicPrefix, signal: abort.signal, log: (l) => process.stderr.write(`[produce] ${l}\n`) });
-    process.stdout.write(`sent ${r.sent} readings from ${a.fromApi.length} endpoint(s); ${r.failed} polls failed\n`);
-    return;
-  }
-
-  let source: ReadingSource;
-  let schedule: Schedule;
-  let dataset: Dataset | undefined;
+/** The readings and their schedule, starting 200 ms from now: a replayed file, or the generated data set. */
+async function loadFor(
+  a: ProduceArgs, rate: number | 'max', recordedTiming: boolean, total: number | undefined,
+): Promise<{ source: ReadingSource; schedule: Schedule; dataset?: Dataset }> {
   const now = Date.now() + 200;
   if (a.replay) {
     const readings = await readDataset(a.replay);
     const recorded = readings.map((r) => r.event_time);
     const mode: ReplayMode = recordedTiming ? { kind: 'recorded' } : rate === 'max' ? { kind: 'max' } : { kind: 'rate', rate };
-    source = replaySource(total !== undefined ? readings.slice(0, total) : readings);
-    schedule = new ReplaySchedule(recorded.slice(0, source.total), now, mode);
-  } else {
-    const generated = datasetSource(a, total!);
-    dataset = generated.dataset;
-    source = generated;
-    schedule = new OpenLoopSchedule({ start: now, rate: rate as number, total });
+    const source = replaySource(total !== undefined ? readings.slice(0, total) : readings);
+    return { source, schedule: new ReplaySchedule(recorded.slice(0, source.total), now, mode) };
   }
-  const faults = a.jitterMs > 0 || a.lateFraction > 0 || a.duplicateFraction > 0 || a.malformedFraction > 0
-    ? { seed: a.seed, jitterMs: a.jitterMs, latenessMs: a.latenessMs, lateFraction: a.lateFraction, duplicateFraction: a.duplicateFraction, malformedFraction: a.malformedFraction }
-    : undefined;
-  const result = await runOpenLoopProducer({
-    kafka, source, schedule, topicPrefix: a.topicPrefix, faults, signal: abort.signal,
-    onProgress: (p) => process.stderr.write(`[produce] ${(p.elapsedMs / 1000).toFixed(0)} s: planned ${p.planned}, sent ${p.sent}, acknowledged ${p.acknowledged}\n`),
-  });
-  if (a.truthOut) {
-    // The generator's ground truth of this send: parameters, timing, injected episodes and faults.
-    const truth = {
-      params: { seed: a.seed, patients: a.patients, sources: a.sources, prevalence: a.prevalence, rate: a.rate ?? null, replay: a.replay ?? null },
-      start_ms: result.startMs,
-      planned: result.planned,
-      acknowledged: result.acknowledgedReadings,
-      episodes: dataset?.episodes() ?? [],
-      faults: result.faults,
-    };
-    await writeFile(a.truthOut, JSON.stringify(truth, null, 2) + '\n');
-  }
+  const generated = datasetSource(a, total!);
+  return { source: generated, schedule: new OpenLoopSchedule({ start: now, rate: rate as number, total }), dataset: generated.dataset };
+}
+
+/** The lines printed at the end of `produce`; offered is null for 'max' and recorded timing. */
+export function produceSummary(result: ProducerResult, offered: number | null): string {
   const seconds = (Math.max(result.lastAckMs, result.startMs + 1) - result.startMs) / 1000;
   const sd = result.sendDelay.summary();
-  const offered = rate === 'max' || recordedTiming ? null : rate;
   const achieved = result.acknowledgedReadings / seconds;
-  process.stdout.write([
+  return [
     `${result.complete ? 'complete' : 'interrupted'}: ${result.acknowledgedReadings} readings acknowledged in ${seconds.toFixed(2)} s`,
     `offered rate ${offered ?? 'max'}/s, achieved ${achieved.toFixed(1)}/s${offered ? ` (${(((achieved - offered) / offered) * 100).toFixed(2)}%)` : ''}`,
     `send delay (t_sent - t_intended, ms, n=${sd.count}): p50 ${sd.p50.toFixed(2)} p99 ${sd.p99.toFixed(2)} p99.9 ${sd.p999.toFixed(2)} max ${sd.max.toFixed(2)}`,
     result.faults ? `faults: ${JSON.stringify(result.faults.counts)}` : '',
-  ].filter(Boolean).join('\n') + '\n');
+  ].filter(Boolean).join('\n') + '\n';
 }
 
 export async function apiCommand(a: DatasetArgs & { port: number; host: string }): Promise<void> {

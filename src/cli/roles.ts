@@ -1,5 +1,7 @@
+import type { Kafka } from 'kafkajs';
+import type { Pool } from 'mysql2/promise';
 import type { Argv } from 'yargs';
-import { loadServiceConfig, redactUrl } from '../config.js';
+import { loadServiceConfig, redactUrl, type ServiceConfig } from '../config.js';
 import { DEFAULT_MAX_FUTURE_MS, topicsFor } from '../domain/reading.js';
 import { checkServices } from '../infra/preflight.js';
 import { withRetry } from '../infra/retry.js';
@@ -10,6 +12,7 @@ import { startIngest } from '../pipelines/ingest.js';
 import { sendToParent, type ParentMessage, type RoleName } from '../pipelines/ipc.js';
 import { DEFAULT_PROFILE } from '../pipelines/rules/profiles.js';
 import { loadRuleSet } from '../pipelines/rules/parse.js';
+import type { RuleSet } from '../pipelines/rules/types.js';
 import { migrate } from '../pipelines/store/schema.js';
 import { StreamPipeline } from '../pipelines/stream.js';
 import { positiveInt, UsageError } from './args.js';
@@ -53,8 +56,44 @@ function log(role: RoleName, line: string): void {
   process.stderr.write(`[${role}] ${line}\n`);
 }
 
+/** What every role has once the services answer: the database (migrated), Kafka, the topics. */
+interface RoleContext {
+  role: RoleName;
+  config: ServiceConfig;
+  pool: Pool;
+  kafka: Kafka;
+  topics: string[];
+  /** Report a fatal error to the harness, then exit. */
+  fatal: (err: Error) => void;
+}
+
+/** A started role: how to stop it, and the timer reporting its stats (if any). */
+interface RunningRole {
+  stop?: () => Promise<void>;
+  statsTimer?: NodeJS.Timeout;
+}
+
 /** Start one pipeline role and keep it running until SIGINT/SIGTERM or the parent says stop. */
 export async function runRole(role: RoleName, a: RoleArgs): Promise<void> {
+  checkRoleArgs(a);
+  const ruleSet = await loadRuleSet(a.rules).catch((err: Error) => {
+    throw new UsageError(err.message);
+  });
+  const ctx = await connectRole(role, a);
+  if (role === 'ingest' || role === 'stream') {
+    const admin = ctx.kafka.admin();
+    await admin.connect();
+    await ensureTopics(admin, { topics: ctx.topics, partitions: a.partitions });
+    await admin.disconnect();
+  }
+  let running: RunningRole;
+  if (role === 'ingest') running = await startIngestRole(ctx, a);
+  else if (role === 'stream') running = await startStreamRole(ctx, a, ruleSet);
+  else running = await startBatchRole(ctx, a, ruleSet);
+  await serveUntilStopped(ctx, a, running);
+}
+
+export function checkRoleArgs(a: RoleArgs): void {
   positiveInt('sources', a.sources);
   positiveInt('partitions', a.partitions);
   positiveInt('threads', a.threads);
@@ -64,9 +103,10 @@ export async function runRole(role: RoleName, a: RoleArgs): Promise<void> {
   if (!(a.maxFutureMs >= 0)) throw new UsageError(`--max-future-ms must be >= 0, got ${a.maxFutureMs}`);
   if (!(a.waitForServicesS >= 0)) throw new UsageError(`--wait-for-services-s must be >= 0, got ${a.waitForServicesS}`);
   if (!(a.injectDelayMs >= 0)) throw new UsageError(`--inject-delay-ms must be >= 0, got ${a.injectDelayMs}`);
-  const ruleSet = await loadRuleSet(a.rules).catch((err: Error) => {
-    throw new UsageError(err.message);
-  });
+}
+
+/** Wait for the services (if told to), migrate the schema, create the clients. */
+async function connectRole(role: RoleName, a: RoleArgs): Promise<RoleContext> {
   const config = loadServiceConfig();
   // Nothing answering at start is a one-line error in seconds, not minutes of client retries,
   // unless told to wait (a role the harness restarts while a server restarts too).
@@ -93,89 +133,94 @@ export async function runRole(role: RoleName, a: RoleArgs): Promise<void> {
     if (process.send && process.connected) process.send({ type: 'fatal', role, message: err.message }, () => process.exit(1));
     else process.exit(1);
   };
-  const stopHandlers: Array<() => Promise<void>> = [];
-  let statsTimer: NodeJS.Timeout | undefined;
+  return { role, config, pool, kafka, topics, fatal };
+}
 
-  if (role === 'ingest' || role === 'stream') {
-    const admin = kafka.admin();
-    await admin.connect();
-    await ensureTopics(admin, { topics, partitions: a.partitions });
-    await admin.disconnect();
-  }
+async function startIngestRole(ctx: RoleContext, a: RoleArgs): Promise<RunningRole> {
+  const { kafka, pool, topics, fatal, role } = ctx;
+  const { loop, stats, stop } = await startIngest({ kafka, pool, runId: a.runId, topics, maxFutureMs: a.maxFutureMs, onFatal: fatal, log: (l) => log(role, l) });
+  await loop.joined;
+  const statsTimer = setInterval(() => sendToParent({ type: 'stats', role: 'ingest', stats }), 500);
+  return { stop, statsTimer };
+}
 
-  if (role === 'ingest') {
-    const { loop, stats, stop } = await startIngest({ kafka, pool, runId: a.runId, topics, maxFutureMs: a.maxFutureMs, onFatal: fatal, log: (l) => log(role, l) });
-    await loop.joined;
-    stopHandlers.push(stop);
-    statsTimer = setInterval(() => sendToParent({ type: 'stats', role: 'ingest', stats }), 500);
-  } else if (role === 'stream') {
-    const stream = new StreamPipeline({
-      kafka, pool, runId: a.runId, topics, ruleSet, allowedLatenessMs: a.latenessMs, idleMs: a.idleMs, maxFutureMs: a.maxFutureMs,
-      injectDelayMs: a.injectDelayMs, windowOriginMs: a.windowOriginMs, onFatal: fatal, log: (l) => log(role, l),
-    });
-    await stream.start();
-    await stream.joined;
-    stopHandlers.push(() => stream.stop());
-    statsTimer = setInterval(() => {
-      const { late, ...rest } = stream.stats;
-      sendToParent({ type: 'stats', role: 'stream', stats: { ...rest, lateCount: late.length } });
-    }, 500);
-    process.on('message', (m: ParentMessage) => {
-      if (m.type === 'report-late') sendToParent({ type: 'late', role: 'stream', late: stream.stats.late });
-      if (m.type === 'window-origin') {
-        try {
-          stream.setWindowOrigin(m.originMs);
-          sendToParent({ type: 'window-origin-set', role: 'stream', originMs: m.originMs });
-        } catch (err) {
-          fatal(err as Error);
-        }
-      }
-    });
-  } else {
-    const batch = new BatchPipeline({
-      pool, mysqlUrl: config.mysqlUrl, runId: a.runId, ruleSet, allowedLatenessMs: a.latenessMs, threads: a.threads,
-      // A periodic batch role continues after its last pass when restarted; --once starts over.
-      resume: !a.once && a.every > 0, windowOriginMs: a.windowOriginMs, log: (l) => log(role, l),
-    });
-    process.on('message', (m: ParentMessage) => {
-      if (m.type !== 'window-origin') return;
+async function startStreamRole(ctx: RoleContext, a: RoleArgs, ruleSet: RuleSet): Promise<RunningRole> {
+  const { kafka, pool, topics, fatal, role } = ctx;
+  const stream = new StreamPipeline({
+    kafka, pool, runId: a.runId, topics, ruleSet, allowedLatenessMs: a.latenessMs, idleMs: a.idleMs, maxFutureMs: a.maxFutureMs,
+    injectDelayMs: a.injectDelayMs, windowOriginMs: a.windowOriginMs, onFatal: fatal, log: (l) => log(role, l),
+  });
+  await stream.start();
+  await stream.joined;
+  const statsTimer = setInterval(() => {
+    const { late, ...rest } = stream.stats;
+    sendToParent({ type: 'stats', role: 'stream', stats: { ...rest, lateCount: late.length } });
+  }, 500);
+  process.on('message', (m: ParentMessage) => {
+    if (m.type === 'report-late') sendToParent({ type: 'late', role: 'stream', late: stream.stats.late });
+    if (m.type === 'window-origin') {
       try {
-        batch.setWindowOrigin(m.originMs);
-        sendToParent({ type: 'window-origin-set', role: 'batch', originMs: m.originMs });
+        stream.setWindowOrigin(m.originMs);
+        sendToParent({ type: 'window-origin-set', role: 'stream', originMs: m.originMs });
       } catch (err) {
         fatal(err as Error);
       }
-    });
-    const report = (p: Awaited<ReturnType<BatchPipeline['runPass']>>): void => {
-      if (!p) return;
-      log(role, `pass ${p.pass}${p.final ? ' (final)' : ''}: ${p.readings} readings, ${p.alerts} alerts, ${p.windows} windows in ${p.endedAt - p.startedAt} ms`);
-      sendToParent({ type: 'pass', role: 'batch', pass: p });
-    };
-    if (a.once || a.every === 0) {
-      report(await batch.runPass(true));
-      await batch.close();
-      await pool.end();
-      process.exit(0);
     }
-    const timer = setInterval(() => {
-      batch.runPass(false).then(report, fatal);
-    }, a.every * 1000);
-    process.on('message', (m: ParentMessage) => {
-      if (m.type !== 'final-pass') return;
-      clearInterval(timer);
-      batch.runPass(true).then((p) => {
-        report(p);
-        sendToParent({ type: 'final-done', role: 'batch' });
-      }, fatal);
-    });
-    stopHandlers.push(async () => {
+  });
+  return { stop: () => stream.stop(), statsTimer };
+}
+
+async function startBatchRole(ctx: RoleContext, a: RoleArgs, ruleSet: RuleSet): Promise<RunningRole> {
+  const { config, pool, fatal, role } = ctx;
+  const batch = new BatchPipeline({
+    pool, mysqlUrl: config.mysqlUrl, runId: a.runId, ruleSet, allowedLatenessMs: a.latenessMs, threads: a.threads,
+    // A periodic batch role continues after its last pass when restarted; --once starts over.
+    resume: !a.once && a.every > 0, windowOriginMs: a.windowOriginMs, log: (l) => log(role, l),
+  });
+  process.on('message', (m: ParentMessage) => {
+    if (m.type !== 'window-origin') return;
+    try {
+      batch.setWindowOrigin(m.originMs);
+      sendToParent({ type: 'window-origin-set', role: 'batch', originMs: m.originMs });
+    } catch (err) {
+      fatal(err as Error);
+    }
+  });
+  const report = (p: Awaited<ReturnType<BatchPipeline['runPass']>>): void => {
+    if (!p) return;
+    log(role, `pass ${p.pass}${p.final ? ' (final)' : ''}: ${p.readings} readings, ${p.alerts} alerts, ${p.windows} windows in ${p.endedAt - p.startedAt} ms`);
+    sendToParent({ type: 'pass', role: 'batch', pass: p });
+  };
+  if (a.once || a.every === 0) {
+    report(await batch.runPass(true));
+    await batch.close();
+    await pool.end();
+    process.exit(0);
+  }
+  const timer = setInterval(() => {
+    batch.runPass(false).then(report, fatal);
+  }, a.every * 1000);
+  process.on('message', (m: ParentMessage) => {
+    if (m.type !== 'final-pass') return;
+    clearInterval(timer);
+    batch.runPass(true).then((p) => {
+      report(p);
+      sendToParent({ type: 'final-done', role: 'batch' });
+    }, fatal);
+  });
+  return {
+    stop: async () => {
       clearInterval(timer);
       await batch.close();
-    });
-  }
+    },
+  };
+}
 
+/** Tell the harness the role is ready, wait to be told to stop, stop, exit. */
+async function serveUntilStopped(ctx: RoleContext, a: RoleArgs, running: RunningRole): Promise<void> {
+  const { role } = ctx;
   sendToParent({ type: 'ready', role });
-  log(role, `running (run ${a.runId}, topics ${topics.join(', ')})`);
+  log(role, `running (run ${a.runId}, topics ${ctx.topics.join(', ')})`);
   await new Promise<void>((resolve) => {
     const stop = (): void => resolve();
     // A role forked by the harness is stopped by the harness (which sees Ctrl-C first and still
@@ -193,9 +238,9 @@ export async function runRole(role: RoleName, a: RoleArgs): Promise<void> {
       stop();
     });
   });
-  if (statsTimer) clearInterval(statsTimer);
-  for (const h of stopHandlers) await h();
-  await pool.end();
+  if (running.statsTimer) clearInterval(running.statsTimer);
+  if (running.stop) await running.stop();
+  await ctx.pool.end();
   log(role, 'stopped');
   // The IPC channel of a forked role (and kafkajs' timers) would keep the process alive.
   process.exit(0);

@@ -121,6 +121,8 @@ export function parseReading(raw: string | Buffer | null, ctx: ParseContext = {}
   }
 }
 
+type Rejection = Extract<ParseResult, { ok: false }>;
+
 function parseUnchecked(raw: string | Buffer | null, ctx: ParseContext): ParseResult {
   if (raw === null) return { ok: false, reason: 'empty message value' };
   let value: unknown;
@@ -133,14 +135,39 @@ function parseUnchecked(raw: string | Buffer | null, ctx: ParseContext): ParseRe
     return { ok: false, reason: 'message is not a JSON object' };
   }
   const o = value as Record<string, unknown>;
-  if (o.run_id !== undefined) {
-    if (typeof o.run_id !== 'string' || o.run_id.length === 0 || o.run_id.length > MAX_RUN_ID_LENGTH) {
-      return { ok: false, reason: `field run_id must be a string of 1..${MAX_RUN_ID_LENGTH} characters, got ${JSON.stringify(o.run_id)}` };
-    }
-    if (ctx.runId !== undefined && o.run_id !== ctx.runId) {
-      return { ok: false, reason: `foreign run ${JSON.stringify(o.run_id)} (this run is ${ctx.runId})`, foreignRun: o.run_id };
-    }
+  // In this order: the first check that fails names the reason.
+  const rejection = checkRunId(o, ctx) ?? checkIntegerFields(o) ?? checkEventTime(o.event_time as number, ctx)
+    ?? checkSource(o, ctx) ?? checkVitals(o);
+  if (rejection) return rejection;
+  const eventTime = o.event_time as number;
+  const reading: Reading = {
+    patient_id: o.patient_id as number,
+    source: o.source as string,
+    seq: o.seq as number,
+    event_time: eventTime,
+    heart_rate: o.heart_rate as number,
+    body_temperature: o.body_temperature as number,
+    blood_pressure_systolic: o.blood_pressure_systolic as number,
+    blood_pressure_diastolic: o.blood_pressure_diastolic as number,
+    spo2_level: o.spo2_level as number,
+    timestamp: typeof o.timestamp === 'string' ? o.timestamp : new Date(eventTime).toISOString(),
+  };
+  if (typeof o.run_id === 'string') reading.run_id = o.run_id;
+  return { ok: true, reading };
+}
+
+function checkRunId(o: Record<string, unknown>, ctx: ParseContext): Rejection | undefined {
+  if (o.run_id === undefined) return undefined;
+  if (typeof o.run_id !== 'string' || o.run_id.length === 0 || o.run_id.length > MAX_RUN_ID_LENGTH) {
+    return { ok: false, reason: `field run_id must be a string of 1..${MAX_RUN_ID_LENGTH} characters, got ${JSON.stringify(o.run_id)}` };
   }
+  if (ctx.runId !== undefined && o.run_id !== ctx.runId) {
+    return { ok: false, reason: `foreign run ${JSON.stringify(o.run_id)} (this run is ${ctx.runId})`, foreignRun: o.run_id };
+  }
+  return undefined;
+}
+
+function checkIntegerFields(o: Record<string, unknown>): Rejection | undefined {
   for (const field of ['patient_id', 'seq', 'event_time'] as const) {
     const v = o[field];
     if (v === undefined) return { ok: false, reason: `missing field ${field}` };
@@ -150,7 +177,10 @@ function parseUnchecked(raw: string | Buffer | null, ctx: ParseContext): ParseRe
     const range = INTEGER_FIELD_RANGE[field];
     if (v > range.max) return { ok: false, reason: `field ${field} ${v} is out of range (${range.min}..${range.max})` };
   }
-  const eventTime = o.event_time as number;
+  return undefined;
+}
+
+function checkEventTime(eventTime: number, ctx: ParseContext): Rejection | undefined {
   if (eventTime < EARLIEST_EVENT_TIME) {
     return { ok: false, reason: `event_time ${eventTime} is before 2000-01-01 (epoch milliseconds expected)` };
   }
@@ -160,6 +190,10 @@ function parseUnchecked(raw: string | Buffer | null, ctx: ParseContext): ParseRe
       return { ok: false, reason: `event_time in the future: ${ahead} ms ahead of the receiving clock (bound ${ctx.maxFutureMs ?? DEFAULT_MAX_FUTURE_MS} ms)` };
     }
   }
+  return undefined;
+}
+
+function checkSource(o: Record<string, unknown>, ctx: ParseContext): Rejection | undefined {
   if (typeof o.source !== 'string' || o.source.length === 0 || o.source.length > MAX_SOURCE_LENGTH) {
     return { ok: false, reason: `field source must be a string of 1..${MAX_SOURCE_LENGTH} characters, got ${JSON.stringify(o.source)}` };
   }
@@ -168,6 +202,10 @@ function parseUnchecked(raw: string | Buffer | null, ctx: ParseContext): ParseRe
   if (expectedSource !== undefined && o.source !== expectedSource) {
     return { ok: false, reason: `source ${JSON.stringify(o.source)} does not match topic ${ctx.topic} (expected ${expectedSource})` };
   }
+  return undefined;
+}
+
+function checkVitals(o: Record<string, unknown>): Rejection | undefined {
   for (const vital of VITAL_NAMES) {
     const v = o[vital];
     if (v === undefined) return { ok: false, reason: `missing field ${vital}` };
@@ -190,18 +228,8 @@ function parseUnchecked(raw: string | Buffer | null, ctx: ParseContext): ParseRe
   if (o.blood_pressure_diastolic as number >= (o.blood_pressure_systolic as number)) {
     return { ok: false, reason: `impossible blood pressure ${o.blood_pressure_systolic}/${o.blood_pressure_diastolic} (diastolic >= systolic)` };
   }
-  const reading: Reading = {
-    patient_id: o.patient_id as number,
-    source: o.source,
-    seq: o.seq as number,
-    event_time: eventTime,
-    heart_rate: o.heart_rate as number,
-    body_temperature: o.body_temperature as number,
-    blood_pressure_systolic: o.blood_pressure_systolic as number,
-    blood_pressure_diastolic: o.blood_pressure_diastolic as number,
-    spo2_level: o.spo2_level as number,
-    timestamp: typeof o.timestamp === 'string' ? o.timestamp : new Date(eventTime).toISOString(),
-  };
-  if (typeof o.run_id === 'string') reading.run_id = o.run_id;
-  return { ok: true, reading };
+  return undefined;
 }
+
+/** The Kafka header in which the load generator stamps t_sent (epoch ms) on each message it sends. */
+export const SENT_AT_HEADER = 't_sent';

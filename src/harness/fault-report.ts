@@ -1,6 +1,6 @@
 import type { Mode } from './metrics.js';
 import type { BacklogSample } from './metrics.js';
-import { faultEndS, faultTarget } from './fault-spec.js';
+import { faultEndS, faultTarget, type FaultSpec } from './fault-spec.js';
 import type { InjectedFault } from './fault-injector.js';
 import { LatencyHistogram } from './histogram.js';
 import type { FaultReport } from './results.js';
@@ -38,6 +38,26 @@ export interface FaultAnalysisInput {
 
 const ROLE_GROUP: Record<string, string> = { ingest: 'ingest', stream: 'stream', batch: 'batch' };
 
+/** An injected restart of the broker or the database: outages within it are the fault's, not unannounced ones. */
+interface ServiceWindow {
+  kind: 'kafka' | 'db';
+  from: number;
+  to: number;
+}
+
+/** What the analysis of one fault tells the next: role exits already explained, restart windows so far. */
+interface Explained {
+  incidents: Set<RoleIncident>;
+  serviceWindows: ServiceWindow[];
+}
+
+/** When and by what the harness noticed a fault, and the role exits it caused. */
+interface Detection {
+  detectedAt: number | null;
+  detectedBy: string;
+  restarts: string[];
+}
+
 /**
  * Faults injected, and outages and role exits nobody injected, each with: when the harness
  * detected it, when it was over, how long until the consumer backlog was back at its level
@@ -45,77 +65,101 @@ const ROLE_GROUP: Record<string, string> = { ingest: 'ingest', stream: 'stream',
  * fault (up to recovery) against the p99 of all other measured readings.
  */
 export function analyseFaults(x: FaultAnalysisInput): FaultReport[] {
-  const s = (ms: number): number => round1((ms - x.startMs) / 1000);
-  const ms = (sec: number): number => x.startMs + sec * 1000;
-  const reports: FaultReport[] = [];
-  const explainedIncidents = new Set<RoleIncident>();
-  const serviceWindows: Array<{ kind: 'kafka' | 'db'; from: number; to: number }> = [];
+  const explained: Explained = { incidents: new Set(), serviceWindows: [] };
+  const reports = [
+    ...x.injected.map((f) => injectedFaultReport(x, f, explained)),
+    ...unannouncedOutageReports(x, explained),
+    ...unexplainedIncidentReports(x, explained),
+  ];
+  return reports.sort((a, b) => (a.injected_at_s ?? Infinity) - (b.injected_at_s ?? Infinity));
+}
 
-  for (const f of x.injected) {
-    const spec = f.spec;
-    const base = { fault: spec.text, injected: true, target: faultTarget(spec) };
-    if (f.injected_at_s === undefined) {
-      reports.push({ ...base, injected_at_s: null, ended_at_s: null, detected_at_s: null, detected_by: 'not injected', recovered_at_s: null, recovery_s: null, restarts: [], p99_during_ms: {}, p99_outside_ms: {}, ...(f.error ? { error: f.error } : {}) });
-      continue;
-    }
-    const at = f.injected_at_s;
-    const ended = f.ended_at_s ?? faultEndS(spec);
-    let detectedAt: number | null = null;
-    let detectedBy = 'not detected';
-    const restarts: string[] = [];
-    if (spec.kind === 'kafka-restart' || spec.kind === 'db-restart') {
-      const kind = spec.kind === 'kafka-restart' ? 'kafka' : 'db';
-      serviceWindows.push({ kind, from: ms(at), to: ms(ended) + 5000 });
-      const first = x.availability.find((a) => a.at >= ms(at) && !a[kind]);
-      if (first) {
-        detectedAt = s(first.at);
-        detectedBy = kind === 'kafka' ? 'broker unreachable' : 'database unreachable';
-      }
-      for (const inc of x.incidents) {
-        if (inc.at_s >= at && inc.at_s <= ended + 30) {
-          explainedIncidents.add(inc);
-          restarts.push(describeIncident(inc));
-        }
-      }
-    } else if (spec.kind === 'kill') {
-      const inc = x.incidents.find((i) => i.role === spec.role && i.at_s >= at - 0.5 && !explainedIncidents.has(i));
-      if (inc) {
-        explainedIncidents.add(inc);
-        detectedAt = inc.at_s;
-        detectedBy = 'role exit';
-        restarts.push(describeIncident(inc));
-      }
-    } else {
-      const group = ROLE_GROUP[spec.role]!;
-      const level = preFaultLevel(x, ms(at));
-      const grown = x.backlog.find((b) => b.at >= ms(at) && (b.backlog[group] ?? 0) > level[group]! + tolerance(x, level[group]!));
-      if (grown) {
-        detectedAt = s(grown.at);
-        detectedBy = `${group} backlog growth`;
-      }
-    }
-    const hitsBatch = (spec.kind === 'kill' || spec.kind === 'pause') && spec.role === 'batch';
-    const from = ms(Math.max(ended, detectedAt ?? ended));
-    const recoveredAt = hitsBatch ? batchCaughtUp(x, from) : recoveredAfter(x, ms(at), from);
-    reports.push({
-      ...base,
-      injected_at_s: at,
-      ended_at_s: round1(ended),
-      detected_at_s: detectedAt,
-      detected_by: detectedBy,
-      recovered_at_s: recoveredAt === null ? null : s(recoveredAt),
-      recovery_s: recoveredAt === null ? null : round1((recoveredAt - ms(at)) / 1000),
-      restarts,
-      ...p99Split(x, ms(at), recoveredAt ?? ms(ended)),
-      ...(f.error ? { error: f.error } : {}),
-    });
+/** Seconds since the load started, to a tenth. */
+function sinceStartS(x: FaultAnalysisInput, ms: number): number {
+  return round1((ms - x.startMs) / 1000);
+}
+
+/** Epoch ms of a time in seconds since the load started. */
+function epochMs(x: FaultAnalysisInput, sec: number): number {
+  return x.startMs + sec * 1000;
+}
+
+function injectedFaultReport(x: FaultAnalysisInput, f: InjectedFault, explained: Explained): FaultReport {
+  const spec = f.spec;
+  const base = { fault: spec.text, injected: true, target: faultTarget(spec) };
+  if (f.injected_at_s === undefined) {
+    return { ...base, injected_at_s: null, ended_at_s: null, detected_at_s: null, detected_by: 'not injected', recovered_at_s: null, recovery_s: null, restarts: [], p99_during_ms: {}, p99_outside_ms: {}, ...(f.error ? { error: f.error } : {}) };
   }
+  const at = f.injected_at_s;
+  const ended = f.ended_at_s ?? faultEndS(spec);
+  const { detectedAt, detectedBy, restarts } = detectInjected(x, spec, at, ended, explained);
+  const hitsBatch = (spec.kind === 'kill' || spec.kind === 'pause') && spec.role === 'batch';
+  const from = epochMs(x, Math.max(ended, detectedAt ?? ended));
+  const recoveredAt = hitsBatch ? batchCaughtUp(x, from) : recoveredAfter(x, epochMs(x, at), from);
+  return {
+    ...base,
+    injected_at_s: at,
+    ended_at_s: round1(ended),
+    detected_at_s: detectedAt,
+    detected_by: detectedBy,
+    recovered_at_s: recoveredAt === null ? null : sinceStartS(x, recoveredAt),
+    recovery_s: recoveredAt === null ? null : round1((recoveredAt - epochMs(x, at)) / 1000),
+    restarts,
+    ...p99Split(x, epochMs(x, at), recoveredAt ?? epochMs(x, ended)),
+    ...(f.error ? { error: f.error } : {}),
+  };
+}
 
+function detectInjected(x: FaultAnalysisInput, spec: FaultSpec, at: number, ended: number, explained: Explained): Detection {
+  if (spec.kind === 'kafka-restart' || spec.kind === 'db-restart') return detectServiceRestart(x, spec.kind === 'kafka-restart' ? 'kafka' : 'db', at, ended, explained);
+  if (spec.kind === 'kill') return detectKill(x, spec.role, at, explained);
+  return detectBacklogGrowth(x, spec.role, at);
+}
+
+/** A restarted service is detected by the first failed probe; the role exits during it are its doing. */
+function detectServiceRestart(x: FaultAnalysisInput, kind: 'kafka' | 'db', at: number, ended: number, explained: Explained): Detection {
+  const detection: Detection = { detectedAt: null, detectedBy: 'not detected', restarts: [] };
+  explained.serviceWindows.push({ kind, from: epochMs(x, at), to: epochMs(x, ended) + 5000 });
+  const first = x.availability.find((a) => a.at >= epochMs(x, at) && !a[kind]);
+  if (first) {
+    detection.detectedAt = sinceStartS(x, first.at);
+    detection.detectedBy = kind === 'kafka' ? 'broker unreachable' : 'database unreachable';
+  }
+  for (const inc of x.incidents) {
+    if (inc.at_s >= at && inc.at_s <= ended + 30) {
+      explained.incidents.add(inc);
+      detection.restarts.push(describeIncident(inc));
+    }
+  }
+  return detection;
+}
+
+/** A killed role is detected by its exit: the first of that role from the kill on not yet explained. */
+function detectKill(x: FaultAnalysisInput, role: string, at: number, explained: Explained): Detection {
+  const inc = x.incidents.find((i) => i.role === role && i.at_s >= at - 0.5 && !explained.incidents.has(i));
+  if (!inc) return { detectedAt: null, detectedBy: 'not detected', restarts: [] };
+  explained.incidents.add(inc);
+  return { detectedAt: inc.at_s, detectedBy: 'role exit', restarts: [describeIncident(inc)] };
+}
+
+/** A paused role is detected by its backlog growing beyond its level before the pause. */
+function detectBacklogGrowth(x: FaultAnalysisInput, role: string, at: number): Detection {
+  const group = ROLE_GROUP[role]!;
+  const level = preFaultLevel(x, epochMs(x, at));
+  const grown = x.backlog.find((b) => b.at >= epochMs(x, at) && (b.backlog[group] ?? 0) > level[group]! + tolerance(x, level[group]!));
+  if (!grown) return { detectedAt: null, detectedBy: 'not detected', restarts: [] };
+  return { detectedAt: sinceStartS(x, grown.at), detectedBy: `${group} backlog growth`, restarts: [] };
+}
+
+/** Outages of the broker or the database outside any injected restart of it. */
+function unannouncedOutageReports(x: FaultAnalysisInput, explained: Explained): FaultReport[] {
+  const reports: FaultReport[] = [];
+  const s = (ms: number): number => sinceStartS(x, ms);
   for (const kind of ['kafka', 'db'] as const) {
     for (const o of outages(x.availability, kind)) {
-      if (serviceWindows.some((w) => w.kind === kind && o.from <= w.to && o.to >= w.from)) continue;
+      if (explained.serviceWindows.some((w) => w.kind === kind && o.from <= w.to && o.to >= w.from)) continue;
       const recoveredAt = recoveredAfter(x, o.from, o.to);
-      for (const inc of x.incidents) if (inc.at_s >= s(o.from) && inc.at_s <= s(o.to) + 30) explainedIncidents.add(inc);
+      for (const inc of x.incidents) if (inc.at_s >= s(o.from) && inc.at_s <= s(o.to) + 30) explained.incidents.add(inc);
       reports.push({
         fault: `${kind === 'kafka' ? 'Kafka broker' : 'database'} unreachable (not injected)`, injected: false,
         target: kind === 'kafka' ? 'Kafka broker' : 'database server',
@@ -125,21 +169,23 @@ export function analyseFaults(x: FaultAnalysisInput): FaultReport[] {
       });
     }
   }
+  return reports;
+}
 
-  for (const inc of x.incidents) {
-    if (explainedIncidents.has(inc)) continue;
-    const from = ms(inc.at_s);
+/** Role exits that no injected fault and no outage explains. */
+function unexplainedIncidentReports(x: FaultAnalysisInput, explained: Explained): FaultReport[] {
+  return x.incidents.filter((inc) => !explained.incidents.has(inc)).map((inc) => {
+    const from = epochMs(x, inc.at_s);
     const back = from + (inc.restarted_in_s ?? 0) * 1000;
     const recoveredAt = inc.role === 'batch' ? batchCaughtUp(x, back) : recoveredAfter(x, from, back);
-    reports.push({
+    return {
       fault: `${inc.role} ${inc.how} (not injected)`, injected: false, target: `${inc.role} role`,
       injected_at_s: inc.at_s, ended_at_s: inc.restarted_in_s === undefined ? null : round1(inc.at_s + inc.restarted_in_s),
       detected_at_s: inc.at_s, detected_by: 'role exit',
-      recovered_at_s: recoveredAt === null ? null : s(recoveredAt), recovery_s: recoveredAt === null ? null : round1((recoveredAt - from) / 1000),
+      recovered_at_s: recoveredAt === null ? null : sinceStartS(x, recoveredAt), recovery_s: recoveredAt === null ? null : round1((recoveredAt - from) / 1000),
       restarts: [describeIncident(inc)], ...p99Split(x, from, recoveredAt ?? from),
-    });
-  }
-  return reports.sort((a, b) => (a.injected_at_s ?? Infinity) - (b.injected_at_s ?? Infinity));
+    };
+  });
 }
 
 /** "stream killed by SIGKILL at 20.3 s, restarted in 1.1 s". */

@@ -4,6 +4,7 @@
  * Fields marked "(optional, added)" are not part of the core schema; the report prints
  * them when present and says "not recorded" (or omits the line) when absent.
  */
+import type { StageBreakdown } from './stages.js';
 
 /**
  * Percentiles of one latency distribution, in milliseconds, from an HDR histogram
@@ -137,6 +138,8 @@ export interface RunResult {
   cost?: CostResult;
   /** (optional, added) Settings that make this run too short to say much (fewer than 3 batch intervals, windows longer than the measured phase). */
   warnings?: string[];
+  /** (optional, added) Where the stream's time goes (METRICS.md "Stage latency"), readings of the measured phase. */
+  stages?: { stream: StageBreakdown };
 }
 
 /**

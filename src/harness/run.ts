@@ -2,7 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadServiceConfig, PROJECT_ROOT } from '../config.js';
+import type { Admin } from 'kafkajs';
+import { loadServiceConfig, PROJECT_ROOT, type ServiceConfig } from '../config.js';
 import { topicsFor } from '../domain/reading.js';
 import type { ProducerProgress, ProducerResult } from '../generators/producer.js';
 import { OpenLoopSchedule } from '../generators/schedule.js';
@@ -27,7 +28,7 @@ import { computeCost, CostSampler } from './cost.js';
 import { serverPids } from './server-pids.js';
 import { runLoadProcess } from './producer-process.js';
 import type { Progress, ProgressState } from './progress.js';
-import type { RunResult } from './results.js';
+import type { CostResult, RunResult } from './results.js';
 import { heartbeat, registerRun, setRunStatus } from './run-registry.js';
 import { writeRunReport } from './report/write.js';
 import { DEFAULT_RESTART_POLICY, SupervisedRole, type RoleIncident } from './supervisor.js';
@@ -72,6 +73,71 @@ const SAMPLE_TIMEOUT_MS = 2500;
 
 /** A run: fresh topics and run_id, pipelines forked, open-loop load, drain, collect, report. */
 export async function runOnce(opts: RunOptions, progress: Progress, signal: AbortSignal): Promise<RunOutcome> {
+  const ctx = await openRun(opts, progress, signal);
+  await measureRun(ctx);
+  return collectAndReport(ctx);
+}
+
+/** What the phases of one run share; the fields after `costs` change as the run goes. */
+interface RunContext {
+  readonly opts: RunOptions;
+  readonly progress: Progress;
+  /** The outer signal: Ctrl-C. */
+  readonly signal: AbortSignal;
+  readonly runId: string;
+  readonly startedAt: Date;
+  readonly dir: string;
+  readonly logFile: string;
+  readonly log: (line: string) => void;
+  readonly ruleSet: RuleSet;
+  readonly config: ServiceConfig;
+  readonly pool: Pool;
+  readonly admin: Admin;
+  readonly topics: string[];
+  readonly retry: { log: (line: string) => void };
+  /** Seconds since the load's schedule started (0 until it is known). */
+  readonly clock: () => number;
+  /** Stops the load process: aborted by the outer signal, and when the run ends however it ends. */
+  readonly loadAbort: AbortController;
+  readonly detachOuterAbort: () => void;
+  readonly roles: Map<RoleName, SupervisedRole>;
+  readonly incidents: RoleIncident[];
+  readonly failures: string[];
+  readonly backlog: BacklogSample[];
+  readonly availability: AvailabilitySample[];
+  readonly batchPasses: NonNullable<RunResult['batch_passes']>;
+  readonly batchPassEnds: number[];
+  readonly costs: CostSampler;
+  producer?: ProducerResult;
+  complete: boolean;
+  incompleteReason?: string;
+  streamLate: LateReadingNote[];
+  /** The run has its row in the runs table (to be marked aborted if the run cannot be reported). */
+  registered: boolean;
+  loadStartMs: number;
+  injector?: FaultInjector;
+  sampler?: Sampler;
+}
+
+/** The forked roles of a run: stream and batch only when their mode runs. */
+interface Pipelines {
+  ingest: SupervisedRole;
+  stream: SupervisedRole | undefined;
+  batch: SupervisedRole | undefined;
+  /** Rejects when a role ended and could not be restarted. */
+  gaveUp: Promise<never>;
+  /** Readings the batch passes have taken so far. */
+  batchProcessed: number;
+}
+
+/** When reading 0 is due (epoch ms) and how many readings the load sends. */
+interface LoadPlan {
+  startMs: number;
+  total: number;
+}
+
+/** The run's folder and log, its rules, its connections (not yet used) and its empty records. */
+async function openRun(opts: RunOptions, progress: Progress, signal: AbortSignal): Promise<RunContext> {
   const startedAt = new Date();
   const runId = `${startedAt.toISOString().replace(/[:.]/g, '-').slice(0, 19)}_${randomBytes(3).toString('hex')}`;
   const dir = join(opts.outDir, opts.label ? `${runId}_${opts.label}` : runId);
@@ -84,251 +150,375 @@ export async function runOnce(opts: RunOptions, progress: Progress, signal: Abor
   const kafka = createKafka(config.kafkaBrokers, 'vitals-harness');
   const admin = kafka.admin({ retry: { retries: 1 } });
   const topics = topicsFor(opts.sources, opts.topicPrefix);
-  const retry = { log: (l: string) => log(`[harness] ${l}`) };
-  const roles = new Map<RoleName, SupervisedRole>();
-  const incidents: RoleIncident[] = [];
-  const failures: string[] = [];
-  const backlog: BacklogSample[] = [];
-  const availability: AvailabilitySample[] = [];
-  const batchPasses: NonNullable<RunResult['batch_passes']> = [];
-  const batchPassEnds: number[] = [];
   const loadAbort = new AbortController();
   const onOuterAbort = (): void => loadAbort.abort();
   signal.addEventListener('abort', onOuterAbort, { once: true });
-  let producer: ProducerResult | undefined;
-  let complete = true;
-  let incompleteReason: string | undefined;
-  let streamLate: LateReadingNote[] = [];
-  let registered = false;
-  let loadStartMs = Number.NaN;
-  const clock = (): number => (Number.isNaN(loadStartMs) ? 0 : (Date.now() - loadStartMs) / 1000);
-  let injector: FaultInjector | undefined;
-  const costs = new CostSampler();
-  let sampling = false;
-  let sampler: Promise<void> = Promise.resolve();
+  const ctx: RunContext = {
+    opts, progress, signal, runId, startedAt, dir, logFile, log, ruleSet, config, pool, admin, topics,
+    retry: { log: (l: string) => log(`[harness] ${l}`) },
+    clock: () => (Number.isNaN(ctx.loadStartMs) ? 0 : (Date.now() - ctx.loadStartMs) / 1000),
+    loadAbort,
+    detachOuterAbort: () => signal.removeEventListener('abort', onOuterAbort),
+    roles: new Map(), incidents: [], failures: [], backlog: [], availability: [], batchPasses: [], batchPassEnds: [],
+    costs: new CostSampler(),
+    complete: true, streamLate: [], registered: false, loadStartMs: Number.NaN,
+  };
+  return ctx;
+}
+
+/**
+ * From registering the run to the final batch pass. An error ends the run as incomplete (it is
+ * still reported if the load finished); whatever happens, every process started is stopped.
+ */
+async function measureRun(ctx: RunContext): Promise<void> {
   try {
-    await withRetry('schema migration', () => migrate(pool), retry);
-    await admin.connect();
-    const environment = await collectEnvironment(pool);
-    const parameters = { ...opts, faults: (opts.faults ?? []).map((f) => f.text), rules_resolved: ruleSet, run_id: runId, topics };
-    const { aborted } = await registerRun(pool, { runId, topics, parameters, environment });
-    registered = true;
-    if (aborted.length) progress.log(`[bench] marked ${aborted.length} run(s) left running by a process that is gone as aborted: ${aborted.join(', ')}`);
-    progress.log(`[bench] run ${runId}: rate ${opts.rate}/s, ${opts.warmup} s warm-up + ${opts.duration} s measured, ${opts.patients} patients, rules ${ruleSet.name}, modes ${opts.modes.join('+')}` +
-      `${opts.faults?.length ? `, faults ${opts.faults.map((f) => f.text).join(' ')}` : ''}`);
-    await recreateTopics(admin, { topics, partitions: opts.partitions });
-    // The servers' CPU over the run, when they are this project's own (not someone else's server).
-    const servers = await serverPids(pool);
-    costs.track('broker', servers.broker, false);
-    costs.track('database', servers.database, false);
-
-    // Pipelines: each role in its own process, restarted by the harness when it ends unexpectedly.
-    const common = ['--run-id', runId, '--sources', String(opts.sources), '--partitions', String(opts.partitions), '--topic-prefix', opts.topicPrefix,
-      '--rules', opts.rules, '--lateness-ms', String(opts.latenessMs), '--idle-ms', String(opts.idleMs),
-      // The services answered a moment ago; a role restarted during an outage waits for them.
-      '--wait-for-services-s', '180'];
-    const policy = { ...DEFAULT_RESTART_POLICY, ...(opts.maxRestarts !== undefined ? { maxRestarts: opts.maxRestarts } : {}) };
-    const supervise = (role: RoleName, args: string[]): SupervisedRole => {
-      const s = new SupervisedRole(role, args, (l) => log(l.startsWith('[') ? l : `[${role}] ${l}`), clock, policy, (inc) => incidents.push(inc));
-      roles.set(role, s);
-      return s;
-    };
-    const ingest = supervise('ingest', common);
-    const stream = opts.modes.includes('stream')
-      ? supervise('stream', [...common, ...(opts.injectDelayMs ? ['--inject-delay-ms', String(opts.injectDelayMs)] : [])])
-      : undefined;
-    const batch = opts.modes.includes('batch') ? supervise('batch', [...common, '--threads', String(opts.threads), '--every', String(opts.batchInterval)]) : undefined;
-    await Promise.all([...roles.values()].map((r) => r.current.waitFor(isReady, 90_000, 'ready signal')));
-    const roleGaveUp = Promise.race([...roles.values()].map((r) => r.gaveUp));
-    roleGaveUp.catch(() => undefined);
-
-    let batchProcessed = 0;
-    batch?.on((m: ChildMessage) => {
-      if (m.type !== 'pass') return;
-      batchProcessed += m.pass.readings;
-      const p = m.pass;
-      batchPasses.push({ pass: p.pass, readings: p.readings, alerts: p.alerts, windows: p.windows, duration_ms: p.endedAt - p.startedAt, final: p.final });
-      batchPassEnds.push(p.endedAt);
-    });
-    const ingestStats = () => (ingest.lastStats?.type === 'stats' && ingest.lastStats.role === 'ingest' ? ingest.lastStats.stats : undefined);
-    const streamStats = () => (stream?.lastStats?.type === 'stats' && stream.lastStats.role === 'stream' ? stream.lastStats.stats : undefined);
-    const sampleBacklog = async (): Promise<Record<string, number>> => {
-      const b: Record<string, number> = { ingest: await consumerLag(admin, `vitals-ingest-${runId}`, topics) };
-      if (stream) {
-        // The stream commits offsets only up to its oldest open window (for recovery), so its
-        // backlog is measured from what it has read, which it reports itself.
-        const stats = streamStats();
-        let lag = 0;
-        for (const [key, end] of await endOffsets(admin, topics)) lag += Math.max(0, end - (stats?.positions[key] ?? 0));
-        b.stream = lag;
-      }
-      if (batch) b.batch = Math.max(0, (ingestStats()?.stored ?? 0) - batchProcessed);
-      return b;
-    };
-
-    const total = Math.round(opts.rate * (opts.warmup + opts.duration));
-    // Started a moment ahead, so the load process is connected when reading 0 is due.
-    const schedule = new OpenLoopSchedule({ start: Date.now() + 1500, rate: opts.rate, total });
-    loadStartMs = schedule.start;
-    // Progress: each phase counts its own seconds; the rates are those between the load
-    // generator's two latest reports, and none is shown once the load has ended.
-    const noProgress: ProducerProgress = { planned: 0, sent: 0, acknowledged: 0, elapsedMs: 0 };
-    let loadProgress: { prev: ProducerProgress; last?: ProducerProgress; at: number } = { prev: noProgress, at: 0 };
-    const onLoadProgress = (p: ProducerProgress): void => {
-      loadProgress = { prev: loadProgress.last ?? noProgress, last: p, at: Date.now() };
-    };
-    let loadEndedAt: number | undefined;
-    let finalPassAt: number | undefined;
-    const progressState = (at: number, b: Record<string, number>): ProgressState => {
-      if (loadEndedAt !== undefined) {
-        const acknowledged = producer?.acknowledgedReadings;
-        if (finalPassAt !== undefined) return { phase: 'final batch pass', elapsedS: (at - finalPassAt) / 1000, loadDone: true, acknowledged, backlog: b };
-        return { phase: 'draining', elapsedS: (at - loadEndedAt) / 1000, loadDone: true, acknowledged, backlog: b };
-      }
-      const sinceStart = (at - schedule.start) / 1000;
-      if (sinceStart < 0) return { phase: 'starting', elapsedS: 0, loadDone: false, backlog: b };
-      const { prev, last } = loadProgress;
-      // elapsedMs counts from the schedule's start (negative before it): nothing is due before it.
-      const dt = last ? (last.elapsedMs - Math.max(0, prev.elapsedMs)) / 1000 : 0;
-      const silentS = last ? (at - loadProgress.at) / 1000 : undefined;
-      // A rate is the difference of two reports at least half a second of schedule apart, the latest from the last 5 s.
-      const rates = last && dt >= 0.5 && silentS! < 5
-        ? { offered: (last.planned - prev.planned) / dt, achieved: (last.acknowledged - prev.acknowledged) / dt }
-        : silentS !== undefined && silentS >= 5 ? { loadSilentS: silentS } : {};
-      if (sinceStart < opts.warmup) return { phase: 'warm-up', elapsedS: sinceStart, totalS: opts.warmup, loadDone: false, ...rates, backlog: b };
-      return { phase: 'measuring', elapsedS: sinceStart - opts.warmup, totalS: opts.duration, loadDone: false, ...rates, backlog: b };
-    };
-    sampling = true;
-    sampler = (async () => {
-      while (sampling) {
-        const at = Date.now();
-        // From each process's first sample: the roles' start-up before the run is not the run's cost.
-        for (const [role, r] of roles) costs.track(role, r.current.child.pid, false);
-        costs.sample();
-        const dbUp = await bounded(heartbeat(pool, runId)).then(() => true, (err: Error) => (log(`[harness] database probe failed: ${err.message}`), false));
-        let kafkaUp = true;
-        try {
-          const b = await bounded(sampleBacklog());
-          backlog.push({ at, backlog: b });
-          progress.update(progressState(at, b));
-        } catch (err) {
-          kafkaUp = false;
-          log(`[harness] backlog sample failed: ${(err as Error).message}`);
-        }
-        availability.push({ at, kafka: kafkaUp, db: dbUp });
-        await new Promise((r) => setTimeout(r, Math.max(0, 1000 - (Date.now() - at))));
-      }
-    })();
-
-    // Windows aligned to the schedule's start: the same seed and options put the same readings
-    // in the same windows in every run. Told before the first reading exists, and to restarts.
-    const isOriginSet = (m: ChildMessage): m is Extract<ChildMessage, { type: 'window-origin-set' }> => m.type === 'window-origin-set' && m.originMs === schedule.start;
-    for (const r of [stream, batch]) {
-      if (!r) continue;
-      r.setArg('window-origin-ms', String(schedule.start));
-      await r.request({ type: 'window-origin', originMs: schedule.start }, isOriginSet, 30_000, 'window origin');
-    }
-
-    if (opts.faults?.length) {
-      injector = new FaultInjector(opts.faults, { clock, roles, pool, log });
-      await injector.start();
-    }
-
-    const load = runLoadProcess({
-      brokers: config.kafkaBrokers, seed: opts.seed, patients: opts.patients, sources: opts.sources, prevalence: opts.prevalence,
-      rate: opts.rate, total, startMs: schedule.start, warmupCount: Math.round(opts.rate * opts.warmup), topicPrefix: opts.topicPrefix, runId,
-    }, loadAbort.signal, onLoadProgress);
-    load.catch(() => undefined);
-    producer = await Promise.race([load, roleGaveUp]);
-    loadEndedAt = Date.now();
-    if (!producer.complete) {
-      complete = false;
-      incompleteReason = 'interrupted (Ctrl-C) during the load';
-    }
-
-    // Drain: every fault over, every consumer caught up, every stream window closed, a final batch pass.
-    const maxWindowS = Math.max(0, ...ruleSet.rules.map((r) => (r.kind === 'window' ? r.window_s : 0)));
-    const drainDeadline = Date.now() + (maxWindowS * 1000 + opts.latenessMs + opts.idleMs) * 2 + 120_000;
-    progress.log(`[bench] load done (${producer.acknowledgedReadings} readings acknowledged); draining`);
-    if (injector) await Promise.race([injector.done(), roleGaveUp]);
-    const acknowledged = producer.acknowledgedReadings;
-    while (!signal.aborted) {
-      const b = backlog[backlog.length - 1]?.backlog ?? {};
-      const s = streamStats();
-      // A restarted role's counters start again from zero: then its consumer lag alone says it is done.
-      const ingestDone = (b.ingest ?? 1) === 0 && (ingest.restarted || (ingestStats()?.stored ?? 0) >= acknowledged);
-      const streamDone = !stream || ((b.stream ?? 1) === 0 && s?.openWindows === 0 && (stream.restarted || s.processed >= acknowledged));
-      if (ingestDone && streamDone && availability[availability.length - 1]?.kafka !== false) break;
-      if (Date.now() > drainDeadline) {
-        complete = false;
-        incompleteReason = `pipelines did not drain within ${Math.round((drainDeadline - producer.endMs) / 1000)} s of the end of the load (backlog ${JSON.stringify(b)})`;
-        break;
-      }
-      await Promise.race([new Promise((r) => setTimeout(r, 500)), roleGaveUp]);
-    }
-    if (signal.aborted && complete) {
-      complete = false;
-      incompleteReason = 'interrupted (Ctrl-C) while draining';
-    }
-    if (batch) finalPassAt = Date.now();
-    if (batch && !signal.aborted) await batch.request({ type: 'final-pass' }, isFinalDone, 300_000, 'final batch pass');
-    if (stream) streamLate = (await stream.request({ type: 'report-late' }, isLate, 10_000, 'late-reading report')).late;
+    await prepareRun(ctx);
+    const pipelines = await startRoles(ctx);
+    const load = scheduleLoad(ctx);
+    const tracker = new RunProgress(load.startMs, ctx.opts.warmup, ctx.opts.duration);
+    ctx.sampler = startSampling(ctx, pipelines, tracker);
+    await alignWindows(pipelines, load.startMs);
+    await startFaults(ctx);
+    const producer = await runLoad(ctx, pipelines, load, tracker);
+    await drain(ctx, pipelines, producer);
+    await finalPass(ctx, pipelines, tracker);
   } catch (err) {
-    complete = false;
-    incompleteReason = (err as Error).message;
-    failures.push((err as Error).message);
+    ctx.complete = false;
+    ctx.incompleteReason = (err as Error).message;
+    ctx.failures.push((err as Error).message);
   } finally {
-    loadAbort.abort();
-    signal.removeEventListener('abort', onOuterAbort);
-    injector?.cancel();
-    sampling = false;
-    await sampler;
-    for (const r of roles.values()) {
-      const exit = await r.stop();
-      if (exit && exit.code !== 0 && exit.code !== null) {
-        failures.push(`${r.role} pipeline exited with code ${exit.code}${r.current.fatal ? `: ${r.current.fatal}` : ''} (see ${logFile})`);
-      }
+    await stopEverything(ctx);
+  }
+}
+
+/** The schema, the run's row with its environment, fresh topics, and the servers' processes to cost. */
+async function prepareRun(ctx: RunContext): Promise<void> {
+  const { opts, pool, progress, runId, ruleSet, topics } = ctx;
+  await withRetry('schema migration', () => migrate(pool), ctx.retry);
+  await ctx.admin.connect();
+  const environment = await collectEnvironment(pool);
+  const parameters = { ...opts, faults: (opts.faults ?? []).map((f) => f.text), rules_resolved: ruleSet, run_id: runId, topics };
+  const { aborted } = await registerRun(pool, { runId, topics, parameters, environment });
+  ctx.registered = true;
+  if (aborted.length) progress.log(`[bench] marked ${aborted.length} run(s) left running by a process that is gone as aborted: ${aborted.join(', ')}`);
+  progress.log(`[bench] run ${runId}: rate ${opts.rate}/s, ${opts.warmup} s warm-up + ${opts.duration} s measured, ${opts.patients} patients, rules ${ruleSet.name}, modes ${opts.modes.join('+')}` +
+    `${opts.faults?.length ? `, faults ${opts.faults.map((f) => f.text).join(' ')}` : ''}`);
+  await recreateTopics(ctx.admin, { topics, partitions: opts.partitions });
+  // The servers' CPU over the run, when they are this project's own (not someone else's server).
+  const servers = await serverPids(pool);
+  ctx.costs.track('broker', servers.broker, false);
+  ctx.costs.track('database', servers.database, false);
+}
+
+/** Pipelines: each role in its own process, restarted by the harness when it ends unexpectedly. */
+async function startRoles(ctx: RunContext): Promise<Pipelines> {
+  const { opts } = ctx;
+  const common = ['--run-id', ctx.runId, '--sources', String(opts.sources), '--partitions', String(opts.partitions), '--topic-prefix', opts.topicPrefix,
+    '--rules', opts.rules, '--lateness-ms', String(opts.latenessMs), '--idle-ms', String(opts.idleMs),
+    // The services answered a moment ago; a role restarted during an outage waits for them.
+    '--wait-for-services-s', '180'];
+  const policy = { ...DEFAULT_RESTART_POLICY, ...(opts.maxRestarts !== undefined ? { maxRestarts: opts.maxRestarts } : {}) };
+  const supervise = (role: RoleName, args: string[]): SupervisedRole => {
+    const s = new SupervisedRole(role, args, (l) => ctx.log(l.startsWith('[') ? l : `[${role}] ${l}`), ctx.clock, policy, (inc) => ctx.incidents.push(inc));
+    ctx.roles.set(role, s);
+    return s;
+  };
+  const ingest = supervise('ingest', common);
+  const stream = opts.modes.includes('stream')
+    ? supervise('stream', [...common, ...(opts.injectDelayMs ? ['--inject-delay-ms', String(opts.injectDelayMs)] : [])])
+    : undefined;
+  const batch = opts.modes.includes('batch') ? supervise('batch', [...common, '--threads', String(opts.threads), '--every', String(opts.batchInterval)]) : undefined;
+  await Promise.all([...ctx.roles.values()].map((r) => r.current.waitFor(isReady, 90_000, 'ready signal')));
+  const gaveUp = Promise.race([...ctx.roles.values()].map((r) => r.gaveUp));
+  gaveUp.catch(() => undefined);
+  const pipelines: Pipelines = { ingest, stream, batch, gaveUp, batchProcessed: 0 };
+  recordBatchPasses(ctx, pipelines);
+  return pipelines;
+}
+
+function recordBatchPasses(ctx: RunContext, p: Pipelines): void {
+  p.batch?.on((m: ChildMessage) => {
+    if (m.type !== 'pass') return;
+    p.batchProcessed += m.pass.readings;
+    const pass = m.pass;
+    ctx.batchPasses.push({ pass: pass.pass, readings: pass.readings, alerts: pass.alerts, windows: pass.windows, duration_ms: pass.endedAt - pass.startedAt, final: pass.final });
+    ctx.batchPassEnds.push(pass.endedAt);
+  });
+}
+
+function ingestStats(p: Pipelines) {
+  return p.ingest.lastStats?.type === 'stats' && p.ingest.lastStats.role === 'ingest' ? p.ingest.lastStats.stats : undefined;
+}
+
+function streamStats(p: Pipelines) {
+  return p.stream?.lastStats?.type === 'stats' && p.stream.lastStats.role === 'stream' ? p.stream.lastStats.stats : undefined;
+}
+
+function scheduleLoad(ctx: RunContext): LoadPlan {
+  const { opts } = ctx;
+  const total = Math.round(opts.rate * (opts.warmup + opts.duration));
+  // Started a moment ahead, so the load process is connected when reading 0 is due.
+  const schedule = new OpenLoopSchedule({ start: Date.now() + 1500, rate: opts.rate, total });
+  ctx.loadStartMs = schedule.start;
+  return { startMs: schedule.start, total };
+}
+
+/** The sampling loop, stopped by `stop()` (which resolves when its last sample is done). */
+interface Sampler {
+  stop(): Promise<void>;
+}
+
+/** Once a second until stopped: see sampleOnce. */
+function startSampling(ctx: RunContext, p: Pipelines, tracker: RunProgress): Sampler {
+  let sampling = true;
+  const loop = (async () => {
+    while (sampling) {
+      const at = Date.now();
+      await sampleOnce(ctx, p, tracker, at);
+      await new Promise((r) => setTimeout(r, Math.max(0, 1000 - (Date.now() - at))));
     }
+  })();
+  return {
+    stop: () => {
+      sampling = false;
+      return loop;
+    },
+  };
+}
+
+/** The processes' CPU and memory, a database heartbeat, each role's backlog (and the progress line), and what answered. */
+async function sampleOnce(ctx: RunContext, p: Pipelines, tracker: RunProgress, at: number): Promise<void> {
+  // From each process's first sample: the roles' start-up before the run is not the run's cost.
+  for (const [role, r] of ctx.roles) ctx.costs.track(role, r.current.child.pid, false);
+  ctx.costs.sample();
+  const dbUp = await bounded(heartbeat(ctx.pool, ctx.runId)).then(() => true, (err: Error) => (ctx.log(`[harness] database probe failed: ${err.message}`), false));
+  let kafkaUp = true;
+  try {
+    const b = await bounded(sampleBacklog(ctx, p));
+    ctx.backlog.push({ at, backlog: b });
+    ctx.progress.update(tracker.state(at, b));
+  } catch (err) {
+    kafkaUp = false;
+    ctx.log(`[harness] backlog sample failed: ${(err as Error).message}`);
+  }
+  ctx.availability.push({ at, kafka: kafkaUp, db: dbUp });
+}
+
+async function sampleBacklog(ctx: RunContext, p: Pipelines): Promise<Record<string, number>> {
+  const b: Record<string, number> = { ingest: await consumerLag(ctx.admin, `vitals-ingest-${ctx.runId}`, ctx.topics) };
+  if (p.stream) {
+    // The stream commits offsets only up to its oldest open window (for recovery), so its
+    // backlog is measured from what it has read, which it reports itself.
+    const stats = streamStats(p);
+    let lag = 0;
+    for (const [key, end] of await endOffsets(ctx.admin, ctx.topics)) lag += Math.max(0, end - (stats?.positions[key] ?? 0));
+    b.stream = lag;
+  }
+  if (p.batch) b.batch = Math.max(0, (ingestStats(p)?.stored ?? 0) - p.batchProcessed);
+  return b;
+}
+
+const NO_PROGRESS: ProducerProgress = { planned: 0, sent: 0, acknowledged: 0, elapsedMs: 0 };
+
+/**
+ * The progress line's state. Each phase counts its own seconds; the rates are those between the
+ * load generator's two latest reports, and none is shown once the load has ended.
+ */
+class RunProgress {
+  private prev: ProducerProgress = NO_PROGRESS;
+  private last: ProducerProgress | undefined;
+  /** When the latest report came (epoch ms). */
+  private lastAt = 0;
+  private loadEndedAt: number | undefined;
+  private acknowledged: number | undefined;
+  private finalPassAt: number | undefined;
+
+  constructor(private readonly scheduleStart: number, private readonly warmupS: number, private readonly durationS: number) {}
+
+  readonly onLoadProgress = (p: ProducerProgress): void => {
+    this.prev = this.last ?? NO_PROGRESS;
+    this.last = p;
+    this.lastAt = Date.now();
+  };
+
+  loadEnded(at: number, acknowledged: number): void {
+    this.loadEndedAt = at;
+    this.acknowledged = acknowledged;
   }
 
+  finalPassStarted(at: number): void {
+    this.finalPassAt = at;
+  }
+
+  state(at: number, b: Record<string, number>): ProgressState {
+    if (this.loadEndedAt !== undefined) {
+      const acknowledged = this.acknowledged;
+      if (this.finalPassAt !== undefined) return { phase: 'final batch pass', elapsedS: (at - this.finalPassAt) / 1000, loadDone: true, acknowledged, backlog: b };
+      return { phase: 'draining', elapsedS: (at - this.loadEndedAt) / 1000, loadDone: true, acknowledged, backlog: b };
+    }
+    const sinceStart = (at - this.scheduleStart) / 1000;
+    if (sinceStart < 0) return { phase: 'starting', elapsedS: 0, loadDone: false, backlog: b };
+    const rates = this.rates(at);
+    if (sinceStart < this.warmupS) return { phase: 'warm-up', elapsedS: sinceStart, totalS: this.warmupS, loadDone: false, ...rates, backlog: b };
+    return { phase: 'measuring', elapsedS: sinceStart - this.warmupS, totalS: this.durationS, loadDone: false, ...rates, backlog: b };
+  }
+
+  private rates(at: number): Pick<ProgressState, 'offered' | 'achieved' | 'loadSilentS'> {
+    const { prev, last } = this;
+    // elapsedMs counts from the schedule's start (negative before it): nothing is due before it.
+    const dt = last ? (last.elapsedMs - Math.max(0, prev.elapsedMs)) / 1000 : 0;
+    const silentS = last ? (at - this.lastAt) / 1000 : undefined;
+    // A rate is the difference of two reports at least half a second of schedule apart, the latest from the last 5 s.
+    return last && dt >= 0.5 && silentS! < 5
+      ? { offered: (last.planned - prev.planned) / dt, achieved: (last.acknowledged - prev.acknowledged) / dt }
+      : silentS !== undefined && silentS >= 5 ? { loadSilentS: silentS } : {};
+  }
+}
+
+/**
+ * Windows aligned to the schedule's start: the same seed and options put the same readings
+ * in the same windows in every run. Told before the first reading exists, and to restarts.
+ */
+async function alignWindows(p: Pipelines, originMs: number): Promise<void> {
+  const isOriginSet = (m: ChildMessage): m is Extract<ChildMessage, { type: 'window-origin-set' }> => m.type === 'window-origin-set' && m.originMs === originMs;
+  for (const r of [p.stream, p.batch]) {
+    if (!r) continue;
+    r.setArg('window-origin-ms', String(originMs));
+    await r.request({ type: 'window-origin', originMs }, isOriginSet, 30_000, 'window origin');
+  }
+}
+
+async function startFaults(ctx: RunContext): Promise<void> {
+  if (!ctx.opts.faults?.length) return;
+  ctx.injector = new FaultInjector(ctx.opts.faults, { clock: ctx.clock, roles: ctx.roles, pool: ctx.pool, log: ctx.log });
+  await ctx.injector.start();
+}
+
+/** The open-loop load in its own process, until it has sent everything, is interrupted, or a role gives up. */
+async function runLoad(ctx: RunContext, p: Pipelines, load: LoadPlan, tracker: RunProgress): Promise<ProducerResult> {
+  const { opts } = ctx;
+  const loadProcess = runLoadProcess({
+    brokers: ctx.config.kafkaBrokers, seed: opts.seed, patients: opts.patients, sources: opts.sources, prevalence: opts.prevalence,
+    rate: opts.rate, total: load.total, startMs: load.startMs, warmupCount: Math.round(opts.rate * opts.warmup), topicPrefix: opts.topicPrefix, runId: ctx.runId,
+  }, ctx.loadAbort.signal, tracker.onLoadProgress);
+  loadProcess.catch(() => undefined);
+  const producer = await Promise.race([loadProcess, p.gaveUp]);
+  ctx.producer = producer;
+  tracker.loadEnded(Date.now(), producer.acknowledgedReadings);
+  if (!producer.complete) {
+    ctx.complete = false;
+    ctx.incompleteReason = 'interrupted (Ctrl-C) during the load';
+  }
+  return producer;
+}
+
+/** Drain: every fault over, every consumer caught up, every stream window closed (a final batch pass follows). */
+async function drain(ctx: RunContext, p: Pipelines, producer: ProducerResult): Promise<void> {
+  const { opts } = ctx;
+  const maxWindowS = Math.max(0, ...ctx.ruleSet.rules.map((r) => (r.kind === 'window' ? r.window_s : 0)));
+  const drainDeadline = Date.now() + (maxWindowS * 1000 + opts.latenessMs + opts.idleMs) * 2 + 120_000;
+  ctx.progress.log(`[bench] load done (${producer.acknowledgedReadings} readings acknowledged); draining`);
+  if (ctx.injector) await Promise.race([ctx.injector.done(), p.gaveUp]);
+  const acknowledged = producer.acknowledgedReadings;
+  while (!ctx.signal.aborted) {
+    const b = ctx.backlog[ctx.backlog.length - 1]?.backlog ?? {};
+    if (isDrained(ctx, p, b, acknowledged)) break;
+    if (Date.now() > drainDeadline) {
+      ctx.complete = false;
+      ctx.incompleteReason = `pipelines did not drain within ${Math.round((drainDeadline - producer.endMs) / 1000)} s of the end of the load (backlog ${JSON.stringify(b)})`;
+      break;
+    }
+    await Promise.race([new Promise((r) => setTimeout(r, 500)), p.gaveUp]);
+  }
+  if (ctx.signal.aborted && ctx.complete) {
+    ctx.complete = false;
+    ctx.incompleteReason = 'interrupted (Ctrl-C) while draining';
+  }
+}
+
+/** Whether every consumer has caught up with `acknowledged` readings (as of the latest backlog sample `b`) and the stream has closed its windows. */
+function isDrained(ctx: RunContext, p: Pipelines, b: Record<string, number>, acknowledged: number): boolean {
+  const s = streamStats(p);
+  // A restarted role's counters start again from zero: then its consumer lag alone says it is done.
+  const ingestDone = (b.ingest ?? 1) === 0 && (p.ingest.restarted || (ingestStats(p)?.stored ?? 0) >= acknowledged);
+  const streamDone = !p.stream || ((b.stream ?? 1) === 0 && s?.openWindows === 0 && (p.stream.restarted || s.processed >= acknowledged));
+  return ingestDone && streamDone && ctx.availability[ctx.availability.length - 1]?.kafka !== false;
+}
+
+/** The final batch pass (unless interrupted), and the stream's list of late readings. */
+async function finalPass(ctx: RunContext, p: Pipelines, tracker: RunProgress): Promise<void> {
+  if (p.batch) tracker.finalPassStarted(Date.now());
+  if (p.batch && !ctx.signal.aborted) await p.batch.request({ type: 'final-pass' }, isFinalDone, 300_000, 'final batch pass');
+  if (p.stream) ctx.streamLate = (await p.stream.request({ type: 'report-late' }, isLate, 10_000, 'late-reading report')).late;
+}
+
+/** However the run ended: the load, the faults and the sampling stopped, every role stopped (an unexpected exit code is a failure). */
+async function stopEverything(ctx: RunContext): Promise<void> {
+  ctx.loadAbort.abort();
+  ctx.detachOuterAbort();
+  ctx.injector?.cancel();
+  await ctx.sampler?.stop();
+  for (const r of ctx.roles.values()) {
+    const exit = await r.stop();
+    if (exit && exit.code !== 0 && exit.code !== null) {
+      ctx.failures.push(`${r.role} pipeline exited with code ${exit.code}${r.current.fatal ? `: ${r.current.fatal}` : ''} (see ${ctx.logFile})`);
+    }
+  }
+}
+
+/**
+ * The run's result written as its report and its status recorded; a run that cannot be reported
+ * is marked aborted. The connections are closed whatever happens.
+ */
+async function collectAndReport(ctx: RunContext): Promise<RunOutcome> {
   try {
-    if (!producer) throw new Error(`the run stopped before the load finished: ${incompleteReason ?? 'unknown reason'}`);
-    progress.log('[bench] collecting results from MySQL');
-    const data = await withRetry('collecting results', () => collectRun(pool, runId), retry);
-    const truth = buildGroundTruth({ seed: opts.seed, patients: opts.patients, sources: opts.sources, prevalence: opts.prevalence }, producer.startMs, opts.rate, producer.planned, ruleSet, producer.startMs);
-    const [envRows] = await withRetry('reading the run record', () => pool.query('SELECT environment, parameters FROM runs WHERE run_id = ?', [runId]), retry);
-    const row = (envRows as Array<{ environment: unknown; parameters: unknown }>)[0]!;
-    const warmupEndMs = producer.startMs + opts.warmup * 1000;
-    const faults = analyseFaults({
-      startMs: producer.startMs, warmupEndMs, rate: opts.rate, batchIntervalS: opts.batchInterval,
-      injected: injector?.faults ?? [], incidents, availability, backlog, batchPassEndsMs: batchPassEnds,
-      latencies: Object.fromEntries(opts.modes.map((m) => [m, latencyPoints(data, truth, m, warmupEndMs)])),
-    });
-    const busySeconds = busyOf(roles);
-    const sampled = costs.totals();
-    const cost = computeCost({
-      processes: sampled.groups, sampledS: sampled.sampledS, writes: data.writes, modes: opts.modes,
-      busyS: { ...busySeconds, batch: batchPasses.reduce((t, p) => t + p.duration_ms, 0) / 1000 },
-      // Every stored reading went through ingest and through each mode.
-      readings: Object.fromEntries(['ingest', ...opts.modes].map((m) => [m, data.readings.length])),
-    });
-    const result = computeRunResult({
-      runId, startedAt, endedAt: new Date(), complete, incompleteReason,
-      parameters: parseJson(row.parameters), environment: parseJson(row.environment),
-      rate: opts.rate, warmupSeconds: opts.warmup, batchIntervalSeconds: opts.batchInterval, modes: opts.modes, ruleSet,
-      producer, data, truth, backlog, streamLate, batchPasses, pipelineFailures: failures, faults, cost,
-      busySeconds: { ...(busySeconds.stream !== undefined ? { stream: busySeconds.stream } : {}) },
-    });
-    await writeRunReport(dir, result);
-    await withRetry('recording the run status', () => setRunStatus(pool, runId, result.verdict.passed ? 'passed' : complete ? 'failed' : 'incomplete'), retry);
-    return { dir, result };
+    if (!ctx.producer) throw new Error(`the run stopped before the load finished: ${ctx.incompleteReason ?? 'unknown reason'}`);
+    const result = await resultOf(ctx, ctx.producer);
+    await writeRunReport(ctx.dir, result);
+    await withRetry('recording the run status', () => setRunStatus(ctx.pool, ctx.runId, result.verdict.passed ? 'passed' : ctx.complete ? 'failed' : 'incomplete'), ctx.retry);
+    return { dir: ctx.dir, result };
   } catch (err) {
-    if (registered) await setRunStatus(pool, runId, 'aborted').catch((e: Error) => log(`[harness] could not mark the run aborted: ${e.message}`));
+    if (ctx.registered) await setRunStatus(ctx.pool, ctx.runId, 'aborted').catch((e: Error) => ctx.log(`[harness] could not mark the run aborted: ${e.message}`));
     throw err;
   } finally {
-    await admin.disconnect().catch(() => undefined);
-    await pool.end();
+    await ctx.admin.disconnect().catch(() => undefined);
+    await ctx.pool.end();
   }
+}
+
+/** What the database holds of the run, against the ground truth: faults, cost and every figure. */
+async function resultOf(ctx: RunContext, producer: ProducerResult): Promise<RunResult> {
+  const { opts, pool, runId, retry, ruleSet } = ctx;
+  ctx.progress.log('[bench] collecting results from MySQL');
+  const data = await withRetry('collecting results', () => collectRun(pool, runId), retry);
+  const truth = buildGroundTruth({ seed: opts.seed, patients: opts.patients, sources: opts.sources, prevalence: opts.prevalence }, producer.startMs, opts.rate, producer.planned, ruleSet, producer.startMs);
+  const [envRows] = await withRetry('reading the run record', () => pool.query('SELECT environment, parameters FROM runs WHERE run_id = ?', [runId]), retry);
+  const row = (envRows as Array<{ environment: unknown; parameters: unknown }>)[0]!;
+  const warmupEndMs = producer.startMs + opts.warmup * 1000;
+  const faults = analyseFaults({
+    startMs: producer.startMs, warmupEndMs, rate: opts.rate, batchIntervalS: opts.batchInterval,
+    injected: ctx.injector?.faults ?? [], incidents: ctx.incidents, availability: ctx.availability, backlog: ctx.backlog, batchPassEndsMs: ctx.batchPassEnds,
+    latencies: Object.fromEntries(opts.modes.map((m) => [m, latencyPoints(data, truth, m, warmupEndMs)])),
+  });
+  const busySeconds = busyOf(ctx.roles);
+  const cost = runCost(ctx, data, busySeconds);
+  return computeRunResult({
+    runId, startedAt: ctx.startedAt, endedAt: new Date(), complete: ctx.complete, incompleteReason: ctx.incompleteReason,
+    parameters: parseJson(row.parameters), environment: parseJson(row.environment),
+    rate: opts.rate, warmupSeconds: opts.warmup, batchIntervalSeconds: opts.batchInterval, modes: opts.modes, ruleSet,
+    producer, data, truth, backlog: ctx.backlog, streamLate: ctx.streamLate, batchPasses: ctx.batchPasses, pipelineFailures: ctx.failures, faults, cost,
+    busySeconds: { ...(busySeconds.stream !== undefined ? { stream: busySeconds.stream } : {}) },
+  });
+}
+
+function runCost(ctx: RunContext, data: RunData, busySeconds: { ingest?: number; stream?: number }): CostResult {
+  const sampled = ctx.costs.totals();
+  return computeCost({
+    processes: sampled.groups, sampledS: sampled.sampledS, writes: data.writes, modes: ctx.opts.modes,
+    busyS: { ...busySeconds, batch: ctx.batchPasses.reduce((t, p) => t + p.duration_ms, 0) / 1000 },
+    // Every stored reading went through ingest and through each mode.
+    readings: Object.fromEntries(['ingest', ...ctx.opts.modes].map((m) => [m, data.readings.length])),
+  });
 }
 
 /** Seconds the ingest and stream roles spent processing, summed over each of their processes (a restart starts a count anew). */

@@ -1,23 +1,37 @@
+import { ACHIEVED_RATE_MIN_RATIO, SEND_DELAY_P99_LIMIT_MS } from './metrics.js';
 import type { RunResult } from './results.js';
 
+/** The stream and ingest backlogs at the end of the load may hold at most this many seconds of input. */
+export const BACKLOG_LIMIT_S = 2;
+/** Stream p99 "keeps growing" when its mean over the last third of the measured seconds exceeds this multiple of that over the first third... */
+export const P99_GROWTH_FACTOR = 2;
+/** ...plus this margin (ms), so that noise on a small p99 is not taken for growth. */
+export const P99_GROWTH_MARGIN_MS = 500;
+
+const GENERATOR_FELL_BEHIND = 'generator fell behind';
+
 export const SUSTAINABLE_CRITERIA =
-  'over the measured phase: the generator kept its schedule (send delay p99 <= 50 ms and achieved >= 99% of offered); ' +
-  'the stream and ingest backlogs at the end of the load are at most 2 s of input; the mean of the per-second stream ' +
-  'p99 event-time latencies over the last third of the measured seconds is at most twice that over the first third ' +
-  'plus 500 ms (not growing); the run completed; ' +
+  `over the measured phase: the generator kept its schedule (send delay p99 <= ${SEND_DELAY_P99_LIMIT_MS} ms and achieved >= ${ACHIEVED_RATE_MIN_RATIO * 100}% of offered); ` +
+  `the stream and ingest backlogs at the end of the load are at most ${BACKLOG_LIMIT_S} s of input; the mean of the per-second stream ` +
+  `p99 event-time latencies over the last third of the measured seconds is at most ${timesInWords(P99_GROWTH_FACTOR)} that over the first third ` +
+  `plus ${P99_GROWTH_MARGIN_MS} ms (not growing); the run completed; ` +
   'no loss, no duplicates, record-rule agreement 100%.';
+
+function timesInWords(factor: number): string {
+  return factor === 2 ? 'twice' : `${factor} times`;
+}
 
 /** METRICS.md "Sustainable throughput", made concrete as SUSTAINABLE_CRITERIA says. */
 export function isSustainable(r: RunResult): { ok: boolean; reasons: string[] } {
   const reasons: string[] = [];
   if (!r.complete) reasons.push(`run incomplete: ${r.incomplete_reason ?? 'no reason recorded'}`);
-  if (r.input.generator_fell_behind) reasons.push('generator fell behind');
+  if (r.input.generator_fell_behind) reasons.push(GENERATOR_FELL_BEHIND);
   if (r.storage.loss > 0 || r.storage.duplicates > 0) reasons.push('loss or duplicates');
   if (r.agreement.some((a) => a.scope === 'record' && a.jaccard < 1)) reasons.push('record-rule alerts disagree');
   const warmup = r.warmup.seconds;
   const loadEnd = Math.ceil(warmup + r.input.measured_seconds);
   const atLoadEnd = r.timeseries.filter((p) => p.second <= loadEnd && p.second >= loadEnd - 2);
-  const limit = 2 * r.input.offered_rate;
+  const limit = BACKLOG_LIMIT_S * r.input.offered_rate;
   for (const name of ['ingest', 'stream']) {
     const values = atLoadEnd.map((p) => p.backlog[name]).filter((v): v is number => v !== undefined);
     if (values.length > 0 && Math.min(...values) > limit) reasons.push(`${name} backlog ${Math.min(...values)} > ${limit} at the end of the load`);
@@ -31,7 +45,7 @@ export function isSustainable(r: RunResult): { ok: boolean; reasons: string[] } 
     };
     const first = p99Of(measured.slice(0, third));
     const last = p99Of(measured.slice(-third));
-    if (Number.isFinite(first) && Number.isFinite(last) && last > 2 * first + 500) {
+    if (Number.isFinite(first) && Number.isFinite(last) && last > P99_GROWTH_FACTOR * first + P99_GROWTH_MARGIN_MS) {
       reasons.push(`stream p99 grew from ${first.toFixed(0)} ms to ${last.toFixed(0)} ms`);
     }
   }
@@ -43,8 +57,8 @@ export function isSustainable(r: RunResult): { ok: boolean; reasons: string[] } 
  * so the pipelines' own limit was not reached), the pipelines, or both.
  */
 export function limitedBy(reasons: string[]): 'load generator' | 'pipelines' | 'load generator and pipelines' | 'unknown' {
-  const generator = reasons.includes('generator fell behind');
-  const pipelines = reasons.some((r) => r !== 'generator fell behind');
+  const generator = reasons.includes(GENERATOR_FELL_BEHIND);
+  const pipelines = reasons.some((r) => r !== GENERATOR_FELL_BEHIND);
   if (generator && pipelines) return 'load generator and pipelines';
   if (generator) return 'load generator';
   return pipelines ? 'pipelines' : 'unknown';

@@ -1,4 +1,5 @@
-import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import type { Consumer, EachBatchPayload, IHeaders, Kafka } from 'kafkajs';
+import { SENT_AT_HEADER } from '../domain/reading.js';
 
 /** Above the broker's group.min.session.timeout.ms (6 s) with room for a paused process. */
 export const SESSION_TIMEOUT_MS = 10_000;
@@ -7,6 +8,8 @@ export interface PartitionMessage {
   offset: number;
   /** Kafka record timestamp: the broker's log-append time on this project's topics. */
   timestamp: number;
+  /** t_sent from the message's `t_sent` header (epoch ms), null when absent or not a number. */
+  sentAt: number | null;
   value: Buffer | null;
 }
 
@@ -14,6 +17,8 @@ export interface PartitionBatch {
   topic: string;
   partition: number;
   messages: PartitionMessage[];
+  /** t_fetched: when the loop received this batch from the client (epoch ms). */
+  fetchedAt: number;
 }
 
 export interface OffsetCommit {
@@ -93,11 +98,13 @@ export async function startConsumerLoop(opts: ConsumerLoopOptions): Promise<Cons
     partitionsConsumedConcurrently: opts.concurrency ?? 16,
     eachBatch: async (payload: EachBatchPayload) => {
       if (fatal || payload.batch.messages.length === 0) return;
+      const fetchedAt = Date.now();
       const { batch } = payload;
       const partitionBatch: PartitionBatch = {
         topic: batch.topic,
         partition: batch.partition,
-        messages: batch.messages.map((m) => ({ offset: Number(m.offset), timestamp: Number(m.timestamp), value: m.value })),
+        messages: batch.messages.map((m) => ({ offset: Number(m.offset), timestamp: Number(m.timestamp), sentAt: sentAtHeader(m.headers), value: m.value })),
+        fetchedAt,
       };
       const written = opts.onBatch(partitionBatch).catch((err: Error) => {
         // The handler already retried its database writes; state may be half-applied, so the
@@ -133,6 +140,15 @@ export async function startConsumerLoop(opts: ConsumerLoopOptions): Promise<Cons
       await consumer.disconnect();
     },
   };
+}
+
+/** Measurement metadata, never a reason to refuse a reading: anything but a whole number is null. */
+export function sentAtHeader(headers: IHeaders | undefined): number | null {
+  const raw = headers?.[SENT_AT_HEADER];
+  const text = Buffer.isBuffer(raw) ? raw.toString('latin1') : typeof raw === 'string' ? raw : undefined;
+  if (text === undefined || !/^\d{1,16}$/.test(text)) return null;
+  const value = Number(text);
+  return Number.isSafeInteger(value) ? value : null;
 }
 
 /**

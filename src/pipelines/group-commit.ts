@@ -30,7 +30,10 @@ export class GroupCommit<T> {
         const items = this.pending.splice(0);
         const waiters = this.waiters.splice(0);
         try {
-          await this.write(items);
+          // Called through an async function so that a write throwing at once still suspends
+          // here: otherwise `finally` would run before submit() stores this promise in
+          // `running`, which would then stay set for good.
+          await (async () => this.write(items))();
           for (const w of waiters) w.resolve();
         } catch (err) {
           for (const w of waiters) w.reject(err as Error);

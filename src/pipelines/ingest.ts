@@ -39,6 +39,7 @@ interface Incoming {
   partition: number;
   offset: number;
   appendedAt: number;
+  sentAt: number | null;
   payload: Buffer | null;
 }
 
@@ -76,6 +77,7 @@ export async function startIngest(opts: IngestOptions): Promise<{ loop: Consumer
     let conflicts = 0;
     let refusedCount = 0;
     const began = performance.now();
+    const startedAt = Date.now();
     try {
       conflicts = await write(valid, rejected);
     } catch (err) {
@@ -90,7 +92,7 @@ export async function startIngest(opts: IngestOptions): Promise<{ loop: Consumer
       await write([], [...rejected, ...refused.map((r) => rejectedRow(opts.runId, r.item, 'ingest', `database refused: ${r.message}`))]);
     }
     stats.busyMs += performance.now() - began;
-    recorder.committed(Date.now(), valid.length - refusedCount - conflicts, items.map((w) => w.range));
+    recorder.committed({ startedAt, committedAt: Date.now(), rowCount: valid.length - refusedCount - conflicts, ranges: items.map((w) => w.range) });
     stats.stored += valid.length - refusedCount - conflicts;
     stats.rejected += rejected.length + refusedCount + conflicts;
     stats.refused += refusedCount;
@@ -104,12 +106,12 @@ export async function startIngest(opts: IngestOptions): Promise<{ loop: Consumer
     for (const m of batch.messages) {
       const parsed = parseReading(m.value, ctx);
       const where = { topic: batch.topic, partition: batch.partition, offset: m.offset, payload: m.value };
-      if (parsed.ok) valid.push({ ...where, reading: parsed.reading, appendedAt: m.timestamp });
+      if (parsed.ok) valid.push({ ...where, reading: parsed.reading, appendedAt: m.timestamp, sentAt: m.sentAt });
       else rejected.push(rejectedRow(opts.runId, where, 'ingest', parsed.reason));
     }
     const first = batch.messages[0]!.offset;
     const last = batch.messages[batch.messages.length - 1]!.offset;
-    await writer.submit({ valid, rejected, range: { topic: batch.topic, partition: batch.partition, firstOffset: first, lastOffset: last } });
+    await writer.submit({ valid, rejected, range: { topic: batch.topic, partition: batch.partition, firstOffset: first, lastOffset: last, fetchedAt: batch.fetchedAt } });
     return [{ topic: batch.topic, partition: batch.partition, offset: last + 1 }];
   };
   const loop = await startConsumerLoop({
@@ -155,7 +157,7 @@ async function insertReadings(conn: PoolConnection, runId: string, rows: Incomin
     const chunk = rows.slice(i, i + CHUNK);
     const [result] = await conn.query(
       `INSERT INTO patient_vitals ${VITALS_COLUMNS} VALUES ? ON DUPLICATE KEY UPDATE seq = seq`,
-      [chunk.map((r) => vitalsRow(runId, r.reading, r.topic, r.partition, r.offset, r.appendedAt))],
+      [chunk.map((r) => vitalsRow(runId, r.reading, r.topic, r.partition, r.offset, r.appendedAt, r.sentAt))],
     );
     const duplicates = Number(/Duplicates:\s*(\d+)/.exec((result as { info?: string }).info ?? '')?.[1] ?? 0);
     if (duplicates === 0) continue;

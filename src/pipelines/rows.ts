@@ -4,11 +4,12 @@ import type { AlertRecord, WindowResult } from './rules/types.js';
 /** Column lists and row shapes for the bulk writers, in one place. */
 
 export const VITALS_COLUMNS = `(run_id, patient_id, seq, source, event_time, heart_rate, body_temperature,
-  blood_pressure_systolic, blood_pressure_diastolic, spo2_level, kafka_topic, kafka_partition, kafka_offset, appended_at)`;
+  blood_pressure_systolic, blood_pressure_diastolic, spo2_level, kafka_topic, kafka_partition, kafka_offset, appended_at, sent_at)`;
 
-export function vitalsRow(runId: string, r: Reading, topic: string, partition: number, offset: number, appendedAt: number): unknown[] {
+/** `sentAt`: t_sent from the message's t_sent header, null when the message carried none. */
+export function vitalsRow(runId: string, r: Reading, topic: string, partition: number, offset: number, appendedAt: number, sentAt: number | null = null): unknown[] {
   return [runId, r.patient_id, r.seq, r.source, r.event_time, r.heart_rate, r.body_temperature,
-    r.blood_pressure_systolic, r.blood_pressure_diastolic, r.spo2_level, topic, partition, offset, appendedAt];
+    r.blood_pressure_systolic, r.blood_pressure_diastolic, r.spo2_level, topic, partition, offset, appendedAt, sentAt];
 }
 
 export const ALERT_COLUMNS = '(run_id, mode, rule_id, patient_id, subject_kind, subject, severity, seq, window_start, event_time, write_batch)';

@@ -296,7 +296,7 @@ export class StreamPipeline {
     const last = batch.messages[batch.messages.length - 1]!.offset;
     this.nextOffsets.set(partitionKey, { topic: batch.topic, partition: batch.partition, offset: last + 1 });
     this.stats.positions[partitionKey] = last + 1;
-    const range: OffsetRange = { topic: batch.topic, partition: batch.partition, firstOffset: batch.messages[0]!.offset, lastOffset: last };
+    const range: OffsetRange = { topic: batch.topic, partition: batch.partition, firstOffset: batch.messages[0]!.offset, lastOffset: last, fetchedAt: batch.fetchedAt };
     const closing = this.closeWindows(now);
     const work: StreamWork = { alerts: [...alerts, ...(closing.work?.alerts ?? [])], windows: closing.work?.windows ?? [], rejected, ranges: [range] };
     const commits = closing.commits;
@@ -405,6 +405,7 @@ export class StreamPipeline {
     const results: StreamResultRow[] = [...alerts.map((a) => ({ kind: 'alert' as const, a })), ...windows.map((w) => ({ kind: 'window' as const, w }))];
     let refusedCount = 0;
     const began = performance.now();
+    const startedAt = Date.now();
     try {
       await this.writeRows(results, rejected, writeBatch);
     } catch (err) {
@@ -421,7 +422,7 @@ export class StreamPipeline {
       await this.writeRows([], [...rejected, ...refusedRows], writeBatch);
     }
     this.stats.busyMs += performance.now() - began;
-    this.recorder.committed(Date.now(), alerts.length + windows.length - refusedCount, ranges, writeBatch);
+    this.recorder.committed({ startedAt, committedAt: Date.now(), rowCount: alerts.length + windows.length - refusedCount, ranges, batch: writeBatch });
     this.stats.refusedResults += refusedCount;
     this.stats.alerts += alerts.length;
     this.stats.windows += windows.length;

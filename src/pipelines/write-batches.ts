@@ -22,6 +22,8 @@ export interface OffsetRange {
   partition: number;
   firstOffset: number;
   lastOffset: number;
+  /** t_fetched: when the consumer received this batch (epoch ms). */
+  fetchedAt?: number;
 }
 
 export interface IngestRange {
@@ -29,24 +31,6 @@ export interface IngestRange {
   ingestHi: number;
   patientLo: number;
   patientHi: number;
-}
-
-/**
- * One range per partition (the table's key): a transaction may hold several consecutive
- * batches of one partition, which together cover the offsets from the first to the last.
- */
-export function mergeRanges(ranges: OffsetRange[]): OffsetRange[] {
-  const merged = new Map<string, OffsetRange>();
-  for (const r of ranges) {
-    const key = `${r.topic}:${r.partition}`;
-    const seen = merged.get(key);
-    if (!seen) merged.set(key, { ...r });
-    else {
-      seen.firstOffset = Math.min(seen.firstOffset, r.firstOffset);
-      seen.lastOffset = Math.max(seen.lastOffset, r.lastOffset);
-    }
-  }
-  return [...merged.values()];
 }
 
 /**
@@ -63,21 +47,22 @@ export async function recordCommit(
   rowCount: number,
   ranges: OffsetRange[],
   ingestRange?: IngestRange,
+  commitStartedAt?: number,
 ): Promise<void> {
   await pool.query(
     // Idempotent, so that a retry after a lost acknowledgement does not fail on its own first try.
-    `INSERT INTO write_batches (run_id, role, write_batch, committed_at, row_count) VALUES (?, ?, ?, ?, ?)
+    `INSERT INTO write_batches (run_id, role, write_batch, committed_at, row_count, commit_started_at) VALUES (?, ?, ?, ?, ?, ?)
        ON DUPLICATE KEY UPDATE committed_at = committed_at`,
-    [runId, role, batch.toString(), committedAt, rowCount],
+    [runId, role, batch.toString(), committedAt, rowCount, commitStartedAt ?? null],
   );
-  const rows = mergeRanges(ranges).map((r) => [runId, role, batch.toString(), r.topic, r.partition, r.firstOffset, r.lastOffset, 0, 0, 0, 0]);
+  const rows = ranges.map((r) => [runId, role, batch.toString(), r.topic, r.partition, r.firstOffset, r.lastOffset, 0, 0, 0, 0, r.fetchedAt ?? null]);
   if (ingestRange) {
-    rows.push([runId, role, batch.toString(), '', -1, -1, -1, ingestRange.ingestLo, ingestRange.ingestHi, ingestRange.patientLo, ingestRange.patientHi]);
+    rows.push([runId, role, batch.toString(), '', -1, -1, -1, ingestRange.ingestLo, ingestRange.ingestHi, ingestRange.patientLo, ingestRange.patientHi, null]);
   }
   if (rows.length > 0) {
     await pool.query(
       `INSERT INTO write_batch_ranges (run_id, role, write_batch, kafka_topic, kafka_partition, first_offset, last_offset,
-         ingest_lo, ingest_hi, patient_lo, patient_hi) VALUES ? ON DUPLICATE KEY UPDATE first_offset = first_offset`,
+         ingest_lo, ingest_hi, patient_lo, patient_hi, fetched_at) VALUES ? ON DUPLICATE KEY UPDATE first_offset = first_offset`,
       [rows],
     );
   }
@@ -105,8 +90,10 @@ export class CommitRecorder {
     return this.ids.next();
   }
 
-  committed(committedAt: number, rowCount: number, ranges: OffsetRange[], batch: bigint = this.ids.next(), ingestRange?: IngestRange): void {
-    const record = (): Promise<void> => recordCommit(this.pool, this.runId, this.role, batch, committedAt, rowCount, ranges, ingestRange);
+  committed(commit: { startedAt: number; committedAt: number; rowCount: number; ranges: OffsetRange[]; batch?: bigint }): void {
+    const { committedAt, rowCount, ranges, startedAt } = commit;
+    const batch = commit.batch ?? this.ids.next();
+    const record = (): Promise<void> => recordCommit(this.pool, this.runId, this.role, batch, committedAt, rowCount, ranges, undefined, startedAt);
     const p = withRetry('recording commit time', record, { log: this.log })
       .catch((err: Error) => this.onFatal(new Error(`recording commit time failed: ${err.message}`)))
       .finally(() => this.inFlight.delete(p));

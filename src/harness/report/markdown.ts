@@ -335,29 +335,59 @@ function definitions(r: RunResult): string {
   ].join('\n');
 }
 
-export function renderMarkdown(result: RunResult, charts: ChartRef[]): string {
-  const r = result;
-  const parts: string[] = [];
-  parts.push(`# vitals-bench run ${r.run_id}`);
-  parts.push(`Started ${r.started_at}, ended ${r.ended_at}. Measured phase ${fmtNum(r.input.measured_seconds)} s after a ${r.warmup.seconds} s warm-up (${r.warmup.excluded_readings} readings excluded).`);
-  if (!r.complete) parts.push(`**INCOMPLETE RUN**: ${r.incomplete_reason ?? 'no reason recorded'}.`);
-  parts.push(
+export function renderMarkdown(r: RunResult, charts: ChartRef[]): string {
+  const parts = [
+    ...headerSection(r),
+    ...summarySection(r),
+    ...setUpSection(r),
+    ...inputSection(r),
+    ...latencySection(r),
+    ...throughputSection(r),
+    ...agreementSection(r),
+    '## Late readings', lateSection(r),
+    ...storageSection(r),
+    ...present(costSection(r)),
+    ...(r.faults?.length ? [faultsSection(r)] : []),
+    ...comparisonSection(r),
+    ...chartsSection(charts),
+    '## Definitions', definitions(r),
+  ];
+  return parts.join('\n\n') + '\n';
+}
+
+/** A section that may be absent, as the parts it adds. */
+function present(section: string | null): string[] {
+  return section ? [section] : [];
+}
+
+function headerSection(r: RunResult): string[] {
+  return [
+    `# vitals-bench run ${r.run_id}`,
+    `Started ${r.started_at}, ended ${r.ended_at}. Measured phase ${fmtNum(r.input.measured_seconds)} s after a ${r.warmup.seconds} s warm-up (${r.warmup.excluded_readings} readings excluded).`,
+    ...(r.complete ? [] : [`**INCOMPLETE RUN**: ${r.incomplete_reason ?? 'no reason recorded'}.`]),
     r.verdict.passed
       ? '**Verdict: PASSED**'
       : `**Verdict: FAILED**\n\n${r.verdict.failures.length ? r.verdict.failures.map((f) => `- ${f}`).join('\n') : '- (no failure reasons recorded)'}`,
-  );
+  ];
+}
 
-  parts.push('## Summary', summaryParagraph(r), headlineTable(r));
-  if (r.warnings?.length) parts.push(`**This run is too short for its settings:**\n\n${r.warnings.map((w) => `- ${w}`).join('\n')}`);
+function summarySection(r: RunResult): string[] {
+  return [
+    '## Summary', summaryParagraph(r), headlineTable(r),
+    ...(r.warnings?.length ? [`**This run is too short for its settings:**\n\n${r.warnings.map((w) => `- ${w}`).join('\n')}`] : []),
+  ];
+}
 
+/** The run's parameters (the resolved rules as their own table) and its environment. */
+function setUpSection(r: RunResult): string[] {
   const { rules_resolved: _rules, ...setup } = r.parameters;
-  parts.push('## Set-up', kvTable(setup, 'parameter'));
   const rules = rulesTable(r.parameters);
-  if (rules) parts.push('### Rules', rules);
-  parts.push('## Environment', kvTable(r.environment, 'item'));
+  return ['## Set-up', kvTable(setup, 'parameter'), ...(rules ? ['### Rules', rules] : []), '## Environment', kvTable(r.environment, 'item')];
+}
 
+function inputSection(r: RunResult): string[] {
   const i = r.input;
-  parts.push(
+  return [
     '## Input',
     table(
       ['figure', 'value'],
@@ -376,9 +406,11 @@ export function renderMarkdown(result: RunResult, charts: ChartRef[]): string {
     i.generator_fell_behind
       ? `**The generator fell behind its schedule** (send delay p99 ${pct(i.send_delay, 'p99')}, max ${pct(i.send_delay, 'max')}): part of the measured latency is the load generator's, not the system under test's.`
       : `The generator kept to its schedule (send delay p99 ${pct(i.send_delay, 'p99')}).`,
-  );
+  ];
+}
 
-  parts.push('## Latency');
+function latencySection(r: RunResult): string[] {
+  const parts = ['## Latency'];
   for (const m of r.modes) {
     parts.push(
       `### ${m.mode}`,
@@ -394,8 +426,12 @@ export function renderMarkdown(result: RunResult, charts: ChartRef[]): string {
     }
   }
   if (r.modes.length === 0) parts.push('No mode results.');
+  return parts;
+}
 
-  parts.push(
+function throughputSection(r: RunResult): string[] {
+  const i = r.input;
+  const parts = [
     '## Throughput',
     table(
       ['mode', 'output rate (readings/s)', 'over (s)', 'processing rate while busy (readings/s)', 'results committed', 'alerts', 'windows', 'output / achieved input'],
@@ -410,8 +446,8 @@ export function renderMarkdown(result: RunResult, charts: ChartRef[]): string {
         i.achieved_rate > 0 ? `${fmtNum((100 * m.output_rate) / i.achieved_rate)}%` : 'n/a',
       ]),
     ),
-  );
-  parts.push('Output rate: measured readings whose results committed, over the measured phase or until the last result when later ("over"). Processing rate while busy: every stored reading over the time the mode spent processing.');
+    'Output rate: measured readings whose results committed, over the measured phase or until the last result when later ("over"). Processing rate while busy: every stored reading over the time the mode spent processing.',
+  ];
   if (r.batch_passes?.length) {
     parts.push(
       '### Batch passes',
@@ -421,24 +457,28 @@ export function renderMarkdown(result: RunResult, charts: ChartRef[]): string {
       ),
     );
   }
+  return parts;
+}
 
-  parts.push('## Alert agreement');
-  parts.push(
+function agreementSection(r: RunResult): string[] {
+  const parts = [
+    '## Alert agreement',
     r.agreement.length
       ? table(['A', 'B', 'scope', 'TP', 'FP', 'FN', 'precision', 'recall', 'F1', 'Jaccard'], agreementRows(r.agreement))
       : 'No agreement computed.',
-  );
+  ];
   for (const d of r.agreement_diffs ?? []) {
     const lines = [`Alerts in ${partyName(d.a)} only: ${d.only_a_count}; in ${partyName(d.b)} only: ${d.only_b_count}.`];
     if (d.only_a.length) lines.push(`- only in ${d.a} (first ${d.only_a.length}): ${d.only_a.map((k) => `\`${k}\``).join(', ')}`);
     if (d.only_b.length) lines.push(`- only in ${d.b} (first ${d.only_b.length}): ${d.only_b.map((k) => `\`${k}\``).join(', ')}`);
     parts.push(lines.join('\n'));
   }
+  return parts;
+}
 
-  parts.push('## Late readings', lateSection(r));
-
+function storageSection(r: RunResult): string[] {
   const st = r.storage;
-  parts.push(
+  return [
     '## Storage',
     table(
       ['figure', 'value'],
@@ -453,21 +493,16 @@ export function renderMarkdown(result: RunResult, charts: ChartRef[]): string {
       ],
     ),
     st.loss === 0 && st.duplicates === 0 ? 'No loss, no duplicates.' : `**Loss ${st.loss}, duplicates ${st.duplicates}: both must be 0 (${METRICS}).**`,
-  );
+  ];
+}
 
-  const cost = costSection(r);
-  if (cost) parts.push(cost);
+/** Stream vs batch in plain words, and how the run compares with the seed project's. */
+function comparisonSection(r: RunResult): string[] {
+  return ['## Stream vs batch', comparisonLines(r).map((l) => `- ${l}`).join('\n'), ...present(seedComparisonSection(r))];
+}
 
-  if (r.faults?.length) parts.push(faultsSection(r));
-
-  parts.push('## Stream vs batch', comparisonLines(r).map((l) => `- ${l}`).join('\n'));
-  const seed = seedComparisonSection(r);
-  if (seed) parts.push(seed);
-
-  if (charts.length) parts.push('## Charts', charts.map((c) => `![${c.name}](${c.file})`).join('\n\n'));
-
-  parts.push('## Definitions', definitions(r));
-  return parts.join('\n\n') + '\n';
+function chartsSection(charts: ChartRef[]): string[] {
+  return charts.length ? ['## Charts', charts.map((c) => `![${c.name}](${c.file})`).join('\n\n')] : [];
 }
 
 /** A setting's value in the sweep report's Settings table. */
@@ -513,33 +548,51 @@ export function sweepSummary(sweep: SweepResult, option: string, unit?: string):
 
 export function renderSweepMarkdown(sweep: SweepResult, charts: ChartRef[]): string {
   const swept = sweptOf(sweep);
-  const byRate = swept.key === 'rate';
-  const valueOf = (run: SweepResult['runs'][number]): number => sweptValueOf(run, swept);
+  const valueOf = (run: SweepRun): number => sweptValueOf(run, swept);
   const runs = [...sweep.runs].sort((x, y) => valueOf(x) - valueOf(y) || x.result.input.offered_rate - y.result.input.offered_rate || x.result.started_at.localeCompare(y.result.started_at));
-  const modes = modesOf(sweep);
-  const title = byRate ? '# vitals-bench rate sweep' : `# vitals-bench sweep over --${swept.option}`;
-  const values = swept.values.length ? swept.values : [...new Set(runs.map(valueOf))];
-  const parts: string[] = [title, `${runs.length} run(s): --${swept.option} ${values.map(fmtValue).join(', ')}${swept.unit ? ` ${swept.unit}` : ''}` +
-    `${(sweep.repeat ?? 1) > 1 ? `, ${sweep.repeat} runs per value (--repeat)` : ''}.`];
-
   const summary = sweepSummary(sweep, swept.option, swept.unit);
-  if (summary) parts.push('## Summary', summary);
+  const parts = [
+    ...sweepHeaderSection(sweep, swept, runs.map(valueOf)),
+    ...(summary ? ['## Summary', summary] : []),
+    ...sweepSettingsSection(sweep, swept),
+    ...perValueSection(sweep, swept),
+    ...runsSection(sweep, swept, runs, valueOf),
+    ...(sweep.find_max ? [sustainableSection(sweep.find_max, runs)] : []),
+    ...chartsSection(charts),
+    '## Definitions',
+    `As in ${METRICS}: event-time latency = t_committed − t_intended (no coordinated-omission correction on top); output rate = readings whose results committed per second; ` +
+      `sustainable throughput = the highest offered rate at which, over the measured phase, consumer backlog and event-time latency do not keep growing and send delay stays small. "n/a" means no samples.`,
+  ];
+  return parts.join('\n\n') + '\n';
+}
 
-  if (sweep.options) {
-    const rows = Object.entries(sweep.options)
-      .filter(([, v]) => v !== undefined)
-      .map(([k, v]) => [`--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, settingText(k, v, swept)]);
-    if (!('patients' in sweep.options) || sweep.options.patients === undefined) rows.push(['--patients', 'one per reading/s (default)']);
-    if (sweep.repeat !== undefined && !('repeat' in sweep.options)) rows.push(['--repeat', String(sweep.repeat)]);
-    parts.push('## Settings', 'Every run of the sweep had these settings; only the swept option differs between runs.', table(['setting', 'value'], rows));
-  }
+type SweepRun = SweepResult['runs'][number];
 
-  const groups = groupByValue(sweep);
+/** The title and the line naming the swept values; `runValues` are the runs' own values, used when the sweep does not list them. */
+function sweepHeaderSection(sweep: SweepResult, swept: SweptInfo, runValues: number[]): string[] {
+  const title = swept.key === 'rate' ? '# vitals-bench rate sweep' : `# vitals-bench sweep over --${swept.option}`;
+  const values = swept.values.length ? swept.values : [...new Set(runValues)];
+  return [title, `${runValues.length} run(s): --${swept.option} ${values.map(fmtValue).join(', ')}${swept.unit ? ` ${swept.unit}` : ''}` +
+    `${(sweep.repeat ?? 1) > 1 ? `, ${sweep.repeat} runs per value (--repeat)` : ''}.`];
+}
+
+function sweepSettingsSection(sweep: SweepResult, swept: SweptInfo): string[] {
+  if (!sweep.options) return [];
+  const rows = Object.entries(sweep.options)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => [`--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, settingText(k, v, swept)]);
+  if (!('patients' in sweep.options) || sweep.options.patients === undefined) rows.push(['--patients', 'one per reading/s (default)']);
+  if (sweep.repeat !== undefined && !('repeat' in sweep.options)) rows.push(['--repeat', String(sweep.repeat)]);
+  return ['## Settings', 'Every run of the sweep had these settings; only the swept option differs between runs.', table(['setting', 'value'], rows)];
+}
+
+/** Per value of the swept option and mode: the median of each figure over the value's runs, with its spread. */
+function perValueSection(sweep: SweepResult, swept: SweptInfo): string[] {
   const cost = hasCost(sweep);
   const header = [sweptTitle(swept), 'mode', 'runs', 'event-time p50', 'event-time p99', 'output (readings/s)', 'processing rate while busy (readings/s)'];
   if (cost) header.push('CPU ms per 1,000 readings', 'busy (s)');
   const perValue: string[][] = [];
-  for (const g of groups) {
+  for (const g of groupByValue(sweep)) {
     for (const f of g.modes) {
       const row = [fmtValue(g.value), f.mode, String(f.runs),
         fmtSpread(f.eventP50, fmtMs, ' ms', f.runs), fmtSpread(f.eventP99, fmtMs, ' ms', f.runs),
@@ -548,13 +601,18 @@ export function renderSweepMarkdown(sweep: SweepResult, charts: ChartRef[]): str
       perValue.push(row);
     }
   }
-  parts.push(
+  return [
     `## Per value of --${swept.option}`,
     'Each figure is the median over the runs at that value, with its spread: (min..max, n = runs that had the figure). ' +
       `Event-time latency as in ${METRICS}; "n/a": no run had the figure${cost ? '' : '; no run recorded its cost'}.`,
     table(header, perValue),
-  );
+  ];
+}
 
+/** One row per run, in the order given; a rate sweep needs no separate column for the swept value. */
+function runsSection(sweep: SweepResult, swept: SweptInfo, runs: SweepRun[], valueOf: (run: SweepRun) => number): string[] {
+  const byRate = swept.key === 'rate';
+  const modes = modesOf(sweep);
   const runHeader = byRate ? [] : [sweptTitle(swept)];
   runHeader.push('offered (readings/s)', 'achieved', 'send delay p99', 'generator fell behind');
   for (const m of modes) runHeader.push(`${m} event-time p50`, `${m} event-time p99`, `${m} output (readings/s)`);
@@ -570,42 +628,34 @@ export function renderSweepMarkdown(sweep: SweepResult, charts: ChartRef[]): str
     row.push(r.complete ? 'yes' : `no (${r.incomplete_reason ?? 'no reason'})`, r.verdict.passed ? 'passed' : `failed: ${r.verdict.failures.join('; ')}`, `[${r.run_id}](${dir}/report.md)`);
     return row;
   });
-  parts.push('## Runs', table(runHeader, rows));
+  return ['## Runs', table(runHeader, rows)];
+}
 
-  const fm = sweep.find_max;
-  if (fm) {
-    const lines = [
-      '## Sustainable throughput',
-      `Criteria: ${fm.criteria}`,
-      '',
-      fm.sustainable_rate === null
-        ? '**No tested rate was sustainable.**'
-        : `**Sustainable throughput: ${fmtNum(fm.sustainable_rate)} readings/s.**`,
-    ];
-    const either = (label: string, rate: number | undefined): void => {
-      if (rate === undefined) return;
-      const run = runs.find((x) => x.result.input.offered_rate === rate);
-      if (!run) {
-        lines.push(`- ${label}: ${fmtNum(rate)} readings/s (run not in this sweep)`);
-        return;
-      }
-      const ms = run.result.modes.map((m) => `${m.mode} p99 ${pct(m.event_time_latency, 'p99')}, output ${fmtNum(m.output_rate)}/s`).join('; ');
-      lines.push(`- ${label}: ${fmtNum(rate)} readings/s — [${run.result.run_id}](${run.dir}/report.md); achieved ${fmtNum(run.result.input.achieved_rate)}/s, send delay p99 ${pct(run.result.input.send_delay, 'p99')}; ${ms}; ${run.result.verdict.passed ? 'passed' : 'failed'}`);
-    };
-    either('Run below (sustained)', fm.below);
-    either('Run above (not sustained)', fm.above);
-    if (fm.above_reasons?.length) {
-      lines.push(`- Why ${fmtNum(fm.above!)} readings/s was not sustainable: ${fm.above_reasons.join('; ')}.`);
-      lines.push('', limitSentence(fm.above!, fm.above_reasons));
+/** --find-max: the rate found, the runs either side of it, and what limited the first unsustainable one. */
+function sustainableSection(fm: NonNullable<SweepResult['find_max']>, runs: SweepRun[]): string {
+  const lines = [
+    '## Sustainable throughput',
+    `Criteria: ${fm.criteria}`,
+    '',
+    fm.sustainable_rate === null
+      ? '**No tested rate was sustainable.**'
+      : `**Sustainable throughput: ${fmtNum(fm.sustainable_rate)} readings/s.**`,
+  ];
+  const either = (label: string, rate: number | undefined): void => {
+    if (rate === undefined) return;
+    const run = runs.find((x) => x.result.input.offered_rate === rate);
+    if (!run) {
+      lines.push(`- ${label}: ${fmtNum(rate)} readings/s (run not in this sweep)`);
+      return;
     }
-    parts.push(lines.join('\n'));
+    const ms = run.result.modes.map((m) => `${m.mode} p99 ${pct(m.event_time_latency, 'p99')}, output ${fmtNum(m.output_rate)}/s`).join('; ');
+    lines.push(`- ${label}: ${fmtNum(rate)} readings/s — [${run.result.run_id}](${run.dir}/report.md); achieved ${fmtNum(run.result.input.achieved_rate)}/s, send delay p99 ${pct(run.result.input.send_delay, 'p99')}; ${ms}; ${run.result.verdict.passed ? 'passed' : 'failed'}`);
+  };
+  either('Run below (sustained)', fm.below);
+  either('Run above (not sustained)', fm.above);
+  if (fm.above_reasons?.length) {
+    lines.push(`- Why ${fmtNum(fm.above!)} readings/s was not sustainable: ${fm.above_reasons.join('; ')}.`);
+    lines.push('', limitSentence(fm.above!, fm.above_reasons));
   }
-
-  if (charts.length) parts.push('## Charts', charts.map((c) => `![${c.name}](${c.file})`).join('\n\n'));
-  parts.push(
-    '## Definitions',
-    `As in ${METRICS}: event-time latency = t_committed − t_intended (no coordinated-omission correction on top); output rate = readings whose results committed per second; ` +
-      `sustainable throughput = the highest offered rate at which, over the measured phase, consumer backlog and event-time latency do not keep growing and send delay stays small. "n/a" means no samples.`,
-  );
-  return parts.join('\n\n') + '\n';
+  return lines.join('\n');
 }

@@ -1,6 +1,6 @@
 import type { Reading } from '../../domain/reading.js';
 import { bulkInsert, createPool, inTransaction, type Pool } from '../../infra/mysql.js';
-import { compileRuleSet, evaluateRecord, evaluateWindow } from '../rules/evaluate.js';
+import { compileRuleSet, evaluateRecord, evaluateWindow, type CompiledRuleSet } from '../rules/evaluate.js';
 import type { AlertRecord, WindowResult } from '../rules/types.js';
 import { computeWindows, windowStartOf } from '../rules/windows.js';
 import { ALERT_COLUMNS, ALERT_UPSERT, alertRow, WINDOW_COLUMNS, WINDOW_UPSERT, windowRow } from '../rows.js';
@@ -58,11 +58,30 @@ async function runTask(task: BatchTask): Promise<BatchTaskResult> {
         AND (ingest_id > ? OR event_time >= ?)`,
     [task.runId, task.patientLo, task.patientHi, task.ingestHi, task.ingestLo, Number.isFinite(fetchFrom) ? fetchFrom : Number.MAX_SAFE_INTEGER],
   );
+  const { readings, alerts, windows, recomputed } = evaluateRows(task, compiled, rows as VitalsRow[], fetchFrom);
+  const committedAt = await writeResults(pool, task, compiled, alerts, windows, recomputed);
+  return { readings, alerts: alerts.length, windows: windows.length, windowsRecomputed: recomputed.length, committedAt };
+}
+
+interface TaskOutcome {
+  /** New readings of the task: ingest_id in (ingestLo, ingestHi]. */
+  readings: number;
+  alerts: AlertRecord[];
+  /** Complete windows to write: new ones, and recomputed ones. */
+  windows: WindowResult[];
+  /** Windows written by an earlier pass that new (late) readings touched. */
+  recomputed: WindowResult[];
+}
+
+/** Evaluate the fetched rows: record rules on the new readings, window rules on the complete windows to (re)write. */
+function evaluateRows(task: BatchTask, compiled: CompiledRuleSet, rows: VitalsRow[], fetchFrom: number): TaskOutcome {
+  const sizes = compiled.windowSizes;
+  const lateness = task.allowedLatenessMs;
   const alerts: AlertRecord[] = [];
   const windowInput: Reading[] = [];
   const newWindowKeys = new Set<string>();
   let readings = 0;
-  for (const row of rows as VitalsRow[]) {
+  for (const row of rows) {
     const reading: Reading = {
       patient_id: row.patient_id, source: row.source, seq: row.seq, event_time: Number(row.event_time),
       heart_rate: row.heart_rate, body_temperature: row.body_temperature,
@@ -93,8 +112,14 @@ async function runTask(task: BatchTask): Promise<BatchTaskResult> {
     alerts.push(...evaluateWindow(w, compiled.windowRulesBySize.get(w.window_s) ?? []));
   }
 
+  return { readings, alerts, windows, recomputed };
+}
+
+/** Write the alerts and windows in one transaction, then record its commit; returns t_committed. */
+async function writeResults(
+  p: Pool, task: BatchTask, compiled: CompiledRuleSet, alerts: AlertRecord[], windows: WindowResult[], recomputed: WindowResult[],
+): Promise<number> {
   const batch = ids.next();
-  const p = pool;
   await withRetry('batch write', () => inTransaction(p, async (conn) => {
     // Late readings changed these windows: their earlier alerts are replaced, not kept.
     for (const w of recomputed) {
@@ -109,5 +134,5 @@ async function runTask(task: BatchTask): Promise<BatchTaskResult> {
   const committedAt = Date.now();
   await withRetry('batch commit record', () => recordCommit(p, task.runId, 'batch', batch, committedAt, alerts.length + windows.length, [],
     { ingestLo: task.ingestLo, ingestHi: task.ingestHi, patientLo: task.patientLo, patientHi: task.patientHi }));
-  return { readings, alerts: alerts.length, windows: windows.length, windowsRecomputed: recomputed.length, committedAt };
+  return committedAt;
 }

@@ -136,6 +136,15 @@ const MIGRATIONS: string[][] = [
        PRIMARY KEY (run_id, pass)
      )`,
   ],
+  [
+    // Stage latency (METRICS.md "Stage latency"): t_sent per reading, t_fetched per consumed
+    // batch, t_commit_start per transaction. A transaction may hold several consecutive batches
+    // of one partition, each with its own t_fetched: a range per batch.
+    `ALTER TABLE patient_vitals ADD COLUMN sent_at BIGINT NULL COMMENT 't_sent: producer clock at the send request, epoch ms (Kafka header t_sent)'`,
+    `ALTER TABLE write_batches ADD COLUMN commit_started_at BIGINT NULL COMMENT 't_commit_start: the writer clock when the transaction began, epoch ms'`,
+    `ALTER TABLE write_batch_ranges ADD COLUMN fetched_at BIGINT NULL COMMENT 't_fetched: the consumer clock when it received the batch, epoch ms',
+       DROP PRIMARY KEY, ADD PRIMARY KEY (run_id, role, write_batch, kafka_topic, kafka_partition, first_offset)`,
+  ],
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

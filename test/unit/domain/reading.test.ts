@@ -72,6 +72,115 @@ describe('parseReading: what the database would refuse is refused here', () => {
   });
 });
 
+describe('parseReading: one reason per way a message can be wrong', () => {
+  const without = (field: keyof Reading): Record<string, unknown> => {
+    const o: Record<string, unknown> = { ...base };
+    delete o[field];
+    return o;
+  };
+
+  it('refuses a missing value, invalid JSON and JSON that is not an object', () => {
+    expect(parseReading(null, ctx)).toEqual({ ok: false, reason: 'empty message value' });
+    expect(reasonOf('{"patient_id": 1001,')).toMatch(/^invalid JSON: /);
+    expect(reasonOf('')).toMatch(/^invalid JSON: /);
+    for (const notObject of ['[]', '[1,2]', '42', '"text"', 'null', 'true']) {
+      expect(reasonOf(notObject), notObject).toBe('message is not a JSON object');
+    }
+  });
+
+  it('reads a Buffer as UTF-8', () => {
+    expect(parseReading(Buffer.from(JSON.stringify(base), 'utf8'), ctx)).toEqual({ ok: true, reading: base });
+  });
+
+  it('refuses a run_id that is empty or longer than 64 characters; accepts 64; any run id when the pipeline has none', () => {
+    expect(reasonOf({ ...base, run_id: '' })).toBe('field run_id must be a string of 1..64 characters, got ""');
+    expect(reasonOf({ ...base, run_id: 'r'.repeat(65) })).toBe(`field run_id must be a string of 1..64 characters, got "${'r'.repeat(65)}"`);
+    expect(reasonOf({ ...base, run_id: null })).toBe('field run_id must be a string of 1..64 characters, got null');
+    const long = parseReading(JSON.stringify({ ...base, run_id: 'r'.repeat(64) }), { now: NOW, topic: 'health_data_source1', runId: 'r'.repeat(64) });
+    expect(long.ok).toBe(true);
+    const noRunContext = parseReading(JSON.stringify({ ...base, run_id: 'run-b' }), { now: NOW, topic: 'health_data_source1' });
+    expect(noRunContext.ok && noRunContext.reading.run_id).toBe('run-b');
+  });
+
+  it('refuses a missing patient_id, seq or event_time', () => {
+    expect(reasonOf(without('patient_id'))).toBe('missing field patient_id');
+    expect(reasonOf(without('seq'))).toBe('missing field seq');
+    expect(reasonOf(without('event_time'))).toBe('missing field event_time');
+  });
+
+  it('refuses ids and event times that are negative, fractional, not numbers or beyond exact integers', () => {
+    expect(reasonOf({ ...base, patient_id: -1 })).toBe('field patient_id must be a non-negative integer, got -1');
+    expect(reasonOf({ ...base, seq: 1.5 })).toBe('field seq must be a non-negative integer, got 1.5');
+    expect(reasonOf({ ...base, patient_id: '1001' })).toBe('field patient_id must be a non-negative integer, got "1001"');
+    expect(reasonOf({ ...base, seq: null })).toBe('field seq must be a non-negative integer, got null');
+    expect(reasonOf({ ...base, event_time: 1e16 })).toBe('field event_time must be a non-negative integer, got 10000000000000000');
+    expect(parseReading(JSON.stringify({ ...base, patient_id: 0, seq: 0 }), ctx).ok).toBe(true);
+  });
+
+  it('refuses a source that is missing, empty, not a string or longer than 32 characters', () => {
+    expect(reasonOf(without('source'))).toBe('field source must be a string of 1..32 characters, got undefined');
+    expect(reasonOf({ ...base, source: '' })).toBe('field source must be a string of 1..32 characters, got ""');
+    expect(reasonOf({ ...base, source: 7 })).toBe('field source must be a string of 1..32 characters, got 7');
+    expect(reasonOf({ ...base, source: 'D'.repeat(33) }, { now: NOW } as typeof ctx))
+      .toBe(`field source must be a string of 1..32 characters, got "${'D'.repeat(33)}"`);
+    expect(parseReading(JSON.stringify({ ...base, source: 'D'.repeat(32) }), { now: NOW } as typeof ctx).ok).toBe(true);
+  });
+
+  it('refuses each missing vital', () => {
+    for (const v of VITAL_NAMES) expect(reasonOf(without(v)), v).toBe(`missing field ${v}`);
+  });
+
+  it('refuses a vital that is not a number', () => {
+    expect(reasonOf({ ...base, heart_rate: '72' })).toBe('field heart_rate must be a number, got "72"');
+    expect(reasonOf({ ...base, spo2_level: null })).toBe('field spo2_level must be a number, got null');
+    expect(reasonOf({ ...base, body_temperature: [36.8] })).toBe('field body_temperature must be a number, got [36.8]');
+  });
+
+  it('refuses a fraction in an integer vital', () => {
+    expect(reasonOf({ ...base, heart_rate: 72.5 })).toBe('field heart_rate must be an integer, got 72.5');
+    expect(reasonOf({ ...base, blood_pressure_systolic: 120.1 })).toBe('field blood_pressure_systolic must be an integer, got 120.1');
+  });
+
+  it('refuses a vital outside its possible range and accepts both ends of it', () => {
+    expect(reasonOf({ ...base, heart_rate: 301 })).toBe('impossible heart_rate 301 (possible range 20..300)');
+    expect(reasonOf({ ...base, heart_rate: 19 })).toBe('impossible heart_rate 19 (possible range 20..300)');
+    expect(reasonOf({ ...base, body_temperature: 45.1 })).toBe('impossible body_temperature 45.1 (possible range 25..45)');
+    expect(reasonOf({ ...base, body_temperature: 24.9 })).toBe('impossible body_temperature 24.9 (possible range 25..45)');
+    expect(reasonOf({ ...base, blood_pressure_systolic: 301 })).toBe('impossible blood_pressure_systolic 301 (possible range 40..300)');
+    expect(reasonOf({ ...base, blood_pressure_diastolic: 19 })).toBe('impossible blood_pressure_diastolic 19 (possible range 20..200)');
+    expect(reasonOf({ ...base, spo2_level: 101 })).toBe('impossible spo2_level 101 (possible range 50..100)');
+    expect(reasonOf({ ...base, spo2_level: 49 })).toBe('impossible spo2_level 49 (possible range 50..100)');
+    for (const edge of [
+      { heart_rate: 20, body_temperature: 25, blood_pressure_systolic: 40, blood_pressure_diastolic: 20, spo2_level: 50 },
+      { heart_rate: 300, body_temperature: 45, blood_pressure_systolic: 300, blood_pressure_diastolic: 200, spo2_level: 100 },
+    ]) expect(parseReading(JSON.stringify({ ...base, ...edge }), ctx).ok, JSON.stringify(edge)).toBe(true);
+  });
+
+  it('refuses a diastolic pressure at or above the systolic one', () => {
+    expect(reasonOf({ ...base, blood_pressure_systolic: 80, blood_pressure_diastolic: 80 })).toBe('impossible blood pressure 80/80 (diastolic >= systolic)');
+    expect(reasonOf({ ...base, blood_pressure_systolic: 90, blood_pressure_diastolic: 95 })).toBe('impossible blood pressure 90/95 (diastolic >= systolic)');
+    expect(parseReading(JSON.stringify({ ...base, blood_pressure_systolic: 81, blood_pressure_diastolic: 80 }), ctx).ok).toBe(true);
+  });
+
+  it('checks in a fixed order: run id, ids, event time, source, vitals, blood pressure; the first failure is the reason', () => {
+    const broken = { ...base, run_id: 'run-b', patient_id: -1, event_time: 1000, source: '', heart_rate: 999, blood_pressure_diastolic: 130 };
+    expect(reasonOf(broken)).toBe('foreign run "run-b" (this run is run-a)');
+    expect(reasonOf({ ...broken, run_id: 'run-a' })).toMatch(/^field patient_id /);
+    expect(reasonOf({ ...broken, run_id: 'run-a', patient_id: 1001 })).toMatch(/^event_time 1000 is before 2000/);
+    expect(reasonOf({ ...broken, run_id: 'run-a', patient_id: 1001, event_time: base.event_time })).toMatch(/^field source /);
+    expect(reasonOf({ ...broken, run_id: 'run-a', patient_id: 1001, event_time: base.event_time, source: 'Device_A' })).toMatch(/^impossible heart_rate/);
+    expect(reasonOf({ ...broken, run_id: 'run-a', patient_id: 1001, event_time: base.event_time, source: 'Device_A', heart_rate: 72 }))
+      .toMatch(/^impossible blood pressure/);
+  });
+
+  it('renders a missing timestamp from event_time and keeps a given one as sent', () => {
+    const r = parseReading(JSON.stringify(without('timestamp')), ctx);
+    expect(r.ok && r.reading.timestamp).toBe(new Date(base.event_time).toISOString());
+    const given = parseReading(JSON.stringify({ ...base, timestamp: 'as sent' }), ctx);
+    expect(given.ok && given.reading.timestamp).toBe('as sent');
+  });
+});
+
 describe('parseReading under fuzzing', () => {
   const N = 20_000;
   const messages = fuzzMessages(N, {

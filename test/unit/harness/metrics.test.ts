@@ -23,7 +23,7 @@ function scenario(opts: { lose?: number[]; batchAlertMissing?: boolean } = {}): 
     const t = START + i * 100;
     intended.set(`${patient}|${seq}`, t);
     if (opts.lose?.includes(i)) continue;
-    readings.push({ patient_id: patient, seq, ingest_id: i + 1, event_time: t, appended_at: t + 5, topic: 'health_data_source1', partition: 0, offset: i });
+    readings.push({ patient_id: patient, seq, ingest_id: i + 1, event_time: t, appended_at: t + 5, sent_at: t + 1, topic: 'health_data_source1', partition: 0, offset: i });
     stream.push(t + 50);
     batch.push(t + 2000);
   }
@@ -43,6 +43,15 @@ function scenario(opts: { lose?: number[]; batchAlertMissing?: boolean } = {}): 
     windows: { stream: 0, batch: 0 },
     windowCommits: { stream: [], batch: [] },
     committedAt: { stream: Float64Array.from(stream), batch: Float64Array.from(batch) },
+    // Stream stages of every stored reading: send 1, produce 4, delivery 5, processing 10, commit 30 ms.
+    streamStages: {
+      intended: Float64Array.from(readings, (r) => r.event_time),
+      sent: Float64Array.from(readings, (r) => r.event_time + 1),
+      appended: Float64Array.from(readings, (r) => r.event_time + 5),
+      fetched: Float64Array.from(readings, (r) => r.event_time + 10),
+      commitStart: Float64Array.from(readings, (r) => r.event_time + 20),
+      committed: Float64Array.from(stream),
+    },
   };
   const truth: GroundTruth = {
     intended,

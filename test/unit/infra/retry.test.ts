@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isRetriable, RETRIABLE_MARK, withRetry } from '../../../src/infra/retry.js';
+import { describeError, isRetriable, RETRIABLE_MARK, withRetry } from '../../../src/infra/retry.js';
 import { isDataError, writeIsolating } from '../../../src/pipelines/isolate.js';
 
 const mysqlError = (code: string, errno: number): Error => Object.assign(new Error(code), { code, errno });
@@ -86,6 +86,143 @@ describe('withRetry with an injected clock', () => {
     expect(calls).toBe(1);
     expect(c.sleeps).toEqual([]);
     expect(isDataError(err)).toBe(true);
+  });
+});
+
+describe('isRetriable: the rules at the edges', () => {
+  it('a fatal connection error is retried only when its code is not a server error (ER_*)', () => {
+    expect(isRetriable(Object.assign(new Error('x'), { code: 'SOME_CLIENT_CODE', fatal: true }))).toBe(true);
+    expect(isRetriable(Object.assign(new Error('x'), { code: 'ER_ACCESS_DENIED_ERROR', fatal: true }))).toBe(false);
+    expect(isRetriable(Object.assign(new Error('x'), { code: 'SOME_CLIENT_CODE' }))).toBe(false);
+  });
+
+  it('a server error number alone (no symbolic code) is enough', () => {
+    for (const errno of [1213, 1205, 1053, 1040, 1290, 1927, 1317, 1792, 1836, 2006, 2013, 4031]) {
+      expect(isRetriable(Object.assign(new Error('x'), { errno })), String(errno)).toBe(true);
+    }
+    expect(isRetriable(Object.assign(new Error('x'), { errno: 1062 }))).toBe(false);
+  });
+
+  it('a kafkajs error is retried when it says it is retriable, another library\'s retriable flag is not trusted', () => {
+    expect(isRetriable(Object.assign(new Error('x'), { name: 'KafkaJSProtocolError', retriable: true }))).toBe(true);
+    expect(isRetriable(Object.assign(new Error('x'), { name: 'OtherError', retriable: true }))).toBe(false);
+  });
+
+  it('follows cause and originalError down to four levels of wrapping, not beyond', () => {
+    const wrap = (inner: unknown, levels: number): unknown => {
+      let e = inner;
+      for (let i = 0; i < levels; i++) e = new Error(`wrapper ${i}`, { cause: e });
+      return e;
+    };
+    const root = Object.assign(new Error('reset'), { code: 'ECONNRESET' });
+    expect(isRetriable(wrap(root, 4))).toBe(true);
+    expect(isRetriable(wrap(root, 5))).toBe(false);
+  });
+});
+
+describe('describeError', () => {
+  it('prefixes the code unless the message already names it; a non-Error is rendered as a string', () => {
+    expect(describeError(Object.assign(new Error('connect failed'), { code: 'ECONNREFUSED' }))).toBe('ECONNREFUSED: connect failed');
+    expect(describeError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1'), { code: 'ECONNREFUSED' }))).toBe('connect ECONNREFUSED 127.0.0.1');
+    expect(describeError(new Error('plain'))).toBe('plain');
+    expect(describeError('text')).toBe('text');
+    expect(describeError(42)).toBe('42');
+  });
+});
+
+describe('withRetry: backoff bounds and budget, with an injected clock and sleep', () => {
+  const fakeClock = () => {
+    let t = 0;
+    const sleeps: number[] = [];
+    return { sleeps, now: () => t, sleep: async (ms: number) => { sleeps.push(ms); t += ms; } };
+  };
+  const deadlock = () => mysqlError('ER_LOCK_DEADLOCK', 1213);
+
+  it('returns the first result without waiting when nothing fails', async () => {
+    const c = fakeClock();
+    expect(await withRetry('op', async () => 7, { now: c.now, sleep: c.sleep })).toBe(7);
+    expect(c.sleeps).toEqual([]);
+  });
+
+  it('each wait is cap/2 + random * cap/2, rounded: random 0.5 gives three quarters of the cap', async () => {
+    const c = fakeClock();
+    let calls = 0;
+    await withRetry('op', async () => {
+      if (++calls < 7) throw deadlock();
+    }, { now: c.now, sleep: c.sleep, random: () => 0.5, initialDelayMs: 100, maxDelayMs: 1000 });
+    // caps 100, 200, 400, 800, 1000, 1000 -> 75, 150, 300, 600, 750, 750.
+    expect(c.sleeps).toEqual([75, 150, 300, 600, 750, 750]);
+  });
+
+  it('uses 200 ms doubling up to 5 s by default', async () => {
+    const c = fakeClock();
+    let calls = 0;
+    await withRetry('op', async () => {
+      if (++calls < 8) throw deadlock();
+    }, { now: c.now, sleep: c.sleep, random: () => 1 });
+    expect(c.sleeps).toEqual([200, 400, 800, 1600, 3200, 5000, 5000]);
+  });
+
+  it('the last wait is cut to what remains of the budget, then the next failure gives up', async () => {
+    const c = fakeClock();
+    let calls = 0;
+    const err = await withRetry('op', async () => {
+      calls++;
+      throw deadlock();
+    }, { now: c.now, sleep: c.sleep, random: () => 1, initialDelayMs: 400, maxDelayMs: 5000, budgetMs: 1000 }).catch((e: Error) => e);
+    // t=0 fails: wait 400; t=400 fails: cap 800, 600 left: wait 600; t=1000 fails: budget spent.
+    expect(c.sleeps).toEqual([400, 600]);
+    expect(calls).toBe(3);
+    expect((err as Error).message).toBe('op: still failing after 1 s of retries: ER_LOCK_DEADLOCK');
+  });
+
+  it('the give-up error carries the last failure as its cause; a zero budget gives up on the first failure', async () => {
+    const c = fakeClock();
+    const last = deadlock();
+    const err = await withRetry('op', async () => { throw last; }, { now: c.now, sleep: c.sleep, budgetMs: 0 }).catch((e: Error) => e);
+    expect((err as Error).message).toBe('op: still failing after 0 s of retries: ER_LOCK_DEADLOCK');
+    expect((err as Error).cause).toBe(last);
+    expect(c.sleeps).toEqual([]);
+  });
+
+  it('a data error after retriable ones propagates unwrapped, at once', async () => {
+    const c = fakeClock();
+    let calls = 0;
+    const dataError = mysqlError('ER_DUP_ENTRY', 1062);
+    const err = await withRetry('op', async () => {
+      if (++calls < 3) throw deadlock();
+      throw dataError;
+    }, { now: c.now, sleep: c.sleep, random: () => 1, initialDelayMs: 10 }).catch((e: Error) => e);
+    expect(err).toBe(dataError);
+    expect(calls).toBe(3);
+    expect(c.sleeps).toEqual([10, 20]);
+  });
+
+  it('the retriable option replaces isRetriable: both ways', async () => {
+    const c = fakeClock();
+    let calls = 0;
+    const result = await withRetry('op', async () => {
+      if (++calls < 2) throw new TypeError('not retriable by default');
+      return 'ok';
+    }, { now: c.now, sleep: c.sleep, random: () => 1, initialDelayMs: 10, retriable: () => true });
+    expect(result).toBe('ok');
+    expect(c.sleeps).toEqual([10]);
+    const refused = await withRetry('op', async () => { throw deadlock(); }, { now: c.now, sleep: c.sleep, retriable: () => false })
+      .catch((e: Error) => e);
+    expect((refused as Error).message).toBe('ER_LOCK_DEADLOCK');
+  });
+
+  it('logs each retry with the operation, the error, the retry number and the wait', async () => {
+    const c = fakeClock();
+    const lines: string[] = [];
+    let calls = 0;
+    await withRetry('batch write', async () => {
+      if (++calls < 3) throw Object.assign(new Error('connect failed'), { code: 'ECONNREFUSED' });
+    }, { now: c.now, sleep: c.sleep, random: () => 1, initialDelayMs: 100, log: (l) => lines.push(l) });
+    expect(lines).toEqual([
+      'batch write failed (ECONNREFUSED: connect failed); retry 1 in 100 ms',
+      'batch write failed (ECONNREFUSED: connect failed); retry 2 in 200 ms',
+    ]);
   });
 });
 

@@ -7,6 +7,7 @@ import type { CommittedAlert, RunData } from './collect.js';
 import type { GroundTruth } from './ground-truth.js';
 import { histogramKey, LatencyHistogram } from './histogram.js';
 import type { AgreementResult, ModeResult, RunResult, TimeseriesPoint } from './results.js';
+import { stageBreakdown, type StageBreakdown } from './stages.js';
 
 export const MODES = ['stream', 'batch'] as const;
 export type Mode = (typeof MODES)[number];
@@ -110,7 +111,19 @@ export function computeRunResult(x: RunInputs): RunResult {
     ...(x.faults?.length ? { faults: x.faults } : {}),
     ...(x.cost ? { cost: x.cost } : {}),
     ...(warnings.length ? { warnings } : {}),
+    ...(x.modes.includes('stream') ? { stages: { stream: streamStages(x, phase) } } : {}),
   };
+}
+
+/**
+ * Where the stream's time goes, over the measured phase's readings. t_intended is the
+ * generator's (as in the event-time latency), so that each reading's stages add up to exactly
+ * the latency the report gives for it.
+ */
+function streamStages(x: RunInputs, phase: MeasuredPhase): StageBreakdown {
+  const times = { ...x.data.streamStages };
+  times.intended = Float64Array.from(x.data.readings, (r) => x.truth.intended.get(`${r.patient_id}|${r.seq}`) ?? NaN);
+  return stageBreakdown(times, (i) => times.intended[i]! >= phase.warmupEnd);
 }
 
 /** The run's time frame (epoch ms) and what the measured phase is judged against. */

@@ -27,7 +27,8 @@ const WIDTH = 560;
 const HEIGHT = 300;
 /** Smallest value drawn on a log latency axis: 0 ms cannot be drawn on a log scale. */
 const LOG_FLOOR_MS = 0.001;
-const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
+export const VEGA_LITE_SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
+const SCHEMA = VEGA_LITE_SCHEMA;
 /** Axis label formats (d3-format): rates "1,000", "2.5"; latencies "0.001", "20,000". */
 export const RATE_FORMAT = ',~r';
 export const MS_FORMAT = ',~g';

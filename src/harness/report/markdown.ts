@@ -8,6 +8,7 @@ import { seedComparisonSection } from './seed-comparison.js';
 import { limitSentence } from '../sustainable.js';
 import { fmtSpread, fmtValue } from './spread.js';
 import { groupByValue, hasCost, modesOf, sweptOf, sweptTitle, sweptValueOf, type SweptInfo } from './sweep-data.js';
+import { stagesSection } from './stages-section.js';
 
 export interface ChartRef {
   /** Caption / alt text. */
@@ -342,6 +343,7 @@ export function renderMarkdown(r: RunResult, charts: ChartRef[]): string {
     ...setUpSection(r),
     ...inputSection(r),
     ...latencySection(r),
+    ...present(stagesSection(r)),
     ...throughputSection(r),
     ...agreementSection(r),
     '## Late readings', lateSection(r),

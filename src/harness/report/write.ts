@@ -1,7 +1,8 @@
 /**
  * Writes a run's (or a sweep's) report directory:
  *   results.json, summary.csv, latency.csv, timeseries.csv,
- *   latency_percentiles.svg, throughput.svg, p99_over_time.svg (each with a .png beside it),
+ *   latency_percentiles.svg, throughput.svg, p99_over_time.svg, and stages.svg when the run
+ *   has stage figures (each with a .png beside it),
  *   report.md, report.html (self-contained, interactive charts: see html.ts)
  * results.json is written first, so a report that fails to render can be redone with
  * rerenderReport(dir) (`vitals-bench report DIR`).
@@ -20,6 +21,7 @@ import { renderMarkdown, renderSweepMarkdown } from './markdown.js';
 import { sweepChartFiles, sweptCostSpec, sweptLatencySpec } from './sweep-charts.js';
 import { hasCost, sweptOf, sweptValueOf } from './sweep-data.js';
 import type { ChartRef } from './markdown.js';
+import { stagesSpec } from './stages-section.js';
 
 export const RUN_FILES = [
   'results.json',
@@ -35,6 +37,9 @@ export const RUN_FILES = [
   'report.md',
   'report.html',
 ] as const;
+
+/** Written beside RUN_FILES when the run has stage figures (a stream mode, recorded since migration 3). */
+export const STAGE_FILES = ['stages.svg', 'stages.png'] as const;
 
 /**
  * A rate sweep's files. A sweep over another option has sweep_latency_vs_<option>.svg instead
@@ -133,6 +138,7 @@ async function renderRunFiles(dir: string, result: RunResult): Promise<string[]>
     { name: 'Latency by percentile (event-time and processing-time, per mode)', file: 'latency_percentiles.svg', spec: () => latencyPercentileSpec(curves) },
     { name: 'Throughput over time (offered, achieved, output per mode)', file: 'throughput.svg', spec: () => throughputSpec(result.timeseries, timeOpts) },
     { name: 'p99 event-time latency over time per mode', file: 'p99_over_time.svg', spec: () => p99OverTimeSpec(result.timeseries, timeOpts) },
+    ...(result.stages?.stream.readings ? [{ name: 'Where the stream\'s time goes (mean per stage)', file: 'stages.svg', spec: () => stagesSpec(result.stages!.stream) }] : []),
   ]);
   const reports = await writeReports(dir, renderMarkdown(result, charts), charts);
   return ['summary.csv', 'latency.csv', 'timeseries.csv', ...chartFiles(charts), ...reports];

@@ -95,6 +95,16 @@ describe('computeRunResult (METRICS.md definitions on a hand-made run)', () => {
     for (const a of r.agreement) expect(a.jaccard).toBe(1);
   });
 
+  it('splits the stream latency of the measured readings into stages whose means add up to the event-time mean', () => {
+    const r = computeRunResult(scenario());
+    const b = r.stages!.stream;
+    expect(b.readings).toBe(15); // the 5 warm-up readings are left out
+    expect(b.incomplete).toBe(0);
+    expect(b.stages.map((s) => [s.id, s.mean_ms])).toEqual([['send_delay', 1], ['produce', 4], ['delivery', 5], ['processing', 10], ['commit', 30]]);
+    expect(b.mean_total_ms).toBe(50);
+    expect(b.mean_total_ms).toBeCloseTo(r.modes.find((m) => m.mode === 'stream')!.event_time_latency.mean, 1);
+  });
+
   it('fails the run on loss and on record-rule disagreement, naming both', () => {
     const r = computeRunResult(scenario({ lose: [7, 12], batchAlertMissing: true }));
     expect(r.storage.loss).toBe(2);

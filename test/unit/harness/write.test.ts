@@ -2,7 +2,8 @@ import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { RUN_FILES, SWEEP_FILES, rerenderReport, writeRunReport, writeSweepReport } from '../../../src/harness/report/write.js';
+import { RUN_FILES, STAGE_FILES, SWEEP_FILES, rerenderReport, writeRunReport, writeSweepReport } from '../../../src/harness/report/write.js';
+import { STAGE_INSTANTS, stageBreakdown, type StageTimes } from '../../../src/harness/stages.js';
 import { makeRunResult, makeSweep } from './fixture.js';
 
 const dirs: string[] = [];
@@ -14,6 +15,40 @@ async function tempDir(): Promise<string> {
 afterAll(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
+
+describe('the stage section and chart', () => {
+  it('a run with stage figures gets stages.svg/png and a "Where the time goes" table whose means add up', async () => {
+    const dir = join(await tempDir(), 'staged');
+    const r = makeRunResult();
+    r.stages = { stream: stageBreakdown(stageTimes([[1000, 1001, 1003, 1006, 1010, 1020], [2000, 2000, 2001, 2002, 2004, 2010]]), () => true) };
+    const written = await writeRunReport(dir, r);
+    expect(new Set(written)).toEqual(new Set([...RUN_FILES, ...STAGE_FILES]));
+    expect((await readFile(join(dir, 'stages.svg'), 'utf8')).startsWith('<svg')).toBe(true);
+    const md = await readFile(join(dir, 'report.md'), 'utf8');
+    expect(md).toContain('## Where the time goes (stream)');
+    // Means: send 0.5, produce 1.5, delivery 2, processing 3, commit 8; event-time 15.
+    expect(md).toContain('| database commit | 8 | 53.3% |');
+    expect(md).toContain('| **event-time latency** | **15** | 100% |');
+    expect(md).toContain('![Where the stream\'s time goes');
+  });
+
+  it('a run without stage figures (older, or batch only) has neither', async () => {
+    const md = await readFile(join(await writeDir(makeRunResult()), 'report.md'), 'utf8');
+    expect(md).not.toContain('Where the time goes');
+  });
+});
+
+async function writeDir(r: ReturnType<typeof makeRunResult>): Promise<string> {
+  const dir = join(await tempDir(), 'plain');
+  await writeRunReport(dir, r);
+  return dir;
+}
+
+function stageTimes(rows: number[][]): StageTimes {
+  const out = {} as StageTimes;
+  STAGE_INSTANTS.forEach((k, j) => (out[k] = Float64Array.from(rows.map((row) => row[j]!))));
+  return out;
+}
 
 describe('writeRunReport / rerenderReport', () => {
   it('writes every file into a new directory', async () => {

@@ -28,8 +28,26 @@ import { PROFILES } from '../src/pipelines/rules/profiles.js';
 import { VITALS_COLUMNS, vitalsRow } from '../src/pipelines/rows.js';
 import { migrate } from '../src/pipelines/store/schema.js';
 import {
-  CpuMeter, cpuText, deleteRunRows, fmt1, fmtInt, intArg, isMain, machineFacts, meanCpu, nowMs, printHeader, printRows,
-  sleep, stampedReadings, summarise, uniqueTag, WindowCounter, type BenchRow, type CpuShare, type GenParams,
+  CpuMeter,
+  cpuText,
+  deleteRunRows,
+  fmt1,
+  fmtInt,
+  intArg,
+  isMain,
+  machineFacts,
+  meanCpu,
+  nowMs,
+  printHeader,
+  printRows,
+  sleep,
+  stampedReadings,
+  summarise,
+  uniqueTag,
+  WindowCounter,
+  type BenchRow,
+  type CpuShare,
+  type GenParams,
 } from './common.js';
 
 export const BATCH_TARGET = 100_000;
@@ -45,7 +63,10 @@ export interface BatchBenchOptions extends GenParams {
   insertChunk: number;
 }
 
-export function batchOptionsFromArgs(argv?: string[], readingsEnv = process.env.BENCH_BATCH_READINGS ? 'BENCH_BATCH_READINGS' : 'BENCH_READINGS'): BatchBenchOptions {
+export function batchOptionsFromArgs(
+  argv?: string[],
+  readingsEnv = process.env.BENCH_BATCH_READINGS ? 'BENCH_BATCH_READINGS' : 'BENCH_READINGS',
+): BatchBenchOptions {
   return {
     readings: intArg('readings', readingsEnv, 1_000_000, argv),
     reps: intArg('reps', 'BENCH_REPS', 3, argv),
@@ -60,7 +81,12 @@ const progress = (line: string): void => {
   process.stderr.write(`[batch-bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
 };
 
-async function bulkLoad(pool: Pool, runId: string, opts: BatchBenchOptions, windows: WindowCounter): Promise<{ seconds: number; wallSeconds: number; chunkRates: number[] }> {
+async function bulkLoad(
+  pool: Pool,
+  runId: string,
+  opts: BatchBenchOptions,
+  windows: WindowCounter,
+): Promise<{ seconds: number; wallSeconds: number; chunkRates: number[] }> {
   const conn = await pool.getConnection();
   const offsets = new Map<string, number>();
   const chunkRates: number[] = [];
@@ -118,11 +144,15 @@ async function readBuffered(pool: Pool, runId: string, meter: CpuMeter): Promise
 async function readStreamed(pool: Pool, runId: string, meter: CpuMeter): Promise<ReadSample> {
   const conn = await pool.getConnection();
   try {
-    const core = conn.connection as unknown as { query(sql: string, values: unknown[]): { stream(o?: { highWaterMark?: number }): Readable } };
+    const core = conn.connection as unknown as {
+      query(sql: string, values: unknown[]): { stream(o?: { highWaterMark?: number }): Readable };
+    };
     const c0 = meter.snapshot();
     const t = nowMs();
     let n = 0;
-    for await (const row of core.query(`SELECT ${WORKER_COLUMNS} FROM patient_vitals WHERE run_id = ?`, [runId]).stream({ highWaterMark: 1000 })) {
+    for await (const row of core
+      .query(`SELECT ${WORKER_COLUMNS} FROM patient_vitals WHERE run_id = ?`, [runId])
+      .stream({ highWaterMark: 1000 })) {
       if (row) n++;
     }
     const ms = nowMs() - t;
@@ -139,7 +169,10 @@ async function readStreamed(pool: Pool, runId: string, meter: CpuMeter): Promise
  */
 async function preambleMs(pool: Pool, runId: string): Promise<{ maxMs: number; distinctMs: number; minMs: number }> {
   let t = nowMs();
-  const [hiRows] = await pool.query('SELECT COALESCE(MAX(ingest_id), 0) AS hi, COALESCE(MAX(event_time), -1) AS wm FROM patient_vitals WHERE run_id = ?', [runId]);
+  const [hiRows] = await pool.query(
+    'SELECT COALESCE(MAX(ingest_id), 0) AS hi, COALESCE(MAX(event_time), -1) AS wm FROM patient_vitals WHERE run_id = ?',
+    [runId],
+  );
   const maxMs = nowMs() - t;
   const hi = Number((hiRows as Array<{ hi: number }>)[0]!.hi);
   t = nowMs();
@@ -165,9 +198,22 @@ interface PassSample {
   wallMs: number;
 }
 
-async function timedPass(pool: Pool, mysqlUrl: string, runId: string, threads: number, meter: CpuMeter): Promise<PassSample> {
+async function timedPass(
+  pool: Pool,
+  mysqlUrl: string,
+  runId: string,
+  threads: number,
+  meter: CpuMeter,
+): Promise<PassSample> {
   await deleteBatchOutputs(pool, runId);
-  const pipeline = new BatchPipeline({ pool, mysqlUrl, runId, ruleSet: PROFILES.clinical!, allowedLatenessMs: LATENESS_MS, threads });
+  const pipeline = new BatchPipeline({
+    pool,
+    mysqlUrl,
+    runId,
+    ruleSet: PROFILES.clinical!,
+    allowedLatenessMs: LATENESS_MS,
+    threads,
+  });
   try {
     await sleep(1000); // let Piscina start its threads and load the worker module (not timed)
     const c0 = meter.snapshot();
@@ -190,7 +236,13 @@ export async function runBatchBench(opts: BatchBenchOptions, printFacts = true):
   try {
     await migrate(pool);
     if (printFacts) {
-      printHeader('batch throughput', await machineFacts(pool), { ...opts, runId, profile: 'clinical', allowedLatenessMs: LATENESS_MS, threads: THREADS });
+      printHeader('batch throughput', await machineFacts(pool), {
+        ...opts,
+        runId,
+        profile: 'clinical',
+        allowedLatenessMs: LATENESS_MS,
+        threads: THREADS,
+      });
     }
     const windows = new WindowCounter(compileRuleSet(PROFILES.clinical!).windowSizes);
     progress(`inserting ${fmtInt(opts.readings)} rows for run ${runId}`);
@@ -198,9 +250,11 @@ export async function runBatchBench(opts: BatchBenchOptions, printFacts = true):
     const load = await bulkLoad(pool, runId, opts, windows);
     const loadCpu = CpuMeter.between(c0, meter.snapshot());
     const chunks = summarise(load.chunkRates);
-    console.log(`insert: ${fmtInt(opts.readings)} rows in ${load.chunkRates.length} INSERTs of ${fmtInt(opts.insertChunk)} rows: ${fmtInt(opts.readings / load.seconds)} rows/s over the statements' time (${load.seconds.toFixed(2)} s; ` +
-      `${load.wallSeconds.toFixed(2)} s wall incl. generation); per statement mean ${fmtInt(chunks.mean)}, min ${fmtInt(chunks.min)}, max ${fmtInt(chunks.max)} rows/s; ` +
-      `cpu node/kafka/db/other ${loadCpu ? cpuText(loadCpu) : 'n/a'} cores; ${fmtInt(windows.total)} windows expected`);
+    console.log(
+      `insert: ${fmtInt(opts.readings)} rows in ${load.chunkRates.length} INSERTs of ${fmtInt(opts.insertChunk)} rows: ${fmtInt(opts.readings / load.seconds)} rows/s over the statements' time (${load.seconds.toFixed(2)} s; ` +
+        `${load.wallSeconds.toFixed(2)} s wall incl. generation); per statement mean ${fmtInt(chunks.mean)}, min ${fmtInt(chunks.min)}, max ${fmtInt(chunks.max)} rows/s; ` +
+        `cpu node/kafka/db/other ${loadCpu ? cpuText(loadCpu) : 'n/a'} cores; ${fmtInt(windows.total)} windows expected`,
+    );
 
     const buffered: ReadSample[] = [];
     const streamed: ReadSample[] = [];
@@ -209,7 +263,9 @@ export async function runBatchBench(opts: BatchBenchOptions, printFacts = true):
       buffered.push(b);
       const s = await readStreamed(pool, runId, meter);
       streamed.push(s);
-      console.log(`rep ${rep} read: fetched ${fmtInt(b.rate)} rows/s (${fmtInt(b.rows)} rows), streamed ${fmtInt(s.rate)} rows/s (${fmtInt(s.rows)} rows)`);
+      console.log(
+        `rep ${rep} read: fetched ${fmtInt(b.rate)} rows/s (${fmtInt(b.rows)} rows), streamed ${fmtInt(s.rate)} rows/s (${fmtInt(s.rows)} rows)`,
+      );
     }
 
     const pre: Array<{ maxMs: number; distinctMs: number; minMs: number }> = [];
@@ -217,8 +273,10 @@ export async function runBatchBench(opts: BatchBenchOptions, printFacts = true):
     const preMax = summarise(pre.map((x) => x.maxMs));
     const preDistinct = summarise(pre.map((x) => x.distinctMs));
     const preMin = summarise(pre.map((x) => x.minMs));
-    console.log(`pass preamble (diagnostic, ${pre.length} samples, ms mean [min..max]): MAX(ingest_id), MAX(event_time) ${fmt1(preMax.mean)} [${fmt1(preMax.min)}..${fmt1(preMax.max)}]; ` +
-      `DISTINCT patient_id ${fmt1(preDistinct.mean)} [${fmt1(preDistinct.min)}..${fmt1(preDistinct.max)}]; worker MIN(event_time) over all patients ${fmt1(preMin.mean)} [${fmt1(preMin.min)}..${fmt1(preMin.max)}]`);
+    console.log(
+      `pass preamble (diagnostic, ${pre.length} samples, ms mean [min..max]): MAX(ingest_id), MAX(event_time) ${fmt1(preMax.mean)} [${fmt1(preMax.min)}..${fmt1(preMax.max)}]; ` +
+        `DISTINCT patient_id ${fmt1(preDistinct.mean)} [${fmt1(preDistinct.min)}..${fmt1(preDistinct.max)}]; worker MIN(event_time) over all patients ${fmt1(preMin.mean)} [${fmt1(preMin.min)}..${fmt1(preMin.max)}]`,
+    );
 
     const passes = new Map<number, PassSample[]>(THREADS.map((t) => [t, []]));
     for (let rep = 1; rep <= opts.reps; rep++) {
@@ -227,29 +285,64 @@ export async function runBatchBench(opts: BatchBenchOptions, printFacts = true):
         passes.get(threads)!.push(s);
         const p = s.pass;
         const ok = p.readings === opts.readings && p.windows === windows.total;
-        console.log(`rep ${rep} batch threads=${threads}: ${fmtInt(s.rate)} readings/s (${p.readings} readings, ${p.alerts} alerts, ${p.windows}/${windows.total} windows in ${fmtInt(p.endedAt - p.startedAt)} ms; ` +
-          `cpu node/kafka/db/other ${s.cpu ? cpuText(s.cpu) : 'n/a'} cores)${ok ? '' : ' MISMATCH: readings or windows differ from what was stored'}`);
+        console.log(
+          `rep ${rep} batch threads=${threads}: ${fmtInt(s.rate)} readings/s (${p.readings} readings, ${p.alerts} alerts, ${p.windows}/${windows.total} windows in ${fmtInt(p.endedAt - p.startedAt)} ms; ` +
+            `cpu node/kafka/db/other ${s.cpu ? cpuText(s.cpu) : 'n/a'} cores)${ok ? '' : ' MISMATCH: readings or windows differ from what was stored'}`,
+        );
       }
     }
 
     const readCeiling = summarise(buffered.map((s) => s.rate));
     const rows: BenchRow[] = [
-      { bench: 'batch', measure: `(a) bulk INSERT, ${fmtInt(opts.insertChunk)} rows/statement`, unit: 'rows/s', summary: summarise([opts.readings / load.seconds]), cpu: loadCpu },
-      { bench: 'batch', measure: '(b) SELECT run rows, fetched (ceiling)', unit: 'rows/s', summary: readCeiling, cpu: meanCpu(buffered.map((s) => s.cpu)) },
-      { bench: 'batch', measure: '(b) SELECT run rows, streamed', unit: 'rows/s', summary: summarise(streamed.map((s) => s.rate)), cpu: meanCpu(streamed.map((s) => s.cpu)) },
+      {
+        bench: 'batch',
+        measure: `(a) bulk INSERT, ${fmtInt(opts.insertChunk)} rows/statement`,
+        unit: 'rows/s',
+        summary: summarise([opts.readings / load.seconds]),
+        cpu: loadCpu,
+      },
+      {
+        bench: 'batch',
+        measure: '(b) SELECT run rows, fetched (ceiling)',
+        unit: 'rows/s',
+        summary: readCeiling,
+        cpu: meanCpu(buffered.map((s) => s.cpu)),
+      },
+      {
+        bench: 'batch',
+        measure: '(b) SELECT run rows, streamed',
+        unit: 'rows/s',
+        summary: summarise(streamed.map((s) => s.rate)),
+        cpu: meanCpu(streamed.map((s) => s.cpu)),
+      },
     ];
-    rows.push({ bench: 'batch', measure: '(diag) pass preamble: MAX + DISTINCT + MIN', unit: 'ms', summary: summarise(pre.map((x) => x.maxMs + x.distinctMs + x.minMs)) });
+    rows.push({
+      bench: 'batch',
+      measure: '(diag) pass preamble: MAX + DISTINCT + MIN',
+      unit: 'ms',
+      summary: summarise(pre.map((x) => x.maxMs + x.distinctMs + x.minMs)),
+    });
     for (const threads of THREADS) {
       const xs = passes.get(threads)!;
       const s = summarise(xs.map((x) => x.rate));
-      rows.push({ bench: 'batch', measure: `(c) runPass(true), threads=${threads}`, unit: 'readings/s', summary: s, ofCeiling: s.mean / readCeiling.mean, target: BATCH_TARGET, cpu: meanCpu(xs.map((x) => x.cpu)) });
+      rows.push({
+        bench: 'batch',
+        measure: `(c) runPass(true), threads=${threads}`,
+        unit: 'readings/s',
+        summary: s,
+        ofCeiling: s.mean / readCeiling.mean,
+        target: BATCH_TARGET,
+        cpu: meanCpu(xs.map((x) => x.cpu)),
+      });
     }
     printRows(
       `batch throughput, N = ${fmtInt(opts.readings)} stored readings (${fmtInt(opts.patients)} patients, ${fmtInt(opts.eventRate)} readings/s of event time); ` +
         `(a) 1 sample, (b) and (c) ${opts.reps} samples each; "of ceiling" = mean / mean of (b) fetched; cpu = mean cores used during the timed part`,
       rows,
     );
-    console.log(`(per-statement INSERT rates over ${chunks.n} statements: mean ${fmtInt(chunks.mean)}, min ${fmtInt(chunks.min)}, max ${fmtInt(chunks.max)}, sd ${fmt1((chunks.sd / chunks.mean) * 100)}% of mean)`);
+    console.log(
+      `(per-statement INSERT rates over ${chunks.n} statements: mean ${fmtInt(chunks.mean)}, min ${fmtInt(chunks.min)}, max ${fmtInt(chunks.max)}, sd ${fmt1((chunks.sd / chunks.mean) * 100)}% of mean)`,
+    );
     return rows;
   } finally {
     progress(`clean-up: run ${runId}`);

@@ -38,7 +38,8 @@ export function intArg(name: string, envName: string | undefined, fallback: numb
   const m = /^(\d[\d_,]*)(k|m)?$/i.exec(raw.trim());
   if (!m) throw new Error(`--${name}: expected a positive integer, got ${JSON.stringify(raw)}`);
   const n = Number(m[1]!.replace(/[_,]/g, '')) * (m[2] ? (m[2].toLowerCase() === 'k' ? 1e3 : 1e6) : 1);
-  if (!Number.isSafeInteger(n) || n < 1) throw new Error(`--${name}: expected a positive integer, got ${JSON.stringify(raw)}`);
+  if (!Number.isSafeInteger(n) || n < 1)
+    throw new Error(`--${name}: expected a positive integer, got ${JSON.stringify(raw)}`);
   return n;
 }
 
@@ -117,7 +118,9 @@ export function verdict(s: Summary, target: number): string {
 
 function pkgVersion(name: string): string {
   try {
-    const p = JSON.parse(readFileSync(join(PROJECT_ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version?: string };
+    const p = JSON.parse(readFileSync(join(PROJECT_ROOT, 'node_modules', name, 'package.json'), 'utf8')) as {
+      version?: string;
+    };
     return p.version ?? '?';
   } catch {
     return '?';
@@ -135,7 +138,8 @@ function gitCommit(): string {
 }
 
 function kafkaVersion(): string {
-  const file = process.env.VITALS_ENV_FILE ?? join(process.env.VITALS_CACHE_DIR ?? join(PROJECT_ROOT, '.cache'), 'services.env');
+  const file =
+    process.env.VITALS_ENV_FILE ?? join(process.env.VITALS_CACHE_DIR ?? join(PROJECT_ROOT, '.cache'), 'services.env');
   if (!existsSync(file)) return 'unknown (no services.env)';
   return parseEnvFile(readFileSync(file, 'utf8')).KAFKA_VERSION ?? 'unknown (KAFKA_VERSION not in services.env)';
 }
@@ -152,7 +156,10 @@ export async function machineFacts(pool: Pool): Promise<Record<string, string>> 
     mariadb: String((rows as Array<{ v: string }>)[0]?.v ?? '?'),
     clients: `kafkajs ${pkgVersion('kafkajs')}, mysql2 ${pkgVersion('mysql2')}, piscina ${pkgVersion('piscina')}`,
     commit: gitCommit(),
-    'load average (1/5/15 min)': os.loadavg().map((x) => x.toFixed(2)).join(' / '),
+    'load average (1/5/15 min)': os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' / '),
     started: new Date().toISOString(),
   };
 }
@@ -260,10 +267,22 @@ export function meanCpu(xs: Array<CpuShare | undefined>): CpuShare | undefined {
 // ---------------------------------------------------------------- clean-up
 
 /** Every table a run writes, children first. */
-export const RUN_TABLES = ['alerts', 'window_stats', 'write_batch_ranges', 'write_batches', 'rejected_readings', 'patient_vitals'] as const;
+export const RUN_TABLES = [
+  'alerts',
+  'window_stats',
+  'write_batch_ranges',
+  'write_batches',
+  'rejected_readings',
+  'patient_vitals',
+] as const;
 
 /** DELETE a run's rows in chunks (a 1M-row single DELETE makes a huge undo log). Returns rows deleted. */
-export async function deleteRunRows(pool: Pool, runId: string, tables: readonly string[] = RUN_TABLES, chunk = 50_000): Promise<number> {
+export async function deleteRunRows(
+  pool: Pool,
+  runId: string,
+  tables: readonly string[] = RUN_TABLES,
+  chunk = 50_000,
+): Promise<number> {
   let total = 0;
   for (const t of tables) {
     for (;;) {
@@ -284,11 +303,19 @@ export async function deleteTopics(admin: Admin, topics: string[]): Promise<void
 
 /** Unique, sortable, short: fits run_id VARCHAR(64) and topic names. */
 export function uniqueTag(kind: string): string {
-  return `bench-${kind}-${Date.now().toString(36)}-${Math.floor(Math.random() * 36 ** 4).toString(36).padStart(4, '0')}`;
+  return `bench-${kind}-${Date.now().toString(36)}-${Math.floor(Math.random() * 36 ** 4)
+    .toString(36)
+    .padStart(4, '0')}`;
 }
 
 /** Poll until pred() holds; returns the time it was first seen true. */
-export async function waitUntil(pred: () => boolean, what: string, timeoutMs: number, check?: () => void, pollMs = 5): Promise<number> {
+export async function waitUntil(
+  pred: () => boolean,
+  what: string,
+  timeoutMs: number,
+  check?: () => void,
+  pollMs = 5,
+): Promise<number> {
   const deadline = nowMs() + timeoutMs;
   for (;;) {
     check?.();
@@ -330,7 +357,10 @@ export function* stampedReadings(
   const ds = new Dataset({ seed: p.seed, patients: p.patients, sources: 3 });
   for (let i = 0; i < count; i++) {
     const partial = ds.next();
-    yield { reading: stampEventTime(partial, base + Math.floor((i * 1000) / p.eventRate)), sourceIndex: partial.sourceIndex };
+    yield {
+      reading: stampEventTime(partial, base + Math.floor((i * 1000) / p.eventRate)),
+      sourceIndex: partial.sourceIndex,
+    };
   }
 }
 

@@ -25,7 +25,8 @@ export async function runGeneratorBench(): Promise<void> {
     bench.add(
       c.name,
       () => {
-        for (let k = 0; k < BATCH; k++, i++) bytes += serializeReading(stampEventTime(ds.next(), schedule.intendedMs(i))).length;
+        for (let k = 0; k < BATCH; k++, i++)
+          bytes += serializeReading(stampEventTime(ds.next(), schedule.intendedMs(i))).length;
       },
       {
         async: false,

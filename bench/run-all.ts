@@ -15,16 +15,28 @@ import { runGeneratorBench } from './generator.bench.js';
 import { runStreamBench, streamOptionsFromArgs } from './stream-throughput.bench.js';
 
 const argv = process.argv.slice(2);
-const only = new Set((argValue('only', 'BENCH_ONLY', argv) ?? 'generator,stream,batch').split(',').map((s) => s.trim()));
+const only = new Set(
+  (argValue('only', 'BENCH_ONLY', argv) ?? 'generator,stream,batch').split(',').map((s) => s.trim()),
+);
 const streamBase = streamOptionsFromArgs(argv);
 const batchBase = batchOptionsFromArgs(argv);
-const streamOpts = { ...streamBase, readings: intArg('stream-readings', 'BENCH_STREAM_READINGS', streamBase.readings, argv) };
-const batchOpts = { ...batchBase, readings: intArg('batch-readings', 'BENCH_BATCH_READINGS', batchBase.readings, argv) };
+const streamOpts = {
+  ...streamBase,
+  readings: intArg('stream-readings', 'BENCH_STREAM_READINGS', streamBase.readings, argv),
+};
+const batchOpts = {
+  ...batchBase,
+  readings: intArg('batch-readings', 'BENCH_BATCH_READINGS', batchBase.readings, argv),
+};
 
 const config = loadServiceConfig();
 const pool = createPool(config.mysqlUrl, { connectionLimit: 1 });
 try {
-  printHeader('vitals-bench: all benches', await machineFacts(pool), { only: [...only], stream: streamOpts, batch: batchOpts });
+  printHeader('vitals-bench: all benches', await machineFacts(pool), {
+    only: [...only],
+    stream: streamOpts,
+    batch: batchOpts,
+  });
 } finally {
   await pool.end();
 }
@@ -38,16 +50,25 @@ if (only.has('generator')) {
 }
 if (only.has('stream')) {
   console.log('\n--- stream ---');
-  await runStreamBench(streamOpts, false).then((r) => rows.push(...r), (e: Error) => failures.push(`stream: ${e.stack ?? e.message}`));
+  await runStreamBench(streamOpts, false).then(
+    (r) => rows.push(...r),
+    (e: Error) => failures.push(`stream: ${e.stack ?? e.message}`),
+  );
 }
 if (only.has('batch')) {
   console.log('\n--- batch ---');
-  await runBatchBench(batchOpts, false).then((r) => rows.push(...r), (e: Error) => failures.push(`batch: ${e.stack ?? e.message}`));
+  await runBatchBench(batchOpts, false).then(
+    (r) => rows.push(...r),
+    (e: Error) => failures.push(`batch: ${e.stack ?? e.message}`),
+  );
 }
 
 printRows(
   `combined (generator figures are printed in its own table above; stream N = ${streamOpts.readings}, batch N = ${batchOpts.readings}; ` +
-    `load average at the end ${os.loadavg().map((x) => x.toFixed(2)).join(' / ')}; ${Math.round((Date.now() - started) / 1000)} s in all)`,
+    `load average at the end ${os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' / ')}; ${Math.round((Date.now() - started) / 1000)} s in all)`,
   rows,
 );
 if (failures.length) {

@@ -29,8 +29,27 @@ import { PROFILES } from '../src/pipelines/rules/profiles.js';
 import { migrate } from '../src/pipelines/store/schema.js';
 import { StreamPipeline } from '../src/pipelines/stream.js';
 import {
-  CpuMeter, cpuText, deleteRunRows, deleteTopics, fmt1, fmtInt, intArg, isMain, machineFacts, meanCpu, nowMs, printHeader,
-  printRows, stampedReadings, summarise, uniqueTag, waitUntil, WindowCounter, type BenchRow, type CpuShare, type GenParams,
+  CpuMeter,
+  cpuText,
+  deleteRunRows,
+  deleteTopics,
+  fmt1,
+  fmtInt,
+  intArg,
+  isMain,
+  machineFacts,
+  meanCpu,
+  nowMs,
+  printHeader,
+  printRows,
+  stampedReadings,
+  summarise,
+  uniqueTag,
+  waitUntil,
+  WindowCounter,
+  type BenchRow,
+  type CpuShare,
+  type GenParams,
 } from './common.js';
 
 export const STREAM_TARGET = 20_000;
@@ -56,7 +75,10 @@ export interface StreamBenchOptions extends GenParams {
   reps: number;
 }
 
-export function streamOptionsFromArgs(argv?: string[], readingsEnv = process.env.BENCH_STREAM_READINGS ? 'BENCH_STREAM_READINGS' : 'BENCH_READINGS'): StreamBenchOptions {
+export function streamOptionsFromArgs(
+  argv?: string[],
+  readingsEnv = process.env.BENCH_STREAM_READINGS ? 'BENCH_STREAM_READINGS' : 'BENCH_READINGS',
+): StreamBenchOptions {
   return {
     readings: intArg('readings', readingsEnv, 300_000, argv),
     reps: intArg('reps', 'BENCH_REPS', 3, argv),
@@ -94,13 +116,23 @@ function hookedKafka(brokers: string[], clientId: string): { kafka: Kafka; joine
 }
 
 /** Plain kafkajs producer, big sendBatch calls, a few in flight: fill the topics as fast as possible. */
-async function preload(kafka: Kafka, prefix: string, opts: StreamBenchOptions, windows: WindowCounter): Promise<{ seconds: number; bytes: number }> {
+async function preload(
+  kafka: Kafka,
+  prefix: string,
+  opts: StreamBenchOptions,
+  windows: WindowCounter,
+): Promise<{ seconds: number; bytes: number }> {
   const producer = kafka.producer({ allowAutoTopicCreation: false, retry: { retries: 5 } });
   await producer.connect();
   const CHUNK = 10_000;
   const MAX_IN_FLIGHT = 4;
   const inFlight = new Set<Promise<void>>();
   let failure: Error | null = null;
+  // A function, not inline checks: failure is set in the send callbacks, and TypeScript would keep
+  // the narrowing of `failure` to null from its declaration, typing an inline check's error as never.
+  const throwIfFailed = (): void => {
+    if (failure) throw failure;
+  };
   let acked = 0;
   let bytes = 0;
   let buffer = new Map<string, Message[]>();
@@ -109,7 +141,7 @@ async function preload(kafka: Kafka, prefix: string, opts: StreamBenchOptions, w
   let lastLog = t0;
   const flush = async (): Promise<void> => {
     while (inFlight.size >= MAX_IN_FLIGHT) await Promise.race(inFlight);
-    if (failure) throw failure;
+    throwIfFailed();
     const topicMessages = [...buffer].map(([topic, messages]) => ({ topic, messages }));
     const n = buffered;
     buffer = new Map();
@@ -142,7 +174,7 @@ async function preload(kafka: Kafka, prefix: string, opts: StreamBenchOptions, w
     }
     if (buffered > 0) await flush();
     await Promise.all([...inFlight]);
-    if (failure) throw failure;
+    throwIfFailed();
   } finally {
     await Promise.allSettled([...inFlight]);
     await producer.disconnect();
@@ -155,7 +187,13 @@ function timeoutFor(readings: number): number {
   return 120_000 + readings * 2; // i.e. gives up below ~500 readings/s
 }
 
-async function measureRaw(brokers: string[], topics: string[], n: number, meter: CpuMeter, groups: string[]): Promise<Sample> {
+async function measureRaw(
+  brokers: string[],
+  topics: string[],
+  n: number,
+  meter: CpuMeter,
+  groups: string[],
+): Promise<Sample> {
   const { kafka, joinedAt } = hookedKafka(brokers, 'vitals-bench-raw');
   const groupId = uniqueTag('raw');
   groups.push(groupId);
@@ -179,16 +217,34 @@ async function measureRaw(brokers: string[], topics: string[], n: number, meter:
     });
     await waitUntil(() => joinedAt() > 0, 'raw consumer group join', 60_000);
     const c0 = meter.snapshot();
-    const tEnd = await waitUntil(() => count + unparsable >= n, `raw consume of ${n} messages (at ${count})`, timeoutFor(n));
+    const tEnd = await waitUntil(
+      () => count + unparsable >= n,
+      `raw consume of ${n} messages (at ${count})`,
+      timeoutFor(n),
+    );
     const c1 = meter.snapshot();
     const seconds = (tEnd - joinedAt()) / 1000;
-    return { rate: n / seconds, seconds, joinMs: joinedAt() - tStart, cpu: CpuMeter.between(c0, c1), note: `parsed ${count}, unparsable ${unparsable}` };
+    return {
+      rate: n / seconds,
+      seconds,
+      joinMs: joinedAt() - tStart,
+      cpu: CpuMeter.between(c0, c1),
+      note: `parsed ${count}, unparsable ${unparsable}`,
+    };
   } finally {
     await consumer.disconnect();
   }
 }
 
-async function measureIngest(brokers: string[], pool: Pool, topics: string[], n: number, meter: CpuMeter, runIds: string[], groups: string[]): Promise<Sample> {
+async function measureIngest(
+  brokers: string[],
+  pool: Pool,
+  topics: string[],
+  n: number,
+  meter: CpuMeter,
+  runIds: string[],
+  groups: string[],
+): Promise<Sample> {
   const { kafka, joinedAt } = hookedKafka(brokers, 'vitals-bench-ingest');
   const runId = uniqueTag('ingest');
   runIds.push(runId);
@@ -197,7 +253,13 @@ async function measureIngest(brokers: string[], pool: Pool, topics: string[], n:
   let fatal: Error | null = null;
   const tStart = nowMs();
   const ingest = await startIngest({
-    kafka, pool, runId, topics, groupId, onFatal: (e) => (fatal = e), log: (l) => progress(`ingest: ${l}`),
+    kafka,
+    pool,
+    runId,
+    topics,
+    groupId,
+    onFatal: (e) => (fatal = e),
+    log: (l) => progress(`ingest: ${l}`),
   });
   const stats = ingest.stats;
   let sample: Sample;
@@ -207,7 +269,12 @@ async function measureIngest(brokers: string[], pool: Pool, topics: string[], n:
     };
     await waitUntil(() => joinedAt() > 0, 'ingest group join', 60_000, check);
     const c0 = meter.snapshot();
-    const tEnd = await waitUntil(() => stats.stored + stats.rejected >= n, `ingest of ${n} readings (at ${stats.stored})`, timeoutFor(n), check);
+    const tEnd = await waitUntil(
+      () => stats.stored + stats.rejected >= n,
+      `ingest of ${n} readings (at ${stats.stored})`,
+      timeoutFor(n),
+      check,
+    );
     const c1 = meter.snapshot();
     const seconds = (tEnd - joinedAt()) / 1000;
     sample = { rate: n / seconds, seconds, joinMs: joinedAt() - tStart, cpu: CpuMeter.between(c0, c1), note: '' };
@@ -221,7 +288,14 @@ async function measureIngest(brokers: string[], pool: Pool, topics: string[], n:
 }
 
 async function measureStream(
-  brokers: string[], pool: Pool, topics: string[], n: number, expectedWindows: number, meter: CpuMeter, runIds: string[], groups: string[],
+  brokers: string[],
+  pool: Pool,
+  topics: string[],
+  n: number,
+  expectedWindows: number,
+  meter: CpuMeter,
+  runIds: string[],
+  groups: string[],
 ): Promise<Sample & { windowsRate: number | null }> {
   const { kafka, joinedAt } = hookedKafka(brokers, 'vitals-bench-stream');
   const runId = uniqueTag('stream');
@@ -230,8 +304,16 @@ async function measureStream(
   groups.push(groupId);
   let fatal: Error | null = null;
   const stream = new StreamPipeline({
-    kafka, pool, runId, topics, ruleSet: PROFILES.clinical!, allowedLatenessMs: LATENESS_MS, idleMs: IDLE_MS, groupId,
-    onFatal: (e) => (fatal = e), log: (l) => progress(`stream: ${l}`),
+    kafka,
+    pool,
+    runId,
+    topics,
+    ruleSet: PROFILES.clinical!,
+    allowedLatenessMs: LATENESS_MS,
+    idleMs: IDLE_MS,
+    groupId,
+    onFatal: (e) => (fatal = e),
+    log: (l) => progress(`stream: ${l}`),
   });
   const tStart = nowMs();
   await stream.start();
@@ -243,7 +325,12 @@ async function measureStream(
     await waitUntil(() => joinedAt() > 0, 'stream group join', 60_000, check);
     const c0 = meter.snapshot();
     const s = stream.stats;
-    const tEnd = await waitUntil(() => s.processed + s.rejected >= n, `stream processing of ${n} readings (at ${s.processed})`, timeoutFor(n), check);
+    const tEnd = await waitUntil(
+      () => s.processed + s.rejected >= n,
+      `stream processing of ${n} readings (at ${s.processed})`,
+      timeoutFor(n),
+      check,
+    );
     const c1 = meter.snapshot();
     // Secondary: until every window is written. Includes the idle time (idleMs) the watermark
     // needs to pass the last windows once input stops; late readings can leave windows unwritten.
@@ -256,7 +343,11 @@ async function measureStream(
     }
     const seconds = (tEnd - joinedAt()) / 1000;
     sample = {
-      rate: n / seconds, seconds, joinMs: joinedAt() - tStart, cpu: CpuMeter.between(c0, c1), windowsRate,
+      rate: n / seconds,
+      seconds,
+      joinMs: joinedAt() - tStart,
+      cpu: CpuMeter.between(c0, c1),
+      windowsRate,
       note: `processed ${s.processed}, rejected ${s.rejected}, alerts ${s.alerts}, windows ${s.windows}/${expectedWindows} expected, late readings ${s.late.length}`,
     };
   } finally {
@@ -278,8 +369,13 @@ export async function runStreamBench(opts: StreamBenchOptions, printFacts = true
     await migrate(pool);
     if (printFacts) {
       printHeader('stream throughput (backlog drain)', await machineFacts(pool), {
-        ...opts, topics: `${SOURCES} x ${PARTITIONS} partitions, prefix ${prefix}`, profile: 'clinical',
-        allowedLatenessMs: LATENESS_MS, idleMs: IDLE_MS, consumer: CONSUMER_SETTINGS, rawPartitionsConsumedConcurrently: RAW_CONCURRENCY,
+        ...opts,
+        topics: `${SOURCES} x ${PARTITIONS} partitions, prefix ${prefix}`,
+        profile: 'clinical',
+        allowedLatenessMs: LATENESS_MS,
+        idleMs: IDLE_MS,
+        consumer: CONSUMER_SETTINGS,
+        rawPartitionsConsumedConcurrently: RAW_CONCURRENCY,
       });
     }
     await admin.connect();
@@ -288,14 +384,18 @@ export async function runStreamBench(opts: StreamBenchOptions, printFacts = true
     const windows = new WindowCounter(compileRuleSet(PROFILES.clinical!).windowSizes);
     progress(`preloading ${fmtInt(opts.readings)} readings into ${topics.join(', ')}`);
     const pre = await preload(createKafka(config.kafkaBrokers, 'vitals-bench-preload'), prefix, opts, windows);
-    console.log(`preload: ${fmtInt(opts.readings)} readings (${fmt1(pre.bytes / 2 ** 20)} MiB JSON) acknowledged (acks=all) in ${pre.seconds.toFixed(2)} s = ${fmtInt(opts.readings / pre.seconds)} readings/s incl. generation (1 sample); ${fmtInt(windows.total)} windows expected`);
+    console.log(
+      `preload: ${fmtInt(opts.readings)} readings (${fmt1(pre.bytes / 2 ** 20)} MiB JSON) acknowledged (acks=all) in ${pre.seconds.toFixed(2)} s = ${fmtInt(opts.readings / pre.seconds)} readings/s incl. generation (1 sample); ${fmtInt(windows.total)} windows expected`,
+    );
 
     const raw: Sample[] = [];
     const ingest: Sample[] = [];
     const stream: Array<Sample & { windowsRate: number | null }> = [];
     const n = opts.readings;
     const line = (what: string, rep: number, s: Sample): void => {
-      console.log(`rep ${rep} ${what.padEnd(7)} ${fmtInt(s.rate).padStart(8)} readings/s (${s.seconds.toFixed(2)} s after join; join took ${fmtInt(s.joinMs)} ms; cpu node/kafka/db/other ${s.cpu ? cpuText(s.cpu) : 'n/a'} cores) ${s.note}`);
+      console.log(
+        `rep ${rep} ${what.padEnd(7)} ${fmtInt(s.rate).padStart(8)} readings/s (${s.seconds.toFixed(2)} s after join; join took ${fmtInt(s.joinMs)} ms; cpu node/kafka/db/other ${s.cpu ? cpuText(s.cpu) : 'n/a'} cores) ${s.note}`,
+      );
     };
     for (let rep = 1; rep <= opts.reps; rep++) {
       const r = await measureRaw(config.kafkaBrokers, topics, n, meter, groups);
@@ -308,22 +408,54 @@ export async function runStreamBench(opts: StreamBenchOptions, printFacts = true
       const s = await measureStream(config.kafkaBrokers, pool, topics, n, windows.total, meter, runIds, groups);
       stream.push(s);
       line('stream', rep, s);
-      if (s.windowsRate !== null) console.log(`rep ${rep} stream  until all ${fmtInt(windows.total)} windows written: ${fmtInt(s.windowsRate)} readings/s`);
+      if (s.windowsRate !== null)
+        console.log(
+          `rep ${rep} stream  until all ${fmtInt(windows.total)} windows written: ${fmtInt(s.windowsRate)} readings/s`,
+        );
       await deleteRunRows(pool, runIds[runIds.length - 1]!);
     }
 
     const ceiling = summarise(raw.map((s) => s.rate));
     const rows: BenchRow[] = [
-      { bench: 'stream', measure: '(a) raw consume + JSON.parse (ceiling)', unit: 'readings/s', summary: ceiling, target: STREAM_TARGET, cpu: meanCpu(raw.map((s) => s.cpu)) },
+      {
+        bench: 'stream',
+        measure: '(a) raw consume + JSON.parse (ceiling)',
+        unit: 'readings/s',
+        summary: ceiling,
+        target: STREAM_TARGET,
+        cpu: meanCpu(raw.map((s) => s.cpu)),
+      },
     ];
     const ing = summarise(ingest.map((s) => s.rate));
-    rows.push({ bench: 'stream', measure: '(b) ingest -> patient_vitals', unit: 'readings/s', summary: ing, ofCeiling: ing.mean / ceiling.mean, target: STREAM_TARGET, cpu: meanCpu(ingest.map((s) => s.cpu)) });
+    rows.push({
+      bench: 'stream',
+      measure: '(b) ingest -> patient_vitals',
+      unit: 'readings/s',
+      summary: ing,
+      ofCeiling: ing.mean / ceiling.mean,
+      target: STREAM_TARGET,
+      cpu: meanCpu(ingest.map((s) => s.cpu)),
+    });
     const st = summarise(stream.map((s) => s.rate));
-    rows.push({ bench: 'stream', measure: '(c) stream clinical (processed)', unit: 'readings/s', summary: st, ofCeiling: st.mean / ceiling.mean, target: STREAM_TARGET, cpu: meanCpu(stream.map((s) => s.cpu)) });
+    rows.push({
+      bench: 'stream',
+      measure: '(c) stream clinical (processed)',
+      unit: 'readings/s',
+      summary: st,
+      ofCeiling: st.mean / ceiling.mean,
+      target: STREAM_TARGET,
+      cpu: meanCpu(stream.map((s) => s.cpu)),
+    });
     const winRates = stream.map((s) => s.windowsRate).filter((x): x is number => x !== null);
     if (winRates.length > 0) {
       const w = summarise(winRates);
-      rows.push({ bench: 'stream', measure: '(c\') stream until all windows written', unit: 'readings/s', summary: w, ofCeiling: w.mean / ceiling.mean });
+      rows.push({
+        bench: 'stream',
+        measure: "(c') stream until all windows written",
+        unit: 'readings/s',
+        summary: w,
+        ofCeiling: w.mean / ceiling.mean,
+      });
     }
     printRows(
       `stream throughput, N = ${fmtInt(n)} pre-loaded readings per sample, ${opts.reps} samples each; rate = N / (t_done - t_group_join); ` +
@@ -332,10 +464,14 @@ export async function runStreamBench(opts: StreamBenchOptions, printFacts = true
     );
     return rows;
   } finally {
-    progress(`clean-up: topics ${topics.join(', ')}, ${groups.length} consumer groups, run ids ${runIds.join(', ') || '(none)'}`);
-    for (const runId of runIds) await deleteRunRows(pool, runId).catch((e: Error) => progress(`clean-up of ${runId} failed: ${e.message}`));
+    progress(
+      `clean-up: topics ${topics.join(', ')}, ${groups.length} consumer groups, run ids ${runIds.join(', ') || '(none)'}`,
+    );
+    for (const runId of runIds)
+      await deleteRunRows(pool, runId).catch((e: Error) => progress(`clean-up of ${runId} failed: ${e.message}`));
     await deleteTopics(admin, topics).catch((e: Error) => progress(`topic deletion failed: ${e.message}`));
-    if (groups.length) await admin.deleteGroups(groups).catch((e: Error) => progress(`group deletion failed: ${e.message}`));
+    if (groups.length)
+      await admin.deleteGroups(groups).catch((e: Error) => progress(`group deletion failed: ${e.message}`));
     await admin.disconnect().catch(() => undefined);
     await pool.end();
   }

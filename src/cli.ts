@@ -3,7 +3,7 @@ import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { UsageError } from './cli/args.js';
 import { apiCommand, datasetOptions, generateCommand, produceCommand } from './cli/generator-commands.js';
-import { benchCommand, benchOptions, reportCommand, type BenchArgs } from './cli/bench-command.js';
+import { benchCommand, benchOptions, reportCommand } from './cli/bench-command.js';
 import { compareCommand, compareOptions, type CompareArgs } from './cli/compare-command.js';
 import { abCommand, abOptions, type AbArgs } from './cli/ab-command.js';
 import { roleOptions, runRole, type RoleArgs } from './cli/roles.js';
@@ -25,39 +25,68 @@ const cli = yargs(hideBin(process.argv))
   .command(
     'generate',
     'write a deterministic data set as JSON lines or CSV',
-    (y) => datasetOptions(y)
-      .option('count', { type: 'number', demandOption: true, describe: 'readings to write' })
-      .option('out', { type: 'string', demandOption: true, describe: 'output file' })
-      .option('format', { type: 'string', default: 'jsonl', describe: 'jsonl or csv' })
-      .option('rate', { type: 'number', default: 100, describe: 'readings per second of the stamped event times' }),
+    (y) =>
+      datasetOptions(y)
+        .option('count', { type: 'number', demandOption: true, describe: 'readings to write' })
+        .option('out', { type: 'string', demandOption: true, describe: 'output file' })
+        .option('format', { type: 'string', default: 'jsonl', describe: 'jsonl or csv' })
+        .option('rate', { type: 'number', default: 100, describe: 'readings per second of the stamped event times' }),
     (a) => generateCommand(a),
   )
   .command(
     'produce',
     'send readings to Kafka open-loop at a fixed rate (or replay a data set, or poll the device API)',
-    (y) => datasetOptions(y)
-      .option('rate', { type: 'string', describe: 'readings per second in total, or "max"; with --replay also "recorded" (the default)' })
-      .option('duration', { type: 'number', describe: 'seconds to send for' })
-      .option('count', { type: 'number', describe: 'readings to send' })
-      .option('replay', { type: 'string', describe: 'a JSON-lines data set (from generate) to replay' })
-      .option('from-api', { type: 'string', array: true, describe: 'device API endpoint URLs to poll (the seed\'s producer)' })
-      .option('poll-ms', { type: 'number', default: 2000, describe: 'with --from-api: poll interval' })
-      .option('partitions', { type: 'number', default: 3, describe: 'partitions per topic when creating the topics' })
-      .option('topic-prefix', { type: 'string', default: '' })
-      .option('jitter-ms', { type: 'number', default: 0, describe: 'fault: send 10% of readings up to this late (out of order)' })
-      .option('lateness-ms', { type: 'number', default: 0, describe: 'fault: allowed lateness that --late-fraction exceeds' })
-      .option('late-fraction', { type: 'number', default: 0, describe: 'fault: fraction of readings sent later than --lateness-ms' })
-      .option('duplicate-fraction', { type: 'number', default: 0, describe: 'fault: fraction of readings sent twice' })
-      .option('malformed-fraction', { type: 'number', default: 0, describe: 'fault: malformed messages per reading' })
-      .option('truth-out', { type: 'string', describe: 'write the ground truth (episodes, faults, timing) to this JSON file' }),
+    (y) =>
+      datasetOptions(y)
+        .option('rate', {
+          type: 'string',
+          describe: 'readings per second in total, or "max"; with --replay also "recorded" (the default)',
+        })
+        .option('duration', { type: 'number', describe: 'seconds to send for' })
+        .option('count', { type: 'number', describe: 'readings to send' })
+        .option('replay', { type: 'string', describe: 'a JSON-lines data set (from generate) to replay' })
+        .option('from-api', {
+          type: 'string',
+          array: true,
+          describe: "device API endpoint URLs to poll (the seed's producer)",
+        })
+        .option('poll-ms', { type: 'number', default: 2000, describe: 'with --from-api: poll interval' })
+        .option('partitions', { type: 'number', default: 3, describe: 'partitions per topic when creating the topics' })
+        .option('topic-prefix', { type: 'string', default: '' })
+        .option('jitter-ms', {
+          type: 'number',
+          default: 0,
+          describe: 'fault: send 10% of readings up to this late (out of order)',
+        })
+        .option('lateness-ms', {
+          type: 'number',
+          default: 0,
+          describe: 'fault: allowed lateness that --late-fraction exceeds',
+        })
+        .option('late-fraction', {
+          type: 'number',
+          default: 0,
+          describe: 'fault: fraction of readings sent later than --lateness-ms',
+        })
+        .option('duplicate-fraction', {
+          type: 'number',
+          default: 0,
+          describe: 'fault: fraction of readings sent twice',
+        })
+        .option('malformed-fraction', { type: 'number', default: 0, describe: 'fault: malformed messages per reading' })
+        .option('truth-out', {
+          type: 'string',
+          describe: 'write the ground truth (episodes, faults, timing) to this JSON file',
+        }),
     (a) => produceCommand(a),
   )
   .command(
     'api',
     "serve the seed's device API (GET /source1..S, /patient_vitals) from the generator",
-    (y) => datasetOptions(y)
-      .option('port', { type: 'number', default: 5000 })
-      .option('host', { type: 'string', default: '127.0.0.1' }),
+    (y) =>
+      datasetOptions(y)
+        .option('port', { type: 'number', default: 5000 })
+        .option('host', { type: 'string', default: '127.0.0.1' }),
     (a) => apiCommand(a),
   )
   .command(roleCommand('ingest', 'land every valid reading from Kafka in patient_vitals (master data set)'))
@@ -69,21 +98,36 @@ const cli = yargs(hideBin(process.argv))
     (y) => benchOptions(y),
     async (a) => {
       // Options given on the command line win over a --config file.
-      const explicit = new Set(hideBin(process.argv).filter((t) => t.startsWith('--')).map((t) => t.slice(2).split('=')[0]!.replace(/^no-/, '').replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())));
-      process.exit(await benchCommand(a as unknown as BenchArgs, explicit));
+      const explicit = new Set(
+        hideBin(process.argv)
+          .filter((t) => t.startsWith('--'))
+          .map((t) =>
+            t
+              .slice(2)
+              .split('=')[0]!
+              .replace(/^no-/, '')
+              .replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()),
+          ),
+      );
+      process.exit(await benchCommand(a, explicit));
     },
   )
   .command(
     'history',
     'render the run history (each bench run appends a line): a Markdown table per comparable parameter set and a trend chart per figure',
-    (y) => y
-      .option('file', { type: 'string', default: DEFAULT_HISTORY_FILE, describe: 'the history file (JSON lines)' })
-      .option('out', { type: 'string', default: DEFAULT_HISTORY_OUT, describe: 'folder for history.md and the charts' }),
+    (y) =>
+      y
+        .option('file', { type: 'string', default: DEFAULT_HISTORY_FILE, describe: 'the history file (JSON lines)' })
+        .option('out', {
+          type: 'string',
+          default: DEFAULT_HISTORY_OUT,
+          describe: 'folder for history.md and the charts',
+        }),
     (a) => historyCommand(a),
   )
   .command(
     'report <dir>',
-    'render the report (report.md, report.html, the CSVs and the charts) again from a run folder\'s results.json or a sweep folder\'s sweep.json',
+    "render the report (report.md, report.html, the CSVs and the charts) again from a run folder's results.json or a sweep folder's sweep.json",
     (y) => y.positional('dir', { type: 'string', demandOption: true }),
     (a) => reportCommand(a.dir),
   )
@@ -116,7 +160,8 @@ try {
     process.exit(2);
   }
   // A server that does not answer is the user's to start: its one line says which and how.
-  if ((err as Error).name === 'ServiceUnavailableError') process.stderr.write(`vitals-bench: ${(err as Error).message}\n`);
-  else process.stderr.write(`vitals-bench: ${(err as Error).stack ?? err}\n`);
+  if ((err as Error).name === 'ServiceUnavailableError')
+    process.stderr.write(`vitals-bench: ${(err as Error).message}\n`);
+  else process.stderr.write(`vitals-bench: ${(err as Error).stack ?? String(err)}\n`);
   process.exit(1);
 }

@@ -36,9 +36,17 @@ export function loadServiceConfig(env: NodeJS.ProcessEnv = process.env): Service
   const brokers = env.KAFKA_BROKERS ?? fromFile.KAFKA_BROKERS ?? '127.0.0.1:9092';
   const mysqlUrl = env.MYSQL_URL ?? fromFile.MYSQL_URL;
   if (!mysqlUrl) {
-    throw new Error(`no database configured: set MYSQL_URL=mysql://user:password@host:3306/healthcare, or run "npm run services:up" (which writes ${envFile})`);
+    throw new Error(
+      `no database configured: set MYSQL_URL=mysql://user:password@host:3306/healthcare, or run "npm run services:up" (which writes ${envFile})`,
+    );
   }
-  return { kafkaBrokers: brokers.split(',').map((b) => b.trim()).filter(Boolean), mysqlUrl };
+  return {
+    kafkaBrokers: brokers
+      .split(',')
+      .map((b) => b.trim())
+      .filter(Boolean),
+    mysqlUrl,
+  };
 }
 
 export function parseEnvFile(text: string): Record<string, string> {

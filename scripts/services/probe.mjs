@@ -23,12 +23,20 @@ if (what === 'mysql') {
 const deadline = Date.now() + Number(timeoutArg ?? 0) * 1000;
 
 async function kafkaReady() {
-  const kafka = new Kafka({ clientId: 'vitals-bench-probe', brokers: target.split(','), logLevel: logLevel.NOTHING, retry: { retries: 0 }, connectionTimeout: 2000, requestTimeout: 5000 });
+  const kafka = new Kafka({
+    clientId: 'vitals-bench-probe',
+    brokers: target.split(','),
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 0 },
+    connectionTimeout: 2000,
+    requestTimeout: 5000,
+  });
   const admin = kafka.admin();
   try {
     await admin.connect();
     const cluster = await admin.describeCluster();
-    if (cluster.controller === null || cluster.controller === undefined || cluster.controller < 0) throw new Error('no controller elected yet');
+    if (cluster.controller === null || cluster.controller === undefined || cluster.controller < 0)
+      throw new Error('no controller elected yet');
     await admin.listTopics();
     return `brokers=${cluster.brokers.length} controller=${cluster.controller} cluster_id=${cluster.clusterId}`;
   } finally {
@@ -48,7 +56,9 @@ async function mysqlReady() {
 
 const check = what === 'kafka' ? kafkaReady : what === 'mysql' ? mysqlReady : null;
 if (!check || !target) {
-  console.error('usage: probe.mjs kafka BROKERS [timeoutSeconds] | VITALS_PROBE_URL=mysql://... probe.mjs mysql [timeoutSeconds]');
+  console.error(
+    'usage: probe.mjs kafka BROKERS [timeoutSeconds] | VITALS_PROBE_URL=mysql://... probe.mjs mysql [timeoutSeconds]',
+  );
   process.exit(2);
 }
 let lastError;
@@ -62,5 +72,7 @@ for (;;) {
   if (Date.now() >= deadline) break;
   await new Promise((r) => setTimeout(r, 500));
 }
-console.error(`${what} at ${what === 'mysql' ? target.replace(/:[^:@/]*@/, ':***@') : target} not ready: ${lastError?.message ?? lastError}`);
+console.error(
+  `${what} at ${what === 'mysql' ? target.replace(/:[^:@/]*@/, ':***@') : target} not ready: ${lastError?.message ?? lastError}`,
+);
 process.exit(1);

@@ -13,8 +13,15 @@ export function abOptions<T>(y: Argv<T>) {
   return y
     .option('base', { type: 'string', demandOption: true, describe: 'the commit (any git ref) to compare against' })
     .option('head', { type: 'string', default: 'HEAD', describe: 'the commit under test' })
-    .option('repeat', { type: 'number', default: 5, describe: 'runs per side, alternating base and head (A B A B ...)' })
-    .option('out', { type: 'string', describe: 'folder for the runs and the comparison (default results/runs/ab_<time>)' })
+    .option('repeat', {
+      type: 'number',
+      default: 5,
+      describe: 'runs per side, alternating base and head (A B A B ...)',
+    })
+    .option('out', {
+      type: 'string',
+      describe: 'folder for the runs and the comparison (default results/runs/ab_<time>)',
+    })
     .option('threshold', { type: 'number', default: DEFAULT_COMPARE_OPTIONS.threshold, describe: 'see compare' })
     .option('alpha', { type: 'number', default: DEFAULT_COMPARE_OPTIONS.alpha, describe: 'see compare' })
     .option('min-runs', { type: 'number', default: DEFAULT_COMPARE_OPTIONS.minRuns, describe: 'see compare' })
@@ -40,11 +47,14 @@ export interface AbArgs {
  * services, then compare (exit 0: no regression; 1: a regression or a broken invariant).
  */
 export async function abCommand(a: AbArgs): Promise<number> {
-  if (!Number.isInteger(a.repeat) || a.repeat < 1) throw new UsageError(`--repeat must be a positive integer, got ${a.repeat}`);
+  if (!Number.isInteger(a.repeat) || a.repeat < 1)
+    throw new UsageError(`--repeat must be a positive integer, got ${a.repeat}`);
   const benchArgs = (a['--'] ?? []).map(String);
   const progress = createProgress({ tty: false, quiet: true });
   const log = (line: string): void => progress.log(line);
-  const outDir = resolve(a.out ?? join('results', 'runs', `ab_${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}`));
+  const outDir = resolve(
+    a.out ?? join('results', 'runs', `ab_${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}`),
+  );
   let sides;
   try {
     sides = { base: await prepareWorktree('base', a.base, log), head: await prepareWorktree('head', a.head, log) };
@@ -59,12 +69,17 @@ export async function abCommand(a: AbArgs): Promise<number> {
   }
   let comparison;
   try {
-    comparison = compareRuns(loadSideRuns(outDir, 'base'), loadSideRuns(outDir, 'head'), { threshold: a.threshold, alpha: a.alpha, minRuns: a.minRuns });
+    comparison = compareRuns(loadSideRuns(outDir, 'base'), loadSideRuns(outDir, 'head'), {
+      threshold: a.threshold,
+      alpha: a.alpha,
+      minRuns: a.minRuns,
+    });
   } catch (err) {
     if (err instanceof IncomparableError) throw new UsageError(err.message);
     throw err;
   }
-  const md = `# A/B: ${sides.base.commit.slice(0, 12)} (base, ${a.base}) vs ${sides.head.commit.slice(0, 12)} (head, ${a.head})\n\n` +
+  const md =
+    `# A/B: ${sides.base.commit.slice(0, 12)} (base, ${a.base}) vs ${sides.head.commit.slice(0, 12)} (head, ${a.head})\n\n` +
     `Bench options: \`${benchArgs.join(' ') || '(defaults)'}\`; ${a.repeat} runs a side, alternating.\n\n${renderMarkdown(comparison)}`;
   writeFileSync(join(outDir, 'compare.md'), md);
   writeFileSync(join(outDir, 'compare.json'), renderJson(comparison));

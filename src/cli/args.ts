@@ -7,7 +7,8 @@ export class UsageError extends Error {
 const got = (v: number, typed?: string): string => (typed === undefined ? String(v) : typed);
 
 export function positiveInt(name: string, v: number, typed?: string): number {
-  if (!Number.isInteger(v) || v <= 0) throw new UsageError(`--${name} must be a positive integer, got ${got(v, typed)}`);
+  if (!Number.isInteger(v) || v <= 0)
+    throw new UsageError(`--${name} must be a positive integer, got ${got(v, typed)}`);
   return v;
 }
 

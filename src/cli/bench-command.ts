@@ -25,43 +25,145 @@ export { LIMITS };
 
 /** Defaults of the numeric options (the help shows them; planBench falls back on them). */
 const DEFAULTS = {
-  rate: 500, duration: 30, warmup: 10, sources: 3, partitions: 3, batchInterval: 10, threads: 2, seed: 1, prevalence: 0.05,
-  repeat: 1, latenessMs: 2000, idleMs: 1000, maxRestarts: DEFAULT_RESTART_POLICY.maxRestarts, injectDelayMs: 0,
+  rate: 500,
+  duration: 30,
+  warmup: 10,
+  sources: 3,
+  partitions: 3,
+  batchInterval: 10,
+  threads: 2,
+  seed: 1,
+  prevalence: 0.05,
+  repeat: 1,
+  latenessMs: 2000,
+  idleMs: 1000,
+  maxRestarts: DEFAULT_RESTART_POLICY.maxRestarts,
+  injectDelayMs: 0,
 } as const;
 
 /** Said in the help of each option that a comma list sweeps. */
 const LIST = '; a comma list runs a sweep';
 
 export function benchOptions<T>(y: Argv<T>) {
-  return y
-    .option('config', { type: 'string', describe: 'JSON file with any of these options (command-line values win)' })
-    // Numeric options are read as text and parsed by option-list.ts: yargs would turn a comma
-    // list ("2,10,30") into NaN. One option at a time may be a list.
-    .option('rate', { type: 'string', default: String(DEFAULTS.rate), describe: `offered readings/s${LIST} (500,2000,10000)` })
-    .option('duration', { type: 'string', default: String(DEFAULTS.duration), describe: `measured phase, seconds${LIST}` })
-    .option('warmup', { type: 'string', default: String(DEFAULTS.warmup), describe: `warm-up, seconds (sent, excluded from latency figures)${LIST}` })
-    .option('patients', { type: 'string', describe: `patients (default: one per reading per second, i.e. 1 Hz monitors; max 100,000)${LIST}` })
-    .option('sources', { type: 'string', default: String(DEFAULTS.sources), describe: 'device sources: topics health_data_source1..S' })
-    .option('partitions', { type: 'string', default: String(DEFAULTS.partitions), describe: `partitions per topic${LIST}` })
-    .option('rules', { type: 'string', default: 'clinical', describe: 'rule profile (clinical, seed) or a rules JSON file' })
-    .option('batch-interval', { type: 'string', default: String(DEFAULTS.batchInterval), describe: `seconds between batch passes (plus a final pass)${LIST} (2,10,30)` })
-    .option('threads', { type: 'string', default: String(DEFAULTS.threads), describe: `batch worker threads (Piscina)${LIST}` })
-    .option('seed', { type: 'string', default: String(DEFAULTS.seed), describe: `random seed of the generator${LIST}` })
-    .option('prevalence', { type: 'string', default: String(DEFAULTS.prevalence), describe: `fraction of readings inside injected anomaly episodes${LIST}` })
-    .option('repeat', { type: 'string', default: String(DEFAULTS.repeat), describe: 'runs per value of a sweep (or of a single run); the sweep report gives each figure\'s median and spread' })
-    .option('modes', { type: 'string', default: 'stream,batch', describe: 'modes to run: stream, batch or both' })
-    .option('lateness-ms', { type: 'string', default: String(DEFAULTS.latenessMs), describe: `allowed lateness of window rules (ms of event time)${LIST}` })
-    .option('idle-ms', { type: 'string', default: String(DEFAULTS.idleMs), describe: `stream: idle partition timeout for the watermark${LIST}` })
-    .option('inject-delay-ms', { type: 'string', default: String(DEFAULTS.injectDelayMs), describe: `calibration: the stream waits this long before each database commit${LIST}` })
-    .option('topic-prefix', { type: 'string', default: '', describe: 'prefix for the topic names' })
-    .option('out', { type: 'string', default: 'results/runs', describe: 'folder for the run folders' })
-    .option('find-max', { type: 'boolean', default: false, describe: 'search the sustainable throughput (METRICS.md), starting at --rate' })
-    .option('profile', { type: 'string', describe: "'seed': the seed project's scenario (3 devices, 9 patients, ~1 reading/s, its rules); 'ci': the short fixed CI run (README: Tracking performance in CI), with tracker files in the run folder" })
-    .option('history', { type: 'string', describe: 'append each run\'s line to this history file (default results/history.jsonl, or $VITALS_BENCH_HISTORY; --no-history: none)' })
-    .option('fault', { type: 'string', array: true, describe: `inject a fault during each run, repeatable: ${FAULT_SYNTAX}; times from the start of the load` })
-    .option('max-restarts', { type: 'string', default: String(DEFAULTS.maxRestarts), describe: 'restarts of a pipeline role that ends unexpectedly, per role and run' })
-    .option('services', { type: 'boolean', default: true, describe: 'bring Kafka and MySQL up if needed (--no-services: use what is configured)' })
-    .option('quiet', { type: 'boolean', default: false, describe: 'plain progress lines only (no live bar), as when stderr is not a terminal' });
+  return (
+    y
+      .option('config', { type: 'string', describe: 'JSON file with any of these options (command-line values win)' })
+      // Numeric options are read as text and parsed by option-list.ts: yargs would turn a comma
+      // list ("2,10,30") into NaN. One option at a time may be a list.
+      .option('rate', {
+        type: 'string',
+        default: String(DEFAULTS.rate),
+        describe: `offered readings/s${LIST} (500,2000,10000)`,
+      })
+      .option('duration', {
+        type: 'string',
+        default: String(DEFAULTS.duration),
+        describe: `measured phase, seconds${LIST}`,
+      })
+      .option('warmup', {
+        type: 'string',
+        default: String(DEFAULTS.warmup),
+        describe: `warm-up, seconds (sent, excluded from latency figures)${LIST}`,
+      })
+      .option('patients', {
+        type: 'string',
+        describe: `patients (default: one per reading per second, i.e. 1 Hz monitors; max 100,000)${LIST}`,
+      })
+      .option('sources', {
+        type: 'string',
+        default: String(DEFAULTS.sources),
+        describe: 'device sources: topics health_data_source1..S',
+      })
+      .option('partitions', {
+        type: 'string',
+        default: String(DEFAULTS.partitions),
+        describe: `partitions per topic${LIST}`,
+      })
+      .option('rules', {
+        type: 'string',
+        default: 'clinical',
+        describe: 'rule profile (clinical, seed) or a rules JSON file',
+      })
+      .option('batch-interval', {
+        type: 'string',
+        default: String(DEFAULTS.batchInterval),
+        describe: `seconds between batch passes (plus a final pass)${LIST} (2,10,30)`,
+      })
+      .option('threads', {
+        type: 'string',
+        default: String(DEFAULTS.threads),
+        describe: `batch worker threads (Piscina)${LIST}`,
+      })
+      .option('seed', {
+        type: 'string',
+        default: String(DEFAULTS.seed),
+        describe: `random seed of the generator${LIST}`,
+      })
+      .option('prevalence', {
+        type: 'string',
+        default: String(DEFAULTS.prevalence),
+        describe: `fraction of readings inside injected anomaly episodes${LIST}`,
+      })
+      .option('repeat', {
+        type: 'string',
+        default: String(DEFAULTS.repeat),
+        describe:
+          "runs per value of a sweep (or of a single run); the sweep report gives each figure's median and spread",
+      })
+      .option('modes', { type: 'string', default: 'stream,batch', describe: 'modes to run: stream, batch or both' })
+      .option('lateness-ms', {
+        type: 'string',
+        default: String(DEFAULTS.latenessMs),
+        describe: `allowed lateness of window rules (ms of event time)${LIST}`,
+      })
+      .option('idle-ms', {
+        type: 'string',
+        default: String(DEFAULTS.idleMs),
+        describe: `stream: idle partition timeout for the watermark${LIST}`,
+      })
+      .option('inject-delay-ms', {
+        type: 'string',
+        default: String(DEFAULTS.injectDelayMs),
+        describe: `calibration: the stream waits this long before each database commit${LIST}`,
+      })
+      .option('topic-prefix', { type: 'string', default: '', describe: 'prefix for the topic names' })
+      .option('out', { type: 'string', default: 'results/runs', describe: 'folder for the run folders' })
+      .option('find-max', {
+        type: 'boolean',
+        default: false,
+        describe: 'search the sustainable throughput (METRICS.md), starting at --rate',
+      })
+      .option('profile', {
+        type: 'string',
+        describe:
+          "'seed': the seed project's scenario (3 devices, 9 patients, ~1 reading/s, its rules); 'ci': the short fixed CI run (README: Tracking performance in CI), with tracker files in the run folder",
+      })
+      .option('history', {
+        type: 'string',
+        describe:
+          "append each run's line to this history file (default results/history.jsonl, or $VITALS_BENCH_HISTORY; --no-history: none)",
+      })
+      .option('fault', {
+        type: 'string',
+        array: true,
+        describe: `inject a fault during each run, repeatable: ${FAULT_SYNTAX}; times from the start of the load`,
+      })
+      .option('max-restarts', {
+        type: 'string',
+        default: String(DEFAULTS.maxRestarts),
+        describe: 'restarts of a pipeline role that ends unexpectedly, per role and run',
+      })
+      .option('services', {
+        type: 'boolean',
+        default: true,
+        describe: 'bring Kafka and MySQL up if needed (--no-services: use what is configured)',
+      })
+      .option('quiet', {
+        type: 'boolean',
+        default: false,
+        describe: 'plain progress lines only (no live bar), as when stderr is not a terminal',
+      })
+  );
 }
 
 /** A numeric option as typed: text ("10", or a comma list "2,10,30" for a sweep) or a number (--config, --profile). */
@@ -100,15 +202,35 @@ export interface BenchArgs {
 }
 
 /** The seed project's scenario: 3 devices with 3 patients each, about one reading a second, its rules. */
-const SEED_PROFILE: Partial<BenchArgs> = { rate: '1', patients: 9, sources: 3, rules: 'seed', warmup: 5, duration: 60, batchInterval: 10 };
+const SEED_PROFILE: Partial<BenchArgs> = {
+  rate: '1',
+  patients: 9,
+  sources: 3,
+  rules: 'seed',
+  warmup: 5,
+  duration: 60,
+  batchInterval: 10,
+};
 
 /**
  * The CI profile: short (about 90 s a run on 2 cores), fixed seed, both modes, every
  * option that shapes the load pinned so that a change of a default never moves CI's baseline.
  */
 export const CI_PROFILE: Partial<BenchArgs> = {
-  rate: 500, duration: 60, warmup: 10, patients: 500, sources: 3, partitions: 3, rules: 'clinical', batchInterval: 10, threads: 2,
-  seed: 42, prevalence: 0.05, modes: 'stream,batch', latenessMs: 2000, idleMs: 1000,
+  rate: 500,
+  duration: 60,
+  warmup: 10,
+  patients: 500,
+  sources: 3,
+  partitions: 3,
+  rules: 'clinical',
+  batchInterval: 10,
+  threads: 2,
+  seed: 42,
+  prevalence: 0.05,
+  modes: 'stream,batch',
+  latenessMs: 2000,
+  idleMs: 1000,
 };
 
 const PROFILES: Record<string, Partial<BenchArgs>> = { seed: SEED_PROFILE, ci: CI_PROFILE };
@@ -135,7 +257,8 @@ export async function planBench(argv: BenchArgs, explicit: Set<string>): Promise
   const parsed = parseBenchNumbers(a as unknown as Record<string, unknown>);
   const n = { ...DEFAULTS, ...parsed.values } as PlanNumbers;
   const swept = parsed.list ?? { option: numericOption('rate')!, values: [n.rate] };
-  const valuesOf = (key: string): number[] => (swept.option.key === key ? swept.values : [(n as Record<string, number>)[key]!]);
+  const valuesOf = (key: string): number[] =>
+    swept.option.key === key ? swept.values : [(n as Record<string, number>)[key]!];
   checkPatients(n, valuesOf);
   const modes = parseModes(a.modes);
   checkFindMax(a.findMax, parsed.list);
@@ -145,7 +268,13 @@ export async function planBench(argv: BenchArgs, explicit: Set<string>): Promise
   await loadRuleSet(a.rules).catch((err: Error) => {
     throw new UsageError(err.message);
   });
-  return { swept, repeat: n.repeat, findMax: a.findMax, base: baseOptions(a, n, modes, faults), settings: settingsOf(a, n, modes, faults, swept) };
+  return {
+    swept,
+    repeat: n.repeat,
+    findMax: a.findMax,
+    base: baseOptions(a, n, modes, faults),
+    settings: settingsOf(a, n, modes, faults, swept),
+  };
 }
 
 /** The numeric options: as parsed, else their defaults (patients absent: one per reading/s). */
@@ -164,9 +293,11 @@ function withConfigFile(a: BenchArgs, explicit: Set<string>): BenchArgs {
   const known = new Set(Object.keys(a));
   for (const [k, v] of Object.entries(fromFile)) {
     const key = k.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-    if (!known.has(key) && key !== 'patients' && key !== 'profile' && key !== 'fault') throw new UsageError(`--config ${a.config}: unknown option "${k}"`);
+    if (!known.has(key) && key !== 'patients' && key !== 'profile' && key !== 'fault')
+      throw new UsageError(`--config ${a.config}: unknown option "${k}"`);
     // A list in the file ("batchInterval": [2, 10, 30]) reads as the command line's comma list.
-    if (!explicit.has(key)) (a as unknown as Record<string, unknown>)[key] = Array.isArray(v) && key !== 'fault' ? v.join(',') : v;
+    if (!explicit.has(key))
+      (a as unknown as Record<string, unknown>)[key] = Array.isArray(v) && key !== 'fault' ? v.join(',') : v;
   }
   return a;
 }
@@ -175,27 +306,36 @@ function withConfigFile(a: BenchArgs, explicit: Set<string>): BenchArgs {
 function withProfile(a: BenchArgs, explicit: Set<string>): BenchArgs {
   if (a.profile === undefined) return a;
   const profile = Object.hasOwn(PROFILES, a.profile) ? PROFILES[a.profile] : undefined;
-  if (!profile) throw new UsageError(`--profile must be ${Object.keys(PROFILES).map((p) => `"${p}"`).join(' or ')}, got ${a.profile}`);
+  if (!profile)
+    throw new UsageError(
+      `--profile must be ${Object.keys(PROFILES)
+        .map((p) => `"${p}"`)
+        .join(' or ')}, got ${a.profile}`,
+    );
   for (const [k, v] of Object.entries(profile)) if (!explicit.has(k)) (a as unknown as Record<string, unknown>)[k] = v;
   return a;
 }
 
 function checkPatients(n: PlanNumbers, valuesOf: (key: string) => number[]): void {
   if (n.patients === undefined) return;
-  for (const p of valuesOf('patients')) if (p < n.sources) throw new UsageError(`--patients (${p}) must be at least --sources (${n.sources})`);
+  for (const p of valuesOf('patients'))
+    if (p < n.sources) throw new UsageError(`--patients (${p}) must be at least --sources (${n.sources})`);
 }
 
 function parseModes(text: string): string[] {
   const modes = text.split(',').map((m) => m.trim());
-  for (const m of modes) if (m !== 'stream' && m !== 'batch') throw new UsageError(`--modes takes stream and/or batch, got "${m}"`);
+  for (const m of modes)
+    if (m !== 'stream' && m !== 'batch') throw new UsageError(`--modes takes stream and/or batch, got "${m}"`);
   return modes;
 }
 
 function checkFindMax(findMax: boolean, list: { option: NumericOption } | undefined): void {
   if (!findMax || !list) return;
-  throw new UsageError(list.option.key === 'rate'
-    ? '--find-max takes one starting --rate, not a list'
-    : `--find-max searches over --rate; it cannot be combined with a list for --${list.option.flag}`);
+  throw new UsageError(
+    list.option.key === 'rate'
+      ? '--find-max takes one starting --rate, not a list'
+      : `--find-max searches over --rate; it cannot be combined with a list for --${list.option.flag}`,
+  );
 }
 
 /** A run must send something to measure: refuse rather than pass on zero readings. */
@@ -203,7 +343,9 @@ function checkSendsReadings(valuesOf: (key: string) => number[]): void {
   for (const r of valuesOf('rate')) {
     for (const d of valuesOf('duration')) {
       if (Math.round(r * d) < 1) {
-        throw new UsageError(`--rate ${fmtValue(r)} for --duration ${fmtValue(d)} s would send no reading in the measured phase; raise the rate or the duration`);
+        throw new UsageError(
+          `--rate ${fmtValue(r)} for --duration ${fmtValue(d)} s would send no reading in the measured phase; raise the rate or the duration`,
+        );
       }
     }
   }
@@ -219,9 +361,11 @@ function parseFaults(texts: string[], loadS: number, modes: string[]): FaultSpec
     } catch (err) {
       throw new UsageError((err as Error).message);
     }
-    if (f.atS >= loadS) throw new UsageError(`--fault ${text}: at ${f.atS} s is after the load ends (${fmtValue(loadS)} s)`);
+    if (f.atS >= loadS)
+      throw new UsageError(`--fault ${text}: at ${f.atS} s is after the load ends (${fmtValue(loadS)} s)`);
     if (f.kind === 'kill' || f.kind === 'pause') {
-      if (!(f.role === 'ingest' || modes.includes(f.role as Mode))) throw new UsageError(`--fault ${text}: the ${f.role} role does not run with --modes ${modes.join(',')}`);
+      if (!(f.role === 'ingest' || modes.includes(f.role)))
+        throw new UsageError(`--fault ${text}: the ${f.role} role does not run with --modes ${modes.join(',')}`);
     }
     faults.push(f);
   }
@@ -230,21 +374,61 @@ function parseFaults(texts: string[], loadS: number, modes: string[]): FaultSpec
 
 function baseOptions(a: BenchArgs, n: PlanNumbers, modes: string[], faults: FaultSpec[]): Plan['base'] {
   return {
-    rate: n.rate, duration: n.duration, warmup: n.warmup, ...(n.patients !== undefined ? { patients: n.patients } : {}), sources: n.sources,
-    partitions: n.partitions, rules: a.rules, batchInterval: n.batchInterval, threads: n.threads, seed: n.seed, prevalence: n.prevalence,
-    modes: modes as Mode[], latenessMs: n.latenessMs, idleMs: n.idleMs, topicPrefix: a.topicPrefix, outDir: resolve(a.out), faults, maxRestarts: n.maxRestarts,
+    rate: n.rate,
+    duration: n.duration,
+    warmup: n.warmup,
+    ...(n.patients !== undefined ? { patients: n.patients } : {}),
+    sources: n.sources,
+    partitions: n.partitions,
+    rules: a.rules,
+    batchInterval: n.batchInterval,
+    threads: n.threads,
+    seed: n.seed,
+    prevalence: n.prevalence,
+    modes: modes as Mode[],
+    latenessMs: n.latenessMs,
+    idleMs: n.idleMs,
+    topicPrefix: a.topicPrefix,
+    outDir: resolve(a.out),
+    faults,
+    maxRestarts: n.maxRestarts,
     ...(n.injectDelayMs ? { injectDelayMs: n.injectDelayMs } : {}),
     ...(a.profile ? { label: `profile-${a.profile}` } : {}),
   };
 }
 
-function settingsOf(a: BenchArgs, n: PlanNumbers, modes: string[], faults: FaultSpec[], swept: Plan['swept']): Record<string, unknown> {
+function settingsOf(
+  a: BenchArgs,
+  n: PlanNumbers,
+  modes: string[],
+  faults: FaultSpec[],
+  swept: Plan['swept'],
+): Record<string, unknown> {
   return {
     // patients null: one per reading/s of each run's rate.
-    rate: n.rate, duration: n.duration, warmup: n.warmup, patients: n.patients ?? null, sources: n.sources, partitions: n.partitions, rules: a.rules,
-    batchInterval: n.batchInterval, threads: n.threads, seed: n.seed, prevalence: n.prevalence, modes, latenessMs: n.latenessMs, idleMs: n.idleMs,
-    topicPrefix: a.topicPrefix, fault: faults.map((f) => f.text), maxRestarts: n.maxRestarts, repeat: n.repeat, out: a.out, injectDelayMs: n.injectDelayMs,
-    ...(a.findMax ? { findMax: true } : {}), ...(a.profile ? { profile: a.profile } : {}), ...(a.config ? { config: a.config } : {}),
+    rate: n.rate,
+    duration: n.duration,
+    warmup: n.warmup,
+    patients: n.patients ?? null,
+    sources: n.sources,
+    partitions: n.partitions,
+    rules: a.rules,
+    batchInterval: n.batchInterval,
+    threads: n.threads,
+    seed: n.seed,
+    prevalence: n.prevalence,
+    modes,
+    latenessMs: n.latenessMs,
+    idleMs: n.idleMs,
+    topicPrefix: a.topicPrefix,
+    fault: faults.map((f) => f.text),
+    maxRestarts: n.maxRestarts,
+    repeat: n.repeat,
+    out: a.out,
+    injectDelayMs: n.injectDelayMs,
+    ...(a.findMax ? { findMax: true } : {}),
+    ...(a.profile ? { profile: a.profile } : {}),
+    ...(a.config ? { config: a.config } : {}),
     [swept.option.key]: swept.values,
   };
 }
@@ -255,7 +439,13 @@ export function optionsFor(plan: Plan, value: number, outDir: string, inSweep: b
   const o = { ...plan.base, [key]: value } as Plan['base'];
   const patients = o.patients ?? Math.min(LIMITS.patients, Math.max(o.sources, Math.round(o.rate)));
   const label = inSweep ? [plan.base.label, `${flag}-${fmtValue(value)}`].filter(Boolean).join('_') : plan.base.label;
-  return { ...o, patients, outDir, ...(label ? { label } : {}), ...(inSweep ? { swept: { option: flag, value } } : {}) };
+  return {
+    ...o,
+    patients,
+    outDir,
+    ...(label ? { label } : {}),
+    ...(inSweep ? { swept: { option: flag, value } } : {}),
+  };
 }
 
 export async function benchCommand(argv: BenchArgs, explicit: Set<string>): Promise<number> {
@@ -268,7 +458,12 @@ export async function benchCommand(argv: BenchArgs, explicit: Set<string>): Prom
   });
   // Nothing answering is one line in seconds, before any run starts: servers named in the
   // environment are checked before services:up waits for them.
-  if (process.env.KAFKA_BROKERS) await checkKafka(process.env.KAFKA_BROKERS.split(',').map((b) => b.trim()).filter(Boolean));
+  if (process.env.KAFKA_BROKERS)
+    await checkKafka(
+      process.env.KAFKA_BROKERS.split(',')
+        .map((b) => b.trim())
+        .filter(Boolean),
+    );
   if (process.env.MYSQL_URL) await checkDatabase(process.env.MYSQL_URL);
   if (argv.services) ensureServices(progress);
   await checkServices(loadServiceConfig());
@@ -282,7 +477,8 @@ export async function benchCommand(argv: BenchArgs, explicit: Set<string>): Prom
   let sweepDir = plan.base.outDir;
   const { option } = plan.swept;
   const single = plan.swept.values.length === 1 && plan.repeat === 1 && !plan.findMax;
-  if (!single) sweepDir = join(plan.base.outDir, `sweep_${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}`);
+  if (!single)
+    sweepDir = join(plan.base.outDir, `sweep_${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}`);
   let failedRuns = 0;
   // A run that could not finish (a pipeline died before the load ended) is reported and
   // counted as failed; a sweep or search goes on with the next value. Each run of a sweep
@@ -293,7 +489,11 @@ export async function benchCommand(argv: BenchArgs, explicit: Set<string>): Prom
   const run = async (value: number, repeat?: { i: number; of: number }): Promise<RunOutcome | Error> => {
     index++;
     if (!tried.includes(value)) tried.push(value);
-    const label = { index, ...(planned !== undefined ? { of: planned } : {}), what: `--${option.flag} ${fmtValue(value)}${repeat && repeat.of > 1 ? ` (repeat ${repeat.i}/${repeat.of})` : ''}` };
+    const label = {
+      index,
+      ...(planned !== undefined ? { of: planned } : {}),
+      what: `--${option.flag} ${fmtValue(value)}${repeat && repeat.of > 1 ? ` (repeat ${repeat.i}/${repeat.of})` : ''}`,
+    };
     if (!single) progress.startRun(label);
     try {
       const o = await runOnce(optionsFor(plan, value, sweepDir, !single), progress, abort.signal);
@@ -303,7 +503,9 @@ export async function benchCommand(argv: BenchArgs, explicit: Set<string>): Prom
       return o;
     } catch (err) {
       failedRuns++;
-      progress.log(`[bench] ${single ? 'the run' : `run ${index}${planned !== undefined ? `/${planned}` : ''}`} (${label.what}) failed before it could be measured: ${(err as Error).message}`);
+      progress.log(
+        `[bench] ${single ? 'the run' : `run ${index}${planned !== undefined ? `/${planned}` : ''}`} (${label.what}) failed before it could be measured: ${(err as Error).message}`,
+      );
       return err as Error;
     }
   };
@@ -322,27 +524,45 @@ export async function benchCommand(argv: BenchArgs, explicit: Set<string>): Prom
       swept: { option: option.flag, key: option.key, values, ...(option.unit ? { unit: option.unit } : {}) },
       options: { ...plan.settings, [option.key]: values },
       repeat: plan.repeat,
-      runs: outcomes.map(({ outcome: o, value }) => ({ dir: relative(sweepDir, o.dir), result: o.result, swept_value: value })),
+      runs: outcomes.map(({ outcome: o, value }) => ({
+        dir: relative(sweepDir, o.dir),
+        result: o.result,
+        swept_value: value,
+      })),
       ...(findMax ? { find_max: findMax } : {}),
     };
     await writeSweepReport(sweepDir, sweep);
     process.stdout.write(`\nsweep report: ${relative(PROJECT_ROOT, join(sweepDir, 'report.md'))}\n`);
     if (findMax) {
-      process.stdout.write(`sustainable throughput: ${findMax.sustainable_rate ?? 'none of the tested rates'} readings/s` +
-        `${findMax.below !== undefined ? ` (last sustainable run ${findMax.below}/s` : ''}${findMax.above !== undefined ? `, first unsustainable ${findMax.above}/s)` : findMax.below !== undefined ? ')' : ''}\n`);
-      if (findMax.above !== undefined && findMax.above_reasons?.length) process.stdout.write(`${limitSentence(findMax.above, findMax.above_reasons)}\n`);
+      process.stdout.write(
+        `sustainable throughput: ${findMax.sustainable_rate ?? 'none of the tested rates'} readings/s` +
+          `${findMax.below !== undefined ? ` (last sustainable run ${findMax.below}/s` : ''}${findMax.above !== undefined ? `, first unsustainable ${findMax.above}/s)` : findMax.below !== undefined ? ')' : ''}\n`,
+      );
+      if (findMax.above !== undefined && findMax.above_reasons?.length)
+        process.stdout.write(`${limitSentence(findMax.above, findMax.above_reasons)}\n`);
     }
   }
   if (abort.signal.aborted) return 130;
-  const failed = failedRuns > 0 || outcomes.some(({ outcome: o }) => o.result.storage.loss > 0 || o.result.storage.duplicates > 0 || !o.result.verdict.passed);
+  const failed =
+    failedRuns > 0 ||
+    outcomes.some(
+      ({ outcome: o }) => o.result.storage.loss > 0 || o.result.storage.duplicates > 0 || !o.result.verdict.passed,
+    );
   return failed ? 1 : 0;
 }
 
 /** --find-max: the search from `start`, each rate's verdict logged as it comes. */
-function findMaxRate(start: number, run: (rate: number) => Promise<RunOutcome | Error>, signal: AbortSignal, progress: Progress): Promise<FindMaxResult> {
+function findMaxRate(
+  start: number,
+  run: (rate: number) => Promise<RunOutcome | Error>,
+  signal: AbortSignal,
+  progress: Progress,
+): Promise<FindMaxResult> {
   const benchAt = async (rate: number): Promise<RateVerdict> => {
     const verdict = sustainability(await run(rate));
-    progress.log(`[bench] ${rate}/s: ${verdict.ok ? 'sustainable' : `not sustainable (${verdict.reasons.join('; ')})`}`);
+    progress.log(
+      `[bench] ${rate}/s: ${verdict.ok ? 'sustainable' : `not sustainable (${verdict.reasons.join('; ')})`}`,
+    );
     return verdict;
   };
   return searchMax(benchAt, { start, maxRate: LIMITS.rate, signal });
@@ -356,25 +576,56 @@ function printSummary({ dir, result: r }: RunOutcome, progress: Progress): void 
   progress.stop();
   const lines: string[] = [];
   lines.push('', `run ${r.run_id}: ${r.verdict.passed ? 'PASSED' : 'FAILED'}${r.complete ? '' : ' (incomplete)'}`);
-  lines.push(`input: offered ${r.input.offered_rate}/s, achieved ${r.input.achieved_rate.toFixed(1)}/s, send delay p99 ${fmtMs(r.input.send_delay.p99)} ms (n=${r.input.send_delay.count})${r.input.generator_fell_behind ? ' - GENERATOR FELL BEHIND' : ''}`);
-  lines.push(`storage: ${r.storage.stored} stored, loss ${r.storage.loss}, duplicates ${r.storage.duplicates}, rejected ${r.storage.rejected}`);
-  const header = ['mode', 'n', 'event-time p50', 'p99', 'p99.9', 'max', 'processing p50', 'detection p50 (episodes)', 'output/s', 'alerts'];
+  lines.push(
+    `input: offered ${r.input.offered_rate}/s, achieved ${r.input.achieved_rate.toFixed(1)}/s, send delay p99 ${fmtMs(r.input.send_delay.p99)} ms (n=${r.input.send_delay.count})${r.input.generator_fell_behind ? ' - GENERATOR FELL BEHIND' : ''}`,
+  );
+  lines.push(
+    `storage: ${r.storage.stored} stored, loss ${r.storage.loss}, duplicates ${r.storage.duplicates}, rejected ${r.storage.rejected}`,
+  );
+  const header = [
+    'mode',
+    'n',
+    'event-time p50',
+    'p99',
+    'p99.9',
+    'max',
+    'processing p50',
+    'detection p50 (episodes)',
+    'output/s',
+    'alerts',
+  ];
   const ms = (s: RunResult['input']['send_delay'], v: number): string => (s.count === 0 ? 'n/a' : fmtMs(v));
-  const rows = r.modes.map((m) => [m.mode, String(m.event_time_latency.count), ms(m.event_time_latency, m.event_time_latency.p50), ms(m.event_time_latency, m.event_time_latency.p99),
-    ms(m.event_time_latency, m.event_time_latency.p999), ms(m.event_time_latency, m.event_time_latency.max), ms(m.processing_time_latency, m.processing_time_latency.p50),
+  const rows = r.modes.map((m) => [
+    m.mode,
+    String(m.event_time_latency.count),
+    ms(m.event_time_latency, m.event_time_latency.p50),
+    ms(m.event_time_latency, m.event_time_latency.p99),
+    ms(m.event_time_latency, m.event_time_latency.p999),
+    ms(m.event_time_latency, m.event_time_latency.max),
+    ms(m.processing_time_latency, m.processing_time_latency.p50),
     `${ms(m.detection_latency, m.detection_latency.p50)} (${m.episodes_detected ?? 0}/${m.episodes_injected ?? 0})`,
-    m.output_rate.toFixed(1), String(m.alerts)]);
+    m.output_rate.toFixed(1),
+    String(m.alerts),
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const fmt = (row: string[]): string => row.map((c, i) => c.padStart(widths[i]!)).join('  ');
-  lines.push('latency in ms (METRICS.md: event-time = t_committed - t_intended; warm-up excluded):', fmt(header), ...rows.map(fmt));
+  lines.push(
+    'latency in ms (METRICS.md: event-time = t_committed - t_intended; warm-up excluded):',
+    fmt(header),
+    ...rows.map(fmt),
+  );
   for (const a of r.agreement.filter((x) => x.scope !== 'all')) {
-    lines.push(`agreement ${partyName(a.a)} vs ${partyName(a.b)} (${a.scope}): Jaccard ${a.jaccard.toFixed(4)}, F1 ${a.f1.toFixed(4)}, TP ${a.tp} FP ${a.fp} FN ${a.fn}`);
+    lines.push(
+      `agreement ${partyName(a.a)} vs ${partyName(a.b)} (${a.scope}): Jaccard ${a.jaccard.toFixed(4)}, F1 ${a.f1.toFixed(4)}, TP ${a.tp} FP ${a.fp} FN ${a.fn}`,
+    );
   }
   for (const m of r.modes) {
     const c = r.cost?.modes[m.mode];
     if (m.processing_rate_while_busy === undefined && !c) continue;
-    lines.push(`${m.mode}: ${m.processing_rate_while_busy !== undefined ? `${m.processing_rate_while_busy.toFixed(0)} readings/s while busy` : ''}` +
-      `${c ? `, ${c.cpu_ms_per_1000_readings.toFixed(1)} CPU ms per 1,000 readings, ${c.db_transactions} database transactions` : ''}`);
+    lines.push(
+      `${m.mode}: ${m.processing_rate_while_busy !== undefined ? `${m.processing_rate_while_busy.toFixed(0)} readings/s while busy` : ''}` +
+        `${c ? `, ${c.cpu_ms_per_1000_readings.toFixed(1)} CPU ms per 1,000 readings, ${c.db_transactions} database transactions` : ''}`,
+    );
   }
   for (const w of r.warnings ?? []) lines.push(`WARNING: ${w}`);
   if (r.late_readings.length) lines.push(`late readings (excluded from stream windows): ${r.late_readings.length}`);
@@ -389,7 +640,8 @@ export async function reportCommand(dir: string): Promise<void> {
     process.stdout.write(`rendered ${files.join(', ')} in ${dir}\n`);
     return;
   }
-  if (!existsSync(join(dir, 'results.json'))) throw new UsageError(`${dir} has no results.json (a run folder) or sweep.json (a sweep folder)`);
+  if (!existsSync(join(dir, 'results.json')))
+    throw new UsageError(`${dir} has no results.json (a run folder) or sweep.json (a sweep folder)`);
   const files = await rerenderReport(dir);
   process.stdout.write(`rendered ${files.join(', ')} in ${dir}\n`);
 }

@@ -15,30 +15,53 @@ import { fraction, nonNegative, positiveInt, positiveNumber, UsageError } from '
 export function datasetOptions<T>(y: Argv<T>) {
   return y
     .option('seed', { type: 'number', default: 1, describe: 'random seed: same seed, same readings' })
-    .option('patients', { type: 'number', default: 9, describe: 'patients in total, split across sources (max 100,000)' })
-    .option('sources', { type: 'number', default: 3, describe: 'device sources (Device_A.., topics health_data_source1..S)' })
-    .option('prevalence', { type: 'number', default: 0.05, describe: 'expected fraction of readings inside an anomaly episode' });
+    .option('patients', {
+      type: 'number',
+      default: 9,
+      describe: 'patients in total, split across sources (max 100,000)',
+    })
+    .option('sources', {
+      type: 'number',
+      default: 3,
+      describe: 'device sources (Device_A.., topics health_data_source1..S)',
+    })
+    .option('prevalence', {
+      type: 'number',
+      default: 0.05,
+      describe: 'expected fraction of readings inside an anomaly episode',
+    });
 }
 
-export interface DatasetArgs { seed: number; patients: number; sources: number; prevalence: number }
+export interface DatasetArgs {
+  seed: number;
+  patients: number;
+  sources: number;
+  prevalence: number;
+}
 
 export function checkDataset(a: DatasetArgs): DatasetArgs {
   if (!Number.isSafeInteger(a.seed)) throw new UsageError(`--seed must be an integer, got ${a.seed}`);
   positiveInt('patients', a.patients);
   positiveInt('sources', a.sources);
   if (a.patients > 100_000) throw new UsageError(`--patients must be at most 100000, got ${a.patients}`);
-  if (a.patients < a.sources) throw new UsageError(`--patients (${a.patients}) must be at least --sources (${a.sources})`);
+  if (a.patients < a.sources)
+    throw new UsageError(`--patients (${a.patients}) must be at least --sources (${a.sources})`);
   fraction('prevalence', a.prevalence);
   return a;
 }
 
-export async function generateCommand(a: DatasetArgs & { count: number; out: string; format: string; rate: number }): Promise<void> {
+export async function generateCommand(
+  a: DatasetArgs & { count: number; out: string; format: string; rate: number },
+): Promise<void> {
   checkDataset(a);
   positiveInt('count', a.count);
   positiveNumber('rate', a.rate);
-  if (a.format !== 'jsonl' && a.format !== 'csv') throw new UsageError(`--format must be jsonl or csv, got ${a.format}`);
+  if (a.format !== 'jsonl' && a.format !== 'csv')
+    throw new UsageError(`--format must be jsonl or csv, got ${a.format}`);
   const r = await generateToFile({ ...a, format: a.format, truthOut: `${a.out}.truth.json` });
-  process.stdout.write(`wrote ${r.count} readings to ${r.out} (${r.episodes.length} anomaly episodes in ${a.out}.truth.json)\n`);
+  process.stdout.write(
+    `wrote ${r.count} readings to ${r.out} (${r.episodes.length} anomaly episodes in ${a.out}.truth.json)\n`,
+  );
 }
 
 export interface ProduceArgs extends DatasetArgs {
@@ -77,23 +100,54 @@ export async function produceCommand(a: ProduceArgs): Promise<void> {
   process.once('SIGINT', () => abort.abort());
 
   if (a.fromApi) {
-    const r = await pollDeviceApi({ kafka, urls: a.fromApi, intervalMs: a.pollMs, count: total ?? Infinity, topicPrefix: a.topicPrefix, signal: abort.signal, log: (l) => process.stderr.write(`[produce] ${l}\n`) });
+    const r = await pollDeviceApi({
+      kafka,
+      urls: a.fromApi,
+      intervalMs: a.pollMs,
+      count: total ?? Infinity,
+      topicPrefix: a.topicPrefix,
+      signal: abort.signal,
+      log: (l) => process.stderr.write(`[produce] ${l}\n`),
+    });
     process.stdout.write(`sent ${r.sent} readings from ${a.fromApi.length} endpoint(s); ${r.failed} polls failed\n`);
     return;
   }
 
   const { source, schedule, dataset } = await loadFor(a, rate, recordedTiming, total);
-  const faults = a.jitterMs > 0 || a.lateFraction > 0 || a.duplicateFraction > 0 || a.malformedFraction > 0
-    ? { seed: a.seed, jitterMs: a.jitterMs, latenessMs: a.latenessMs, lateFraction: a.lateFraction, duplicateFraction: a.duplicateFraction, malformedFraction: a.malformedFraction }
-    : undefined;
+  const faults =
+    a.jitterMs > 0 || a.lateFraction > 0 || a.duplicateFraction > 0 || a.malformedFraction > 0
+      ? {
+          seed: a.seed,
+          jitterMs: a.jitterMs,
+          latenessMs: a.latenessMs,
+          lateFraction: a.lateFraction,
+          duplicateFraction: a.duplicateFraction,
+          malformedFraction: a.malformedFraction,
+        }
+      : undefined;
   const result = await runOpenLoopProducer({
-    kafka, source, schedule, topicPrefix: a.topicPrefix, faults, signal: abort.signal,
-    onProgress: (p) => process.stderr.write(`[produce] ${(p.elapsedMs / 1000).toFixed(0)} s: planned ${p.planned}, sent ${p.sent}, acknowledged ${p.acknowledged}\n`),
+    kafka,
+    source,
+    schedule,
+    topicPrefix: a.topicPrefix,
+    faults,
+    signal: abort.signal,
+    onProgress: (p) =>
+      process.stderr.write(
+        `[produce] ${(p.elapsedMs / 1000).toFixed(0)} s: planned ${p.planned}, sent ${p.sent}, acknowledged ${p.acknowledged}\n`,
+      ),
   });
   if (a.truthOut) {
     // The generator's ground truth of this send: parameters, timing, injected episodes and faults.
     const truth = {
-      params: { seed: a.seed, patients: a.patients, sources: a.sources, prevalence: a.prevalence, rate: a.rate ?? null, replay: a.replay ?? null },
+      params: {
+        seed: a.seed,
+        patients: a.patients,
+        sources: a.sources,
+        prevalence: a.prevalence,
+        rate: a.rate ?? null,
+        replay: a.replay ?? null,
+      },
       start_ms: result.startMs,
       planned: result.planned,
       acknowledged: result.acknowledgedReadings,
@@ -106,7 +160,9 @@ export async function produceCommand(a: ProduceArgs): Promise<void> {
 }
 
 /** Check the produce options; the rate ('max' for replay at recorded timing and API polling) and the count to send. */
-export async function checkProduceArgs(a: ProduceArgs): Promise<{ rate: number | 'max'; recordedTiming: boolean; total: number | undefined }> {
+export async function checkProduceArgs(
+  a: ProduceArgs,
+): Promise<{ rate: number | 'max'; recordedTiming: boolean; total: number | undefined }> {
   checkDataset(a);
   positiveInt('partitions', a.partitions);
   nonNegative('jitter-ms', a.jitterMs);
@@ -117,7 +173,8 @@ export async function checkProduceArgs(a: ProduceArgs): Promise<{ rate: number |
   if (a.lateFraction > 0 && !(a.latenessMs > 0)) throw new UsageError('--late-fraction needs --lateness-ms > 0');
   // A replay without --rate keeps its recorded timing.
   const recordedTiming = Boolean(a.replay) && (a.rate === undefined || a.rate === 'recorded');
-  if (!a.replay && !a.fromApi && a.rate === undefined) throw new UsageError('--rate is required (readings per second, or "max")');
+  if (!a.replay && !a.fromApi && a.rate === undefined)
+    throw new UsageError('--rate is required (readings per second, or "max")');
   const rate = a.fromApi || recordedTiming ? 'max' : parseRate(a.rate!);
   if (a.replay) {
     await access(a.replay).catch(() => {
@@ -128,7 +185,7 @@ export async function checkProduceArgs(a: ProduceArgs): Promise<{ rate: number |
   if (total === undefined && a.duration !== undefined) {
     positiveNumber('duration', a.duration);
     if (rate === 'max' && !a.replay && !a.fromApi) throw new UsageError('--rate max needs --count or --replay');
-    total = rate === 'max' ? undefined : Math.round((rate as number) * a.duration);
+    total = rate === 'max' ? undefined : Math.round((rate) * a.duration);
   }
   if (total !== undefined) positiveInt('count', total);
   if (total === undefined && !a.replay) throw new UsageError('give --duration or --count (or --replay FILE)');
@@ -137,18 +194,29 @@ export async function checkProduceArgs(a: ProduceArgs): Promise<{ rate: number |
 
 /** The readings and their schedule, starting 200 ms from now: a replayed file, or the generated data set. */
 async function loadFor(
-  a: ProduceArgs, rate: number | 'max', recordedTiming: boolean, total: number | undefined,
+  a: ProduceArgs,
+  rate: number | 'max',
+  recordedTiming: boolean,
+  total: number | undefined,
 ): Promise<{ source: ReadingSource; schedule: Schedule; dataset?: Dataset }> {
   const now = Date.now() + 200;
   if (a.replay) {
     const readings = await readDataset(a.replay);
     const recorded = readings.map((r) => r.event_time);
-    const mode: ReplayMode = recordedTiming ? { kind: 'recorded' } : rate === 'max' ? { kind: 'max' } : { kind: 'rate', rate };
+    const mode: ReplayMode = recordedTiming
+      ? { kind: 'recorded' }
+      : rate === 'max'
+        ? { kind: 'max' }
+        : { kind: 'rate', rate };
     const source = replaySource(total !== undefined ? readings.slice(0, total) : readings);
     return { source, schedule: new ReplaySchedule(recorded.slice(0, source.total), now, mode) };
   }
   const generated = datasetSource(a, total!);
-  return { source: generated, schedule: new OpenLoopSchedule({ start: now, rate: rate as number, total }), dataset: generated.dataset };
+  return {
+    source: generated,
+    schedule: new OpenLoopSchedule({ start: now, rate: rate as number, total }),
+    dataset: generated.dataset,
+  };
 }
 
 /** The lines printed at the end of `produce`; offered is null for 'max' and recorded timing. */
@@ -156,19 +224,26 @@ export function produceSummary(result: ProducerResult, offered: number | null): 
   const seconds = (Math.max(result.lastAckMs, result.startMs + 1) - result.startMs) / 1000;
   const sd = result.sendDelay.summary();
   const achieved = result.acknowledgedReadings / seconds;
-  return [
-    `${result.complete ? 'complete' : 'interrupted'}: ${result.acknowledgedReadings} readings acknowledged in ${seconds.toFixed(2)} s`,
-    `offered rate ${offered ?? 'max'}/s, achieved ${achieved.toFixed(1)}/s${offered ? ` (${(((achieved - offered) / offered) * 100).toFixed(2)}%)` : ''}`,
-    `send delay (t_sent - t_intended, ms, n=${sd.count}): p50 ${sd.p50.toFixed(2)} p99 ${sd.p99.toFixed(2)} p99.9 ${sd.p999.toFixed(2)} max ${sd.max.toFixed(2)}`,
-    result.faults ? `faults: ${JSON.stringify(result.faults.counts)}` : '',
-  ].filter(Boolean).join('\n') + '\n';
+  return (
+    [
+      `${result.complete ? 'complete' : 'interrupted'}: ${result.acknowledgedReadings} readings acknowledged in ${seconds.toFixed(2)} s`,
+      `offered rate ${offered ?? 'max'}/s, achieved ${achieved.toFixed(1)}/s${offered ? ` (${(((achieved - offered) / offered) * 100).toFixed(2)}%)` : ''}`,
+      `send delay (t_sent - t_intended, ms, n=${sd.count}): p50 ${sd.p50.toFixed(2)} p99 ${sd.p99.toFixed(2)} p99.9 ${sd.p999.toFixed(2)} max ${sd.max.toFixed(2)}`,
+      result.faults ? `faults: ${JSON.stringify(result.faults.counts)}` : '',
+    ]
+      .filter(Boolean)
+      .join('\n') + '\n'
+  );
 }
 
 export async function apiCommand(a: DatasetArgs & { port: number; host: string }): Promise<void> {
   checkDataset(a);
-  if (!Number.isInteger(a.port) || a.port < 0 || a.port > 65535) throw new UsageError(`--port must be 0..65535, got ${a.port}`);
+  if (!Number.isInteger(a.port) || a.port < 0 || a.port > 65535)
+    throw new UsageError(`--port must be 0..65535, got ${a.port}`);
   const api = await startDeviceApi({ ...a });
-  process.stdout.write(`device API on ${api.url}: GET ${Array.from({ length: a.sources }, (_, i) => `/source${i + 1}`).join(', ')}, /patient_vitals\n`);
+  process.stdout.write(
+    `device API on ${api.url}: GET ${Array.from({ length: a.sources }, (_, i) => `/source${i + 1}`).join(', ')}, /patient_vitals\n`,
+  );
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);

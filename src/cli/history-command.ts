@@ -6,7 +6,15 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { PROJECT_ROOT } from '../config.js';
-import { appendHistory, groupByParameters, historyEntry, readHistory, renderHistoryMarkdown, TREND_METRICS, trendPoints } from '../harness/history.js';
+import {
+  appendHistory,
+  groupByParameters,
+  historyEntry,
+  readHistory,
+  renderHistoryMarkdown,
+  TREND_METRICS,
+  trendPoints,
+} from '../harness/history.js';
 import { historyTrendChart } from '../harness/report/history-charts.js';
 import { trackerFiles } from '../harness/report/trackers.js';
 import type { RunOutcome } from '../harness/run.js';
@@ -18,7 +26,10 @@ export const DEFAULT_HISTORY_OUT = 'results/history';
 export const HISTORY_ENV = 'VITALS_BENCH_HISTORY';
 
 /** The file a run's line goes to: --history FILE, none for --no-history, else $VITALS_BENCH_HISTORY or the default. */
-export function historyFile(arg: string | boolean | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
+export function historyFile(
+  arg: string | boolean | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): string | undefined {
   if (arg === false) return undefined;
   if (typeof arg === 'string' && arg !== '') return resolve(arg);
   const fromEnv = env[HISTORY_ENV];
@@ -32,13 +43,19 @@ const shown = (file: string): string => (file.startsWith(PROJECT_ROOT) ? relativ
  * After a finished run: its history line and, when asked, the tracker files. Neither can fail the
  * run: a file that cannot be written is a warning line (through `warn`), never silence.
  */
-export function recordRun({ dir, result }: RunOutcome, opts: { history?: string | boolean; trackers?: boolean }, warn: (line: string) => void): void {
+export function recordRun(
+  { dir, result }: RunOutcome,
+  opts: { history?: string | boolean; trackers?: boolean },
+  warn: (line: string) => void,
+): void {
   const file = historyFile(opts.history);
   if (file) {
     try {
       appendHistory(file, historyEntry(result));
     } catch (err) {
-      warn(`WARNING: could not append run ${result.run_id} to the history ${shown(file)}: ${(err as Error).message} (the run itself is not affected)`);
+      warn(
+        `WARNING: could not append run ${result.run_id} to the history ${shown(file)}: ${(err as Error).message} (the run itself is not affected)`,
+      );
     }
   }
   if (opts.trackers) {
@@ -56,9 +73,13 @@ export function recordRun({ dir, result }: RunOutcome, opts: { history?: string 
 export async function historyCommand(a: { file?: string; out?: string }): Promise<void> {
   const file = resolve(a.file ?? DEFAULT_HISTORY_FILE);
   const out = resolve(a.out ?? DEFAULT_HISTORY_OUT);
-  if (!existsSync(file)) throw new UsageError(`no history file ${shown(file)}: each bench run appends a line to it (see --history)`);
+  if (!existsSync(file))
+    throw new UsageError(`no history file ${shown(file)}: each bench run appends a line to it (see --history)`);
   const { entries, invalid } = readHistory(file);
-  if (invalid.length) process.stderr.write(`vitals-bench history: skipped ${invalid.length} line(s) of ${shown(file)} that are not history entries (line ${invalid.slice(0, 5).join(', ')}${invalid.length > 5 ? ', ...' : ''})\n`);
+  if (invalid.length)
+    process.stderr.write(
+      `vitals-bench history: skipped ${invalid.length} line(s) of ${shown(file)} that are not history entries (line ${invalid.slice(0, 5).join(', ')}${invalid.length > 5 ? ', ...' : ''})\n`,
+    );
   mkdirSync(out, { recursive: true });
   const groups = groupByParameters(entries);
   const charts: string[] = [];
@@ -71,5 +92,7 @@ export async function historyCommand(a: { file?: string; out?: string }): Promis
     charts.push(`${name}.svg`);
   }
   writeFileSync(join(out, 'history.md'), renderHistoryMarkdown(groups, { source: shown(file), charts }));
-  process.stdout.write(`${entries.length} run(s) in ${groups.length} parameter set(s): ${shown(join(out, 'history.md'))} and ${charts.length} chart(s) (SVG and PNG) in ${shown(out)}\n`);
+  process.stdout.write(
+    `${entries.length} run(s) in ${groups.length} parameter set(s): ${shown(join(out, 'history.md'))} and ${charts.length} chart(s) (SVG and PNG) in ${shown(out)}\n`,
+  );
 }

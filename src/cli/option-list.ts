@@ -30,7 +30,15 @@ export interface NumericOption {
 }
 
 export const BENCH_NUMERIC_OPTIONS: readonly NumericOption[] = [
-  { flag: 'rate', key: 'rate', rule: 'positive', max: LIMITS.rate, maxWhy: " readings/s (what one machine's broker and database can take)", sweep: true, unit: 'readings/s' },
+  {
+    flag: 'rate',
+    key: 'rate',
+    rule: 'positive',
+    max: LIMITS.rate,
+    maxWhy: " readings/s (what one machine's broker and database can take)",
+    sweep: true,
+    unit: 'readings/s',
+  },
   { flag: 'batch-interval', key: 'batchInterval', rule: 'positive', sweep: true, unit: 's' },
   { flag: 'duration', key: 'duration', rule: 'positive', max: LIMITS.durationS, sweep: true, unit: 's' },
   { flag: 'warmup', key: 'warmup', rule: 'nonNegative', max: LIMITS.durationS, sweep: true, unit: 's' },
@@ -64,16 +72,27 @@ function textOf(raw: unknown): string {
 function check(opt: NumericOption, v: number, typed: string): void {
   const { flag } = opt;
   switch (opt.rule) {
-    case 'positive': positiveNumber(flag, v, typed); break;
-    case 'positiveInt': positiveInt(flag, v, typed); break;
-    case 'nonNegative': nonNegative(flag, v, typed); break;
-    case 'integer': integer(flag, v, typed); break;
-    case 'fraction': fraction(flag, v, typed); break;
+    case 'positive':
+      positiveNumber(flag, v, typed);
+      break;
+    case 'positiveInt':
+      positiveInt(flag, v, typed);
+      break;
+    case 'nonNegative':
+      nonNegative(flag, v, typed);
+      break;
+    case 'integer':
+      integer(flag, v, typed);
+      break;
+    case 'fraction':
+      fraction(flag, v, typed);
+      break;
     case 'nonNegativeInt':
       if (!Number.isInteger(v) || v < 0) throw new UsageError(`--${flag} must be a whole number >= 0, got ${typed}`);
       break;
   }
-  if (opt.max !== undefined && v > opt.max) throw new UsageError(`--${flag} must be at most ${opt.max}${opt.maxWhy ?? ''}, got ${typed}`);
+  if (opt.max !== undefined && v > opt.max)
+    throw new UsageError(`--${flag} must be at most ${opt.max}${opt.maxWhy ?? ''}, got ${typed}`);
 }
 
 /**
@@ -83,14 +102,19 @@ function check(opt: NumericOption, v: number, typed: string): void {
 export function parseNumberList(opt: NumericOption, raw: unknown): number[] {
   if (raw === undefined || raw === null) return [];
   if (Array.isArray(raw)) {
-    throw new UsageError(`--${opt.flag} given more than once (${raw.map(textOf).join(' and ')}): give it once${opt.sweep ? ', with a comma list to sweep it (--' + opt.flag + ' ' + raw.map(textOf).join(',') + ')' : ''}`);
+    throw new UsageError(
+      `--${opt.flag} given more than once (${raw.map(textOf).join(' and ')}): give it once${opt.sweep ? ', with a comma list to sweep it (--' + opt.flag + ' ' + raw.map(textOf).join(',') + ')' : ''}`,
+    );
   }
   const text = textOf(raw);
-  if (typeof raw !== 'string' && typeof raw !== 'number') throw new UsageError(`--${opt.flag} must be a number, got ${JSON.stringify(raw)}`);
+  if (typeof raw !== 'string' && typeof raw !== 'number')
+    throw new UsageError(`--${opt.flag} must be a number, got ${JSON.stringify(raw)}`);
   if (text.trim() === '') throw new UsageError(`--${opt.flag} needs a value`);
   const items = text.split(',').map((s) => s.trim());
   if (items.length > 1 && !opt.sweep) {
-    throw new UsageError(`--${opt.flag} takes one value, got "${text}" (a comma list runs a sweep only for ${SWEEPABLE_FLAGS.join(', ')})`);
+    throw new UsageError(
+      `--${opt.flag} takes one value, got "${text}" (a comma list runs a sweep only for ${SWEEPABLE_FLAGS.join(', ')})`,
+    );
   }
   const values: number[] = [];
   for (const item of items) {
@@ -98,7 +122,10 @@ export function parseNumberList(opt: NumericOption, raw: unknown): number[] {
     const typed = items.length > 1 ? `"${item}" (in "${text}")` : `"${text}"`;
     const v = NUMBER_TEXT.test(item) ? Number(item) : Number.NaN;
     check(opt, v, typed);
-    if (values.includes(v)) throw new UsageError(`--${opt.flag} lists ${item} twice in "${text}": to run a value more than once, use --repeat N`);
+    if (values.includes(v))
+      throw new UsageError(
+        `--${opt.flag} lists ${item} twice in "${text}": to run a value more than once, use --repeat N`,
+      );
     values.push(v);
   }
   return values;
@@ -126,10 +153,11 @@ export function parseBenchNumbers(args: Record<string, unknown>): ParsedNumbers 
     if (vs.length > 1) lists.push({ option: opt, values: vs, text: textOf(raw) });
   }
   if (lists.length > 1) {
-    throw new UsageError(`only one option can be a comma list (a sweep varies one option at a time), got ${lists.map((l) => `--${l.option.flag} ${l.text}`).join(' and ')}: ` +
-      'run one sweep per option (--repeat N repeats each value)');
+    throw new UsageError(
+      `only one option can be a comma list (a sweep varies one option at a time), got ${lists.map((l) => `--${l.option.flag} ${l.text}`).join(' and ')}: ` +
+        'run one sweep per option (--repeat N repeats each value)',
+    );
   }
   const l = lists[0];
   return { values, ...(l ? { list: { option: l.option, values: l.values } } : {}) };
 }
-

@@ -38,18 +38,63 @@ export function roleOptions<T>(y: Argv<T>) {
   return y
     .option('run-id', { type: 'string', default: 'default', describe: 'run the results belong to' })
     .option('sources', { type: 'number', default: 3, describe: 'device sources: topics health_data_source1..S' })
-    .option('partitions', { type: 'number', default: 3, describe: 'partitions per topic when the topics must be created' })
-    .option('topic-prefix', { type: 'string', default: '', describe: 'prefix of the topic names (isolation for tests)' })
-    .option('rules', { type: 'string', default: DEFAULT_PROFILE, describe: 'rule profile (seed, clinical) or a rules JSON file' })
-    .option('lateness-ms', { type: 'number', default: 2000, describe: 'allowed lateness of window rules, ms of event time' })
-    .option('idle-ms', { type: 'number', default: 1000, describe: 'stream: a partition silent this long stops holding the watermark' })
+    .option('partitions', {
+      type: 'number',
+      default: 3,
+      describe: 'partitions per topic when the topics must be created',
+    })
+    .option('topic-prefix', {
+      type: 'string',
+      default: '',
+      describe: 'prefix of the topic names (isolation for tests)',
+    })
+    .option('rules', {
+      type: 'string',
+      default: DEFAULT_PROFILE,
+      describe: 'rule profile (seed, clinical) or a rules JSON file',
+    })
+    .option('lateness-ms', {
+      type: 'number',
+      default: 2000,
+      describe: 'allowed lateness of window rules, ms of event time',
+    })
+    .option('idle-ms', {
+      type: 'number',
+      default: 1000,
+      describe: 'stream: a partition silent this long stops holding the watermark',
+    })
     .option('threads', { type: 'number', default: 2, describe: 'batch: Piscina worker threads' })
-    .option('every', { type: 'number', default: 0, describe: 'batch: run a pass every N seconds (0: one pass, then exit)' })
-    .option('once', { type: 'boolean', default: false, describe: 'batch: one final pass over everything stored, then exit' })
-    .option('max-future-ms', { type: 'number', default: DEFAULT_MAX_FUTURE_MS, describe: 'ingest, stream: refuse readings whose event_time is further ahead of the clock' })
-    .option('wait-for-services-s', { type: 'number', default: 0, describe: 'at start, wait this long for Kafka and the database to answer (0: fail at once); the harness sets it for restarted roles' })
-    .option('window-origin-ms', { type: 'number', default: 0, describe: 'stream, batch: align windows to this epoch ms (the harness uses its schedule start; 0: the epoch)' })
-    .option('inject-delay-ms', { type: 'number', default: 0, describe: 'stream: wait this long before each database commit (calibration)' });
+    .option('every', {
+      type: 'number',
+      default: 0,
+      describe: 'batch: run a pass every N seconds (0: one pass, then exit)',
+    })
+    .option('once', {
+      type: 'boolean',
+      default: false,
+      describe: 'batch: one final pass over everything stored, then exit',
+    })
+    .option('max-future-ms', {
+      type: 'number',
+      default: DEFAULT_MAX_FUTURE_MS,
+      describe: 'ingest, stream: refuse readings whose event_time is further ahead of the clock',
+    })
+    .option('wait-for-services-s', {
+      type: 'number',
+      default: 0,
+      describe:
+        'at start, wait this long for Kafka and the database to answer (0: fail at once); the harness sets it for restarted roles',
+    })
+    .option('window-origin-ms', {
+      type: 'number',
+      default: 0,
+      describe: 'stream, batch: align windows to this epoch ms (the harness uses its schedule start; 0: the epoch)',
+    })
+    .option('inject-delay-ms', {
+      type: 'number',
+      default: 0,
+      describe: 'stream: wait this long before each database commit (calibration)',
+    });
 }
 
 function log(role: RoleName, line: string): void {
@@ -122,15 +167,18 @@ async function connectRole(role: RoleName, a: RoleArgs): Promise<RoleContext> {
     }
   }
   const pool = createPool(config.mysqlUrl, { connectionLimit: 4 });
-  await withRetry('schema migration', () => migrate(pool), { budgetMs: 30_000, log: (l) => log(role, l) }).catch((err: Error) => {
-    throw new Error(`database ${redactUrl(config.mysqlUrl)}: ${err.message}`);
-  });
+  await withRetry('schema migration', () => migrate(pool), { budgetMs: 30_000, log: (l) => log(role, l) }).catch(
+    (err: Error) => {
+      throw new Error(`database ${redactUrl(config.mysqlUrl)}: ${err.message}`);
+    },
+  );
   const topics = topicsFor(a.sources, a.topicPrefix);
   const kafka = createKafka(config.kafkaBrokers, `vitals-${role}`);
   const fatal = (err: Error): void => {
     log(role, `fatal: ${err.stack ?? err.message}`);
     // Exit once the message is out, so the harness can name the cause.
-    if (process.send && process.connected) process.send({ type: 'fatal', role, message: err.message }, () => process.exit(1));
+    if (process.send && process.connected)
+      process.send({ type: 'fatal', role, message: err.message }, () => process.exit(1));
     else process.exit(1);
   };
   return { role, config, pool, kafka, topics, fatal };
@@ -138,7 +186,15 @@ async function connectRole(role: RoleName, a: RoleArgs): Promise<RoleContext> {
 
 async function startIngestRole(ctx: RoleContext, a: RoleArgs): Promise<RunningRole> {
   const { kafka, pool, topics, fatal, role } = ctx;
-  const { loop, stats, stop } = await startIngest({ kafka, pool, runId: a.runId, topics, maxFutureMs: a.maxFutureMs, onFatal: fatal, log: (l) => log(role, l) });
+  const { loop, stats, stop } = await startIngest({
+    kafka,
+    pool,
+    runId: a.runId,
+    topics,
+    maxFutureMs: a.maxFutureMs,
+    onFatal: fatal,
+    log: (l) => log(role, l),
+  });
   await loop.joined;
   const statsTimer = setInterval(() => sendToParent({ type: 'stats', role: 'ingest', stats }), 500);
   return { stop, statsTimer };
@@ -147,8 +203,18 @@ async function startIngestRole(ctx: RoleContext, a: RoleArgs): Promise<RunningRo
 async function startStreamRole(ctx: RoleContext, a: RoleArgs, ruleSet: RuleSet): Promise<RunningRole> {
   const { kafka, pool, topics, fatal, role } = ctx;
   const stream = new StreamPipeline({
-    kafka, pool, runId: a.runId, topics, ruleSet, allowedLatenessMs: a.latenessMs, idleMs: a.idleMs, maxFutureMs: a.maxFutureMs,
-    injectDelayMs: a.injectDelayMs, windowOriginMs: a.windowOriginMs, onFatal: fatal, log: (l) => log(role, l),
+    kafka,
+    pool,
+    runId: a.runId,
+    topics,
+    ruleSet,
+    allowedLatenessMs: a.latenessMs,
+    idleMs: a.idleMs,
+    maxFutureMs: a.maxFutureMs,
+    injectDelayMs: a.injectDelayMs,
+    windowOriginMs: a.windowOriginMs,
+    onFatal: fatal,
+    log: (l) => log(role, l),
   });
   await stream.start();
   await stream.joined;
@@ -173,9 +239,16 @@ async function startStreamRole(ctx: RoleContext, a: RoleArgs, ruleSet: RuleSet):
 async function startBatchRole(ctx: RoleContext, a: RoleArgs, ruleSet: RuleSet): Promise<RunningRole> {
   const { config, pool, fatal, role } = ctx;
   const batch = new BatchPipeline({
-    pool, mysqlUrl: config.mysqlUrl, runId: a.runId, ruleSet, allowedLatenessMs: a.latenessMs, threads: a.threads,
+    pool,
+    mysqlUrl: config.mysqlUrl,
+    runId: a.runId,
+    ruleSet,
+    allowedLatenessMs: a.latenessMs,
+    threads: a.threads,
     // A periodic batch role continues after its last pass when restarted; --once starts over.
-    resume: !a.once && a.every > 0, windowOriginMs: a.windowOriginMs, log: (l) => log(role, l),
+    resume: !a.once && a.every > 0,
+    windowOriginMs: a.windowOriginMs,
+    log: (l) => log(role, l),
   });
   process.on('message', (m: ParentMessage) => {
     if (m.type !== 'window-origin') return;
@@ -188,7 +261,10 @@ async function startBatchRole(ctx: RoleContext, a: RoleArgs, ruleSet: RuleSet): 
   });
   const report = (p: Awaited<ReturnType<BatchPipeline['runPass']>>): void => {
     if (!p) return;
-    log(role, `pass ${p.pass}${p.final ? ' (final)' : ''}: ${p.readings} readings, ${p.alerts} alerts, ${p.windows} windows in ${p.endedAt - p.startedAt} ms`);
+    log(
+      role,
+      `pass ${p.pass}${p.final ? ' (final)' : ''}: ${p.readings} readings, ${p.alerts} alerts, ${p.windows} windows in ${p.endedAt - p.startedAt} ms`,
+    );
     sendToParent({ type: 'pass', role: 'batch', pass: p });
   };
   if (a.once || a.every === 0) {

@@ -44,7 +44,17 @@ export const POSSIBLE_RANGE: Record<VitalName, { min: number; max: number; integ
   spo2_level: { min: 50, max: 100, integer: true },
 };
 
-export const SOURCE_NAMES = ['Device_A', 'Device_B', 'Device_C', 'Device_D', 'Device_E', 'Device_F', 'Device_G', 'Device_H', 'Device_I'];
+export const SOURCE_NAMES = [
+  'Device_A',
+  'Device_B',
+  'Device_C',
+  'Device_D',
+  'Device_E',
+  'Device_F',
+  'Device_G',
+  'Device_H',
+  'Device_I',
+];
 
 /** Source index (0-based) to the device name; beyond the named ones, Device_<n>. */
 export function sourceName(sourceIndex: number): string {
@@ -136,8 +146,12 @@ function parseUnchecked(raw: string | Buffer | null, ctx: ParseContext): ParseRe
   }
   const o = value as Record<string, unknown>;
   // In this order: the first check that fails names the reason.
-  const rejection = checkRunId(o, ctx) ?? checkIntegerFields(o) ?? checkEventTime(o.event_time as number, ctx)
-    ?? checkSource(o, ctx) ?? checkVitals(o);
+  const rejection =
+    checkRunId(o, ctx) ??
+    checkIntegerFields(o) ??
+    checkEventTime(o.event_time as number, ctx) ??
+    checkSource(o, ctx) ??
+    checkVitals(o);
   if (rejection) return rejection;
   const eventTime = o.event_time as number;
   const reading: Reading = {
@@ -159,10 +173,17 @@ function parseUnchecked(raw: string | Buffer | null, ctx: ParseContext): ParseRe
 function checkRunId(o: Record<string, unknown>, ctx: ParseContext): Rejection | undefined {
   if (o.run_id === undefined) return undefined;
   if (typeof o.run_id !== 'string' || o.run_id.length === 0 || o.run_id.length > MAX_RUN_ID_LENGTH) {
-    return { ok: false, reason: `field run_id must be a string of 1..${MAX_RUN_ID_LENGTH} characters, got ${JSON.stringify(o.run_id)}` };
+    return {
+      ok: false,
+      reason: `field run_id must be a string of 1..${MAX_RUN_ID_LENGTH} characters, got ${JSON.stringify(o.run_id)}`,
+    };
   }
   if (ctx.runId !== undefined && o.run_id !== ctx.runId) {
-    return { ok: false, reason: `foreign run ${JSON.stringify(o.run_id)} (this run is ${ctx.runId})`, foreignRun: o.run_id };
+    return {
+      ok: false,
+      reason: `foreign run ${JSON.stringify(o.run_id)} (this run is ${ctx.runId})`,
+      foreignRun: o.run_id,
+    };
   }
   return undefined;
 }
@@ -187,7 +208,10 @@ function checkEventTime(eventTime: number, ctx: ParseContext): Rejection | undef
   if (ctx.now !== undefined) {
     const ahead = eventTime - ctx.now;
     if (ahead > (ctx.maxFutureMs ?? DEFAULT_MAX_FUTURE_MS)) {
-      return { ok: false, reason: `event_time in the future: ${ahead} ms ahead of the receiving clock (bound ${ctx.maxFutureMs ?? DEFAULT_MAX_FUTURE_MS} ms)` };
+      return {
+        ok: false,
+        reason: `event_time in the future: ${ahead} ms ahead of the receiving clock (bound ${ctx.maxFutureMs ?? DEFAULT_MAX_FUTURE_MS} ms)`,
+      };
     }
   }
   return undefined;
@@ -195,12 +219,18 @@ function checkEventTime(eventTime: number, ctx: ParseContext): Rejection | undef
 
 function checkSource(o: Record<string, unknown>, ctx: ParseContext): Rejection | undefined {
   if (typeof o.source !== 'string' || o.source.length === 0 || o.source.length > MAX_SOURCE_LENGTH) {
-    return { ok: false, reason: `field source must be a string of 1..${MAX_SOURCE_LENGTH} characters, got ${JSON.stringify(o.source)}` };
+    return {
+      ok: false,
+      reason: `field source must be a string of 1..${MAX_SOURCE_LENGTH} characters, got ${JSON.stringify(o.source)}`,
+    };
   }
   if (LONE_SURROGATE.test(o.source)) return { ok: false, reason: 'field source is not well-formed Unicode' };
   const expectedSource = ctx.topic === undefined ? undefined : sourceForTopic(ctx.topic);
   if (expectedSource !== undefined && o.source !== expectedSource) {
-    return { ok: false, reason: `source ${JSON.stringify(o.source)} does not match topic ${ctx.topic} (expected ${expectedSource})` };
+    return {
+      ok: false,
+      reason: `source ${JSON.stringify(o.source)} does not match topic ${ctx.topic} (expected ${expectedSource})`,
+    };
   }
   return undefined;
 }
@@ -225,8 +255,14 @@ function checkVitals(o: Record<string, unknown>): Rejection | undefined {
       return { ok: false, reason: `impossible ${vital} ${v} (possible range ${range.min}..${range.max})` };
     }
   }
-  if (o.blood_pressure_diastolic as number >= (o.blood_pressure_systolic as number)) {
-    return { ok: false, reason: `impossible blood pressure ${o.blood_pressure_systolic}/${o.blood_pressure_diastolic} (diastolic >= systolic)` };
+  // Both checked to be finite numbers by the loop above.
+  const systolic = o.blood_pressure_systolic as number;
+  const diastolic = o.blood_pressure_diastolic as number;
+  if (diastolic >= systolic) {
+    return {
+      ok: false,
+      reason: `impossible blood pressure ${systolic}/${diastolic} (diastolic >= systolic)`,
+    };
   }
   return undefined;
 }

@@ -32,19 +32,21 @@ export async function pollDeviceApi(opts: PollOptions): Promise<PollResult> {
   try {
     while (result.sent < opts.count && !opts.signal?.aborted) {
       const round = Date.now();
-      const fetched = await Promise.all(opts.urls.map(async (url) => {
-        try {
-          const res = await fetch(url, { signal: AbortSignal.timeout(opts.timeoutMs ?? 2000) });
-          if (!res.ok) throw new Error(`HTTP ${res.status}`);
-          const parsed = parseReading(await res.text());
-          if (!parsed.ok) throw new Error(`invalid reading: ${parsed.reason}`);
-          return parsed.reading;
-        } catch (err) {
-          result.failed++;
-          opts.log?.(`${url}: ${(err as Error).message}`);
-          return null;
-        }
-      }));
+      const fetched = await Promise.all(
+        opts.urls.map(async (url) => {
+          try {
+            const res = await fetch(url, { signal: AbortSignal.timeout(opts.timeoutMs ?? 2000) });
+            if (!res.ok) throw new Error(`HTTP ${res.status}`);
+            const parsed = parseReading(await res.text());
+            if (!parsed.ok) throw new Error(`invalid reading: ${parsed.reason}`);
+            return parsed.reading;
+          } catch (err) {
+            result.failed++;
+            opts.log?.(`${url}: ${(err as Error).message}`);
+            return null;
+          }
+        }),
+      );
       const messages = fetched.filter((r) => r !== null).slice(0, opts.count - result.sent);
       if (messages.length > 0) {
         const byTopic = new Map<string, Array<{ key: string; value: string }>>();
@@ -52,7 +54,10 @@ export async function pollDeviceApi(opts: PollOptions): Promise<PollResult> {
           const topic = topicForSource(sourceIndexOf(r), opts.topicPrefix);
           byTopic.set(topic, [...(byTopic.get(topic) ?? []), { key: String(r.patient_id), value: JSON.stringify(r) }]);
         }
-        await producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, m]) => ({ topic, messages: m })) });
+        await producer.sendBatch({
+          acks: -1,
+          topicMessages: [...byTopic].map(([topic, m]) => ({ topic, messages: m })),
+        });
         result.sent += messages.length;
       }
       const wait = opts.intervalMs - (Date.now() - round);

@@ -72,9 +72,12 @@ export class Dataset {
     const patients = params.patients ?? 9;
     const sources = params.sources ?? 3;
     if (!Number.isSafeInteger(params.seed)) throw new RangeError(`seed must be a safe integer, got ${params.seed}`);
-    if (!Number.isInteger(sources) || sources < 1) throw new RangeError(`sources must be a positive integer, got ${sources}`);
+    if (!Number.isInteger(sources) || sources < 1)
+      throw new RangeError(`sources must be a positive integer, got ${sources}`);
     if (!Number.isInteger(patients) || patients < sources || patients > MAX_PATIENTS) {
-      throw new RangeError(`patients must be an integer in ${sources}..${MAX_PATIENTS} (at least one per source), got ${patients}`);
+      throw new RangeError(
+        `patients must be an integer in ${sources}..${MAX_PATIENTS} (at least one per source), got ${patients}`,
+      );
     }
     const ep = validateEpisodeOptions(params);
     this.seed = params.seed;
@@ -178,7 +181,10 @@ export class Dataset {
 }
 
 /** Lazily yields the global stream: `count` readings, or endlessly when count is omitted. */
-export function* readingsFrom(params: DatasetParams | Dataset, count = Infinity): Generator<PartialReading, void, undefined> {
+export function* readingsFrom(
+  params: DatasetParams | Dataset,
+  count = Infinity,
+): Generator<PartialReading, void, undefined> {
   const ds = params instanceof Dataset ? params : new Dataset(params);
   for (let i = 0; i < count; i++) yield ds.next();
 }

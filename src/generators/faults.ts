@@ -6,7 +6,13 @@
 import { serializeReading, type Reading } from '../domain/reading.js';
 import { Rng, STREAM } from './rng.js';
 
-export const MALFORMED_KINDS = ['invalid_json', 'missing_field', 'wrong_type', 'impossible_value', 'bp_inverted'] as const;
+export const MALFORMED_KINDS = [
+  'invalid_json',
+  'missing_field',
+  'wrong_type',
+  'impossible_value',
+  'bp_inverted',
+] as const;
 export type MalformedKind = (typeof MALFORMED_KINDS)[number];
 
 export interface FaultOptions {

@@ -21,7 +21,10 @@ export const DEFAULT_RATE = 100;
 /** Lines are grouped into chunks so the stream is not driven one tiny write at a time. */
 const LINES_PER_CHUNK = 512;
 
-async function* jsonLineChunks(readings: Iterable<Reading> | AsyncIterable<Reading>, counter: { n: number }): AsyncGenerator<string> {
+async function* jsonLineChunks(
+  readings: Iterable<Reading> | AsyncIterable<Reading>,
+  counter: { n: number },
+): AsyncGenerator<string> {
   let chunk = '';
   let inChunk = 0;
   for await (const r of readings) {
@@ -110,7 +113,8 @@ export interface GenerateToFileResult {
 
 /** Generates `count` readings stamped by an open-loop schedule; byte-identical for the same arguments. */
 export async function generateToFile(p: GenerateToFileParams): Promise<GenerateToFileResult> {
-  if (!Number.isSafeInteger(p.count) || p.count < 0) throw new RangeError(`count must be a non-negative integer, got ${p.count}`);
+  if (!Number.isSafeInteger(p.count) || p.count < 0)
+    throw new RangeError(`count must be a non-negative integer, got ${p.count}`);
   const ds = new Dataset(p);
   const schedule = new OpenLoopSchedule({ start: p.start ?? DEFAULT_START_MS, rate: p.rate ?? DEFAULT_RATE });
   function* stamped(): Generator<Reading> {

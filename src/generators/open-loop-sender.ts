@@ -147,8 +147,19 @@ export class OpenLoopSender {
   private readonly total: number;
   private readonly planner: FaultPlanner | null;
   private readonly result: ProducerResult = {
-    complete: false, startMs: 0, endMs: 0, lastAckMs: 0, planned: 0, sentReadings: 0, sentDuplicates: 0, sentMalformed: 0,
-    acknowledged: 0, acknowledgedReadings: 0, sendDelay: new LatencyHistogram(), offeredPerSecond: [], acknowledgedPerSecond: [],
+    complete: false,
+    startMs: 0,
+    endMs: 0,
+    lastAckMs: 0,
+    planned: 0,
+    sentReadings: 0,
+    sentDuplicates: 0,
+    sentMalformed: 0,
+    acknowledged: 0,
+    acknowledgedReadings: 0,
+    sendDelay: new LatencyHistogram(),
+    offeredPerSecond: [],
+    acknowledgedPerSecond: [],
     faults: null,
   };
   private readonly ready: Outgoing[] = [];
@@ -180,22 +191,28 @@ export class OpenLoopSender {
     let lastProgress = 0;
     try {
       for (;;) {
-        if (this.sendError) throw this.sendError;
+        this.throwIfSendFailed();
         const now = this.clock.now();
         if (opts.signal?.aborted) break;
         this.plan(now);
         this.flush(now);
         if (now - lastProgress >= 1000 && opts.onProgress) {
           lastProgress = now;
-          opts.onProgress({ planned: result.planned, sent: result.sentReadings, acknowledged: result.acknowledgedReadings, elapsedMs: now - this.start });
+          opts.onProgress({
+            planned: result.planned,
+            sent: result.sentReadings,
+            acknowledged: result.acknowledgedReadings,
+            elapsedMs: now - this.start,
+          });
         }
         // Done only when nothing is left to send and nothing in flight: a failed request puts
         // its messages back in line (a broker restart), even after the schedule has ended.
-        if (result.planned >= this.total && this.ready.length === 0 && this.delayed.length === 0 && this.inFlight === 0) break;
+        if (result.planned >= this.total && this.ready.length === 0 && this.delayed.length === 0 && this.inFlight === 0)
+          break;
         await this.clock.sleep(this.idleMs(now));
       }
       await Promise.all([...this.inFlightDone]);
-      if (this.sendError) throw this.sendError;
+      this.throwIfSendFailed();
       result.complete = !opts.signal?.aborted;
     } finally {
       await Promise.allSettled([...this.inFlightDone]);
@@ -211,7 +228,8 @@ export class OpenLoopSender {
 
   /** Sleep until the next reading is due, but no longer than the linger interval, so that a burst that came due together leaves together. */
   private idleMs(now: number): number {
-    const nextDue = this.result.planned < this.total ? this.opts.schedule.intendedExact(this.result.planned, now) : Infinity;
+    const nextDue =
+      this.result.planned < this.total ? this.opts.schedule.intendedExact(this.result.planned, now) : Infinity;
     const nextDelayed = this.delayed[0]?.sendAt ?? Infinity;
     const wait = Math.min(nextDue, nextDelayed) - this.clock.now();
     return this.ready.length > 0 ? 1 : Math.max(0, Math.min(this.linger, wait));
@@ -230,7 +248,13 @@ export class OpenLoopSender {
       const key = String(reading.patient_id);
       const actions: SendAction[] = this.planner ? this.planner.plan(reading) : [{ delayMs: 0, kind: 'reading' }];
       for (const a of actions) {
-        const out: Outgoing = { topic, message: { key, value: payloadFor(a, reading) }, sendAt: intended + a.delayMs, kind: a.kind, index: i };
+        const out: Outgoing = {
+          topic,
+          message: { key, value: payloadFor(a, reading) },
+          sendAt: intended + a.delayMs,
+          kind: a.kind,
+          index: i,
+        };
         if (a.delayMs > 0) insertSorted(this.delayed, out);
         else this.ready.push(out);
       }
@@ -291,6 +315,15 @@ export class OpenLoopSender {
   }
 
   /**
+   * Rethrows the first send error that is not resent. A method, not an inline check: sendError is
+   * set by send callbacks, and TypeScript would keep an inline check's narrowing (to null) across
+   * the awaits in run(), typing the second check's error as never.
+   */
+  private throwIfSendFailed(): void {
+    if (this.sendError) throw this.sendError;
+  }
+
+  /**
    * A broker restart: send the same messages again (the pipelines keep the first copy of a
    * reading), first in line, until the outage outlasts its budget.
    */
@@ -298,7 +331,8 @@ export class OpenLoopSender {
     const now = this.clock.now();
     this.outageSince ??= now;
     if (isRetriable(err) && now - this.outageSince < this.outageBudget) {
-      if (!this.outageLogged) this.opts.log?.(`send failed (${describeError(err)}); sending again while the broker is unreachable`);
+      if (!this.outageLogged)
+        this.opts.log?.(`send failed (${describeError(err)}); sending again while the broker is unreachable`);
       this.outageLogged = true;
       for (const o of batch) o.retry = true;
       this.ready.unshift(...batch);

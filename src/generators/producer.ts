@@ -3,7 +3,14 @@ import { SENT_AT_HEADER } from '../domain/reading.js';
 import { OpenLoopSender, type ProducerResult, type SenderOptions, type TopicMessages } from './open-loop-sender.js';
 
 export type {
-  OutgoingMessage, ProducerProgress, ProducerResult, ReadingSource, SendBatch, SenderClock, SenderOptions, TopicMessages,
+  OutgoingMessage,
+  ProducerProgress,
+  ProducerResult,
+  ReadingSource,
+  SendBatch,
+  SenderClock,
+  SenderOptions,
+  TopicMessages,
 } from './open-loop-sender.js';
 
 export interface ProducerOptions extends Omit<SenderOptions, 'send'> {
@@ -27,7 +34,10 @@ export function stampSentAt(topicMessages: TopicMessages[], sentAt: number): Kaf
 export async function runOpenLoopProducer(opts: ProducerOptions): Promise<ProducerResult> {
   const { kafka, ...senderOpts } = opts;
   // Before the producer, so that invalid fault options fail without touching the broker.
-  const sender = new OpenLoopSender({ ...senderOpts, send: (topicMessages) => producer.sendBatch({ acks: -1, topicMessages: stampSentAt(topicMessages, Date.now()) }) });
+  const sender = new OpenLoopSender({
+    ...senderOpts,
+    send: (topicMessages) => producer.sendBatch({ acks: -1, topicMessages: stampSentAt(topicMessages, Date.now()) }),
+  });
   const producer: Producer = kafka.producer({ allowAutoTopicCreation: false, retry: { retries: 5 } });
   await producer.connect();
   try {

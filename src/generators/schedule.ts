@@ -31,7 +31,8 @@ export class OpenLoopSchedule implements Schedule {
   private readonly intervalMs: number;
 
   constructor(opts: { start: number; rate: number; total?: number }) {
-    if (!(opts.rate > 0) || !Number.isFinite(opts.rate)) throw new RangeError(`rate must be a positive number, got ${opts.rate}`);
+    if (!(opts.rate > 0) || !Number.isFinite(opts.rate))
+      throw new RangeError(`rate must be a positive number, got ${opts.rate}`);
     this.start = opts.start;
     this.rate = opts.rate;
     this.total = opts.total ?? Infinity;
@@ -78,10 +79,14 @@ export class ReplaySchedule implements Schedule {
     readonly replayStart: number,
     readonly mode: ReplayMode,
   ) {
-    this.fixed = mode.kind === 'rate' ? new OpenLoopSchedule({ start: replayStart, rate: mode.rate, total: recorded.length }) : null;
+    this.fixed =
+      mode.kind === 'rate'
+        ? new OpenLoopSchedule({ start: replayStart, rate: mode.rate, total: recorded.length })
+        : null;
     if (mode.kind === 'recorded') {
       for (let i = 1; i < recorded.length; i++) {
-        if (recorded[i]! < recorded[i - 1]!) throw new RangeError(`recorded event times must be non-decreasing (record ${i})`);
+        if (recorded[i]! < recorded[i - 1]!)
+          throw new RangeError(`recorded event times must be non-decreasing (record ${i})`);
       }
     }
   }

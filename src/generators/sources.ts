@@ -21,7 +21,10 @@ export function replaySource(readings: Reading[]): ReadingSource {
     total: readings.length,
     readingAt: (i, eventTimeMs) => {
       const r = readings[i]!;
-      return { reading: { ...r, event_time: eventTimeMs, timestamp: new Date(eventTimeMs).toISOString() }, sourceIndex: sourceIndexOf(r) };
+      return {
+        reading: { ...r, event_time: eventTimeMs, timestamp: new Date(eventTimeMs).toISOString() },
+        sourceIndex: sourceIndexOf(r),
+      };
     },
   };
 }

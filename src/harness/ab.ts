@@ -33,7 +33,11 @@ export async function resolveCommit(ref: string): Promise<string> {
  * A worktree of the commit under .cache/ab/, with its dependencies installed and built (kept
  * between A/B runs: a commit is built once).
  */
-export async function prepareWorktree(label: AbSide['label'], ref: string, log: (line: string) => void): Promise<AbSide> {
+export async function prepareWorktree(
+  label: AbSide['label'],
+  ref: string,
+  log: (line: string) => void,
+): Promise<AbSide> {
   const commit = await resolveCommit(ref);
   const worktree = join(cacheDir(), 'ab', commit.slice(0, 12));
   if (!existsSync(join(worktree, '.git'))) {
@@ -53,18 +57,34 @@ export async function prepareWorktree(label: AbSide['label'], ref: string, log: 
  * Run one bench of a side's build against the services this checkout configured (its
  * services.env, passed by VITALS_ENV_FILE), writing its run folder under outDir/<label>/.
  */
-export async function benchSide(side: AbSide, benchArgs: string[], outDir: string, log: (line: string) => void): Promise<void> {
+export async function benchSide(
+  side: AbSide,
+  benchArgs: string[],
+  outDir: string,
+  log: (line: string) => void,
+): Promise<void> {
   const out = join(outDir, side.label);
   mkdirSync(out, { recursive: true });
   const env = { ...process.env, VITALS_ENV_FILE: process.env.VITALS_ENV_FILE ?? join(cacheDir(), 'services.env') };
-  const args = [join(side.worktree, 'dist', 'src', 'cli.js'), 'bench', ...benchArgs, '--no-services', '--quiet', '--out', out];
+  const args = [
+    join(side.worktree, 'dist', 'src', 'cli.js'),
+    'bench',
+    ...benchArgs,
+    '--no-services',
+    '--quiet',
+    '--out',
+    out,
+  ];
   log(`[ab] ${side.label} (${side.commit.slice(0, 12)}): node ${args.slice(1).join(' ')}`);
   try {
     await run(process.execPath, args, { cwd: side.worktree, env, maxBuffer: 64 * 1024 * 1024 });
   } catch (err) {
     // A bench that fails its verdict exits 1 with its report written: the comparison judges it.
     const e = err as { code?: number; stderr?: string };
-    if (e.code !== 1) throw new Error(`${side.label} bench failed (exit ${e.code}): ${(e.stderr ?? '').trim().split('\n').slice(-3).join(' ')}`);
+    if (e.code !== 1)
+      throw new Error(
+        `${side.label} bench failed (exit ${e.code}): ${(e.stderr ?? '').trim().split('\n').slice(-3).join(' ')}`,
+      );
     log(`[ab] ${side.label}: the run failed its verdict (exit 1); its results are compared as they are`);
   }
 }

@@ -26,7 +26,13 @@ function keys(alerts: AlertRecord[], scope: AgreementResult['scope']): Set<strin
   return out;
 }
 
-function agreementOf(aName: string, A: Set<string>, bName: string, B: Set<string>, scope: AgreementResult['scope']): AgreementResult {
+function agreementOf(
+  aName: string,
+  A: Set<string>,
+  bName: string,
+  B: Set<string>,
+  scope: AgreementResult['scope'],
+): AgreementResult {
   let tp = 0;
   for (const k of A) if (B.has(k)) tp++;
   const fp = A.size - tp; // in A (the evaluated set) but not in B (the reference)
@@ -44,7 +50,9 @@ function agreementOf(aName: string, A: Set<string>, bName: string, B: Set<string
  * for scopes record (seq !== null), window (seq === null) and all, in that order.
  */
 export function compareAlerts(aName: string, a: AlertRecord[], bName: string, b: AlertRecord[]): AgreementResult[] {
-  return (['record', 'window', 'all'] as const).map((scope) => agreementOf(aName, keys(a, scope), bName, keys(b, scope), scope));
+  return (['record', 'window', 'all'] as const).map((scope) =>
+    agreementOf(aName, keys(a, scope), bName, keys(b, scope), scope),
+  );
 }
 
 /**

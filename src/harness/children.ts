@@ -18,7 +18,11 @@ export class PipelineProcess {
   lastStats: ChildMessage | undefined;
   fatal: string | undefined;
 
-  constructor(readonly role: RoleName, args: string[], logFile?: (line: string) => void) {
+  constructor(
+    readonly role: RoleName,
+    args: string[],
+    logFile?: (line: string) => void,
+  ) {
     this.child = fork(CLI, [role, ...args], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
     const forward = (chunk: Buffer): void => {
       for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) logFile?.(line);
@@ -30,10 +34,12 @@ export class PipelineProcess {
       if (m.type === 'fatal') this.fatal = m.message;
       for (const l of this.listeners) l(m);
     });
-    this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => {
-      this.exit = { code, signal };
-      resolve(code);
-    }));
+    this.exited = new Promise((resolve) =>
+      this.child.once('exit', (code, signal) => {
+        this.exit = { code, signal };
+        resolve(code);
+      }),
+    );
   }
 
   send(m: ParentMessage): void {
@@ -42,11 +48,19 @@ export class PipelineProcess {
 
   /** Wait for a message matching the predicate; fails if the process exits first or the deadline passes. */
   waitFor<T extends ChildMessage>(match: (m: ChildMessage) => m is T, timeoutMs: number, what: string): Promise<T> {
-    if (!this.running) return Promise.reject(new Error(`${this.role} is not running (before ${what})${this.fatal ? `: ${this.fatal}` : ''}`));
+    if (!this.running)
+      return Promise.reject(
+        new Error(`${this.role} is not running (before ${what})${this.fatal ? `: ${this.fatal}` : ''}`),
+      );
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => done(new Error(`${this.role}: no ${what} within ${timeoutMs / 1000} s`)), timeoutMs);
+      const timer = setTimeout(
+        () => done(new Error(`${this.role}: no ${what} within ${timeoutMs / 1000} s`)),
+        timeoutMs,
+      );
       const onExit = (code: number | null, signal: NodeJS.Signals | null): void =>
-        done(new Error(`${this.role} ${describeExit(code, signal)} before ${what}${this.fatal ? `: ${this.fatal}` : ''}`));
+        done(
+          new Error(`${this.role} ${describeExit(code, signal)} before ${what}${this.fatal ? `: ${this.fatal}` : ''}`),
+        );
       const listener = (m: ChildMessage): void => {
         if (match(m)) done(null, m);
       };
@@ -92,5 +106,6 @@ export function describeExit(code: number | null, signal: NodeJS.Signals | null)
 }
 
 export const isReady = (m: ChildMessage): m is Extract<ChildMessage, { type: 'ready' }> => m.type === 'ready';
-export const isFinalDone = (m: ChildMessage): m is Extract<ChildMessage, { type: 'final-done' }> => m.type === 'final-done';
+export const isFinalDone = (m: ChildMessage): m is Extract<ChildMessage, { type: 'final-done' }> =>
+  m.type === 'final-done';
 export const isLate = (m: ChildMessage): m is Extract<ChildMessage, { type: 'late' }> => m.type === 'late';

@@ -42,7 +42,10 @@ export interface RunData {
 
 export async function collectRun(pool: Pool, runId: string): Promise<RunData> {
   const readings = await readReadings(pool, runId);
-  const [dupRows] = await pool.query('SELECT COUNT(*) - COUNT(DISTINCT patient_id, seq) AS d FROM patient_vitals WHERE run_id = ?', [runId]);
+  const [dupRows] = await pool.query(
+    'SELECT COUNT(*) - COUNT(DISTINCT patient_id, seq) AS d FROM patient_vitals WHERE run_id = ?',
+    [runId],
+  );
   const { rejected, rejectedKinds } = await readRejections(pool, runId);
   const ranges = await readRanges(pool, runId);
   const alerts = await readAlerts(pool, runId);
@@ -70,15 +73,23 @@ async function readReadings(pool: Pool, runId: string): Promise<StoredReading[]>
     [runId],
   );
   return (readingRows as StoredReading[]).map((r) => ({
-    ...r, ingest_id: Number(r.ingest_id), event_time: Number(r.event_time), appended_at: Number(r.appended_at), offset: Number(r.offset),
+    ...r,
+    ingest_id: Number(r.ingest_id),
+    event_time: Number(r.event_time),
+    appended_at: Number(r.appended_at),
+    offset: Number(r.offset),
     sent_at: r.sent_at === null ? null : Number(r.sent_at),
   }));
 }
 
 async function readRejections(pool: Pool, runId: string): Promise<Pick<RunData, 'rejected' | 'rejectedKinds'>> {
-  const [rejRows] = await pool.query('SELECT role, COUNT(*) AS n FROM rejected_readings WHERE run_id = ? GROUP BY role', [runId]);
+  const [rejRows] = await pool.query(
+    'SELECT role, COUNT(*) AS n FROM rejected_readings WHERE run_id = ? GROUP BY role',
+    [runId],
+  );
   const rejected = { ingest: 0, stream: 0 };
-  for (const r of rejRows as Array<{ role: string; n: number }>) if (r.role === 'ingest' || r.role === 'stream') rejected[r.role] = Number(r.n);
+  for (const r of rejRows as Array<{ role: string; n: number }>)
+    if (r.role === 'ingest' || r.role === 'stream') rejected[r.role] = Number(r.n);
   const [kindRows] = await pool.query(
     `SELECT SUM(reason LIKE 'foreign run%') AS foreign_, SUM(reason LIKE 'duplicate with different content%') AS conflicts,
             SUM(reason LIKE 'database refused%') AS refused
@@ -86,7 +97,11 @@ async function readRejections(pool: Pool, runId: string): Promise<Pick<RunData, 
     [runId],
   );
   const k = (kindRows as Array<{ foreign_: unknown; conflicts: unknown; refused: unknown }>)[0];
-  const rejectedKinds = { foreign: Number(k?.foreign_ ?? 0), conflicts: Number(k?.conflicts ?? 0), refused: Number(k?.refused ?? 0) };
+  const rejectedKinds = {
+    foreign: Number(k?.foreign_ ?? 0),
+    conflicts: Number(k?.conflicts ?? 0),
+    refused: Number(k?.refused ?? 0),
+  };
   return { rejected, rejectedKinds };
 }
 
@@ -100,9 +115,14 @@ async function readRanges(pool: Pool, runId: string): Promise<WriteBatchRange[]>
     [runId],
   );
   return (rangeRows as WriteBatchRange[]).map((r) => ({
-    ...r, committed_at: Number(r.committed_at), first_offset: Number(r.first_offset), last_offset: Number(r.last_offset),
-    ingest_lo: Number(r.ingest_lo), ingest_hi: Number(r.ingest_hi),
-    fetched_at: r.fetched_at == null ? null : Number(r.fetched_at), commit_started_at: r.commit_started_at == null ? null : Number(r.commit_started_at),
+    ...r,
+    committed_at: Number(r.committed_at),
+    first_offset: Number(r.first_offset),
+    last_offset: Number(r.last_offset),
+    ingest_lo: Number(r.ingest_lo),
+    ingest_hi: Number(r.ingest_hi),
+    fetched_at: r.fetched_at == null ? null : Number(r.fetched_at),
+    commit_started_at: r.commit_started_at == null ? null : Number(r.commit_started_at),
   }));
 }
 
@@ -114,10 +134,23 @@ async function readAlerts(pool: Pool, runId: string): Promise<RunData['alerts']>
     [runId],
   );
   const alerts: RunData['alerts'] = { stream: [], batch: [] };
-  for (const a of alertRows as Array<{ mode: 'stream' | 'batch'; rule_id: string; severity: Severity; patient_id: number; seq: number | null; window_start: number | null; event_time: number; committed_at: number | null }>) {
+  for (const a of alertRows as Array<{
+    mode: 'stream' | 'batch';
+    rule_id: string;
+    severity: Severity;
+    patient_id: number;
+    seq: number | null;
+    window_start: number | null;
+    event_time: number;
+    committed_at: number | null;
+  }>) {
     alerts[a.mode].push({
-      rule_id: a.rule_id, severity: a.severity, patient_id: a.patient_id, seq: a.seq,
-      window_start: a.window_start === null ? null : Number(a.window_start), event_time: Number(a.event_time),
+      rule_id: a.rule_id,
+      severity: a.severity,
+      patient_id: a.patient_id,
+      seq: a.seq,
+      window_start: a.window_start === null ? null : Number(a.window_start),
+      event_time: Number(a.event_time),
       committed_at: a.committed_at === null ? null : Number(a.committed_at),
     });
   }
@@ -133,9 +166,16 @@ async function readWindows(pool: Pool, runId: string): Promise<Pick<RunData, 'wi
   );
   const windows = { stream: 0, batch: 0 };
   const windowCommits: RunData['windowCommits'] = { stream: [], batch: [] };
-  for (const w of windowRows as Array<{ mode: 'stream' | 'batch'; max_event_time: number; committed_at: number | null }>) {
+  for (const w of windowRows as Array<{
+    mode: 'stream' | 'batch';
+    max_event_time: number;
+    committed_at: number | null;
+  }>) {
     windows[w.mode]++;
-    windowCommits[w.mode].push({ maxEventTime: Number(w.max_event_time), committedAt: w.committed_at === null ? null : Number(w.committed_at) });
+    windowCommits[w.mode].push({
+      maxEventTime: Number(w.max_event_time),
+      committedAt: w.committed_at === null ? null : Number(w.committed_at),
+    });
   }
   return { windows, windowCommits };
 }

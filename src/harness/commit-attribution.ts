@@ -38,10 +38,19 @@ export interface WriteBatchRange {
 }
 
 /** Each reading's commit time per mode, from the ranges of both roles. */
-export function commitTimes(readings: AttributedReading[], ranges: WriteBatchRange[]): Record<'stream' | 'batch', Float64Array> {
+export function commitTimes(
+  readings: AttributedReading[],
+  ranges: WriteBatchRange[],
+): Record<'stream' | 'batch', Float64Array> {
   return {
-    stream: streamCommitTimes(readings, ranges.filter((r) => r.role === 'stream')),
-    batch: batchCommitTimes(readings, ranges.filter((r) => r.role === 'batch')),
+    stream: streamCommitTimes(
+      readings,
+      ranges.filter((r) => r.role === 'stream'),
+    ),
+    batch: batchCommitTimes(
+      readings,
+      ranges.filter((r) => r.role === 'batch'),
+    ),
   };
 }
 
@@ -54,7 +63,10 @@ export function streamCommitTimes(readings: AttributedReading[], ranges: WriteBa
 }
 
 /** The range whose transaction first committed each reading's stream result (undefined: none). */
-export function streamCommitRanges(readings: AttributedReading[], ranges: WriteBatchRange[]): Array<WriteBatchRange | undefined> {
+export function streamCommitRanges(
+  readings: AttributedReading[],
+  ranges: WriteBatchRange[],
+): Array<WriteBatchRange | undefined> {
   const byPartition = new Map<string, { list: WriteBatchRange[]; maxSpan: number }>();
   for (const r of ranges) {
     const key = `${r.kafka_topic}:${r.kafka_partition}`;
@@ -88,7 +100,12 @@ export function batchCommitTimes(readings: AttributedReading[], ranges: WriteBat
     // The pass whose (lo, hi] holds the reading's ingest_id: the first hi >= ingest_id. A pass
     // cut short by a restart covered only some patient ranges; a later pass covered the rest.
     for (let idx = lowerBound(his, reading.ingest_id, (x) => x); idx < his.length; idx++) {
-      const task = passes.get(his[idx]!)!.find((t) => reading.ingest_id > t.ingest_lo && reading.patient_id >= t.patient_lo && reading.patient_id <= t.patient_hi);
+      const task = passes
+        .get(his[idx]!)!
+        .find(
+          (t) =>
+            reading.ingest_id > t.ingest_lo && reading.patient_id >= t.patient_lo && reading.patient_id <= t.patient_hi,
+        );
       if (task) {
         out[i] = task.committed_at;
         break;
@@ -130,7 +147,10 @@ export interface TimedReading extends AttributedReading {
 
 /** The stream's instants per reading (stages.ts), NaN where unknown. */
 export function streamStageTimes(readings: TimedReading[], ranges: WriteBatchRange[]): StageTimes {
-  const chosen = streamCommitRanges(readings, ranges.filter((r) => r.role === 'stream'));
+  const chosen = streamCommitRanges(
+    readings,
+    ranges.filter((r) => r.role === 'stream'),
+  );
   const of = (f: (r: TimedReading, range: WriteBatchRange | undefined) => number | null | undefined): Float64Array =>
     Float64Array.from(readings, (r, i) => f(r, chosen[i]) ?? NaN);
   return {

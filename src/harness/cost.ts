@@ -65,7 +65,10 @@ export class CostSampler {
   private firstAt: number | undefined;
   private lastAt: number | undefined;
 
-  constructor(private readonly read: (pid: number) => ProcSample | null = readProc, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly read: (pid: number) => ProcSample | null = readProc,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   /** Follow pid as part of group (idempotent). fromStart: the process was started for this run. */
   track(group: string, pid: number | undefined, fromStart: boolean): void {

@@ -7,7 +7,9 @@ import type { Pool } from '../infra/mysql.js';
 
 function packageVersion(name: string): string {
   try {
-    return (JSON.parse(readFileSync(join(PROJECT_ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+    return (
+      JSON.parse(readFileSync(join(PROJECT_ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }
+    ).version;
   } catch {
     return 'unknown';
   }
@@ -15,8 +17,16 @@ function packageVersion(name: string): string {
 
 function gitCommit(): string {
   try {
-    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: PROJECT_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: PROJECT_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const commit = execFileSync('git', ['rev-parse', 'HEAD'], {
+      cwd: PROJECT_ROOT,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], {
+      cwd: PROJECT_ROOT,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
     return dirty ? `${commit}+uncommitted-changes` : commit;
   } catch {
     return 'unknown (not a git checkout)';
@@ -27,7 +37,7 @@ function kafkaVersion(): string {
   if (process.env.KAFKA_VERSION) return process.env.KAFKA_VERSION;
   try {
     const env = parseEnvFile(readFileSync(join(cacheDir(), 'services.env'), 'utf8'));
-    return env.KAFKA_ORIGIN === 'external' ? 'unknown (external broker)' : env.KAFKA_VERSION ?? 'unknown';
+    return env.KAFKA_ORIGIN === 'external' ? 'unknown (external broker)' : (env.KAFKA_VERSION ?? 'unknown');
   } catch {
     return 'unknown';
   }
@@ -35,7 +45,9 @@ function kafkaVersion(): string {
 
 /** Everything METRICS.md asks a run to record about where it ran. */
 export async function collectEnvironment(pool: Pool): Promise<Record<string, unknown>> {
-  const [rows] = await pool.query('SELECT VERSION() AS v, @@innodb_flush_log_at_trx_commit AS flush, @@innodb_buffer_pool_size AS bp');
+  const [rows] = await pool.query(
+    'SELECT VERSION() AS v, @@innodb_flush_log_at_trx_commit AS flush, @@innodb_buffer_pool_size AS bp',
+  );
   const db = (rows as Array<{ v: string; flush: number; bp: number }>)[0]!;
   const cpuList = cpus();
   return {
@@ -47,7 +59,12 @@ export async function collectEnvironment(pool: Pool): Promise<Record<string, unk
     kafka: kafkaVersion(),
     database: db.v,
     database_settings: { innodb_flush_log_at_trx_commit: Number(db.flush), innodb_buffer_pool_size: Number(db.bp) },
-    clients: { kafkajs: packageVersion('kafkajs'), mysql2: packageVersion('mysql2'), piscina: packageVersion('piscina'), 'hdr-histogram-js': packageVersion('hdr-histogram-js') },
+    clients: {
+      kafkajs: packageVersion('kafkajs'),
+      mysql2: packageVersion('mysql2'),
+      piscina: packageVersion('piscina'),
+      'hdr-histogram-js': packageVersion('hdr-histogram-js'),
+    },
     clock: 'all processes on one machine read the same system clock (Date.now / performance.timeOrigin)',
     git_commit: gitCommit(),
   };

@@ -30,10 +30,14 @@ export function checkFaultsRunnable(faults: FaultSpec[], env: NodeJS.ProcessEnv 
   const origins = servicesEnv();
   for (const f of faults) {
     if (f.kind === 'kafka-restart' && (env.KAFKA_BROKERS || origins.KAFKA_ORIGIN !== 'local')) {
-      throw new Error(`--fault ${f.text}: needs the project's own Kafka broker (npm run services:up), not KAFKA_BROKERS or Docker`);
+      throw new Error(
+        `--fault ${f.text}: needs the project's own Kafka broker (npm run services:up), not KAFKA_BROKERS or Docker`,
+      );
     }
     if (f.kind === 'db-restart' && (env.MYSQL_URL || origins.MYSQL_ORIGIN !== 'local')) {
-      throw new Error(`--fault ${f.text}: needs the project's own MariaDB (npm run services:up), not MYSQL_URL or Docker`);
+      throw new Error(
+        `--fault ${f.text}: needs the project's own MariaDB (npm run services:up), not MYSQL_URL or Docker`,
+      );
     }
   }
 }
@@ -75,7 +79,10 @@ export class FaultInjector {
   private dbPidFile: string | undefined;
   private cancelled = false;
 
-  constructor(specs: FaultSpec[], private readonly ctx: FaultInjectorContext) {
+  constructor(
+    specs: FaultSpec[],
+    private readonly ctx: FaultInjectorContext,
+  ) {
     this.faults = specs.map((spec) => ({ spec }));
   }
 
@@ -135,7 +142,10 @@ export class FaultInjector {
         // A stopped process cannot notice that the harness died: if the harness is killed
         // during the pause, this detached guard still continues the role (which then sees its
         // parent gone and stops). It ends by itself after the pause.
-        spawn('sh', ['-c', `sleep ${spec.durationS + 1}; kill -CONT ${pid} 2>/dev/null`], { detached: true, stdio: 'ignore' }).unref();
+        spawn('sh', ['-c', `sleep ${spec.durationS + 1}; kill -CONT ${pid} 2>/dev/null`], {
+          detached: true,
+          stdio: 'ignore',
+        }).unref();
         await sleep(spec.durationS * 1000);
         if (this.paused.delete(pid)) proc.child.kill('SIGCONT');
         f.ended_at_s = now();
@@ -144,7 +154,9 @@ export class FaultInjector {
         const pidFile = spec.kind === 'kafka-restart' ? join(cacheDir(), 'kafka', 'kafka.pid') : this.dbPidFile!;
         const pid = pidOf(pidFile, spec.kind === 'kafka-restart' ? 'java' : 'mariadbd');
         f.injected_at_s = now();
-        this.ctx.log(`[fault] ${spec.text}: SIGKILL to the ${spec.kind === 'kafka-restart' ? 'Kafka broker' : 'database server'} (pid ${pid}); back in ${spec.durationS} s`);
+        this.ctx.log(
+          `[fault] ${spec.text}: SIGKILL to the ${spec.kind === 'kafka-restart' ? 'Kafka broker' : 'database server'} (pid ${pid}); back in ${spec.durationS} s`,
+        );
         process.kill(pid, 'SIGKILL');
         await sleep(spec.durationS * 1000);
         await servicesUp();

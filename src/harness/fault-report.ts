@@ -88,7 +88,19 @@ function injectedFaultReport(x: FaultAnalysisInput, f: InjectedFault, explained:
   const spec = f.spec;
   const base = { fault: spec.text, injected: true, target: faultTarget(spec) };
   if (f.injected_at_s === undefined) {
-    return { ...base, injected_at_s: null, ended_at_s: null, detected_at_s: null, detected_by: 'not injected', recovered_at_s: null, recovery_s: null, restarts: [], p99_during_ms: {}, p99_outside_ms: {}, ...(f.error ? { error: f.error } : {}) };
+    return {
+      ...base,
+      injected_at_s: null,
+      ended_at_s: null,
+      detected_at_s: null,
+      detected_by: 'not injected',
+      recovered_at_s: null,
+      recovery_s: null,
+      restarts: [],
+      p99_during_ms: {},
+      p99_outside_ms: {},
+      ...(f.error ? { error: f.error } : {}),
+    };
   }
   const at = f.injected_at_s;
   const ended = f.ended_at_s ?? faultEndS(spec);
@@ -110,14 +122,27 @@ function injectedFaultReport(x: FaultAnalysisInput, f: InjectedFault, explained:
   };
 }
 
-function detectInjected(x: FaultAnalysisInput, spec: FaultSpec, at: number, ended: number, explained: Explained): Detection {
-  if (spec.kind === 'kafka-restart' || spec.kind === 'db-restart') return detectServiceRestart(x, spec.kind === 'kafka-restart' ? 'kafka' : 'db', at, ended, explained);
+function detectInjected(
+  x: FaultAnalysisInput,
+  spec: FaultSpec,
+  at: number,
+  ended: number,
+  explained: Explained,
+): Detection {
+  if (spec.kind === 'kafka-restart' || spec.kind === 'db-restart')
+    return detectServiceRestart(x, spec.kind === 'kafka-restart' ? 'kafka' : 'db', at, ended, explained);
   if (spec.kind === 'kill') return detectKill(x, spec.role, at, explained);
   return detectBacklogGrowth(x, spec.role, at);
 }
 
 /** A restarted service is detected by the first failed probe; the role exits during it are its doing. */
-function detectServiceRestart(x: FaultAnalysisInput, kind: 'kafka' | 'db', at: number, ended: number, explained: Explained): Detection {
+function detectServiceRestart(
+  x: FaultAnalysisInput,
+  kind: 'kafka' | 'db',
+  at: number,
+  ended: number,
+  explained: Explained,
+): Detection {
   const detection: Detection = { detectedAt: null, detectedBy: 'not detected', restarts: [] };
   explained.serviceWindows.push({ kind, from: epochMs(x, at), to: epochMs(x, ended) + 5000 });
   const first = x.availability.find((a) => a.at >= epochMs(x, at) && !a[kind]);
@@ -146,7 +171,9 @@ function detectKill(x: FaultAnalysisInput, role: string, at: number, explained: 
 function detectBacklogGrowth(x: FaultAnalysisInput, role: string, at: number): Detection {
   const group = ROLE_GROUP[role]!;
   const level = preFaultLevel(x, epochMs(x, at));
-  const grown = x.backlog.find((b) => b.at >= epochMs(x, at) && (b.backlog[group] ?? 0) > level[group]! + tolerance(x, level[group]!));
+  const grown = x.backlog.find(
+    (b) => b.at >= epochMs(x, at) && (b.backlog[group] ?? 0) > level[group]! + tolerance(x, level[group]!),
+  );
   if (!grown) return { detectedAt: null, detectedBy: 'not detected', restarts: [] };
   return { detectedAt: sinceStartS(x, grown.at), detectedBy: `${group} backlog growth`, restarts: [] };
 }
@@ -159,13 +186,20 @@ function unannouncedOutageReports(x: FaultAnalysisInput, explained: Explained): 
     for (const o of outages(x.availability, kind)) {
       if (explained.serviceWindows.some((w) => w.kind === kind && o.from <= w.to && o.to >= w.from)) continue;
       const recoveredAt = recoveredAfter(x, o.from, o.to);
-      for (const inc of x.incidents) if (inc.at_s >= s(o.from) && inc.at_s <= s(o.to) + 30) explained.incidents.add(inc);
+      for (const inc of x.incidents)
+        if (inc.at_s >= s(o.from) && inc.at_s <= s(o.to) + 30) explained.incidents.add(inc);
       reports.push({
-        fault: `${kind === 'kafka' ? 'Kafka broker' : 'database'} unreachable (not injected)`, injected: false,
+        fault: `${kind === 'kafka' ? 'Kafka broker' : 'database'} unreachable (not injected)`,
+        injected: false,
         target: kind === 'kafka' ? 'Kafka broker' : 'database server',
-        injected_at_s: s(o.from), ended_at_s: s(o.to), detected_at_s: s(o.from), detected_by: kind === 'kafka' ? 'broker unreachable' : 'database unreachable',
-        recovered_at_s: recoveredAt === null ? null : s(recoveredAt), recovery_s: recoveredAt === null ? null : round1((recoveredAt - o.from) / 1000),
-        restarts: [], ...p99Split(x, o.from, recoveredAt ?? o.to),
+        injected_at_s: s(o.from),
+        ended_at_s: s(o.to),
+        detected_at_s: s(o.from),
+        detected_by: kind === 'kafka' ? 'broker unreachable' : 'database unreachable',
+        recovered_at_s: recoveredAt === null ? null : s(recoveredAt),
+        recovery_s: recoveredAt === null ? null : round1((recoveredAt - o.from) / 1000),
+        restarts: [],
+        ...p99Split(x, o.from, recoveredAt ?? o.to),
       });
     }
   }
@@ -174,23 +208,36 @@ function unannouncedOutageReports(x: FaultAnalysisInput, explained: Explained): 
 
 /** Role exits that no injected fault and no outage explains. */
 function unexplainedIncidentReports(x: FaultAnalysisInput, explained: Explained): FaultReport[] {
-  return x.incidents.filter((inc) => !explained.incidents.has(inc)).map((inc) => {
-    const from = epochMs(x, inc.at_s);
-    const back = from + (inc.restarted_in_s ?? 0) * 1000;
-    const recoveredAt = inc.role === 'batch' ? batchCaughtUp(x, back) : recoveredAfter(x, from, back);
-    return {
-      fault: `${inc.role} ${inc.how} (not injected)`, injected: false, target: `${inc.role} role`,
-      injected_at_s: inc.at_s, ended_at_s: inc.restarted_in_s === undefined ? null : round1(inc.at_s + inc.restarted_in_s),
-      detected_at_s: inc.at_s, detected_by: 'role exit',
-      recovered_at_s: recoveredAt === null ? null : sinceStartS(x, recoveredAt), recovery_s: recoveredAt === null ? null : round1((recoveredAt - from) / 1000),
-      restarts: [describeIncident(inc)], ...p99Split(x, from, recoveredAt ?? from),
-    };
-  });
+  return x.incidents
+    .filter((inc) => !explained.incidents.has(inc))
+    .map((inc) => {
+      const from = epochMs(x, inc.at_s);
+      const back = from + (inc.restarted_in_s ?? 0) * 1000;
+      const recoveredAt = inc.role === 'batch' ? batchCaughtUp(x, back) : recoveredAfter(x, from, back);
+      return {
+        fault: `${inc.role} ${inc.how} (not injected)`,
+        injected: false,
+        target: `${inc.role} role`,
+        injected_at_s: inc.at_s,
+        ended_at_s: inc.restarted_in_s === undefined ? null : round1(inc.at_s + inc.restarted_in_s),
+        detected_at_s: inc.at_s,
+        detected_by: 'role exit',
+        recovered_at_s: recoveredAt === null ? null : sinceStartS(x, recoveredAt),
+        recovery_s: recoveredAt === null ? null : round1((recoveredAt - from) / 1000),
+        restarts: [describeIncident(inc)],
+        ...p99Split(x, from, recoveredAt ?? from),
+      };
+    });
 }
 
 /** "stream killed by SIGKILL at 20.3 s, restarted in 1.1 s". */
 export function describeIncident(inc: RoleIncident): string {
-  const then = inc.restarted_in_s !== undefined ? `, restarted in ${inc.restarted_in_s} s` : inc.gave_up ? `, not restarted: ${inc.gave_up}` : '';
+  const then =
+    inc.restarted_in_s !== undefined
+      ? `, restarted in ${inc.restarted_in_s} s`
+      : inc.gave_up
+        ? `, not restarted: ${inc.gave_up}`
+        : '';
   return `${inc.role} ${inc.how} at ${inc.at_s} s${then}`;
 }
 
@@ -204,7 +251,7 @@ function preFaultLevel(x: FaultAnalysisInput, at: number): Record<string, number
     for (const [group, v] of Object.entries(b.backlog)) {
       level[group] ??= 0;
       const from = at - (group === 'batch' ? Math.max(5, x.batchIntervalS) : 5) * 1000;
-      if (b.at >= from && b.at < at) level[group] = Math.max(level[group]!, v);
+      if (b.at >= from && b.at < at) level[group] = Math.max(level[group], v);
     }
   }
   return level;
@@ -235,14 +282,19 @@ function batchCaughtUp(x: FaultAnalysisInput, from: number): number | null {
   return after.length ? Math.min(...after) : null;
 }
 
-function p99Split(x: FaultAnalysisInput, from: number, to: number): Pick<FaultReport, 'p99_during_ms' | 'p99_outside_ms' | 'readings_during'> {
+function p99Split(
+  x: FaultAnalysisInput,
+  from: number,
+  to: number,
+): Pick<FaultReport, 'p99_during_ms' | 'p99_outside_ms' | 'readings_during'> {
   const during: Record<string, number | null> = {};
   const outside: Record<string, number | null> = {};
   const counts: Record<string, number> = {};
   for (const [mode, points] of Object.entries(x.latencies)) {
     const inH = new LatencyHistogram();
     const outH = new LatencyHistogram();
-    for (const p of points ?? []) (p.intended >= from && p.intended <= to ? inH : outH).record(p.committed - p.intended);
+    for (const p of points ?? [])
+      (p.intended >= from && p.intended <= to ? inH : outH).record(p.committed - p.intended);
     during[mode] = inH.count > 0 ? inH.summary().p99 : null;
     outside[mode] = outH.count > 0 ? outH.summary().p99 : null;
     counts[mode] = inH.count;

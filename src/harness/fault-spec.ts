@@ -14,7 +14,8 @@ export type FaultSpec =
   | { text: string; kind: 'kill'; role: RoleName; atS: number }
   | { text: string; kind: 'pause'; role: RoleName; atS: number; durationS: number };
 
-export const FAULT_SYNTAX = 'kafka-restart@20s:30s, db-restart@20s:15s, kill:ROLE@15s or pause:ROLE@15s:5s (ROLE: ingest, stream, batch)';
+export const FAULT_SYNTAX =
+  'kafka-restart@20s:30s, db-restart@20s:15s, kill:ROLE@15s or pause:ROLE@15s:5s (ROLE: ingest, stream, batch)';
 
 const ROLES: readonly RoleName[] = ['ingest', 'stream', 'batch'];
 

@@ -45,7 +45,11 @@ export async function searchMax(benchAt: BenchAtRate, opts: SearchOptions): Prom
   return resultOf(bracket);
 }
 
-async function doubleUntilUnsustainable(benchAt: BenchAtRate, opts: SearchOptions, aborted: () => boolean): Promise<Bracket> {
+async function doubleUntilUnsustainable(
+  benchAt: BenchAtRate,
+  opts: SearchOptions,
+  aborted: () => boolean,
+): Promise<Bracket> {
   const bracket: Bracket = { badReasons: [] };
   let rate = opts.start;
   while (!aborted() && bracket.bad === undefined && rate <= opts.maxRate) {

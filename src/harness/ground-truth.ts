@@ -16,7 +16,14 @@ export interface GroundTruth {
  * (the same seed gives the same readings), when each was meant to be sent, the anomaly
  * episodes it injected, and the alerts a reference evaluation of the rules gives on them.
  */
-export function buildGroundTruth(params: DatasetParams, startMs: number, rate: number, planned: number, ruleSet: RuleSet, windowOriginMs = 0): GroundTruth {
+export function buildGroundTruth(
+  params: DatasetParams,
+  startMs: number,
+  rate: number,
+  planned: number,
+  ruleSet: RuleSet,
+  windowOriginMs = 0,
+): GroundTruth {
   const dataset = new Dataset(params);
   const schedule = new OpenLoopSchedule({ start: startMs, rate });
   const intended = new Map<string, number>();

@@ -16,8 +16,8 @@ const HIGHEST_US = 3_600_000_000;
 
 /** Percentiles of the curve; points beyond the sample count's resolution are dropped. */
 const CURVE_PERCENTILES = [
-  0, 10, 20, 25, 30, 40, 50, 60, 70, 75, 80, 85, 90, 92.5, 95, 96, 97, 97.5, 98, 98.5, 99, 99.25, 99.5,
-  99.75, 99.9, 99.925, 99.95, 99.975, 99.99, 99.9925, 99.995, 99.9975, 99.999, 100,
+  0, 10, 20, 25, 30, 40, 50, 60, 70, 75, 80, 85, 90, 92.5, 95, 96, 97, 97.5, 98, 98.5, 99, 99.25, 99.5, 99.75, 99.9,
+  99.925, 99.95, 99.975, 99.99, 99.9925, 99.995, 99.9975, 99.999, 100,
 ];
 
 export type LatencyMetric = 'event_time' | 'processing_time' | 'detection' | 'send_delay' | 'window_result';
@@ -34,7 +34,16 @@ export function parseHistogramKey(key: string): { mode: string; metric: LatencyM
 }
 
 export const EMPTY_SUMMARY: Readonly<LatencySummary> = Object.freeze({
-  unit: 'ms', count: 0, mean: 0, min: 0, p50: 0, p90: 0, p95: 0, p99: 0, p999: 0, max: 0,
+  unit: 'ms',
+  count: 0,
+  mean: 0,
+  min: 0,
+  p50: 0,
+  p90: 0,
+  p95: 0,
+  p99: 0,
+  p999: 0,
+  max: 0,
 });
 
 export class LatencyHistogram {

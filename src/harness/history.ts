@@ -14,8 +14,21 @@ import type { RunResult } from './results.js';
 
 /** The RunResult.parameters keys two runs must share to be compared (the rules as resolved, not their file name). */
 export const COMPARABLE_PARAMETER_KEYS = [
-  'rate', 'duration', 'warmup', 'patients', 'sources', 'partitions', 'rules_resolved', 'batchInterval', 'threads', 'seed',
-  'prevalence', 'modes', 'latenessMs', 'idleMs', 'faults',
+  'rate',
+  'duration',
+  'warmup',
+  'patients',
+  'sources',
+  'partitions',
+  'rules_resolved',
+  'batchInterval',
+  'threads',
+  'seed',
+  'prevalence',
+  'modes',
+  'latenessMs',
+  'idleMs',
+  'faults',
 ] as const;
 
 export type ComparableKey = (typeof COMPARABLE_PARAMETER_KEYS)[number];
@@ -42,7 +55,9 @@ export function comparableParameters(parameters: Record<string, unknown>): Recor
 
 /** sha256 (hex) of the canonical JSON of the comparable parameters. */
 export function parameterHash(parameters: Record<string, unknown>): string {
-  return createHash('sha256').update(canonicalJson(comparableParameters(parameters))).digest('hex');
+  return createHash('sha256')
+    .update(canonicalJson(comparableParameters(parameters)))
+    .digest('hex');
 }
 
 /** The first 8 hex digits: enough to tell parameter sets apart in a table or a legend. */
@@ -104,7 +119,9 @@ export function headlineMetrics(r: RunResult): Headline {
       event_time_p999_ms: et.count > 0 ? et.p999 : null,
       processing_time_p99_ms: pt.count > 0 ? pt.p99 : null,
       output_rate: m.output_rate,
-      ...(m.processing_rate_while_busy !== undefined ? { processing_rate_while_busy: m.processing_rate_while_busy } : {}),
+      ...(m.processing_rate_while_busy !== undefined
+        ? { processing_rate_while_busy: m.processing_rate_while_busy }
+        : {}),
       ...(cost ? { cpu_ms_per_1000_readings: cost.cpu_ms_per_1000_readings } : {}),
     };
   }
@@ -167,7 +184,8 @@ export function parseHistory(text: string): { entries: HistoryEntry[]; invalid: 
     if (!line.trim()) return;
     try {
       const e = JSON.parse(line) as HistoryEntry;
-      if (typeof e.run_id === 'string' && typeof e.params_hash === 'string' && e.metrics && typeof e.time === 'string') entries.push(e);
+      if (typeof e.run_id === 'string' && typeof e.params_hash === 'string' && e.metrics && typeof e.time === 'string')
+        entries.push(e);
       else invalid.push(i + 1);
     } catch {
       invalid.push(i + 1);
@@ -207,16 +225,19 @@ export function groupByParameters(entries: HistoryEntry[]): HistoryGroup[] {
   return [...groups.values()];
 }
 
-const fmtNum = (v: unknown): string => (typeof v === 'number' ? v.toLocaleString('en-US', { maximumFractionDigits: 3 }) : String(v));
+const fmtNum = (v: unknown): string =>
+  typeof v === 'number' ? v.toLocaleString('en-US', { maximumFractionDigits: 3 }) : String(v);
 
 /** One line saying what a parameter set is: "500 readings/s, 60 s (+10 s warm-up), ...". */
 export function describeParameters(params: Record<string, unknown>, rules: string | null): string {
   const parts: string[] = [];
   const p = params;
   if (p.rate != null) parts.push(`${fmtNum(p.rate)} readings/s`);
-  if (p.duration != null) parts.push(`${fmtNum(p.duration)} s${p.warmup != null ? ` (+${fmtNum(p.warmup)} s warm-up)` : ''}`);
+  if (p.duration != null)
+    parts.push(`${fmtNum(p.duration)} s${p.warmup != null ? ` (+${fmtNum(p.warmup)} s warm-up)` : ''}`);
   if (p.patients != null) parts.push(`${fmtNum(p.patients)} patients`);
-  if (p.sources != null || p.partitions != null) parts.push(`${fmtNum(p.sources ?? '?')} sources x ${fmtNum(p.partitions ?? '?')} partitions`);
+  if (p.sources != null || p.partitions != null)
+    parts.push(`${fmtNum(p.sources ?? '?')} sources x ${fmtNum(p.partitions ?? '?')} partitions`);
   if (rules) parts.push(`rules ${rules}`);
   if (Array.isArray(p.modes)) parts.push(p.modes.join('+'));
   if (p.batchInterval != null) parts.push(`batch every ${fmtNum(p.batchInterval)} s`);
@@ -232,7 +253,11 @@ export function describeParameters(params: Record<string, unknown>, rules: strin
 /** A short legend name of a parameter set: its hash and rate, duration and seed. */
 export function seriesName(g: Pick<HistoryGroup, 'hash' | 'params'>): string {
   const p = g.params;
-  const bits = [p.rate != null ? `${fmtNum(p.rate)}/s` : '', p.duration != null ? `${fmtNum(p.duration)} s` : '', p.seed != null ? `seed ${fmtNum(p.seed)}` : ''].filter(Boolean);
+  const bits = [
+    p.rate != null ? `${fmtNum(p.rate)}/s` : '',
+    p.duration != null ? `${fmtNum(p.duration)} s` : '',
+    p.seed != null ? `seed ${fmtNum(p.seed)}` : '',
+  ].filter(Boolean);
   return `${shortHash(g.hash)}${bits.length ? ` (${bits.join(', ')})` : ''}`;
 }
 
@@ -246,8 +271,10 @@ function machineText(m: HistoryEntry['machine']): string {
   return `${m.cores ?? '?'} x ${m.cpu_model ?? 'unknown CPU'}${mem}`;
 }
 
-const ms = (v: number | null | undefined): string => (v == null ? 'n/a' : v.toLocaleString('en-US', { maximumFractionDigits: v < 10 ? 2 : v < 100 ? 1 : 0 }));
-const rate = (v: number | null | undefined): string => (v == null ? 'n/a' : v.toLocaleString('en-US', { maximumFractionDigits: 1 }));
+const ms = (v: number | null | undefined): string =>
+  v == null ? 'n/a' : v.toLocaleString('en-US', { maximumFractionDigits: v < 10 ? 2 : v < 100 ? 1 : 0 });
+const rate = (v: number | null | undefined): string =>
+  v == null ? 'n/a' : v.toLocaleString('en-US', { maximumFractionDigits: 1 });
 
 /** "2026-11-28 08:37 UTC" from an ISO time. */
 function fmtTime(iso: string): string {
@@ -262,27 +289,59 @@ const MODES = ['stream', 'batch'] as const;
  * row per run and mode (time, commit, the headline figures; send delay, loss and duplicates on
  * the run's first row). Runs of one set on different machines get a machine column.
  */
-export function renderHistoryMarkdown(groups: HistoryGroup[], opts: { source?: string; charts?: string[] } = {}): string {
+export function renderHistoryMarkdown(
+  groups: HistoryGroup[],
+  opts: { source?: string; charts?: string[] } = {},
+): string {
   const out: string[] = ['# Benchmark history', ''];
   const runs = groups.reduce((n, g) => n + g.entries.length, 0);
-  out.push(`${runs} run${runs === 1 ? '' : 's'} in ${groups.length} comparable parameter set${groups.length === 1 ? '' : 's'}` +
-    `${opts.source ? ` (from \`${opts.source}\`)` : ''}. Only runs of one set are comparable: a set is the sha256 of the run's ` +
-    'comparable parameters (rate, duration, warm-up, patients, sources, partitions, the rules as resolved, batch interval, ' +
-    'threads, seed, prevalence, modes, lateness, idle timeout, faults). Latencies in ms (event-time: committed minus intended ' +
-    'send time; processing-time: committed minus Kafka append), rates in readings/s, CPU in ms per 1,000 readings; ' +
-    '"*" after a commit: the tree had uncommitted changes.', '');
+  out.push(
+    `${runs} run${runs === 1 ? '' : 's'} in ${groups.length} comparable parameter set${groups.length === 1 ? '' : 's'}` +
+      `${opts.source ? ` (from \`${opts.source}\`)` : ''}. Only runs of one set are comparable: a set is the sha256 of the run's ` +
+      'comparable parameters (rate, duration, warm-up, patients, sources, partitions, the rules as resolved, batch interval, ' +
+      'threads, seed, prevalence, modes, lateness, idle timeout, faults). Latencies in ms (event-time: committed minus intended ' +
+      'send time; processing-time: committed minus Kafka append), rates in readings/s, CPU in ms per 1,000 readings; ' +
+      '"*" after a commit: the tree had uncommitted changes.',
+    '',
+  );
   if (runs === 0) {
     out.push('No runs recorded yet: `npm run bench` appends a line per run.', '');
     return out.join('\n');
   }
   for (const g of groups) {
-    out.push(`## Parameters ${shortHash(g.hash)}`, '', describeParameters(g.params, g.rules), '', `Hash: \`${g.hash}\``, '');
+    out.push(
+      `## Parameters ${shortHash(g.hash)}`,
+      '',
+      describeParameters(g.params, g.rules),
+      '',
+      `Hash: \`${g.hash}\``,
+      '',
+    );
     const machines = new Set(g.entries.map((e) => machineText(e.machine)));
     const perMachine = machines.size > 1;
     if (!perMachine) out.push(`Machine: ${[...machines][0]}`, '');
-    const header = ['time', 'commit', 'run', ...(perMachine ? ['machine'] : []), 'verdict', 'mode', 'event-time p50', 'p99', 'p99.9',
-      'processing-time p99', 'output/s', 'busy rate/s', 'CPU ms/1k', 'send delay p99', 'loss', 'duplicates'];
-    out.push(`| ${header.join(' | ')} |`, `| ${header.map((_, i) => (i >= header.indexOf('event-time p50') ? '---:' : '---')).join(' | ')} |`);
+    const header = [
+      'time',
+      'commit',
+      'run',
+      ...(perMachine ? ['machine'] : []),
+      'verdict',
+      'mode',
+      'event-time p50',
+      'p99',
+      'p99.9',
+      'processing-time p99',
+      'output/s',
+      'busy rate/s',
+      'CPU ms/1k',
+      'send delay p99',
+      'loss',
+      'duplicates',
+    ];
+    out.push(
+      `| ${header.join(' | ')} |`,
+      `| ${header.map((_, i) => (i >= header.indexOf('event-time p50') ? '---:' : '---')).join(' | ')} |`,
+    );
     for (const e of g.entries) {
       const modes = MODES.filter((m) => e.metrics.modes[m]);
       const rows = modes.length ? modes : [undefined];
@@ -290,19 +349,37 @@ export function renderHistoryMarkdown(groups: HistoryGroup[], opts: { source?: s
         const m = mode ? e.metrics.modes[mode] : undefined;
         const first = i === 0;
         const verdict = !e.complete ? 'incomplete' : e.passed ? 'passed' : 'FAILED';
-        out.push(`| ${[
-          first ? fmtTime(e.time) : '', first ? shortCommit(e.git) : '', first ? `\`${e.run_id}\`` : '',
-          ...(perMachine ? [first ? machineText(e.machine) : ''] : []), first ? verdict : '',
-          mode ?? 'none', ms(m?.event_time_p50_ms), ms(m?.event_time_p99_ms), ms(m?.event_time_p999_ms), ms(m?.processing_time_p99_ms),
-          rate(m?.output_rate), rate(m?.processing_rate_while_busy), m?.cpu_ms_per_1000_readings != null ? m.cpu_ms_per_1000_readings.toFixed(1) : 'n/a',
-          first ? ms(e.metrics.send_delay_p99_ms) : '', first ? String(e.metrics.loss) : '', first ? String(e.metrics.duplicates) : '',
-        ].join(' | ')} |`);
+        out.push(
+          `| ${[
+            first ? fmtTime(e.time) : '',
+            first ? shortCommit(e.git) : '',
+            first ? `\`${e.run_id}\`` : '',
+            ...(perMachine ? [first ? machineText(e.machine) : ''] : []),
+            first ? verdict : '',
+            mode ?? 'none',
+            ms(m?.event_time_p50_ms),
+            ms(m?.event_time_p99_ms),
+            ms(m?.event_time_p999_ms),
+            ms(m?.processing_time_p99_ms),
+            rate(m?.output_rate),
+            rate(m?.processing_rate_while_busy),
+            m?.cpu_ms_per_1000_readings != null ? m.cpu_ms_per_1000_readings.toFixed(1) : 'n/a',
+            first ? ms(e.metrics.send_delay_p99_ms) : '',
+            first ? String(e.metrics.loss) : '',
+            first ? String(e.metrics.duplicates) : '',
+          ].join(' | ')} |`,
+        );
       });
     }
     out.push('');
   }
   if (opts.charts?.length) {
-    out.push('## Trends', '', 'One chart per figure, one series per parameter set, runs in the order they ran (x labels: run number and commit).', '');
+    out.push(
+      '## Trends',
+      '',
+      'One chart per figure, one series per parameter set, runs in the order they ran (x labels: run number and commit).',
+      '',
+    );
     for (const c of opts.charts) out.push(`![${c}](${c})`, '');
   }
   return out.join('\n');
@@ -321,15 +398,63 @@ export interface TrendMetric {
 
 export const TREND_METRICS: TrendMetric[] = [
   ...MODES.flatMap((mode): TrendMetric[] => [
-    { slug: `${mode}_event_time_p50`, title: `${mode}: event-time latency p50`, unit: 'ms', log: true, value: (e) => e.metrics.modes[mode]?.event_time_p50_ms },
-    { slug: `${mode}_event_time_p99`, title: `${mode}: event-time latency p99`, unit: 'ms', log: true, value: (e) => e.metrics.modes[mode]?.event_time_p99_ms },
-    { slug: `${mode}_event_time_p999`, title: `${mode}: event-time latency p99.9`, unit: 'ms', log: true, value: (e) => e.metrics.modes[mode]?.event_time_p999_ms },
-    { slug: `${mode}_processing_time_p99`, title: `${mode}: processing-time latency p99`, unit: 'ms', log: true, value: (e) => e.metrics.modes[mode]?.processing_time_p99_ms },
-    { slug: `${mode}_output_rate`, title: `${mode}: output rate`, unit: 'readings/s', log: false, value: (e) => e.metrics.modes[mode]?.output_rate },
-    { slug: `${mode}_processing_rate_while_busy`, title: `${mode}: processing rate while busy`, unit: 'readings/s', log: false, value: (e) => e.metrics.modes[mode]?.processing_rate_while_busy },
-    { slug: `${mode}_cpu_ms_per_1000_readings`, title: `${mode}: CPU per 1,000 readings`, unit: 'CPU ms', log: false, value: (e) => e.metrics.modes[mode]?.cpu_ms_per_1000_readings },
+    {
+      slug: `${mode}_event_time_p50`,
+      title: `${mode}: event-time latency p50`,
+      unit: 'ms',
+      log: true,
+      value: (e) => e.metrics.modes[mode]?.event_time_p50_ms,
+    },
+    {
+      slug: `${mode}_event_time_p99`,
+      title: `${mode}: event-time latency p99`,
+      unit: 'ms',
+      log: true,
+      value: (e) => e.metrics.modes[mode]?.event_time_p99_ms,
+    },
+    {
+      slug: `${mode}_event_time_p999`,
+      title: `${mode}: event-time latency p99.9`,
+      unit: 'ms',
+      log: true,
+      value: (e) => e.metrics.modes[mode]?.event_time_p999_ms,
+    },
+    {
+      slug: `${mode}_processing_time_p99`,
+      title: `${mode}: processing-time latency p99`,
+      unit: 'ms',
+      log: true,
+      value: (e) => e.metrics.modes[mode]?.processing_time_p99_ms,
+    },
+    {
+      slug: `${mode}_output_rate`,
+      title: `${mode}: output rate`,
+      unit: 'readings/s',
+      log: false,
+      value: (e) => e.metrics.modes[mode]?.output_rate,
+    },
+    {
+      slug: `${mode}_processing_rate_while_busy`,
+      title: `${mode}: processing rate while busy`,
+      unit: 'readings/s',
+      log: false,
+      value: (e) => e.metrics.modes[mode]?.processing_rate_while_busy,
+    },
+    {
+      slug: `${mode}_cpu_ms_per_1000_readings`,
+      title: `${mode}: CPU per 1,000 readings`,
+      unit: 'CPU ms',
+      log: false,
+      value: (e) => e.metrics.modes[mode]?.cpu_ms_per_1000_readings,
+    },
   ]),
-  { slug: 'send_delay_p99', title: 'generator send delay p99', unit: 'ms', log: true, value: (e) => e.metrics.send_delay_p99_ms },
+  {
+    slug: 'send_delay_p99',
+    title: 'generator send delay p99',
+    unit: 'ms',
+    log: true,
+    value: (e) => e.metrics.send_delay_p99_ms,
+  },
 ];
 
 export interface TrendPoint {
@@ -356,7 +481,15 @@ export function trendPoints(groups: HistoryGroup[], metric: TrendMetric): TrendP
       const v = metric.value(e);
       if (v == null || !Number.isFinite(v)) continue;
       const order = orderOf.get(e)!;
-      points.push({ order, run: `${order} ${shortCommit(e.git)}`, time: e.time, run_id: e.run_id, commit: shortCommit(e.git), series, value: v });
+      points.push({
+        order,
+        run: `${order} ${shortCommit(e.git)}`,
+        time: e.time,
+        run_id: e.run_id,
+        commit: shortCommit(e.git),
+        series,
+        value: v,
+      });
     }
   }
   return points.sort((a, b) => a.order - b.order);

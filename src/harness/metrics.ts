@@ -50,15 +50,22 @@ export interface RunInputs {
 export const MIN_BATCH_INTERVALS = 3;
 
 /** Settings that make a run too short to say much: each warning says what and how long to run instead. */
-export function runLengthWarnings(x: Pick<RunInputs, 'modes' | 'batchIntervalSeconds' | 'ruleSet'>, measuredSeconds: number): string[] {
+export function runLengthWarnings(
+  x: Pick<RunInputs, 'modes' | 'batchIntervalSeconds' | 'ruleSet'>,
+  measuredSeconds: number,
+): string[] {
   const out: string[] = [];
   if (x.modes.includes('batch') && measuredSeconds < MIN_BATCH_INTERVALS * x.batchIntervalSeconds) {
-    out.push(`the measured phase (${round1(measuredSeconds)} s) is shorter than ${MIN_BATCH_INTERVALS} batch intervals (${MIN_BATCH_INTERVALS} x ${x.batchIntervalSeconds} s): ` +
-      `batch latency depends on where its few passes fell; measure at least ${MIN_BATCH_INTERVALS * x.batchIntervalSeconds} s (--duration)`);
+    out.push(
+      `the measured phase (${round1(measuredSeconds)} s) is shorter than ${MIN_BATCH_INTERVALS} batch intervals (${MIN_BATCH_INTERVALS} x ${x.batchIntervalSeconds} s): ` +
+        `batch latency depends on where its few passes fell; measure at least ${MIN_BATCH_INTERVALS * x.batchIntervalSeconds} s (--duration)`,
+    );
   }
   const windowS = Math.max(0, ...x.ruleSet.rules.map((r) => (r.kind === 'window' ? r.window_s : 0)));
   if (windowS > measuredSeconds) {
-    out.push(`the rules' windows (${windowS} s) are longer than the measured phase (${round1(measuredSeconds)} s): window results are few and mostly half-filled; measure several windows (--duration ${windowS * 3})`);
+    out.push(
+      `the rules' windows (${windowS} s) are longer than the measured phase (${round1(measuredSeconds)} s): window results are few and mostly half-filled; measure several windows (--duration ${windowS * 3})`,
+    );
   }
   return out;
 }
@@ -96,8 +103,13 @@ export function computeRunResult(x: RunInputs): RunResult {
     warmup: { seconds: x.warmupSeconds, excluded_readings: measured.excludedWarmup },
     input: inputFigures(x, phase),
     storage: {
-      stored: x.data.readings.length, loss: storage.loss, duplicates: storage.duplicates, rejected: x.data.rejected.ingest,
-      foreign: x.data.rejectedKinds.foreign, conflicting_duplicates: x.data.rejectedKinds.conflicts, refused_by_database: x.data.rejectedKinds.refused,
+      stored: x.data.readings.length,
+      loss: storage.loss,
+      duplicates: storage.duplicates,
+      rejected: x.data.rejected.ingest,
+      foreign: x.data.rejectedKinds.foreign,
+      conflicting_duplicates: x.data.rejectedKinds.conflicts,
+      refused_by_database: x.data.rejectedKinds.refused,
     },
     modes: measured.modes,
     agreement,
@@ -143,7 +155,9 @@ function measuredPhaseOf(x: RunInputs): MeasuredPhase {
   return {
     start,
     warmupEnd,
-    episodes: x.truth.episodes.filter((e) => (x.truth.intended.get(`${e.patient_id}|${e.start_seq}`) ?? -Infinity) >= warmupEnd),
+    episodes: x.truth.episodes.filter(
+      (e) => (x.truth.intended.get(`${e.patient_id}|${e.start_seq}`) ?? -Infinity) >= warmupEnd,
+    ),
     windowSizeOf: new Map(x.ruleSet.rules.map((r) => [r.id, r.kind === 'window' ? r.window_s : 0])),
   };
 }
@@ -198,7 +212,8 @@ function measureModes(x: RunInputs, phase: MeasuredPhase, failures: string[]): M
     const readings = readingLatencies(x, mode, phase);
     out.perSecond.set(mode, readings.series);
     if (mode === x.modes[0]) out.excludedWarmup += readings.warmup;
-    if (readings.unprocessed > 0) failures.push(`${mode}: ${readings.unprocessed} stored readings have no committed ${mode} result`);
+    if (readings.unprocessed > 0)
+      failures.push(`${mode}: ${readings.unprocessed} stored readings have no committed ${mode} result`);
     const detection = detectionLatency(phase.episodes, x.data.alerts[mode], x.truth, phase.windowSizeOf);
     const windowResult = windowResultLatency(x, mode, phase.warmupEnd);
     if (windowResult.count > 0) out.histograms[histogramKey(mode, 'window_result')] = windowResult.encode();
@@ -227,8 +242,13 @@ interface ReadingLatencies {
 
 function readingLatencies(x: RunInputs, mode: Mode, phase: MeasuredPhase): ReadingLatencies {
   const out: ReadingLatencies = {
-    eventTime: new LatencyHistogram(), processing: new LatencyHistogram(), series: { output: [], p99: [] },
-    unprocessed: 0, warmup: 0, lastCommit: -Infinity, count: 0,
+    eventTime: new LatencyHistogram(),
+    processing: new LatencyHistogram(),
+    series: { output: [], p99: [] },
+    unprocessed: 0,
+    warmup: 0,
+    lastCommit: -Infinity,
+    count: 0,
   };
   const committed = x.data.committedAt[mode];
   x.data.readings.forEach((r, i) => {
@@ -276,7 +296,9 @@ function modeResult(
   // phase the input was offered in, so output can never exceed the input.
   const scheduleEnd = phase.start + (x.producer.planned / x.rate) * 1000;
   const outputSpan = (Math.max(readings.lastCommit, scheduleEnd) - phase.warmupEnd) / 1000;
-  const busy = x.busySeconds?.[mode] ?? (mode === 'batch' ? x.batchPasses.reduce((t, p) => t + p.duration_ms, 0) / 1000 : undefined);
+  const busy =
+    x.busySeconds?.[mode] ??
+    (mode === 'batch' ? x.batchPasses.reduce((t, p) => t + p.duration_ms, 0) / 1000 : undefined);
   const processedAll = x.data.readings.length;
   const count = readings.count;
   return {
@@ -298,14 +320,23 @@ function modeResult(
 }
 
 /** Agreement: between the modes, and each mode against the reference evaluation; each disagreement that fails the run adds a failure. */
-function compareAlertSets(x: RunInputs, failures: string[]): { agreement: AgreementResult[]; diffs: NonNullable<RunResult['agreement_diffs']> } {
+function compareAlertSets(
+  x: RunInputs,
+  failures: string[],
+): { agreement: AgreementResult[]; diffs: NonNullable<RunResult['agreement_diffs']> } {
   const agreement: AgreementResult[] = [];
   const diffs: NonNullable<RunResult['agreement_diffs']> = [];
-  const sets: Array<[string, CommittedAlert[] | typeof x.truth.expectedAlerts]> = x.modes.map((m) => [m, x.data.alerts[m]]);
+  const sets: Array<[string, CommittedAlert[] | typeof x.truth.expectedAlerts]> = x.modes.map((m) => [
+    m,
+    x.data.alerts[m],
+  ]);
   const pairs: Array<[string, string]> = [];
   if (x.modes.includes('stream') && x.modes.includes('batch')) pairs.push(['stream', 'batch']);
   for (const m of x.modes) pairs.push([m, 'ground_truth']);
-  const byName = new Map<string, CommittedAlert[] | typeof x.truth.expectedAlerts>([...sets, ['ground_truth', x.truth.expectedAlerts]]);
+  const byName = new Map<string, CommittedAlert[] | typeof x.truth.expectedAlerts>([
+    ...sets,
+    ['ground_truth', x.truth.expectedAlerts],
+  ]);
   for (const [a, b] of pairs) {
     const results = compareAlerts(a, byName.get(a)!, b, byName.get(b)!);
     agreement.push(...results);
@@ -318,11 +349,16 @@ function compareAlertSets(x: RunInputs, failures: string[]): { agreement: Agreem
 function disagreementFailures(x: RunInputs, a: string, b: string, results: AgreementResult[]): string[] {
   const failures: string[] = [];
   const record = results.find((r) => r.scope === 'record')!;
-  if (record.jaccard < 1) failures.push(`record-rule alerts of ${a} and ${b} differ (Jaccard ${record.jaccard.toFixed(4)}, ${record.fp} only in ${a}, ${record.fn} only in ${b})`);
+  if (record.jaccard < 1)
+    failures.push(
+      `record-rule alerts of ${a} and ${b} differ (Jaccard ${record.jaccard.toFixed(4)}, ${record.fp} only in ${a}, ${record.fn} only in ${b})`,
+    );
   const window = results.find((r) => r.scope === 'window')!;
   // Late readings explain window differences only where the stream is one side.
   if (window.jaccard < 1 && (x.streamLate.length === 0 || (a !== 'stream' && b !== 'stream'))) {
-    failures.push(`window-rule alerts of ${a} and ${b} differ${x.streamLate.length === 0 ? ' with no late readings' : ''} (Jaccard ${window.jaccard.toFixed(4)})`);
+    failures.push(
+      `window-rule alerts of ${a} and ${b} differ${x.streamLate.length === 0 ? ' with no late readings' : ''} (Jaccard ${window.jaccard.toFixed(4)})`,
+    );
   }
   return failures;
 }
@@ -375,9 +411,10 @@ function detectionLatency(
     const tEnd = truth.intended.get(`${e.patient_id}|${e.end_seq}`) ?? t0;
     let first = Infinity;
     for (const a of byPatient.get(e.patient_id) ?? []) {
-      const belongs = a.seq !== null
-        ? a.seq >= e.start_seq && a.seq <= e.end_seq
-        : a.window_start! + (windowSizeOf.get(a.rule_id) ?? 0) * 1000 > t0 && a.window_start! <= tEnd;
+      const belongs =
+        a.seq !== null
+          ? a.seq >= e.start_seq && a.seq <= e.end_seq
+          : a.window_start! + (windowSizeOf.get(a.rule_id) ?? 0) * 1000 > t0 && a.window_start! <= tEnd;
       if (belongs && a.committed_at! < first) first = a.committed_at!;
     }
     if (first < Infinity) {
@@ -402,7 +439,9 @@ function timeseries(seconds: number, x: RunInputs, perSecond: Map<Mode, PerSecon
       p99[mode] = h && h.count > 0 ? h.percentile(99) : null;
     }
     // The last backlog sample taken within this second.
-    const sample = [...x.backlog].reverse().find((b) => b.at < start + (second + 1) * 1000 && b.at >= start + second * 1000);
+    const sample = [...x.backlog]
+      .reverse()
+      .find((b) => b.at < start + (second + 1) * 1000 && b.at >= start + second * 1000);
     points.push({
       second,
       offered: x.producer.offeredPerSecond[second] ?? 0,

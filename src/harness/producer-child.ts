@@ -26,7 +26,10 @@ async function run(spec: LoadSpec): Promise<void> {
   try {
     const result = await runOpenLoopProducer({
       kafka: createKafka(spec.brokers, 'vitals-load'),
-      source: datasetSource({ seed: spec.seed, patients: spec.patients, sources: spec.sources, prevalence: spec.prevalence }, spec.total),
+      source: datasetSource(
+        { seed: spec.seed, patients: spec.patients, sources: spec.sources, prevalence: spec.prevalence },
+        spec.total,
+      ),
       schedule: new OpenLoopSchedule({ start: spec.startMs, rate: spec.rate, total: spec.total }),
       topicPrefix: spec.topicPrefix,
       warmupCount: spec.warmupCount,

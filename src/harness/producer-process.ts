@@ -32,7 +32,11 @@ const ENTRY = join(PROJECT_ROOT, 'dist/src/harness/producer-child.js');
  * event loop with the harness's sampling and bookkeeping (as OpenMessaging Benchmark keeps
  * its workers apart from the coordinator).
  */
-export function runLoadProcess(spec: LoadSpec, signal: AbortSignal, onProgress: (p: ProducerProgress) => void): Promise<ProducerResult> {
+export function runLoadProcess(
+  spec: LoadSpec,
+  signal: AbortSignal,
+  onProgress: (p: ProducerProgress) => void,
+): Promise<ProducerResult> {
   return new Promise((resolve, reject) => {
     // The run id on its command line names the process in `ps` for whoever looks for leftovers.
     const child = fork(ENTRY, ['--run-id', spec.runId], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
@@ -53,7 +57,8 @@ export function runLoadProcess(spec: LoadSpec, signal: AbortSignal, onProgress: 
     });
     child.once('exit', (code, sig) => {
       signal.removeEventListener('abort', abort);
-      if (!settled) reject(new Error(`load generator ${sig ? `killed by ${sig}` : `exited with code ${code}`} before reporting`));
+      if (!settled)
+        reject(new Error(`load generator ${sig ? `killed by ${sig}` : `exited with code ${code}`} before reporting`));
     });
     child.send({ type: 'start', spec });
   });

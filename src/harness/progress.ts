@@ -39,7 +39,10 @@ export interface Progress {
   stop(): void;
 }
 
-const backlogText = (b: Record<string, number>): string => Object.entries(b).map(([k, v]) => `${k} ${v}`).join(', ') || '-';
+const backlogText = (b: Record<string, number>): string =>
+  Object.entries(b)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ') || '-';
 
 /** Seconds without spurious decimals: 30, 2.5. */
 const secs = (v: number): string => (Number.isInteger(v) ? String(v) : v.toFixed(1));
@@ -66,11 +69,14 @@ export function formatProgress(s: ProgressState, run?: RunLabel): string {
     counter = `${s.phase} ${Math.floor(elapsed)} s`;
   }
   let rates: string;
-  if (s.loadDone) rates = `load done${s.acknowledged !== undefined ? ` (${s.acknowledged} readings acknowledged)` : ''}`;
+  if (s.loadDone)
+    rates = `load done${s.acknowledged !== undefined ? ` (${s.acknowledged} readings acknowledged)` : ''}`;
   else if (s.offered === undefined || s.achieved === undefined) {
-    rates = s.loadSilentS !== undefined ? `no report from the load generator for ${Math.floor(s.loadSilentS)} s` : 'load rate not measured yet';
-  }
-  else rates = `offered ${s.offered.toFixed(0)}/s, achieved ${s.achieved.toFixed(0)}/s`;
+    rates =
+      s.loadSilentS !== undefined
+        ? `no report from the load generator for ${Math.floor(s.loadSilentS)} s`
+        : 'load rate not measured yet';
+  } else rates = `offered ${s.offered.toFixed(0)}/s, achieved ${s.achieved.toFixed(0)}/s`;
   const prefix = run ? `run ${run.index}${run.of !== undefined ? `/${run.of}` : ''} ` : '';
   return `${prefix}${counter}: ${rates}, backlog ${backlogText(s.backlog)}`;
 }
@@ -103,11 +109,14 @@ export function createProgress(opts: ProgressOptions): Progress {
   const now = opts.now ?? Date.now;
   let run: RunLabel | undefined;
   if (opts.tty && !opts.quiet) {
-    const bar = new cliProgress.SingleBar({
-      format: '|{bar}| {line}',
-      hideCursor: true,
-      clearOnComplete: true,
-    }, cliProgress.Presets.shades_classic);
+    const bar = new cliProgress.SingleBar(
+      {
+        format: '|{bar}| {line}',
+        hideCursor: true,
+        clearOnComplete: true,
+      },
+      cliProgress.Presets.shades_classic,
+    );
     let started = false;
     const stop = (): void => {
       if (started) bar.stop();
@@ -122,7 +131,10 @@ export function createProgress(opts: ProgressOptions): Progress {
       update: (s) => {
         // The bar fills over the phase's length; a phase without one (draining) shows it full.
         const total = 1000;
-        const value = s.totalS !== undefined && s.totalS > 0 ? Math.min(total, Math.round((Math.max(0, s.elapsedS) / s.totalS) * total)) : total;
+        const value =
+          s.totalS !== undefined && s.totalS > 0
+            ? Math.min(total, Math.round((Math.max(0, s.elapsedS) / s.totalS) * total))
+            : total;
         const payload = { line: formatProgress(s, run) };
         if (!started) {
           bar.start(total, value, payload);

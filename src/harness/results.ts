@@ -11,10 +11,32 @@ import type { StageBreakdown } from './stages.js';
  * (3 significant digits, microsecond resolution). When `count` is 0 every value is 0 and
  * the report prints "n/a" instead of the numbers.
  */
-export interface LatencySummary { unit: 'ms'; count: number; mean: number; min: number; p50: number; p90: number; p95: number; p99: number; p999: number; max: number; }
+export interface LatencySummary {
+  unit: 'ms';
+  count: number;
+  mean: number;
+  min: number;
+  p50: number;
+  p90: number;
+  p95: number;
+  p99: number;
+  p999: number;
+  max: number;
+}
 
 /** Alert agreement between sets A and B (METRICS.md "Alert agreement"); 0/0 ratios are 1. */
-export interface AgreementResult { a: string; b: string; scope: 'record' | 'window' | 'all'; tp: number; fp: number; fn: number; precision: number; recall: number; f1: number; jaccard: number; }
+export interface AgreementResult {
+  a: string;
+  b: string;
+  scope: 'record' | 'window' | 'all';
+  tp: number;
+  fp: number;
+  fn: number;
+  precision: number;
+  recall: number;
+  f1: number;
+  jaccard: number;
+}
 
 export interface ModeResult {
   mode: 'stream' | 'batch';
@@ -63,7 +85,11 @@ export interface TimeseriesPoint {
   backlog: Record<string, number>;
 }
 
-export interface LateReading { patient_id: number; seq: number; lateness_ms: number; }
+export interface LateReading {
+  patient_id: number;
+  seq: number;
+  lateness_ms: number;
+}
 
 /** (optional, added) Alert keys in only one of two sets, for the report (see agreement.ts diffAlerts). */
 export interface AlertDiff {
@@ -129,7 +155,14 @@ export interface RunResult {
   /** (optional, added) Which Kafka timestamp t_appended is (METRICS.md asks to say which). */
   kafka_timestamp_type?: 'CreateTime' | 'LogAppendTime';
   /** (optional, added) Each batch pass: readings it took, how long it ran (ms), whether it was the final one. */
-  batch_passes?: Array<{ pass: number; readings: number; alerts: number; windows: number; duration_ms: number; final: boolean }>;
+  batch_passes?: Array<{
+    pass: number;
+    readings: number;
+    alerts: number;
+    windows: number;
+    duration_ms: number;
+    final: boolean;
+  }>;
   /** (optional, added) Alert keys on one side only, per compared pair. */
   agreement_diffs?: AlertDiff[];
   /** (optional, added) Faults injected (--fault) and outages or role exits nobody injected. */

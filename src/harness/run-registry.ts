@@ -39,7 +39,8 @@ export async function registerRun(
   const conn = await pool.getConnection();
   try {
     const [lock] = await conn.query(`SELECT GET_LOCK('vitals_bench_runs', 30) AS got`);
-    if (Number((lock as Array<{ got: number | null }>)[0]?.got) !== 1) throw new Error('could not take the run registry lock within 30 s');
+    if (Number((lock as Array<{ got: number | null }>)[0]?.got) !== 1)
+      throw new Error('could not take the run registry lock within 30 s');
     const [running] = await conn.query(`SELECT run_id, heartbeat_at, owner FROM runs WHERE status = 'running'`);
     const aborted = (running as Array<{ run_id: string; heartbeat_at: number | string | null; owner: string | null }>)
       .filter((r) => r.heartbeat_at === null || Number(r.heartbeat_at) < now() - STALE_AFTER_MS || ownerGone(r.owner))
@@ -57,7 +58,15 @@ export async function registerRun(
     }
     await conn.query(
       'INSERT INTO runs (run_id, status, parameters, environment, heartbeat_at, owner, topics) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      [run.runId, 'running', JSON.stringify(run.parameters), JSON.stringify(run.environment), now(), ownerId(), run.topics.join(',')],
+      [
+        run.runId,
+        'running',
+        JSON.stringify(run.parameters),
+        JSON.stringify(run.environment),
+        now(),
+        ownerId(),
+        run.topics.join(','),
+      ],
     );
     return { aborted };
   } finally {

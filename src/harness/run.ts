@@ -154,14 +154,35 @@ async function openRun(opts: RunOptions, progress: Progress, signal: AbortSignal
   const onOuterAbort = (): void => loadAbort.abort();
   signal.addEventListener('abort', onOuterAbort, { once: true });
   const ctx: RunContext = {
-    opts, progress, signal, runId, startedAt, dir, logFile, log, ruleSet, config, pool, admin, topics,
+    opts,
+    progress,
+    signal,
+    runId,
+    startedAt,
+    dir,
+    logFile,
+    log,
+    ruleSet,
+    config,
+    pool,
+    admin,
+    topics,
     retry: { log: (l: string) => log(`[harness] ${l}`) },
     clock: () => (Number.isNaN(ctx.loadStartMs) ? 0 : (Date.now() - ctx.loadStartMs) / 1000),
     loadAbort,
     detachOuterAbort: () => signal.removeEventListener('abort', onOuterAbort),
-    roles: new Map(), incidents: [], failures: [], backlog: [], availability: [], batchPasses: [], batchPassEnds: [],
+    roles: new Map(),
+    incidents: [],
+    failures: [],
+    backlog: [],
+    availability: [],
+    batchPasses: [],
+    batchPassEnds: [],
     costs: new CostSampler(),
-    complete: true, streamLate: [], registered: false, loadStartMs: Number.NaN,
+    complete: true,
+    streamLate: [],
+    registered: false,
+    loadStartMs: Number.NaN,
   };
   return ctx;
 }
@@ -197,12 +218,23 @@ async function prepareRun(ctx: RunContext): Promise<void> {
   await withRetry('schema migration', () => migrate(pool), ctx.retry);
   await ctx.admin.connect();
   const environment = await collectEnvironment(pool);
-  const parameters = { ...opts, faults: (opts.faults ?? []).map((f) => f.text), rules_resolved: ruleSet, run_id: runId, topics };
+  const parameters = {
+    ...opts,
+    faults: (opts.faults ?? []).map((f) => f.text),
+    rules_resolved: ruleSet,
+    run_id: runId,
+    topics,
+  };
   const { aborted } = await registerRun(pool, { runId, topics, parameters, environment });
   ctx.registered = true;
-  if (aborted.length) progress.log(`[bench] marked ${aborted.length} run(s) left running by a process that is gone as aborted: ${aborted.join(', ')}`);
-  progress.log(`[bench] run ${runId}: rate ${opts.rate}/s, ${opts.warmup} s warm-up + ${opts.duration} s measured, ${opts.patients} patients, rules ${ruleSet.name}, modes ${opts.modes.join('+')}` +
-    `${opts.faults?.length ? `, faults ${opts.faults.map((f) => f.text).join(' ')}` : ''}`);
+  if (aborted.length)
+    progress.log(
+      `[bench] marked ${aborted.length} run(s) left running by a process that is gone as aborted: ${aborted.join(', ')}`,
+    );
+  progress.log(
+    `[bench] run ${runId}: rate ${opts.rate}/s, ${opts.warmup} s warm-up + ${opts.duration} s measured, ${opts.patients} patients, rules ${ruleSet.name}, modes ${opts.modes.join('+')}` +
+      `${opts.faults?.length ? `, faults ${opts.faults.map((f) => f.text).join(' ')}` : ''}`,
+  );
   await recreateTopics(ctx.admin, { topics, partitions: opts.partitions });
   // The servers' CPU over the run, when they are this project's own (not someone else's server).
   const servers = await serverPids(pool);
@@ -213,13 +245,38 @@ async function prepareRun(ctx: RunContext): Promise<void> {
 /** Pipelines: each role in its own process, restarted by the harness when it ends unexpectedly. */
 async function startRoles(ctx: RunContext): Promise<Pipelines> {
   const { opts } = ctx;
-  const common = ['--run-id', ctx.runId, '--sources', String(opts.sources), '--partitions', String(opts.partitions), '--topic-prefix', opts.topicPrefix,
-    '--rules', opts.rules, '--lateness-ms', String(opts.latenessMs), '--idle-ms', String(opts.idleMs),
+  const common = [
+    '--run-id',
+    ctx.runId,
+    '--sources',
+    String(opts.sources),
+    '--partitions',
+    String(opts.partitions),
+    '--topic-prefix',
+    opts.topicPrefix,
+    '--rules',
+    opts.rules,
+    '--lateness-ms',
+    String(opts.latenessMs),
+    '--idle-ms',
+    String(opts.idleMs),
     // The services answered a moment ago; a role restarted during an outage waits for them.
-    '--wait-for-services-s', '180'];
-  const policy = { ...DEFAULT_RESTART_POLICY, ...(opts.maxRestarts !== undefined ? { maxRestarts: opts.maxRestarts } : {}) };
+    '--wait-for-services-s',
+    '180',
+  ];
+  const policy = {
+    ...DEFAULT_RESTART_POLICY,
+    ...(opts.maxRestarts !== undefined ? { maxRestarts: opts.maxRestarts } : {}),
+  };
   const supervise = (role: RoleName, args: string[]): SupervisedRole => {
-    const s = new SupervisedRole(role, args, (l) => ctx.log(l.startsWith('[') ? l : `[${role}] ${l}`), ctx.clock, policy, (inc) => ctx.incidents.push(inc));
+    const s = new SupervisedRole(
+      role,
+      args,
+      (l) => ctx.log(l.startsWith('[') ? l : `[${role}] ${l}`),
+      ctx.clock,
+      policy,
+      (inc) => ctx.incidents.push(inc),
+    );
     ctx.roles.set(role, s);
     return s;
   };
@@ -227,7 +284,9 @@ async function startRoles(ctx: RunContext): Promise<Pipelines> {
   const stream = opts.modes.includes('stream')
     ? supervise('stream', [...common, ...(opts.injectDelayMs ? ['--inject-delay-ms', String(opts.injectDelayMs)] : [])])
     : undefined;
-  const batch = opts.modes.includes('batch') ? supervise('batch', [...common, '--threads', String(opts.threads), '--every', String(opts.batchInterval)]) : undefined;
+  const batch = opts.modes.includes('batch')
+    ? supervise('batch', [...common, '--threads', String(opts.threads), '--every', String(opts.batchInterval)])
+    : undefined;
   await Promise.all([...ctx.roles.values()].map((r) => r.current.waitFor(isReady, 90_000, 'ready signal')));
   const gaveUp = Promise.race([...ctx.roles.values()].map((r) => r.gaveUp));
   gaveUp.catch(() => undefined);
@@ -241,17 +300,28 @@ function recordBatchPasses(ctx: RunContext, p: Pipelines): void {
     if (m.type !== 'pass') return;
     p.batchProcessed += m.pass.readings;
     const pass = m.pass;
-    ctx.batchPasses.push({ pass: pass.pass, readings: pass.readings, alerts: pass.alerts, windows: pass.windows, duration_ms: pass.endedAt - pass.startedAt, final: pass.final });
+    ctx.batchPasses.push({
+      pass: pass.pass,
+      readings: pass.readings,
+      alerts: pass.alerts,
+      windows: pass.windows,
+      duration_ms: pass.endedAt - pass.startedAt,
+      final: pass.final,
+    });
     ctx.batchPassEnds.push(pass.endedAt);
   });
 }
 
 function ingestStats(p: Pipelines) {
-  return p.ingest.lastStats?.type === 'stats' && p.ingest.lastStats.role === 'ingest' ? p.ingest.lastStats.stats : undefined;
+  return p.ingest.lastStats?.type === 'stats' && p.ingest.lastStats.role === 'ingest'
+    ? p.ingest.lastStats.stats
+    : undefined;
 }
 
 function streamStats(p: Pipelines) {
-  return p.stream?.lastStats?.type === 'stats' && p.stream.lastStats.role === 'stream' ? p.stream.lastStats.stats : undefined;
+  return p.stream?.lastStats?.type === 'stats' && p.stream.lastStats.role === 'stream'
+    ? p.stream.lastStats.stats
+    : undefined;
 }
 
 function scheduleLoad(ctx: RunContext): LoadPlan {
@@ -291,7 +361,10 @@ async function sampleOnce(ctx: RunContext, p: Pipelines, tracker: RunProgress, a
   // From each process's first sample: the roles' start-up before the run is not the run's cost.
   for (const [role, r] of ctx.roles) ctx.costs.track(role, r.current.child.pid, false);
   ctx.costs.sample();
-  const dbUp = await bounded(heartbeat(ctx.pool, ctx.runId)).then(() => true, (err: Error) => (ctx.log(`[harness] database probe failed: ${err.message}`), false));
+  const dbUp = await bounded(heartbeat(ctx.pool, ctx.runId)).then(
+    () => true,
+    (err: Error) => (ctx.log(`[harness] database probe failed: ${err.message}`), false),
+  );
   let kafkaUp = true;
   try {
     const b = await bounded(sampleBacklog(ctx, p));
@@ -311,7 +384,8 @@ async function sampleBacklog(ctx: RunContext, p: Pipelines): Promise<Record<stri
     // backlog is measured from what it has read, which it reports itself.
     const stats = streamStats(p);
     let lag = 0;
-    for (const [key, end] of await endOffsets(ctx.admin, ctx.topics)) lag += Math.max(0, end - (stats?.positions[key] ?? 0));
+    for (const [key, end] of await endOffsets(ctx.admin, ctx.topics))
+      lag += Math.max(0, end - (stats?.positions[key] ?? 0));
     b.stream = lag;
   }
   if (p.batch) b.batch = Math.max(0, (ingestStats(p)?.stored ?? 0) - p.batchProcessed);
@@ -333,7 +407,11 @@ class RunProgress {
   private acknowledged: number | undefined;
   private finalPassAt: number | undefined;
 
-  constructor(private readonly scheduleStart: number, private readonly warmupS: number, private readonly durationS: number) {}
+  constructor(
+    private readonly scheduleStart: number,
+    private readonly warmupS: number,
+    private readonly durationS: number,
+  ) {}
 
   readonly onLoadProgress = (p: ProducerProgress): void => {
     this.prev = this.last ?? NO_PROGRESS;
@@ -353,14 +431,29 @@ class RunProgress {
   state(at: number, b: Record<string, number>): ProgressState {
     if (this.loadEndedAt !== undefined) {
       const acknowledged = this.acknowledged;
-      if (this.finalPassAt !== undefined) return { phase: 'final batch pass', elapsedS: (at - this.finalPassAt) / 1000, loadDone: true, acknowledged, backlog: b };
+      if (this.finalPassAt !== undefined)
+        return {
+          phase: 'final batch pass',
+          elapsedS: (at - this.finalPassAt) / 1000,
+          loadDone: true,
+          acknowledged,
+          backlog: b,
+        };
       return { phase: 'draining', elapsedS: (at - this.loadEndedAt) / 1000, loadDone: true, acknowledged, backlog: b };
     }
     const sinceStart = (at - this.scheduleStart) / 1000;
     if (sinceStart < 0) return { phase: 'starting', elapsedS: 0, loadDone: false, backlog: b };
     const rates = this.rates(at);
-    if (sinceStart < this.warmupS) return { phase: 'warm-up', elapsedS: sinceStart, totalS: this.warmupS, loadDone: false, ...rates, backlog: b };
-    return { phase: 'measuring', elapsedS: sinceStart - this.warmupS, totalS: this.durationS, loadDone: false, ...rates, backlog: b };
+    if (sinceStart < this.warmupS)
+      return { phase: 'warm-up', elapsedS: sinceStart, totalS: this.warmupS, loadDone: false, ...rates, backlog: b };
+    return {
+      phase: 'measuring',
+      elapsedS: sinceStart - this.warmupS,
+      totalS: this.durationS,
+      loadDone: false,
+      ...rates,
+      backlog: b,
+    };
   }
 
   private rates(at: number): Pick<ProgressState, 'offered' | 'achieved' | 'loadSilentS'> {
@@ -371,7 +464,9 @@ class RunProgress {
     // A rate is the difference of two reports at least half a second of schedule apart, the latest from the last 5 s.
     return last && dt >= 0.5 && silentS! < 5
       ? { offered: (last.planned - prev.planned) / dt, achieved: (last.acknowledged - prev.acknowledged) / dt }
-      : silentS !== undefined && silentS >= 5 ? { loadSilentS: silentS } : {};
+      : silentS !== undefined && silentS >= 5
+        ? { loadSilentS: silentS }
+        : {};
   }
 }
 
@@ -380,7 +475,8 @@ class RunProgress {
  * in the same windows in every run. Told before the first reading exists, and to restarts.
  */
 async function alignWindows(p: Pipelines, originMs: number): Promise<void> {
-  const isOriginSet = (m: ChildMessage): m is Extract<ChildMessage, { type: 'window-origin-set' }> => m.type === 'window-origin-set' && m.originMs === originMs;
+  const isOriginSet = (m: ChildMessage): m is Extract<ChildMessage, { type: 'window-origin-set' }> =>
+    m.type === 'window-origin-set' && m.originMs === originMs;
   for (const r of [p.stream, p.batch]) {
     if (!r) continue;
     r.setArg('window-origin-ms', String(originMs));
@@ -390,17 +486,35 @@ async function alignWindows(p: Pipelines, originMs: number): Promise<void> {
 
 async function startFaults(ctx: RunContext): Promise<void> {
   if (!ctx.opts.faults?.length) return;
-  ctx.injector = new FaultInjector(ctx.opts.faults, { clock: ctx.clock, roles: ctx.roles, pool: ctx.pool, log: ctx.log });
+  ctx.injector = new FaultInjector(ctx.opts.faults, {
+    clock: ctx.clock,
+    roles: ctx.roles,
+    pool: ctx.pool,
+    log: ctx.log,
+  });
   await ctx.injector.start();
 }
 
 /** The open-loop load in its own process, until it has sent everything, is interrupted, or a role gives up. */
 async function runLoad(ctx: RunContext, p: Pipelines, load: LoadPlan, tracker: RunProgress): Promise<ProducerResult> {
   const { opts } = ctx;
-  const loadProcess = runLoadProcess({
-    brokers: ctx.config.kafkaBrokers, seed: opts.seed, patients: opts.patients, sources: opts.sources, prevalence: opts.prevalence,
-    rate: opts.rate, total: load.total, startMs: load.startMs, warmupCount: Math.round(opts.rate * opts.warmup), topicPrefix: opts.topicPrefix, runId: ctx.runId,
-  }, ctx.loadAbort.signal, tracker.onLoadProgress);
+  const loadProcess = runLoadProcess(
+    {
+      brokers: ctx.config.kafkaBrokers,
+      seed: opts.seed,
+      patients: opts.patients,
+      sources: opts.sources,
+      prevalence: opts.prevalence,
+      rate: opts.rate,
+      total: load.total,
+      startMs: load.startMs,
+      warmupCount: Math.round(opts.rate * opts.warmup),
+      topicPrefix: opts.topicPrefix,
+      runId: ctx.runId,
+    },
+    ctx.loadAbort.signal,
+    tracker.onLoadProgress,
+  );
   loadProcess.catch(() => undefined);
   const producer = await Promise.race([loadProcess, p.gaveUp]);
   ctx.producer = producer;
@@ -441,15 +555,18 @@ function isDrained(ctx: RunContext, p: Pipelines, b: Record<string, number>, ack
   const s = streamStats(p);
   // A restarted role's counters start again from zero: then its consumer lag alone says it is done.
   const ingestDone = (b.ingest ?? 1) === 0 && (p.ingest.restarted || (ingestStats(p)?.stored ?? 0) >= acknowledged);
-  const streamDone = !p.stream || ((b.stream ?? 1) === 0 && s?.openWindows === 0 && (p.stream.restarted || s.processed >= acknowledged));
+  const streamDone =
+    !p.stream || ((b.stream ?? 1) === 0 && s?.openWindows === 0 && (p.stream.restarted || s.processed >= acknowledged));
   return ingestDone && streamDone && ctx.availability[ctx.availability.length - 1]?.kafka !== false;
 }
 
 /** The final batch pass (unless interrupted), and the stream's list of late readings. */
 async function finalPass(ctx: RunContext, p: Pipelines, tracker: RunProgress): Promise<void> {
   if (p.batch) tracker.finalPassStarted(Date.now());
-  if (p.batch && !ctx.signal.aborted) await p.batch.request({ type: 'final-pass' }, isFinalDone, 300_000, 'final batch pass');
-  if (p.stream) ctx.streamLate = (await p.stream.request({ type: 'report-late' }, isLate, 10_000, 'late-reading report')).late;
+  if (p.batch && !ctx.signal.aborted)
+    await p.batch.request({ type: 'final-pass' }, isFinalDone, 300_000, 'final batch pass');
+  if (p.stream)
+    ctx.streamLate = (await p.stream.request({ type: 'report-late' }, isLate, 10_000, 'late-reading report')).late;
 }
 
 /** However the run ended: the load, the faults and the sampling stopped, every role stopped (an unexpected exit code is a failure). */
@@ -461,7 +578,9 @@ async function stopEverything(ctx: RunContext): Promise<void> {
   for (const r of ctx.roles.values()) {
     const exit = await r.stop();
     if (exit && exit.code !== 0 && exit.code !== null) {
-      ctx.failures.push(`${r.role} pipeline exited with code ${exit.code}${r.current.fatal ? `: ${r.current.fatal}` : ''} (see ${ctx.logFile})`);
+      ctx.failures.push(
+        `${r.role} pipeline exited with code ${exit.code}${r.current.fatal ? `: ${r.current.fatal}` : ''} (see ${ctx.logFile})`,
+      );
     }
   }
 }
@@ -472,13 +591,22 @@ async function stopEverything(ctx: RunContext): Promise<void> {
  */
 async function collectAndReport(ctx: RunContext): Promise<RunOutcome> {
   try {
-    if (!ctx.producer) throw new Error(`the run stopped before the load finished: ${ctx.incompleteReason ?? 'unknown reason'}`);
+    if (!ctx.producer)
+      throw new Error(`the run stopped before the load finished: ${ctx.incompleteReason ?? 'unknown reason'}`);
     const result = await resultOf(ctx, ctx.producer);
     await writeRunReport(ctx.dir, result);
-    await withRetry('recording the run status', () => setRunStatus(ctx.pool, ctx.runId, result.verdict.passed ? 'passed' : ctx.complete ? 'failed' : 'incomplete'), ctx.retry);
+    await withRetry(
+      'recording the run status',
+      () =>
+        setRunStatus(ctx.pool, ctx.runId, result.verdict.passed ? 'passed' : ctx.complete ? 'failed' : 'incomplete'),
+      ctx.retry,
+    );
     return { dir: ctx.dir, result };
   } catch (err) {
-    if (ctx.registered) await setRunStatus(ctx.pool, ctx.runId, 'aborted').catch((e: Error) => ctx.log(`[harness] could not mark the run aborted: ${e.message}`));
+    if (ctx.registered)
+      await setRunStatus(ctx.pool, ctx.runId, 'aborted').catch((e: Error) =>
+        ctx.log(`[harness] could not mark the run aborted: ${e.message}`),
+      );
     throw err;
   } finally {
     await ctx.admin.disconnect().catch(() => undefined);
@@ -491,22 +619,57 @@ async function resultOf(ctx: RunContext, producer: ProducerResult): Promise<RunR
   const { opts, pool, runId, retry, ruleSet } = ctx;
   ctx.progress.log('[bench] collecting results from MySQL');
   const data = await withRetry('collecting results', () => collectRun(pool, runId), retry);
-  const truth = buildGroundTruth({ seed: opts.seed, patients: opts.patients, sources: opts.sources, prevalence: opts.prevalence }, producer.startMs, opts.rate, producer.planned, ruleSet, producer.startMs);
-  const [envRows] = await withRetry('reading the run record', () => pool.query('SELECT environment, parameters FROM runs WHERE run_id = ?', [runId]), retry);
+  const truth = buildGroundTruth(
+    { seed: opts.seed, patients: opts.patients, sources: opts.sources, prevalence: opts.prevalence },
+    producer.startMs,
+    opts.rate,
+    producer.planned,
+    ruleSet,
+    producer.startMs,
+  );
+  const [envRows] = await withRetry(
+    'reading the run record',
+    () => pool.query('SELECT environment, parameters FROM runs WHERE run_id = ?', [runId]),
+    retry,
+  );
   const row = (envRows as Array<{ environment: unknown; parameters: unknown }>)[0]!;
   const warmupEndMs = producer.startMs + opts.warmup * 1000;
   const faults = analyseFaults({
-    startMs: producer.startMs, warmupEndMs, rate: opts.rate, batchIntervalS: opts.batchInterval,
-    injected: ctx.injector?.faults ?? [], incidents: ctx.incidents, availability: ctx.availability, backlog: ctx.backlog, batchPassEndsMs: ctx.batchPassEnds,
+    startMs: producer.startMs,
+    warmupEndMs,
+    rate: opts.rate,
+    batchIntervalS: opts.batchInterval,
+    injected: ctx.injector?.faults ?? [],
+    incidents: ctx.incidents,
+    availability: ctx.availability,
+    backlog: ctx.backlog,
+    batchPassEndsMs: ctx.batchPassEnds,
     latencies: Object.fromEntries(opts.modes.map((m) => [m, latencyPoints(data, truth, m, warmupEndMs)])),
   });
   const busySeconds = busyOf(ctx.roles);
   const cost = runCost(ctx, data, busySeconds);
   return computeRunResult({
-    runId, startedAt: ctx.startedAt, endedAt: new Date(), complete: ctx.complete, incompleteReason: ctx.incompleteReason,
-    parameters: parseJson(row.parameters), environment: parseJson(row.environment),
-    rate: opts.rate, warmupSeconds: opts.warmup, batchIntervalSeconds: opts.batchInterval, modes: opts.modes, ruleSet,
-    producer, data, truth, backlog: ctx.backlog, streamLate: ctx.streamLate, batchPasses: ctx.batchPasses, pipelineFailures: ctx.failures, faults, cost,
+    runId,
+    startedAt: ctx.startedAt,
+    endedAt: new Date(),
+    complete: ctx.complete,
+    incompleteReason: ctx.incompleteReason,
+    parameters: parseJson(row.parameters),
+    environment: parseJson(row.environment),
+    rate: opts.rate,
+    warmupSeconds: opts.warmup,
+    batchIntervalSeconds: opts.batchInterval,
+    modes: opts.modes,
+    ruleSet,
+    producer,
+    data,
+    truth,
+    backlog: ctx.backlog,
+    streamLate: ctx.streamLate,
+    batchPasses: ctx.batchPasses,
+    pipelineFailures: ctx.failures,
+    faults,
+    cost,
     busySeconds: { ...(busySeconds.stream !== undefined ? { stream: busySeconds.stream } : {}) },
   });
 }
@@ -514,7 +677,10 @@ async function resultOf(ctx: RunContext, producer: ProducerResult): Promise<RunR
 function runCost(ctx: RunContext, data: RunData, busySeconds: { ingest?: number; stream?: number }): CostResult {
   const sampled = ctx.costs.totals();
   return computeCost({
-    processes: sampled.groups, sampledS: sampled.sampledS, writes: data.writes, modes: ctx.opts.modes,
+    processes: sampled.groups,
+    sampledS: sampled.sampledS,
+    writes: data.writes,
+    modes: ctx.opts.modes,
     busyS: { ...busySeconds, batch: ctx.batchPasses.reduce((t, p) => t + p.duration_ms, 0) / 1000 },
     // Every stored reading went through ingest and through each mode.
     readings: Object.fromEntries(['ingest', ...ctx.opts.modes].map((m) => [m, data.readings.length])),
@@ -528,7 +694,8 @@ function busyOf(roles: Map<RoleName, SupervisedRole>): { ingest?: number; stream
     const r = roles.get(role);
     if (!r) continue;
     let ms = 0;
-    for (const m of r.statsOfEachProcess) if (m.type === 'stats' && (m.role === 'ingest' || m.role === 'stream')) ms += m.stats.busyMs;
+    for (const m of r.statsOfEachProcess)
+      if (m.type === 'stats' && (m.role === 'ingest' || m.role === 'stream')) ms += m.stats.busyMs;
     out[role] = ms / 1000;
   }
   return out;

@@ -16,7 +16,10 @@ export function pidFromFile(pidFile: string, program: string): number | undefine
  * The broker's and the database server's pids, when services:up started them on this machine
  * (for servers named by KAFKA_BROKERS, MYSQL_URL or run by Docker: undefined).
  */
-export async function serverPids(pool: Pool, env: NodeJS.ProcessEnv = process.env): Promise<{ broker?: number; database?: number }> {
+export async function serverPids(
+  pool: Pool,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ broker?: number; database?: number }> {
   const file = join(cacheDir(), 'services.env');
   const origins = existsSync(file) ? parseEnvFile(readFileSync(file, 'utf8')) : {};
   const out: { broker?: number; database?: number } = {};

@@ -55,7 +55,11 @@ export interface StageBreakdown {
 }
 
 /** The stage figures of the readings `include` selects (the measured phase, for instance). */
-export function stageBreakdown(times: StageTimes, include: (index: number) => boolean, stages: readonly StageDef[] = STREAM_STAGES): StageBreakdown {
+export function stageBreakdown(
+  times: StageTimes,
+  include: (index: number) => boolean,
+  stages: readonly StageDef[] = STREAM_STAGES,
+): StageBreakdown {
   const n = times.intended.length;
   const histograms = stages.map(() => new LatencyHistogram());
   const sums = stages.map(() => 0);
@@ -83,7 +87,13 @@ export function stageBreakdown(times: StageTimes, include: (index: number) => bo
     mean_total_ms: meanTotal,
     stages: stages.map((s, j) => {
       const mean = readings ? sums[j]! / readings : 0;
-      return { id: s.id, label: s.label, latency: histograms[j]!.summary(), mean_ms: mean, share: meanTotal ? mean / meanTotal : 0 };
+      return {
+        id: s.id,
+        label: s.label,
+        latency: histograms[j]!.summary(),
+        mean_ms: mean,
+        share: meanTotal ? mean / meanTotal : 0,
+      };
     }),
   };
 }

@@ -107,7 +107,12 @@ export class SupervisedRole {
    * Send a request and wait for its answer; if the process is replaced meanwhile, ask the
    * new one. Fails when the role gave up or the deadline passes.
    */
-  async request<T extends ChildMessage>(m: ParentMessage, match: (x: ChildMessage) => x is T, timeoutMs: number, what: string): Promise<T> {
+  async request<T extends ChildMessage>(
+    m: ParentMessage,
+    match: (x: ChildMessage) => x is T,
+    timeoutMs: number,
+    what: string,
+  ): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       if (this.failure) throw this.failure;
@@ -140,9 +145,18 @@ export class SupervisedRole {
     return proc;
   }
 
-  private async onUnexpectedExit(proc: PipelineProcess, code: number | null, signal: NodeJS.Signals | null): Promise<void> {
+  private async onUnexpectedExit(
+    proc: PipelineProcess,
+    code: number | null,
+    signal: NodeJS.Signals | null,
+  ): Promise<void> {
     const exitedAt = Date.now();
-    const incident: RoleIncident = { role: this.role, how: describeExit(code, signal), at_s: round1(this.clock()), ...(proc.fatal ? { fatal: proc.fatal } : {}) };
+    const incident: RoleIncident = {
+      role: this.role,
+      how: describeExit(code, signal),
+      at_s: round1(this.clock()),
+      ...(proc.fatal ? { fatal: proc.fatal } : {}),
+    };
     this.incidents.push(incident);
     if (this.restarts >= this.policy.maxRestarts) {
       incident.gave_up = `restart limit (${this.policy.maxRestarts}) reached`;
@@ -150,7 +164,9 @@ export class SupervisedRole {
       return;
     }
     this.restarts++;
-    this.logLine(`[harness] ${this.role} ${incident.how} at ${incident.at_s} s; restarting (${this.restarts}/${this.policy.maxRestarts})`);
+    this.logLine(
+      `[harness] ${this.role} ${incident.how} at ${incident.at_s} s; restarting (${this.restarts}/${this.policy.maxRestarts})`,
+    );
     await new Promise((r) => setTimeout(r, this.policy.backoffMs * 2 ** (this.restarts - 1)));
     if (this.stopping) return;
     this.retired.push(proc);
@@ -173,7 +189,9 @@ export class SupervisedRole {
 
   private giveUp(incident: RoleIncident): void {
     this.onIncident?.(incident);
-    this.failure = new Error(`${this.role} pipeline ${incident.how} at ${incident.at_s} s and was not restarted (${incident.gave_up})${incident.fatal ? `: ${incident.fatal}` : ''}`);
+    this.failure = new Error(
+      `${this.role} pipeline ${incident.how} at ${incident.at_s} s and was not restarted (${incident.gave_up})${incident.fatal ? `: ${incident.fatal}` : ''}`,
+    );
     this.fail(this.failure);
   }
 }

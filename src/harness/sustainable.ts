@@ -34,7 +34,8 @@ export function isSustainable(r: RunResult): { ok: boolean; reasons: string[] } 
   const limit = BACKLOG_LIMIT_S * r.input.offered_rate;
   for (const name of ['ingest', 'stream']) {
     const values = atLoadEnd.map((p) => p.backlog[name]).filter((v): v is number => v !== undefined);
-    if (values.length > 0 && Math.min(...values) > limit) reasons.push(`${name} backlog ${Math.min(...values)} > ${limit} at the end of the load`);
+    if (values.length > 0 && Math.min(...values) > limit)
+      reasons.push(`${name} backlog ${Math.min(...values)} > ${limit} at the end of the load`);
   }
   const measured = r.timeseries.filter((p) => p.second >= warmup && p.second < loadEnd);
   const third = Math.floor(measured.length / 3);
@@ -56,7 +57,9 @@ export function isSustainable(r: RunResult): { ok: boolean; reasons: string[] } 
  * What the first unsustainable run ran into: the load generator (it fell behind its schedule,
  * so the pipelines' own limit was not reached), the pipelines, or both.
  */
-export function limitedBy(reasons: string[]): 'load generator' | 'pipelines' | 'load generator and pipelines' | 'unknown' {
+export function limitedBy(
+  reasons: string[],
+): 'load generator' | 'pipelines' | 'load generator and pipelines' | 'unknown' {
   const generator = reasons.includes(GENERATOR_FELL_BEHIND);
   const pipelines = reasons.some((r) => r !== GENERATOR_FELL_BEHIND);
   if (generator && pipelines) return 'load generator and pipelines';

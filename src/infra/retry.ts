@@ -8,11 +8,26 @@
 
 /** Node socket errors and mysql2's connection-level codes. */
 const RETRIABLE_CODES = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN',
-  'PROTOCOL_CONNECTION_LOST', 'PROTOCOL_SEQUENCE_TIMEOUT', 'PROTOCOL_PACKETS_OUT_OF_ORDER',
-  'ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT', 'ER_SERVER_SHUTDOWN', 'ER_CON_COUNT_ERROR',
-  'ER_OPTION_PREVENTS_STATEMENT', 'ER_CONNECTION_KILLED', 'ER_QUERY_INTERRUPTED', 'ER_CANT_EXECUTE_IN_READ_ONLY_TRANSACTION',
-  'ER_CLIENT_INTERACTION_TIMEOUT', 'ER_READ_ONLY_MODE',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'PROTOCOL_CONNECTION_LOST',
+  'PROTOCOL_SEQUENCE_TIMEOUT',
+  'PROTOCOL_PACKETS_OUT_OF_ORDER',
+  'ER_LOCK_DEADLOCK',
+  'ER_LOCK_WAIT_TIMEOUT',
+  'ER_SERVER_SHUTDOWN',
+  'ER_CON_COUNT_ERROR',
+  'ER_OPTION_PREVENTS_STATEMENT',
+  'ER_CONNECTION_KILLED',
+  'ER_QUERY_INTERRUPTED',
+  'ER_CANT_EXECUTE_IN_READ_ONLY_TRANSACTION',
+  'ER_CLIENT_INTERACTION_TIMEOUT',
+  'ER_READ_ONLY_MODE',
 ]);
 
 /**
@@ -24,8 +39,14 @@ const RETRIABLE_ERRNOS = new Set([1213, 1205, 1053, 1040, 1290, 1927, 1317, 1792
 
 /** kafkajs error classes that a broker restart or a leader move explains. */
 const RETRIABLE_KAFKA_NAMES = new Set([
-  'KafkaJSConnectionError', 'KafkaJSConnectionClosedError', 'KafkaJSRequestTimeoutError', 'KafkaJSBrokerNotFound',
-  'KafkaJSLockTimeout', 'KafkaJSNumberOfRetriesExceeded', 'KafkaJSMetadataNotLoaded', 'KafkaJSStaleTopicMetadataAssignment',
+  'KafkaJSConnectionError',
+  'KafkaJSConnectionClosedError',
+  'KafkaJSRequestTimeoutError',
+  'KafkaJSBrokerNotFound',
+  'KafkaJSLockTimeout',
+  'KafkaJSNumberOfRetriesExceeded',
+  'KafkaJSMetadataNotLoaded',
+  'KafkaJSStaleTopicMetadataAssignment',
 ]);
 
 /** Marks an error as retriable across a boundary that drops its properties (a worker thread). */
@@ -99,7 +120,10 @@ export async function withRetry<T>(what: string, fn: () => Promise<T>, opts: Ret
       if (!retriable(err)) throw err;
       const elapsed = now() - started;
       if (elapsed >= budget) {
-        throw new Error(`${what}: still failing after ${Math.round(elapsed / 1000)} s of retries: ${describeError(err)}`, { cause: err });
+        throw new Error(
+          `${what}: still failing after ${Math.round(elapsed / 1000)} s of retries: ${describeError(err)}`,
+          { cause: err },
+        );
       }
       const cap = Math.min(maxDelay, initial * 2 ** Math.min(attempt, 20));
       const delay = Math.min(budget - elapsed, Math.round(cap / 2 + random() * (cap / 2)));

@@ -81,7 +81,7 @@ export async function startConsumerLoop(opts: ConsumerLoopOptions): Promise<Cons
   let markJoined: () => void = () => undefined;
   const joined = new Promise<void>((resolve) => (markJoined = resolve));
   consumer.on(consumer.events.GROUP_JOIN, (e) => {
-    opts.onGroupJoin?.(e.payload.memberAssignment as Record<string, number[]>);
+    opts.onGroupJoin?.(e.payload.memberAssignment);
     markJoined();
   });
   consumer.on(consumer.events.CRASH, (e) => {
@@ -103,7 +103,12 @@ export async function startConsumerLoop(opts: ConsumerLoopOptions): Promise<Cons
       const partitionBatch: PartitionBatch = {
         topic: batch.topic,
         partition: batch.partition,
-        messages: batch.messages.map((m) => ({ offset: Number(m.offset), timestamp: Number(m.timestamp), sentAt: sentAtHeader(m.headers), value: m.value })),
+        messages: batch.messages.map((m) => ({
+          offset: Number(m.offset),
+          timestamp: Number(m.timestamp),
+          sentAt: sentAtHeader(m.headers),
+          value: m.value,
+        })),
         fetchedAt,
       };
       const written = opts.onBatch(partitionBatch).catch((err: Error) => {
@@ -202,7 +207,9 @@ class CommitPipeline {
       const commits = [...this.due.values()];
       this.due.clear();
       try {
-        await this.consumer.commitOffsets(commits.map((c) => ({ topic: c.topic, partition: c.partition, offset: String(c.offset) })));
+        await this.consumer.commitOffsets(
+          commits.map((c) => ({ topic: c.topic, partition: c.partition, offset: String(c.offset) })),
+        );
       } catch (err) {
         this.log?.(`offset commit failed (${(err as Error).message}); the next commit covers it`);
       }

@@ -58,18 +58,28 @@ const CHUNK = 2000;
  * database still refuses is isolated from its batch and rejected with the database's message;
  * the first copy of a (patient_id, seq) wins and a later copy with other content is rejected.
  */
-export async function startIngest(opts: IngestOptions): Promise<{ loop: ConsumerLoop; stats: IngestStats; stop: () => Promise<void> }> {
+export async function startIngest(
+  opts: IngestOptions,
+): Promise<{ loop: ConsumerLoop; stats: IngestStats; stop: () => Promise<void> }> {
   const stats: IngestStats = { stored: 0, rejected: 0, conflicts: 0, refused: 0, batches: 0, busyMs: 0 };
   const recorder = new CommitRecorder(opts.pool, opts.runId, 'ingest', opts.onFatal, opts.log);
   const write = (valid: Incoming[], rejected: unknown[][]): Promise<number> =>
-    withRetry('ingest write', () => inTransaction(opts.pool, async (conn) => {
-      const conflicts = await insertReadings(conn, opts.runId, valid);
-      const all = [...rejected, ...conflicts];
-      for (let i = 0; i < all.length; i += CHUNK) {
-        await conn.query(`INSERT INTO rejected_readings ${REJECT_COLUMNS} VALUES ? ON DUPLICATE KEY UPDATE reason = reason`, [all.slice(i, i + CHUNK)]);
-      }
-      return conflicts.length;
-    }), { log: opts.log });
+    withRetry(
+      'ingest write',
+      () =>
+        inTransaction(opts.pool, async (conn) => {
+          const conflicts = await insertReadings(conn, opts.runId, valid);
+          const all = [...rejected, ...conflicts];
+          for (let i = 0; i < all.length; i += CHUNK) {
+            await conn.query(
+              `INSERT INTO rejected_readings ${REJECT_COLUMNS} VALUES ? ON DUPLICATE KEY UPDATE reason = reason`,
+              [all.slice(i, i + CHUNK)],
+            );
+          }
+          return conflicts.length;
+        }),
+      { log: opts.log },
+    );
 
   const writer = new GroupCommit<IngestWork>(async (items) => {
     const valid = items.flatMap((w) => w.valid);
@@ -88,11 +98,23 @@ export async function startIngest(opts: IngestOptions): Promise<{ loop: Consumer
         conflicts += await write(part, []);
       });
       refusedCount = refused.length;
-      for (const r of refused) opts.log?.(`database refused reading ${r.item.topic}:${r.item.partition}@${r.item.offset}: ${r.message}`);
-      await write([], [...rejected, ...refused.map((r) => rejectedRow(opts.runId, r.item, 'ingest', `database refused: ${r.message}`))]);
+      for (const r of refused)
+        opts.log?.(`database refused reading ${r.item.topic}:${r.item.partition}@${r.item.offset}: ${r.message}`);
+      await write(
+        [],
+        [
+          ...rejected,
+          ...refused.map((r) => rejectedRow(opts.runId, r.item, 'ingest', `database refused: ${r.message}`)),
+        ],
+      );
     }
     stats.busyMs += performance.now() - began;
-    recorder.committed({ startedAt, committedAt: Date.now(), rowCount: valid.length - refusedCount - conflicts, ranges: items.map((w) => w.range) });
+    recorder.committed({
+      startedAt,
+      committedAt: Date.now(),
+      rowCount: valid.length - refusedCount - conflicts,
+      ranges: items.map((w) => w.range),
+    });
     stats.stored += valid.length - refusedCount - conflicts;
     stats.rejected += rejected.length + refusedCount + conflicts;
     stats.refused += refusedCount;
@@ -102,7 +124,12 @@ export async function startIngest(opts: IngestOptions): Promise<{ loop: Consumer
   const onBatch = async (batch: PartitionBatch): Promise<OffsetCommit[]> => {
     const valid: Incoming[] = [];
     const rejected: unknown[][] = [];
-    const ctx: ParseContext = { now: Date.now(), topic: batch.topic, runId: opts.runId, ...(opts.maxFutureMs !== undefined ? { maxFutureMs: opts.maxFutureMs } : {}) };
+    const ctx: ParseContext = {
+      now: Date.now(),
+      topic: batch.topic,
+      runId: opts.runId,
+      ...(opts.maxFutureMs !== undefined ? { maxFutureMs: opts.maxFutureMs } : {}),
+    };
     for (const m of batch.messages) {
       const parsed = parseReading(m.value, ctx);
       const where = { topic: batch.topic, partition: batch.partition, offset: m.offset, payload: m.value };
@@ -111,7 +138,17 @@ export async function startIngest(opts: IngestOptions): Promise<{ loop: Consumer
     }
     const first = batch.messages[0]!.offset;
     const last = batch.messages[batch.messages.length - 1]!.offset;
-    await writer.submit({ valid, rejected, range: { topic: batch.topic, partition: batch.partition, firstOffset: first, lastOffset: last, fetchedAt: batch.fetchedAt } });
+    await writer.submit({
+      valid,
+      rejected,
+      range: {
+        topic: batch.topic,
+        partition: batch.partition,
+        firstOffset: first,
+        lastOffset: last,
+        fetchedAt: batch.fetchedAt,
+      },
+    });
     return [{ topic: batch.topic, partition: batch.partition, offset: last + 1 }];
   };
   const loop = await startConsumerLoop({
@@ -169,15 +206,24 @@ async function insertReadings(conn: PoolConnection, runId: string, rows: Incomin
     const byKey = new Map((stored as StoredCopy[]).map((s) => [`${s.patient_id}|${s.seq}`, s]));
     for (const r of chunk) {
       const s = byKey.get(`${r.reading.patient_id}|${r.reading.seq}`);
-      if (!s || (s.kafka_topic === r.topic && s.kafka_partition === r.partition && Number(s.kafka_offset) === r.offset)) continue;
+      if (!s || (s.kafka_topic === r.topic && s.kafka_partition === r.partition && Number(s.kafka_offset) === r.offset))
+        continue;
       if (sameContent(s, r.reading)) continue;
-      conflicts.push(rejectedRow(runId, r, 'ingest',
-        `duplicate with different content: (patient_id ${r.reading.patient_id}, seq ${r.reading.seq}) first stored from ${s.kafka_topic}:${s.kafka_partition}@${s.kafka_offset}`));
+      conflicts.push(
+        rejectedRow(
+          runId,
+          r,
+          'ingest',
+          `duplicate with different content: (patient_id ${r.reading.patient_id}, seq ${r.reading.seq}) first stored from ${s.kafka_topic}:${s.kafka_partition}@${s.kafka_offset}`,
+        ),
+      );
     }
   }
   return conflicts;
 }
 
 function sameContent(s: StoredCopy, r: Reading): boolean {
-  return s.source === r.source && Number(s.event_time) === r.event_time && VITAL_NAMES.every((v) => Number(s[v]) === r[v]);
+  return (
+    s.source === r.source && Number(s.event_time) === r.event_time && VITAL_NAMES.every((v) => Number(s[v]) === r[v])
+  );
 }

@@ -18,7 +18,8 @@ export type ChildMessage =
   | { type: 'fatal'; role: RoleName; message: string }
   | { type: 'window-origin-set'; role: RoleName; originMs: number };
 
-export type ParentMessage = { type: 'final-pass' } | { type: 'stop' } | { type: 'report-late' } | { type: 'window-origin'; originMs: number };
+export type ParentMessage =
+  { type: 'final-pass' } | { type: 'stop' } | { type: 'report-late' } | { type: 'window-origin'; originMs: number };
 
 export function sendToParent(message: ChildMessage): void {
   if (process.send) process.send(message);

@@ -7,17 +7,52 @@ export const VITALS_COLUMNS = `(run_id, patient_id, seq, source, event_time, hea
   blood_pressure_systolic, blood_pressure_diastolic, spo2_level, kafka_topic, kafka_partition, kafka_offset, appended_at, sent_at)`;
 
 /** `sentAt`: t_sent from the message's t_sent header, null when the message carried none. */
-export function vitalsRow(runId: string, r: Reading, topic: string, partition: number, offset: number, appendedAt: number, sentAt: number | null = null): unknown[] {
-  return [runId, r.patient_id, r.seq, r.source, r.event_time, r.heart_rate, r.body_temperature,
-    r.blood_pressure_systolic, r.blood_pressure_diastolic, r.spo2_level, topic, partition, offset, appendedAt, sentAt];
+export function vitalsRow(
+  runId: string,
+  r: Reading,
+  topic: string,
+  partition: number,
+  offset: number,
+  appendedAt: number,
+  sentAt: number | null = null,
+): unknown[] {
+  return [
+    runId,
+    r.patient_id,
+    r.seq,
+    r.source,
+    r.event_time,
+    r.heart_rate,
+    r.body_temperature,
+    r.blood_pressure_systolic,
+    r.blood_pressure_diastolic,
+    r.spo2_level,
+    topic,
+    partition,
+    offset,
+    appendedAt,
+    sentAt,
+  ];
 }
 
-export const ALERT_COLUMNS = '(run_id, mode, rule_id, patient_id, subject_kind, subject, severity, seq, window_start, event_time, write_batch)';
+export const ALERT_COLUMNS =
+  '(run_id, mode, rule_id, patient_id, subject_kind, subject, severity, seq, window_start, event_time, write_batch)';
 
 export function alertRow(runId: string, mode: 'stream' | 'batch', a: AlertRecord, batch: bigint): unknown[] {
   const isRecord = a.seq !== null;
-  return [runId, mode, a.rule_id, a.patient_id, isRecord ? 'reading' : 'window', isRecord ? a.seq : a.window_start,
-    a.severity, a.seq, a.window_start, a.event_time, batch.toString()];
+  return [
+    runId,
+    mode,
+    a.rule_id,
+    a.patient_id,
+    isRecord ? 'reading' : 'window',
+    isRecord ? a.seq : a.window_start,
+    a.severity,
+    a.seq,
+    a.window_start,
+    a.event_time,
+    batch.toString(),
+  ];
 }
 
 /** Re-delivered results keep the first commit's row: an upsert that changes nothing. */

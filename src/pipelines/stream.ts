@@ -7,7 +7,15 @@ import { startConsumerLoop, type ConsumerLoop, type OffsetCommit, type Partition
 import { compileRuleSet, evaluateRecord, evaluateWindow, type CompiledRuleSet } from './rules/evaluate.js';
 import type { AlertRecord, RuleSet, WindowResult } from './rules/types.js';
 import { WatermarkTracker, WindowAssembler, windowStartOf } from './rules/windows.js';
-import { ALERT_COLUMNS, ALERT_UPSERT, alertRow, REJECT_COLUMNS, rejectedRow, WINDOW_COLUMNS, windowRow } from './rows.js';
+import {
+  ALERT_COLUMNS,
+  ALERT_UPSERT,
+  alertRow,
+  REJECT_COLUMNS,
+  rejectedRow,
+  WINDOW_COLUMNS,
+  windowRow,
+} from './rows.js';
 import { GroupCommit } from './group-commit.js';
 import { isDataError, writeIsolating } from './isolate.js';
 import { CommitRecorder, type OffsetRange } from './write-batches.js';
@@ -89,7 +97,19 @@ interface OpenWindowOrigin {
  * are keyed, so a replay rewrites nothing: the exactly-once effect.
  */
 export class StreamPipeline {
-  readonly stats: StreamStats = { processed: 0, rejected: 0, duplicatesSkipped: 0, refusedResults: 0, busyMs: 0, alerts: 0, windows: 0, late: [], watermark: -Infinity, openWindows: 0, positions: {} };
+  readonly stats: StreamStats = {
+    processed: 0,
+    rejected: 0,
+    duplicatesSkipped: 0,
+    refusedResults: 0,
+    busyMs: 0,
+    alerts: 0,
+    windows: 0,
+    late: [],
+    watermark: -Infinity,
+    openWindows: 0,
+    positions: {},
+  };
   private readonly compiled: CompiledRuleSet;
   private assemblers: Map<number, WindowAssembler>;
   private windowOriginMs: number;
@@ -103,7 +123,10 @@ export class StreamPipeline {
    * the first entry holds the smallest offset, unless a lower offset reached an existing
    * window (a re-read): then that partition is marked and scanned in full.
    */
-  private readonly originsByPartition = new Map<string, { origins: Map<string, OpenWindowOrigin>; disordered: boolean }>();
+  private readonly originsByPartition = new Map<
+    string,
+    { origins: Map<string, OpenWindowOrigin>; disordered: boolean }
+  >();
   /**
    * `${size}|${patient}` -> largest window_start written by earlier instances (loaded at
    * start). Windows this instance closes are not added: a reading for one of those goes to
@@ -153,20 +176,26 @@ export class StreamPipeline {
     });
     this.admin = this.opts.kafka.admin();
     await this.admin.connect();
-    this.idleTimer = setInterval(() => {
-      if (this.rebalancing) return;
-      this.idleCheck ??= this.checkCaughtUp()
-        .catch((err: Error) => this.opts.log?.(`end-offset check failed: ${err.message}`))
-        .finally(() => (this.idleCheck = null));
-      const { work, commits } = this.closeWindows(Date.now());
-      if (!work) return;
-      this.submit(work).then(
-        // A failed offset commit (e.g. during a rebalance) only means more to re-read after a
-        // restart; the next batch commits again. A failed write is fatal.
-        () => this.commit(commits).catch((err: Error) => this.opts.log?.(`offset commit after idle close failed: ${err.message}`)),
-        (err: Error) => this.opts.onFatal(err),
-      );
-    }, Math.max(100, Math.floor(this.opts.idleMs / 2)));
+    this.idleTimer = setInterval(
+      () => {
+        if (this.rebalancing) return;
+        this.idleCheck ??= this.checkCaughtUp()
+          .catch((err: Error) => this.opts.log?.(`end-offset check failed: ${err.message}`))
+          .finally(() => (this.idleCheck = null));
+        const { work, commits } = this.closeWindows(Date.now());
+        if (!work) return;
+        this.submit(work).then(
+          // A failed offset commit (e.g. during a rebalance) only means more to re-read after a
+          // restart; the next batch commits again. A failed write is fatal.
+          () =>
+            this.commit(commits).catch((err: Error) =>
+              this.opts.log?.(`offset commit after idle close failed: ${err.message}`),
+            ),
+          (err: Error) => this.opts.onFatal(err),
+        );
+      },
+      Math.max(100, Math.floor(this.opts.idleMs / 2)),
+    );
   }
 
   private newAssemblers(): Map<number, WindowAssembler> {
@@ -180,7 +209,10 @@ export class StreamPipeline {
    */
   setWindowOrigin(originMs: number): void {
     if (originMs === this.windowOriginMs) return;
-    if (this.stats.processed > 0) throw new Error(`window origin changed from ${this.windowOriginMs} to ${originMs} after ${this.stats.processed} readings`);
+    if (this.stats.processed > 0)
+      throw new Error(
+        `window origin changed from ${this.windowOriginMs} to ${originMs} after ${this.stats.processed} readings`,
+      );
     this.windowOriginMs = originMs;
     this.assemblers = this.newAssemblers();
   }
@@ -249,15 +281,22 @@ export class StreamPipeline {
 
   private async commit(commits: OffsetCommit[]): Promise<void> {
     if (commits.length === 0 || !this.loop) return;
-    await this.loop.consumer.commitOffsets(commits.map((c) => ({ topic: c.topic, partition: c.partition, offset: String(c.offset) })));
+    await this.loop.consumer.commitOffsets(
+      commits.map((c) => ({ topic: c.topic, partition: c.partition, offset: String(c.offset) })),
+    );
   }
 
   private async loadWrittenWindows(): Promise<void> {
-    const [rows] = await withRetry('loading written windows', () => this.opts.pool.query(
-      `SELECT patient_id, window_s, MAX(window_start) AS upto FROM window_stats
+    const [rows] = await withRetry(
+      'loading written windows',
+      () =>
+        this.opts.pool.query(
+          `SELECT patient_id, window_s, MAX(window_start) AS upto FROM window_stats
         WHERE run_id = ? AND mode = 'stream' GROUP BY patient_id, window_s`,
-      [this.opts.runId],
-    ), { log: this.opts.log });
+          [this.opts.runId],
+        ),
+      { log: this.opts.log },
+    );
     for (const r of rows as Array<{ patient_id: number; window_s: number; upto: number }>) {
       this.writtenBefore.set(`${r.window_s}|${r.patient_id}`, Number(r.upto));
     }
@@ -275,11 +314,23 @@ export class StreamPipeline {
     this.caughtUp.delete(partitionKey);
     const alerts: AlertRecord[] = [];
     const rejected: unknown[][] = [];
-    const ctx: ParseContext = { now, topic: batch.topic, runId: this.opts.runId, ...(this.opts.maxFutureMs !== undefined ? { maxFutureMs: this.opts.maxFutureMs } : {}) };
+    const ctx: ParseContext = {
+      now,
+      topic: batch.topic,
+      runId: this.opts.runId,
+      ...(this.opts.maxFutureMs !== undefined ? { maxFutureMs: this.opts.maxFutureMs } : {}),
+    };
     for (const m of batch.messages) {
       const parsed = parseReading(m.value, ctx);
       if (!parsed.ok) {
-        rejected.push(rejectedRow(this.opts.runId, { topic: batch.topic, partition: batch.partition, offset: m.offset, payload: m.value }, 'stream', parsed.reason));
+        rejected.push(
+          rejectedRow(
+            this.opts.runId,
+            { topic: batch.topic, partition: batch.partition, offset: m.offset, payload: m.value },
+            'stream',
+            parsed.reason,
+          ),
+        );
         continue;
       }
       const reading = parsed.reading;
@@ -296,9 +347,20 @@ export class StreamPipeline {
     const last = batch.messages[batch.messages.length - 1]!.offset;
     this.nextOffsets.set(partitionKey, { topic: batch.topic, partition: batch.partition, offset: last + 1 });
     this.stats.positions[partitionKey] = last + 1;
-    const range: OffsetRange = { topic: batch.topic, partition: batch.partition, firstOffset: batch.messages[0]!.offset, lastOffset: last, fetchedAt: batch.fetchedAt };
+    const range: OffsetRange = {
+      topic: batch.topic,
+      partition: batch.partition,
+      firstOffset: batch.messages[0]!.offset,
+      lastOffset: last,
+      fetchedAt: batch.fetchedAt,
+    };
     const closing = this.closeWindows(now);
-    const work: StreamWork = { alerts: [...alerts, ...(closing.work?.alerts ?? [])], windows: closing.work?.windows ?? [], rejected, ranges: [range] };
+    const work: StreamWork = {
+      alerts: [...alerts, ...(closing.work?.alerts ?? [])],
+      windows: closing.work?.windows ?? [],
+      rejected,
+      ranges: [range],
+    };
     const commits = closing.commits;
     // This batch's partition is always committed (possibly held back by its open windows).
     if (!commits.some((c) => c.topic === batch.topic && c.partition === batch.partition)) {
@@ -335,13 +397,18 @@ export class StreamPipeline {
       if (written !== undefined && start <= written) continue; // done by an earlier instance
       const result = assembler.add(reading);
       if (result.late) {
-        this.stats.late.push({ patient_id: reading.patient_id, seq: reading.seq, lateness_ms: assembler.watermark - (start + size * 1000) });
+        this.stats.late.push({
+          patient_id: reading.patient_id,
+          seq: reading.seq,
+          lateness_ms: assembler.watermark - (start + size * 1000),
+        });
         continue;
       }
       const key = `${size}|${reading.patient_id}|${start}`;
       const origin = this.openOrigins.get(key);
       let byPartition = this.originsByPartition.get(partitionKey);
-      if (!byPartition) this.originsByPartition.set(partitionKey, (byPartition = { origins: new Map(), disordered: false }));
+      if (!byPartition)
+        this.originsByPartition.set(partitionKey, (byPartition = { origins: new Map(), disordered: false }));
       if (!origin) {
         const created = { partitionKey, topic, partition, minOffset: offset };
         this.openOrigins.set(key, created);
@@ -390,7 +457,8 @@ export class StreamPipeline {
     const commits: OffsetCommit[] = [];
     for (const key of touched) {
       const next = this.nextOffsets.get(key);
-      if (next && !this.revoked.has(key)) commits.push({ topic: next.topic, partition: next.partition, offset: this.safeOffset(key) });
+      if (next && !this.revoked.has(key))
+        commits.push({ topic: next.topic, partition: next.partition, offset: this.safeOffset(key) });
     }
     return { work: { alerts, windows: closed, rejected: [], ranges: [] }, commits };
   }
@@ -402,7 +470,10 @@ export class StreamPipeline {
     const rejected = items.flatMap((w) => w.rejected);
     const ranges = items.flatMap((w) => w.ranges);
     const writeBatch = this.recorder.nextId();
-    const results: StreamResultRow[] = [...alerts.map((a) => ({ kind: 'alert' as const, a })), ...windows.map((w) => ({ kind: 'window' as const, w }))];
+    const results: StreamResultRow[] = [
+      ...alerts.map((a) => ({ kind: 'alert' as const, a })),
+      ...windows.map((w) => ({ kind: 'window' as const, w })),
+    ];
     let refusedCount = 0;
     const began = performance.now();
     const startedAt = Date.now();
@@ -417,12 +488,28 @@ export class StreamPipeline {
       const refusedRows = refused.map((r) => {
         this.opts.log?.(`database refused a ${r.item.kind} result: ${r.message}`);
         const payload = Buffer.from(JSON.stringify(r.item.kind === 'alert' ? r.item.a : r.item.w));
-        return rejectedRow(this.opts.runId, { topic: `result:${r.item.kind}`, partition: -1, offset: Date.now() * 1000 + (this.refusedCounter++ % 1000), payload }, 'stream', `database refused: ${r.message}`);
+        return rejectedRow(
+          this.opts.runId,
+          {
+            topic: `result:${r.item.kind}`,
+            partition: -1,
+            offset: Date.now() * 1000 + (this.refusedCounter++ % 1000),
+            payload,
+          },
+          'stream',
+          `database refused: ${r.message}`,
+        );
       });
       await this.writeRows([], [...rejected, ...refusedRows], writeBatch);
     }
     this.stats.busyMs += performance.now() - began;
-    this.recorder.committed({ startedAt, committedAt: Date.now(), rowCount: alerts.length + windows.length - refusedCount, ranges, batch: writeBatch });
+    this.recorder.committed({
+      startedAt,
+      committedAt: Date.now(),
+      rowCount: alerts.length + windows.length - refusedCount,
+      ranges,
+      batch: writeBatch,
+    });
     this.stats.refusedResults += refusedCount;
     this.stats.alerts += alerts.length;
     this.stats.windows += windows.length;
@@ -432,11 +519,28 @@ export class StreamPipeline {
     const { runId, pool } = this.opts;
     const alerts = results.flatMap((r) => (r.kind === 'alert' ? [alertRow(runId, 'stream', r.a, writeBatch)] : []));
     const windows = results.flatMap((r) => (r.kind === 'window' ? [windowRow(runId, 'stream', r.w, writeBatch)] : []));
-    await withRetry('stream write', () => inTransaction(pool, async (conn) => {
-      if (alerts.length) await bulkInsert(conn, `INSERT INTO alerts ${ALERT_COLUMNS}`, alerts, ALERT_UPSERT);
-      if (windows.length) await bulkInsert(conn, `INSERT INTO window_stats ${WINDOW_COLUMNS}`, windows, 'ON DUPLICATE KEY UPDATE run_id = run_id');
-      if (rejected.length) await bulkInsert(conn, `INSERT INTO rejected_readings ${REJECT_COLUMNS}`, rejected, 'ON DUPLICATE KEY UPDATE reason = reason');
-    }), { log: this.opts.log });
+    await withRetry(
+      'stream write',
+      () =>
+        inTransaction(pool, async (conn) => {
+          if (alerts.length) await bulkInsert(conn, `INSERT INTO alerts ${ALERT_COLUMNS}`, alerts, ALERT_UPSERT);
+          if (windows.length)
+            await bulkInsert(
+              conn,
+              `INSERT INTO window_stats ${WINDOW_COLUMNS}`,
+              windows,
+              'ON DUPLICATE KEY UPDATE run_id = run_id',
+            );
+          if (rejected.length)
+            await bulkInsert(
+              conn,
+              `INSERT INTO rejected_readings ${REJECT_COLUMNS}`,
+              rejected,
+              'ON DUPLICATE KEY UPDATE reason = reason',
+            );
+        }),
+      { log: this.opts.log },
+    );
   }
 
   /** The next offset to read after a restart: held back to the oldest reading of an open window. */

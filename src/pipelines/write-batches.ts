@@ -55,9 +55,35 @@ export async function recordCommit(
        ON DUPLICATE KEY UPDATE committed_at = committed_at`,
     [runId, role, batch.toString(), committedAt, rowCount, commitStartedAt ?? null],
   );
-  const rows = ranges.map((r) => [runId, role, batch.toString(), r.topic, r.partition, r.firstOffset, r.lastOffset, 0, 0, 0, 0, r.fetchedAt ?? null]);
+  const rows = ranges.map((r) => [
+    runId,
+    role,
+    batch.toString(),
+    r.topic,
+    r.partition,
+    r.firstOffset,
+    r.lastOffset,
+    0,
+    0,
+    0,
+    0,
+    r.fetchedAt ?? null,
+  ]);
   if (ingestRange) {
-    rows.push([runId, role, batch.toString(), '', -1, -1, -1, ingestRange.ingestLo, ingestRange.ingestHi, ingestRange.patientLo, ingestRange.patientHi, null]);
+    rows.push([
+      runId,
+      role,
+      batch.toString(),
+      '',
+      -1,
+      -1,
+      -1,
+      ingestRange.ingestLo,
+      ingestRange.ingestHi,
+      ingestRange.patientLo,
+      ingestRange.patientHi,
+      null,
+    ]);
   }
   if (rows.length > 0) {
     await pool.query(
@@ -90,10 +116,17 @@ export class CommitRecorder {
     return this.ids.next();
   }
 
-  committed(commit: { startedAt: number; committedAt: number; rowCount: number; ranges: OffsetRange[]; batch?: bigint }): void {
+  committed(commit: {
+    startedAt: number;
+    committedAt: number;
+    rowCount: number;
+    ranges: OffsetRange[];
+    batch?: bigint;
+  }): void {
     const { committedAt, rowCount, ranges, startedAt } = commit;
     const batch = commit.batch ?? this.ids.next();
-    const record = (): Promise<void> => recordCommit(this.pool, this.runId, this.role, batch, committedAt, rowCount, ranges, undefined, startedAt);
+    const record = (): Promise<void> =>
+      recordCommit(this.pool, this.runId, this.role, batch, committedAt, rowCount, ranges, undefined, startedAt);
     const p = withRetry('recording commit time', record, { log: this.log })
       .catch((err: Error) => this.onFatal(new Error(`recording commit time failed: ${err.message}`)))
       .finally(() => this.inFlight.delete(p));

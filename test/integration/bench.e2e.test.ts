@@ -24,16 +24,57 @@ describe('vitals-bench bench (end to end)', () => {
   const rules = writeShortWindowRules(out);
 
   it('runs, writes every report file, and finds no loss, no duplicates and full record-rule agreement', async () => {
-    const { stdout } = await run('node', [CLI, 'bench', '--rate', '300', '--duration', '6', '--warmup', '2', '--patients', '30',
-      '--rules', rules, '--batch-interval', '3', '--lateness-ms', '500', '--idle-ms', '500', '--topic-prefix', 'e2e_', '--out', out,
-      '--quiet', '--no-services', '--prevalence', '0.2'], { timeout: 240_000 });
+    const { stdout } = await run(
+      'node',
+      [
+        CLI,
+        'bench',
+        '--rate',
+        '300',
+        '--duration',
+        '6',
+        '--warmup',
+        '2',
+        '--patients',
+        '30',
+        '--rules',
+        rules,
+        '--batch-interval',
+        '3',
+        '--lateness-ms',
+        '500',
+        '--idle-ms',
+        '500',
+        '--topic-prefix',
+        'e2e_',
+        '--out',
+        out,
+        '--quiet',
+        '--no-services',
+        '--prevalence',
+        '0.2',
+      ],
+      { timeout: 240_000 },
+    );
     expect(stdout).toMatch(/run .*: PASSED/);
     const dirs = readdirSync(out).filter((d) => d !== 'rules.json');
     expect(dirs).toHaveLength(1);
     const dir = join(out, dirs[0]!);
     const files = readdirSync(dir);
-    for (const f of ['results.json', 'summary.csv', 'latency.csv', 'timeseries.csv', 'report.md', 'report.html', 'latency_percentiles.svg', 'throughput.svg', 'p99_over_time.svg',
-      'latency_percentiles.png', 'throughput.png', 'p99_over_time.png']) {
+    for (const f of [
+      'results.json',
+      'summary.csv',
+      'latency.csv',
+      'timeseries.csv',
+      'report.md',
+      'report.html',
+      'latency_percentiles.svg',
+      'throughput.svg',
+      'p99_over_time.svg',
+      'latency_percentiles.png',
+      'throughput.png',
+      'p99_over_time.png',
+    ]) {
       expect(files).toContain(f);
     }
 
@@ -60,11 +101,14 @@ describe('vitals-bench bench (end to end)', () => {
     const batch = result.modes.find((x) => x.mode === 'batch')!;
     expect(batch.event_time_latency.p50).toBeGreaterThan(stream.event_time_latency.p50);
     for (const a of result.agreement.filter((x) => x.scope === 'record')) expect(a.jaccard).toBe(1);
-    const streamBatchWindows = result.agreement.find((x) => x.a === 'stream' && x.b === 'batch' && x.scope === 'window')!;
+    const streamBatchWindows = result.agreement.find(
+      (x) => x.a === 'stream' && x.b === 'batch' && x.scope === 'window',
+    )!;
     expect(streamBatchWindows.tp).toBeGreaterThan(0);
     if (result.late_readings.length === 0) expect(streamBatchWindows.jaccard).toBe(1);
-    for (const key of ['stream.event_time', 'batch.event_time', 'input.send_delay']) expect(result.histograms[key]).toBeTruthy();
-    expect(result.environment).toMatchObject({ cores: expect.any(Number), node: process.version });
+    for (const key of ['stream.event_time', 'batch.event_time', 'input.send_delay'])
+      expect(result.histograms[key]).toBeTruthy();
+    expect(result.environment).toMatchObject({ cores: expect.any(Number) as number, node: process.version });
     expect(String(result.environment.database)).toMatch(/MariaDB|^\d/);
 
     const summary = parseCsv(readFileSync(join(dir, 'summary.csv'), 'utf8'));
@@ -74,7 +118,18 @@ describe('vitals-bench bench (end to end)', () => {
     expect(latency.header).toEqual(['mode', 'metric', 'percentile', 'value_ms']);
     expect(new Set(latency.rows.map((r) => `${r[0]}.${r[1]}`))).toContain('stream.event_time');
     const ts = parseCsv(readFileSync(join(dir, 'timeseries.csv'), 'utf8'));
-    expect(ts.header).toEqual(expect.arrayContaining(['second', 'offered', 'achieved', 'output_stream', 'output_batch', 'p99_ms_stream', 'backlog_ingest', 'backlog_stream']));
+    expect(ts.header).toEqual(
+      expect.arrayContaining([
+        'second',
+        'offered',
+        'achieved',
+        'output_stream',
+        'output_batch',
+        'p99_ms_stream',
+        'backlog_ingest',
+        'backlog_stream',
+      ]),
+    );
     const offered = ts.rows.reduce((s, r) => s + Number(r[ts.header.indexOf('offered')]), 0);
     expect(offered).toBe(2400);
 
@@ -112,8 +167,18 @@ describe('vitals-bench bench (end to end)', () => {
   }, 300_000);
 
   it('refuses bad arguments with exit code 2 before anything starts', async () => {
-    for (const args of [['--rate', '0'], ['--rate', 'fast'], ['--modes', 'lambda'], ['--threads', '0'], ['--rules', '/no/such/rules.json'], ['--patients', '0']]) {
-      const err = await run('node', [CLI, 'bench', '--no-services', '--out', out, ...args]).then(() => null, (e: { code: number; stderr: string }) => e);
+    for (const args of [
+      ['--rate', '0'],
+      ['--rate', 'fast'],
+      ['--modes', 'lambda'],
+      ['--threads', '0'],
+      ['--rules', '/no/such/rules.json'],
+      ['--patients', '0'],
+    ]) {
+      const err = await run('node', [CLI, 'bench', '--no-services', '--out', out, ...args]).then(
+        () => null,
+        (e: { code: number; stderr: string }) => e,
+      );
       expect(err, args.join(' ')).not.toBeNull();
       expect(err!.code).toBe(2);
       expect(err!.stderr).toMatch(/rate|modes|threads|rules|patients/);

@@ -6,9 +6,28 @@ import { datasetSource } from '../../src/generators/sources.js';
 import type { Pool } from '../../src/infra/mysql.js';
 import { BatchPipeline } from '../../src/pipelines/batch/batch.js';
 import {
-  alertDifferences, config, count, countVitals, countWindows, createTopics, deleteTopics, isolation, kafkaClient, openPool,
-  readAlertKeys, readVitals, readWindows, reference, spawnCli, stopChild, TEST_RULES, waitUntil, windowDifferences,
-  windowShape, writeRulesFile, type CliChild,
+  alertDifferences,
+  config,
+  count,
+  countVitals,
+  countWindows,
+  createTopics,
+  deleteTopics,
+  isolation,
+  kafkaClient,
+  openPool,
+  readAlertKeys,
+  readVitals,
+  readWindows,
+  reference,
+  spawnCli,
+  stopChild,
+  TEST_RULES,
+  waitUntil,
+  windowDifferences,
+  windowShape,
+  writeRulesFile,
+  type CliChild,
 } from './helpers.js';
 
 const LATENESS_MS = 500;
@@ -27,8 +46,20 @@ describe('stream crash recovery (SIGKILL, restart)', () => {
   const admin = kafka.admin();
   const rulesFile = writeRulesFile(TEST_RULES);
   const roleArgs = [
-    '--run-id', runId, '--topic-prefix', prefix, '--sources', '3', '--partitions', '3',
-    '--rules', rulesFile, '--lateness-ms', String(LATENESS_MS), '--idle-ms', String(IDLE_MS),
+    '--run-id',
+    runId,
+    '--topic-prefix',
+    prefix,
+    '--sources',
+    '3',
+    '--partitions',
+    '3',
+    '--rules',
+    rulesFile,
+    '--lateness-ms',
+    String(LATENESS_MS),
+    '--idle-ms',
+    String(IDLE_MS),
   ];
   let pool: Pool;
   let ingest: CliChild | undefined;
@@ -42,7 +73,12 @@ describe('stream crash recovery (SIGKILL, restart)', () => {
     const child = spawnCli([role, ...roleArgs]);
     // Ready once it has joined its consumer group; a restarted stream waits for the killed
     // member's session (30 s) to expire before the group rebalances.
-    await waitUntil(`${role} to start`, () => child.output().includes(`[${role}] running`), 60_000, () => child.output());
+    await waitUntil(
+      `${role} to start`,
+      () => child.output().includes(`[${role}] running`),
+      60_000,
+      () => child.output(),
+    );
     return child;
   };
   const streamWindows = (): Promise<number> => countWindows(pool, runId, 'stream');
@@ -63,7 +99,10 @@ describe('stream crash recovery (SIGKILL, restart)', () => {
     // Kill once the first instance has committed results, windows among them.
     await waitUntil(
       'the first stream instance to write windows',
-      async () => (await streamWindows()) > 0 && (await count(pool, `SELECT COUNT(*) AS n FROM write_batches WHERE run_id = ? AND role = 'stream'`, [runId])) >= 5,
+      async () =>
+        (await streamWindows()) > 0 &&
+        (await count(pool, `SELECT COUNT(*) AS n FROM write_batches WHERE run_id = ? AND role = 'stream'`, [runId])) >=
+          5,
       30_000,
       () => stream1!.output(),
       50,
@@ -74,14 +113,20 @@ describe('stream crash recovery (SIGKILL, restart)', () => {
     atKill = {
       windows: await streamWindows(),
       alerts: await count(pool, `SELECT COUNT(*) AS n FROM alerts WHERE run_id = ? AND mode = 'stream'`, [runId]),
-      batches: await count(pool, `SELECT COUNT(*) AS n FROM write_batches WHERE run_id = ? AND role = 'stream'`, [runId]),
+      batches: await count(pool, `SELECT COUNT(*) AS n FROM write_batches WHERE run_id = ? AND role = 'stream'`, [
+        runId,
+      ]),
       producerDone,
     };
 
     stream2 = await startRole('stream');
     produced = await producing;
-    await waitUntil('ingest to store every reading', async () => (await countVitals(pool, runId)) >= total, 30_000,
-      async () => `stored ${await countVitals(pool, runId)}/${total}\n${ingest!.output()}`);
+    await waitUntil(
+      'ingest to store every reading',
+      async () => (await countVitals(pool, runId)) >= total,
+      30_000,
+      async () => `stored ${await countVitals(pool, runId)}/${total}\n${ingest!.output()}`,
+    );
   }, 150_000);
 
   afterAll(async () => {
@@ -108,13 +153,24 @@ describe('stream crash recovery (SIGKILL, restart)', () => {
     const ref = reference(params, total, stored, TEST_RULES);
     expect(ref.mismatches).toEqual([]);
 
-    await waitUntil('the restarted stream to close every window', async () => (await streamWindows()) >= ref.windows.length, 30_000,
-      async () => `stream windows ${await streamWindows()}/${ref.windows.length}\n${stream2!.output()}`);
+    await waitUntil(
+      'the restarted stream to close every window',
+      async () => (await streamWindows()) >= ref.windows.length,
+      30_000,
+      async () => `stream windows ${await streamWindows()}/${ref.windows.length}\n${stream2!.output()}`,
+    );
     // One more idle period: nothing else may arrive.
     await new Promise((r) => setTimeout(r, 2 * IDLE_MS));
     expect(stream2!.proc.exitCode).toBeNull();
 
-    const batch = new BatchPipeline({ pool, mysqlUrl: config.mysqlUrl, runId, ruleSet: TEST_RULES, allowedLatenessMs: LATENESS_MS, threads: 2 });
+    const batch = new BatchPipeline({
+      pool,
+      mysqlUrl: config.mysqlUrl,
+      runId,
+      ruleSet: TEST_RULES,
+      allowedLatenessMs: LATENESS_MS,
+      threads: 2,
+    });
     const pass = await batch.runPass(true);
     await batch.close();
     expect(pass!.readings).toBe(total);
@@ -136,10 +192,14 @@ describe('stream crash recovery (SIGKILL, restart)', () => {
 
   it('both instances wrote results: the window rows carry write batches of two processes', async () => {
     const [rows] = await pool.query(
-      `SELECT DISTINCT write_batch >> 22 AS instance FROM window_stats WHERE run_id = ? AND mode = 'stream'`, [runId]);
+      `SELECT DISTINCT write_batch >> 22 AS instance FROM window_stats WHERE run_id = ? AND mode = 'stream'`,
+      [runId],
+    );
     expect((rows as unknown[]).length).toBe(2);
     // Every stream write transaction is recorded once, with the offsets it covered.
-    const batches = await count(pool, `SELECT COUNT(*) AS n FROM write_batches WHERE run_id = ? AND role = 'stream'`, [runId]);
+    const batches = await count(pool, `SELECT COUNT(*) AS n FROM write_batches WHERE run_id = ? AND role = 'stream'`, [
+      runId,
+    ]);
     expect(batches).toBeGreaterThan(atKill.batches);
   });
 });

@@ -28,7 +28,10 @@ describe('foundation: Kafka -> consumer group -> MySQL', () => {
 
   it('round-trips 300 keyed messages and commits the group offsets', async () => {
     await ensureTopics(admin, { topics: [topic], partitions: 3 });
-    const sent = Array.from({ length: 300 }, (_, i) => ({ key: `p${i % 7}`, value: JSON.stringify({ i, patient: i % 7 }) }));
+    const sent = Array.from({ length: 300 }, (_, i) => ({
+      key: `p${i % 7}`,
+      value: JSON.stringify({ i, patient: i % 7 }),
+    }));
     const producer = kafka.producer({ allowAutoTopicCreation: false });
     await producer.connect();
     await producer.send({ topic, acks: -1, messages: sent });
@@ -41,13 +44,22 @@ describe('foundation: Kafka -> consumer group -> MySQL', () => {
     const done = new Promise<void>((resolve) => {
       void consumer.run({
         autoCommit: false,
-        eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
+        // resolveOffset and heartbeat are called on the payload, not destructured: they are methods.
+        eachBatch: async (payload) => {
+          const { batch } = payload;
           for (const m of batch.messages) {
-            received.push({ partition: batch.partition, offset: m.offset, key: m.key!.toString(), value: m.value!.toString() });
-            resolveOffset(m.offset);
+            received.push({
+              partition: batch.partition,
+              offset: m.offset,
+              key: m.key!.toString(),
+              value: m.value!.toString(),
+            });
+            payload.resolveOffset(m.offset);
           }
-          await consumer.commitOffsets([{ topic, partition: batch.partition, offset: String(Number(batch.lastOffset()) + 1) }]);
-          await heartbeat();
+          await consumer.commitOffsets([
+            { topic, partition: batch.partition, offset: String(Number(batch.lastOffset()) + 1) },
+          ]);
+          await payload.heartbeat();
           if (received.length >= sent.length) resolve();
         },
       });
@@ -65,11 +77,15 @@ describe('foundation: Kafka -> consumer group -> MySQL', () => {
     const committedTotal = committed[0]!.partitions.reduce((sum, p) => sum + Number(p.offset), 0);
     expect(committedTotal).toBe(300);
 
-    await db.query(`CREATE TEMPORARY TABLE foundation_rows (k VARCHAR(16) NOT NULL, i INT NOT NULL PRIMARY KEY, part INT NOT NULL)`);
+    await db.query(
+      `CREATE TEMPORARY TABLE foundation_rows (k VARCHAR(16) NOT NULL, i INT NOT NULL PRIMARY KEY, part INT NOT NULL)`,
+    );
     const rows = received.map((r) => [r.key, (JSON.parse(r.value) as { i: number }).i, r.partition]);
     const inserted = await bulkInsert(db, 'INSERT INTO foundation_rows (k, i, part)', rows, '', 1000);
     expect(inserted).toBe(300);
     const [back] = await db.query('SELECT k, i FROM foundation_rows ORDER BY i');
-    expect((back as Array<{ k: string; i: number }>).map((r) => `${r.k}:${r.i}`)).toEqual(sent.map((s, i) => `${s.key}:${i}`));
+    expect((back as Array<{ k: string; i: number }>).map((r) => `${r.k}:${r.i}`)).toEqual(
+      sent.map((s, i) => `${s.key}:${i}`),
+    );
   });
 });

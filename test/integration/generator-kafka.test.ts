@@ -76,7 +76,12 @@ describe('generator -> Kafka', () => {
           }
         },
       });
-      await waitUntil('all readings consumed', () => received.length >= total, 60_000, () => `received ${received.length}/${total}`);
+      await waitUntil(
+        'all readings consumed',
+        () => received.length >= total,
+        60_000,
+        () => `received ${received.length}/${total}`,
+      );
       // Nothing beyond what was produced.
       await new Promise((r) => setTimeout(r, 300));
     } finally {
@@ -121,8 +126,21 @@ describe('generator -> Kafka', () => {
         // The values are the data set's.
         const g = expectedByKey.get(`${r.patient_id}:${r.seq}`)!;
         expect(g).toBeDefined();
-        expect([r.source, r.heart_rate, r.body_temperature, r.blood_pressure_systolic, r.blood_pressure_diastolic, r.spo2_level])
-          .toEqual([g.source, g.heart_rate, g.body_temperature, g.blood_pressure_systolic, g.blood_pressure_diastolic, g.spo2_level]);
+        expect([
+          r.source,
+          r.heart_rate,
+          r.body_temperature,
+          r.blood_pressure_systolic,
+          r.blood_pressure_diastolic,
+          r.spo2_level,
+        ]).toEqual([
+          g.source,
+          g.heart_rate,
+          g.body_temperature,
+          g.blood_pressure_systolic,
+          g.blood_pressure_diastolic,
+          g.spo2_level,
+        ]);
         expect(r.timestamp).toBe(new Date(r.event_time).toISOString());
       }
     }

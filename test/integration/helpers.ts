@@ -59,11 +59,56 @@ export const TEST_RULES: RuleSet = {
     { kind: 'record', id: 'hr_over_85', vital: 'heart_rate', op: '>', value: 85, severity: 'medium' },
     { kind: 'record', id: 'spo2_under_96', vital: 'spo2_level', op: '<', value: 96, severity: 'high' },
     { kind: 'record', id: 'temp_at_least_37', vital: 'body_temperature', op: '>=', value: 37, severity: 'low' },
-    { kind: 'window', id: 'w2_avg_hr_over_76', vital: 'heart_rate', agg: 'avg', window_s: 2, op: '>', value: 76, severity: 'medium' },
-    { kind: 'window', id: 'w2_min_temp_under_36_8', vital: 'body_temperature', agg: 'min', window_s: 2, op: '<', value: 36.8, severity: 'low' },
-    { kind: 'window', id: 'w5_max_spo2_at_least_98', vital: 'spo2_level', agg: 'max', window_s: 5, op: '>=', value: 98, severity: 'low' },
-    { kind: 'window', id: 'w5_avg_sbp_over_120', vital: 'blood_pressure_systolic', agg: 'avg', window_s: 5, op: '>', value: 120, severity: 'medium' },
-    { kind: 'window', id: 'w5_count_at_least_100', vital: 'heart_rate', agg: 'count', window_s: 5, op: '>=', value: 100, severity: 'low' },
+    {
+      kind: 'window',
+      id: 'w2_avg_hr_over_76',
+      vital: 'heart_rate',
+      agg: 'avg',
+      window_s: 2,
+      op: '>',
+      value: 76,
+      severity: 'medium',
+    },
+    {
+      kind: 'window',
+      id: 'w2_min_temp_under_36_8',
+      vital: 'body_temperature',
+      agg: 'min',
+      window_s: 2,
+      op: '<',
+      value: 36.8,
+      severity: 'low',
+    },
+    {
+      kind: 'window',
+      id: 'w5_max_spo2_at_least_98',
+      vital: 'spo2_level',
+      agg: 'max',
+      window_s: 5,
+      op: '>=',
+      value: 98,
+      severity: 'low',
+    },
+    {
+      kind: 'window',
+      id: 'w5_avg_sbp_over_120',
+      vital: 'blood_pressure_systolic',
+      agg: 'avg',
+      window_s: 5,
+      op: '>',
+      value: 120,
+      severity: 'medium',
+    },
+    {
+      kind: 'window',
+      id: 'w5_count_at_least_100',
+      vital: 'heart_rate',
+      agg: 'count',
+      window_s: 5,
+      op: '>=',
+      value: 100,
+      severity: 'low',
+    },
   ],
 };
 
@@ -76,7 +121,13 @@ export function writeRulesFile(ruleSet: RuleSet = TEST_RULES): string {
 }
 
 /** Test teardown: stop the pipelines (whatever state they are in), delete the topics, close the clients. */
-export async function tearDown(t: { stream?: { stop(): Promise<void> }; ingest?: { stop(): Promise<void> }; admin: Admin; topics: string[]; pool?: Pool }): Promise<void> {
+export async function tearDown(t: {
+  stream?: { stop(): Promise<void> };
+  ingest?: { stop(): Promise<void> };
+  admin: Admin;
+  topics: string[];
+  pool?: Pool;
+}): Promise<void> {
   await t.stream?.stop().catch(() => undefined);
   await t.ingest?.stop().catch(() => undefined);
   await deleteTopics(t.admin, t.topics);
@@ -90,14 +141,17 @@ export async function tearDown(t: { stream?: { stop(): Promise<void> }; ingest?:
  */
 export function writeShortWindowRules(dir: string): string {
   const file = join(dir, 'rules.json');
-  writeFileSync(file, JSON.stringify({
-    rules: [
-      { id: 'hr_high', vital: 'heart_rate', op: '>=', value: 100, severity: 'medium' },
-      { id: 'spo2_low', vital: 'spo2_level', op: '<', value: 94, severity: 'high' },
-      { id: 'hr_avg_high', vital: 'heart_rate', agg: 'avg', window_s: 2, op: '>', value: 85, severity: 'medium' },
-      { id: 'spo2_min_low', vital: 'spo2_level', agg: 'min', window_s: 2, op: '<', value: 95, severity: 'high' },
-    ],
-  }));
+  writeFileSync(
+    file,
+    JSON.stringify({
+      rules: [
+        { id: 'hr_high', vital: 'heart_rate', op: '>=', value: 100, severity: 'medium' },
+        { id: 'spo2_low', vital: 'spo2_level', op: '<', value: 94, severity: 'high' },
+        { id: 'hr_avg_high', vital: 'heart_rate', agg: 'avg', window_s: 2, op: '>', value: 85, severity: 'medium' },
+        { id: 'spo2_min_low', vital: 'spo2_level', agg: 'min', window_s: 2, op: '<', value: 95, severity: 'high' },
+      ],
+    }),
+  );
   return file;
 }
 
@@ -114,7 +168,8 @@ export async function waitUntil(
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}. ${await describe()}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}. ${await describe()}`);
     await sleep(intervalMs);
   }
 }
@@ -176,9 +231,12 @@ export async function readAlertKeys(pool: Pool, runId: string, mode: Mode): Prom
     [runId, mode],
   );
   // Sorted here, not by the server: its collation orders '_' differently from JavaScript.
-  return sortKeys((rows as Array<Record<string, unknown>>).map(
-    (r) => `${String(r.rule_id)}|${Number(r.patient_id)}|${String(r.subject_kind)}|${Number(r.subject)}|${String(r.severity)}|${Number(r.event_time)}`,
-  ));
+  return sortKeys(
+    (rows as Array<Record<string, unknown>>).map(
+      (r) =>
+        `${String(r.rule_id)}|${Number(r.patient_id)}|${String(r.subject_kind)}|${Number(r.subject)}|${String(r.severity)}|${Number(r.event_time)}`,
+    ),
+  );
 }
 
 export function referenceAlertKeys(alerts: AlertRecord[]): AlertKey[] {
@@ -195,7 +253,9 @@ function compareKeys(a: string, b: string): number {
   const pa = a.split('|');
   const pb = b.split('|');
   if (pa[0] !== pb[0]) return pa[0]! < pb[0]! ? -1 : 1;
-  return Number(pa[1]) - Number(pb[1]) || (pa[2]! < pb[2]! ? -1 : pa[2]! > pb[2]! ? 1 : 0) || Number(pa[3]) - Number(pb[3]);
+  return (
+    Number(pa[1]) - Number(pb[1]) || (pa[2]! < pb[2]! ? -1 : pa[2]! > pb[2]! ? 1 : 0) || Number(pa[3]) - Number(pb[3])
+  );
 }
 
 export const sortKeys = (keys: AlertKey[]): AlertKey[] => [...keys].sort(compareKeys);
@@ -282,7 +342,10 @@ export function windowDifferences(a: StoredWindow[], b: StoredWindow[], cap = 10
 export function alertDifferences(a: AlertKey[], b: AlertKey[], cap = 10): string[] {
   const sa = new Set(a);
   const sb = new Set(b);
-  const out = [...a.filter((k) => !sb.has(k)).map((k) => `only in first: ${k}`), ...b.filter((k) => !sa.has(k)).map((k) => `only in second: ${k}`)];
+  const out = [
+    ...a.filter((k) => !sb.has(k)).map((k) => `only in first: ${k}`),
+    ...b.filter((k) => !sa.has(k)).map((k) => `only in second: ${k}`),
+  ];
   return out.slice(0, cap).concat(out.length > cap ? [`... ${out.length - cap} more`] : []);
 }
 
@@ -291,7 +354,12 @@ export function alertDifferences(a: AlertKey[], b: AlertKey[], cap = 10): string
  * with the event time stored for it (producer timing is wall-clock), check every stored value
  * equals the regenerated one, and evaluate the rules over them.
  */
-export function reference(params: DatasetParams, n: number, stored: StoredReading[], ruleSet: RuleSet): {
+export function reference(
+  params: DatasetParams,
+  n: number,
+  stored: StoredReading[],
+  ruleSet: RuleSet,
+): {
   readings: Reading[];
   mismatches: string[];
   alerts: AlertKey[];
@@ -315,7 +383,12 @@ export function reference(params: DatasetParams, n: number, stored: StoredReadin
     readings.push(r);
   }
   const ref = evaluateAll(readings, ruleSet);
-  return { readings, mismatches: mismatches.slice(0, 20), alerts: referenceAlertKeys(ref.alerts), windows: referenceWindows(ref.windows) };
+  return {
+    readings,
+    mismatches: mismatches.slice(0, 20),
+    alerts: referenceAlertKeys(ref.alerts),
+    windows: referenceWindows(ref.windows),
+  };
 }
 
 /** A `node dist/src/cli.js ...` child with its stderr kept for diagnostics. */
@@ -328,8 +401,8 @@ export interface CliChild {
 export function spawnCli(args: string[]): CliChild {
   const proc = spawn(process.execPath, [CLI, ...args], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
-  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  proc.stderr.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     proc.once('exit', (code, signal) => resolve({ code, signal })),
   );
@@ -337,7 +410,10 @@ export function spawnCli(args: string[]): CliChild {
 }
 
 /** Run the CLI to completion (bounded), returning its exit code and output. */
-export async function runCli(args: string[], timeoutMs = 30_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export async function runCli(
+  args: string[],
+  timeoutMs = 30_000,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const proc = spawn(process.execPath, [CLI, ...args], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';

@@ -8,8 +8,23 @@ import { BatchPipeline } from '../../src/pipelines/batch/batch.js';
 import { startIngest } from '../../src/pipelines/ingest.js';
 import { StreamPipeline } from '../../src/pipelines/stream.js';
 import {
-  alertDifferences, config, countVitals, countWindows, createTopics, deleteTopics, isolation, kafkaClient, openPool,
-  readAlertKeys, readVitals, readWindows, reference, sleep, TEST_RULES, waitUntil, windowDifferences,
+  alertDifferences,
+  config,
+  countVitals,
+  countWindows,
+  createTopics,
+  deleteTopics,
+  isolation,
+  kafkaClient,
+  openPool,
+  readAlertKeys,
+  readVitals,
+  readWindows,
+  reference,
+  sleep,
+  TEST_RULES,
+  waitUntil,
+  windowDifferences,
 } from './helpers.js';
 
 const LATENESS_MS = 500;
@@ -38,17 +53,33 @@ describe('two stream instances share the partitions of one group', () => {
     await createTopics(admin, topics, 3);
     const onFatal = (err: Error): void => void fatalErrors.push(err);
     const newStream = (): StreamPipeline =>
-      new StreamPipeline({ kafka, pool, runId, topics, ruleSet: TEST_RULES, allowedLatenessMs: LATENESS_MS, idleMs: IDLE_MS, onFatal });
+      new StreamPipeline({
+        kafka,
+        pool,
+        runId,
+        topics,
+        ruleSet: TEST_RULES,
+        allowedLatenessMs: LATENESS_MS,
+        idleMs: IDLE_MS,
+        onFatal,
+      });
     ingest = await startIngest({ kafka, pool, runId, topics, onFatal });
     streams.push(newStream());
     await streams[0]!.start();
     await Promise.all([ingest.loop.joined, streams[0]!.joined]);
 
     const producing = runOpenLoopProducer({
-      kafka, source: datasetSource(params, total), schedule: new OpenLoopSchedule({ start: Date.now() + 100, rate, total }), topicPrefix: prefix,
+      kafka,
+      source: datasetSource(params, total),
+      schedule: new OpenLoopSchedule({ start: Date.now() + 100, rate, total }),
+      topicPrefix: prefix,
     });
     // The second instance joins once the first has written windows.
-    await waitUntil('the first instance to write windows', async () => (await countWindows(pool, runId, 'stream')) > 0, 30_000);
+    await waitUntil(
+      'the first instance to write windows',
+      async () => (await countWindows(pool, runId, 'stream')) > 0,
+      30_000,
+    );
     streams.push(newStream());
     await streams[1]!.start();
     await streams[1]!.joined;
@@ -68,8 +99,12 @@ describe('two stream instances share the partitions of one group', () => {
   it('both instances process readings, and their windows and alerts equal the reference and the batch', async () => {
     const ref = reference(params, total, await readVitals(pool, runId), TEST_RULES);
     expect(ref.mismatches).toEqual([]);
-    await waitUntil('the stream instances to write every window', async () => (await countWindows(pool, runId, 'stream')) >= ref.windows.length, 60_000,
-      async () => `windows ${await countWindows(pool, runId, 'stream')}/${ref.windows.length}`);
+    await waitUntil(
+      'the stream instances to write every window',
+      async () => (await countWindows(pool, runId, 'stream')) >= ref.windows.length,
+      60_000,
+      async () => `windows ${await countWindows(pool, runId, 'stream')}/${ref.windows.length}`,
+    );
     await sleep(IDLE_MS * 3);
     expect(fatalErrors.map((e) => e.message)).toEqual([]);
     expect(streams[0]!.stats.processed).toBeGreaterThan(0);
@@ -79,13 +114,23 @@ describe('two stream instances share the partitions of one group', () => {
 
     const windows = await readWindows(pool, runId, 'stream');
     for (const size of [2, 5]) {
-      expect(windows.filter((w) => w.window_s === size).reduce((n, w) => n + w.count, 0), `readings in ${size} s windows`).toBe(total);
+      expect(
+        windows.filter((w) => w.window_s === size).reduce((n, w) => n + w.count, 0),
+        `readings in ${size} s windows`,
+      ).toBe(total);
     }
     expect(windowDifferences(windows, ref.windows)).toEqual([]);
     const alerts = await readAlertKeys(pool, runId, 'stream');
     expect(alertDifferences(alerts, ref.alerts)).toEqual([]);
 
-    const batch = new BatchPipeline({ pool, mysqlUrl: config.mysqlUrl, runId, ruleSet: TEST_RULES, allowedLatenessMs: LATENESS_MS, threads: 2 });
+    const batch = new BatchPipeline({
+      pool,
+      mysqlUrl: config.mysqlUrl,
+      runId,
+      ruleSet: TEST_RULES,
+      allowedLatenessMs: LATENESS_MS,
+      threads: 2,
+    });
     await batch.runPass(true);
     await batch.close();
     expect(alertDifferences(await readAlertKeys(pool, runId, 'batch'), alerts)).toEqual([]);

@@ -8,9 +8,27 @@ import { BatchPipeline, type PassResult } from '../../src/pipelines/batch/batch.
 import { startIngest } from '../../src/pipelines/ingest.js';
 import { StreamPipeline } from '../../src/pipelines/stream.js';
 import {
-  alertDifferences, config, countVitals, countWindows, createTopics, isolation, kafkaClient, openPool,
-  readAlertKeys, readVitals, readWindows, reference, sleep, TEST_RULES, waitUntil, windowDifferences, windowShape,
-  type AlertKey, type StoredWindow, tearDown } from './helpers.js';
+  alertDifferences,
+  config,
+  countVitals,
+  countWindows,
+  createTopics,
+  isolation,
+  kafkaClient,
+  openPool,
+  readAlertKeys,
+  readVitals,
+  readWindows,
+  reference,
+  sleep,
+  TEST_RULES,
+  waitUntil,
+  windowDifferences,
+  windowShape,
+  type AlertKey,
+  type StoredWindow,
+  tearDown,
+} from './helpers.js';
 
 const LATENESS_MS = 500;
 const IDLE_MS = 500;
@@ -38,7 +56,14 @@ describe('stream and batch pipelines agree over real Kafka and MariaDB', () => {
   let incrementalWindows: StoredWindow[];
 
   const batchOf = (): BatchPipeline =>
-    new BatchPipeline({ pool, mysqlUrl: config.mysqlUrl, runId, ruleSet: TEST_RULES, allowedLatenessMs: LATENESS_MS, threads: 2 });
+    new BatchPipeline({
+      pool,
+      mysqlUrl: config.mysqlUrl,
+      runId,
+      ruleSet: TEST_RULES,
+      allowedLatenessMs: LATENESS_MS,
+      threads: 2,
+    });
 
   beforeAll(async () => {
     pool = await openPool();
@@ -46,7 +71,16 @@ describe('stream and batch pipelines agree over real Kafka and MariaDB', () => {
     await createTopics(admin, topics, 3);
     const onFatal = (err: Error): void => void fatalErrors.push(err);
     ingest = await startIngest({ kafka, pool, runId, topics, onFatal });
-    stream = new StreamPipeline({ kafka, pool, runId, topics, ruleSet: TEST_RULES, allowedLatenessMs: LATENESS_MS, idleMs: IDLE_MS, onFatal });
+    stream = new StreamPipeline({
+      kafka,
+      pool,
+      runId,
+      topics,
+      ruleSet: TEST_RULES,
+      allowedLatenessMs: LATENESS_MS,
+      idleMs: IDLE_MS,
+      onFatal,
+    });
     await stream.start();
     await Promise.all([ingest.loop.joined, stream.joined]);
 
@@ -70,8 +104,12 @@ describe('stream and batch pipelines agree over real Kafka and MariaDB', () => {
       producing = false;
       await passes;
     }
-    await waitUntil('ingest to store every reading', async () => (await countVitals(pool, runId)) >= total, 30_000,
-      async () => `stored ${await countVitals(pool, runId)}/${total}, ingest ${JSON.stringify(ingest?.stats)}`);
+    await waitUntil(
+      'ingest to store every reading',
+      async () => (await countVitals(pool, runId)) >= total,
+      30_000,
+      async () => `stored ${await countVitals(pool, runId)}/${total}, ingest ${JSON.stringify(ingest?.stats)}`,
+    );
     incrementalPasses.push(await incremental.runPass(false));
     incrementalPasses.push(await incremental.runPass(true));
     await incremental.close();
@@ -84,7 +122,8 @@ describe('stream and batch pipelines agree over real Kafka and MariaDB', () => {
       'the stream to process every reading and close every window',
       async () => stream!.stats.processed >= total && (await countWindows(pool, runId, 'stream')) >= ref.windows.length,
       30_000,
-      async () => `stream stats ${JSON.stringify({ ...stream!.stats, late: stream!.stats.late.length })}, windows ${await countWindows(pool, runId, 'stream')}/${ref.windows.length}`,
+      async () =>
+        `stream stats ${JSON.stringify({ ...stream!.stats, late: stream!.stats.late.length })}, windows ${await countWindows(pool, runId, 'stream')}/${ref.windows.length}`,
     );
     // Let one more idle tick pass: nothing more may arrive.
     await sleep(IDLE_MS * 2);
@@ -164,12 +203,18 @@ describe('stream and batch pipelines agree over real Kafka and MariaDB', () => {
   });
 
   it('re-running the batch over the same run writes no duplicates and the same alerts', async () => {
-    const before = { alerts: await readAlertKeys(pool, runId, 'batch'), windows: await readWindows(pool, runId, 'batch') };
+    const before = {
+      alerts: await readAlertKeys(pool, runId, 'batch'),
+      windows: await readWindows(pool, runId, 'batch'),
+    };
     const batch = batchOf();
     const pass = await batch.runPass(true);
     await batch.close();
     expect(pass!.readings).toBe(total);
-    const after = { alerts: await readAlertKeys(pool, runId, 'batch'), windows: await readWindows(pool, runId, 'batch') };
+    const after = {
+      alerts: await readAlertKeys(pool, runId, 'batch'),
+      windows: await readWindows(pool, runId, 'batch'),
+    };
     expect(after.alerts).toHaveLength(ref.alerts.length);
     expect(after.windows).toHaveLength(ref.windows.length);
     expect(after).toEqual(before);

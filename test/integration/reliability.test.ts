@@ -15,13 +15,37 @@ import { VITALS_COLUMNS, vitalsRow } from '../../src/pipelines/rows.js';
 import { StreamPipeline } from '../../src/pipelines/stream.js';
 import { registerRun, RunConflictError } from '../../src/harness/run-registry.js';
 import { fuzzMessages, type FuzzMessage } from '../fuzz-messages.js';
-import { config, countVitals, createTopics, isolation, kafkaClient, openPool, readAlertKeys, readVitals, TEST_RULES, waitUntil, tearDown } from './helpers.js';
+import {
+  config,
+  countVitals,
+  createTopics,
+  isolation,
+  kafkaClient,
+  openPool,
+  readAlertKeys,
+  readVitals,
+  TEST_RULES,
+  waitUntil,
+  tearDown,
+} from './helpers.js';
 
-interface Rejected { kafka_partition: number; kafka_offset: number; role: string; reason: string }
+interface Rejected {
+  kafka_partition: number;
+  kafka_offset: number;
+  role: string;
+  reason: string;
+}
 
 async function readRejected(pool: Pool, runId: string): Promise<Rejected[]> {
-  const [rows] = await pool.query('SELECT kafka_partition, kafka_offset, role, reason FROM rejected_readings WHERE run_id = ?', [runId]);
-  return (rows as Rejected[]).map((r) => ({ ...r, kafka_partition: Number(r.kafka_partition), kafka_offset: Number(r.kafka_offset) }));
+  const [rows] = await pool.query(
+    'SELECT kafka_partition, kafka_offset, role, reason FROM rejected_readings WHERE run_id = ?',
+    [runId],
+  );
+  return (rows as Rejected[]).map((r) => ({
+    ...r,
+    kafka_partition: Number(r.kafka_partition),
+    kafka_offset: Number(r.kafka_offset),
+  }));
 }
 
 describe('poison messages and conflicting duplicates through ingest, stream and batch', () => {
@@ -37,8 +61,16 @@ describe('poison messages and conflicting duplicates through ingest, stream and 
   let stream: StreamPipeline | undefined;
   const now = Date.now();
   const reading = (patient: number, seq: number, hr: number): Reading => ({
-    patient_id: patient, source: 'Device_A', seq, event_time: now + seq, heart_rate: hr, body_temperature: 36.8,
-    blood_pressure_systolic: 120, blood_pressure_diastolic: 80, spo2_level: 97, timestamp: new Date(now + seq).toISOString(),
+    patient_id: patient,
+    source: 'Device_A',
+    seq,
+    event_time: now + seq,
+    heart_rate: hr,
+    body_temperature: 36.8,
+    blood_pressure_systolic: 120,
+    blood_pressure_diastolic: 80,
+    spo2_level: 97,
+    timestamp: new Date(now + seq).toISOString(),
   });
   const N = 10_000;
   // Fuzz: valid readings of 50 patients with unique seqs, mutated and broken in many ways.
@@ -51,7 +83,17 @@ describe('poison messages and conflicting duplicates through ingest, stream and 
     await createTopics(admin, topics, 2);
     const onFatal = (err: Error): void => void fatal.push(err);
     ingest = await startIngest({ kafka, pool, runId, topics, groupId: ingestGroup, onFatal });
-    stream = new StreamPipeline({ kafka, pool, runId, topics, ruleSet: TEST_RULES, allowedLatenessMs: 500, idleMs: 500, groupId: streamGroup, onFatal });
+    stream = new StreamPipeline({
+      kafka,
+      pool,
+      runId,
+      topics,
+      ruleSet: TEST_RULES,
+      allowedLatenessMs: 500,
+      idleMs: 500,
+      groupId: streamGroup,
+      onFatal,
+    });
     await stream.start();
     await Promise.all([ingest.loop.joined, stream.joined]);
     const producer = kafka.producer({ allowAutoTopicCreation: false });
@@ -62,14 +104,21 @@ describe('poison messages and conflicting duplicates through ingest, stream and 
       const first = reading(1001, 1, 75);
       const conflicting = { ...first, heart_rate: 140 };
       const twice = reading(1002, 1, 72);
-      const values: FuzzMessage[] = [JSON.stringify(first), JSON.stringify(conflicting), JSON.stringify(twice), JSON.stringify(twice), ...fuzz];
+      const values: FuzzMessage[] = [
+        JSON.stringify(first),
+        JSON.stringify(conflicting),
+        JSON.stringify(twice),
+        JSON.stringify(twice),
+        ...fuzz,
+      ];
       // Explicit partitions (a patient's readings on one), so that each offset's message is known.
       const partitionOf = (i: number): number => (i < 4 ? i >> 1 : ((i - 4) % 50) % 2);
       for (let i = 0; i < values.length; i += 500) {
         const chunk = values.slice(i, i + 500).map((value, k) => ({ value, partition: partitionOf(i + k) }));
         const result = await producer.send({
-          topic: topics[0]!, acks: -1,
-          messages: chunk.map((m) => ({ partition: m.partition, value: m.value as string | Buffer | null })),
+          topic: topics[0]!,
+          acks: -1,
+          messages: chunk.map((m) => ({ partition: m.partition, value: m.value })),
         });
         const next = new Map(result.map((r) => [r.partition, Number(r.baseOffset)]));
         for (const m of chunk) {
@@ -84,9 +133,16 @@ describe('poison messages and conflicting duplicates through ingest, stream and 
     const ends = await admin.fetchTopicOffsets(topics[0]!);
     const total = ends.reduce((s, p) => s + Number(p.high), 0);
     expect(total).toBe(N + 4);
-    await waitUntil('both groups to commit to the end of the topic', async () =>
-      (await consumerLag(admin, ingestGroup, topics)) === 0 && (await consumerLag(admin, streamGroup, topics)) === 0 && fatal.length === 0,
-    90_000, async () => `ingest lag ${await consumerLag(admin, ingestGroup, topics)}, stream lag ${await consumerLag(admin, streamGroup, topics)}, fatal ${fatal.map((e) => e.message).join('; ')}`);
+    await waitUntil(
+      'both groups to commit to the end of the topic',
+      async () =>
+        (await consumerLag(admin, ingestGroup, topics)) === 0 &&
+        (await consumerLag(admin, streamGroup, topics)) === 0 &&
+        fatal.length === 0,
+      90_000,
+      async () =>
+        `ingest lag ${await consumerLag(admin, ingestGroup, topics)}, stream lag ${await consumerLag(admin, streamGroup, topics)}, fatal ${fatal.map((e) => e.message).join('; ')}`,
+    );
   }, 180_000);
 
   afterAll(() => tearDown({ stream, ingest, admin, topics, pool }));
@@ -99,7 +155,11 @@ describe('poison messages and conflicting duplicates through ingest, stream and 
     const stored = await readVitals(pool, runId);
     const storedAt = new Map(stored.map((r) => [`${r.kafka_partition}:${r.kafka_offset}`, r]));
     const byKey = new Map(stored.map((r) => [`${r.patient_id}|${r.seq}`, r]));
-    const rejected = new Map((await readRejected(pool, runId)).filter((r) => r.role === 'ingest').map((r) => [`${r.kafka_partition}:${r.kafka_offset}`, r]));
+    const rejected = new Map(
+      (await readRejected(pool, runId))
+        .filter((r) => r.role === 'ingest')
+        .map((r) => [`${r.kafka_partition}:${r.kafka_offset}`, r]),
+    );
     const outcome = { stored: 0, rejected: 0, identicalCopy: 0 };
     for (const m of sent) {
       const at = `${m.partition}:${m.offset}`;
@@ -117,7 +177,13 @@ describe('poison messages and conflicting duplicates through ingest, stream and 
         const { timestamp: _t, run_id: _r, ...content } = parsed.reading;
         const first = byKey.get(`${content.patient_id}|${content.seq}`)!;
         expect(first.kafka_offset < m.offset || first.kafka_partition !== m.partition).toBe(true);
-        expect({ ...first, timestamp: undefined, kafka_topic: undefined, kafka_partition: undefined, kafka_offset: undefined }).toMatchObject(content);
+        expect({
+          ...first,
+          timestamp: undefined,
+          kafka_topic: undefined,
+          kafka_partition: undefined,
+          kafka_offset: undefined,
+        }).toMatchObject(content);
         outcome.identicalCopy++;
       }
     }
@@ -130,9 +196,14 @@ describe('poison messages and conflicting duplicates through ingest, stream and 
   });
 
   it('the first copy of a (patient, seq) wins; the conflicting copy is rejected with its reason', async () => {
-    const [rows] = await pool.query('SELECT heart_rate FROM patient_vitals WHERE run_id = ? AND patient_id = 1001 AND seq = 1', [runId]);
+    const [rows] = await pool.query(
+      'SELECT heart_rate FROM patient_vitals WHERE run_id = ? AND patient_id = 1001 AND seq = 1',
+      [runId],
+    );
     expect(rows).toEqual([{ heart_rate: 75 }]);
-    const conflicts = (await readRejected(pool, runId)).filter((r) => r.reason.startsWith('duplicate with different content: (patient_id 1001, seq 1)'));
+    const conflicts = (await readRejected(pool, runId)).filter((r) =>
+      r.reason.startsWith('duplicate with different content: (patient_id 1001, seq 1)'),
+    );
     expect(conflicts).toHaveLength(1);
     expect(conflicts[0]!.role).toBe('ingest');
     expect(ingest!.stats.conflicts).toBeGreaterThanOrEqual(1);
@@ -142,7 +213,14 @@ describe('poison messages and conflicting duplicates through ingest, stream and 
   it('stream and batch both see the first copy: neither alerts on the 140 bpm copy', async () => {
     const hrAlert = (keys: string[]): string[] => keys.filter((k) => k.startsWith('hr_over_85|1001|reading|1|'));
     expect(hrAlert(await readAlertKeys(pool, runId, 'stream'))).toEqual([]);
-    const batch = new BatchPipeline({ pool, mysqlUrl: config.mysqlUrl, runId, ruleSet: TEST_RULES, allowedLatenessMs: 500, threads: 2 });
+    const batch = new BatchPipeline({
+      pool,
+      mysqlUrl: config.mysqlUrl,
+      runId,
+      ruleSet: TEST_RULES,
+      allowedLatenessMs: 500,
+      threads: 2,
+    });
     await batch.runPass(true);
     await batch.close();
     const batchKeys = await readAlertKeys(pool, runId, 'batch');
@@ -154,9 +232,11 @@ describe('poison messages and conflicting duplicates through ingest, stream and 
 
   it('ingest and stream reject the same malformed messages', async () => {
     const rejected = await readRejected(pool, runId);
-    const parseFailures = (role: string): string[] => rejected
-      .filter((r) => r.role === role && !r.reason.startsWith('duplicate with different content'))
-      .map((r) => `${r.kafka_partition}:${r.kafka_offset}`).sort();
+    const parseFailures = (role: string): string[] =>
+      rejected
+        .filter((r) => r.role === role && !r.reason.startsWith('duplicate with different content'))
+        .map((r) => `${r.kafka_partition}:${r.kafka_offset}`)
+        .sort();
     expect(parseFailures('stream').length).toBeGreaterThan(N / 2);
     expect(parseFailures('stream')).toEqual(parseFailures('ingest'));
   });
@@ -173,15 +253,28 @@ describe('a write the database refuses is isolated, the rest stored (real MariaD
     await pool.end();
   });
 
-  it('bisects a batch with rows out of the columns\' range down to those rows, with the database\'s message', async () => {
+  it("bisects a batch with rows out of the columns' range down to those rows, with the database's message", async () => {
     const now = Date.now();
     const rows: Reading[] = Array.from({ length: 40 }, (_, i) => ({
-      patient_id: i === 7 ? 3_000_000_000 : 5000 + i, source: i === 23 ? 'x'.repeat(40) : 'Device_A', seq: i, event_time: now + i,
-      heart_rate: 72, body_temperature: 36.8, blood_pressure_systolic: 120, blood_pressure_diastolic: 80, spo2_level: 97, timestamp: '',
+      patient_id: i === 7 ? 3_000_000_000 : 5000 + i,
+      source: i === 23 ? 'x'.repeat(40) : 'Device_A',
+      seq: i,
+      event_time: now + i,
+      heart_rate: 72,
+      body_temperature: 36.8,
+      blood_pressure_systolic: 120,
+      blood_pressure_diastolic: 80,
+      spo2_level: 97,
+      timestamp: '',
     }));
-    const write = (part: Reading[]): Promise<void> => inTransaction(pool, async (conn) => {
-      await bulkInsert(conn, `INSERT INTO patient_vitals ${VITALS_COLUMNS}`, part.map((r) => vitalsRow(runId, r, 't', 0, r.seq, now)));
-    });
+    const write = (part: Reading[]): Promise<void> =>
+      inTransaction(pool, async (conn) => {
+        await bulkInsert(
+          conn,
+          `INSERT INTO patient_vitals ${VITALS_COLUMNS}`,
+          part.map((r) => vitalsRow(runId, r, 't', 0, r.seq, now)),
+        );
+      });
     const refused = await writeIsolating(rows, write);
     expect(refused.map((r) => r.item.seq)).toEqual([7, 23]);
     expect(refused[0]!.message).toMatch(/Out of range value for column 'patient_id'/);
@@ -198,21 +291,42 @@ describe('the run registry: runs left by dead processes are aborted, live ones p
     pool = await openPool();
     // A run whose owner on this machine is gone (pid 2^22+ is above Linux's pid_max default), one
     // that stopped reporting in long ago, and a live one: this test process, reporting now.
-    await pool.query(`INSERT INTO runs (run_id, status, heartbeat_at, owner, topics) VALUES (?, 'running', ?, ?, ?), (?, 'running', ?, ?, ?), (?, 'running', ?, ?, ?)`, [
-      ids[0], Date.now(), `${hostname()}:4194305`, `reg_${tag}_a`,
-      ids[4], Date.now() - 3_600_000, 'elsewhere:1', `reg_${tag}_b`,
-      ids[1], Date.now(), `${hostname()}:${process.pid}`, `reg_${tag}_c,reg_${tag}_d`,
-    ]);
+    await pool.query(
+      `INSERT INTO runs (run_id, status, heartbeat_at, owner, topics) VALUES (?, 'running', ?, ?, ?), (?, 'running', ?, ?, ?), (?, 'running', ?, ?, ?)`,
+      [
+        ids[0],
+        Date.now(),
+        `${hostname()}:4194305`,
+        `reg_${tag}_a`,
+        ids[4],
+        Date.now() - 3_600_000,
+        'elsewhere:1',
+        `reg_${tag}_b`,
+        ids[1],
+        Date.now(),
+        `${hostname()}:${process.pid}`,
+        `reg_${tag}_c,reg_${tag}_d`,
+      ],
+    );
   });
   afterAll(async () => {
     await pool.query('DELETE FROM runs WHERE run_id IN (?)', [ids]);
     await pool.end();
   });
 
-  it('marks the dead and the silent run aborted, refuses a run on a live run\'s topics, allows one on others', async () => {
-    const err = await registerRun(pool, { runId: ids[2]!, topics: [`reg_${tag}_d`], parameters: {}, environment: {} }).catch((e: Error) => e);
+  it("marks the dead and the silent run aborted, refuses a run on a live run's topics, allows one on others", async () => {
+    const err = await registerRun(pool, {
+      runId: ids[2]!,
+      topics: [`reg_${tag}_d`],
+      parameters: {},
+      environment: {},
+    }).catch((e: Error) => e);
     expect(err).toBeInstanceOf(RunConflictError);
-    expect((err as Error).message).toMatch(new RegExp(`another bench is running on the same topics \\(run ${ids[1]}, owner .*:${process.pid}, topics reg_${tag}_d\\)`));
+    expect((err as Error).message).toMatch(
+      new RegExp(
+        `another bench is running on the same topics \\(run ${ids[1]}, owner .*:${process.pid}, topics reg_${tag}_d\\)`,
+      ),
+    );
     const [status] = await pool.query('SELECT run_id, status FROM runs WHERE run_id IN (?) ORDER BY run_id', [ids]);
     const byId = new Map((status as Array<{ run_id: string; status: string }>).map((r) => [r.run_id, r.status]));
     expect(byId.get(ids[0]!)).toBe('aborted');

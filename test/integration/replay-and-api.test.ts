@@ -16,7 +16,11 @@ const run = promisify(execFile);
 const CLI = join(PROJECT_ROOT, 'dist/src/cli.js');
 
 /** Read every message of the topics from the beginning (plain consumer group). */
-async function consumeAll(kafka: ReturnType<typeof createKafka>, topics: string[], expected: number): Promise<Array<{ topic: string; reading: Reading; key: string }>> {
+async function consumeAll(
+  kafka: ReturnType<typeof createKafka>,
+  topics: string[],
+  expected: number,
+): Promise<Array<{ topic: string; reading: Reading; key: string }>> {
   const consumer = kafka.consumer({ groupId: `check-${randomUUID()}`, maxWaitTimeInMs: 100 });
   const out: Array<{ topic: string; reading: Reading; key: string }> = [];
   await consumer.connect();
@@ -84,7 +88,14 @@ describe('replay and the seed device API, through the real broker', () => {
     try {
       const urls = [1, 2, 3].map((s) => `${api.url}/source${s}`).concat([`${api.url}/nope`]);
       const lines: string[] = [];
-      const result = await pollDeviceApi({ kafka, urls, intervalMs: 50, count: 30, topicPrefix: prefix, log: (l) => lines.push(l) });
+      const result = await pollDeviceApi({
+        kafka,
+        urls,
+        intervalMs: 50,
+        count: 30,
+        topicPrefix: prefix,
+        log: (l) => lines.push(l),
+      });
       expect(result.sent).toBe(30);
       // The bad endpoint is reported each round, never silently skipped.
       expect(result.failed).toBeGreaterThanOrEqual(10);

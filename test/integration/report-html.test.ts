@@ -29,14 +29,28 @@ function runWithFault(): RunResult {
     offered: 1234,
     achieved: 1233,
     output: { stream: 1230, batch: second % 5 === 4 ? 6000 : 0 },
-    p99_ms: { stream: second >= 12 && second < 15 ? null : 40 + second, batch: second % 5 === 4 ? 5000 + second : null },
+    p99_ms: {
+      stream: second >= 12 && second < 15 ? null : 40 + second,
+      batch: second % 5 === 4 ? 5000 + second : null,
+    },
     backlog: { stream: 1, batch: 100 },
   }));
-  r.faults = [{
-    fault: 'kill:stream@12s', injected: true, target: 'stream role', injected_at_s: 12, ended_at_s: 12, detected_at_s: 12,
-    detected_by: 'role exit', recovered_at_s: 16, recovery_s: 4, restarts: ['stream killed by SIGKILL at 12.0 s, restarted in 1.0 s'],
-    p99_during_ms: { stream: 900, batch: 7000 }, p99_outside_ms: { stream: 50, batch: 6000 },
-  }];
+  r.faults = [
+    {
+      fault: 'kill:stream@12s',
+      injected: true,
+      target: 'stream role',
+      injected_at_s: 12,
+      ended_at_s: 12,
+      detected_at_s: 12,
+      detected_by: 'role exit',
+      recovered_at_s: 16,
+      recovery_s: 4,
+      restarts: ['stream killed by SIGKILL at 12.0 s, restarted in 1.0 s'],
+      p99_during_ms: { stream: 900, batch: 7000 },
+      p99_outside_ms: { stream: 50, batch: 6000 },
+    },
+  ];
   return r;
 }
 
@@ -64,7 +78,11 @@ async function open(file: string, javaScriptEnabled = true): Promise<Opened> {
 }
 
 /** Wait until every interactive chart is drawn or has given up; returns each figure's state. */
-async function chartStates(page: Page): Promise<Array<{ file: string; interactive: boolean; live: boolean; failed: boolean; drawn: boolean; imageShown: boolean }>> {
+async function chartStates(
+  page: Page,
+): Promise<
+  Array<{ file: string; interactive: boolean; live: boolean; failed: boolean; drawn: boolean; imageShown: boolean }>
+> {
   // A string: evaluated in the page (the project's TypeScript has no DOM library).
   await page.waitForFunction(
     `(() => {
@@ -99,8 +117,14 @@ beforeAll(async () => {
     headless: true,
     timeout: 60_000,
     args: [
-      '--no-sandbox', '--headless=new', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--disable-quic',
+      '--no-sandbox',
+      '--headless=new',
+      '--disable-gpu',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-quic',
     ],
   });
   dir = await mkdtemp(join(tmpdir(), 'vitals-bench-html-'));
@@ -118,8 +142,19 @@ describe('report.html in headless chromium', () => {
     const { page, problems } = await open(join(runDir, 'report.html'));
     try {
       const states = await chartStates(page);
-      expect(states.map((s) => s.file).sort()).toEqual(['latency_percentiles.svg', 'p99_over_time.svg', 'throughput.svg']);
-      for (const s of states) expect(s, s.file).toMatchObject({ interactive: true, live: true, failed: false, drawn: true, imageShown: false });
+      expect(states.map((s) => s.file).sort()).toEqual([
+        'latency_percentiles.svg',
+        'p99_over_time.svg',
+        'throughput.svg',
+      ]);
+      for (const s of states)
+        expect(s, s.file).toMatchObject({
+          interactive: true,
+          live: true,
+          failed: false,
+          drawn: true,
+          imageShown: false,
+        });
       expect(await page.title()).toContain('FAKE-html-run-0042');
       expect(await page.textContent('h1')).toContain('vitals-bench run FAKE-html-run-0042');
       expect(await page.textContent('body')).toMatch(/Verdict: PASSED/);
@@ -141,9 +176,13 @@ describe('report.html in headless chromium', () => {
     const { page, problems } = await open(join(sweepDir, 'report.html'));
     try {
       const states = await chartStates(page);
-      expect(states.filter((s) => s.interactive).map((s) => s.file)).toEqual(['sweep_latency.svg', 'sweep_throughput.svg']);
+      expect(states.filter((s) => s.interactive).map((s) => s.file)).toEqual([
+        'sweep_latency.svg',
+        'sweep_throughput.svg',
+      ]);
       // Interactive charts drawn; a chart given to the report as an SVG only shows its image.
-      for (const s of states) expect(s, s.file).toMatchObject(s.interactive ? { live: true, drawn: true } : { imageShown: true });
+      for (const s of states)
+        expect(s, s.file).toMatchObject(s.interactive ? { live: true, drawn: true } : { imageShown: true });
       expect(await page.textContent('h1')).toContain('vitals-bench');
       const hrefs = await page.$$eval('a[href]', (as) => as.map((a) => a.getAttribute('href') ?? ''));
       expect(hrefs.filter((h) => h.endsWith('report.md'))).toEqual([]);
@@ -158,7 +197,10 @@ describe('report.html in headless chromium', () => {
     const { page, problems } = await open(join(dir, 'run', 'report.html'), false);
     try {
       const images = await page.$$eval('figure.chart img.chart-fallback', (imgs) =>
-        imgs.map((i) => ({ shown: i.getBoundingClientRect().height > 0, width: (i as unknown as { naturalWidth: number }).naturalWidth })),
+        imgs.map((i) => ({
+          shown: i.getBoundingClientRect().height > 0,
+          width: (i as unknown as { naturalWidth: number }).naturalWidth,
+        })),
       );
       expect(images).toHaveLength(3);
       for (const i of images) expect(i.shown && i.width > 100).toBe(true);

@@ -11,14 +11,44 @@ import type { RunResult } from '../../src/harness/results.js';
 import { openPool, runCli, writeShortWindowRules } from './helpers.js';
 
 describe('the same seed and options give the same alerts in every run', () => {
-  it('two runs, same alerts per mode (windows relative to each run\'s schedule start)', async () => {
+  it("two runs, same alerts per mode (windows relative to each run's schedule start)", async () => {
     const out = mkdtempSync(join(tmpdir(), 'vitals-repro-'));
     const rules = writeShortWindowRules(out);
     const results: RunResult[] = [];
     for (const label of ['a', 'b']) {
       const dir = join(out, label);
-      const res = await runCli(['bench', '--rate', '300', '--duration', '6', '--warmup', '1', '--patients', '30', '--seed', '7', '--prevalence', '0.2',
-        '--rules', rules, '--batch-interval', '3', '--lateness-ms', '500', '--idle-ms', '500', '--topic-prefix', 'repro_', '--no-services', '--quiet', '--out', dir], 240_000);
+      const res = await runCli(
+        [
+          'bench',
+          '--rate',
+          '300',
+          '--duration',
+          '6',
+          '--warmup',
+          '1',
+          '--patients',
+          '30',
+          '--seed',
+          '7',
+          '--prevalence',
+          '0.2',
+          '--rules',
+          rules,
+          '--batch-interval',
+          '3',
+          '--lateness-ms',
+          '500',
+          '--idle-ms',
+          '500',
+          '--topic-prefix',
+          'repro_',
+          '--no-services',
+          '--quiet',
+          '--out',
+          dir,
+        ],
+        240_000,
+      );
       expect(res.code, res.stderr.slice(-1500)).toBe(0);
       const runDir = readdirSync(dir).find((d) => d.startsWith('20'))!;
       results.push(JSON.parse(readFileSync(join(dir, runDir, 'results.json'), 'utf8')) as RunResult);
@@ -26,9 +56,15 @@ describe('the same seed and options give the same alerts in every run', () => {
     const pool = await openPool();
     try {
       const alertsOf = async (r: RunResult, mode: string): Promise<string[]> => {
-        const [rows] = await pool.query('SELECT rule_id, patient_id, subject_kind, subject FROM alerts WHERE run_id = ? AND mode = ?', [r.run_id, mode]);
+        const [rows] = await pool.query(
+          'SELECT rule_id, patient_id, subject_kind, subject FROM alerts WHERE run_id = ? AND mode = ?',
+          [r.run_id, mode],
+        );
         return (rows as Array<{ rule_id: string; patient_id: number; subject_kind: string; subject: number | string }>)
-          .map((a) => `${a.rule_id}|${a.patient_id}|${a.subject_kind}|${a.subject_kind === 'window' ? Number(a.subject) - r.input.start_ms! : Number(a.subject)}`)
+          .map(
+            (a) =>
+              `${a.rule_id}|${a.patient_id}|${a.subject_kind}|${a.subject_kind === 'window' ? Number(a.subject) - r.input.start_ms! : Number(a.subject)}`,
+          )
           .sort();
       };
       const [a, b] = results as [RunResult, RunResult];

@@ -10,7 +10,17 @@
  * Kafka's jars linked from the main cache) and always brings it down again in afterAll.
  */
 import { execFile, spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createConnection, createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,7 +33,18 @@ const SERVICES = join(PROJECT_ROOT, 'scripts/services.sh');
 const MAIN_CACHE = process.env.VITALS_CACHE_DIR ?? join(PROJECT_ROOT, '.cache');
 
 /** What `services up` grants the application user (scripts/services/mariadb.sh, MYSQL_APP_PRIVILEGES). */
-const APP_PRIVILEGES = ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'CREATE', 'ALTER', 'INDEX', 'DROP', 'CREATE VIEW', 'CREATE TEMPORARY TABLES'];
+const APP_PRIVILEGES = [
+  'SELECT',
+  'INSERT',
+  'UPDATE',
+  'DELETE',
+  'CREATE',
+  'ALTER',
+  'INDEX',
+  'DROP',
+  'CREATE VIEW',
+  'CREATE TEMPORARY TABLES',
+];
 const APP_HOSTS = ['127.0.0.1', 'localhost'];
 
 interface Run {
@@ -52,7 +73,10 @@ function services(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 300_000): 
 /** Every process's command line, as `ps` shows them to any user of the machine. */
 function commandLines(): Promise<string> {
   return new Promise((resolve, reject) =>
-    execFile('ps', ['-eww', '-o', 'args='], { maxBuffer: 64 * 1024 * 1024 }, (err, out) => (err ? reject(err) : resolve(out))),
+    // `err: Error`: an ExecFileException is one, though its type (built with Omit<>) does not say so.
+    execFile('ps', ['-eww', '-o', 'args='], { maxBuffer: 64 * 1024 * 1024 }, (err: Error | null, out) =>
+      err ? reject(err) : resolve(out),
+    ),
   );
 }
 
@@ -94,11 +118,15 @@ function readPid(file: string): number | undefined {
 /** Distinct free TCP ports on 127.0.0.1 (held open together, so all different). */
 async function freePorts(n: number): Promise<number[]> {
   const servers = await Promise.all(
-    Array.from({ length: n }, () => new Promise<Server>((resolve, reject) => {
-      const s = createServer();
-      s.once('error', reject);
-      s.listen(0, '127.0.0.1', () => resolve(s));
-    })),
+    Array.from(
+      { length: n },
+      () =>
+        new Promise<Server>((resolve, reject) => {
+          const s = createServer();
+          s.once('error', reject);
+          s.listen(0, '127.0.0.1', () => resolve(s));
+        }),
+    ),
   );
   const ports = servers.map((s) => (s.address() as AddressInfo).port);
   await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
@@ -176,20 +204,27 @@ describe('services: the default services', () => {
     expect((statSync(file).mode & 0o777).toString(8)).toBe('600');
   });
 
-  it.skipIf(!ownServer)('gives the application user only the project privileges, on its database, from this machine', async () => {
-    const { account, grants } = await appUserGrants(config.mysqlUrl);
-    // `up` sets the user up when it starts the server: one started by an older services.sh
-    // keeps 'vitals'@'%' with ALL PRIVILEGES until restarted (services:down, services:up).
-    expectLeastPrivilege(account, grants, new URL(config.mysqlUrl).pathname.slice(1));
-    // And the server enforces it: no other database, no system tables.
-    const conn = await mysql.createConnection({ uri: config.mysqlUrl });
-    try {
-      await expect(conn.query('CREATE DATABASE vitals_services_test_forbidden')).rejects.toMatchObject({ code: 'ER_DBACCESS_DENIED_ERROR' });
-      await expect(conn.query('SELECT User FROM mysql.user')).rejects.toMatchObject({ code: 'ER_TABLEACCESS_DENIED_ERROR' });
-    } finally {
-      await conn.end();
-    }
-  });
+  it.skipIf(!ownServer)(
+    'gives the application user only the project privileges, on its database, from this machine',
+    async () => {
+      const { account, grants } = await appUserGrants(config.mysqlUrl);
+      // `up` sets the user up when it starts the server: one started by an older services.sh
+      // keeps 'vitals'@'%' with ALL PRIVILEGES until restarted (services:down, services:up).
+      expectLeastPrivilege(account, grants, new URL(config.mysqlUrl).pathname.slice(1));
+      // And the server enforces it: no other database, no system tables.
+      const conn = await mysql.createConnection({ uri: config.mysqlUrl });
+      try {
+        await expect(conn.query('CREATE DATABASE vitals_services_test_forbidden')).rejects.toMatchObject({
+          code: 'ER_DBACCESS_DENIED_ERROR',
+        });
+        await expect(conn.query('SELECT User FROM mysql.user')).rejects.toMatchObject({
+          code: 'ER_TABLEACCESS_DENIED_ERROR',
+        });
+      } finally {
+        await conn.end();
+      }
+    },
+  );
 
   it.skipIf(!ownServer)('runs MariaDB with local_infile off', async () => {
     const conn = await mysql.createConnection({ uri: config.mysqlUrl });
@@ -240,7 +275,8 @@ describe('services: an isolated instance', () => {
     const version = process.env.KAFKA_VERSION ?? readEnvFile(MAIN_CACHE).KAFKA_VERSION ?? '4.1.1';
     // Kafka's jars from the main cache (no Maven download), unless KAFKA_HOME provides them.
     const libs = join(MAIN_CACHE, 'kafka', `libs-${version}`);
-    if (!process.env.KAFKA_HOME && existsSync(join(libs, '.complete'))) symlinkSync(libs, join(cache, 'kafka', `libs-${version}`));
+    if (!process.env.KAFKA_HOME && existsSync(join(libs, '.complete')))
+      symlinkSync(libs, join(cache, 'kafka', `libs-${version}`));
     const [kafka, controller, db] = await freePorts(3);
     ports = { kafka: kafka!, controller: controller!, mysql: db! };
     env = {
@@ -266,7 +302,8 @@ describe('services: an isolated instance', () => {
     for (const file of pidFiles()) {
       const pid = readPid(file);
       try {
-        if (pid && processAlive(pid) && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(root)) process.kill(pid, 'SIGKILL');
+        if (pid && processAlive(pid) && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(root))
+          process.kill(pid, 'SIGKILL');
       } catch {
         // Gone meanwhile.
       }
@@ -275,7 +312,9 @@ describe('services: an isolated instance', () => {
   }, 180_000);
 
   it('serialises two concurrent ups from down: one starts the services, the other waits and finds them up', async () => {
-    const { result: runs, samples } = await sampleCommandLinesDuring(Promise.all([services(['up'], env), services(['up'], env)]));
+    const { result: runs, samples } = await sampleCommandLinesDuring(
+      Promise.all([services(['up'], env), services(['up'], env)]),
+    );
     for (const r of runs) expect(r.code, r.output).toBe(0);
     const waited = runs.filter((r) => /kafka: already up/.test(r.output) && /mysql: already up/.test(r.output));
     expect(waited, runs.map((r) => r.output).join('\n---\n')).toHaveLength(1);
@@ -319,7 +358,8 @@ describe('services: an isolated instance', () => {
     const down = await services(['down'], env, 120_000);
     expect(down.code, down.output).toBe(0);
     for (const pid of pids) expect(processAlive(pid!), `pid ${pid} still running`).toBe(false);
-    for (const port of [ports.kafka, ports.controller, ports.mysql]) expect(await portAnswers(port), `port ${port}`).toBe(false);
+    for (const port of [ports.kafka, ports.controller, ports.mysql])
+      expect(await portAnswers(port), `port ${port}`).toBe(false);
     for (const file of pidFiles()) expect(existsSync(file)).toBe(false);
   }, 180_000);
 

@@ -12,14 +12,42 @@ describe('vitals-bench bench --batch-interval 2,4 (a sweep of a non-rate option,
   const rules = writeShortWindowRules(out);
 
   it('runs a run per value, records the swept option everywhere, and reports progress for both runs', async () => {
-    const res = await runCli(['bench', '--batch-interval', '2,4', '--rate', '200', '--duration', '6', '--warmup', '1', '--patients', '20',
-      '--rules', rules, '--lateness-ms', '500', '--idle-ms', '500', '--topic-prefix', 'sweepit_', '--no-services', '--quiet', '--out', out], 400_000);
+    const res = await runCli(
+      [
+        'bench',
+        '--batch-interval',
+        '2,4',
+        '--rate',
+        '200',
+        '--duration',
+        '6',
+        '--warmup',
+        '1',
+        '--patients',
+        '20',
+        '--rules',
+        rules,
+        '--lateness-ms',
+        '500',
+        '--idle-ms',
+        '500',
+        '--topic-prefix',
+        'sweepit_',
+        '--no-services',
+        '--quiet',
+        '--out',
+        out,
+      ],
+      400_000,
+    );
     expect(res.code, res.stderr.slice(-3000)).toBe(0);
 
     const sweeps = readdirSync(out).filter((d) => d.startsWith('sweep_'));
     expect(sweeps).toHaveLength(1);
     const dir = join(out, sweeps[0]!);
-    const runDirs = readdirSync(dir).filter((d) => statSync(join(dir, d)).isDirectory()).sort();
+    const runDirs = readdirSync(dir)
+      .filter((d) => statSync(join(dir, d)).isDirectory())
+      .sort();
     expect(runDirs).toHaveLength(2);
     const results = runDirs.map((d) => JSON.parse(readFileSync(join(dir, d, 'results.json'), 'utf8')) as RunResult);
     expect(results.map((r) => r.parameters.batchInterval).sort()).toEqual([2, 4]);
@@ -33,7 +61,17 @@ describe('vitals-bench bench --batch-interval 2,4 (a sweep of a non-rate option,
 
     const sweep = JSON.parse(readFileSync(join(dir, 'sweep.json'), 'utf8')) as SweepResult;
     expect(sweep.swept).toMatchObject({ option: 'batch-interval', key: 'batchInterval', values: [2, 4] });
-    expect(sweep.options).toMatchObject({ batchInterval: [2, 4], rate: 200, duration: 6, warmup: 1, patients: 20, latenessMs: 500, idleMs: 500, topicPrefix: 'sweepit_', repeat: 1 });
+    expect(sweep.options).toMatchObject({
+      batchInterval: [2, 4],
+      rate: 200,
+      duration: 6,
+      warmup: 1,
+      patients: 20,
+      latenessMs: 500,
+      idleMs: 500,
+      topicPrefix: 'sweepit_',
+      repeat: 1,
+    });
     expect(sweep.runs.map((r) => r.swept_value).sort()).toEqual([2, 4]);
 
     const md = readFileSync(join(dir, 'report.md'), 'utf8');
@@ -42,7 +80,8 @@ describe('vitals-bench bench --batch-interval 2,4 (a sweep of a non-rate option,
     expect(md).toContain('| --batch-interval | 2, 4 (swept) |');
     expect(md).toContain('| --rate | 200 |');
     expect(md).toContain('## Per value of --batch-interval');
-    for (const v of ['2', '4']) for (const mode of ['stream', 'batch']) expect(md).toMatch(new RegExp(`\\| ${v} \\| ${mode} \\| 1 \\| \\d`));
+    for (const v of ['2', '4'])
+      for (const mode of ['stream', 'batch']) expect(md).toMatch(new RegExp(`\\| ${v} \\| ${mode} \\| 1 \\| \\d`));
 
     expect(existsSync(join(dir, 'sweep_latency_vs_batch-interval.svg'))).toBe(true);
     expect(readFileSync(join(dir, 'sweep_latency_vs_batch-interval.svg'), 'utf8')).toContain('--batch-interval (s)');
@@ -59,8 +98,10 @@ describe('vitals-bench bench --batch-interval 2,4 (a sweep of a non-rate option,
     expect(log).toMatch(/\[bench\] run 1\/2 (warm-up|measuring) \d+\/\d+ s: /);
     expect(log).toMatch(/\[bench\] run 2\/2 (warm-up|measuring) \d+\/\d+ s: /);
     expect(log).toMatch(/\[bench\] run 2\/2 draining \d+ s: load done/);
-    for (const m of log.matchAll(/\[bench\] run \d\/2 [a-z -]+ (\d+)\/(\d+) s/g)) expect(Number(m[1]), m[0]).toBeLessThanOrEqual(Number(m[2]));
-    for (const line of log.split('\n').filter((l) => / (draining|final batch pass) \d+ s/.test(l))) expect(line).not.toMatch(/offered|achieved/);
+    for (const m of log.matchAll(/\[bench\] run \d\/2 [a-z -]+ (\d+)\/(\d+) s/g))
+      expect(Number(m[1]), m[0]).toBeLessThanOrEqual(Number(m[2]));
+    for (const line of log.split('\n').filter((l) => / (draining|final batch pass) \d+ s/.test(l)))
+      expect(line).not.toMatch(/offered|achieved/);
     expect(log).toMatch(/sweep report: .*report\.md/);
   }, 420_000);
 });

@@ -22,7 +22,10 @@ export type ComparedParameter = (typeof COMPARED_PARAMETERS)[number];
 /** Runs that measured different workloads: the CLI exits 2 with the message. */
 export class IncomparableError extends Error {
   override name = 'IncomparableError';
-  constructor(message: string, readonly parameter: string) {
+  constructor(
+    message: string,
+    readonly parameter: string,
+  ) {
     super(message);
   }
 }
@@ -36,7 +39,10 @@ export function parameterValue(run: RunResult, key: string): { canonical: string
   let v: unknown = p[key];
   if (key === 'rules' && p.rules_resolved !== undefined) {
     const name = typeof p.rules === 'string' ? p.rules : undefined;
-    return { canonical: `resolved:${canonicalJson(p.rules_resolved)}`, text: name ? `"${name}" (resolved rule set)` : 'a resolved rule set' };
+    return {
+      canonical: `resolved:${canonicalJson(p.rules_resolved)}`,
+      text: name ? `"${name}" (resolved rule set)` : 'a resolved rule set',
+    };
   }
   // Runs from before --fault existed injected none: the same workload as an empty list.
   if (key === 'faults' && (v === undefined || v === null)) v = [];
@@ -44,9 +50,16 @@ export function parameterValue(run: RunResult, key: string): { canonical: string
   // The modes are a set: "batch,stream" runs the same workload as "stream,batch".
   if (key === 'modes' && Array.isArray(v)) v = [...(v as unknown[])].map(String).sort();
   // A fault is its spec: the text as typed says all of it.
-  if (key === 'faults' && Array.isArray(v)) v = (v as unknown[]).map((f) => (f && typeof f === 'object' && 'text' in f ? (f as { text: unknown }).text : f));
+  if (key === 'faults' && Array.isArray(v))
+    v = (v as unknown[]).map((f) => (f && typeof f === 'object' && 'text' in f ? (f).text : f));
   const canonical = canonicalJson(v);
-  const text = Array.isArray(v) ? (v.length ? (v as unknown[]).map((x) => (typeof x === 'string' ? x : canonicalJson(x))).join(',') : 'none') : typeof v === 'string' ? v : canonical;
+  const text = Array.isArray(v)
+    ? v.length
+      ? (v as unknown[]).map((x) => (typeof x === 'string' ? x : canonicalJson(x))).join(',')
+      : 'none'
+    : typeof v === 'string'
+      ? v
+      : canonical;
   return { canonical, text };
 }
 
@@ -80,7 +93,11 @@ export function findDifference(runs: readonly SidedRun[], ignore: readonly strin
         let otherText = got.text;
         // Two resolved rule sets with the same name but other rules: say that the content differs.
         if (refText === otherText) otherText = `${otherText} with other content`;
-        return { parameter: key, reference: { side: ref.side, name: ref.name, value: refText }, other: { side: r.side, name: r.name, value: otherText } };
+        return {
+          parameter: key,
+          reference: { side: ref.side, name: ref.name, value: refText },
+          other: { side: r.side, name: r.name, value: otherText },
+        };
       }
     }
   }
@@ -89,12 +106,18 @@ export function findDifference(runs: readonly SidedRun[], ignore: readonly strin
 
 /** "incomparable runs: batchInterval differs: 2 in BASE run A, 10 in NEW run B". */
 export function differenceMessage(d: Difference): string {
-  return `incomparable runs: parameter "${d.parameter}" differs: ${d.reference.value} in ${d.reference.side} run ${d.reference.name}, ` +
-    `${d.other.value} in ${d.other.side} run ${d.other.name} (compared: ${COMPARED_PARAMETERS.join(', ')})`;
+  return (
+    `incomparable runs: parameter "${d.parameter}" differs: ${d.reference.value} in ${d.reference.side} run ${d.reference.name}, ` +
+    `${d.other.value} in ${d.other.side} run ${d.other.name} (compared: ${COMPARED_PARAMETERS.join(', ')})`
+  );
 }
 
 /** Throws IncomparableError naming the parameter when the runs did not measure the same workload. */
-export function assertComparable(base: readonly RunResult[], next: readonly RunResult[], ignore: readonly string[] = []): void {
+export function assertComparable(
+  base: readonly RunResult[],
+  next: readonly RunResult[],
+  ignore: readonly string[] = [],
+): void {
   const runs: SidedRun[] = [
     ...base.map((result) => ({ side: 'BASE' as const, name: result.run_id, result })),
     ...next.map((result) => ({ side: 'NEW' as const, name: result.run_id, result })),

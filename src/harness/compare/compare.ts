@@ -73,8 +73,19 @@ export interface Comparison {
 }
 
 /** The verdict on one metric from its values on each side. */
-export function judge(base: readonly number[], next: readonly number[], better: Direction, options: Pick<CompareOptions, 'threshold' | 'alpha' | 'minRuns'>): {
-  base: Spread | null; new: Spread | null; change: number | null; p: number | null; p_method: MetricComparison['p_method']; u: number | null; verdict: Verdict;
+export function judge(
+  base: readonly number[],
+  next: readonly number[],
+  better: Direction,
+  options: Pick<CompareOptions, 'threshold' | 'alpha' | 'minRuns'>,
+): {
+  base: Spread | null;
+  new: Spread | null;
+  change: number | null;
+  p: number | null;
+  p_method: MetricComparison['p_method'];
+  u: number | null;
+  verdict: Verdict;
 } {
   const b = spread(base) ?? null;
   const n = spread(next) ?? null;
@@ -105,12 +116,19 @@ export function judge(base: readonly number[], next: readonly number[], better: 
 export function invariantFailures(run: RunResult): InvariantFailure[] {
   const out: InvariantFailure[] = [];
   const id = run.run_id;
-  if (run.storage.loss > 0) out.push({ run_id: id, invariant: 'loss', message: `run ${id} lost ${run.storage.loss} reading(s)` });
-  if (run.storage.duplicates > 0) out.push({ run_id: id, invariant: 'duplicates', message: `run ${id} stored ${run.storage.duplicates} duplicate reading(s)` });
+  if (run.storage.loss > 0)
+    out.push({ run_id: id, invariant: 'loss', message: `run ${id} lost ${run.storage.loss} reading(s)` });
+  if (run.storage.duplicates > 0)
+    out.push({
+      run_id: id,
+      invariant: 'duplicates',
+      message: `run ${id} stored ${run.storage.duplicates} duplicate reading(s)`,
+    });
   for (const a of run.agreement ?? []) {
     if (a.scope === 'record' && a.jaccard < 1) {
       out.push({
-        run_id: id, invariant: 'record_agreement',
+        run_id: id,
+        invariant: 'record_agreement',
         message: `run ${id}: record-rule alerts of ${partyName(a.a)} and ${partyName(a.b)} agree to Jaccard ${a.jaccard.toFixed(4)} < 1 (TP ${a.tp}, FP ${a.fp}, FN ${a.fn})`,
       });
     }
@@ -122,20 +140,32 @@ export function invariantFailures(run: RunResult): InvariantFailure[] {
  * Compare the BASE runs with the NEW runs. Throws IncomparableError (naming the parameter) when
  * they did not all run the same workload.
  */
-export function compareRuns(base: readonly RunResult[], next: readonly RunResult[], options: Partial<CompareOptions> = {}): Comparison {
+export function compareRuns(
+  base: readonly RunResult[],
+  next: readonly RunResult[],
+  options: Partial<CompareOptions> = {},
+): Comparison {
   const o: CompareOptions = { ...DEFAULT_COMPARE_OPTIONS, ...options };
   const ignored = [...(o.ignoreParameters ?? [])];
   assertComparable(base, next, ignored);
   const metrics: MetricComparison[] = extractSeries(base, next).map((s) => ({
-    key: s.key, label: s.label, ...(s.mode ? { mode: s.mode } : {}), unit: s.metric.unit, better: s.metric.better,
+    key: s.key,
+    label: s.label,
+    ...(s.mode ? { mode: s.mode } : {}),
+    unit: s.metric.unit,
+    better: s.metric.better,
     ...judge(s.base, s.next, s.metric.better, o),
     values: { base: s.base, new: s.next },
   }));
   const invariants = next.flatMap(invariantFailures);
   const notes: string[] = [];
-  for (const [side, runs] of [['BASE', base], ['NEW', next]] as const) {
+  for (const [side, runs] of [
+    ['BASE', base],
+    ['NEW', next],
+  ] as const) {
     for (const r of runs) {
-      if (!r.complete) notes.push(`${side} run ${r.run_id} is incomplete${r.incomplete_reason ? `: ${r.incomplete_reason}` : ''}`);
+      if (!r.complete)
+        notes.push(`${side} run ${r.run_id} is incomplete${r.incomplete_reason ? `: ${r.incomplete_reason}` : ''}`);
       if (r.input.generator_fell_behind) notes.push(`${side} run ${r.run_id}: the generator fell behind the schedule`);
     }
   }

@@ -35,8 +35,18 @@ function readJson(file: string): unknown {
 /** The value as a RunResult, or an error naming the file; only the fields the comparison reads are checked. */
 export function asRunResult(value: unknown, file: string): RunResult {
   const r = value as Partial<RunResult> | null;
-  if (!r || typeof r !== 'object' || r.schema_version !== 1 || !Array.isArray(r.modes) || typeof r.parameters !== 'object' || !r.input || !r.storage) {
-    throw new CompareInputError(`${file} is not a run's results.json (schema_version 1 with parameters, input, storage and modes)`);
+  if (
+    !r ||
+    typeof r !== 'object' ||
+    r.schema_version !== 1 ||
+    !Array.isArray(r.modes) ||
+    typeof r.parameters !== 'object' ||
+    !r.input ||
+    !r.storage
+  ) {
+    throw new CompareInputError(
+      `${file} is not a run's results.json (schema_version 1 with parameters, input, storage and modes)`,
+    );
   }
   return r as RunResult;
 }
@@ -46,7 +56,10 @@ function isSweep(value: unknown): value is SweepResult {
 }
 
 function fromSweep(sweep: SweepResult, file: string, dir: string): LoadedRun[] {
-  return sweep.runs.map((r, i) => ({ source: r.dir ? join(dir, r.dir) : `${file}#${i}`, result: asRunResult(r.result, `${file} (run ${i + 1})`) }));
+  return sweep.runs.map((r, i) => ({
+    source: r.dir ? join(dir, r.dir) : `${file}#${i}`,
+    result: asRunResult(r.result, `${file} (run ${i + 1})`),
+  }));
 }
 
 /** Every run at `path`, in a stable order (a sweep's order, else sorted by folder name). */
@@ -69,14 +82,17 @@ export function loadRuns(path: string): LoadedRun[] {
   for (const name of readdirSync(path).sort()) {
     const sub = join(path, name);
     const file = join(sub, 'results.json');
-    if (statSync(sub).isDirectory() && existsSync(file)) runs.push({ source: sub, result: asRunResult(readJson(file), file) });
+    if (statSync(sub).isDirectory() && existsSync(file))
+      runs.push({ source: sub, result: asRunResult(readJson(file), file) });
   }
   return nonEmpty(runs, path);
 }
 
 function nonEmpty(runs: LoadedRun[], path: string): LoadedRun[] {
   if (runs.length === 0) {
-    throw new CompareInputError(`${path} holds no run: expected a run folder (results.json), a folder of runs (sweep.json, or subfolders with results.json) or a results.json file`);
+    throw new CompareInputError(
+      `${path} holds no run: expected a run folder (results.json), a folder of runs (sweep.json, or subfolders with results.json) or a results.json file`,
+    );
   }
   return runs;
 }

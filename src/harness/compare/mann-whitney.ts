@@ -112,7 +112,11 @@ export function erfc(x: number): number {
  * `method` 'auto' (the default) is exact for small samples without ties, else the normal
  * approximation; 'normal' forces the approximation (for tests and comparison with tables).
  */
-export function mannWhitneyU(xIn: readonly number[], yIn: readonly number[], method: 'auto' | 'normal' = 'auto'): MannWhitneyResult {
+export function mannWhitneyU(
+  xIn: readonly number[],
+  yIn: readonly number[],
+  method: 'auto' | 'normal' = 'auto',
+): MannWhitneyResult {
   const x = xIn.filter(Number.isFinite);
   const y = yIn.filter(Number.isFinite);
   const n1 = x.length;

@@ -21,9 +21,11 @@ export interface MetricDef {
 }
 
 /** A latency percentile, or undefined when the distribution is empty (count 0: every figure is 0). */
-const pct = (s: LatencySummary | undefined, key: 'p50' | 'p99' | 'p999'): number | undefined => (s && s.count > 0 ? s[key] : undefined);
+const pct = (s: LatencySummary | undefined, key: 'p50' | 'p99' | 'p999'): number | undefined =>
+  s && s.count > 0 ? s[key] : undefined;
 
-const finite = (v: number | undefined): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+const finite = (v: number | undefined): number | undefined =>
+  typeof v === 'number' && Number.isFinite(v) ? v : undefined;
 
 /** Median duration of a run's batch passes, the final pass (after the load, usually empty) left out. */
 export function batchPassDuration(run: RunResult): number | undefined {
@@ -32,18 +34,78 @@ export function batchPassDuration(run: RunResult): number | undefined {
 }
 
 export const METRICS: readonly MetricDef[] = [
-  { id: 'event_time_p50', label: 'event-time p50', unit: 'ms', better: 'smaller', scope: 'mode', value: (_, m) => pct(m?.event_time_latency, 'p50') },
-  { id: 'event_time_p99', label: 'event-time p99', unit: 'ms', better: 'smaller', scope: 'mode', value: (_, m) => pct(m?.event_time_latency, 'p99') },
-  { id: 'event_time_p999', label: 'event-time p99.9', unit: 'ms', better: 'smaller', scope: 'mode', value: (_, m) => pct(m?.event_time_latency, 'p999') },
-  { id: 'processing_time_p99', label: 'processing-time p99', unit: 'ms', better: 'smaller', scope: 'mode', value: (_, m) => pct(m?.processing_time_latency, 'p99') },
-  { id: 'output_rate', label: 'output rate', unit: 'readings/s', better: 'bigger', scope: 'mode', value: (_, m) => finite(m?.output_rate) },
-  { id: 'processing_rate_while_busy', label: 'rate while busy', unit: 'readings/s', better: 'bigger', scope: 'mode', value: (_, m) => finite(m?.processing_rate_while_busy) },
   {
-    id: 'cpu_ms_per_1000_readings', label: 'CPU per 1,000 readings', unit: 'CPU ms', better: 'smaller', scope: 'mode',
+    id: 'event_time_p50',
+    label: 'event-time p50',
+    unit: 'ms',
+    better: 'smaller',
+    scope: 'mode',
+    value: (_, m) => pct(m?.event_time_latency, 'p50'),
+  },
+  {
+    id: 'event_time_p99',
+    label: 'event-time p99',
+    unit: 'ms',
+    better: 'smaller',
+    scope: 'mode',
+    value: (_, m) => pct(m?.event_time_latency, 'p99'),
+  },
+  {
+    id: 'event_time_p999',
+    label: 'event-time p99.9',
+    unit: 'ms',
+    better: 'smaller',
+    scope: 'mode',
+    value: (_, m) => pct(m?.event_time_latency, 'p999'),
+  },
+  {
+    id: 'processing_time_p99',
+    label: 'processing-time p99',
+    unit: 'ms',
+    better: 'smaller',
+    scope: 'mode',
+    value: (_, m) => pct(m?.processing_time_latency, 'p99'),
+  },
+  {
+    id: 'output_rate',
+    label: 'output rate',
+    unit: 'readings/s',
+    better: 'bigger',
+    scope: 'mode',
+    value: (_, m) => finite(m?.output_rate),
+  },
+  {
+    id: 'processing_rate_while_busy',
+    label: 'rate while busy',
+    unit: 'readings/s',
+    better: 'bigger',
+    scope: 'mode',
+    value: (_, m) => finite(m?.processing_rate_while_busy),
+  },
+  {
+    id: 'cpu_ms_per_1000_readings',
+    label: 'CPU per 1,000 readings',
+    unit: 'CPU ms',
+    better: 'smaller',
+    scope: 'mode',
     value: (r, m) => (m ? finite(r.cost?.modes[m.mode]?.cpu_ms_per_1000_readings) : undefined),
   },
-  { id: 'batch_pass_ms', label: 'pass duration (median of a run)', unit: 'ms', better: 'smaller', scope: 'mode', value: (r, m) => (m?.mode === 'batch' ? batchPassDuration(r) : undefined) },
-  { id: 'send_delay_p99', label: 'send delay p99', unit: 'ms', better: 'smaller', scope: 'input', value: (r) => pct(r.input.send_delay, 'p99') },
+  {
+    id: 'batch_pass_ms',
+    label: 'pass duration (median of a run)',
+    unit: 'ms',
+    better: 'smaller',
+    scope: 'mode',
+    value: (r, m) => (m?.mode === 'batch' ? batchPassDuration(r) : undefined),
+  },
+  {
+    id: 'send_delay_p99',
+    label: 'send delay p99',
+    unit: 'ms',
+    better: 'smaller',
+    scope: 'input',
+    value: (r) => pct(r.input.send_delay, 'p99'),
+  },
 ];
 
 /** The modes in the order the rows list them: stream, batch, then any other. */
@@ -69,15 +131,22 @@ export interface MetricSeries {
 export function extractSeries(base: readonly RunResult[], next: readonly RunResult[]): MetricSeries[] {
   const out: MetricSeries[] = [];
   const values = (runs: readonly RunResult[], def: MetricDef, mode?: string): number[] =>
-    runs.map((r) => def.value(r, mode === undefined ? undefined : r.modes.find((m) => m.mode === mode))).filter((v): v is number => v !== undefined && Number.isFinite(v));
+    runs
+      .map((r) => def.value(r, mode === undefined ? undefined : r.modes.find((m) => m.mode === mode)))
+      .filter((v): v is number => v !== undefined && Number.isFinite(v));
   const push = (def: MetricDef, mode?: string): void => {
     const s: MetricSeries = {
-      key: `${mode ?? 'input'}.${def.id}`, label: mode ? `${mode} ${def.label}` : def.label, metric: def, ...(mode ? { mode } : {}),
-      base: values(base, def, mode), next: values(next, def, mode),
+      key: `${mode ?? 'input'}.${def.id}`,
+      label: mode ? `${mode} ${def.label}` : def.label,
+      metric: def,
+      ...(mode ? { mode } : {}),
+      base: values(base, def, mode),
+      next: values(next, def, mode),
     };
     if (s.base.length || s.next.length) out.push(s);
   };
-  for (const mode of modesOf([...base, ...next])) for (const def of METRICS.filter((d) => d.scope === 'mode')) push(def, mode);
+  for (const mode of modesOf([...base, ...next]))
+    for (const def of METRICS.filter((d) => d.scope === 'mode')) push(def, mode);
   for (const def of METRICS.filter((d) => d.scope === 'input')) push(def);
   return out;
 }

@@ -27,9 +27,12 @@ export function fmtP(p: number | null): string {
 
 function verdictCell(m: MetricComparison): string {
   switch (m.verdict) {
-    case 'regression': return '**regression**';
-    case 'improvement': return '_improvement_';
-    default: return m.verdict;
+    case 'regression':
+      return '**regression**';
+    case 'improvement':
+      return '_improvement_';
+    default:
+      return m.verdict;
   }
 }
 
@@ -38,10 +41,15 @@ const cell = (s: string): string => s.replace(/\|/g, '\\|');
 
 /** The comparison table's rows: metric, base median (spread), new median (spread), change %, p, verdict. */
 export function comparisonTable(c: Comparison): string[] {
-  const lines = ['| metric | base median (spread) | new median (spread) | change % | p | verdict |', '|---|---:|---:|---:|---:|---|'];
+  const lines = [
+    '| metric | base median (spread) | new median (spread) | change % | p | verdict |',
+    '|---|---:|---:|---:|---:|---|',
+  ];
   for (const m of c.metrics) {
     const unit = m.unit ? ` (${m.unit}, ${m.better} is better)` : '';
-    lines.push(`| ${cell(m.label + unit)} | ${fmtSpread(m.base ?? undefined, fmtNumber)} | ${fmtSpread(m.new ?? undefined, fmtNumber)} | ${fmtChange(m.change)} | ${fmtP(m.p)} | ${verdictCell(m)} |`);
+    lines.push(
+      `| ${cell(m.label + unit)} | ${fmtSpread(m.base ?? undefined, fmtNumber)} | ${fmtSpread(m.new ?? undefined, fmtNumber)} | ${fmtChange(m.change)} | ${fmtP(m.p)} | ${verdictCell(m)} |`,
+    );
   }
   return lines;
 }
@@ -50,12 +58,19 @@ export function comparisonTable(c: Comparison): string[] {
 export function summaryLine(c: Comparison): string {
   const label = (key: string): string => c.metrics.find((m) => m.key === key)?.label ?? key;
   const parts: string[] = [];
-  if (c.regressions.length) parts.push(`${c.regressions.length} regression${c.regressions.length === 1 ? '' : 's'} (${c.regressions.map(label).join(', ')})`);
+  if (c.regressions.length)
+    parts.push(
+      `${c.regressions.length} regression${c.regressions.length === 1 ? '' : 's'} (${c.regressions.map(label).join(', ')})`,
+    );
   if (c.invariants.length) parts.push(`${c.invariants.length} broken invariant${c.invariants.length === 1 ? '' : 's'}`);
   if (parts.length) return `**Result: FAIL**: ${parts.join(', ')}.`;
   const few = c.metrics.filter((m) => m.verdict === 'too few samples').length;
-  const improved = c.improvements.length ? `; ${c.improvements.length} improvement${c.improvements.length === 1 ? '' : 's'} (${c.improvements.map(label).join(', ')})` : '';
-  const cannot = few ? `; cannot judge ${few} of ${c.metrics.length} metric${c.metrics.length === 1 ? '' : 's'}: too few samples (at least ${c.options.min_runs} runs a side are needed)` : '';
+  const improved = c.improvements.length
+    ? `; ${c.improvements.length} improvement${c.improvements.length === 1 ? '' : 's'} (${c.improvements.map(label).join(', ')})`
+    : '';
+  const cannot = few
+    ? `; cannot judge ${few} of ${c.metrics.length} metric${c.metrics.length === 1 ? '' : 's'}: too few samples (at least ${c.options.min_runs} runs a side are needed)`
+    : '';
   return `**Result: PASS**: no regression, invariants hold${improved}${cannot}.`;
 }
 
@@ -70,7 +85,10 @@ export function renderMarkdown(c: Comparison): string {
     '',
     `- BASE: ${ids(c.base)}`,
     `- NEW: ${ids(c.new)}`,
-    `- Workload: ${Object.entries(c.parameters).filter(([, v]) => v !== 'not recorded').map(([k, v]) => `${k} ${v}`).join(', ')}`,
+    `- Workload: ${Object.entries(c.parameters)
+      .filter(([, v]) => v !== 'not recorded')
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
     `- Rule: a regression is a median change for the worse beyond ${fmtChange(o.threshold).replace('+', '')} with p < ${o.alpha} ` +
       `(two-sided Mann-Whitney U test) and at least ${o.min_runs} runs a side; fewer runs: the change is shown but not judged.` +
       (o.ignored_parameters.length ? ` Parameters not required to match: ${o.ignored_parameters.join(', ')}.` : ''),
@@ -80,7 +98,10 @@ export function renderMarkdown(c: Comparison): string {
     '### Invariants of the NEW runs',
     '',
   ];
-  if (c.invariants.length === 0) lines.push(`- No loss, no duplicates and complete record-rule agreement in ${c.new.runs === 1 ? 'the NEW run' : `all ${c.new.runs} NEW runs`}.`);
+  if (c.invariants.length === 0)
+    lines.push(
+      `- No loss, no duplicates and complete record-rule agreement in ${c.new.runs === 1 ? 'the NEW run' : `all ${c.new.runs} NEW runs`}.`,
+    );
   else for (const f of c.invariants) lines.push(`- **broken**: ${f.message}`);
   if (c.notes.length) lines.push('', '### Notes', '', ...c.notes.map((n) => `- ${n}`));
   lines.push('', summaryLine(c), '');

@@ -39,7 +39,11 @@ export const MS_FORMAT = ',~g';
 /** The colour of each mode, the same in every chart. */
 export const MODE_COLORS: Readonly<Record<string, string>> = { stream: '#1f77b4', batch: '#ff7f0e' };
 /** Series that are not a mode's: the input side, in greys. */
-const INPUT_COLORS: Readonly<Record<string, string>> = { offered: '#3b3b3b', achieved: '#9e9e9e', 'achieved input': '#9e9e9e' };
+const INPUT_COLORS: Readonly<Record<string, string>> = {
+  offered: '#3b3b3b',
+  achieved: '#9e9e9e',
+  'achieved input': '#9e9e9e',
+};
 /** Colours for a series that names no known mode (deterministic by name). */
 const EXTRA_COLORS = ['#2ca02c', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#bcbd22'];
 /** Legend order: input first, then the modes. */
@@ -94,11 +98,23 @@ function strokeLegend(extra: Record<string, unknown> = {}): Record<string, unkno
 /** A logger that never prints; warnings and errors go to `onWarning` when given. */
 function quietLogger(onWarning?: (message: string) => void): Record<string, unknown> {
   const logger: Record<string, unknown> = {
-    level(): unknown { return arguments.length ? logger : 0; },
-    info(): unknown { return logger; },
-    debug(): unknown { return logger; },
-    warn(...args: unknown[]): unknown { onWarning?.(args.map(String).join(' ')); return logger; },
-    error(...args: unknown[]): unknown { onWarning?.(args.map(String).join(' ')); return logger; },
+    level(): unknown {
+      return arguments.length ? logger : 0;
+    },
+    info(): unknown {
+      return logger;
+    },
+    debug(): unknown {
+      return logger;
+    },
+    warn(...args: unknown[]): unknown {
+      onWarning?.(args.map(String).join(' '));
+      return logger;
+    },
+    error(...args: unknown[]): unknown {
+      onWarning?.(args.map(String).join(' '));
+      return logger;
+    },
   };
   return logger;
 }
@@ -107,14 +123,20 @@ function quietLogger(onWarning?: (message: string) => void): Record<string, unkn
  * Render any Vega-Lite spec to an SVG string. `onWarning` receives what vega-lite's compiler and
  * vega's view warn about (a browser's console would show the same in report.html).
  */
-export async function renderSvg(spec: TopLevelSpec, opts: { onWarning?: (message: string) => void } = {}): Promise<string> {
+export async function renderSvg(
+  spec: TopLevelSpec,
+  opts: { onWarning?: (message: string) => void } = {},
+): Promise<string> {
   // The logger interface is fluent in vega-lite's typings; this one never prints.
   const logger = quietLogger(opts.onWarning);
   const vg = compile(spec, { logger: logger as unknown as NonNullable<Parameters<typeof compile>[1]>['logger'] }).spec;
   const view = new View(parse(vg), {
     renderer: 'none',
     ...(opts.onWarning
-      ? { logger: logger as unknown as NonNullable<ConstructorParameters<typeof View>[1]>['logger'], logLevel: VegaWarnLevel }
+      ? {
+          logger: logger as unknown as NonNullable<ConstructorParameters<typeof View>[1]>['logger'],
+          logLevel: VegaWarnLevel,
+        }
       : { logLevel: VegaErrorLevel }),
   });
   try {
@@ -131,9 +153,18 @@ export function pngFontOptions(): ResvgRenderOptions['font'] {
   if (fontOptions) return fontOptions;
   const require = createRequire(import.meta.url);
   try {
-    const fontFiles = ['DejaVuSans.ttf', 'DejaVuSans-Bold.ttf', 'DejaVuSans-Oblique.ttf', 'DejaVuSans-BoldOblique.ttf']
-      .map((f) => require.resolve(`dejavu-fonts-ttf/ttf/${f}`));
-    fontOptions = { loadSystemFonts: false, fontFiles, defaultFontFamily: 'DejaVu Sans', sansSerifFamily: 'DejaVu Sans' };
+    const fontFiles = [
+      'DejaVuSans.ttf',
+      'DejaVuSans-Bold.ttf',
+      'DejaVuSans-Oblique.ttf',
+      'DejaVuSans-BoldOblique.ttf',
+    ].map((f) => require.resolve(`dejavu-fonts-ttf/ttf/${f}`));
+    fontOptions = {
+      loadSystemFonts: false,
+      fontFiles,
+      defaultFontFamily: 'DejaVu Sans',
+      sansSerifFamily: 'DejaVu Sans',
+    };
   } catch {
     fontOptions = { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans', sansSerifFamily: 'DejaVu Sans' };
   }
@@ -165,14 +196,21 @@ function whenEmpty(spec: TopLevelSpec, empty: boolean, x: number[], y: number[])
   const copy = JSON.parse(JSON.stringify(spec)) as Record<string, unknown> & { layer?: Array<Record<string, unknown>> };
   for (const layer of copy.layer ?? [copy]) {
     const enc = layer.encoding as Record<string, Record<string, unknown> | undefined> | undefined;
-    for (const [channel, domain] of [['x', x], ['y', y]] as const) {
+    for (const [channel, domain] of [
+      ['x', x],
+      ['y', y],
+    ] as const) {
       const e = enc?.[channel];
-      if (e && typeof e.field === 'string' && e.scale !== null) e.scale = { ...(e.scale as object | undefined), domain };
+      if (e && typeof e.field === 'string' && e.scale !== null) e.scale = { ...e.scale, domain };
     }
   }
   copy.layer = [
     ...(copy.layer ?? []),
-    { data: { values: [{ text: 'no data' }] }, mark: { type: 'text', fontSize: 14, color: '#777' }, encoding: { x: { value: WIDTH / 2 }, y: { value: HEIGHT / 2 }, text: { field: 'text' } } },
+    {
+      data: { values: [{ text: 'no data' }] },
+      mark: { type: 'text', fontSize: 14, color: '#777' },
+      encoding: { x: { value: WIDTH / 2 }, y: { value: HEIGHT / 2 }, text: { field: 'text' } },
+    },
   ];
   return copy as unknown as TopLevelSpec;
 }
@@ -253,23 +291,40 @@ export function latencyPercentileSpec(
     title: 'percentile',
     axis: { values: ticks.length > 1 ? ticks : [0], labelExpr: ninesLabelExpr(), grid: true },
   };
-  const y = { field: 'value_ms', type: 'quantitative', title: 'latency (ms, log scale)', scale: { type: 'log' }, axis: { format: MS_FORMAT } };
-  const color = { field: 'mode', type: 'nominal', title: 'mode', scale: colorScale(values.map((v) => v.mode)), legend: strokeLegend() };
+  const y = {
+    field: 'value_ms',
+    type: 'quantitative',
+    title: 'latency (ms, log scale)',
+    scale: { type: 'log' },
+    axis: { format: MS_FORMAT },
+  };
+  const color = {
+    field: 'mode',
+    type: 'nominal',
+    title: 'mode',
+    scale: colorScale(values.map((v) => v.mode)),
+    legend: strokeLegend(),
+  };
   const strokeDash = {
-    field: 'metric', type: 'nominal', title: 'metric',
+    field: 'metric',
+    type: 'nominal',
+    title: 'metric',
     scale: fixedScale(metricDomain, (m) => METRIC_DASHES[m] ?? SOLID),
     legend: strokeLegend({ symbolStrokeColor: '#444' }),
   };
   // One layer per metric, the first (event-time, solid and wider) at the bottom: a dashed curve
   // that lies on a solid one stays visible on top of it.
-  const lines = layersWithData(values, metricDomain.map((metric, i) => ({
-    has: (v: { metric: string }) => v.metric === metric,
-    layer: {
-      transform: [{ filter: { field: 'metric', equal: metric } }],
-      mark: { type: 'line', strokeWidth: i === 0 ? 3 : 1.5, opacity: i === 0 ? 0.75 : 1 },
-      encoding: { x, y, color, strokeDash },
-    },
-  })));
+  const lines = layersWithData(
+    values,
+    metricDomain.map((metric, i) => ({
+      has: (v: { metric: string }) => v.metric === metric,
+      layer: {
+        transform: [{ filter: { field: 'metric', equal: metric } }],
+        mark: { type: 'line', strokeWidth: i === 0 ? 3 : 1.5, opacity: i === 0 ? 0.75 : 1 },
+        encoding: { x, y, color, strokeDash },
+      },
+    })),
+  );
   const spec = {
     $schema: SCHEMA,
     title: { text: opts.title ?? 'Latency by percentile', subtitle: 'colour: mode; line style: metric' },
@@ -278,24 +333,33 @@ export function latencyPercentileSpec(
     data: { values },
     layer: [
       ...lines,
-      ...(values.length === 0 ? [] : [{
-        // Invisible points: hover targets for the interactive report's tooltips.
-        mark: { type: 'point', opacity: 0, size: 60 },
-        encoding: {
-          x, y,
-          tooltip: [
-            { field: 'mode' }, { field: 'metric' },
-            { field: 'percentile', type: 'quantitative', format: ',~r' },
-            { field: 'value_ms', type: 'quantitative', title: 'latency (ms)', format: ',.3~f' },
-          ],
-        },
-      }]),
+      ...(values.length === 0
+        ? []
+        : [
+            {
+              // Invisible points: hover targets for the interactive report's tooltips.
+              mark: { type: 'point', opacity: 0, size: 60 },
+              encoding: {
+                x,
+                y,
+                tooltip: [
+                  { field: 'mode' },
+                  { field: 'metric' },
+                  { field: 'percentile', type: 'quantitative', format: ',~r' },
+                  { field: 'value_ms', type: 'quantitative', title: 'latency (ms)', format: ',.3~f' },
+                ],
+              },
+            },
+          ]),
     ],
   };
   return whenEmpty(spec as unknown as TopLevelSpec, values.length === 0, [0, 2], [1, 1000]);
 }
 
-export async function latencyPercentileChart(curves: LatencyCurve[], opts: { title?: string; metrics?: LatencyMetric[] } = {}): Promise<string> {
+export async function latencyPercentileChart(
+  curves: LatencyCurve[],
+  opts: { title?: string; metrics?: LatencyMetric[] } = {},
+): Promise<string> {
   return renderSvg(latencyPercentileSpec(curves, opts));
 }
 
@@ -331,7 +395,12 @@ const FAULT_FILL = '#d62728';
 /** Pixel height of one row of band labels. */
 const LABEL_ROW = 11;
 
-function bandLayers(values: Array<FaultWindow & { row: number }>, fill: string, opacity: number, text: string): unknown[] {
+function bandLayers(
+  values: Array<FaultWindow & { row: number }>,
+  fill: string,
+  opacity: number,
+  text: string,
+): unknown[] {
   if (values.length === 0) return [];
   const withY = values.map((v) => ({ ...v, label_y: 3 + v.row * LABEL_ROW }));
   return [
@@ -341,7 +410,11 @@ function bandLayers(values: Array<FaultWindow & { row: number }>, fill: string, 
       encoding: {
         x: { field: 'from', type: 'quantitative' },
         x2: { field: 'to' },
-        tooltip: [{ field: 'label', type: 'nominal', title: 'window' }, { field: 'from', title: 'from (s)' }, { field: 'to', title: 'to (s)' }],
+        tooltip: [
+          { field: 'label', type: 'nominal', title: 'window' },
+          { field: 'from', title: 'from (s)' },
+          { field: 'to', title: 'to (s)' },
+        ],
       },
     },
     {
@@ -361,17 +434,25 @@ function bandLayers(values: Array<FaultWindow & { row: number }>, fill: string, 
  * are neither). Labels sit in rows from the top: the warm-up's first, then one row per fault, so
  * that overlapping faults keep readable labels.
  */
-export function withShading(spec: TopLevelSpec, opts: { faults?: FaultWindow[]; warmupSeconds?: number }): TopLevelSpec {
+export function withShading(
+  spec: TopLevelSpec,
+  opts: { faults?: FaultWindow[]; warmupSeconds?: number },
+): TopLevelSpec {
   const faults = opts.faults ?? [];
   const warm = opts.warmupSeconds ?? 0;
   if (faults.length === 0 && !(warm > 0)) return spec;
   const { layer, mark, encoding, transform, ...top } = spec as unknown as Record<string, unknown>;
-  const main = Array.isArray(layer) ? layer : [{ mark, encoding, ...(transform ? { transform } : {}) }];
+  const main: unknown[] = Array.isArray(layer) ? layer : [{ mark, encoding, ...(transform ? { transform } : {}) }];
   const warmRows = warm > 0 ? [{ label: `warm-up (${warm} s)`, from: 0, to: warm, row: 0 }] : [];
   const faultRows = faults.map((f, i) => ({ ...f, row: i + warmRows.length }));
+  // Rebuilt from its untyped parts, as whenEmpty does: the result is a layered spec again.
   return {
     ...top,
-    layer: [...bandLayers(warmRows, WARMUP_FILL, 0.15, '#555555'), ...bandLayers(faultRows, FAULT_FILL, 0.12, FAULT_FILL), ...main],
+    layer: [
+      ...bandLayers(warmRows, WARMUP_FILL, 0.15, '#555555'),
+      ...bandLayers(faultRows, FAULT_FILL, 0.12, FAULT_FILL),
+      ...main,
+    ],
   } as unknown as TopLevelSpec;
 }
 
@@ -388,7 +469,12 @@ function shadingNote(opts: TimeChartOptions): string[] {
   return parts.length ? [`shaded ${parts.join('; ')}`] : [];
 }
 
-const SECOND_AXIS = { field: 'second', type: 'quantitative', title: 'seconds since the load started', axis: { tickMinStep: 1, format: ',d' } };
+const SECOND_AXIS = {
+  field: 'second',
+  type: 'quantitative',
+  title: 'seconds since the load started',
+  axis: { tickMinStep: 1, format: ',d' },
+};
 
 // ---------------------------------------------------------------------------------------------
 // (b) Throughput over time
@@ -401,10 +487,22 @@ const SECOND_AXIS = { field: 'second', type: 'quantitative', title: 'seconds sin
  */
 type RateRow = { series: string; rate: number; discrete: boolean };
 
-function rateLayers(rows: RateRow[], names: string[], x: Record<string, unknown>, y: Record<string, unknown>, tooltip: unknown[], spikes: boolean): unknown[] {
+function rateLayers(
+  rows: RateRow[],
+  names: string[],
+  x: Record<string, unknown>,
+  y: Record<string, unknown>,
+  tooltip: unknown[],
+  spikes: boolean,
+): unknown[] {
   const domain = colorScale(names).domain;
   const color = { field: 'series', type: 'nominal', title: 'series', scale: colorScale(names), legend: strokeLegend() };
-  const strokeDash = { field: 'series', type: 'nominal', title: 'series', scale: fixedScale(domain, (n) => (n === 'offered' ? DASHED : SOLID)) };
+  const strokeDash = {
+    field: 'series',
+    type: 'nominal',
+    title: 'series',
+    scale: fixedScale(domain, (n) => (n === 'offered' ? DASHED : SOLID)),
+  };
   const line = (filter: string, strokeWidth: number, opacity = 1, points = !spikes): unknown => ({
     transform: [{ filter }],
     mark: { type: 'line', strokeWidth, opacity, ...(points ? { point: { filled: true, size: 40 } } : {}) },
@@ -417,13 +515,35 @@ function rateLayers(rows: RateRow[], names: string[], x: Record<string, unknown>
   const spike = (r: RateRow): boolean => r.discrete && r.rate > 0;
   return layersWithData(rows, [
     { has: input, layer: line(isInput, 4, 0.8) },
-    { has: (r) => output(r) && !r.discrete, layer: line(`!${isInput} && datum.series !== 'offered' && !datum.discrete`, 2) },
+    {
+      has: (r) => output(r) && !r.discrete,
+      layer: line(`!${isInput} && datum.series !== 'offered' && !datum.discrete`, 2),
+    },
     ...(spikes
       ? [
-          { has: spike, layer: { transform: [{ filter: discreteRows }], mark: { type: 'rule', strokeWidth: 2 }, encoding: { x, y, y2: { datum: 0 }, color, tooltip } } },
-          { has: spike, layer: { transform: [{ filter: discreteRows }], mark: { type: 'point', filled: true, size: 50, opacity: 1 }, encoding: { x, y, color, tooltip } } },
+          {
+            has: spike,
+            layer: {
+              transform: [{ filter: discreteRows }],
+              mark: { type: 'rule', strokeWidth: 2 },
+              encoding: { x, y, y2: { datum: 0 }, color, tooltip },
+            },
+          },
+          {
+            has: spike,
+            layer: {
+              transform: [{ filter: discreteRows }],
+              mark: { type: 'point', filled: true, size: 50, opacity: 1 },
+              encoding: { x, y, color, tooltip },
+            },
+          },
         ]
-      : [{ has: (r: RateRow) => output(r) && r.discrete, layer: line(`!${isInput} && datum.series !== 'offered' && datum.discrete`, 2) }]),
+      : [
+          {
+            has: (r: RateRow) => output(r) && r.discrete,
+            layer: line(`!${isInput} && datum.series !== 'offered' && datum.discrete`, 2),
+          },
+        ]),
     { has: (r) => r.series === 'offered', layer: line("datum.series === 'offered'", 1.5, 1, false) },
   ]);
 }
@@ -444,7 +564,11 @@ export function throughputSpec(ts: TimeseriesPoint[], opts: TimeChartOptions = {
   }
   const names = values.length ? values.map((v) => v.series) : ['offered', 'achieved', 'output stream', 'output batch'];
   const y = { field: 'rate', type: 'quantitative', title: 'readings per second', axis: { format: RATE_FORMAT } };
-  const tooltip = [{ field: 'series' }, { field: 'second', title: 'second' }, { field: 'rate', type: 'quantitative', title: 'readings/s', format: ',~r' }];
+  const tooltip = [
+    { field: 'series' },
+    { field: 'second', title: 'second' },
+    { field: 'rate', type: 'quantitative', title: 'readings/s', format: ',~r' },
+  ];
   const spec = {
     $schema: SCHEMA,
     title: {
@@ -485,9 +609,20 @@ export function p99OverTimeSpec(ts: TimeseriesPoint[], opts: TimeChartOptions = 
   }
   const modes = colorScale(values.map((v) => v.mode)).domain;
   const color = { field: 'mode', type: 'nominal', title: 'mode', scale: colorScale(modes) };
-  const shape = { field: 'mode', type: 'nominal', title: 'mode', scale: fixedScale(modes, (m) => (DISCRETE_MODES.has(m) ? 'diamond' : 'circle')) };
+  const shape = {
+    field: 'mode',
+    type: 'nominal',
+    title: 'mode',
+    scale: fixedScale(modes, (m) => (DISCRETE_MODES.has(m) ? 'diamond' : 'circle')),
+  };
   const size = { condition: { test: 'datum.discrete', value: 90 }, value: 25 };
-  const y = { field: 'p99_ms', type: 'quantitative', title: 'p99 latency (ms, log scale)', scale: { type: 'log' }, axis: { format: MS_FORMAT } };
+  const y = {
+    field: 'p99_ms',
+    type: 'quantitative',
+    title: 'p99 latency (ms, log scale)',
+    scale: { type: 'log' },
+    axis: { format: MS_FORMAT },
+  };
   const spec = {
     $schema: SCHEMA,
     title: {
@@ -500,7 +635,11 @@ export function p99OverTimeSpec(ts: TimeseriesPoint[], opts: TimeChartOptions = 
     layer: layersWithData(values, [
       {
         has: (v) => !v.discrete && v.p99_ms !== null,
-        layer: { transform: [{ filter: '!datum.discrete' }], mark: { type: 'line', strokeWidth: 1.5 }, encoding: { x: SECOND_AXIS, y, color } },
+        layer: {
+          transform: [{ filter: '!datum.discrete' }],
+          mark: { type: 'line', strokeWidth: 1.5 },
+          encoding: { x: SECOND_AXIS, y, color },
+        },
       },
       {
         has: (v) => v.p99_ms !== null,
@@ -508,15 +647,26 @@ export function p99OverTimeSpec(ts: TimeseriesPoint[], opts: TimeChartOptions = 
           transform: [{ filter: 'datum.p99_ms !== null' }],
           mark: { type: 'point', filled: true, opacity: 1 },
           encoding: {
-            x: SECOND_AXIS, y, color, shape, size,
-            tooltip: [{ field: 'mode' }, { field: 'second', title: 'second' }, { field: 'p99_ms', type: 'quantitative', title: 'p99 (ms)', format: ',.1~f' }],
+            x: SECOND_AXIS,
+            y,
+            color,
+            shape,
+            size,
+            tooltip: [
+              { field: 'mode' },
+              { field: 'second', title: 'second' },
+              { field: 'p99_ms', type: 'quantitative', title: 'p99 (ms)', format: ',.1~f' },
+            ],
           },
         },
       },
     ]),
   };
   const span = [0, Math.max(1, opts.warmupSeconds ?? 0)];
-  return withShading(whenEmpty(spec as unknown as TopLevelSpec, !values.some((v) => v.p99_ms !== null), span, [1, 1000]), opts);
+  return withShading(
+    whenEmpty(spec as unknown as TopLevelSpec, !values.some((v) => v.p99_ms !== null), span, [1, 1000]),
+    opts,
+  );
 }
 
 /** (c) p99 event-time latency per second as SVG. */
@@ -550,17 +700,42 @@ export function sweepLatencySpec(sweep: SweepResult, opts: { title?: string } = 
     for (const m of result.modes) {
       const s = m.event_time_latency;
       if (s.count === 0) continue;
-      values.push({ offered_rate: result.input.offered_rate, mode: m.mode, stat: 'p50', value_ms: Math.max(s.p50, LOG_FLOOR_MS) });
-      values.push({ offered_rate: result.input.offered_rate, mode: m.mode, stat: 'p99', value_ms: Math.max(s.p99, LOG_FLOOR_MS) });
+      values.push({
+        offered_rate: result.input.offered_rate,
+        mode: m.mode,
+        stat: 'p50',
+        value_ms: Math.max(s.p50, LOG_FLOOR_MS),
+      });
+      values.push({
+        offered_rate: result.input.offered_rate,
+        mode: m.mode,
+        stat: 'p99',
+        value_ms: Math.max(s.p99, LOG_FLOOR_MS),
+      });
     }
   }
   const x = offeredRateAxis(sweep.runs.map((r) => r.result.input.offered_rate));
-  const y = { field: 'value_ms', type: 'quantitative', title: 'event-time latency (ms, log scale)', scale: { type: 'log' }, axis: { format: MS_FORMAT } };
-  const color = { field: 'mode', type: 'nominal', title: 'mode', scale: colorScale(values.map((v) => v.mode)), legend: strokeLegend() };
+  const y = {
+    field: 'value_ms',
+    type: 'quantitative',
+    title: 'event-time latency (ms, log scale)',
+    scale: { type: 'log' },
+    axis: { format: MS_FORMAT },
+  };
+  const color = {
+    field: 'mode',
+    type: 'nominal',
+    title: 'mode',
+    scale: colorScale(values.map((v) => v.mode)),
+    legend: strokeLegend(),
+  };
   const stats = ['p50', 'p99'];
   const spec = {
     $schema: SCHEMA,
-    title: { text: opts.title ?? 'Event-time latency vs offered rate', subtitle: 'colour: mode; p50 solid with circles, p99 dashed with triangles' },
+    title: {
+      text: opts.title ?? 'Event-time latency vs offered rate',
+      subtitle: 'colour: mode; p50 solid with circles, p99 dashed with triangles',
+    },
     width: WIDTH,
     height: HEIGHT,
     data: { values },
@@ -568,18 +743,39 @@ export function sweepLatencySpec(sweep: SweepResult, opts: { title?: string } = 
       {
         mark: { type: 'line', strokeWidth: 2 },
         encoding: {
-          x, y, color,
+          x,
+          y,
+          color,
           // strokeDash and shape share one legend ("percentile"): its symbols are the shapes, outlined with the dash.
-          strokeDash: { field: 'stat', type: 'nominal', title: 'percentile', scale: fixedScale(stats, (s) => STAT_DASHES[s]!), legend: { symbolStrokeColor: '#444', symbolFillColor: 'white', symbolSize: 250, symbolStrokeWidth: 2 } },
+          strokeDash: {
+            field: 'stat',
+            type: 'nominal',
+            title: 'percentile',
+            scale: fixedScale(stats, (s) => STAT_DASHES[s]!),
+            legend: { symbolStrokeColor: '#444', symbolFillColor: 'white', symbolSize: 250, symbolStrokeWidth: 2 },
+          },
           detail: { field: 'stat' },
         },
       },
       {
         mark: { type: 'point', filled: true, size: 60, opacity: 1 },
         encoding: {
-          x, y, color,
-          shape: { field: 'stat', type: 'nominal', title: 'percentile', scale: fixedScale(stats, (s) => STAT_SHAPES[s]!), legend: { symbolStrokeColor: '#444', symbolFillColor: 'white', symbolSize: 250, symbolStrokeWidth: 2 } },
-          tooltip: [{ field: 'mode' }, { field: 'stat', title: 'percentile' }, { field: 'offered_rate', title: 'offered (readings/s)', format: ',~r' }, { field: 'value_ms', title: 'latency (ms)', format: ',.1~f' }],
+          x,
+          y,
+          color,
+          shape: {
+            field: 'stat',
+            type: 'nominal',
+            title: 'percentile',
+            scale: fixedScale(stats, (s) => STAT_SHAPES[s]!),
+            legend: { symbolStrokeColor: '#444', symbolFillColor: 'white', symbolSize: 250, symbolStrokeWidth: 2 },
+          },
+          tooltip: [
+            { field: 'mode' },
+            { field: 'stat', title: 'percentile' },
+            { field: 'offered_rate', title: 'offered (readings/s)', format: ',~r' },
+            { field: 'value_ms', title: 'latency (ms)', format: ',.1~f' },
+          ],
         },
       },
     ],
@@ -599,15 +795,25 @@ export function sweepThroughputSpec(sweep: SweepResult, opts: { title?: string }
     const x = result.input.offered_rate;
     values.push({ offered_rate: x, series: 'offered', rate: x, discrete: false });
     values.push({ offered_rate: x, series: 'achieved input', rate: result.input.achieved_rate, discrete: false });
-    for (const m of result.modes) values.push({ offered_rate: x, series: `output ${m.mode}`, rate: m.output_rate, discrete: false });
+    for (const m of result.modes)
+      values.push({ offered_rate: x, series: `output ${m.mode}`, rate: m.output_rate, discrete: false });
   }
-  const names = values.length ? values.map((v) => v.series) : ['offered', 'achieved input', 'output stream', 'output batch'];
+  const names = values.length
+    ? values.map((v) => v.series)
+    : ['offered', 'achieved input', 'output stream', 'output batch'];
   const x = offeredRateAxis(sweep.runs.map((r) => r.result.input.offered_rate));
   const y = { field: 'rate', type: 'quantitative', title: 'readings per second', axis: { format: RATE_FORMAT } };
-  const tooltip = [{ field: 'series' }, { field: 'offered_rate', title: 'offered (readings/s)', format: ',~r' }, { field: 'rate', title: 'readings/s', format: ',.1~f' }];
+  const tooltip = [
+    { field: 'series' },
+    { field: 'offered_rate', title: 'offered (readings/s)', format: ',~r' },
+    { field: 'rate', title: 'readings/s', format: ',.1~f' },
+  ];
   const spec = {
     $schema: SCHEMA,
-    title: { text: opts.title ?? 'Throughput vs offered rate', subtitle: 'offered (dashed) is the ideal: a series on it keeps up' },
+    title: {
+      text: opts.title ?? 'Throughput vs offered rate',
+      subtitle: 'offered (dashed) is the ideal: a series on it keeps up',
+    },
     width: WIDTH,
     height: HEIGHT,
     data: { values },

@@ -53,7 +53,12 @@ export function browserLibraries(): Promise<Array<{ name: string; version: strin
   libraryCache ??= Promise.all(
     LIBRARIES.map(async (name) => {
       const { dir, pkg } = await packageDir(name);
-      const file = typeof pkg.jsdelivr === 'string' ? pkg.jsdelivr : typeof pkg.unpkg === 'string' ? pkg.unpkg : `build/${name}.min.js`;
+      const file =
+        typeof pkg.jsdelivr === 'string'
+          ? pkg.jsdelivr
+          : typeof pkg.unpkg === 'string'
+            ? pkg.unpkg
+            : `build/${name}.min.js`;
       return { name, version: String(pkg.version), code: await readFile(join(dir, file), 'utf8') };
     }),
   );
@@ -64,7 +69,12 @@ export function browserLibraries(): Promise<Array<{ name: string; version: strin
 }
 
 export function escapeHtml(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+  return s
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
 }
 
 /** Text that is safe inside <script>: no "</script" or "<!--" can end or bend the element. */
@@ -74,7 +84,10 @@ export function scriptSafe(code: string): string {
 
 /** JSON that is safe inside <script type="application/json">. */
 function jsonSafe(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }
 
 function baseName(file: string): string {
@@ -92,7 +105,9 @@ function fallbackImage(c: HtmlChart): string {
 }
 
 function chartHtml(c: HtmlChart, index: number): string {
-  const files = [c.file, ...(c.alsoFiles ?? [])].map((f) => `<a href="${escapeHtml(f)}">${escapeHtml(f)}</a>`).join(' · ');
+  const files = [c.file, ...(c.alsoFiles ?? [])]
+    .map((f) => `<a href="${escapeHtml(f)}">${escapeHtml(f)}</a>`)
+    .join(' · ');
   const id = `chart-spec-${index}`;
   return [
     `<figure class="chart" data-file="${escapeHtml(c.file)}"${c.spec ? ` data-spec="${id}"` : ''}>`,
@@ -101,7 +116,9 @@ function chartHtml(c: HtmlChart, index: number): string {
     c.spec ? `<script type="application/json" id="${id}">${jsonSafe(c.spec)}</script>` : '',
     `<figcaption>${escapeHtml(c.name)} <span class="files">(${files})</span></figcaption>`,
     `</figure>`,
-  ].filter(Boolean).join('\n');
+  ]
+    .filter(Boolean)
+    .join('\n');
 }
 
 const STYLE = `
@@ -151,14 +168,19 @@ const BOOT = `
  * are appended. Links to another report's report.md point to its report.html. Raw HTML in the
  * Markdown is shown as text, never interpreted.
  */
-export async function renderReportHtml(markdown: string, charts: HtmlChart[], opts: { title?: string } = {}): Promise<string> {
+export async function renderReportHtml(
+  markdown: string,
+  charts: HtmlChart[],
+  opts: { title?: string } = {},
+): Promise<string> {
   const byFile = new Map<string, { chart: HtmlChart; index: number }>();
   charts.forEach((chart, index) => {
     for (const f of [chart.file, ...(chart.alsoFiles ?? [])]) byFile.set(f, { chart, index });
     byFile.set(baseName(chart.file), { chart, index });
   });
   const shown = new Set<number>();
-  const chartOf = (href: string): { chart: HtmlChart; index: number } | undefined => byFile.get(href) ?? byFile.get(baseName(href));
+  const chartOf = (href: string): { chart: HtmlChart; index: number } | undefined =>
+    byFile.get(href) ?? byFile.get(baseName(href));
   const place = (href: string): string | undefined => {
     const hit = chartOf(href);
     if (!hit) return undefined;
@@ -174,7 +196,8 @@ export async function renderReportHtml(markdown: string, charts: HtmlChart[], op
       // Another run's report.md (in a sweep) has a report.html beside it too.
       if (token.type === 'link') {
         const link = token as Tokens.Link;
-        if (!/^[a-z][a-z0-9+.-]*:/i.test(link.href) && /(^|\/)report\.md$/.test(link.href)) link.href = link.href.replace(/report\.md$/, 'report.html');
+        if (!/^[a-z][a-z0-9+.-]*:/i.test(link.href) && /(^|\/)report\.md$/.test(link.href))
+          link.href = link.href.replace(/report\.md$/, 'report.html');
       }
     },
     renderer: {
@@ -197,7 +220,8 @@ export async function renderReportHtml(markdown: string, charts: HtmlChart[], op
   });
   let body = marked.parse(markdown) as string;
   const rest = charts.map((chart, index) => ({ chart, index })).filter((c) => !shown.has(c.index));
-  if (rest.length) body += `\n<h2>Charts</h2>\n${rest.map((c) => `<div id="chart-${c.index}">${chartHtml(c.chart, c.index)}</div>`).join('\n')}\n`;
+  if (rest.length)
+    body += `\n<h2>Charts</h2>\n${rest.map((c) => `<div id="chart-${c.index}">${chartHtml(c.chart, c.index)}</div>`).join('\n')}\n`;
 
   const title = opts.title ?? /^#\s+(.+)$/m.exec(markdown)?.[1]?.trim() ?? 'vitals-bench report';
   const needsScripts = charts.some((c) => c.spec);
@@ -221,5 +245,7 @@ export async function renderReportHtml(markdown: string, charts: HtmlChart[], op
     '</body>',
     '</html>',
     '',
-  ].filter((l) => l !== '').join('\n');
+  ]
+    .filter((l) => l !== '')
+    .join('\n');
 }

@@ -52,6 +52,9 @@ function esc(s: string): string {
 function valueText(v: unknown): string {
   if (typeof v === 'string') return v;
   if (v === undefined) return '';
+  // String() only gets what JSON has no text for (a function, a symbol, an object whose toJSON()
+  // returns undefined), never a plain object: JSON.stringify gives those a text.
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- last resort for non-JSON values, see above
   return JSON.stringify(v) ?? String(v);
 }
 
@@ -64,7 +67,10 @@ function table(header: string[], rows: string[][]): string {
 function kvTable(obj: Record<string, unknown>, keyTitle: string): string {
   const entries = Object.entries(obj);
   if (entries.length === 0) return '_none recorded_';
-  return table([keyTitle, 'value'], entries.map(([k, v]) => [k, valueText(v)]));
+  return table(
+    [keyTitle, 'value'],
+    entries.map(([k, v]) => [k, valueText(v)]),
+  );
 }
 
 /** Short names in tables; each definition is given once, in the Definitions section, under its number. */
@@ -125,41 +131,65 @@ export function summaryParagraph(r: RunResult): string {
   const out: string[] = [];
   const s = findMode(r, 'stream');
   const b = findMode(r, 'batch');
-  const lat = (m: ModeResult): string => `${fmtMs(m.event_time_latency.p50)} ms after its intended time at the median (p99 ${fmtMs(m.event_time_latency.p99)} ms)`;
+  const lat = (m: ModeResult): string =>
+    `${fmtMs(m.event_time_latency.p50)} ms after its intended time at the median (p99 ${fmtMs(m.event_time_latency.p99)} ms)`;
   const interval = b?.batch_interval_s !== undefined ? `, with a pass every ${fmtNum(b.batch_interval_s)} s,` : '';
   if (s && b && s.event_time_latency.count > 0 && b.event_time_latency.count > 0) {
     const ratio = b.event_time_latency.p50 / Math.max(s.event_time_latency.p50, 1e-9);
-    out.push(`Stream committed each reading's result ${lat(s)}; batch${interval} took ${fmtMs(b.event_time_latency.p50)} ms (p99 ${fmtMs(b.event_time_latency.p99)} ms): ` +
-      (ratio >= 1 ? `stream was ${times(ratio)} faster at the median.` : `batch was ${times(1 / ratio)} faster at the median.`));
+    out.push(
+      `Stream committed each reading's result ${lat(s)}; batch${interval} took ${fmtMs(b.event_time_latency.p50)} ms (p99 ${fmtMs(b.event_time_latency.p99)} ms): ` +
+        (ratio >= 1
+          ? `stream was ${times(ratio)} faster at the median.`
+          : `batch was ${times(1 / ratio)} faster at the median.`),
+    );
   } else {
-    for (const m of r.modes) if (m.event_time_latency.count > 0) out.push(`${m.mode === 'stream' ? 'Stream' : 'Batch'} committed each reading's result ${lat(m)}.`);
+    for (const m of r.modes)
+      if (m.event_time_latency.count > 0)
+        out.push(`${m.mode === 'stream' ? 'Stream' : 'Batch'} committed each reading's result ${lat(m)}.`);
   }
   const sc = r.cost?.modes.stream;
   const bc = r.cost?.modes.batch;
   if (sc && bc && sc.cpu_ms_per_1000_readings > 0 && bc.cpu_ms_per_1000_readings > 0) {
-    const [cheap, dear] = sc.cpu_ms_per_1000_readings <= bc.cpu_ms_per_1000_readings ? (['stream', 'batch'] as const) : (['batch', 'stream'] as const);
+    const [cheap, dear] =
+      sc.cpu_ms_per_1000_readings <= bc.cpu_ms_per_1000_readings
+        ? (['stream', 'batch'] as const)
+        : (['batch', 'stream'] as const);
     const c = { stream: sc, batch: bc };
-    out.push(`${cheap === 'batch' ? 'Batch' : 'Stream'} was cheaper: ${fmtNum(c[cheap].cpu_ms_per_1000_readings)} CPU ms per 1,000 readings against ${fmtNum(c[dear].cpu_ms_per_1000_readings)} for ${dear} ` +
-      `(${times(c[dear].cpu_ms_per_1000_readings / c[cheap].cpu_ms_per_1000_readings)} less), in ${c[cheap].db_transactions.toLocaleString('en-US')} database transactions against ${c[dear].db_transactions.toLocaleString('en-US')}` +
-      (r.cost?.ingest ? `; the ingest both rely on used ${fmtNum(r.cost.ingest.cpu_ms_per_1000_readings)} CPU ms per 1,000 readings more.` : '.'));
+    out.push(
+      `${cheap === 'batch' ? 'Batch' : 'Stream'} was cheaper: ${fmtNum(c[cheap].cpu_ms_per_1000_readings)} CPU ms per 1,000 readings against ${fmtNum(c[dear].cpu_ms_per_1000_readings)} for ${dear} ` +
+        `(${times(c[dear].cpu_ms_per_1000_readings / c[cheap].cpu_ms_per_1000_readings)} less), in ${c[cheap].db_transactions.toLocaleString('en-US')} database transactions against ${c[dear].db_transactions.toLocaleString('en-US')}` +
+        (r.cost?.ingest
+          ? `; the ingest both rely on used ${fmtNum(r.cost.ingest.cpu_ms_per_1000_readings)} CPU ms per 1,000 readings more.`
+          : '.'),
+    );
   }
   const pair = r.agreement.filter((a) => a.a === 'stream' && a.b === 'batch' && a.scope !== 'all');
   if (pair.length) {
     const same = pair.every((a) => a.fp === 0 && a.fn === 0);
-    out.push(same
-      ? `Both raised the same ${pair.reduce((n, a) => n + a.tp, 0).toLocaleString('en-US')} alerts.`
-      : `Their alerts differ (${pair.map((a) => `${a.scope} rules: ${a.fp} only in stream, ${a.fn} only in batch`).join('; ')}).`);
+    out.push(
+      same
+        ? `Both raised the same ${pair.reduce((n, a) => n + a.tp, 0).toLocaleString('en-US')} alerts.`
+        : `Their alerts differ (${pair.map((a) => `${a.scope} rules: ${a.fp} only in stream, ${a.fn} only in batch`).join('; ')}).`,
+    );
   }
   const ref = r.agreement.filter((a) => a.b === 'ground_truth' && a.scope === 'record');
   if (ref.length) {
-    out.push(ref.every((a) => a.jaccard === 1)
-      ? 'Every mode matched the rule reference (the rules evaluated over the generated data) on every record rule.'
-      : `Record-rule alerts differ from the rule reference for ${ref.filter((a) => a.jaccard < 1).map((a) => a.a).join(' and ')}.`);
+    out.push(
+      ref.every((a) => a.jaccard === 1)
+        ? 'Every mode matched the rule reference (the rules evaluated over the generated data) on every record rule.'
+        : `Record-rule alerts differ from the rule reference for ${ref
+            .filter((a) => a.jaccard < 1)
+            .map((a) => a.a)
+            .join(' and ')}.`,
+    );
   }
-  out.push(r.input.generator_fell_behind
-    ? `The load generator fell behind its schedule (send delay p99 ${fmtMs(r.input.send_delay.p99)} ms): part of the latency is the generator's, so this run measured the machine's load generation, not only the pipelines.`
-    : `The load generator kept to its schedule (send delay p99 ${fmtMs(r.input.send_delay.p99)} ms), so the figures describe the pipelines.`);
-  if (r.storage.loss > 0 || r.storage.duplicates > 0) out.push(`**${r.storage.loss} readings were lost and ${r.storage.duplicates} stored twice: the run failed.**`);
+  out.push(
+    r.input.generator_fell_behind
+      ? `The load generator fell behind its schedule (send delay p99 ${fmtMs(r.input.send_delay.p99)} ms): part of the latency is the generator's, so this run measured the machine's load generation, not only the pipelines.`
+      : `The load generator kept to its schedule (send delay p99 ${fmtMs(r.input.send_delay.p99)} ms), so the figures describe the pipelines.`,
+  );
+  if (r.storage.loss > 0 || r.storage.duplicates > 0)
+    out.push(`**${r.storage.loss} readings were lost and ${r.storage.duplicates} stored twice: the run failed.**`);
   return out.join(' ');
 }
 
@@ -176,18 +206,33 @@ function headlineTable(r: RunResult): string {
       c ? fmtNum(c.cpu_ms_per_1000_readings) : 'n/a',
     ];
   });
-  return table(['mode', 'event-time p50 [1]', 'p99 [1]', 'output (readings/s)', 'while busy (readings/s)', 'CPU ms per 1,000 readings'], rows);
+  return table(
+    [
+      'mode',
+      'event-time p50 [1]',
+      'p99 [1]',
+      'output (readings/s)',
+      'while busy (readings/s)',
+      'CPU ms per 1,000 readings',
+    ],
+    rows,
+  );
 }
 
 /** The rules as a reader would write them. */
 function rulesTable(parameters: Record<string, unknown>): string | null {
   const rs = parameters.rules_resolved as { name?: string; rules?: Array<Record<string, unknown>> } | undefined;
   if (!rs?.rules?.length) return null;
-  return table(['rule', 'condition', 'severity'], rs.rules.map((x) => [
-    String(x.id),
-    x.kind === 'window' ? `${String(x.agg)}(${String(x.vital)}) over ${String(x.window_s)} s ${String(x.op)} ${String(x.value)}` : `${String(x.vital)} ${String(x.op)} ${String(x.value)}`,
-    String(x.severity),
-  ]));
+  return table(
+    ['rule', 'condition', 'severity'],
+    rs.rules.map((x) => [
+      String(x.id),
+      x.kind === 'window'
+        ? `${String(x.agg)}(${String(x.vital)}) over ${String(x.window_s)} s ${String(x.op)} ${String(x.value)}`
+        : `${String(x.vital)} ${String(x.op)} ${String(x.value)}`,
+      String(x.severity),
+    ]),
+  );
 }
 
 function costSection(r: RunResult): string | null {
@@ -197,13 +242,36 @@ function costSection(r: RunResult): string | null {
     ...r.modes.map((m) => [m.mode, c.modes[m.mode]] as [string, NonNullable<RunResult['cost']>['ingest']]),
     ['ingest (shared)', c.ingest],
   ];
-  const rows = roles.filter(([, x]) => x).map(([name, x]) => [
-    name, fmtNum(x!.cpu_s, 2), fmtNum(x!.cpu_ms_per_1000_readings), fmtNum(x!.peak_rss_mib, 0), fmtNum(x!.busy_s, 2),
-    x!.db_transactions.toLocaleString('en-US'), x!.db_rows.toLocaleString('en-US'),
-  ]);
-  const servers = `Over the same ${fmtNum(c.sampled_s)} s the Kafka broker used ${c.broker_cpu_s === null ? 'n/a (not this project\'s server)' : `${fmtNum(c.broker_cpu_s, 2)}`} CPU s and the database ` +
-    `${c.database_cpu_s === null ? 'n/a (not this project\'s server)' : `${fmtNum(c.database_cpu_s, 2)}`} CPU s; both serve every mode.`;
-  return ['## Cost', table(['process', 'CPU s', 'CPU ms per 1,000 readings', 'peak memory (MiB)', 'busy s', 'database transactions', 'database rows'], rows), servers].join('\n\n');
+  const rows = roles
+    .filter(([, x]) => x)
+    .map(([name, x]) => [
+      name,
+      fmtNum(x!.cpu_s, 2),
+      fmtNum(x!.cpu_ms_per_1000_readings),
+      fmtNum(x!.peak_rss_mib, 0),
+      fmtNum(x!.busy_s, 2),
+      x!.db_transactions.toLocaleString('en-US'),
+      x!.db_rows.toLocaleString('en-US'),
+    ]);
+  const servers =
+    `Over the same ${fmtNum(c.sampled_s)} s the Kafka broker used ${c.broker_cpu_s === null ? "n/a (not this project's server)" : `${fmtNum(c.broker_cpu_s, 2)}`} CPU s and the database ` +
+    `${c.database_cpu_s === null ? "n/a (not this project's server)" : `${fmtNum(c.database_cpu_s, 2)}`} CPU s; both serve every mode.`;
+  return [
+    '## Cost',
+    table(
+      [
+        'process',
+        'CPU s',
+        'CPU ms per 1,000 readings',
+        'peak memory (MiB)',
+        'busy s',
+        'database transactions',
+        'database rows',
+      ],
+      rows,
+    ),
+    servers,
+  ].join('\n\n');
 }
 
 /** Plain-words stream vs batch comparison, derived only from the numbers. */
@@ -212,7 +280,9 @@ export function comparisonLines(r: RunResult): string[] {
   const b = findMode(r, 'batch');
   const out: string[] = [];
   if (!s || !b) {
-    out.push(`Only ${r.modes.map((m) => m.mode).join(', ') || 'no'} mode(s) in this run; no stream vs batch comparison.`);
+    out.push(
+      `Only ${r.modes.map((m) => m.mode).join(', ') || 'no'} mode(s) in this run; no stream vs batch comparison.`,
+    );
     return out;
   }
   const se = s.event_time_latency;
@@ -226,31 +296,43 @@ export function comparisonLines(r: RunResult): string[] {
     }
     out.push(line);
   } else {
-    out.push(`Event-time latency: stream ${se.count} samples, batch ${be.count} samples; no comparison where a side has no samples (n/a).`);
+    out.push(
+      `Event-time latency: stream ${se.count} samples, batch ${be.count} samples; no comparison where a side has no samples (n/a).`,
+    );
   }
   const sp = s.processing_time_latency;
   const bp = b.processing_time_latency;
   if (sp.count > 0 && bp.count > 0) {
-    out.push(`Processing-time latency p99 (pipeline alone, from the Kafka timestamp): stream ${pct(sp, 'p99')} vs batch ${pct(bp, 'p99')}.`);
+    out.push(
+      `Processing-time latency p99 (pipeline alone, from the Kafka timestamp): stream ${pct(sp, 'p99')} vs batch ${pct(bp, 'p99')}.`,
+    );
   }
   const sd = s.detection_latency;
   const bd = b.detection_latency;
   if (sd.count > 0 || bd.count > 0) {
-    out.push(`Detection latency p50: stream ${pct(sd, 'p50')} (${sd.count} episodes) vs batch ${pct(bd, 'p50')} (${bd.count} episodes).`);
+    out.push(
+      `Detection latency p50: stream ${pct(sd, 'p50')} (${sd.count} episodes) vs batch ${pct(bd, 'p50')} (${bd.count} episodes).`,
+    );
   }
   const ach = r.input.achieved_rate;
   out.push(
     `Output rate: stream ${fmtNum(s.output_rate)} vs batch ${fmtNum(b.output_rate)} readings/s, against an achieved input rate of ${fmtNum(ach)} readings/s` +
-      (ach > 0 ? ` (stream ${fmtNum((100 * s.output_rate) / ach)}%, batch ${fmtNum((100 * b.output_rate) / ach)}%).` : '.'),
+      (ach > 0
+        ? ` (stream ${fmtNum((100 * s.output_rate) / ach)}%, batch ${fmtNum((100 * b.output_rate) / ach)}%).`
+        : '.'),
   );
   if (s.processing_rate_while_busy !== undefined && b.processing_rate_while_busy !== undefined) {
-    out.push(`While busy, stream processed ${fmtNum(s.processing_rate_while_busy, 0)} and batch ${fmtNum(b.processing_rate_while_busy, 0)} readings/s: batch's output rate is low only because its readings wait for the next pass, not because it works slowly.`);
+    out.push(
+      `While busy, stream processed ${fmtNum(s.processing_rate_while_busy, 0)} and batch ${fmtNum(b.processing_rate_while_busy, 0)} readings/s: batch's output rate is low only because its readings wait for the next pass, not because it works slowly.`,
+    );
   }
   const sc = r.cost?.modes.stream;
   const bc = r.cost?.modes.batch;
   if (sc && bc) {
-    out.push(`The trade-off: stream spent ${fmtNum(sc.cpu_ms_per_1000_readings)} CPU ms and ${fmtNum((1000 * sc.db_transactions) / Math.max(1, sc.readings), 2)} database transactions per 1,000 readings to answer in ${pct(s.event_time_latency, 'p50')}; ` +
-      `batch spent ${fmtNum(bc.cpu_ms_per_1000_readings)} CPU ms and ${fmtNum((1000 * bc.db_transactions) / Math.max(1, bc.readings), 2)} transactions per 1,000 readings and answered in ${pct(b.event_time_latency, 'p50')} (busy ${fmtNum(sc.busy_s, 1)} s vs ${fmtNum(bc.busy_s, 1)} s).`);
+    out.push(
+      `The trade-off: stream spent ${fmtNum(sc.cpu_ms_per_1000_readings)} CPU ms and ${fmtNum((1000 * sc.db_transactions) / Math.max(1, sc.readings), 2)} database transactions per 1,000 readings to answer in ${pct(s.event_time_latency, 'p50')}; ` +
+        `batch spent ${fmtNum(bc.cpu_ms_per_1000_readings)} CPU ms and ${fmtNum((1000 * bc.db_transactions) / Math.max(1, bc.readings), 2)} transactions per 1,000 readings and answered in ${pct(b.event_time_latency, 'p50')} (busy ${fmtNum(sc.busy_s, 1)} s vs ${fmtNum(bc.busy_s, 1)} s).`,
+    );
   }
   out.push(`Alerts: stream ${s.alerts}, batch ${b.alerts}; windows: stream ${s.windows}, batch ${b.windows}.`);
   const pair = r.agreement.filter(
@@ -286,7 +368,12 @@ export function faultsSection(r: RunResult): string {
     sec(f.ended_at_s),
     f.detected_at_s === null ? esc(f.detected_by) : `${f.detected_at_s} s (${esc(f.detected_by)})`,
     f.recovery_s === null ? 'not recovered by the end' : `${f.recovery_s} s`,
-    modes.map((m) => `${m} ${f.p99_during_ms[m] == null ? 'n/a' : fmtMs(f.p99_during_ms[m]!)} / ${f.p99_outside_ms[m] == null ? 'n/a' : fmtMs(f.p99_outside_ms[m]!)}`).join('; '),
+    modes
+      .map(
+        (m) =>
+          `${m} ${f.p99_during_ms[m] == null ? 'n/a' : fmtMs(f.p99_during_ms[m])} / ${f.p99_outside_ms[m] == null ? 'n/a' : fmtMs(f.p99_outside_ms[m])}`,
+      )
+      .join('; '),
   ]);
   const lines = [
     '## Faults',
@@ -295,7 +382,10 @@ export function faultsSection(r: RunResult): string {
       `Loss ${r.storage.loss} and duplicates ${r.storage.duplicates} over the whole run. * not injected: observed by the harness.`,
     table(['fault', 'at', 'over at', 'detected', 'recovery', 'p99 during / outside'], rows),
   ];
-  const notes = faults.flatMap((f) => [...f.restarts.map((x) => `- ${esc(x)}`), ...(f.error ? [`- ${esc(f.fault)}: ${esc(f.error)}`] : [])]);
+  const notes = faults.flatMap((f) => [
+    ...f.restarts.map((x) => `- ${esc(x)}`),
+    ...(f.error ? [`- ${esc(f.fault)}: ${esc(f.error)}`] : []),
+  ]);
   if (notes.length) lines.push(notes.join('\n'));
   return lines.join('\n\n');
 }
@@ -346,13 +436,15 @@ export function renderMarkdown(r: RunResult, charts: ChartRef[]): string {
     ...present(stagesSection(r)),
     ...throughputSection(r),
     ...agreementSection(r),
-    '## Late readings', lateSection(r),
+    '## Late readings',
+    lateSection(r),
     ...storageSection(r),
     ...present(costSection(r)),
     ...(r.faults?.length ? [faultsSection(r)] : []),
     ...comparisonSection(r),
     ...chartsSection(charts),
-    '## Definitions', definitions(r),
+    '## Definitions',
+    definitions(r),
   ];
   return parts.join('\n\n') + '\n';
 }
@@ -375,8 +467,12 @@ function headerSection(r: RunResult): string[] {
 
 function summarySection(r: RunResult): string[] {
   return [
-    '## Summary', summaryParagraph(r), headlineTable(r),
-    ...(r.warnings?.length ? [`**This run is too short for its settings:**\n\n${r.warnings.map((w) => `- ${w}`).join('\n')}`] : []),
+    '## Summary',
+    summaryParagraph(r),
+    headlineTable(r),
+    ...(r.warnings?.length
+      ? [`**This run is too short for its settings:**\n\n${r.warnings.map((w) => `- ${w}`).join('\n')}`]
+      : []),
   ];
 }
 
@@ -384,7 +480,13 @@ function summarySection(r: RunResult): string[] {
 function setUpSection(r: RunResult): string[] {
   const { rules_resolved: _rules, ...setup } = r.parameters;
   const rules = rulesTable(r.parameters);
-  return ['## Set-up', kvTable(setup, 'parameter'), ...(rules ? ['### Rules', rules] : []), '## Environment', kvTable(r.environment, 'item')];
+  return [
+    '## Set-up',
+    kvTable(setup, 'parameter'),
+    ...(rules ? ['### Rules', rules] : []),
+    '## Environment',
+    kvTable(r.environment, 'item'),
+  ];
 }
 
 function inputSection(r: RunResult): string[] {
@@ -424,7 +526,9 @@ function latencySection(r: RunResult): string[] {
       ]),
     );
     if (m.episodes_injected !== undefined) {
-      parts.push(`Injected anomaly episodes with at least one alert: ${m.episodes_detected ?? 'n/a'} of ${m.episodes_injected} (an episode can stay below every rule's threshold; this is not the rule agreement, see [4]).`);
+      parts.push(
+        `Injected anomaly episodes with at least one alert: ${m.episodes_detected ?? 'n/a'} of ${m.episodes_injected} (an episode can stay below every rule's threshold; this is not the rule agreement, see [4]).`,
+      );
     }
   }
   if (r.modes.length === 0) parts.push('No mode results.');
@@ -436,7 +540,16 @@ function throughputSection(r: RunResult): string[] {
   const parts = [
     '## Throughput',
     table(
-      ['mode', 'output rate (readings/s)', 'over (s)', 'processing rate while busy (readings/s)', 'results committed', 'alerts', 'windows', 'output / achieved input'],
+      [
+        'mode',
+        'output rate (readings/s)',
+        'over (s)',
+        'processing rate while busy (readings/s)',
+        'results committed',
+        'alerts',
+        'windows',
+        'output / achieved input',
+      ],
       r.modes.map((m) => [
         m.mode,
         fmtNum(m.output_rate),
@@ -455,7 +568,14 @@ function throughputSection(r: RunResult): string[] {
       '### Batch passes',
       table(
         ['pass', 'readings', 'alerts', 'windows', 'duration (ms)', 'final'],
-        r.batch_passes.map((p) => [String(p.pass), String(p.readings), String(p.alerts), String(p.windows), String(p.duration_ms), p.final ? 'yes' : '']),
+        r.batch_passes.map((p) => [
+          String(p.pass),
+          String(p.readings),
+          String(p.alerts),
+          String(p.windows),
+          String(p.duration_ms),
+          p.final ? 'yes' : '',
+        ]),
       ),
     );
   }
@@ -470,9 +590,13 @@ function agreementSection(r: RunResult): string[] {
       : 'No agreement computed.',
   ];
   for (const d of r.agreement_diffs ?? []) {
-    const lines = [`Alerts in ${partyName(d.a)} only: ${d.only_a_count}; in ${partyName(d.b)} only: ${d.only_b_count}.`];
-    if (d.only_a.length) lines.push(`- only in ${d.a} (first ${d.only_a.length}): ${d.only_a.map((k) => `\`${k}\``).join(', ')}`);
-    if (d.only_b.length) lines.push(`- only in ${d.b} (first ${d.only_b.length}): ${d.only_b.map((k) => `\`${k}\``).join(', ')}`);
+    const lines = [
+      `Alerts in ${partyName(d.a)} only: ${d.only_a_count}; in ${partyName(d.b)} only: ${d.only_b_count}.`,
+    ];
+    if (d.only_a.length)
+      lines.push(`- only in ${d.a} (first ${d.only_a.length}): ${d.only_a.map((k) => `\`${k}\``).join(', ')}`);
+    if (d.only_b.length)
+      lines.push(`- only in ${d.b} (first ${d.only_b.length}): ${d.only_b.map((k) => `\`${k}\``).join(', ')}`);
     parts.push(lines.join('\n'));
   }
   return parts;
@@ -489,18 +613,32 @@ function storageSection(r: RunResult): string[] {
         ['loss (valid readings sent, absent from storage)', String(st.loss)],
         ['duplicates (readings stored more than once)', String(st.duplicates)],
         ['rejected (invalid readings)', String(st.rejected)],
-        ...(st.foreign !== undefined ? [['of which foreign (another run\'s readings, not counted as this run\'s)', String(st.foreign)]] : []),
-        ...(st.conflicting_duplicates !== undefined ? [['of which duplicates with different content (first stored copy kept)', String(st.conflicting_duplicates)]] : []),
-        ...(st.refused_by_database !== undefined ? [['of which refused by the database (isolated from their batch)', String(st.refused_by_database)]] : []),
+        ...(st.foreign !== undefined
+          ? [["of which foreign (another run's readings, not counted as this run's)", String(st.foreign)]]
+          : []),
+        ...(st.conflicting_duplicates !== undefined
+          ? [['of which duplicates with different content (first stored copy kept)', String(st.conflicting_duplicates)]]
+          : []),
+        ...(st.refused_by_database !== undefined
+          ? [['of which refused by the database (isolated from their batch)', String(st.refused_by_database)]]
+          : []),
       ],
     ),
-    st.loss === 0 && st.duplicates === 0 ? 'No loss, no duplicates.' : `**Loss ${st.loss}, duplicates ${st.duplicates}: both must be 0 (${METRICS}).**`,
+    st.loss === 0 && st.duplicates === 0
+      ? 'No loss, no duplicates.'
+      : `**Loss ${st.loss}, duplicates ${st.duplicates}: both must be 0 (${METRICS}).**`,
   ];
 }
 
 /** Stream vs batch in plain words, and how the run compares with the seed project's. */
 function comparisonSection(r: RunResult): string[] {
-  return ['## Stream vs batch', comparisonLines(r).map((l) => `- ${l}`).join('\n'), ...present(seedComparisonSection(r))];
+  return [
+    '## Stream vs batch',
+    comparisonLines(r)
+      .map((l) => `- ${l}`)
+      .join('\n'),
+    ...present(seedComparisonSection(r)),
+  ];
 }
 
 function chartsSection(charts: ChartRef[]): string[] {
@@ -511,7 +649,8 @@ function chartsSection(charts: ChartRef[]): string[] {
 function settingText(key: string, v: unknown, swept: SweptInfo): string {
   if (key === 'patients' && v === null) return 'one per reading/s (default)';
   if (key === swept.key) return `${swept.values.map(fmtValue).join(', ')} (swept)`;
-  if (Array.isArray(v)) return v.length ? v.map((x) => (typeof x === 'number' ? fmtValue(x) : valueText(x))).join(', ') : 'none';
+  if (Array.isArray(v))
+    return v.length ? v.map((x) => (typeof x === 'number' ? fmtValue(x) : valueText(x))).join(', ') : 'none';
   if (typeof v === 'number') return fmtValue(v);
   if (typeof v === 'boolean') return v ? 'yes' : 'no';
   if (v === '') return '(none)';
@@ -533,7 +672,8 @@ export function sweepSummary(sweep: SweepResult, option: string, unit?: string):
     const a = first.modes.find((m) => m.mode === mode);
     const b = last.modes.find((m) => m.mode === mode);
     if (!a?.eventP50 || !b?.eventP50) continue;
-    let line = `${mode === 'stream' ? 'Stream' : 'Batch'} event-time p50 went from ${fmtMs(a.eventP50.median)} ms to ${fmtMs(b.eventP50.median)} ms` +
+    let line =
+      `${mode === 'stream' ? 'Stream' : 'Batch'} event-time p50 went from ${fmtMs(a.eventP50.median)} ms to ${fmtMs(b.eventP50.median)} ms` +
       (a.eventP99 && b.eventP99 ? ` (p99 ${fmtMs(a.eventP99.median)} to ${fmtMs(b.eventP99.median)} ms)` : '');
     if (a.cpuMsPer1000 && b.cpuMsPer1000) {
       line += ` and its CPU per 1,000 readings from ${fmtNum(a.cpuMsPer1000.median)} to ${fmtNum(b.cpuMsPer1000.median)} ms`;
@@ -543,15 +683,28 @@ export function sweepSummary(sweep: SweepResult, option: string, unit?: string):
   if (out.length === 1) return null;
   const behind = sweep.runs.filter((r) => r.result.input.generator_fell_behind).length;
   const failed = sweep.runs.filter((r) => !r.result.verdict.passed).length;
-  out.push(behind ? `In ${behind} of ${sweep.runs.length} runs the load generator fell behind its schedule: their latency is partly the generator's.` : 'The load generator kept to its schedule in every run.');
-  out.push(failed ? `${failed} of ${sweep.runs.length} runs FAILED (see their reports).` : 'Every run passed (no loss, no duplicates, the modes agreed).');
+  out.push(
+    behind
+      ? `In ${behind} of ${sweep.runs.length} runs the load generator fell behind its schedule: their latency is partly the generator's.`
+      : 'The load generator kept to its schedule in every run.',
+  );
+  out.push(
+    failed
+      ? `${failed} of ${sweep.runs.length} runs FAILED (see their reports).`
+      : 'Every run passed (no loss, no duplicates, the modes agreed).',
+  );
   return out.join(' ');
 }
 
 export function renderSweepMarkdown(sweep: SweepResult, charts: ChartRef[]): string {
   const swept = sweptOf(sweep);
   const valueOf = (run: SweepRun): number => sweptValueOf(run, swept);
-  const runs = [...sweep.runs].sort((x, y) => valueOf(x) - valueOf(y) || x.result.input.offered_rate - y.result.input.offered_rate || x.result.started_at.localeCompare(y.result.started_at));
+  const runs = [...sweep.runs].sort(
+    (x, y) =>
+      valueOf(x) - valueOf(y) ||
+      x.result.input.offered_rate - y.result.input.offered_rate ||
+      x.result.started_at.localeCompare(y.result.started_at),
+  );
   const summary = sweepSummary(sweep, swept.option, swept.unit);
   const parts = [
     ...sweepHeaderSection(sweep, swept, runs.map(valueOf)),
@@ -574,8 +727,11 @@ type SweepRun = SweepResult['runs'][number];
 function sweepHeaderSection(sweep: SweepResult, swept: SweptInfo, runValues: number[]): string[] {
   const title = swept.key === 'rate' ? '# vitals-bench rate sweep' : `# vitals-bench sweep over --${swept.option}`;
   const values = swept.values.length ? swept.values : [...new Set(runValues)];
-  return [title, `${runValues.length} run(s): --${swept.option} ${values.map(fmtValue).join(', ')}${swept.unit ? ` ${swept.unit}` : ''}` +
-    `${(sweep.repeat ?? 1) > 1 ? `, ${sweep.repeat} runs per value (--repeat)` : ''}.`];
+  return [
+    title,
+    `${runValues.length} run(s): --${swept.option} ${values.map(fmtValue).join(', ')}${swept.unit ? ` ${swept.unit}` : ''}` +
+      `${(sweep.repeat ?? 1) > 1 ? `, ${sweep.repeat} runs per value (--repeat)` : ''}.`,
+  ];
 }
 
 function sweepSettingsSection(sweep: SweepResult, swept: SweptInfo): string[] {
@@ -583,23 +739,46 @@ function sweepSettingsSection(sweep: SweepResult, swept: SweptInfo): string[] {
   const rows = Object.entries(sweep.options)
     .filter(([, v]) => v !== undefined)
     .map(([k, v]) => [`--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, settingText(k, v, swept)]);
-  if (!('patients' in sweep.options) || sweep.options.patients === undefined) rows.push(['--patients', 'one per reading/s (default)']);
+  if (!('patients' in sweep.options) || sweep.options.patients === undefined)
+    rows.push(['--patients', 'one per reading/s (default)']);
   if (sweep.repeat !== undefined && !('repeat' in sweep.options)) rows.push(['--repeat', String(sweep.repeat)]);
-  return ['## Settings', 'Every run of the sweep had these settings; only the swept option differs between runs.', table(['setting', 'value'], rows)];
+  return [
+    '## Settings',
+    'Every run of the sweep had these settings; only the swept option differs between runs.',
+    table(['setting', 'value'], rows),
+  ];
 }
 
 /** Per value of the swept option and mode: the median of each figure over the value's runs, with its spread. */
 function perValueSection(sweep: SweepResult, swept: SweptInfo): string[] {
   const cost = hasCost(sweep);
-  const header = [sweptTitle(swept), 'mode', 'runs', 'event-time p50', 'event-time p99', 'output (readings/s)', 'processing rate while busy (readings/s)'];
+  const header = [
+    sweptTitle(swept),
+    'mode',
+    'runs',
+    'event-time p50',
+    'event-time p99',
+    'output (readings/s)',
+    'processing rate while busy (readings/s)',
+  ];
   if (cost) header.push('CPU ms per 1,000 readings', 'busy (s)');
   const perValue: string[][] = [];
   for (const g of groupByValue(sweep)) {
     for (const f of g.modes) {
-      const row = [fmtValue(g.value), f.mode, String(f.runs),
-        fmtSpread(f.eventP50, fmtMs, ' ms', f.runs), fmtSpread(f.eventP99, fmtMs, ' ms', f.runs),
-        fmtSpread(f.outputRate, (v) => fmtNum(v), '', f.runs), fmtSpread(f.processingRateWhileBusy, (v) => fmtNum(v), '', f.runs)];
-      if (cost) row.push(fmtSpread(f.cpuMsPer1000, (v) => fmtNum(v, 2), '', f.runs), fmtSpread(f.busyS, (v) => fmtNum(v, 2), '', f.runs));
+      const row = [
+        fmtValue(g.value),
+        f.mode,
+        String(f.runs),
+        fmtSpread(f.eventP50, fmtMs, ' ms', f.runs),
+        fmtSpread(f.eventP99, fmtMs, ' ms', f.runs),
+        fmtSpread(f.outputRate, (v) => fmtNum(v), '', f.runs),
+        fmtSpread(f.processingRateWhileBusy, (v) => fmtNum(v), '', f.runs),
+      ];
+      if (cost)
+        row.push(
+          fmtSpread(f.cpuMsPer1000, (v) => fmtNum(v, 2), '', f.runs),
+          fmtSpread(f.busyS, (v) => fmtNum(v, 2), '', f.runs),
+        );
       perValue.push(row);
     }
   }
@@ -612,7 +791,12 @@ function perValueSection(sweep: SweepResult, swept: SweptInfo): string[] {
 }
 
 /** One row per run, in the order given; a rate sweep needs no separate column for the swept value. */
-function runsSection(sweep: SweepResult, swept: SweptInfo, runs: SweepRun[], valueOf: (run: SweepRun) => number): string[] {
+function runsSection(
+  sweep: SweepResult,
+  swept: SweptInfo,
+  runs: SweepRun[],
+  valueOf: (run: SweepRun) => number,
+): string[] {
   const byRate = swept.key === 'rate';
   const modes = modesOf(sweep);
   const runHeader = byRate ? [] : [sweptTitle(swept)];
@@ -622,12 +806,25 @@ function runsSection(sweep: SweepResult, swept: SweptInfo, runs: SweepRun[], val
   const rows = runs.map((run) => {
     const { dir, result: r } = run;
     const row = byRate ? [] : [fmtValue(valueOf(run))];
-    row.push(fmtNum(r.input.offered_rate), fmtNum(r.input.achieved_rate), pct(r.input.send_delay, 'p99'), r.input.generator_fell_behind ? 'yes' : 'no');
+    row.push(
+      fmtNum(r.input.offered_rate),
+      fmtNum(r.input.achieved_rate),
+      pct(r.input.send_delay, 'p99'),
+      r.input.generator_fell_behind ? 'yes' : 'no',
+    );
     for (const name of modes) {
       const m = r.modes.find((x) => x.mode === name);
-      row.push(m ? pct(m.event_time_latency, 'p50') : 'n/a', m ? pct(m.event_time_latency, 'p99') : 'n/a', m ? fmtNum(m.output_rate) : 'n/a');
+      row.push(
+        m ? pct(m.event_time_latency, 'p50') : 'n/a',
+        m ? pct(m.event_time_latency, 'p99') : 'n/a',
+        m ? fmtNum(m.output_rate) : 'n/a',
+      );
     }
-    row.push(r.complete ? 'yes' : `no (${r.incomplete_reason ?? 'no reason'})`, r.verdict.passed ? 'passed' : `failed: ${r.verdict.failures.join('; ')}`, `[${r.run_id}](${dir}/report.md)`);
+    row.push(
+      r.complete ? 'yes' : `no (${r.incomplete_reason ?? 'no reason'})`,
+      r.verdict.passed ? 'passed' : `failed: ${r.verdict.failures.join('; ')}`,
+      `[${r.run_id}](${dir}/report.md)`,
+    );
     return row;
   });
   return ['## Runs', table(runHeader, rows)];
@@ -650,8 +847,12 @@ function sustainableSection(fm: NonNullable<SweepResult['find_max']>, runs: Swee
       lines.push(`- ${label}: ${fmtNum(rate)} readings/s (run not in this sweep)`);
       return;
     }
-    const ms = run.result.modes.map((m) => `${m.mode} p99 ${pct(m.event_time_latency, 'p99')}, output ${fmtNum(m.output_rate)}/s`).join('; ');
-    lines.push(`- ${label}: ${fmtNum(rate)} readings/s — [${run.result.run_id}](${run.dir}/report.md); achieved ${fmtNum(run.result.input.achieved_rate)}/s, send delay p99 ${pct(run.result.input.send_delay, 'p99')}; ${ms}; ${run.result.verdict.passed ? 'passed' : 'failed'}`);
+    const ms = run.result.modes
+      .map((m) => `${m.mode} p99 ${pct(m.event_time_latency, 'p99')}, output ${fmtNum(m.output_rate)}/s`)
+      .join('; ');
+    lines.push(
+      `- ${label}: ${fmtNum(rate)} readings/s — [${run.result.run_id}](${run.dir}/report.md); achieved ${fmtNum(run.result.input.achieved_rate)}/s, send delay p99 ${pct(run.result.input.send_delay, 'p99')}; ${ms}; ${run.result.verdict.passed ? 'passed' : 'failed'}`,
+    );
   };
   either('Run below (sustained)', fm.below);
   either('Run above (not sustained)', fm.above);

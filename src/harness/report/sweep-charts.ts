@@ -48,31 +48,74 @@ function xEncoding(swept: SweptInfo, values: number[]): Record<string, unknown> 
 }
 
 function colorEncoding(modes: string[]): Record<string, unknown> {
-  return { field: 'mode', type: 'nominal', title: 'mode', scale: { domain: modes, range: modes.map((m) => MODE_COLORS[m] ?? '#7f7f7f') } };
+  return {
+    field: 'mode',
+    type: 'nominal',
+    title: 'mode',
+    scale: { domain: modes, range: modes.map((m) => MODE_COLORS[m] ?? '#7f7f7f') },
+  };
 }
 
 /** Median line with points, plus a min..max rule where a value had more than one run. */
-function spec(opts: { title: string; swept: SweptInfo; values: number[]; modes: string[]; points: Point[]; y: Record<string, unknown>; dashByStat: boolean }): TopLevelSpec {
+function spec(opts: {
+  title: string;
+  swept: SweptInfo;
+  values: number[];
+  modes: string[];
+  points: Point[];
+  y: Record<string, unknown>;
+  dashByStat: boolean;
+}): TopLevelSpec {
   const x = xEncoding(opts.swept, opts.values);
   const color = colorEncoding(opts.modes);
-  const tooltip = [{ field: 'mode' }, { field: 'stat' }, { field: 'value', title: `--${opts.swept.option}` }, { field: 'median' }, { field: 'min' }, { field: 'max' }, { field: 'n', title: 'runs' }];
+  const tooltip = [
+    { field: 'mode' },
+    { field: 'stat' },
+    { field: 'value', title: `--${opts.swept.option}` },
+    { field: 'median' },
+    { field: 'min' },
+    { field: 'max' },
+    { field: 'n', title: 'runs' },
+  ];
   const line = {
     mark: { type: 'line' },
     encoding: {
-      x, y: { ...opts.y, field: 'median' }, color,
+      x,
+      y: { ...opts.y, field: 'median' },
+      color,
       // One line per mode and statistic (detail), dashed for p99 where the chart has both.
       detail: { field: 'stat', type: 'nominal' },
-      ...(opts.dashByStat ? { strokeDash: { field: 'stat', type: 'nominal', title: 'percentile', scale: { domain: ['p50', 'p99'] }, legend: { symbolStrokeColor: '#555555' } } } : {}),
+      ...(opts.dashByStat
+        ? {
+            strokeDash: {
+              field: 'stat',
+              type: 'nominal',
+              title: 'percentile',
+              scale: { domain: ['p50', 'p99'] },
+              legend: { symbolStrokeColor: '#555555' },
+            },
+          }
+        : {}),
     },
   };
   // The points in a layer of their own, so that the percentile legend shows dashes, not dots.
-  const points = { mark: { type: 'point', filled: true, opacity: 1 }, encoding: { x, y: { ...opts.y, field: 'median' }, color, tooltip } };
+  const points = {
+    mark: { type: 'point', filled: true, opacity: 1 },
+    encoding: { x, y: { ...opts.y, field: 'median' }, color, tooltip },
+  };
   const layers: unknown[] = [line, points];
   if (opts.points.some((p) => p.n > 1)) {
     layers.push({
       transform: [{ filter: 'datum.n > 1' }],
       mark: { type: 'rule', opacity: 0.6 },
-      encoding: { x, y: { ...opts.y, field: 'min' }, y2: { field: 'max' }, color, detail: { field: 'stat', type: 'nominal' }, tooltip },
+      encoding: {
+        x,
+        y: { ...opts.y, field: 'min' },
+        y2: { field: 'max' },
+        color,
+        detail: { field: 'stat', type: 'nominal' },
+        tooltip,
+      },
     });
   }
   return {
@@ -85,7 +128,10 @@ function spec(opts: { title: string; swept: SweptInfo; values: number[]; modes: 
   } as unknown as TopLevelSpec;
 }
 
-function pointsOf(sweep: SweepResult, pick: Array<{ stat: string; of: (f: ModeFigures) => Spread | undefined; floor?: number }>): Point[] {
+function pointsOf(
+  sweep: SweepResult,
+  pick: Array<{ stat: string; of: (f: ModeFigures) => Spread | undefined; floor?: number }>,
+): Point[] {
   const out: Point[] = [];
   for (const g of groupByValue(sweep)) {
     for (const f of g.modes) {
@@ -93,7 +139,15 @@ function pointsOf(sweep: SweepResult, pick: Array<{ stat: string; of: (f: ModeFi
         const s = p.of(f);
         if (!s) continue;
         const fl = (v: number): number => (p.floor !== undefined ? Math.max(v, p.floor) : v);
-        out.push({ value: g.value, mode: f.mode, stat: p.stat, median: fl(s.median), min: fl(s.min), max: fl(s.max), n: s.n });
+        out.push({
+          value: g.value,
+          mode: f.mode,
+          stat: p.stat,
+          median: fl(s.median),
+          min: fl(s.min),
+          max: fl(s.max),
+          n: s.n,
+        });
       }
     }
   }
@@ -114,8 +168,17 @@ export function sweptLatencySpec(sweep: SweepResult, opts: { title?: string } = 
   ]);
   return spec({
     title: opts.title ?? `Event-time latency vs --${swept.option}`,
-    swept, values: valuesOf(sweep, points), modes: modesOf(sweep), points, dashByStat: true,
-    y: { type: 'quantitative', title: 'event-time latency (ms, log scale)', scale: { type: 'log' }, axis: { format: ',~g' } },
+    swept,
+    values: valuesOf(sweep, points),
+    modes: modesOf(sweep),
+    points,
+    dashByStat: true,
+    y: {
+      type: 'quantitative',
+      title: 'event-time latency (ms, log scale)',
+      scale: { type: 'log' },
+      axis: { format: ',~g' },
+    },
   });
 }
 
@@ -130,7 +193,11 @@ export function sweptCostSpec(sweep: SweepResult, opts: { title?: string } = {})
   const points = pointsOf(sweep, [{ stat: 'CPU', of: (f) => f.cpuMsPer1000 }]);
   return spec({
     title: opts.title ?? `CPU per 1,000 readings vs --${swept.option}`,
-    swept, values: valuesOf(sweep, points), modes: modesOf(sweep), points, dashByStat: false,
+    swept,
+    values: valuesOf(sweep, points),
+    modes: modesOf(sweep),
+    points,
+    dashByStat: false,
     y: { type: 'quantitative', title: 'CPU ms per 1,000 readings', scale: { zero: true }, axis: { format: ',~g' } },
   });
 }

@@ -19,7 +19,14 @@ export interface SweptInfo {
 
 /** The swept option; a sweep written before it was recorded swept the rate. */
 export function sweptOf(sweep: SweepResult): SweptInfo {
-  return sweep.swept ?? { option: 'rate', key: 'rate', values: [...new Set(sweep.runs.map((r) => r.result.input.offered_rate))], unit: 'readings/s' };
+  return (
+    sweep.swept ?? {
+      option: 'rate',
+      key: 'rate',
+      values: [...new Set(sweep.runs.map((r) => r.result.input.offered_rate))],
+      unit: 'readings/s',
+    }
+  );
 }
 
 /** A run's value of the swept option: as the sweep recorded it, else from its parameters (the rate: as offered). */
@@ -69,8 +76,11 @@ export interface ValueGroup {
 
 /** The headline figures of each mode of one group of runs. A latency without samples counts as missing. */
 export function figuresOf(runs: RunResult[], mode: ModeName): ModeFigures {
-  const ms = runs.map((r) => ({ r, m: r.modes.find((x) => x.mode === mode) })).filter((x): x is { r: RunResult; m: ModeResult } => x.m !== undefined);
-  const lat = (f: 'p50' | 'p99'): Spread | undefined => spread(ms.map(({ m }) => (m.event_time_latency.count > 0 ? m.event_time_latency[f] : undefined)));
+  const ms = runs
+    .map((r) => ({ r, m: r.modes.find((x) => x.mode === mode) }))
+    .filter((x): x is { r: RunResult; m: ModeResult } => x.m !== undefined);
+  const lat = (f: 'p50' | 'p99'): Spread | undefined =>
+    spread(ms.map(({ m }) => (m.event_time_latency.count > 0 ? m.event_time_latency[f] : undefined)));
   return {
     mode,
     runs: ms.length,
@@ -94,5 +104,10 @@ export function groupByValue(sweep: SweepResult): ValueGroup[] {
   }
   return [...groups.entries()]
     .sort(([a], [b]) => a - b)
-    .map(([value, runs]) => ({ value, runs, achievedRate: spread(runs.map((r) => r.input.achieved_rate)), modes: modes.map((m) => figuresOf(runs, m)) }));
+    .map(([value, runs]) => ({
+      value,
+      runs,
+      achievedRate: spread(runs.map((r) => r.input.achieved_rate)),
+      modes: modes.map((m) => figuresOf(runs, m)),
+    }));
 }

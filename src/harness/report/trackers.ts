@@ -12,11 +12,25 @@
 import { headlineMetrics, parameterHash, shortHash } from '../history.js';
 import type { RunResult } from '../results.js';
 
-export interface BenchmarkActionEntry { name: string; unit: string; value: number; range?: string; extra?: string; }
-export interface BmfMetric { value: number; lower_value?: number; upper_value?: number; }
+export interface BenchmarkActionEntry {
+  name: string;
+  unit: string;
+  value: number;
+  range?: string;
+  extra?: string;
+}
+export interface BmfMetric {
+  value: number;
+  lower_value?: number;
+  upper_value?: number;
+}
 export type Bmf = Record<string, Record<string, BmfMetric>>;
 
-export const TRACKER_FILES = { smaller: 'benchmark-action.smaller.json', bigger: 'benchmark-action.bigger.json', bencher: 'bencher.json' } as const;
+export const TRACKER_FILES = {
+  smaller: 'benchmark-action.smaller.json',
+  bigger: 'benchmark-action.bigger.json',
+  bencher: 'bencher.json',
+} as const;
 
 /** The name prefix of a run's figures: its label (a profile) or "vitals-bench", and the short parameter hash. */
 export function trackerPrefix(r: RunResult): string {
@@ -24,7 +38,15 @@ export function trackerPrefix(r: RunResult): string {
   return `${label} ${shortHash(parameterHash(r.parameters))}`;
 }
 
-interface Figure { bench: string; measure: string; name: string; unit: string; value: number | null | undefined; smaller: boolean; extra?: string; }
+interface Figure {
+  bench: string;
+  measure: string;
+  name: string;
+  unit: string;
+  value: number | null | undefined;
+  smaller: boolean;
+  extra?: string;
+}
 
 function figures(r: RunResult, prefix: string): Figure[] {
   const h = headlineMetrics(r);
@@ -34,21 +56,104 @@ function figures(r: RunResult, prefix: string): Figure[] {
     const bench = `${prefix} ${m.mode}`;
     const n = `n=${m.event_time_latency.count}`;
     out.push(
-      { bench, measure: 'event-time-p50-ms', name: `${bench} event-time latency p50`, unit: 'ms', value: x.event_time_p50_ms, smaller: true, extra: n },
-      { bench, measure: 'event-time-p99-ms', name: `${bench} event-time latency p99`, unit: 'ms', value: x.event_time_p99_ms, smaller: true, extra: n },
-      { bench, measure: 'event-time-p99-9-ms', name: `${bench} event-time latency p99.9`, unit: 'ms', value: x.event_time_p999_ms, smaller: true, extra: n },
-      { bench, measure: 'processing-time-p99-ms', name: `${bench} processing-time latency p99`, unit: 'ms', value: x.processing_time_p99_ms, smaller: true, extra: `n=${m.processing_time_latency.count}` },
-      { bench, measure: 'cpu-ms-per-1000-readings', name: `${bench} CPU per 1000 readings`, unit: 'CPU ms', value: x.cpu_ms_per_1000_readings, smaller: true },
-      { bench, measure: 'output-rate', name: `${bench} output rate`, unit: 'readings/s', value: x.output_rate, smaller: false },
-      { bench, measure: 'processing-rate-while-busy', name: `${bench} processing rate while busy`, unit: 'readings/s', value: x.processing_rate_while_busy, smaller: false },
+      {
+        bench,
+        measure: 'event-time-p50-ms',
+        name: `${bench} event-time latency p50`,
+        unit: 'ms',
+        value: x.event_time_p50_ms,
+        smaller: true,
+        extra: n,
+      },
+      {
+        bench,
+        measure: 'event-time-p99-ms',
+        name: `${bench} event-time latency p99`,
+        unit: 'ms',
+        value: x.event_time_p99_ms,
+        smaller: true,
+        extra: n,
+      },
+      {
+        bench,
+        measure: 'event-time-p99-9-ms',
+        name: `${bench} event-time latency p99.9`,
+        unit: 'ms',
+        value: x.event_time_p999_ms,
+        smaller: true,
+        extra: n,
+      },
+      {
+        bench,
+        measure: 'processing-time-p99-ms',
+        name: `${bench} processing-time latency p99`,
+        unit: 'ms',
+        value: x.processing_time_p99_ms,
+        smaller: true,
+        extra: `n=${m.processing_time_latency.count}`,
+      },
+      {
+        bench,
+        measure: 'cpu-ms-per-1000-readings',
+        name: `${bench} CPU per 1000 readings`,
+        unit: 'CPU ms',
+        value: x.cpu_ms_per_1000_readings,
+        smaller: true,
+      },
+      {
+        bench,
+        measure: 'output-rate',
+        name: `${bench} output rate`,
+        unit: 'readings/s',
+        value: x.output_rate,
+        smaller: false,
+      },
+      {
+        bench,
+        measure: 'processing-rate-while-busy',
+        name: `${bench} processing rate while busy`,
+        unit: 'readings/s',
+        value: x.processing_rate_while_busy,
+        smaller: false,
+      },
     );
   }
   const bench = `${prefix} input`;
   out.push(
-    { bench, measure: 'send-delay-p99-ms', name: `${bench} send delay p99`, unit: 'ms', value: h.send_delay_p99_ms, smaller: true, extra: `n=${r.input.send_delay.count}` },
-    { bench, measure: 'achieved-rate', name: `${bench} achieved rate`, unit: 'readings/s', value: h.achieved_rate, smaller: false, extra: `offered ${r.input.offered_rate}/s` },
-    { bench: `${prefix} storage`, measure: 'loss', name: `${prefix} storage loss`, unit: 'readings', value: h.loss, smaller: true },
-    { bench: `${prefix} storage`, measure: 'duplicates', name: `${prefix} storage duplicates`, unit: 'readings', value: h.duplicates, smaller: true },
+    {
+      bench,
+      measure: 'send-delay-p99-ms',
+      name: `${bench} send delay p99`,
+      unit: 'ms',
+      value: h.send_delay_p99_ms,
+      smaller: true,
+      extra: `n=${r.input.send_delay.count}`,
+    },
+    {
+      bench,
+      measure: 'achieved-rate',
+      name: `${bench} achieved rate`,
+      unit: 'readings/s',
+      value: h.achieved_rate,
+      smaller: false,
+      extra: `offered ${r.input.offered_rate}/s`,
+    },
+    {
+      bench: `${prefix} storage`,
+      measure: 'loss',
+      name: `${prefix} storage loss`,
+      unit: 'readings',
+      value: h.loss,
+      smaller: true,
+    },
+    {
+      bench: `${prefix} storage`,
+      measure: 'duplicates',
+      name: `${prefix} storage duplicates`,
+      unit: 'readings',
+      value: h.duplicates,
+      smaller: true,
+    },
   );
   return out.filter((f) => f.value != null && Number.isFinite(f.value));
 }
@@ -60,7 +165,8 @@ function runExtra(r: RunResult): string {
 
 function benchmarkAction(r: RunResult, smaller: boolean, prefix: string): BenchmarkActionEntry[] {
   const extra = runExtra(r);
-  return figures(r, prefix).filter((f) => f.smaller === smaller)
+  return figures(r, prefix)
+    .filter((f) => f.smaller === smaller)
     .map((f) => ({ name: f.name, unit: f.unit, value: f.value!, extra: f.extra ? `${f.extra}; ${extra}` : extra }));
 }
 

@@ -13,7 +13,16 @@ import { stringify } from 'csv-stringify/sync';
 import { decodeCurves } from '../histogram.js';
 import type { RunResult, SweepResult } from '../results.js';
 import type { TopLevelSpec } from 'vega-lite';
-import { faultWindows, latencyPercentileSpec, p99OverTimeSpec, renderPng, renderSvg, sweepLatencySpec, sweepThroughputSpec, throughputSpec } from './charts.js';
+import {
+  faultWindows,
+  latencyPercentileSpec,
+  p99OverTimeSpec,
+  renderPng,
+  renderSvg,
+  sweepLatencySpec,
+  sweepThroughputSpec,
+  throughputSpec,
+} from './charts.js';
 import { latencyCsv, summaryCsv, timeseriesCsv } from './csv.js';
 import { renderReportHtml } from './html.js';
 import type { HtmlChart } from './html.js';
@@ -47,7 +56,14 @@ export const STAGE_FILES = ['stages.svg', 'stages.png'] as const;
  * has sweep_cost_vs_<option>.svg (see sweepChartFiles). Every chart's .svg has its .png beside it.
  */
 export const SWEEP_FILES = [
-  'sweep.json', 'sweep.csv', 'sweep_latency.svg', 'sweep_latency.png', 'sweep_throughput.svg', 'sweep_throughput.png', 'report.md', 'report.html',
+  'sweep.json',
+  'sweep.csv',
+  'sweep_latency.svg',
+  'sweep_latency.png',
+  'sweep_throughput.svg',
+  'sweep_throughput.png',
+  'report.md',
+  'report.html',
 ] as const;
 
 /**
@@ -103,7 +119,13 @@ async function writeCharts(dir: string, charts: ChartJob[]): Promise<WrittenChar
       name: c.name,
       file: c.file,
       ...(png ? { png: pngName(c.file) } : {}),
-      html: { name: c.name, file: c.file, svg, ...(spec ? { spec } : {}), ...(png ? { alsoFiles: [pngName(c.file)] } : {}) },
+      html: {
+        name: c.name,
+        file: c.file,
+        svg,
+        ...(spec ? { spec } : {}),
+        ...(png ? { alsoFiles: [pngName(c.file)] } : {}),
+      },
     });
   }
   return done;
@@ -118,7 +140,13 @@ function chartFiles(charts: WrittenChart[]): string[] {
 async function writeReports(dir: string, markdown: string, charts: WrittenChart[]): Promise<string[]> {
   await writeFile(join(dir, 'report.md'), markdown);
   try {
-    await writeFile(join(dir, 'report.html'), await renderReportHtml(markdown, charts.map((c) => c.html)));
+    await writeFile(
+      join(dir, 'report.html'),
+      await renderReportHtml(
+        markdown,
+        charts.map((c) => c.html),
+      ),
+    );
     return ['report.md', 'report.html'];
   } catch (err) {
     console.warn(`report.html not rendered: ${(err as Error).message}`);
@@ -135,10 +163,30 @@ async function renderRunFiles(dir: string, result: RunResult): Promise<string[]>
   // Per-second charts: `second` counts from the start of the load, so the warm-up is [0, warmup).
   const timeOpts = { faults: faultWindows(result.faults), warmupSeconds: result.warmup.seconds };
   const charts = await writeCharts(dir, [
-    { name: 'Latency by percentile (event-time and processing-time, per mode)', file: 'latency_percentiles.svg', spec: () => latencyPercentileSpec(curves) },
-    { name: 'Throughput over time (offered, achieved, output per mode)', file: 'throughput.svg', spec: () => throughputSpec(result.timeseries, timeOpts) },
-    { name: 'p99 event-time latency over time per mode', file: 'p99_over_time.svg', spec: () => p99OverTimeSpec(result.timeseries, timeOpts) },
-    ...(result.stages?.stream.readings ? [{ name: 'Where the stream\'s time goes (mean per stage)', file: 'stages.svg', spec: () => stagesSpec(result.stages!.stream) }] : []),
+    {
+      name: 'Latency by percentile (event-time and processing-time, per mode)',
+      file: 'latency_percentiles.svg',
+      spec: () => latencyPercentileSpec(curves),
+    },
+    {
+      name: 'Throughput over time (offered, achieved, output per mode)',
+      file: 'throughput.svg',
+      spec: () => throughputSpec(result.timeseries, timeOpts),
+    },
+    {
+      name: 'p99 event-time latency over time per mode',
+      file: 'p99_over_time.svg',
+      spec: () => p99OverTimeSpec(result.timeseries, timeOpts),
+    },
+    ...(result.stages?.stream.readings
+      ? [
+          {
+            name: "Where the stream's time goes (mean per stage)",
+            file: 'stages.svg',
+            spec: () => stagesSpec(result.stages!.stream),
+          },
+        ]
+      : []),
   ]);
   const reports = await writeReports(dir, renderMarkdown(result, charts), charts);
   return ['summary.csv', 'latency.csv', 'timeseries.csv', ...chartFiles(charts), ...reports];
@@ -155,7 +203,9 @@ export async function writeRunReport(dir: string, result: RunResult): Promise<st
 export async function readRunResult(dir: string): Promise<RunResult> {
   const parsed = JSON.parse(await readFile(join(dir, 'results.json'), 'utf8')) as Partial<RunResult>;
   if (parsed.schema_version !== 1) {
-    throw new Error(`${join(dir, 'results.json')}: unsupported schema_version ${String(parsed.schema_version)} (expected 1)`);
+    throw new Error(
+      `${join(dir, 'results.json')}: unsupported schema_version ${String(parsed.schema_version)} (expected 1)`,
+    );
   }
   return parsed as RunResult;
 }
@@ -205,9 +255,25 @@ export function sweepCsv(sweep: SweepResult): string {
   return stringify(rows, {
     header: true,
     columns: [
-      'run_id', 'dir', 'offered_rate', 'achieved_rate', 'send_delay_p99_ms', 'generator_fell_behind', 'mode',
-      'event_time_count', 'event_time_p50_ms', 'event_time_p99_ms', 'event_time_max_ms', 'output_rate', 'complete', 'passed',
-      'swept_option', 'swept_value', 'processing_rate_while_busy', 'cpu_ms_per_1000_readings', 'busy_s',
+      'run_id',
+      'dir',
+      'offered_rate',
+      'achieved_rate',
+      'send_delay_p99_ms',
+      'generator_fell_behind',
+      'mode',
+      'event_time_count',
+      'event_time_p50_ms',
+      'event_time_p99_ms',
+      'event_time_max_ms',
+      'output_rate',
+      'complete',
+      'passed',
+      'swept_option',
+      'swept_value',
+      'processing_rate_while_busy',
+      'cpu_ms_per_1000_readings',
+      'busy_s',
     ],
   });
 }
@@ -223,12 +289,32 @@ export async function writeSweepReport(dir: string, sweep: SweepResult): Promise
     // A rate sweep keeps its charts against the offered rate; another option gets its own axis.
     ...(swept.key === 'rate'
       ? [
-          { name: 'Event-time latency p50/p99 vs offered rate', file: 'sweep_latency.svg', spec: () => sweepLatencySpec(sweep) },
-          { name: 'Achieved input and output rate vs offered rate', file: 'sweep_throughput.svg', spec: () => sweepThroughputSpec(sweep) },
+          {
+            name: 'Event-time latency p50/p99 vs offered rate',
+            file: 'sweep_latency.svg',
+            spec: () => sweepLatencySpec(sweep),
+          },
+          {
+            name: 'Achieved input and output rate vs offered rate',
+            file: 'sweep_throughput.svg',
+            spec: () => sweepThroughputSpec(sweep),
+          },
         ]
-      : [{ name: `Event-time latency p50/p99 per mode vs --${swept.option} (median over runs, min..max)`, file: files.latency, spec: () => sweptLatencySpec(sweep) }]),
+      : [
+          {
+            name: `Event-time latency p50/p99 per mode vs --${swept.option} (median over runs, min..max)`,
+            file: files.latency,
+            spec: () => sweptLatencySpec(sweep),
+          },
+        ]),
     ...(hasCost(sweep)
-      ? [{ name: `CPU ms per 1,000 readings per mode vs --${swept.option} (median over runs, min..max)`, file: files.cost, spec: () => sweptCostSpec(sweep) }]
+      ? [
+          {
+            name: `CPU ms per 1,000 readings per mode vs --${swept.option} (median over runs, min..max)`,
+            file: files.cost,
+            spec: () => sweptCostSpec(sweep),
+          },
+        ]
       : []),
   ]);
   const reports = await writeReports(dir, renderSweepMarkdown(sweep, charts), charts);

@@ -61,7 +61,8 @@ export class BatchPipeline {
   private resumed: Promise<void> | null = null;
 
   constructor(private readonly opts: BatchOptions) {
-    if (!Number.isInteger(opts.threads) || opts.threads < 1) throw new Error(`threads must be a positive integer, got ${opts.threads}`);
+    if (!Number.isInteger(opts.threads) || opts.threads < 1)
+      throw new Error(`threads must be a positive integer, got ${opts.threads}`);
     this.piscina = new Piscina({ filename: WORKER_FILE, minThreads: opts.threads, maxThreads: opts.threads });
     this.windowOriginMs = opts.windowOriginMs ?? 0;
   }
@@ -69,7 +70,8 @@ export class BatchPipeline {
   /** Align the windows to the run's schedule, told by the harness before the load starts (before any pass wrote a window). */
   setWindowOrigin(originMs: number): void {
     if (originMs === this.windowOriginMs) return;
-    if (this.passes.some((p) => p.windows > 0)) throw new Error(`window origin changed from ${this.windowOriginMs} to ${originMs} after windows were written`);
+    if (this.passes.some((p) => p.windows > 0))
+      throw new Error(`window origin changed from ${this.windowOriginMs} to ${originMs} after windows were written`);
     this.windowOriginMs = originMs;
   }
 
@@ -80,7 +82,9 @@ export class BatchPipeline {
   runPass(final = false): Promise<PassResult | null> {
     this.resumed ??= withRetry('batch resume', () => this.resume(), { log: this.opts.log });
     const resumed = this.resumed;
-    const next = this.running.then(() => resumed).then(() => withRetry('batch pass', () => this.pass(final), { log: this.opts.log }));
+    const next = this.running
+      .then(() => resumed)
+      .then(() => withRetry('batch pass', () => this.pass(final), { log: this.opts.log }));
     this.running = next.catch(() => null);
     return next;
   }
@@ -97,8 +101,13 @@ export class BatchPipeline {
       await pool.query('DELETE FROM batch_passes WHERE run_id = ?', [runId]);
       return;
     }
-    const [rows] = await pool.query('SELECT pass, ingest_hi, watermark, final FROM batch_passes WHERE run_id = ? ORDER BY pass DESC LIMIT 1', [runId]);
-    const last = (rows as Array<{ pass: number; ingest_hi: number | string; watermark: number | string; final: number }>)[0];
+    const [rows] = await pool.query(
+      'SELECT pass, ingest_hi, watermark, final FROM batch_passes WHERE run_id = ? ORDER BY pass DESC LIMIT 1',
+      [runId],
+    );
+    const last = (
+      rows as Array<{ pass: number; ingest_hi: number | string; watermark: number | string; final: number }>
+    )[0];
     if (!last) return;
     this.ingestLo = Number(last.ingest_hi);
     this.prevWatermark = last.final ? Number.MAX_SAFE_INTEGER : Number(last.watermark);
@@ -117,7 +126,9 @@ export class BatchPipeline {
   private async pass(final: boolean): Promise<PassResult | null> {
     const startedAt = Date.now();
     const { pool, runId } = this.opts;
-    const [hiRows] = await pool.query('SELECT COALESCE(MAX(ingest_id), 0) AS hi FROM patient_vitals WHERE run_id = ?', [runId]);
+    const [hiRows] = await pool.query('SELECT COALESCE(MAX(ingest_id), 0) AS hi FROM patient_vitals WHERE run_id = ?', [
+      runId,
+    ]);
     const hi = Number((hiRows as Array<{ hi: number }>)[0]!.hi);
     if (hi <= this.ingestLo && !final) return null;
     // Only the new rows can raise the watermark or bring new patients (index by_run_ingest).
@@ -134,21 +145,47 @@ export class BatchPipeline {
     const ranges = splitRanges(patients, this.opts.threads * (this.opts.tasksPerThread ?? 2));
     const tasks = ranges.map(([lo, hiPatient]) =>
       this.piscina.run({
-        mysqlUrl: this.opts.mysqlUrl, runId, ruleSet: this.opts.ruleSet, allowedLatenessMs: this.opts.allowedLatenessMs,
-        patientLo: lo, patientHi: hiPatient, ingestLo: this.ingestLo, ingestHi: hi,
-        prevWatermark: this.prevWatermark, watermark, final, windowOriginMs: this.windowOriginMs,
+        mysqlUrl: this.opts.mysqlUrl,
+        runId,
+        ruleSet: this.opts.ruleSet,
+        allowedLatenessMs: this.opts.allowedLatenessMs,
+        patientLo: lo,
+        patientHi: hiPatient,
+        ingestLo: this.ingestLo,
+        ingestHi: hi,
+        prevWatermark: this.prevWatermark,
+        watermark,
+        final,
+        windowOriginMs: this.windowOriginMs,
       }),
     );
     const results = await Promise.all(tasks);
     const result: PassResult = {
-      pass: this.passOffset + this.passes.length + 1, final, ingestLo: this.ingestLo, ingestHi: hi,
-      readings: sum(results, 'readings'), alerts: sum(results, 'alerts'), windows: sum(results, 'windows'),
-      windowsRecomputed: sum(results, 'windowsRecomputed'), startedAt, endedAt: Date.now(),
+      pass: this.passOffset + this.passes.length + 1,
+      final,
+      ingestLo: this.ingestLo,
+      ingestHi: hi,
+      readings: sum(results, 'readings'),
+      alerts: sum(results, 'alerts'),
+      windows: sum(results, 'windows'),
+      windowsRecomputed: sum(results, 'windowsRecomputed'),
+      startedAt,
+      endedAt: Date.now(),
     };
     await pool.query(
       `INSERT INTO batch_passes (run_id, pass, ingest_lo, ingest_hi, watermark, final, readings, started_at, ended_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE ended_at = ended_at`,
-      [runId, result.pass, result.ingestLo, result.ingestHi, watermark, final ? 1 : 0, result.readings, result.startedAt, result.endedAt],
+      [
+        runId,
+        result.pass,
+        result.ingestLo,
+        result.ingestHi,
+        watermark,
+        final ? 1 : 0,
+        result.readings,
+        result.startedAt,
+        result.endedAt,
+      ],
     );
     this.ingestLo = hi;
     this.prevWatermark = final ? Number.MAX_SAFE_INTEGER : watermark;

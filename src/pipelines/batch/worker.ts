@@ -46,7 +46,7 @@ async function runTask(task: BatchTask): Promise<BatchTaskResult> {
   const pendingFrom = task.prevWatermark < 0 ? 0 : task.prevWatermark - lateness - maxSizeMs;
   const newFrom = minNew === null ? Infinity : Number(minNew) - maxSizeMs;
   const fetchFrom = sizes.length ? Math.max(0, Math.min(pendingFrom, newFrom)) : Infinity;
-  if (minNew === null && (sizes.length === 0 || task.prevWatermark >= task.watermark && !task.final)) {
+  if (minNew === null && (sizes.length === 0 || (task.prevWatermark >= task.watermark && !task.final))) {
     return { readings: 0, alerts: 0, windows: 0, windowsRecomputed: 0, committedAt: Date.now() };
   }
 
@@ -56,11 +56,24 @@ async function runTask(task: BatchTask): Promise<BatchTaskResult> {
        FROM patient_vitals
       WHERE run_id = ? AND patient_id BETWEEN ? AND ? AND ingest_id <= ?
         AND (ingest_id > ? OR event_time >= ?)`,
-    [task.runId, task.patientLo, task.patientHi, task.ingestHi, task.ingestLo, Number.isFinite(fetchFrom) ? fetchFrom : Number.MAX_SAFE_INTEGER],
+    [
+      task.runId,
+      task.patientLo,
+      task.patientHi,
+      task.ingestHi,
+      task.ingestLo,
+      Number.isFinite(fetchFrom) ? fetchFrom : Number.MAX_SAFE_INTEGER,
+    ],
   );
   const { readings, alerts, windows, recomputed } = evaluateRows(task, compiled, rows as VitalsRow[], fetchFrom);
   const committedAt = await writeResults(pool, task, compiled, alerts, windows, recomputed);
-  return { readings, alerts: alerts.length, windows: windows.length, windowsRecomputed: recomputed.length, committedAt };
+  return {
+    readings,
+    alerts: alerts.length,
+    windows: windows.length,
+    windowsRecomputed: recomputed.length,
+    committedAt,
+  };
 }
 
 interface TaskOutcome {
@@ -83,22 +96,31 @@ function evaluateRows(task: BatchTask, compiled: CompiledRuleSet, rows: VitalsRo
   let readings = 0;
   for (const row of rows) {
     const reading: Reading = {
-      patient_id: row.patient_id, source: row.source, seq: row.seq, event_time: Number(row.event_time),
-      heart_rate: row.heart_rate, body_temperature: row.body_temperature,
-      blood_pressure_systolic: row.blood_pressure_systolic, blood_pressure_diastolic: row.blood_pressure_diastolic,
-      spo2_level: row.spo2_level, timestamp: '',
+      patient_id: row.patient_id,
+      source: row.source,
+      seq: row.seq,
+      event_time: Number(row.event_time),
+      heart_rate: row.heart_rate,
+      body_temperature: row.body_temperature,
+      blood_pressure_systolic: row.blood_pressure_systolic,
+      blood_pressure_diastolic: row.blood_pressure_diastolic,
+      spo2_level: row.spo2_level,
+      timestamp: '',
     };
     const isNew = Number(row.ingest_id) > task.ingestLo;
     if (isNew) {
       readings++;
       alerts.push(...evaluateRecord(reading, compiled.recordRules));
-      for (const s of sizes) newWindowKeys.add(`${s}|${reading.patient_id}|${windowStartOf(reading.event_time, s, task.windowOriginMs)}`);
+      for (const s of sizes)
+        newWindowKeys.add(`${s}|${reading.patient_id}|${windowStartOf(reading.event_time, s, task.windowOriginMs)}`);
     }
     if (reading.event_time >= fetchFrom) windowInput.push(reading);
   }
 
-  const complete = (w: WindowResult): boolean => task.final || w.window_start + w.window_s * 1000 + lateness <= task.watermark;
-  const writtenBefore = (w: WindowResult): boolean => task.prevWatermark >= 0 && w.window_start + w.window_s * 1000 + lateness <= task.prevWatermark;
+  const complete = (w: WindowResult): boolean =>
+    task.final || w.window_start + w.window_s * 1000 + lateness <= task.watermark;
+  const writtenBefore = (w: WindowResult): boolean =>
+    task.prevWatermark >= 0 && w.window_start + w.window_s * 1000 + lateness <= task.prevWatermark;
   const windows: WindowResult[] = [];
   const recomputed: WindowResult[] = [];
   for (const w of computeWindows(windowInput, sizes, task.windowOriginMs)) {
@@ -117,22 +139,52 @@ function evaluateRows(task: BatchTask, compiled: CompiledRuleSet, rows: VitalsRo
 
 /** Write the alerts and windows in one transaction, then record its commit; returns t_committed. */
 async function writeResults(
-  p: Pool, task: BatchTask, compiled: CompiledRuleSet, alerts: AlertRecord[], windows: WindowResult[], recomputed: WindowResult[],
+  p: Pool,
+  task: BatchTask,
+  compiled: CompiledRuleSet,
+  alerts: AlertRecord[],
+  windows: WindowResult[],
+  recomputed: WindowResult[],
 ): Promise<number> {
   const batch = ids.next();
-  await withRetry('batch write', () => inTransaction(p, async (conn) => {
-    // Late readings changed these windows: their earlier alerts are replaced, not kept.
-    for (const w of recomputed) {
-      await conn.query(
-        `DELETE FROM alerts WHERE run_id = ? AND mode = 'batch' AND subject_kind = 'window' AND patient_id = ? AND subject = ? AND rule_id IN (?)`,
-        [task.runId, w.patient_id, w.window_start, (compiled.windowRulesBySize.get(w.window_s) ?? []).map((r) => r.id)],
-      );
-    }
-    if (alerts.length) await bulkInsert(conn, `INSERT INTO alerts ${ALERT_COLUMNS}`, alerts.map((a) => alertRow(task.runId, 'batch', a, batch)), ALERT_UPSERT);
-    if (windows.length) await bulkInsert(conn, `INSERT INTO window_stats ${WINDOW_COLUMNS}`, windows.map((w) => windowRow(task.runId, 'batch', w, batch)), WINDOW_UPSERT);
-  }));
+  await withRetry('batch write', () =>
+    inTransaction(p, async (conn) => {
+      // Late readings changed these windows: their earlier alerts are replaced, not kept.
+      for (const w of recomputed) {
+        await conn.query(
+          `DELETE FROM alerts WHERE run_id = ? AND mode = 'batch' AND subject_kind = 'window' AND patient_id = ? AND subject = ? AND rule_id IN (?)`,
+          [
+            task.runId,
+            w.patient_id,
+            w.window_start,
+            (compiled.windowRulesBySize.get(w.window_s) ?? []).map((r) => r.id),
+          ],
+        );
+      }
+      if (alerts.length)
+        await bulkInsert(
+          conn,
+          `INSERT INTO alerts ${ALERT_COLUMNS}`,
+          alerts.map((a) => alertRow(task.runId, 'batch', a, batch)),
+          ALERT_UPSERT,
+        );
+      if (windows.length)
+        await bulkInsert(
+          conn,
+          `INSERT INTO window_stats ${WINDOW_COLUMNS}`,
+          windows.map((w) => windowRow(task.runId, 'batch', w, batch)),
+          WINDOW_UPSERT,
+        );
+    }),
+  );
   const committedAt = Date.now();
-  await withRetry('batch commit record', () => recordCommit(p, task.runId, 'batch', batch, committedAt, alerts.length + windows.length, [],
-    { ingestLo: task.ingestLo, ingestHi: task.ingestHi, patientLo: task.patientLo, patientHi: task.patientHi }));
+  await withRetry('batch commit record', () =>
+    recordCommit(p, task.runId, 'batch', batch, committedAt, alerts.length + windows.length, [], {
+      ingestLo: task.ingestLo,
+      ingestHi: task.ingestHi,
+      patientLo: task.patientLo,
+      patientHi: task.patientHi,
+    }),
+  );
   return committedAt;
 }

@@ -68,15 +68,17 @@ function parseRule(raw: unknown, index: number, prefix: string): Rule {
   }
   const severity = oneOf(o, 'severity', SEVERITIES, fail);
   if (kind === 'record') {
-    return { kind, id: id as string, vital, op, value: value as number, severity };
+    return { kind, id: id, vital, op, value: value, severity };
   }
   const agg = oneOf(o, 'agg', AGGREGATIONS, fail);
   const windowS = o.window_s;
   if (windowS === undefined) fail('missing field "window_s" (window rules need agg and window_s)');
   if (typeof windowS !== 'number' || !Number.isInteger(windowS) || windowS <= 0 || windowS > MAX_WINDOW_S) {
-    fail(`field "window_s" must be a positive integer number of seconds <= ${MAX_WINDOW_S}, got ${JSON.stringify(windowS)}`);
+    fail(
+      `field "window_s" must be a positive integer number of seconds <= ${MAX_WINDOW_S}, got ${JSON.stringify(windowS)}`,
+    );
   }
-  return { kind, id: id as string, vital, agg, window_s: windowS as number, op, value: value as number, severity };
+  return { kind, id: id, vital, agg, window_s: windowS, op, value: value, severity };
 }
 
 /**

@@ -90,9 +90,9 @@ type OpenWindows = Map<number, Map<number, Map<number, WindowAccumulator>>>;
 /** Returns false for a duplicate (patient_id, seq) in that window. */
 function addTo(open: OpenWindows, r: Reading, windowS: number, windowStart: number): boolean {
   let byStart = open.get(windowS);
-  if (!byStart) open.set(windowS, (byStart = new Map()));
+  if (!byStart) open.set(windowS, (byStart = new Map<number, Map<number, WindowAccumulator>>()));
   let byPatient = byStart.get(windowStart);
-  if (!byPatient) byStart.set(windowStart, (byPatient = new Map()));
+  if (!byPatient) byStart.set(windowStart, (byPatient = new Map<number, WindowAccumulator>()));
   let acc = byPatient.get(r.patient_id);
   if (!acc) byPatient.set(r.patient_id, (acc = new WindowAccumulator(r.patient_id, windowS, windowStart)));
   return acc.add(r);
@@ -102,7 +102,11 @@ function addTo(open: OpenWindows, r: Reading, windowS: number, windowStart: numb
  * Batch: every window of every size over a complete set of readings. Order-independent;
  * duplicate (patient_id, seq) counted once. Sorted by compareWindowResults.
  */
-export function computeWindows(readings: Iterable<Reading>, windowSizes: readonly number[], originMs = 0): WindowResult[] {
+export function computeWindows(
+  readings: Iterable<Reading>,
+  windowSizes: readonly number[],
+  originMs = 0,
+): WindowResult[] {
   const sizes = checkSizes(windowSizes);
   const open: OpenWindows = new Map();
   for (const r of readings) {

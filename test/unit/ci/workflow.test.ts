@@ -20,19 +20,27 @@ describe('.github/workflows', () => {
 
   it('bench.yml runs the A/B compare on pull requests and bench:ci with the history on main', () => {
     const yml = readFileSync(join(PROJECT_ROOT, '.github/workflows/bench.yml'), 'utf8');
-    expect(yml).toMatch(/node dist\/src\/cli\.js ab --base "\$BASE_SHA" --head "\$HEAD_SHA" --repeat 5 --out results\/ab -- --profile ci/);
+    expect(yml).toMatch(
+      /node dist\/src\/cli\.js ab --base "\$BASE_SHA" --head "\$HEAD_SHA" --repeat 5 --out results\/ab -- --profile ci/,
+    );
     expect(yml).toContain('${{ github.event.pull_request.base.sha }}');
     expect(yml).toContain('compare.md >> "$GITHUB_STEP_SUMMARY"');
     expect(yml).toContain('npm run bench:ci');
     expect(yml).toContain('results/history.jsonl');
-    const pkg = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    const pkg = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>;
+    };
     expect(pkg.scripts['bench:ci']).toMatch(/bench --profile ci/);
   });
 
   it('without Go and without the binary, the script fails with a message that says so', () => {
     const noGoPath = '/usr/bin:/bin';
     if (spawnSync('bash', ['-c', 'command -v go'], { env: { PATH: noGoPath } }).status === 0) return; // go is in /usr/bin here: nothing to show
-    const r = spawnSync('bash', [SCRIPT], { cwd: PROJECT_ROOT, encoding: 'utf8', env: { PATH: noGoPath, ACTIONLINT_BIN_DIR: mkdtempSync(join(tmpdir(), 'actionlint-')) } });
+    const r = spawnSync('bash', [SCRIPT], {
+      cwd: PROJECT_ROOT,
+      encoding: 'utf8',
+      env: { PATH: noGoPath, ACTIONLINT_BIN_DIR: mkdtempSync(join(tmpdir(), 'actionlint-')) },
+    });
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/Go is not installed \(no 'go' on PATH\)/);
   });

@@ -7,9 +7,27 @@ import { optionsFor, planBench, type BenchArgs } from '../../../src/cli/bench-co
 /** argv as yargs gives it for `bench` with its defaults (numeric options as text). */
 function argv(over: Partial<BenchArgs> = {}): BenchArgs {
   return {
-    rate: '500', duration: '30', warmup: '10', sources: '3', partitions: '3', rules: 'clinical', batchInterval: '10', threads: '2', seed: '1',
-    prevalence: '0.05', repeat: '1', modes: 'stream,batch', latenessMs: '2000', idleMs: '1000', maxRestarts: '3', topicPrefix: '', out: 'results/runs',
-    findMax: false, services: false, quiet: true, ...over,
+    rate: '500',
+    duration: '30',
+    warmup: '10',
+    sources: '3',
+    partitions: '3',
+    rules: 'clinical',
+    batchInterval: '10',
+    threads: '2',
+    seed: '1',
+    prevalence: '0.05',
+    repeat: '1',
+    modes: 'stream,batch',
+    latenessMs: '2000',
+    idleMs: '1000',
+    maxRestarts: '3',
+    topicPrefix: '',
+    out: 'results/runs',
+    findMax: false,
+    services: false,
+    quiet: true,
+    ...over,
   };
 }
 
@@ -19,9 +37,21 @@ describe('planBench: a sweep of any numeric option', () => {
     expect(plan.swept.option.flag).toBe('batch-interval');
     expect(plan.swept.values).toEqual([2, 10, 30]);
     expect(plan.base).toMatchObject({ rate: 200, duration: 30, warmup: 10, threads: 2, latenessMs: 2000 });
-    expect(plan.settings).toMatchObject({ batchInterval: [2, 10, 30], rate: 200, repeat: 1, modes: ['stream', 'batch'] });
+    expect(plan.settings).toMatchObject({
+      batchInterval: [2, 10, 30],
+      rate: 200,
+      repeat: 1,
+      modes: ['stream', 'batch'],
+    });
     const o = optionsFor(plan, 10, '/tmp/sweep', true);
-    expect(o).toMatchObject({ batchInterval: 10, rate: 200, patients: 200, outDir: '/tmp/sweep', label: 'batch-interval-10', swept: { option: 'batch-interval', value: 10 } });
+    expect(o).toMatchObject({
+      batchInterval: 10,
+      rate: 200,
+      patients: 200,
+      outDir: '/tmp/sweep',
+      label: 'batch-interval-10',
+      swept: { option: 'batch-interval', value: 10 },
+    });
     // A single run is neither labelled nor marked as swept.
     const single = optionsFor(await planBench(argv(), new Set()), 500, '/tmp/x', false);
     expect(single.label).toBeUndefined();
@@ -42,16 +72,30 @@ describe('planBench: a sweep of any numeric option', () => {
   });
 
   it('checks each value of the list against the other options', async () => {
-    await expect(planBench(argv({ patients: '2,9' }), new Set(['patients']))).rejects.toThrow('--patients (2) must be at least --sources (3)');
-    await expect(planBench(argv({ rate: '0.0001', duration: '1,2', warmup: '0' }), new Set())).rejects.toThrow(/--rate 0.0001 for --duration 1 s would send no reading/);
-    await expect(planBench(argv({ duration: '5,60', warmup: '0', fault: ['kill:stream@7s'] }), new Set())).rejects.toThrow(/at 7 s is after the load ends \(5 s\)/);
+    await expect(planBench(argv({ patients: '2,9' }), new Set(['patients']))).rejects.toThrow(
+      '--patients (2) must be at least --sources (3)',
+    );
+    await expect(planBench(argv({ rate: '0.0001', duration: '1,2', warmup: '0' }), new Set())).rejects.toThrow(
+      /--rate 0.0001 for --duration 1 s would send no reading/,
+    );
+    await expect(
+      planBench(argv({ duration: '5,60', warmup: '0', fault: ['kill:stream@7s'] }), new Set()),
+    ).rejects.toThrow(/at 7 s is after the load ends \(5 s\)/);
   });
 
   it('refuses two lists, a list with --find-max, and shows what was typed', async () => {
-    await expect(planBench(argv({ rate: '500,2000', batchInterval: '2,30' }), new Set())).rejects.toThrow(/only one option can be a comma list .* got --rate 500,2000 and --batch-interval 2,30/);
-    await expect(planBench(argv({ findMax: true, threads: '1,2' }), new Set())).rejects.toThrow('--find-max searches over --rate; it cannot be combined with a list for --threads');
-    await expect(planBench(argv({ findMax: true, rate: '500,1000' }), new Set())).rejects.toThrow('--find-max takes one starting --rate, not a list');
-    await expect(planBench(argv({ batchInterval: '2,30x' }), new Set())).rejects.toThrow('--batch-interval must be a positive number, got "30x" (in "2,30x")');
+    await expect(planBench(argv({ rate: '500,2000', batchInterval: '2,30' }), new Set())).rejects.toThrow(
+      /only one option can be a comma list .* got --rate 500,2000 and --batch-interval 2,30/,
+    );
+    await expect(planBench(argv({ findMax: true, threads: '1,2' }), new Set())).rejects.toThrow(
+      '--find-max searches over --rate; it cannot be combined with a list for --threads',
+    );
+    await expect(planBench(argv({ findMax: true, rate: '500,1000' }), new Set())).rejects.toThrow(
+      '--find-max takes one starting --rate, not a list',
+    );
+    await expect(planBench(argv({ batchInterval: '2,30x' }), new Set())).rejects.toThrow(
+      '--batch-interval must be a positive number, got "30x" (in "2,30x")',
+    );
   });
 
   it('a --config file can give a list as an array; the command line wins', async () => {

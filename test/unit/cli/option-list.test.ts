@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { BENCH_NUMERIC_OPTIONS, numericOption, parseBenchNumbers, parseNumberList } from '../../../src/cli/option-list.js';
+import {
+  BENCH_NUMERIC_OPTIONS,
+  numericOption,
+  parseBenchNumbers,
+  parseNumberList,
+} from '../../../src/cli/option-list.js';
 import { UsageError } from '../../../src/cli/args.js';
 
 const opt = (flag: string) => numericOption(flag)!;
@@ -19,27 +24,43 @@ describe('parseNumberList', () => {
   });
 
   it('shows what was typed, not NaN', () => {
-    expect(() => parseNumberList(opt('batch-interval'), 'abc')).toThrow('--batch-interval must be a positive number, got "abc"');
-    expect(() => parseNumberList(opt('batch-interval'), '2,x,30')).toThrow('--batch-interval must be a positive number, got "x" (in "2,x,30")');
-    expect(() => parseNumberList(opt('threads'), '2,1.5')).toThrow('--threads must be a positive integer, got "1.5" (in "2,1.5")');
+    expect(() => parseNumberList(opt('batch-interval'), 'abc')).toThrow(
+      '--batch-interval must be a positive number, got "abc"',
+    );
+    expect(() => parseNumberList(opt('batch-interval'), '2,x,30')).toThrow(
+      '--batch-interval must be a positive number, got "x" (in "2,x,30")',
+    );
+    expect(() => parseNumberList(opt('threads'), '2,1.5')).toThrow(
+      '--threads must be a positive integer, got "1.5" (in "2,1.5")',
+    );
     expect(() => parseNumberList(opt('duration'), '0x10')).toThrow('--duration must be a positive number, got "0x10"');
     expect(() => parseNumberList(opt('warmup'), '-1')).toThrow('--warmup must be >= 0, got "-1"');
     expect(() => parseNumberList(opt('prevalence'), '2')).toThrow('--prevalence must be between 0 and 1, got "2"');
     expect(() => parseNumberList(opt('seed'), '1.5')).toThrow('--seed must be an integer, got "1.5"');
-    expect(() => parseNumberList(opt('max-restarts'), '-1')).toThrow('--max-restarts must be a whole number >= 0, got "-1"');
-    expect(() => parseNumberList(opt('rate'), '500,1e9')).toThrow(/--rate must be at most 200000 readings\/s .*got "1e9" \(in "500,1e9"\)/);
+    expect(() => parseNumberList(opt('max-restarts'), '-1')).toThrow(
+      '--max-restarts must be a whole number >= 0, got "-1"',
+    );
+    expect(() => parseNumberList(opt('rate'), '500,1e9')).toThrow(
+      /--rate must be at most 200000 readings\/s .*got "1e9" \(in "500,1e9"\)/,
+    );
     expect(() => parseNumberList(opt('partitions'), '65')).toThrow('--partitions must be at most 64, got "65"');
     for (const text of ['abc', '2,x']) expect(() => parseNumberList(opt('batch-interval'), text)).not.toThrow(/NaN/);
   });
 
   it('refuses empty values, repeated values, and lists of options that do not sweep', () => {
     expect(() => parseNumberList(opt('batch-interval'), '')).toThrow('--batch-interval needs a value');
-    expect(() => parseNumberList(opt('batch-interval'), '2,,30')).toThrow('--batch-interval has an empty value in "2,,30"');
+    expect(() => parseNumberList(opt('batch-interval'), '2,,30')).toThrow(
+      '--batch-interval has an empty value in "2,,30"',
+    );
     expect(() => parseNumberList(opt('batch-interval'), '2,')).toThrow('--batch-interval has an empty value in "2,"');
     expect(() => parseNumberList(opt('batch-interval'), '2,10,2')).toThrow(/lists 2 twice in "2,10,2".*--repeat/);
-    expect(() => parseNumberList(opt('sources'), '2,3')).toThrow(/--sources takes one value, got "2,3" \(a comma list runs a sweep only for --rate, --batch-interval/);
+    expect(() => parseNumberList(opt('sources'), '2,3')).toThrow(
+      /--sources takes one value, got "2,3" \(a comma list runs a sweep only for --rate, --batch-interval/,
+    );
     expect(() => parseNumberList(opt('repeat'), '2,3')).toThrow(/--repeat takes one value/);
-    expect(() => parseNumberList(opt('duration'), ['5', '6'])).toThrow('--duration given more than once (5 and 6): give it once, with a comma list to sweep it (--duration 5,6)');
+    expect(() => parseNumberList(opt('duration'), ['5', '6'])).toThrow(
+      '--duration given more than once (5 and 6): give it once, with a comma list to sweep it (--duration 5,6)',
+    );
   });
 
   it('throws UsageErrors (exit code 2)', () => {
@@ -49,8 +70,23 @@ describe('parseNumberList', () => {
 
 describe('parseBenchNumbers', () => {
   it('every option the issue names can sweep; sources, repeat and max-restarts cannot', () => {
-    const sweepable = BENCH_NUMERIC_OPTIONS.filter((o) => o.sweep).map((o) => o.flag).sort();
-    expect(sweepable).toEqual(['batch-interval', 'duration', 'idle-ms', 'inject-delay-ms', 'lateness-ms', 'partitions', 'patients', 'prevalence', 'rate', 'seed', 'threads', 'warmup']);
+    const sweepable = BENCH_NUMERIC_OPTIONS.filter((o) => o.sweep)
+      .map((o) => o.flag)
+      .sort();
+    expect(sweepable).toEqual([
+      'batch-interval',
+      'duration',
+      'idle-ms',
+      'inject-delay-ms',
+      'lateness-ms',
+      'partitions',
+      'patients',
+      'prevalence',
+      'rate',
+      'seed',
+      'threads',
+      'warmup',
+    ]);
   });
 
   it('returns single values by key and the one list', () => {
@@ -63,8 +99,9 @@ describe('parseBenchNumbers', () => {
   });
 
   it('refuses two lists, naming both as typed', () => {
-    expect(() => parseBenchNumbers({ rate: '500,2000', batchInterval: '2,30' }))
-      .toThrow('only one option can be a comma list (a sweep varies one option at a time), got --rate 500,2000 and --batch-interval 2,30: run one sweep per option (--repeat N repeats each value)');
+    expect(() => parseBenchNumbers({ rate: '500,2000', batchInterval: '2,30' })).toThrow(
+      'only one option can be a comma list (a sweep varies one option at a time), got --rate 500,2000 and --batch-interval 2,30: run one sweep per option (--repeat N repeats each value)',
+    );
     expect(() => parseBenchNumbers({ threads: '1,2', seed: '1,2' })).toThrow(UsageError);
   });
 });

@@ -5,8 +5,21 @@ import { checkRoleArgs, type RoleArgs } from '../../../src/cli/roles.js';
 /** argv as yargs gives it for a role with its defaults. */
 function argv(over: Partial<RoleArgs> = {}): RoleArgs {
   return {
-    runId: 'default', sources: 3, partitions: 3, topicPrefix: '', rules: 'clinical', latenessMs: 2000, idleMs: 1000, threads: 2, every: 0, once: false,
-    maxFutureMs: 60_000, injectDelayMs: 0, waitForServicesS: 0, windowOriginMs: 0, ...over,
+    runId: 'default',
+    sources: 3,
+    partitions: 3,
+    topicPrefix: '',
+    rules: 'clinical',
+    latenessMs: 2000,
+    idleMs: 1000,
+    threads: 2,
+    every: 0,
+    once: false,
+    maxFutureMs: 60_000,
+    injectDelayMs: 0,
+    waitForServicesS: 0,
+    windowOriginMs: 0,
+    ...over,
   };
 }
 

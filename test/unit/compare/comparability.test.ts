@@ -1,14 +1,33 @@
 import { describe, expect, it } from 'vitest';
 import { compareRuns } from '../../../src/harness/compare/compare.js';
-import { assertComparable, COMPARED_PARAMETERS, IncomparableError, parameterValue } from '../../../src/harness/compare/comparability.js';
+import {
+  assertComparable,
+  COMPARED_PARAMETERS,
+  IncomparableError,
+  parameterValue,
+} from '../../../src/harness/compare/comparability.js';
 import { makeRunResult } from '../harness/fixture.js';
 import type { RunResult } from '../../../src/harness/results.js';
 import { runsWithP99 } from './helpers.js';
 
-const RULES = { name: 'clinical', rules: [{ kind: 'record', id: 'hr_high', vital: 'heart_rate', op: '>=', value: 111, severity: 'medium' }] };
+const RULES = {
+  name: 'clinical',
+  rules: [{ kind: 'record', id: 'hr_high', vital: 'heart_rate', op: '>=', value: 111, severity: 'medium' }],
+};
 
 function withParams(runs: RunResult[], extra: Record<string, unknown>): RunResult[] {
-  for (const r of runs) r.parameters = { ...r.parameters, duration: 90, warmup: 10, batchInterval: 10, modes: ['stream', 'batch'], faults: [], rules: 'clinical', rules_resolved: RULES, ...extra };
+  for (const r of runs)
+    r.parameters = {
+      ...r.parameters,
+      duration: 90,
+      warmup: 10,
+      batchInterval: 10,
+      modes: ['stream', 'batch'],
+      faults: [],
+      rules: 'clinical',
+      rules_resolved: RULES,
+      ...extra,
+    };
   return runs;
 }
 
@@ -24,8 +43,23 @@ function refusal(base: RunResult[], next: RunResult[], ignore?: string[]): Incom
 
 describe('comparability', () => {
   it('lists the compared parameters in one constant', () => {
-    expect(COMPARED_PARAMETERS).toEqual(['rate', 'duration', 'warmup', 'patients', 'sources', 'partitions', 'rules', 'batchInterval', 'threads', 'seed', 'prevalence',
-      'modes', 'latenessMs', 'idleMs', 'faults']);
+    expect(COMPARED_PARAMETERS).toEqual([
+      'rate',
+      'duration',
+      'warmup',
+      'patients',
+      'sources',
+      'partitions',
+      'rules',
+      'batchInterval',
+      'threads',
+      'seed',
+      'prevalence',
+      'modes',
+      'latenessMs',
+      'idleMs',
+      'faults',
+    ]);
   });
 
   it('refuses runs with another batch interval, naming the parameter and both values', () => {
@@ -47,23 +81,42 @@ describe('comparability', () => {
     const base = withParams(runsWithP99([1], 'B'), {});
     const same = withParams(runsWithP99([1], 'N'), { rules: '/tmp/my-rules.json' });
     expect(() => assertComparable(base, same)).not.toThrow();
-    const other = withParams(runsWithP99([1], 'N'), { rules_resolved: { ...RULES, rules: [{ ...RULES.rules[0], value: 120 }] } });
+    const other = withParams(runsWithP99([1], 'N'), {
+      rules_resolved: { ...RULES, rules: [{ ...RULES.rules[0], value: 120 }] },
+    });
     const e = refusal(base, other);
     expect(e.parameter).toBe('rules');
     expect(e.message).toContain('with other content');
   });
 
   it('ignores run_id, outDir, label, topics, topicPrefix and swept; modes in any order', () => {
-    const base = withParams(runsWithP99([1], 'B'), { outDir: '/a', label: 'x', topics: ['t1'], topicPrefix: 'p', swept: { option: 'rate', value: 1 }, modes: ['batch', 'stream'] });
-    const next = withParams(runsWithP99([1], 'N'), { outDir: '/b', label: 'y', topics: ['t2'], topicPrefix: 'q', swept: { option: 'seed', value: 2 } });
+    const base = withParams(runsWithP99([1], 'B'), {
+      outDir: '/a',
+      label: 'x',
+      topics: ['t1'],
+      topicPrefix: 'p',
+      swept: { option: 'rate', value: 1 },
+      modes: ['batch', 'stream'],
+    });
+    const next = withParams(runsWithP99([1], 'N'), {
+      outDir: '/b',
+      label: 'y',
+      topics: ['t2'],
+      topicPrefix: 'q',
+      swept: { option: 'seed', value: 2 },
+    });
     expect(() => assertComparable(base, next)).not.toThrow();
   });
 
   it('compares faults by their spec text', () => {
     const fault = (text: string) => ({ text, kind: 'kill', role: 'stream', atS: 15 });
     const base = withParams(runsWithP99([1], 'B'), { faults: [fault('kill:stream@15s')] });
-    expect(() => assertComparable(base, withParams(runsWithP99([1], 'N'), { faults: [fault('kill:stream@15s')] }))).not.toThrow();
-    expect(refusal(base, withParams(runsWithP99([1], 'N'), { faults: [] })).message).toContain('kill:stream@15s in BASE');
+    expect(() =>
+      assertComparable(base, withParams(runsWithP99([1], 'N'), { faults: [fault('kill:stream@15s')] })),
+    ).not.toThrow();
+    expect(refusal(base, withParams(runsWithP99([1], 'N'), { faults: [] })).message).toContain(
+      'kill:stream@15s in BASE',
+    );
   });
 
   it('a parameter recorded on one side only is a difference', () => {
@@ -76,7 +129,9 @@ describe('comparability', () => {
     const base = withParams(runsWithP99([1], 'B'), { batchInterval: 2 });
     const next = withParams(runsWithP99([1], 'N'), { batchInterval: 10 });
     expect(refusal(base, next).parameter).toBe('batchInterval');
-    expect(compareRuns(base, next, { ignoreParameters: ['batchInterval'] }).options.ignored_parameters).toEqual(['batchInterval']);
+    expect(compareRuns(base, next, { ignoreParameters: ['batchInterval'] }).options.ignored_parameters).toEqual([
+      'batchInterval',
+    ]);
   });
 });
 
@@ -84,8 +139,8 @@ describe('runs from before a parameter existed', () => {
   it('a run that recorded no faults compares equal to one with an empty fault list', () => {
     const older = makeRunResult({ runId: 'older' });
     const newer = makeRunResult({ runId: 'newer' });
-    delete (older.parameters as Record<string, unknown>).faults;
-    (newer.parameters as Record<string, unknown>).faults = [];
+    delete (older.parameters).faults;
+    (newer.parameters).faults = [];
     expect(parameterValue(older, 'faults')).toEqual(parameterValue(newer, 'faults'));
   });
 });

@@ -26,7 +26,9 @@ describe('compare command', () => {
     expect(compareCommand({ ...opts, base: f.base, new: f.next, json, markdown: md })).toBe(1);
     expect(out.join('')).toContain('**regression**');
     expect(existsSync(json)).toBe(true);
-    expect((JSON.parse(readFileSync(json, 'utf8')) as { regressions: string[] }).regressions).toEqual(['stream.event_time_p99']);
+    expect((JSON.parse(readFileSync(json, 'utf8')) as { regressions: string[] }).regressions).toEqual([
+      'stream.event_time_p99',
+    ]);
     expect(readFileSync(md, 'utf8')).toBe(out.join(''));
   });
 

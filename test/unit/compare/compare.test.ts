@@ -55,11 +55,20 @@ describe('verdicts', () => {
     const j = judge([0, 0, 0, 0, 0], [1, 2, 3, 4, 5], 'smaller', defaults);
     expect(j.change).toBeNull();
     expect(j.verdict).toBe('regression');
-    expect(judge([0, 0, 0, 0, 0], [0, 0, 0, 0, 0], 'smaller', defaults)).toMatchObject({ change: 0, p: 1, verdict: 'unchanged' });
+    expect(judge([0, 0, 0, 0, 0], [0, 0, 0, 0, 0], 'smaller', defaults)).toMatchObject({
+      change: 0,
+      p: 1,
+      verdict: 'unchanged',
+    });
   });
 
   it('a metric missing on one side cannot be judged', () => {
-    expect(judge([], [1, 2, 3, 4, 5], 'smaller', defaults)).toMatchObject({ base: null, change: null, p: null, verdict: 'too few samples' });
+    expect(judge([], [1, 2, 3, 4, 5], 'smaller', defaults)).toMatchObject({
+      base: null,
+      change: null,
+      p: null,
+      verdict: 'too few samples',
+    });
   });
 });
 
@@ -87,8 +96,17 @@ describe('compareRuns', () => {
     const c = compareRuns(runs, runs);
     const keys = c.metrics.map((m) => m.key);
     expect(keys).toEqual([
-      'stream.event_time_p50', 'stream.event_time_p99', 'stream.event_time_p999', 'stream.processing_time_p99', 'stream.output_rate',
-      'batch.event_time_p50', 'batch.event_time_p99', 'batch.event_time_p999', 'batch.processing_time_p99', 'batch.output_rate', 'batch.batch_pass_ms',
+      'stream.event_time_p50',
+      'stream.event_time_p99',
+      'stream.event_time_p999',
+      'stream.processing_time_p99',
+      'stream.output_rate',
+      'batch.event_time_p50',
+      'batch.event_time_p99',
+      'batch.event_time_p999',
+      'batch.processing_time_p99',
+      'batch.output_rate',
+      'batch.batch_pass_ms',
       'input.send_delay_p99',
     ]);
     expect(c.metrics.find((m) => m.key === 'batch.batch_pass_ms')!.values.base).toEqual([50]);
@@ -100,7 +118,22 @@ describe('compareRuns', () => {
   it('includes rate while busy and CPU per 1,000 readings when present', () => {
     const runs = runsWithP99([1, 2, 3, 4, 5]).map((r, i) => {
       r.modes[0]!.processing_rate_while_busy = 5000 + i;
-      r.cost = { modes: { stream: { cpu_s: 1, peak_rss_mib: 100, busy_s: 1, db_rows: 1, db_transactions: 1, readings: 1000, cpu_ms_per_1000_readings: 270 + i } }, broker_cpu_s: null, database_cpu_s: null, sampled_s: 60 };
+      r.cost = {
+        modes: {
+          stream: {
+            cpu_s: 1,
+            peak_rss_mib: 100,
+            busy_s: 1,
+            db_rows: 1,
+            db_transactions: 1,
+            readings: 1000,
+            cpu_ms_per_1000_readings: 270 + i,
+          },
+        },
+        broker_cpu_s: null,
+        database_cpu_s: null,
+        sampled_s: 60,
+      };
       return r;
     });
     const c = compareRuns(runs, runs);
@@ -121,7 +154,14 @@ describe('compareRuns', () => {
   it('the batch pass duration is the median of non-final passes', () => {
     const r = makeRunResult();
     expect(batchPassDuration(r)).toBeUndefined();
-    r.batch_passes = [10, 30, 20].map((d, i) => ({ pass: i + 1, readings: 1, alerts: 0, windows: 0, duration_ms: d, final: false }));
+    r.batch_passes = [10, 30, 20].map((d, i) => ({
+      pass: i + 1,
+      readings: 1,
+      alerts: 0,
+      windows: 0,
+      duration_ms: d,
+      final: false,
+    }));
     r.batch_passes.push({ pass: 4, readings: 0, alerts: 0, windows: 0, duration_ms: 999, final: true });
     expect(batchPassDuration(r)).toBe(20);
   });
@@ -136,7 +176,11 @@ describe('hard invariants', () => {
     next[3]!.agreement[0] = { ...next[3]!.agreement[0]!, fn: 1, recall: 30 / 31, jaccard: 30 / 31 };
     const c = compareRuns(base, next);
     expect(c.regressions).toEqual([]);
-    expect(c.invariants.map((f) => [f.run_id, f.invariant])).toEqual([['N-2', 'loss'], ['N-3', 'duplicates'], ['N-4', 'record_agreement']]);
+    expect(c.invariants.map((f) => [f.run_id, f.invariant])).toEqual([
+      ['N-2', 'loss'],
+      ['N-3', 'duplicates'],
+      ['N-4', 'record_agreement'],
+    ]);
     expect(c.invariants[0]!.message).toContain('lost 3 reading');
     expect(c.passed).toBe(false);
     expect(exitCode(c)).toBe(1);

@@ -14,7 +14,8 @@ export function runWithP99(p99: number, id?: string): RunResult {
   return r;
 }
 
-export const runsWithP99 = (values: number[], prefix = 'R'): RunResult[] => values.map((v, i) => runWithP99(v, `${prefix}-${i + 1}`));
+export const runsWithP99 = (values: number[], prefix = 'R'): RunResult[] =>
+  values.map((v, i) => runWithP99(v, `${prefix}-${i + 1}`));
 
 export function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'vitals-compare-'));

@@ -29,7 +29,10 @@ describe('loadRuns', () => {
   it('a sweep folder: the runs of its sweep.json', () => {
     const root = tempDir();
     const runs = runsWithP99([1, 2, 3, 4, 5], 'sw');
-    const sweep: SweepResult = { runs: runs.map((result, i) => ({ dir: `run-${i}`, result, swept_value: 500 })), repeat: 5 };
+    const sweep: SweepResult = {
+      runs: runs.map((result, i) => ({ dir: `run-${i}`, result, swept_value: 500 })),
+      repeat: 5,
+    };
     writeFileSync(join(root, 'sweep.json'), JSON.stringify(sweep));
     const loaded = loadRuns(root);
     expect(loaded.map((r) => r.result.run_id)).toEqual(['sw-1', 'sw-2', 'sw-3', 'sw-4', 'sw-5']);

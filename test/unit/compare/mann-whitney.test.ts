@@ -9,7 +9,14 @@ const binom = (n: number, k: number): number => {
 
 describe('exact null distribution of U', () => {
   it('counts C(m+n, m) orderings, symmetric about m*n/2', () => {
-    for (const [m, n] of [[1, 1], [3, 3], [2, 5], [5, 5], [4, 7], [20, 20]] as const) {
+    for (const [m, n] of [
+      [1, 1],
+      [3, 3],
+      [2, 5],
+      [5, 5],
+      [4, 7],
+      [20, 20],
+    ] as const) {
       const c = exactDistribution(m, n);
       expect(c).toHaveLength(m * n + 1);
       expect(c.reduce((s, x) => s + x, 0)).toBe(binom(m + n, m));
@@ -42,7 +49,7 @@ describe('mannWhitneyU', () => {
     expect(r.p).toBeCloseTo(0.1, 12);
   });
 
-  it("scipy.stats.mannwhitneyu documentation example (males vs females): U1 = 17, exact p = 0.1111, asymptotic p = 0.11134688653314041", () => {
+  it('scipy.stats.mannwhitneyu documentation example (males vs females): U1 = 17, exact p = 0.1111, asymptotic p = 0.11134688653314041', () => {
     // From the scipy.stats.mannwhitneyu documentation; the asymptotic value (continuity
     // correction, no ties) is also reproduced by hand: z = (17 - 10 - 0.5) / sqrt(5*4*10/12).
     const males = [19, 22, 16, 29, 24];

@@ -11,7 +11,9 @@ describe('Markdown rendering', () => {
     expect(lines).toContain('| metric | base median (spread) | new median (spread) | change % | p | verdict |');
     expect(lines).toContain('|---|---:|---:|---:|---:|---|');
     const row = lines.find((l) => l.startsWith('| stream event-time p99 '))!;
-    expect(row).toBe('| stream event-time p99 (ms, smaller is better) | 100 (98.0..102, n=5) | 125 (123..127, n=5) | +25.0% | 0.0079 | **regression** |');
+    expect(row).toBe(
+      '| stream event-time p99 (ms, smaller is better) | 100 (98.0..102, n=5) | 125 (123..127, n=5) | +25.0% | 0.0079 | **regression** |',
+    );
     expect(lines.find((l) => l.startsWith('| stream output rate '))).toContain('| 0.0% | 1.00 | unchanged |');
     expect(md).toContain('- BASE: 5 runs (B-1, B-2, B-3, B-4, B-5)');
     expect(md).toContain('beyond 10.0% with p < 0.05');
@@ -22,11 +24,15 @@ describe('Markdown rendering', () => {
     const next = runsWithP99([125], 'N');
     next[0]!.storage.loss = 2;
     const md = renderMarkdown(compareRuns(runsWithP99([100], 'B'), next));
-    expect(md).toContain('| stream event-time p99 (ms, smaller is better) | 100 (n=1) | 125 (n=1) | +25.0% | 1.00 | too few samples |');
+    expect(md).toContain(
+      '| stream event-time p99 (ms, smaller is better) | 100 (n=1) | 125 (n=1) | +25.0% | 1.00 | too few samples |',
+    );
     expect(md).toContain('- **broken**: run N-1 lost 2 reading(s)');
     expect(md).toContain('**Result: FAIL**: 1 broken invariant.');
     const ok = renderMarkdown(compareRuns(runsWithP99([100], 'B'), runsWithP99([125], 'N')));
-    expect(ok).toMatch(/\*\*Result: PASS\*\*: no regression, invariants hold; cannot judge \d+ of \d+ metrics: too few samples \(at least 5 runs a side are needed\)\./);
+    expect(ok).toMatch(
+      /\*\*Result: PASS\*\*: no regression, invariants hold; cannot judge \d+ of \d+ metrics: too few samples \(at least 5 runs a side are needed\)\./,
+    );
   });
 
   it('formats change and p', () => {

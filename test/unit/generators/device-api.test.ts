@@ -13,7 +13,11 @@ afterAll(async () => {
 
 const get = async (path: string) => {
   const res = await fetch(api.url + path);
-  return { status: res.status, type: res.headers.get('content-type'), body: (await res.json()) as Record<string, unknown> };
+  return {
+    status: res.status,
+    type: res.headers.get('content-type'),
+    body: (await res.json()) as Record<string, unknown>,
+  };
 };
 
 describe('device API', () => {
@@ -29,7 +33,15 @@ describe('device API', () => {
     expect(bodies.map((b) => b.seq)).toEqual([0, 0, 0, 1]);
     for (const b of bodies) {
       expect(b.source).toBe('Device_B');
-      for (const f of ['heart_rate', 'body_temperature', 'blood_pressure_systolic', 'blood_pressure_diastolic', 'spo2_level', 'timestamp', 'event_time']) {
+      for (const f of [
+        'heart_rate',
+        'body_temperature',
+        'blood_pressure_systolic',
+        'blood_pressure_diastolic',
+        'spo2_level',
+        'timestamp',
+        'event_time',
+      ]) {
         expect(b).toHaveProperty(f);
       }
       expect(b.timestamp).toBe(new Date(b.event_time as number).toISOString());

@@ -18,7 +18,9 @@ describe('EpisodePlanner', { timeout: 30_000 }, () => {
   it('realises the configured prevalence and length range for one patient', () => {
     for (const prevalence of [0.02, 0.05, 0.2]) {
       const started: ActiveEpisode[] = [];
-      const planner = new EpisodePlanner(new Rng(11), { prevalence, episodeLength: { min: 10, max: 30 } }, (e) => started.push(e));
+      const planner = new EpisodePlanner(new Rng(11), { prevalence, episodeLength: { min: 10, max: 30 } }, (e) =>
+        started.push(e),
+      );
       const n = 400_000;
       let inside = 0;
       for (let seq = 0; seq < n; seq++) if (planner.advance(seq) !== null) inside++;
@@ -81,7 +83,8 @@ describe('episodes in a data set', { timeout: 30_000 }, () => {
       }
       expect(hit / total, `${e.id} ${e.type}`).toBeGreaterThan(0.8);
       const before = bySeq.get(`${e.patient_id}:${e.start_seq - 1}`);
-      if (before && !g.inEpisode.has(`${e.patient_id}:${e.start_seq - 1}`)) expect(sig(before), `${e.id} before`).toBe(false);
+      if (before && !g.inEpisode.has(`${e.patient_id}:${e.start_seq - 1}`))
+        expect(sig(before), `${e.id} before`).toBe(false);
     }
   });
 

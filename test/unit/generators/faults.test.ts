@@ -1,25 +1,29 @@
-import { describe, it, expect } from 'vitest';
+import { beforeAll, describe, it, expect } from 'vitest';
 import { parseReading } from '../../../src/domain/reading.js';
 import { Dataset, stampEventTime } from '../../../src/generators/dataset.js';
-import { FaultPlanner, MALFORMED_KINDS, malformedPayload, payloadFor, type SendAction } from '../../../src/generators/faults.js';
+import { FaultPlanner, MALFORMED_KINDS, malformedPayload, payloadFor } from '../../../src/generators/faults.js';
 
 const N = 100_000;
 
-function planAll(opts: ConstructorParameters<typeof FaultPlanner>[0]) {
+/** The same 100,000 readings for every plan: generated once per file (the planner only reads them). */
+let readings: ReadonlyArray<ReturnType<typeof stampEventTime>>;
+beforeAll(() => {
   const ds = new Dataset({ seed: 1 });
+  readings = Array.from({ length: N }, (_, i) => Object.freeze(stampEventTime(ds.next(), 1_744_970_400_000 + 10 * i)));
+});
+
+function planAll(opts: ConstructorParameters<typeof FaultPlanner>[0]) {
   const planner = new FaultPlanner(opts);
-  const plans: { reading: ReturnType<typeof stampEventTime>; actions: SendAction[] }[] = [];
-  for (let i = 0; i < N; i++) {
-    const reading = stampEventTime(ds.next(), 1_744_970_400_000 + 10 * i);
-    plans.push({ reading, actions: planner.plan(reading) });
-  }
+  const plans = readings.map((reading) => ({ reading, actions: planner.plan(reading) }));
   return { plans, truth: planner.groundTruth() };
 }
 
 describe('FaultPlanner', { timeout: 30_000 }, () => {
   it('without faults sends every reading once, on time', () => {
     const { plans, truth } = planAll({ seed: 1 });
-    expect(plans.every((p) => p.actions.length === 1 && p.actions[0]!.kind === 'reading' && p.actions[0]!.delayMs === 0)).toBe(true);
+    expect(
+      plans.every((p) => p.actions.length === 1 && p.actions[0]!.kind === 'reading' && p.actions[0]!.delayMs === 0),
+    ).toBe(true);
     expect(truth.counts).toMatchObject({ readings: N, jittered: 0, late: 0, duplicates: 0, malformed: 0 });
   });
 
@@ -61,7 +65,8 @@ describe('FaultPlanner', { timeout: 30_000 }, () => {
       for (const a of actions) {
         if (a.kind === 'duplicate') {
           dups++;
-          if (a.delayMs !== d || payloadFor(a, reading) !== payloadFor(main[0]!, reading)) problems.push('duplicate differs');
+          if (a.delayMs !== d || payloadFor(a, reading) !== payloadFor(main[0]!, reading))
+            problems.push('duplicate differs');
         }
         if (a.kind === 'malformed') {
           mal++;
@@ -70,7 +75,12 @@ describe('FaultPlanner', { timeout: 30_000 }, () => {
       }
     }
     expect(problems).toEqual([]);
-    expect([late, jittered, dups, mal]).toEqual([truth.counts.late, truth.counts.jittered, truth.counts.duplicates, truth.counts.malformed]);
+    expect([late, jittered, dups, mal]).toEqual([
+      truth.counts.late,
+      truth.counts.jittered,
+      truth.counts.duplicates,
+      truth.counts.malformed,
+    ]);
     expect(truth.late).toHaveLength(late);
     expect(truth.late.every((x) => x.delayMs > 5000)).toBe(true);
     expect(truth.jittered.every((x) => x.delayMs >= 1 && x.delayMs <= 200)).toBe(true);

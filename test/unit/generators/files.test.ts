@@ -4,7 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseReading, serializeReading, type Reading } from '../../../src/domain/reading.js';
 import { READING_FIELDS } from '../../../src/generators/dataset.js';
-import { DEFAULT_START_MS, generateToFile, readDataset, readJsonLines, writeReadings } from '../../../src/generators/files.js';
+import {
+  DEFAULT_START_MS,
+  generateToFile,
+  readDataset,
+  readJsonLines,
+  writeReadings,
+} from '../../../src/generators/files.js';
 
 let dir = '';
 beforeAll(async () => {
@@ -74,7 +80,10 @@ describe('generateToFile / readJsonLines', { timeout: 30_000 }, () => {
     const good = await readDataset(await generateFixture());
     const bad = join(dir, 'bad.jsonl');
     const broken = { ...good[2]!, heart_rate: 900 };
-    await writeFile(bad, [good[0], good[1], broken, good[3]].map((r) => serializeReading(r as Reading)).join('\n') + '\n');
+    await writeFile(
+      bad,
+      [good[0], good[1], broken, good[3]].map((r) => serializeReading(r as Reading)).join('\n') + '\n',
+    );
     await expect(readDataset(bad)).rejects.toThrow(/bad\.jsonl:3: invalid reading: impossible heart_rate 900/);
     await writeFile(bad, serializeReading(good[0]!) + '\n{"patient_id":\n');
     const seen: Reading[] = [];

@@ -1,4 +1,9 @@
-import { Dataset, type DatasetParams, type EpisodeTruth, type PartialReading } from '../../../src/generators/dataset.js';
+import {
+  Dataset,
+  type DatasetParams,
+  type EpisodeTruth,
+  type PartialReading,
+} from '../../../src/generators/dataset.js';
 
 export interface Generated {
   readings: PartialReading[];

@@ -2,7 +2,12 @@ import type { Kafka } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import type { Reading } from '../../../src/domain/reading.js';
 import {
-  runOpenLoopSender, type ProducerResult, type ReadingSource, type SenderClock, type SenderOptions, type TopicMessages,
+  runOpenLoopSender,
+  type ProducerResult,
+  type ReadingSource,
+  type SenderClock,
+  type SenderOptions,
+  type TopicMessages,
 } from '../../../src/generators/open-loop-sender.js';
 import { runOpenLoopProducer, stampSentAt } from '../../../src/generators/producer.js';
 import { OpenLoopSchedule, ReplaySchedule } from '../../../src/generators/schedule.js';
@@ -23,7 +28,10 @@ class FakeClock implements SenderClock {
   private seq = 0;
   private pending = false;
 
-  constructor(start: number, private readonly timerResolutionMs = 0) {
+  constructor(
+    start: number,
+    private readonly timerResolutionMs = 0,
+  ) {
     this.t = start;
   }
 
@@ -78,7 +86,12 @@ class FakeBroker {
 
   send = (topicMessages: TopicMessages[]): Promise<void> => {
     const readings = topicMessages.flatMap((t) => t.messages.map((m) => JSON.parse(m.value) as Reading));
-    this.requests.push({ at: this.clock.t, topics: topicMessages.map((t) => t.topic), seqs: readings.map((r) => r.seq), eventTimes: readings.map((r) => r.event_time) });
+    this.requests.push({
+      at: this.clock.t,
+      topics: topicMessages.map((t) => t.topic),
+      seqs: readings.map((r) => r.seq),
+      eventTimes: readings.map((r) => r.event_time),
+    });
     const { latencyMs, error } = this.outcome(this.requests.length - 1);
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
@@ -110,8 +123,16 @@ function source(total: number): ReadingSource {
     total,
     readingAt: (i, t) => ({
       reading: {
-        patient_id: 1001 + (i % 2) * 1000, source: i % 2 ? 'Device_B' : 'Device_A', seq: i, event_time: t, heart_rate: 70, body_temperature: 36.6,
-        blood_pressure_systolic: 120, blood_pressure_diastolic: 80, spo2_level: 98, timestamp: new Date(t).toISOString(),
+        patient_id: 1001 + (i % 2) * 1000,
+        source: i % 2 ? 'Device_B' : 'Device_A',
+        seq: i,
+        event_time: t,
+        heart_rate: 70,
+        body_temperature: 36.6,
+        blood_pressure_systolic: 120,
+        blood_pressure_diastolic: 80,
+        spo2_level: 98,
+        timestamp: new Date(t).toISOString(),
       },
       sourceIndex: i % 2,
     }),
@@ -131,13 +152,18 @@ function setup(o: {
   const log: string[] = [];
   const run = (): Promise<ProducerResult> =>
     runOpenLoopSender({
-      source: source(o.total), schedule: new OpenLoopSchedule({ start: S, rate: o.rate ?? 10, total: o.total }),
-      send: broker.send, clock, log: (l) => log.push(l), ...o.options,
+      source: source(o.total),
+      schedule: new OpenLoopSchedule({ start: S, rate: o.rate ?? 10, total: o.total }),
+      send: broker.send,
+      clock,
+      log: (l) => log.push(l),
+      ...o.options,
     });
   return { clock, broker, log, run };
 }
 
-const retriable = (): Error => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9092'), { code: 'ECONNREFUSED' });
+const retriable = (): Error =>
+  Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9092'), { code: 'ECONNREFUSED' });
 
 describe('open-loop sender on a fake clock', { timeout: 30_000 }, () => {
   it('sends each reading at its intended time, one request each, with no send delay', async () => {
@@ -145,13 +171,30 @@ describe('open-loop sender on a fake clock', { timeout: 30_000 }, () => {
     const r = await run();
     expect(broker.requests.map((q) => q.at - S)).toEqual([0, 100, 200, 300, 400]);
     expect(broker.requests.map((q) => q.seqs)).toEqual([[0], [1], [2], [3], [4]]);
-    expect(broker.requests.map((q) => q.topics)).toEqual([['health_data_source1'], ['health_data_source2'], ['health_data_source1'], ['health_data_source2'], ['health_data_source1']]);
+    expect(broker.requests.map((q) => q.topics)).toEqual([
+      ['health_data_source1'],
+      ['health_data_source2'],
+      ['health_data_source1'],
+      ['health_data_source2'],
+      ['health_data_source1'],
+    ]);
     expect(broker.delays()).toEqual([0, 0, 0, 0, 0]);
     expect(r.sendDelay.count).toBe(5);
     expect(r.sendDelay.summary().max).toBe(0);
     expect(r).toMatchObject({
-      complete: true, startMs: S, lastAckMs: S + 401, endMs: S + 402, planned: 5, sentReadings: 5, acknowledged: 5, acknowledgedReadings: 5,
-      sentDuplicates: 0, sentMalformed: 0, offeredPerSecond: [5], acknowledgedPerSecond: [5], faults: null,
+      complete: true,
+      startMs: S,
+      lastAckMs: S + 401,
+      endMs: S + 402,
+      planned: 5,
+      sentReadings: 5,
+      acknowledged: 5,
+      acknowledgedReadings: 5,
+      sentDuplicates: 0,
+      sentMalformed: 0,
+      offeredPerSecond: [5],
+      acknowledgedPerSecond: [5],
+      faults: null,
     });
     // Idle, it wakes at least every linger interval (2 ms by default), never later than a reading is due.
     expect(Math.max(...clock.sleeps)).toBe(2);
@@ -174,9 +217,17 @@ describe('open-loop sender on a fake clock', { timeout: 30_000 }, () => {
     const clock = new FakeClock(S);
     const broker = new FakeBroker(clock, () => ({ latencyMs: 3 }));
     const r = await runOpenLoopSender({
-      source: source(5), schedule: new ReplaySchedule([7, 7, 7, 7, 7], S, { kind: 'recorded' }), send: broker.send, clock, maxBatchMessages: 2,
+      source: source(5),
+      schedule: new ReplaySchedule([7, 7, 7, 7, 7], S, { kind: 'recorded' }),
+      send: broker.send,
+      clock,
+      maxBatchMessages: 2,
     });
-    expect(broker.timeline()).toEqual([[0, [0, 1]], [0, [2, 3]], [0, [4]]]);
+    expect(broker.timeline()).toEqual([
+      [0, [0, 1]],
+      [0, [2, 3]],
+      [0, [4]],
+    ]);
     expect(broker.maxInFlight).toBe(3);
     expect(r.sendDelay.summary().max).toBe(0);
   });
@@ -188,7 +239,11 @@ describe('open-loop sender on a fake clock', { timeout: 30_000 }, () => {
     //   S+500  [r3, r4]  delays 200, 100  acknowledged S+750
     const { broker, run } = setup({ rate: 10, total: 5, latencyMs: 250, options: { maxInFlight: 1 } });
     const r = await run();
-    expect(broker.timeline()).toEqual([[0, [0]], [250, [1, 2]], [500, [3, 4]]]);
+    expect(broker.timeline()).toEqual([
+      [0, [0]],
+      [250, [1, 2]],
+      [500, [3, 4]],
+    ]);
     expect(broker.delays()).toEqual([0, 150, 50, 200, 100]);
     const sd = r.sendDelay.summary();
     expect(sd.count).toBe(5);
@@ -196,7 +251,14 @@ describe('open-loop sender on a fake clock', { timeout: 30_000 }, () => {
     expect(sd.max).toBeCloseTo(200, 0); // HDR: within 0.1%
     expect(sd.p50).toBeCloseTo(100, 0);
     expect(sd.mean).toBeCloseTo(100, 0);
-    expect(r).toMatchObject({ complete: true, lastAckMs: S + 750, endMs: S + 750, acknowledgedReadings: 5, offeredPerSecond: [5], acknowledgedPerSecond: [5] });
+    expect(r).toMatchObject({
+      complete: true,
+      lastAckMs: S + 750,
+      endMs: S + 750,
+      acknowledgedReadings: 5,
+      offeredPerSecond: [5],
+      acknowledgedPerSecond: [5],
+    });
   });
 
   it('warm-up readings are sent but not recorded in the send-delay histogram', async () => {
@@ -221,7 +283,13 @@ describe('open-loop sender on a fake clock', { timeout: 30_000 }, () => {
     const { broker, run } = setup({ rate: 100, total: 6, latencyMs: 35, options: { maxInFlight: 2 } });
     const r = await run();
     expect(broker.maxInFlight).toBe(2);
-    expect(broker.timeline()).toEqual([[0, [0]], [10, [1]], [35, [2, 3]], [45, [4]], [70, [5]]]);
+    expect(broker.timeline()).toEqual([
+      [0, [0]],
+      [10, [1]],
+      [35, [2, 3]],
+      [45, [4]],
+      [70, [5]],
+    ]);
     expect(broker.delays()).toEqual([0, 0, 15, 5, 5, 20]);
     expect(r.sendDelay.summary().max).toBeCloseTo(20, 1);
     expect(r.sendDelay.summary().mean).toBeCloseTo(45 / 6, 1);
@@ -233,15 +301,32 @@ describe('open-loop sender on a fake clock', { timeout: 30_000 }, () => {
     //   S+0 [r0] fails S+5; S+505 [r0, r1, r2] fails S+510; S+1010 again, fails S+1015;
     //   S+1515 [r0, r1, r2] acknowledged S+1520.
     // r1 and r2 are first sent at S+505: send delays 405 and 305; r0's resends are not counted again.
-    const { broker, log, run } = setup({ rate: 10, total: 3, outcome: (n) => ({ latencyMs: 5, error: n < 3 ? retriable() : undefined }) });
+    const { broker, log, run } = setup({
+      rate: 10,
+      total: 3,
+      outcome: (n) => ({ latencyMs: 5, error: n < 3 ? retriable() : undefined }),
+    });
     const r = await run();
-    expect(broker.timeline()).toEqual([[0, [0]], [505, [0, 1, 2]], [1010, [0, 1, 2]], [1515, [0, 1, 2]]]);
+    expect(broker.timeline()).toEqual([
+      [0, [0]],
+      [505, [0, 1, 2]],
+      [1010, [0, 1, 2]],
+      [1515, [0, 1, 2]],
+    ]);
     const sd = r.sendDelay.summary();
     expect(sd.count).toBe(3);
     expect(sd.min).toBe(0);
     expect(sd.max).toBeCloseTo(405, 0);
     expect(sd.mean).toBeCloseTo(710 / 3, 0);
-    expect(r).toMatchObject({ complete: true, sentReadings: 3, acknowledged: 3, acknowledgedReadings: 3, lastAckMs: S + 1520, endMs: S + 1521, acknowledgedPerSecond: [0, 3] });
+    expect(r).toMatchObject({
+      complete: true,
+      sentReadings: 3,
+      acknowledged: 3,
+      acknowledgedReadings: 3,
+      lastAckMs: S + 1520,
+      endMs: S + 1521,
+      acknowledgedPerSecond: [0, 3],
+    });
     expect(log).toEqual([
       'send failed (connect ECONNREFUSED 127.0.0.1:9092); sending again while the broker is unreachable',
       'broker reachable again after 1515 ms',
@@ -252,13 +337,18 @@ describe('open-loop sender on a fake clock', { timeout: 30_000 }, () => {
     // Fails at S+5 (outage starts), S+510 (505 ms: resent), S+1015 (1010 ms >= 1000: give up).
     const errors: Error[] = [];
     const { broker, run } = setup({
-      rate: 10, total: 3, options: { outageBudgetMs: 1000 },
+      rate: 10,
+      total: 3,
+      options: { outageBudgetMs: 1000 },
       outcome: () => {
         errors.push(retriable());
         return { latencyMs: 5, error: errors.at(-1) };
       },
     });
-    const err = await run().then(() => undefined, (e: unknown) => e);
+    const err = await run().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(errors).toHaveLength(3);
     expect(err).toBe(errors[2]);
     expect(broker.requests.map((q) => q.at - S)).toEqual([0, 505, 1010]);
@@ -274,7 +364,11 @@ describe('open-loop sender on a fake clock', { timeout: 30_000 }, () => {
   });
 
   it('injected fault delays are not send delay; duplicates go with their reading, uncounted', async () => {
-    const { broker, run } = setup({ rate: 10, total: 4, options: { faults: { seed: 3, latenessMs: 50, lateFraction: 1, duplicateFraction: 1 } } });
+    const { broker, run } = setup({
+      rate: 10,
+      total: 4,
+      options: { faults: { seed: 3, latenessMs: 50, lateFraction: 1, duplicateFraction: 1 } },
+    });
     const r = await run();
     const late = r.faults!.late;
     expect(late.map((d) => d.seq)).toEqual([0, 1, 2, 3]);
@@ -318,23 +412,42 @@ describe('runOpenLoopProducer: kafkajs wiring', () => {
 
   it('connects, sends each request with sendBatch acks -1, disconnects', async () => {
     const { kafka, calls } = fakeKafka();
-    const r = await runOpenLoopProducer({ kafka, source: source(2), schedule: new ReplaySchedule([0, 0], Date.now(), { kind: 'recorded' }), topicPrefix: 't_' });
+    const r = await runOpenLoopProducer({
+      kafka,
+      source: source(2),
+      schedule: new ReplaySchedule([0, 0], Date.now(), { kind: 'recorded' }),
+      topicPrefix: 't_',
+    });
     expect(r.complete).toBe(true);
     expect(calls.map((c) => c[0])).toEqual(['producer', 'connect', 'sendBatch', 'disconnect']);
     expect(calls[0]![1]).toEqual({ allowAutoTopicCreation: false, retry: { retries: 5 } });
     const batch = calls[2]![1] as { acks: number; topicMessages: TopicMessages[] };
     expect(batch.acks).toBe(-1);
-    expect(batch.topicMessages.map((t) => [t.topic, t.messages.length, t.messages[0]!.key])).toEqual([['t_health_data_source1', 1, '1001'], ['t_health_data_source2', 1, '2001']]);
+    expect(batch.topicMessages.map((t) => [t.topic, t.messages.length, t.messages[0]!.key])).toEqual([
+      ['t_health_data_source1', 1, '1001'],
+      ['t_health_data_source2', 1, '2001'],
+    ]);
   });
 
   it('disconnects when the load fails; invalid fault options fail before a producer exists', async () => {
     const bad = new TypeError('bad');
     const { kafka, calls } = fakeKafka(bad);
-    await expect(runOpenLoopProducer({ kafka, source: source(1), schedule: new ReplaySchedule([0], Date.now(), { kind: 'recorded' }) })).rejects.toBe(bad);
+    await expect(
+      runOpenLoopProducer({
+        kafka,
+        source: source(1),
+        schedule: new ReplaySchedule([0], Date.now(), { kind: 'recorded' }),
+      }),
+    ).rejects.toBe(bad);
     expect(calls.map((c) => c[0])).toEqual(['producer', 'connect', 'sendBatch', 'disconnect']);
     const other = fakeKafka();
     await expect(
-      runOpenLoopProducer({ kafka: other.kafka, source: source(1), schedule: new ReplaySchedule([0], Date.now(), { kind: 'recorded' }), faults: { seed: 1, lateFraction: 2 } }),
+      runOpenLoopProducer({
+        kafka: other.kafka,
+        source: source(1),
+        schedule: new ReplaySchedule([0], Date.now(), { kind: 'recorded' }),
+        faults: { seed: 1, lateFraction: 2 },
+      }),
     ).rejects.toThrow(RangeError);
     expect(other.calls).toEqual([]);
   });
@@ -342,9 +455,27 @@ describe('runOpenLoopProducer: kafkajs wiring', () => {
 
 describe('stampSentAt', () => {
   it('puts the request time in the t_sent header of every message, keeping key and value', () => {
-    const stamped = stampSentAt([{ topic: 't1', messages: [{ key: '1', value: 'a' }, { key: '2', value: 'b' }] }, { topic: 't2', messages: [{ key: '3', value: 'c' }] }], 1_700_000_000_123);
+    const stamped = stampSentAt(
+      [
+        {
+          topic: 't1',
+          messages: [
+            { key: '1', value: 'a' },
+            { key: '2', value: 'b' },
+          ],
+        },
+        { topic: 't2', messages: [{ key: '3', value: 'c' }] },
+      ],
+      1_700_000_000_123,
+    );
     expect(stamped).toEqual([
-      { topic: 't1', messages: [{ key: '1', value: 'a', headers: { t_sent: '1700000000123' } }, { key: '2', value: 'b', headers: { t_sent: '1700000000123' } }] },
+      {
+        topic: 't1',
+        messages: [
+          { key: '1', value: 'a', headers: { t_sent: '1700000000123' } },
+          { key: '2', value: 'b', headers: { t_sent: '1700000000123' } },
+        ],
+      },
       { topic: 't2', messages: [{ key: '3', value: 'c', headers: { t_sent: '1700000000123' } }] },
     ]);
   });

@@ -1,12 +1,15 @@
-import { describe, it, expect } from 'vitest';
+import { beforeAll, describe, it, expect } from 'vitest';
 import { parseReading, serializeReading, POSSIBLE_RANGE, VITAL_NAMES } from '../../../src/domain/reading.js';
 import { stampEventTime } from '../../../src/generators/dataset.js';
 import { PatientVitals } from '../../../src/generators/vitals-model.js';
 import { Rng } from '../../../src/generators/rng.js';
-import { generate } from './helpers.js';
+import { generate, type Generated } from './helpers.js';
 
 const N = 200_000;
-const g = generate({ seed: 7, patients: 30, sources: 3 }, N);
+let g: Generated;
+beforeAll(() => {
+  g = generate({ seed: 7, patients: 30, sources: 3 }, N);
+});
 
 const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 
@@ -60,7 +63,9 @@ describe('vitals model over 200,000 readings', { timeout: 30_000 }, () => {
   });
 
   it('varies from reading to reading (noise) but stays near the personal baseline', () => {
-    const p = g.readings.filter((r) => r.patient_id === 1001 && !g.inEpisode.has(`1001:${r.seq}`)).map((r) => r.heart_rate);
+    const p = g.readings
+      .filter((r) => r.patient_id === 1001 && !g.inEpisode.has(`1001:${r.seq}`))
+      .map((r) => r.heart_rate);
     const m = mean(p);
     const sd = Math.sqrt(mean(p.map((x) => (x - m) ** 2)));
     expect(sd).toBeGreaterThan(1);
@@ -76,8 +81,14 @@ describe('vitals model over 200,000 readings', { timeout: 30_000 }, () => {
     for (const r of g.readings) {
       const inside = g.inEpisode.has(`${r.patient_id}:${r.seq}`);
       if (!inside) outside++;
-      if (r.spo2_level < 90) inside ? lowSpo2In++ : lowSpo2Out++;
-      if (r.heart_rate > 130) inside ? highHrIn++ : highHrOut++;
+      if (r.spo2_level < 90) {
+        if (inside) lowSpo2In++;
+        else lowSpo2Out++;
+      }
+      if (r.heart_rate > 130) {
+        if (inside) highHrIn++;
+        else highHrOut++;
+      }
     }
     expect(lowSpo2In).toBeGreaterThan(100);
     expect(highHrIn).toBeGreaterThan(100);

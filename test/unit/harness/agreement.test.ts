@@ -3,10 +3,20 @@ import { compareAlerts, diffAlerts } from '../../../src/harness/agreement.js';
 import type { AlertRecord } from '../../../src/pipelines/rules/types.js';
 
 const rec = (rule: string, patient: number, seq: number): AlertRecord => ({
-  rule_id: rule, severity: 'high', patient_id: patient, seq, window_start: null, event_time: 1000 + seq,
+  rule_id: rule,
+  severity: 'high',
+  patient_id: patient,
+  seq,
+  window_start: null,
+  event_time: 1000 + seq,
 });
 const win = (rule: string, patient: number, start: number): AlertRecord => ({
-  rule_id: rule, severity: 'low', patient_id: patient, seq: null, window_start: start, event_time: start + 999,
+  rule_id: rule,
+  severity: 'low',
+  patient_id: patient,
+  seq: null,
+  window_start: start,
+  event_time: start + 999,
 });
 
 function byScope(r: ReturnType<typeof compareAlerts>, scope: 'record' | 'window' | 'all') {
@@ -42,7 +52,8 @@ describe('compareAlerts', () => {
 
   it('identical sets score 1', () => {
     const s = [rec('hr', 1, 1), win('avg', 1, 60000)];
-    for (const x of compareAlerts('a', s, 'b', [...s].reverse())) expect(x).toMatchObject({ fp: 0, fn: 0, jaccard: 1, f1: 1 });
+    for (const x of compareAlerts('a', s, 'b', [...s].reverse()))
+      expect(x).toMatchObject({ fp: 0, fn: 0, jaccard: 1, f1: 1 });
   });
 
   it('hand-made mixed sets', () => {

@@ -3,9 +3,24 @@ import type { TopLevelSpec } from 'vega-lite';
 import { describe, expect, it } from 'vitest';
 import { decodeCurves } from '../../../src/harness/histogram.js';
 import {
-  MODE_COLORS, colorScale, faultWindows, latencyPercentileChart, latencyPercentileSpec, ninesOf, p99OverTimeChart, p99OverTimeSpec,
-  pngFontOptions, renderPng, renderSvg, seriesColor, sweepLatencyChart, sweepLatencySpec, sweepThroughputChart, sweepThroughputSpec,
-  throughputChart, throughputSpec,
+  MODE_COLORS,
+  colorScale,
+  faultWindows,
+  latencyPercentileChart,
+  latencyPercentileSpec,
+  ninesOf,
+  p99OverTimeChart,
+  p99OverTimeSpec,
+  pngFontOptions,
+  renderPng,
+  renderSvg,
+  seriesColor,
+  sweepLatencyChart,
+  sweepLatencySpec,
+  sweepThroughputChart,
+  sweepThroughputSpec,
+  throughputChart,
+  throughputSpec,
 } from '../../../src/harness/report/charts.js';
 import type { TimeseriesPoint } from '../../../src/harness/results.js';
 import { makeRunResult, makeSweep } from './fixture.js';
@@ -60,13 +75,44 @@ describe('charts', () => {
 describe('fault windows on the per-second charts', () => {
   it('shades each fault from its injection to its recovery, labelled with its spec', async () => {
     const windows = faultWindows([
-      { fault: 'kill:stream@5s', injected: true, target: 'stream role', injected_at_s: 5, ended_at_s: 5, detected_at_s: 5, detected_by: 'role exit',
-        recovered_at_s: 12, recovery_s: 7, restarts: [], p99_during_ms: {}, p99_outside_ms: {} },
-      { fault: 'db-restart@20s:5s', injected: true, target: 'database server', injected_at_s: null, ended_at_s: null, detected_at_s: null,
-        detected_by: 'not injected', recovered_at_s: null, recovery_s: null, restarts: [], p99_during_ms: {}, p99_outside_ms: {} },
+      {
+        fault: 'kill:stream@5s',
+        injected: true,
+        target: 'stream role',
+        injected_at_s: 5,
+        ended_at_s: 5,
+        detected_at_s: 5,
+        detected_by: 'role exit',
+        recovered_at_s: 12,
+        recovery_s: 7,
+        restarts: [],
+        p99_during_ms: {},
+        p99_outside_ms: {},
+      },
+      {
+        fault: 'db-restart@20s:5s',
+        injected: true,
+        target: 'database server',
+        injected_at_s: null,
+        ended_at_s: null,
+        detected_at_s: null,
+        detected_by: 'not injected',
+        recovered_at_s: null,
+        recovery_s: null,
+        restarts: [],
+        p99_during_ms: {},
+        p99_outside_ms: {},
+      },
     ]);
     expect(windows).toEqual([{ label: 'kill:stream@5s', from: 5, to: 12 }]);
-    const ts = Array.from({ length: 20 }, (_, second) => ({ second, offered: 100, achieved: 100, output: { stream: 100 }, p99_ms: { stream: 20 }, backlog: {} }));
+    const ts = Array.from({ length: 20 }, (_, second) => ({
+      second,
+      offered: 100,
+      achieved: 100,
+      output: { stream: 100 },
+      p99_ms: { stream: 20 },
+      backlog: {},
+    }));
     const svg = await throughputChart(ts, { faults: windows });
     expect(svg).toContain('kill:stream@5s');
     expect(svg.startsWith('<svg')).toBe(true);
@@ -99,7 +145,7 @@ function colorsOf(spec: TopLevelSpec): Map<string, string> {
 }
 
 function layersOf(spec: TopLevelSpec): Array<Record<string, unknown>> {
-  return ((spec as unknown as { layer?: Array<Record<string, unknown>> }).layer ?? []);
+  return (spec as unknown as { layer?: Array<Record<string, unknown>> }).layer ?? [];
 }
 
 function markType(layer: Record<string, unknown>): string {
@@ -135,7 +181,10 @@ describe('charts read right', () => {
 
   it('one fixed colour per mode in every chart, whatever order the modes come in', () => {
     expect(MODE_COLORS.stream).not.toBe(MODE_COLORS.batch);
-    for (const order of [['stream', 'batch'], ['batch', 'stream']]) {
+    for (const order of [
+      ['stream', 'batch'],
+      ['batch', 'stream'],
+    ]) {
       for (const [name, spec] of Object.entries(allSpecs(order))) {
         const colors = colorsOf(spec);
         expect(colors.size, name).toBeGreaterThan(0);
@@ -165,7 +214,9 @@ describe('charts read right', () => {
     for (const build of [throughputSpec, p99OverTimeSpec]) {
       const spec = build(run.timeseries, { warmupSeconds: run.warmup.seconds, faults });
       const rects = layersOf(spec).filter((l) => markType(l) === 'rect');
-      const bands = rects.flatMap((l) => (l.data as { values: Array<{ label: string; from: number; to: number }> }).values);
+      const bands = rects.flatMap(
+        (l) => (l.data as { values: Array<{ label: string; from: number; to: number }> }).values,
+      );
       expect(bands.map(({ label, from, to }) => ({ label, from, to }))).toEqual([
         { label: 'warm-up (3 s)', from: 0, to: 3 },
         { label: 'kill:stream@2s', from: 2, to: 3 },
@@ -198,7 +249,8 @@ describe('charts read right', () => {
     expect(symbols.join('')).toContain('mode: batch');
     // Throughput: batch output as spikes (rules) with points, not a line.
     const t = await throughputChart(ts);
-    for (const g of t.match(/<g class="mark-line role-mark[^"]*"[^>]*>.*?<\/g>/gs) ?? []) expect(g).not.toContain('output batch');
+    for (const g of t.match(/<g class="mark-line role-mark[^"]*"[^>]*>.*?<\/g>/gs) ?? [])
+      expect(g).not.toContain('output batch');
     expect((t.match(/<g class="mark-rule role-mark[^"]*"[^>]*>.*?<\/g>/gs) ?? []).join('')).toContain('output batch');
   });
 
@@ -224,7 +276,9 @@ describe('charts read right', () => {
       await sweepThroughputChart(makeSweep()),
     ];
     for (const svg of svgs) {
-      const labels = [...svg.matchAll(/<g class="mark-text role-axis-label"[^>]*>(.*?)<\/g>/gs)].flatMap((m) => [...m[1]!.matchAll(/>([^<]+)<\/text>/g)].map((x) => x[1]!));
+      const labels = [...svg.matchAll(/<g class="mark-text role-axis-label"[^>]*>(.*?)<\/g>/gs)].flatMap((m) =>
+        [...m[1]!.matchAll(/>([^<]+)<\/text>/g)].map((x) => x[1]!),
+      );
       expect(labels.length).toBeGreaterThan(0);
       for (const l of labels) expect(l).not.toMatch(/\.\d{3,}|\.0+$|e[+-]?\d/);
     }
@@ -235,8 +289,13 @@ describe('charts read right', () => {
     const empty = { runs: [] };
     for (const spec of [
       ...Object.values(allSpecs(['stream', 'batch'])),
-      latencyPercentileSpec([]), throughputSpec([]), p99OverTimeSpec([]), sweepLatencySpec(empty), sweepThroughputSpec(empty),
-      throughputSpec(timeseries(['stream'])), p99OverTimeSpec(timeseries(['batch']), { warmupSeconds: 2, faults: [{ label: 'f', from: 1, to: 2 }] }),
+      latencyPercentileSpec([]),
+      throughputSpec([]),
+      p99OverTimeSpec([]),
+      sweepLatencySpec(empty),
+      sweepThroughputSpec(empty),
+      throughputSpec(timeseries(['stream'])),
+      p99OverTimeSpec(timeseries(['batch']), { warmupSeconds: 2, faults: [{ label: 'f', from: 1, to: 2 }] }),
     ]) {
       expect(await warnings(spec)).toEqual([]);
     }
@@ -257,11 +316,12 @@ describe('PNG', () => {
   });
 
   it('has a font: text is drawn, not left out', () => {
-    const text = (content: string): Buffer => new Resvg(
-      `<svg xmlns="http://www.w3.org/2000/svg" width="200" height="40"><rect width="200" height="40" fill="white"/>` +
-        `<text x="5" y="28" font-family="sans-serif" font-size="20" fill="black">${content}</text></svg>`,
-      { font: pngFontOptions() },
-    ).render().pixels;
+    const text = (content: string): Buffer =>
+      new Resvg(
+        `<svg xmlns="http://www.w3.org/2000/svg" width="200" height="40"><rect width="200" height="40" fill="white"/>` +
+          `<text x="5" y="28" font-family="sans-serif" font-size="20" fill="black">${content}</text></svg>`,
+        { font: pngFontOptions() },
+      ).render().pixels;
     const dark = (pixels: Buffer): number => {
       let n = 0;
       for (let i = 0; i < pixels.length; i += 4) if (pixels[i]! < 128) n++;

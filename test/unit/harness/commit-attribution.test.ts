@@ -1,25 +1,65 @@
 import { describe, expect, it } from 'vitest';
 import {
-  batchCommitTimes, commitTimes, streamCommitTimes, streamStageTimes, type AttributedReading, type TimedReading, type WriteBatchRange,
+  batchCommitTimes,
+  commitTimes,
+  streamCommitTimes,
+  streamStageTimes,
+  type AttributedReading,
+  type TimedReading,
+  type WriteBatchRange,
 } from '../../../src/harness/commit-attribution.js';
 
 /** A stored reading: where ingest read it (topic, partition, offset) and its commit order (ingest_id). */
-const reading = (ingest_id: number, patient_id: number, topic = 't1', partition = 0, offset = 0): AttributedReading =>
-  ({ ingest_id, patient_id, topic, partition, offset });
+const reading = (
+  ingest_id: number,
+  patient_id: number,
+  topic = 't1',
+  partition = 0,
+  offset = 0,
+): AttributedReading => ({ ingest_id, patient_id, topic, partition, offset });
 
 /** A stream write batch's range, as recordCommit writes it: its ingest and patient columns are 0. */
-const streamRange = (topic: string, partition: number, first_offset: number, last_offset: number, committed_at: number): WriteBatchRange => ({
-  role: 'stream', committed_at, kafka_topic: topic, kafka_partition: partition, first_offset, last_offset,
-  ingest_lo: 0, ingest_hi: 0, patient_lo: 0, patient_hi: 0,
+const streamRange = (
+  topic: string,
+  partition: number,
+  first_offset: number,
+  last_offset: number,
+  committed_at: number,
+): WriteBatchRange => ({
+  role: 'stream',
+  committed_at,
+  kafka_topic: topic,
+  kafka_partition: partition,
+  first_offset,
+  last_offset,
+  ingest_lo: 0,
+  ingest_hi: 0,
+  patient_lo: 0,
+  patient_hi: 0,
 });
 
 /** A batch task's range, as recordCommit writes it: no Kafka topic, partition and offsets -1. */
-const batchRange = (ingest_lo: number, ingest_hi: number, patient_lo: number, patient_hi: number, committed_at: number): WriteBatchRange => ({
-  role: 'batch', committed_at, kafka_topic: '', kafka_partition: -1, first_offset: -1, last_offset: -1,
-  ingest_lo, ingest_hi, patient_lo, patient_hi,
+const batchRange = (
+  ingest_lo: number,
+  ingest_hi: number,
+  patient_lo: number,
+  patient_hi: number,
+  committed_at: number,
+): WriteBatchRange => ({
+  role: 'batch',
+  committed_at,
+  kafka_topic: '',
+  kafka_partition: -1,
+  first_offset: -1,
+  last_offset: -1,
+  ingest_lo,
+  ingest_hi,
+  patient_lo,
+  patient_hi,
 });
 
-const at = (offset: number, topic = 't1', partition = 0): AttributedReading => reading(1, 1001, topic, partition, offset);
+const at = (offset: number, topic = 't1', partition = 0): AttributedReading =>
+  reading(1, 1001, topic, partition, offset);
 const list = (a: Float64Array): number[] => [...a];
 
 describe('streamCommitTimes: a range covers [first_offset, last_offset] of one topic-partition', () => {
@@ -53,7 +93,11 @@ describe('streamCommitTimes: a range covers [first_offset, last_offset] of one t
   it('a long range that starts far before the offset still counts (the scan looks back as far as the longest range)', () => {
     // Longest range [0, 100] (span 100). Offset 97: [95, 99] at 2000, [0, 100] at 9000 -> 2000;
     // [50, 59] ends before it. Offset 100: only [0, 100] -> 9000. Offset 55: [50, 59] at 3000.
-    const ranges = [streamRange('t1', 0, 0, 100, 9_000), streamRange('t1', 0, 50, 59, 3_000), streamRange('t1', 0, 95, 99, 2_000)];
+    const ranges = [
+      streamRange('t1', 0, 0, 100, 9_000),
+      streamRange('t1', 0, 50, 59, 3_000),
+      streamRange('t1', 0, 95, 99, 2_000),
+    ];
     expect(list(streamCommitTimes([at(97), at(100), at(55), at(101)], ranges))).toEqual([2_000, 9_000, 3_000, NaN]);
   });
 
@@ -63,8 +107,11 @@ describe('streamCommitTimes: a range covers [first_offset, last_offset] of one t
       streamRange('t2', 0, 10, 19, 2_000), // other topic, same partition number
       streamRange('t1', 0, 0, 9, 3_000),
     ];
-    expect(list(streamCommitTimes([at(15, 't1', 0), at(15, 't1', 1), at(15, 't2', 0), at(5, 't1', 0), at(5, 't3', 0)], ranges)))
-      .toEqual([NaN, 1_000, 2_000, 3_000, NaN]);
+    expect(
+      list(
+        streamCommitTimes([at(15, 't1', 0), at(15, 't1', 1), at(15, 't2', 0), at(5, 't1', 0), at(5, 't3', 0)], ranges),
+      ),
+    ).toEqual([NaN, 1_000, 2_000, 3_000, NaN]);
   });
 
   it('returns one value per reading, in the order of the readings; no ranges: all NaN', () => {
@@ -83,7 +130,14 @@ describe('batchCommitTimes: a task covers ingest_id in (ingest_lo, ingest_hi] x 
   ];
 
   it('a reading takes the commit time of the task whose ingest range and patient range hold it; ingest_lo is exclusive, ingest_hi and both patient ends inclusive', () => {
-    const readings = [reading(1, 1001), reading(100, 1005), reading(100, 1006), reading(101, 1001), reading(250, 1010), reading(180, 1007)];
+    const readings = [
+      reading(1, 1001),
+      reading(100, 1005),
+      reading(100, 1006),
+      reading(101, 1001),
+      reading(250, 1010),
+      reading(180, 1007),
+    ];
     expect(list(batchCommitTimes(readings, passes))).toEqual([10_000, 10_000, 10_200, 20_000, 20_100, 20_100]);
   });
 
@@ -93,7 +147,11 @@ describe('batchCommitTimes: a task covers ingest_id in (ingest_lo, ingest_hi] x 
   });
 
   it('a reading no pass reached (ingest_id above every ingest_hi) or in no patient range is NaN', () => {
-    expect(list(batchCommitTimes([reading(251, 1001), reading(50, 1011), reading(50, 1000)], passes))).toEqual([NaN, NaN, NaN]);
+    expect(list(batchCommitTimes([reading(251, 1001), reading(50, 1011), reading(50, 1000)], passes))).toEqual([
+      NaN,
+      NaN,
+      NaN,
+    ]);
     expect(list(batchCommitTimes([reading(1, 1001)], []))).toEqual([NaN]);
   });
 
@@ -114,7 +172,11 @@ describe('batchCommitTimes: a task covers ingest_id in (ingest_lo, ingest_hi] x 
 
   it('a later pass covers a missed reading only if its (ingest_lo, ingest_hi] holds the reading: one that starts at or after it does not', () => {
     const ranges = [batchRange(0, 100, 1001, 1005, 10_000), batchRange(100, 180, 1006, 1010, 30_100)];
-    expect(list(batchCommitTimes([reading(40, 1008), reading(100, 1008), reading(101, 1008)], ranges))).toEqual([NaN, NaN, 30_100]);
+    expect(list(batchCommitTimes([reading(40, 1008), reading(100, 1008), reading(101, 1008)], ranges))).toEqual([
+      NaN,
+      NaN,
+      30_100,
+    ]);
   });
 
   it('within one pass (the same ingest_hi), overlapping tasks: the first matching range in input order wins, not the earliest commit', () => {
@@ -141,8 +203,17 @@ describe('commitTimes: each mode from its own role', () => {
 });
 
 describe('streamStageTimes', () => {
-  const timed = (offset: number, event_time: number, sent_at: number | null): TimedReading => ({ ...at(offset), event_time, appended_at: event_time + 3, sent_at });
-  const withStages = (r: WriteBatchRange, fetched_at: number, commit_started_at: number): WriteBatchRange => ({ ...r, fetched_at, commit_started_at });
+  const timed = (offset: number, event_time: number, sent_at: number | null): TimedReading => ({
+    ...at(offset),
+    event_time,
+    appended_at: event_time + 3,
+    sent_at,
+  });
+  const withStages = (r: WriteBatchRange, fetched_at: number, commit_started_at: number): WriteBatchRange => ({
+    ...r,
+    fetched_at,
+    commit_started_at,
+  });
 
   it('takes t_fetched and t_commit_start from the range whose commit came first (a replay later does not count)', () => {
     const readings = [timed(5, 1000, 1001), timed(6, 1002, null)];
@@ -152,9 +223,18 @@ describe('streamStageTimes', () => {
       batchRange(0, 10, 1001, 1001, 900), // another role's range never counts
     ];
     const t = streamStageTimes(readings, ranges);
-    expect([t.intended[0], t.sent[0], t.appended[0], t.fetched[0], t.commitStart[0], t.committed[0]]).toEqual([1000, 1001, 1003, 1010, 1030, 1040]);
+    expect([t.intended[0], t.sent[0], t.appended[0], t.fetched[0], t.commitStart[0], t.committed[0]]).toEqual([
+      1000, 1001, 1003, 1010, 1030, 1040,
+    ]);
     // No t_sent header: that instant is unknown, the others are not.
-    expect([t.intended[1], t.sent[1], t.appended[1], t.fetched[1], t.commitStart[1], t.committed[1]]).toEqual([1002, NaN, 1005, 1010, 1030, 1040]);
+    expect([t.intended[1], t.sent[1], t.appended[1], t.fetched[1], t.commitStart[1], t.committed[1]]).toEqual([
+      1002,
+      NaN,
+      1005,
+      1010,
+      1030,
+      1040,
+    ]);
   });
 
   it('leaves every pipeline instant unknown for a reading no range covers, and for ranges recorded without them', () => {

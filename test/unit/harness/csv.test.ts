@@ -32,7 +32,9 @@ describe('csv', () => {
     expect(cells(l[0])).toEqual(['mode', 'metric', 'percentile', 'value_ms']);
     const rows = l.slice(1).map(cells);
     const metrics = new Set(rows.map((c) => `${c[0]}.${c[1]}`));
-    expect(metrics).toEqual(new Set(['stream.event_time', 'stream.processing_time', 'batch.event_time', 'input.send_delay']));
+    expect(metrics).toEqual(
+      new Set(['stream.event_time', 'stream.processing_time', 'batch.event_time', 'input.send_delay']),
+    );
     // stream event_time has 1000 samples: percentiles up to 99.9 plus 100
     const se = rows.filter((c) => c[0] === 'stream' && c[1] === 'event_time');
     expect(se.map((c) => c[2])).toContain('99.9');
@@ -48,7 +50,15 @@ describe('csv', () => {
     const r = makeRunResult();
     const l = lines(timeseriesCsv(r));
     expect(cells(l[0])).toEqual([
-      'second', 'offered', 'achieved', 'output_stream', 'output_batch', 'p99_ms_stream', 'p99_ms_batch', 'backlog_stream', 'backlog_batch',
+      'second',
+      'offered',
+      'achieved',
+      'output_stream',
+      'output_batch',
+      'p99_ms_stream',
+      'p99_ms_batch',
+      'backlog_stream',
+      'backlog_batch',
     ]);
     expect(l).toHaveLength(1 + r.timeseries.length);
     expect(cells(l[1])).toEqual(['0', '1234', '1234', '1234', '0', '50', '', '0', '0']);

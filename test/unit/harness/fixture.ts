@@ -14,7 +14,18 @@ export function range(from: number, to: number, step = 1): number[] {
   return out;
 }
 
-export const EMPTY: LatencySummary = { unit: 'ms', count: 0, mean: 0, min: 0, p50: 0, p90: 0, p95: 0, p99: 0, p999: 0, max: 0 };
+export const EMPTY: LatencySummary = {
+  unit: 'ms',
+  count: 0,
+  mean: 0,
+  min: 0,
+  p50: 0,
+  p90: 0,
+  p95: 0,
+  p99: 0,
+  p999: 0,
+  max: 0,
+};
 
 export function makeRunResult(opts: { offered?: number; runId?: string; emptyBatch?: boolean } = {}): RunResult {
   const offered = opts.offered ?? 1234;
@@ -74,7 +85,18 @@ export function makeRunResult(opts: { offered?: number; runId?: string; emptyBat
     modes: [stream, batch],
     agreement: [
       { a: 'stream', b: 'batch', scope: 'record', tp: 30, fp: 0, fn: 0, precision: 1, recall: 1, f1: 1, jaccard: 1 },
-      { a: 'stream', b: 'batch', scope: 'window', tp: 10, fp: 2, fn: 1, precision: 10 / 12, recall: 10 / 11, f1: 20 / 23, jaccard: 10 / 13 },
+      {
+        a: 'stream',
+        b: 'batch',
+        scope: 'window',
+        tp: 10,
+        fp: 2,
+        fn: 1,
+        precision: 10 / 12,
+        recall: 10 / 11,
+        f1: 20 / 23,
+        jaccard: 10 / 13,
+      },
     ],
     late_readings: [
       { patient_id: 3, seq: 17, lateness_ms: 1500 },
@@ -96,7 +118,10 @@ export function makeRunResult(opts: { offered?: number; runId?: string; emptyBat
 
 export function makeSweep(): SweepResult {
   return {
-    runs: [1000, 2000, 4000].map((rate, i) => ({ dir: `rate-${rate}`, result: makeRunResult({ offered: rate, runId: `FAKE-sweep-${i}` }) })),
+    runs: [1000, 2000, 4000].map((rate, i) => ({
+      dir: `rate-${rate}`,
+      result: makeRunResult({ offered: rate, runId: `FAKE-sweep-${i}` }),
+    })),
     find_max: { sustainable_rate: 2000, below: 2000, above: 4000, criteria: 'fake criteria: backlog flat' },
   };
 }

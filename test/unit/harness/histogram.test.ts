@@ -32,7 +32,18 @@ describe('LatencyHistogram', () => {
 
   it('empty histogram: count 0 and all values 0, empty curve', () => {
     const h = new LatencyHistogram();
-    expect(h.summary()).toEqual({ unit: 'ms', count: 0, mean: 0, min: 0, p50: 0, p90: 0, p95: 0, p99: 0, p999: 0, max: 0 });
+    expect(h.summary()).toEqual({
+      unit: 'ms',
+      count: 0,
+      mean: 0,
+      min: 0,
+      p50: 0,
+      p90: 0,
+      p95: 0,
+      p99: 0,
+      p999: 0,
+      max: 0,
+    });
     expect(h.percentileCurve()).toEqual([]);
   });
 
@@ -70,7 +81,9 @@ describe('LatencyHistogram', () => {
     expect(ps).not.toContain(99.9); // 100 samples cannot resolve p99.9
     for (let i = 1; i < c.length; i++) expect(c[i]!.value_ms).toBeGreaterThanOrEqual(c[i - 1]!.value_ms);
     near(c.at(-1)!.value_ms, 100);
-    const big = hist(range(1, 100000)).percentileCurve().map((p) => p.percentile);
+    const big = hist(range(1, 100000))
+      .percentileCurve()
+      .map((p) => p.percentile);
     expect(big).toContain(99.999);
   });
 
@@ -84,7 +97,11 @@ describe('LatencyHistogram', () => {
     expect(histogramKey('stream', 'event_time')).toBe('stream.event_time');
     expect(parseHistogramKey('input.send_delay')).toEqual({ mode: 'input', metric: 'send_delay' });
     expect(parseHistogramKey('nonsense')).toBeUndefined();
-    const curves = decodeCurves({ 'batch.detection': hist([5, 6]).encode(), junk: 'x', 'stream.event_time': 'not-base64!' });
+    const curves = decodeCurves({
+      'batch.detection': hist([5, 6]).encode(),
+      junk: 'x',
+      'stream.event_time': 'not-base64!',
+    });
     expect(curves).toHaveLength(1);
     expect(curves[0]!.mode).toBe('batch');
     expect(curves[0]!.metric).toBe('detection');

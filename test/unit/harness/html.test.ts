@@ -35,7 +35,15 @@ describe('renderReportHtml', () => {
   });
 
   it('replaces a chart image by the interactive chart with its static fallback; other images stay', async () => {
-    const html = await renderReportHtml(MD, [{ name: 'Throughput over time', file: 'throughput.svg', spec, svg: '<svg xmlns="http://www.w3.org/2000/svg"></svg>', alsoFiles: ['throughput.png'] }]);
+    const html = await renderReportHtml(MD, [
+      {
+        name: 'Throughput over time',
+        file: 'throughput.svg',
+        spec,
+        svg: '<svg xmlns="http://www.w3.org/2000/svg"></svg>',
+        alsoFiles: ['throughput.png'],
+      },
+    ]);
     expect(html.match(/<figure class="chart"/g)).toHaveLength(1);
     expect(html).toContain('data-file="throughput.svg" data-spec="chart-spec-0"');
     expect(html).toContain('<img class="chart-fallback" src="data:image/svg+xml;base64,');
@@ -56,7 +64,9 @@ describe('renderReportHtml', () => {
 
   it('keeps the inlined code and JSON from closing their script element', async () => {
     expect(scriptSafe('a = "</script><!-- x"')).toBe('a = "\\x3C/script>\\x3C!-- x"');
-    const html = await renderReportHtml('# t\n\n![c](c.svg)', [{ name: 'c', file: 'c.svg', spec: { ...spec, description: '</script><b>' } as typeof spec }]);
+    const html = await renderReportHtml('# t\n\n![c](c.svg)', [
+      { name: 'c', file: 'c.svg', spec: { ...spec, description: '</script><b>' } },
+    ]);
     const scripts = html.match(/<script\b/g)!.length;
     expect(html.match(/<\/script>/g)!.length).toBe(scripts);
     expect(escapeHtml(`<a href="x">'&'</a>`)).toBe('&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;');

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { comparisonLines, fmtMs, renderMarkdown, renderSweepMarkdown, summaryParagraph, sweepSummary } from '../../../src/harness/report/markdown.js';
+import {
+  comparisonLines,
+  fmtMs,
+  renderMarkdown,
+  renderSweepMarkdown,
+  summaryParagraph,
+  sweepSummary,
+} from '../../../src/harness/report/markdown.js';
 import type { RunResult } from '../../../src/harness/results.js';
 import { makeRunResult, makeSweep } from './fixture.js';
 
@@ -8,8 +15,21 @@ describe('renderMarkdown', () => {
 
   it('has the key sections', () => {
     expect(md).toMatch(/^# vitals-bench run FAKE-run-0001/);
-    for (const h of ['## Set-up', '## Environment', '## Input', '## Latency', '### stream', '### batch', '## Throughput',
-      '## Alert agreement', '## Late readings', '## Storage', '## Stream vs batch', '## Charts', '## Definitions']) {
+    for (const h of [
+      '## Set-up',
+      '## Environment',
+      '## Input',
+      '## Latency',
+      '### stream',
+      '### batch',
+      '## Throughput',
+      '## Alert agreement',
+      '## Late readings',
+      '## Storage',
+      '## Stream vs batch',
+      '## Charts',
+      '## Definitions',
+    ]) {
       expect(md).toContain(h);
     }
     expect(md).toContain('**Verdict: PASSED**');
@@ -66,22 +86,76 @@ describe('renderMarkdown', () => {
 describe('renderMarkdown: a report that pastes and cannot mislead', () => {
   const withCost = (): RunResult => {
     const r = makeRunResult();
-    r.parameters = { ...r.parameters, rules_resolved: { name: 'clinical', rules: [
-      { kind: 'record', id: 'hr_high', vital: 'heart_rate', op: '>=', value: 111, severity: 'medium' },
-      { kind: 'window', id: 'sustained_spo2_low', vital: 'spo2_level', agg: 'avg', window_s: 30, op: '<', value: 92, severity: 'high' },
-    ] } };
+    r.parameters = {
+      ...r.parameters,
+      rules_resolved: {
+        name: 'clinical',
+        rules: [
+          { kind: 'record', id: 'hr_high', vital: 'heart_rate', op: '>=', value: 111, severity: 'medium' },
+          {
+            kind: 'window',
+            id: 'sustained_spo2_low',
+            vital: 'spo2_level',
+            agg: 'avg',
+            window_s: 30,
+            op: '<',
+            value: 92,
+            severity: 'high',
+          },
+        ],
+      },
+    };
     r.modes[0]!.processing_rate_while_busy = 6000;
     r.modes[1]!.processing_rate_while_busy = 25000;
-    r.agreement.push({ a: 'stream', b: 'ground_truth', scope: 'record', tp: 30, fp: 0, fn: 0, precision: 1, recall: 1, f1: 1, jaccard: 1 });
+    r.agreement.push({
+      a: 'stream',
+      b: 'ground_truth',
+      scope: 'record',
+      tp: 30,
+      fp: 0,
+      fn: 0,
+      precision: 1,
+      recall: 1,
+      f1: 1,
+      jaccard: 1,
+    });
     r.cost = {
       modes: {
-        stream: { cpu_s: 6, peak_rss_mib: 110, busy_s: 9, db_rows: 4300, db_transactions: 3000, readings: 60000, cpu_ms_per_1000_readings: 100 },
-        batch: { cpu_s: 1.5, peak_rss_mib: 150, busy_s: 2.4, db_rows: 4300, db_transactions: 40, readings: 60000, cpu_ms_per_1000_readings: 25 },
+        stream: {
+          cpu_s: 6,
+          peak_rss_mib: 110,
+          busy_s: 9,
+          db_rows: 4300,
+          db_transactions: 3000,
+          readings: 60000,
+          cpu_ms_per_1000_readings: 100,
+        },
+        batch: {
+          cpu_s: 1.5,
+          peak_rss_mib: 150,
+          busy_s: 2.4,
+          db_rows: 4300,
+          db_transactions: 40,
+          readings: 60000,
+          cpu_ms_per_1000_readings: 25,
+        },
       },
-      ingest: { cpu_s: 9, peak_rss_mib: 120, busy_s: 5, db_rows: 60000, db_transactions: 3000, readings: 60000, cpu_ms_per_1000_readings: 150 },
-      broker_cpu_s: 12.5, database_cpu_s: 20, sampled_s: 50,
+      ingest: {
+        cpu_s: 9,
+        peak_rss_mib: 120,
+        busy_s: 5,
+        db_rows: 60000,
+        db_transactions: 3000,
+        readings: 60000,
+        cpu_ms_per_1000_readings: 150,
+      },
+      broker_cpu_s: 12.5,
+      database_cpu_s: 20,
+      sampled_s: 50,
     };
-    r.warnings = ['the measured phase (20 s) is shorter than 3 batch intervals (3 x 30 s): measure at least 90 s (--duration)'];
+    r.warnings = [
+      'the measured phase (20 s) is shorter than 3 batch intervals (3 x 30 s): measure at least 90 s (--duration)',
+    ];
     return r;
   };
   const md = renderMarkdown(withCost(), []);
@@ -92,8 +166,12 @@ describe('renderMarkdown: a report that pastes and cannot mislead', () => {
     expect(summary).toContain(sp);
     expect(sp).toMatch(/^Stream committed each reading's result \d+(\.\d+)? ms after its intended time at the median/);
     expect(sp).toMatch(/stream was \d[\d,.]* times faster at the median\./);
-    expect(sp).toContain('Batch was cheaper: 25 CPU ms per 1,000 readings against 100 for stream (4.0 times less), in 40 database transactions against 3,000');
-    expect(sp).toContain('Their alerts differ (record rules: 0 only in stream, 0 only in batch; window rules: 2 only in stream, 1 only in batch).');
+    expect(sp).toContain(
+      'Batch was cheaper: 25 CPU ms per 1,000 readings against 100 for stream (4.0 times less), in 40 database transactions against 3,000',
+    );
+    expect(sp).toContain(
+      'Their alerts differ (record rules: 0 only in stream, 0 only in batch; window rules: 2 only in stream, 1 only in batch).',
+    );
     expect(sp).toContain('Every mode matched the rule reference');
     expect(sp).toContain('so the figures describe the pipelines.');
     expect(summary).toContain('**This run is too short for its settings:**');

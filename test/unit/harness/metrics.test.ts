@@ -9,7 +9,10 @@ import type { RuleSet } from '../../../src/pipelines/rules/types.js';
 const START = 1_700_000_000_000;
 const RATE = 10; // readings/s: reading i is intended at START + 100 i ms
 const PLANNED = 20;
-const RULES: RuleSet = { name: 'test', rules: [{ kind: 'record', id: 'hr_high', vital: 'heart_rate', op: '>', value: 100, severity: 'high' }] };
+const RULES: RuleSet = {
+  name: 'test',
+  rules: [{ kind: 'record', id: 'hr_high', vital: 'heart_rate', op: '>', value: 100, severity: 'high' }],
+};
 
 /** Two patients (1001, 1002) alternating; reading i is (patient 1001 + i % 2, seq floor(i / 2)). */
 function scenario(opts: { lose?: number[]; batchAlertMissing?: boolean } = {}): RunInputs {
@@ -23,16 +26,34 @@ function scenario(opts: { lose?: number[]; batchAlertMissing?: boolean } = {}): 
     const t = START + i * 100;
     intended.set(`${patient}|${seq}`, t);
     if (opts.lose?.includes(i)) continue;
-    readings.push({ patient_id: patient, seq, ingest_id: i + 1, event_time: t, appended_at: t + 5, sent_at: t + 1, topic: 'health_data_source1', partition: 0, offset: i });
+    readings.push({
+      patient_id: patient,
+      seq,
+      ingest_id: i + 1,
+      event_time: t,
+      appended_at: t + 5,
+      sent_at: t + 1,
+      topic: 'health_data_source1',
+      partition: 0,
+      offset: i,
+    });
     stream.push(t + 50);
     batch.push(t + 2000);
   }
   const alert = (seq: number, committed: number | null): CommittedAlert => ({
-    rule_id: 'hr_high', severity: 'high', patient_id: 1001, seq, window_start: null, event_time: START + seq * 200, committed_at: committed,
+    rule_id: 'hr_high',
+    severity: 'high',
+    patient_id: 1001,
+    seq,
+    window_start: null,
+    event_time: START + seq * 200,
+    committed_at: committed,
   });
   // An episode of patient 1001 from seq 3 (intended START + 600) to seq 5; alerts on seq 4 and 5.
   const streamAlerts = [alert(4, START + 800 + 50), alert(5, START + 1000 + 50)];
-  const batchAlerts = opts.batchAlertMissing ? [alert(4, START + 800 + 2000)] : [alert(4, START + 800 + 2000), alert(5, START + 1000 + 2000)];
+  const batchAlerts = opts.batchAlertMissing
+    ? [alert(4, START + 800 + 2000)]
+    : [alert(4, START + 800 + 2000), alert(5, START + 1000 + 2000)];
   const data: RunData = {
     readings,
     duplicateRows: 0,
@@ -56,18 +77,55 @@ function scenario(opts: { lose?: number[]; batchAlertMissing?: boolean } = {}): 
   const truth: GroundTruth = {
     intended,
     expectedAlerts: [alert(4, null), alert(5, null)].map(({ committed_at: _c, ...a }) => a),
-    episodes: [{ id: 'p1001-e0', patient_id: 1001, sourceIndex: 0, type: 'tachycardia', start_seq: 3, end_seq: 5, complete: true }],
+    episodes: [
+      {
+        id: 'p1001-e0',
+        patient_id: 1001,
+        sourceIndex: 0,
+        type: 'tachycardia',
+        start_seq: 3,
+        end_seq: 5,
+        complete: true,
+      },
+    ],
   };
   const sendDelay = new LatencyHistogram();
   for (let i = 5; i < PLANNED; i++) sendDelay.record(1);
   const producer: ProducerResult = {
-    complete: true, startMs: START, endMs: START + 2000, lastAckMs: START + 1905, planned: PLANNED, sentReadings: PLANNED, sentDuplicates: 0,
-    sentMalformed: 0, acknowledged: PLANNED, acknowledgedReadings: PLANNED, sendDelay, offeredPerSecond: [10, 10], acknowledgedPerSecond: [10, 10], faults: null,
+    complete: true,
+    startMs: START,
+    endMs: START + 2000,
+    lastAckMs: START + 1905,
+    planned: PLANNED,
+    sentReadings: PLANNED,
+    sentDuplicates: 0,
+    sentMalformed: 0,
+    acknowledged: PLANNED,
+    acknowledgedReadings: PLANNED,
+    sendDelay,
+    offeredPerSecond: [10, 10],
+    acknowledgedPerSecond: [10, 10],
+    faults: null,
   };
   return {
-    runId: 'unit-run', startedAt: new Date(START), endedAt: new Date(START + 5000), complete: true, parameters: {}, environment: {},
-    rate: RATE, warmupSeconds: 0.5, batchIntervalSeconds: 2, modes: ['stream', 'batch'], ruleSet: RULES, producer, data, truth,
-    backlog: [], streamLate: [], batchPasses: [], pipelineFailures: [],
+    runId: 'unit-run',
+    startedAt: new Date(START),
+    endedAt: new Date(START + 5000),
+    complete: true,
+    parameters: {},
+    environment: {},
+    rate: RATE,
+    warmupSeconds: 0.5,
+    batchIntervalSeconds: 2,
+    modes: ['stream', 'batch'],
+    ruleSet: RULES,
+    producer,
+    data,
+    truth,
+    backlog: [],
+    streamLate: [],
+    batchPasses: [],
+    pipelineFailures: [],
   };
 }
 
@@ -88,7 +146,15 @@ describe('computeRunResult (METRICS.md definitions on a hand-made run)', () => {
     expect(stream.detection_latency.p50).toBeCloseTo(250, 0);
     expect(batch.detection_latency.p50).toBeCloseTo(2200, -1);
     expect(stream.episodes_detected).toBe(1);
-    expect(r.storage).toEqual({ stored: 20, loss: 0, duplicates: 0, rejected: 0, foreign: 0, conflicting_duplicates: 0, refused_by_database: 0 });
+    expect(r.storage).toEqual({
+      stored: 20,
+      loss: 0,
+      duplicates: 0,
+      rejected: 0,
+      foreign: 0,
+      conflicting_duplicates: 0,
+      refused_by_database: 0,
+    });
     // Achieved rate over the schedule's span (20 readings at 10/s = 2 s).
     expect(r.input.achieved_rate).toBeCloseTo(10, 5);
     expect(r.input.generator_fell_behind).toBe(false);
@@ -100,7 +166,13 @@ describe('computeRunResult (METRICS.md definitions on a hand-made run)', () => {
     const b = r.stages!.stream;
     expect(b.readings).toBe(15); // the 5 warm-up readings are left out
     expect(b.incomplete).toBe(0);
-    expect(b.stages.map((s) => [s.id, s.mean_ms])).toEqual([['send_delay', 1], ['produce', 4], ['delivery', 5], ['processing', 10], ['commit', 30]]);
+    expect(b.stages.map((s) => [s.id, s.mean_ms])).toEqual([
+      ['send_delay', 1],
+      ['produce', 4],
+      ['delivery', 5],
+      ['processing', 10],
+      ['commit', 30],
+    ]);
     expect(b.mean_total_ms).toBe(50);
     expect(b.mean_total_ms).toBeCloseTo(r.modes.find((m) => m.mode === 'stream')!.event_time_latency.mean, 1);
   });
@@ -120,17 +192,23 @@ describe('computeRunResult (METRICS.md definitions on a hand-made run)', () => {
     const x = scenario({ lose: [19] });
     const r = computeRunResult({ ...x, complete: false, incompleteReason: 'interrupted (Ctrl-C) during the load' });
     expect(r.verdict.failures[0]).toBe('run incomplete: interrupted (Ctrl-C) during the load');
-    expect(r.verdict.failures.slice(1).every((f) => f.endsWith('(the run stopped before the pipelines drained)'))).toBe(true);
+    expect(r.verdict.failures.slice(1).every((f) => f.endsWith('(the run stopped before the pipelines drained)'))).toBe(
+      true,
+    );
   });
 });
 
 describe('throughput figures say what they divide by', () => {
   it('output over the measured phase (never above the input), processing rate over the busy time', () => {
     const x = scenario();
-    const r = computeRunResult({ ...x, busySeconds: { stream: 0.5 }, batchPasses: [
-      { pass: 1, readings: 12, alerts: 1, windows: 0, duration_ms: 150, final: false },
-      { pass: 2, readings: 8, alerts: 1, windows: 0, duration_ms: 250, final: true },
-    ] });
+    const r = computeRunResult({
+      ...x,
+      busySeconds: { stream: 0.5 },
+      batchPasses: [
+        { pass: 1, readings: 12, alerts: 1, windows: 0, duration_ms: 150, final: false },
+        { pass: 2, readings: 8, alerts: 1, windows: 0, duration_ms: 250, final: true },
+      ],
+    });
     const stream = r.modes.find((m) => m.mode === 'stream')!;
     const batch = r.modes.find((m) => m.mode === 'batch')!;
     // 15 measured readings over the measured phase (0.5 s .. 2 s, the schedule's end), although

@@ -31,7 +31,11 @@ describe('stageBreakdown', () => {
     const delivery = b.stages[2]!.latency;
     expect(delivery.count).toBe(3);
     // HDR histogram, 3 significant digits: a value reads back within 0.1 %.
-    [[delivery.min, 1], [delivery.p50, 3], [delivery.max, 20]].forEach(([got, want]) => expect(Math.abs(got! - want!)).toBeLessThanOrEqual(want! * 0.001));
+    [
+      [delivery.min, 1],
+      [delivery.p50, 3],
+      [delivery.max, 20],
+    ].forEach(([got, want]) => expect(Math.abs(got! - want!)).toBeLessThanOrEqual(want! * 0.001));
   });
 
   it('describes only the readings selected, and leaves out (and counts) those with an unknown instant', () => {

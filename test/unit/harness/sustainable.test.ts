@@ -4,13 +4,18 @@ import { isSustainable, limitedBy, limitSentence } from '../../../src/harness/su
 import { makeRunResult } from './fixture.js';
 
 /** A run at `rate`/s: 2 s warm-up, 12 s measured, with the given per-second stream p99 and backlogs. */
-function run(opts: { p99?: (s: number) => number; backlog?: (s: number) => number; tweak?: (r: RunResult) => void } = {}): RunResult {
+function run(
+  opts: { p99?: (s: number) => number; backlog?: (s: number) => number; tweak?: (r: RunResult) => void } = {},
+): RunResult {
   const r = makeRunResult({ offered: 1000 });
   r.warmup.seconds = 2;
   r.input.measured_seconds = 12;
   r.timeseries = Array.from({ length: 16 }, (_, s): TimeseriesPoint => ({
-    second: s, offered: 1000, achieved: 1000,
-    output: { stream: 1000 }, p99_ms: { stream: opts.p99 ? opts.p99(s) : 80 },
+    second: s,
+    offered: 1000,
+    achieved: 1000,
+    output: { stream: 1000 },
+    p99_ms: { stream: opts.p99 ? opts.p99(s) : 80 },
     backlog: { ingest: opts.backlog ? opts.backlog(s) : 10, stream: opts.backlog ? opts.backlog(s) : 10 },
   }));
   opts.tweak?.(r);
@@ -45,9 +50,20 @@ describe('isSustainable (METRICS.md sustainable throughput)', () => {
   });
 
   it('rejects incomplete runs, loss and record-rule disagreement', () => {
-    expect(isSustainable(run({ tweak: (r) => { r.complete = false; r.incomplete_reason = 'Ctrl-C'; } })).reasons).toContain('run incomplete: Ctrl-C');
+    expect(
+      isSustainable(
+        run({
+          tweak: (r) => {
+            r.complete = false;
+            r.incomplete_reason = 'Ctrl-C';
+          },
+        }),
+      ).reasons,
+    ).toContain('run incomplete: Ctrl-C');
     expect(isSustainable(run({ tweak: (r) => (r.storage.loss = 1) })).reasons).toContain('loss or duplicates');
-    expect(isSustainable(run({ tweak: (r) => (r.agreement[0]!.jaccard = 0.99) })).reasons).toContain('record-rule alerts disagree');
+    expect(isSustainable(run({ tweak: (r) => (r.agreement[0]!.jaccard = 0.99) })).reasons).toContain(
+      'record-rule alerts disagree',
+    );
   });
 });
 
@@ -57,6 +73,8 @@ describe('what limited a find-max search', () => {
     expect(limitedBy(['stream backlog 9000 > 4000 at the end of the load'])).toBe('pipelines');
     expect(limitedBy(['generator fell behind', 'loss or duplicates'])).toBe('load generator and pipelines');
     expect(limitedBy([])).toBe('unknown');
-    expect(limitSentence(20000, ['generator fell behind'])).toMatch(/load generator fell behind its schedule before any pipeline did/);
+    expect(limitSentence(20000, ['generator fell behind'])).toMatch(
+      /load generator fell behind its schedule before any pipeline did/,
+    );
   });
 });

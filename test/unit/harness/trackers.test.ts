@@ -1,13 +1,35 @@
 import { describe, expect, it } from 'vitest';
 import { parameterHash, shortHash } from '../../../src/harness/history.js';
-import { bencherMetricFormat, benchmarkActionBigger, benchmarkActionSmaller, trackerFiles, trackerPrefix, TRACKER_FILES } from '../../../src/harness/report/trackers.js';
+import {
+  bencherMetricFormat,
+  benchmarkActionBigger,
+  benchmarkActionSmaller,
+  trackerFiles,
+  trackerPrefix,
+  TRACKER_FILES,
+} from '../../../src/harness/report/trackers.js';
 import { makeRunResult } from './fixture.js';
 
 function run() {
   const r = makeRunResult({ runId: 'FAKE-run' });
   r.parameters = { ...r.parameters, label: 'profile-ci' };
   r.environment = { ...r.environment, git_commit: 'f'.repeat(40) };
-  r.cost = { modes: { stream: { cpu_s: 3, peak_rss_mib: 100, busy_s: 10, db_rows: 5, db_transactions: 7, readings: 1000, cpu_ms_per_1000_readings: 3 } }, broker_cpu_s: null, database_cpu_s: null, sampled_s: 60 };
+  r.cost = {
+    modes: {
+      stream: {
+        cpu_s: 3,
+        peak_rss_mib: 100,
+        busy_s: 10,
+        db_rows: 5,
+        db_transactions: 7,
+        readings: 1000,
+        cpu_ms_per_1000_readings: 3,
+      },
+    },
+    broker_cpu_s: null,
+    database_cpu_s: null,
+    sampled_s: 60,
+  };
   r.modes[1]!.processing_rate_while_busy = 25000;
   return r;
 }
@@ -37,7 +59,10 @@ describe('tracker formats', () => {
     // No CPU figure for a mode without cost; no rate among the smaller-is-better figures.
     expect(names).not.toContain(`${p} batch CPU per 1000 readings`);
     expect(smaller.every((e) => e.unit !== 'readings/s')).toBe(true);
-    expect(smaller.find((e) => e.name === `${p} stream event-time latency p99`)).toMatchObject({ unit: 'ms', value: r.modes[0]!.event_time_latency.p99 });
+    expect(smaller.find((e) => e.name === `${p} stream event-time latency p99`)).toMatchObject({
+      unit: 'ms',
+      value: r.modes[0]!.event_time_latency.p99,
+    });
     expect(new Set(names).size).toBe(names.length);
   });
 
@@ -45,7 +70,12 @@ describe('tracker formats', () => {
     const r = run();
     const p = trackerPrefix(r);
     const bigger = benchmarkActionBigger(r);
-    expect(bigger.map((e) => e.name)).toEqual([`${p} stream output rate`, `${p} batch output rate`, `${p} batch processing rate while busy`, `${p} input achieved rate`]);
+    expect(bigger.map((e) => e.name)).toEqual([
+      `${p} stream output rate`,
+      `${p} batch output rate`,
+      `${p} batch processing rate while busy`,
+      `${p} input achieved rate`,
+    ]);
     expect(bigger.every((e) => e.unit === 'readings/s')).toBe(true);
     expect(bigger[2]!.value).toBe(25000);
   });
@@ -73,6 +103,6 @@ describe('tracker formats', () => {
     expect(names.some((n) => n.includes('stream event-time'))).toBe(true);
     const files = trackerFiles(r);
     expect(Object.keys(files).sort()).toEqual(Object.values(TRACKER_FILES).sort());
-    for (const text of Object.values(files)) expect(() => JSON.parse(text)).not.toThrow();
+    for (const text of Object.values(files)) expect(() => JSON.parse(text) as unknown).not.toThrow();
   });
 });

@@ -2,7 +2,14 @@ import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { RUN_FILES, STAGE_FILES, SWEEP_FILES, rerenderReport, writeRunReport, writeSweepReport } from '../../../src/harness/report/write.js';
+import {
+  RUN_FILES,
+  STAGE_FILES,
+  SWEEP_FILES,
+  rerenderReport,
+  writeRunReport,
+  writeSweepReport,
+} from '../../../src/harness/report/write.js';
 import { STAGE_INSTANTS, stageBreakdown, type StageTimes } from '../../../src/harness/stages.js';
 import { makeRunResult, makeSweep } from './fixture.js';
 
@@ -20,7 +27,15 @@ describe('the stage section and chart', () => {
   it('a run with stage figures gets stages.svg/png and a "Where the time goes" table whose means add up', async () => {
     const dir = join(await tempDir(), 'staged');
     const r = makeRunResult();
-    r.stages = { stream: stageBreakdown(stageTimes([[1000, 1001, 1003, 1006, 1010, 1020], [2000, 2000, 2001, 2002, 2004, 2010]]), () => true) };
+    r.stages = {
+      stream: stageBreakdown(
+        stageTimes([
+          [1000, 1001, 1003, 1006, 1010, 1020],
+          [2000, 2000, 2001, 2002, 2004, 2010],
+        ]),
+        () => true,
+      ),
+    };
     const written = await writeRunReport(dir, r);
     expect(new Set(written)).toEqual(new Set([...RUN_FILES, ...STAGE_FILES]));
     expect((await readFile(join(dir, 'stages.svg'), 'utf8')).startsWith('<svg')).toBe(true);
@@ -29,19 +44,26 @@ describe('the stage section and chart', () => {
     // Means: send 0.5, produce 1.5, delivery 2, processing 3, commit 8; event-time 15.
     expect(md).toContain('| database commit | 8 | 53.3% |');
     expect(md).toContain('| **event-time latency** | **15** | 100% |');
-    expect(md).toContain('![Where the stream\'s time goes');
+    expect(md).toContain("![Where the stream's time goes");
   });
 
   it('a run without stage figures (older, or batch only) has neither', async () => {
-    const md = await readFile(join(await writeDir(makeRunResult()), 'report.md'), 'utf8');
+    const md = await readFile(join((await plainReport()).dir, 'report.md'), 'utf8');
     expect(md).not.toContain('Where the time goes');
   });
 });
 
-async function writeDir(r: ReturnType<typeof makeRunResult>): Promise<string> {
-  const dir = join(await tempDir(), 'plain');
-  await writeRunReport(dir, r);
-  return dir;
+/**
+ * The fixture's run written once into a new nested directory, for the tests that only read it
+ * (rendering a report with its PNGs is most of this file's time).
+ */
+let plain: Promise<{ dir: string; written: string[] }> | undefined;
+function plainReport(): Promise<{ dir: string; written: string[] }> {
+  plain ??= tempDir().then(async (d) => {
+    const dir = join(d, 'nested', 'run');
+    return { dir, written: await writeRunReport(dir, makeRunResult()) };
+  });
+  return plain;
 }
 
 function stageTimes(rows: number[][]): StageTimes {
@@ -52,11 +74,13 @@ function stageTimes(rows: number[][]): StageTimes {
 
 describe('writeRunReport / rerenderReport', () => {
   it('writes every file into a new directory', async () => {
-    const dir = join(await tempDir(), 'nested', 'run');
-    const written = await writeRunReport(dir, makeRunResult());
+    const { dir, written } = await plainReport();
     expect(new Set(written)).toEqual(new Set(RUN_FILES));
     expect(new Set(await readdir(dir))).toEqual(new Set(RUN_FILES));
-    const json = JSON.parse(await readFile(join(dir, 'results.json'), 'utf8'));
+    const json = JSON.parse(await readFile(join(dir, 'results.json'), 'utf8')) as {
+      schema_version: number;
+      run_id: string;
+    };
     expect(json.schema_version).toBe(1);
     expect(json.run_id).toBe('FAKE-run-0001');
     expect((await readFile(join(dir, 'throughput.svg'), 'utf8')).startsWith('<svg')).toBe(true);
@@ -82,8 +106,7 @@ describe('writeRunReport / rerenderReport', () => {
   });
 
   it('writes a PNG beside every SVG and a self-contained report.html', async () => {
-    const dir = await tempDir();
-    await writeRunReport(dir, makeRunResult());
+    const { dir } = await plainReport();
     const svgs = RUN_FILES.filter((f) => f.endsWith('.svg'));
     expect(svgs.length).toBe(3);
     for (const svg of svgs) {

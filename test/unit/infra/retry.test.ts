@@ -8,18 +8,27 @@ describe('isRetriable: what a restart or contention explains', () => {
   it('retries connection loss, a server going away, deadlocks, lock waits and read-only restarts', () => {
     for (const e of [
       Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:3306'), { code: 'ECONNREFUSED' }),
-      Object.assign(new Error('Connection lost: The server closed the connection.'), { code: 'PROTOCOL_CONNECTION_LOST', fatal: true }),
+      Object.assign(new Error('Connection lost: The server closed the connection.'), {
+        code: 'PROTOCOL_CONNECTION_LOST',
+        fatal: true,
+      }),
       mysqlError('ER_LOCK_DEADLOCK', 1213),
       mysqlError('ER_LOCK_WAIT_TIMEOUT', 1205),
       mysqlError('ER_SERVER_SHUTDOWN', 1053),
       mysqlError('ER_OPTION_PREVENTS_STATEMENT', 1290),
       Object.assign(new Error('gone'), { errno: 2006 }),
       new Error("Can't add new command when connection is in closed state"),
-      Object.assign(new Error('Connection error: connect ECONNREFUSED 127.0.0.1:9092'), { name: 'KafkaJSConnectionError' }),
+      Object.assign(new Error('Connection error: connect ECONNREFUSED 127.0.0.1:9092'), {
+        name: 'KafkaJSConnectionError',
+      }),
       Object.assign(new Error('retries'), { name: 'KafkaJSNumberOfRetriesExceeded' }),
-      Object.assign(new Error('wrapped'), { name: 'KafkaJSNonRetriableError', originalError: Object.assign(new Error('x'), { code: 'ECONNRESET' }) }),
+      Object.assign(new Error('wrapped'), {
+        name: 'KafkaJSNonRetriableError',
+        originalError: Object.assign(new Error('x'), { code: 'ECONNRESET' }),
+      }),
       new Error(`${RETRIABLE_MARK}ECONNREFUSED from a worker thread`),
-    ]) expect(isRetriable(e), e.message).toBe(true);
+    ])
+      expect(isRetriable(e), e.message).toBe(true);
   });
 
   it('fails at once on data and programming errors', () => {
@@ -30,10 +39,14 @@ describe('isRetriable: what a restart or contention explains', () => {
       mysqlError('ER_DATA_TOO_LONG', 1406),
       new TypeError('Cannot read properties of undefined'),
       new Error('Pool is closed.'),
-      Object.assign(new Error('The coordinator is not aware of this member'), { name: 'KafkaJSProtocolError', retriable: false }),
+      Object.assign(new Error('The coordinator is not aware of this member'), {
+        name: 'KafkaJSProtocolError',
+        retriable: false,
+      }),
       null,
       'a string',
-    ]) expect(isRetriable(e), String(e)).toBe(false);
+    ])
+      expect(isRetriable(e), String(e)).toBe(false);
   });
 });
 
@@ -41,17 +54,28 @@ describe('withRetry with an injected clock', () => {
   const fakeClock = () => {
     let t = 0;
     const sleeps: number[] = [];
-    return { sleeps, now: () => t, sleep: async (ms: number) => { sleeps.push(ms); t += ms; } };
+    return {
+      sleeps,
+      now: () => t,
+      sleep: async (ms: number) => {
+        sleeps.push(ms);
+        t += ms;
+      },
+    };
   };
 
   it('retries a retriable error with growing, jittered waits and returns the eventual result', async () => {
     const c = fakeClock();
     let calls = 0;
-    const result = await withRetry('op', async () => {
-      calls++;
-      if (calls < 4) throw mysqlError('ER_LOCK_DEADLOCK', 1213);
-      return 'done';
-    }, { now: c.now, sleep: c.sleep, random: () => 1, initialDelayMs: 100, maxDelayMs: 1000 });
+    const result = await withRetry(
+      'op',
+      async () => {
+        calls++;
+        if (calls < 4) throw mysqlError('ER_LOCK_DEADLOCK', 1213);
+        return 'done';
+      },
+      { now: c.now, sleep: c.sleep, random: () => 1, initialDelayMs: 100, maxDelayMs: 1000 },
+    );
     expect(result).toBe('done');
     expect(calls).toBe(4);
     // random() = 1 takes the full cap: 100, 200, 400.
@@ -61,28 +85,40 @@ describe('withRetry with an injected clock', () => {
   it('jitter draws each wait from the upper half of its cap, and the cap stops growing at maxDelayMs', async () => {
     const c = fakeClock();
     let calls = 0;
-    await withRetry('op', async () => {
-      if (++calls < 7) throw mysqlError('ER_LOCK_DEADLOCK', 1213);
-    }, { now: c.now, sleep: c.sleep, random: () => 0, initialDelayMs: 100, maxDelayMs: 1000 });
+    await withRetry(
+      'op',
+      async () => {
+        if (++calls < 7) throw mysqlError('ER_LOCK_DEADLOCK', 1213);
+      },
+      { now: c.now, sleep: c.sleep, random: () => 0, initialDelayMs: 100, maxDelayMs: 1000 },
+    );
     expect(c.sleeps).toEqual([50, 100, 200, 400, 500, 500]);
   });
 
   it('gives up when the budget is spent, naming the operation, the time and the last error', async () => {
     const c = fakeClock();
-    const err = await withRetry('ingest write', async () => {
-      throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
-    }, { now: c.now, sleep: c.sleep, random: () => 1, initialDelayMs: 1000, maxDelayMs: 5000, budgetMs: 20_000 }).catch((e: Error) => e);
-    expect((err as Error).message).toBe('ingest write: still failing after 20 s of retries: connect ECONNREFUSED');
+    const err = await withRetry(
+      'ingest write',
+      async () => {
+        throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+      },
+      { now: c.now, sleep: c.sleep, random: () => 1, initialDelayMs: 1000, maxDelayMs: 5000, budgetMs: 20_000 },
+    ).catch((e: Error) => e);
+    expect((err).message).toBe('ingest write: still failing after 20 s of retries: connect ECONNREFUSED');
     expect(c.sleeps.reduce((a, b) => a + b, 0)).toBe(20_000);
   });
 
   it('does not retry a data error: it propagates on the first failure', async () => {
     const c = fakeClock();
     let calls = 0;
-    const err = await withRetry('op', async () => {
-      calls++;
-      throw mysqlError('ER_WARN_DATA_OUT_OF_RANGE', 1264);
-    }, { now: c.now, sleep: c.sleep }).catch((e: Error) => e);
+    const err = await withRetry(
+      'op',
+      async () => {
+        calls++;
+        throw mysqlError('ER_WARN_DATA_OUT_OF_RANGE', 1264);
+      },
+      { now: c.now, sleep: c.sleep },
+    ).catch((e: Error) => e);
     expect(calls).toBe(1);
     expect(c.sleeps).toEqual([]);
     expect(isDataError(err)).toBe(true);
@@ -103,7 +139,7 @@ describe('isRetriable: the rules at the edges', () => {
     expect(isRetriable(Object.assign(new Error('x'), { errno: 1062 }))).toBe(false);
   });
 
-  it('a kafkajs error is retried when it says it is retriable, another library\'s retriable flag is not trusted', () => {
+  it("a kafkajs error is retried when it says it is retriable, another library's retriable flag is not trusted", () => {
     expect(isRetriable(Object.assign(new Error('x'), { name: 'KafkaJSProtocolError', retriable: true }))).toBe(true);
     expect(isRetriable(Object.assign(new Error('x'), { name: 'OtherError', retriable: true }))).toBe(false);
   });
@@ -122,8 +158,12 @@ describe('isRetriable: the rules at the edges', () => {
 
 describe('describeError', () => {
   it('prefixes the code unless the message already names it; a non-Error is rendered as a string', () => {
-    expect(describeError(Object.assign(new Error('connect failed'), { code: 'ECONNREFUSED' }))).toBe('ECONNREFUSED: connect failed');
-    expect(describeError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1'), { code: 'ECONNREFUSED' }))).toBe('connect ECONNREFUSED 127.0.0.1');
+    expect(describeError(Object.assign(new Error('connect failed'), { code: 'ECONNREFUSED' }))).toBe(
+      'ECONNREFUSED: connect failed',
+    );
+    expect(describeError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1'), { code: 'ECONNREFUSED' }))).toBe(
+      'connect ECONNREFUSED 127.0.0.1',
+    );
     expect(describeError(new Error('plain'))).toBe('plain');
     expect(describeError('text')).toBe('text');
     expect(describeError(42)).toBe('42');
@@ -134,7 +174,14 @@ describe('withRetry: backoff bounds and budget, with an injected clock and sleep
   const fakeClock = () => {
     let t = 0;
     const sleeps: number[] = [];
-    return { sleeps, now: () => t, sleep: async (ms: number) => { sleeps.push(ms); t += ms; } };
+    return {
+      sleeps,
+      now: () => t,
+      sleep: async (ms: number) => {
+        sleeps.push(ms);
+        t += ms;
+      },
+    };
   };
   const deadlock = () => mysqlError('ER_LOCK_DEADLOCK', 1213);
 
@@ -147,9 +194,13 @@ describe('withRetry: backoff bounds and budget, with an injected clock and sleep
   it('each wait is cap/2 + random * cap/2, rounded: random 0.5 gives three quarters of the cap', async () => {
     const c = fakeClock();
     let calls = 0;
-    await withRetry('op', async () => {
-      if (++calls < 7) throw deadlock();
-    }, { now: c.now, sleep: c.sleep, random: () => 0.5, initialDelayMs: 100, maxDelayMs: 1000 });
+    await withRetry(
+      'op',
+      async () => {
+        if (++calls < 7) throw deadlock();
+      },
+      { now: c.now, sleep: c.sleep, random: () => 0.5, initialDelayMs: 100, maxDelayMs: 1000 },
+    );
     // caps 100, 200, 400, 800, 1000, 1000 -> 75, 150, 300, 600, 750, 750.
     expect(c.sleeps).toEqual([75, 150, 300, 600, 750, 750]);
   });
@@ -157,31 +208,45 @@ describe('withRetry: backoff bounds and budget, with an injected clock and sleep
   it('uses 200 ms doubling up to 5 s by default', async () => {
     const c = fakeClock();
     let calls = 0;
-    await withRetry('op', async () => {
-      if (++calls < 8) throw deadlock();
-    }, { now: c.now, sleep: c.sleep, random: () => 1 });
+    await withRetry(
+      'op',
+      async () => {
+        if (++calls < 8) throw deadlock();
+      },
+      { now: c.now, sleep: c.sleep, random: () => 1 },
+    );
     expect(c.sleeps).toEqual([200, 400, 800, 1600, 3200, 5000, 5000]);
   });
 
   it('the last wait is cut to what remains of the budget, then the next failure gives up', async () => {
     const c = fakeClock();
     let calls = 0;
-    const err = await withRetry('op', async () => {
-      calls++;
-      throw deadlock();
-    }, { now: c.now, sleep: c.sleep, random: () => 1, initialDelayMs: 400, maxDelayMs: 5000, budgetMs: 1000 }).catch((e: Error) => e);
+    const err = await withRetry(
+      'op',
+      async () => {
+        calls++;
+        throw deadlock();
+      },
+      { now: c.now, sleep: c.sleep, random: () => 1, initialDelayMs: 400, maxDelayMs: 5000, budgetMs: 1000 },
+    ).catch((e: Error) => e);
     // t=0 fails: wait 400; t=400 fails: cap 800, 600 left: wait 600; t=1000 fails: budget spent.
     expect(c.sleeps).toEqual([400, 600]);
     expect(calls).toBe(3);
-    expect((err as Error).message).toBe('op: still failing after 1 s of retries: ER_LOCK_DEADLOCK');
+    expect((err).message).toBe('op: still failing after 1 s of retries: ER_LOCK_DEADLOCK');
   });
 
   it('the give-up error carries the last failure as its cause; a zero budget gives up on the first failure', async () => {
     const c = fakeClock();
     const last = deadlock();
-    const err = await withRetry('op', async () => { throw last; }, { now: c.now, sleep: c.sleep, budgetMs: 0 }).catch((e: Error) => e);
-    expect((err as Error).message).toBe('op: still failing after 0 s of retries: ER_LOCK_DEADLOCK');
-    expect((err as Error).cause).toBe(last);
+    const err = await withRetry(
+      'op',
+      async () => {
+        throw last;
+      },
+      { now: c.now, sleep: c.sleep, budgetMs: 0 },
+    ).catch((e: Error) => e);
+    expect((err).message).toBe('op: still failing after 0 s of retries: ER_LOCK_DEADLOCK');
+    expect((err).cause).toBe(last);
     expect(c.sleeps).toEqual([]);
   });
 
@@ -189,10 +254,14 @@ describe('withRetry: backoff bounds and budget, with an injected clock and sleep
     const c = fakeClock();
     let calls = 0;
     const dataError = mysqlError('ER_DUP_ENTRY', 1062);
-    const err = await withRetry('op', async () => {
-      if (++calls < 3) throw deadlock();
-      throw dataError;
-    }, { now: c.now, sleep: c.sleep, random: () => 1, initialDelayMs: 10 }).catch((e: Error) => e);
+    const err = await withRetry(
+      'op',
+      async () => {
+        if (++calls < 3) throw deadlock();
+        throw dataError;
+      },
+      { now: c.now, sleep: c.sleep, random: () => 1, initialDelayMs: 10 },
+    ).catch((e: Error) => e);
     expect(err).toBe(dataError);
     expect(calls).toBe(3);
     expect(c.sleeps).toEqual([10, 20]);
@@ -201,24 +270,37 @@ describe('withRetry: backoff bounds and budget, with an injected clock and sleep
   it('the retriable option replaces isRetriable: both ways', async () => {
     const c = fakeClock();
     let calls = 0;
-    const result = await withRetry('op', async () => {
-      if (++calls < 2) throw new TypeError('not retriable by default');
-      return 'ok';
-    }, { now: c.now, sleep: c.sleep, random: () => 1, initialDelayMs: 10, retriable: () => true });
+    const result = await withRetry(
+      'op',
+      async () => {
+        if (++calls < 2) throw new TypeError('not retriable by default');
+        return 'ok';
+      },
+      { now: c.now, sleep: c.sleep, random: () => 1, initialDelayMs: 10, retriable: () => true },
+    );
     expect(result).toBe('ok');
     expect(c.sleeps).toEqual([10]);
-    const refused = await withRetry('op', async () => { throw deadlock(); }, { now: c.now, sleep: c.sleep, retriable: () => false })
-      .catch((e: Error) => e);
-    expect((refused as Error).message).toBe('ER_LOCK_DEADLOCK');
+    const refused = await withRetry(
+      'op',
+      async () => {
+        throw deadlock();
+      },
+      { now: c.now, sleep: c.sleep, retriable: () => false },
+    ).catch((e: Error) => e);
+    expect((refused).message).toBe('ER_LOCK_DEADLOCK');
   });
 
   it('logs each retry with the operation, the error, the retry number and the wait', async () => {
     const c = fakeClock();
     const lines: string[] = [];
     let calls = 0;
-    await withRetry('batch write', async () => {
-      if (++calls < 3) throw Object.assign(new Error('connect failed'), { code: 'ECONNREFUSED' });
-    }, { now: c.now, sleep: c.sleep, random: () => 1, initialDelayMs: 100, log: (l) => lines.push(l) });
+    await withRetry(
+      'batch write',
+      async () => {
+        if (++calls < 3) throw Object.assign(new Error('connect failed'), { code: 'ECONNREFUSED' });
+      },
+      { now: c.now, sleep: c.sleep, random: () => 1, initialDelayMs: 100, log: (l) => lines.push(l) },
+    );
     expect(lines).toEqual([
       'batch write failed (ECONNREFUSED: connect failed); retry 1 in 100 ms',
       'batch write failed (ECONNREFUSED: connect failed); retry 2 in 200 ms',
@@ -233,7 +315,10 @@ describe('writeIsolating: bisects a refused batch down to the refused items', ()
     const write = async (items: number[]): Promise<void> => {
       attempts.push(items);
       const bad = items.find((i) => poison.has(i));
-      if (bad !== undefined) throw Object.assign(new Error(`Out of range value for column 'patient_id' at row ${items.indexOf(bad) + 1}`), { errno: 1264 });
+      if (bad !== undefined)
+        throw Object.assign(new Error(`Out of range value for column 'patient_id' at row ${items.indexOf(bad) + 1}`), {
+          errno: 1264,
+        });
       written.push(...items);
     };
     return { written, attempts, write };

@@ -17,7 +17,15 @@ const settle = (): Promise<void> => new Promise((r) => setImmediate(r));
 /** Track a promise's outcome without awaiting it. */
 function track(p: Promise<void>): { state: 'pending' | 'resolved' | 'rejected'; error?: Error } {
   const t: { state: 'pending' | 'resolved' | 'rejected'; error?: Error } = { state: 'pending' };
-  p.then(() => { t.state = 'resolved'; }, (err: Error) => { t.state = 'rejected'; t.error = err; });
+  p.then(
+    () => {
+      t.state = 'resolved';
+    },
+    (err: Error) => {
+      t.state = 'rejected';
+      t.error = err;
+    },
+  );
   return t;
 }
 
@@ -35,21 +43,21 @@ describe('GroupCommit', () => {
   it('items submitted during a write go together into the next write, in submission order', async () => {
     const w = controlledWrite<string>();
     const gc = new GroupCommit(w.write);
-    gc.submit('a');
-    gc.submit('b');
-    gc.submit('c');
+    // Not awaited yet: b and c must be submitted while a's write is pending. Awaited at the end.
+    const submitted = [gc.submit('a'), gc.submit('b'), gc.submit('c')];
     await settle();
     expect(w.calls.map((c) => c.items)).toEqual([['a']]);
     w.calls[0]!.succeed();
     await settle();
     expect(w.calls.map((c) => c.items)).toEqual([['a'], ['b', 'c']]);
-    gc.submit('d');
+    submitted.push(gc.submit('d'));
     w.calls[1]!.succeed();
     await settle();
     expect(w.calls.map((c) => c.items)).toEqual([['a'], ['b', 'c'], ['d']]);
     w.calls[2]!.succeed();
     await gc.idle();
     expect(w.calls).toHaveLength(3);
+    await Promise.all(submitted);
   });
 
   it('each submitter resolves only after its own write, not after an earlier one', async () => {
@@ -119,7 +127,9 @@ describe('GroupCommit', () => {
     gc.submit('a').catch(() => {});
     gc.submit('b').catch(() => {});
     let idle = false;
-    void gc.idle().then(() => { idle = true; });
+    void gc.idle().then(() => {
+      idle = true;
+    });
     await settle();
     expect(idle).toBe(false);
     w.calls[0]!.fail(new Error('x'));

@@ -6,15 +6,28 @@ import { computeWindows } from '../../../src/pipelines/rules/windows.js';
 import { reading } from './helpers.js';
 
 const rec = (op: Comparison, value: number, vital: RecordRule['vital'] = 'heart_rate'): RecordRule => ({
-  kind: 'record', id: `r_${vital}`, vital, op, value, severity: 'high',
+  kind: 'record',
+  id: `r_${vital}`,
+  vital,
+  op,
+  value,
+  severity: 'high',
 });
 
 describe('compare', () => {
   it.each([
-    [80, '>', 80, false], [81, '>', 80, true], [79, '>', 80, false],
-    [80, '>=', 80, true], [81, '>=', 80, true], [79, '>=', 80, false],
-    [80, '<', 80, false], [79, '<', 80, true], [81, '<', 80, false],
-    [80, '<=', 80, true], [79, '<=', 80, true], [81, '<=', 80, false],
+    [80, '>', 80, false],
+    [81, '>', 80, true],
+    [79, '>', 80, false],
+    [80, '>=', 80, true],
+    [81, '>=', 80, true],
+    [79, '>=', 80, false],
+    [80, '<', 80, false],
+    [79, '<', 80, true],
+    [81, '<', 80, false],
+    [80, '<=', 80, true],
+    [79, '<=', 80, true],
+    [81, '<=', 80, false],
   ] as const)('%d %s %d is %s', (a, op, b, expected) => {
     expect(compare(a, op, b)).toBe(expected);
   });
@@ -45,12 +58,19 @@ describe('evaluateRecord', () => {
   it('reads every vital and skips window rules', () => {
     const r = reading();
     const rules: Rule[] = [
-      rec('>=', 70, 'heart_rate'), rec('>=', 36.8, 'body_temperature'), rec('>=', 120, 'blood_pressure_systolic'),
-      rec('>=', 80, 'blood_pressure_diastolic'), rec('>=', 98, 'spo2_level'),
+      rec('>=', 70, 'heart_rate'),
+      rec('>=', 36.8, 'body_temperature'),
+      rec('>=', 120, 'blood_pressure_systolic'),
+      rec('>=', 80, 'blood_pressure_diastolic'),
+      rec('>=', 98, 'spo2_level'),
       { kind: 'window', id: 'w', vital: 'heart_rate', agg: 'count', window_s: 1, op: '>=', value: 0, severity: 'low' },
     ];
     expect(evaluateRecord(r, rules).map((a) => a.rule_id)).toEqual([
-      'r_heart_rate', 'r_body_temperature', 'r_blood_pressure_systolic', 'r_blood_pressure_diastolic', 'r_spo2_level',
+      'r_heart_rate',
+      'r_body_temperature',
+      'r_blood_pressure_systolic',
+      'r_blood_pressure_diastolic',
+      'r_spo2_level',
     ]);
   });
 
@@ -86,7 +106,14 @@ describe('evaluateRecord', () => {
 describe('compileRuleSet', () => {
   it('splits by kind and lists distinct window sizes ascending', () => {
     const w = (id: string, window_s: number): WindowRule => ({
-      kind: 'window', id, vital: 'heart_rate', agg: 'avg', window_s, op: '>', value: 1, severity: 'low',
+      kind: 'window',
+      id,
+      vital: 'heart_rate',
+      agg: 'avg',
+      window_s,
+      op: '>',
+      value: 1,
+      severity: 'low',
     });
     const c = compileRuleSet({ name: 'x', rules: [w('a', 60), rec('>', 1), w('b', 30), w('c', 60)] });
     expect(c.recordRules.map((r) => r.id)).toEqual(['r_heart_rate']);
@@ -103,11 +130,21 @@ describe('evaluateWindow', () => {
     [30],
   ) as [WindowResult];
   const rule = (agg: WindowRule['agg'], op: Comparison, value: number, window_s = 30): WindowRule => ({
-    kind: 'window', id: `w_${agg}`, vital: 'heart_rate', agg, window_s, op, value, severity: 'medium',
+    kind: 'window',
+    id: `w_${agg}`,
+    vital: 'heart_rate',
+    agg,
+    window_s,
+    op,
+    value,
+    severity: 'medium',
   });
 
   it.each([
-    ['avg', 110], ['min', 100], ['max', 120], ['count', 3],
+    ['avg', 110],
+    ['min', 100],
+    ['max', 120],
+    ['count', 3],
   ] as const)('agg %s compares %d, boundary included only by >= and <=', (agg, v) => {
     expect(evaluateWindow(win, [rule(agg, '>', v)])).toEqual([]);
     expect(evaluateWindow(win, [rule(agg, '>=', v)])).toHaveLength(1);

@@ -28,16 +28,26 @@ describe('parseRuleSet', () => {
   });
 
   it('accepts an explicit kind that matches and a description', () => {
-    const rs = parseRuleSet({ description: 'x', rules: [{ kind: 'record', ...hr }, { kind: 'window', ...win }] }, 'a');
+    const rs = parseRuleSet(
+      {
+        description: 'x',
+        rules: [
+          { kind: 'record', ...hr },
+          { kind: 'window', ...win },
+        ],
+      },
+      'a',
+    );
     expect(rs.rules.map((r) => r.kind)).toEqual(['record', 'window']);
   });
 
   it('accepts every op, agg and severity', () => {
     const rules = [];
     let i = 0;
-    for (const op of ['>', '>=', '<', '<=']) for (const severity of ['low', 'medium', 'high']) {
-      rules.push({ ...hr, id: `r${i++}`, op, severity });
-    }
+    for (const op of ['>', '>=', '<', '<='])
+      for (const severity of ['low', 'medium', 'high']) {
+        rules.push({ ...hr, id: `r${i++}`, op, severity });
+      }
     for (const agg of ['avg', 'min', 'max', 'count']) rules.push({ ...win, id: `w${i++}`, agg, window_s: 3600 });
     expect(parseRuleSet(rules, 'all').rules).toHaveLength(16);
   });
@@ -85,7 +95,9 @@ describe('parseRuleSet', () => {
 
   it('refuses unknown fields (typos)', () => {
     expect(parseError([{ ...hr, severty: 'high' }])).toContain('rule 0 (hr_high): unknown field "severty"');
-    expect(parseError([{ ...hr, kind: 'record', window_s: 30 }])).toContain('unknown field "window_s" for a record rule');
+    expect(parseError([{ ...hr, kind: 'record', window_s: 30 }])).toContain(
+      'unknown field "window_s" for a record rule',
+    );
     expect(parseError({ rules: [hr], rulez: [] })).toContain('unknown top-level field "rulez"');
   });
 

@@ -18,32 +18,48 @@ describe('evaluateAll', () => {
     const { alerts, windows } = evaluateAll([...rs, { ...rs[0]! }, { ...rs[2]! }], PROFILES.seed!);
     expect(windows).toEqual([]);
     expect(alerts.map(alertKey).sort()).toEqual([
-      'seed_hr_high|1001|r0', 'seed_hr_high|1001|r2', 'seed_spo2_low|1001|r2',
+      'seed_hr_high|1001|r0',
+      'seed_hr_high|1001|r2',
+      'seed_spo2_low|1001|r2',
     ]);
   });
 
   it('clinical profile: sustained tachycardia over a 30 s window', () => {
     // 30 readings, one per second in [T0, T0+30s): avg HR 112 > 110, no single reading >= 131
     const rs = Array.from({ length: 30 }, (_, i) =>
-      reading({ seq: i, event_time: T0 + i * 1000, heart_rate: i % 2 === 0 ? 100 : 124 }));
+      reading({ seq: i, event_time: T0 + i * 1000, heart_rate: i % 2 === 0 ? 100 : 124 }),
+    );
     // next window: avg 110, not > 110
     rs.push(reading({ seq: 30, event_time: T0 + 30_000, heart_rate: 110 }));
     const { alerts, windows } = evaluateAll(rs, PROFILES.clinical!);
-    expect(windows.map((w) => [w.window_start, w.count])).toEqual([[T0, 30], [T0 + 30_000, 1]]);
+    expect(windows.map((w) => [w.window_start, w.count])).toEqual([
+      [T0, 30],
+      [T0 + 30_000, 1],
+    ]);
     const windowAlerts = alerts.filter((a) => a.seq === null);
-    expect(windowAlerts).toEqual([{
-      rule_id: 'sustained_tachycardia', severity: 'high', patient_id: 1001, seq: null,
-      window_start: T0, event_time: T0 + 29_000,
-    }]);
+    expect(windowAlerts).toEqual([
+      {
+        rule_id: 'sustained_tachycardia',
+        severity: 'high',
+        patient_id: 1001,
+        seq: null,
+        window_start: T0,
+        event_time: T0 + 29_000,
+      },
+    ]);
     expect(alerts.filter((a) => a.rule_id === 'hr_high')).toHaveLength(15);
   });
 
   it('matches record + windowed evaluation done by the streaming building blocks', () => {
     const rs = Array.from({ length: 600 }, (_, i) =>
       reading({
-        patient_id: 1001 + (i % 3), seq: Math.floor(i / 3), event_time: T0 + i * 333,
-        heart_rate: 60 + ((i * 37) % 90), spo2_level: 85 + ((i * 11) % 16),
-      }));
+        patient_id: 1001 + (i % 3),
+        seq: Math.floor(i / 3),
+        event_time: T0 + i * 333,
+        heart_rate: 60 + ((i * 37) % 90),
+        spo2_level: 85 + ((i * 11) % 16),
+      }),
+    );
     const compiled = compileRuleSet(PROFILES.clinical!);
     const a = new WindowAssembler(compiled.windowSizes);
     const streamAlerts = [];

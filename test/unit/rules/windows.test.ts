@@ -33,7 +33,13 @@ describe('computeWindows', () => {
     ];
     const [w, ...rest] = computeWindows(rs, [30]);
     expect(rest).toEqual([]);
-    expect(w).toMatchObject({ patient_id: 1001, window_s: 30, window_start: T0, count: 3, max_event_time: T0 + 29_999 });
+    expect(w).toMatchObject({
+      patient_id: 1001,
+      window_s: 30,
+      window_start: T0,
+      count: 3,
+      max_event_time: T0 + 29_999,
+    });
     expect(w!.stats.heart_rate).toEqual({ avg: 75, min: 60, max: 90 });
     expect(w!.stats.body_temperature.avg).toBeCloseTo(37.0, 10);
     expect(w!.stats.body_temperature.min).toBe(36.5);
@@ -46,7 +52,10 @@ describe('computeWindows', () => {
   it('a reading at window_end belongs to the next window; at start it is included', () => {
     const rs = [reading({ seq: 0, event_time: T0 }), reading({ seq: 1, event_time: T0 + 30_000 })];
     const ws = computeWindows(rs, [30]);
-    expect(ws.map((w) => [w.window_start, w.count])).toEqual([[T0, 1], [T0 + 30_000, 1]]);
+    expect(ws.map((w) => [w.window_start, w.count])).toEqual([
+      [T0, 1],
+      [T0 + 30_000, 1],
+    ]);
   });
 
   it('separates patients and window sizes; sorted by start, size, patient', () => {
@@ -67,7 +76,9 @@ describe('computeWindows', () => {
   });
 
   it('counts a duplicate (patient_id, seq) once and is order-independent', () => {
-    const rs = [0, 1, 2, 3].map((seq) => reading({ seq, event_time: T0 + seq * 1000, body_temperature: 36 + seq / 10 }));
+    const rs = [0, 1, 2, 3].map((seq) =>
+      reading({ seq, event_time: T0 + seq * 1000, body_temperature: 36 + seq / 10 }),
+    );
     const once = computeWindows(rs, [30]);
     const withDup = computeWindows([rs[3]!, rs[1]!, rs[0]!, rs[1]!, rs[2]!, rs[0]!], [30]);
     expect(withDup).toEqual(once);
@@ -185,15 +196,18 @@ function randomReadings(seed: number, n: number): Reading[] {
     const patient_id = patients[randInt(rand, 0, patients.length - 1)]!;
     const seq = seqs.get(patient_id) ?? 0;
     seqs.set(patient_id, seq + 1);
-    out.push(reading({
-      patient_id, seq,
-      event_time: T0 + 7 + i * 150 + randInt(rand, 0, 149),
-      heart_rate: randInt(rand, 40, 160),
-      body_temperature: randInt(rand, 340, 410) / 10,
-      blood_pressure_systolic: randInt(rand, 90, 200),
-      blood_pressure_diastolic: randInt(rand, 40, 89),
-      spo2_level: randInt(rand, 80, 100),
-    }));
+    out.push(
+      reading({
+        patient_id,
+        seq,
+        event_time: T0 + 7 + i * 150 + randInt(rand, 0, 149),
+        heart_rate: randInt(rand, 40, 160),
+        body_temperature: randInt(rand, 340, 410) / 10,
+        blood_pressure_systolic: randInt(rand, 90, 200),
+        blood_pressure_diastolic: randInt(rand, 40, 89),
+        spo2_level: randInt(rand, 80, 100),
+      }),
+    );
     if (rand() < 0.03) out.push({ ...out[out.length - 1]! });
   }
   return out;
@@ -209,7 +223,10 @@ function shuffleBounded(rs: Reading[], seed: number, maxDelay: number): Reading[
 }
 
 function stream(
-  arrivals: Reading[], sizes: number[], lateness: number, bound: number,
+  arrivals: Reading[],
+  sizes: number[],
+  lateness: number,
+  bound: number,
 ): { windows: WindowResult[]; lateFor: Map<Reading, number[]> } {
   const a = new WindowAssembler(sizes, { allowedLatenessMs: lateness });
   const windows: WindowResult[] = [];
@@ -318,7 +335,7 @@ describe('WatermarkTracker', () => {
   });
 });
 
-describe('windows aligned to a run\'s origin', () => {
+describe("windows aligned to a run's origin", () => {
   it('start = origin + whole windows: the same readings land in the same windows relative to the origin', () => {
     const origin = 1_700_000_012_345;
     expect(windowStartOf(origin, 30, origin)).toBe(origin);

@@ -185,7 +185,7 @@ export async function checkProduceArgs(
   if (total === undefined && a.duration !== undefined) {
     positiveNumber('duration', a.duration);
     if (rate === 'max' && !a.replay && !a.fromApi) throw new UsageError('--rate max needs --count or --replay');
-    total = rate === 'max' ? undefined : Math.round((rate) * a.duration);
+    total = rate === 'max' ? undefined : Math.round(rate * a.duration);
   }
   if (total !== undefined) positiveInt('count', total);
   if (total === undefined && !a.replay) throw new UsageError('give --duration or --count (or --replay FILE)');

@@ -51,7 +51,7 @@ export function parameterValue(run: RunResult, key: string): { canonical: string
   if (key === 'modes' && Array.isArray(v)) v = [...(v as unknown[])].map(String).sort();
   // A fault is its spec: the text as typed says all of it.
   if (key === 'faults' && Array.isArray(v))
-    v = (v as unknown[]).map((f) => (f && typeof f === 'object' && 'text' in f ? (f).text : f));
+    v = (v as unknown[]).map((f) => (f && typeof f === 'object' && 'text' in f ? f.text : f));
   const canonical = canonicalJson(v);
   const text = Array.isArray(v)
     ? v.length

@@ -139,8 +139,8 @@ describe('runs from before a parameter existed', () => {
   it('a run that recorded no faults compares equal to one with an empty fault list', () => {
     const older = makeRunResult({ runId: 'older' });
     const newer = makeRunResult({ runId: 'newer' });
-    delete (older.parameters).faults;
-    (newer.parameters).faults = [];
+    delete older.parameters.faults;
+    newer.parameters.faults = [];
     expect(parameterValue(older, 'faults')).toEqual(parameterValue(newer, 'faults'));
   });
 });

@@ -104,7 +104,7 @@ describe('withRetry with an injected clock', () => {
       },
       { now: c.now, sleep: c.sleep, random: () => 1, initialDelayMs: 1000, maxDelayMs: 5000, budgetMs: 20_000 },
     ).catch((e: Error) => e);
-    expect((err).message).toBe('ingest write: still failing after 20 s of retries: connect ECONNREFUSED');
+    expect(err.message).toBe('ingest write: still failing after 20 s of retries: connect ECONNREFUSED');
     expect(c.sleeps.reduce((a, b) => a + b, 0)).toBe(20_000);
   });
 
@@ -232,7 +232,7 @@ describe('withRetry: backoff bounds and budget, with an injected clock and sleep
     // t=0 fails: wait 400; t=400 fails: cap 800, 600 left: wait 600; t=1000 fails: budget spent.
     expect(c.sleeps).toEqual([400, 600]);
     expect(calls).toBe(3);
-    expect((err).message).toBe('op: still failing after 1 s of retries: ER_LOCK_DEADLOCK');
+    expect(err.message).toBe('op: still failing after 1 s of retries: ER_LOCK_DEADLOCK');
   });
 
   it('the give-up error carries the last failure as its cause; a zero budget gives up on the first failure', async () => {
@@ -245,8 +245,8 @@ describe('withRetry: backoff bounds and budget, with an injected clock and sleep
       },
       { now: c.now, sleep: c.sleep, budgetMs: 0 },
     ).catch((e: Error) => e);
-    expect((err).message).toBe('op: still failing after 0 s of retries: ER_LOCK_DEADLOCK');
-    expect((err).cause).toBe(last);
+    expect(err.message).toBe('op: still failing after 0 s of retries: ER_LOCK_DEADLOCK');
+    expect(err.cause).toBe(last);
     expect(c.sleeps).toEqual([]);
   });
 
@@ -287,7 +287,7 @@ describe('withRetry: backoff bounds and budget, with an injected clock and sleep
       },
       { now: c.now, sleep: c.sleep, retriable: () => false },
     ).catch((e: Error) => e);
-    expect((refused).message).toBe('ER_LOCK_DEADLOCK');
+    expect(refused.message).toBe('ER_LOCK_DEADLOCK');
   });
 
   it('logs each retry with the operation, the error, the retry number and the wait', async () => {

@@ -21,7 +21,7 @@ describe('.github/workflows', () => {
   it('bench.yml runs the A/B compare on pull requests and bench:ci with the history on main', () => {
     const yml = readFileSync(join(PROJECT_ROOT, '.github/workflows/bench.yml'), 'utf8');
     expect(yml).toMatch(
-      /node dist\/src\/cli\.js ab --base "\$BASE_SHA" --head "\$HEAD_SHA" --repeat 5 --out results\/ab -- --profile ci/,
+      /node dist\/src\/cli\.js ab --base "\$BASE_SHA" --head "\$HEAD_SHA" --repeat 5 --alpha 0\.01 --out results\/ab -- --profile ci/,
     );
     expect(yml).toContain('${{ github.event.pull_request.base.sha }}');
     expect(yml).toContain('compare.md >> "$GITHUB_STEP_SUMMARY"');

@@ -1,0 +1,123 @@
+/**
+ * Calibration of the regression gate (METRICS.md "Measurement integrity"), on the real
+ * services: fifteen short benches run interleaved, A (no delay), B (--inject-delay-ms 25),
+ * A' (no delay), five rounds, so that a slow minute of the shared machine hits all three.
+ *
+ * (a) The stream's event-time p50 moves by the injected X. The delay is a pure delay line
+ *     (each batch's results wait X on their own timer before joining the group commit), so the
+ *     expected shift is X itself. Tolerance: 2 ms + 20 % of X. The 2 ms is the resolution of
+ *     the figure (t_intended and t_committed are whole milliseconds: +-1 ms each side); the
+ *     20 % covers timers that fire late under load (a setTimeout fires no earlier than X and
+ *     later by the event loop's lag) and the shift of the group-commit phase the delay causes.
+ * (b) compare(A, B) calls the stream's event-time p50 a regression, never calls a stream tail
+ *     figure an improvement, and leaves the batch latencies and the output rates (which the
+ *     delay does not touch) unchanged.
+ * (c) compare(A, A') (same code, same options) flags nothing.
+ *
+ * Both comparisons use the rule the CI workflow gates on (GATE_ALPHA, README "Tracking
+ * performance in CI"): with 5 runs a side, p < 0.01 means the two sets do not overlap at all.
+ * At the default 0.05, each noisy figure of an A/A comparison is flagged with probability up to
+ * 8/252 = 3.2 %, and a table has about eight noisy figures: too often for a gate.
+ */
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { compareRuns, renderMarkdown, type Comparison } from '../../src/harness/compare/index.js';
+import { median } from '../../src/harness/report/spread.js';
+import type { RunResult } from '../../src/harness/results.js';
+import { runCli } from './helpers.js';
+
+const INJECTED_MS = 25;
+const GATE_ALPHA = 0.01;
+const ROUNDS = 5;
+const TOLERANCE_MS = 2 + 0.2 * INJECTED_MS;
+const BENCH = [
+  'bench',
+  '--rate',
+  '300',
+  '--duration',
+  '8',
+  '--warmup',
+  '2',
+  '--patients',
+  '30',
+  '--seed',
+  '3',
+  '--batch-interval',
+  '4',
+  '--topic-prefix',
+  'calib_',
+  '--no-services',
+  '--quiet',
+];
+
+const sides = { a: [] as RunResult[], b: [] as RunResult[], a2: [] as RunResult[] };
+
+async function bench(side: keyof typeof sides, out: string, extra: string[]): Promise<void> {
+  const dir = join(out, side);
+  const before = new Set(safeList(dir));
+  const res = await runCli([...BENCH, '--out', dir, ...extra], 240_000);
+  expect(res.code, res.stderr.slice(-1500)).toBe(0);
+  const runDir = safeList(dir).find((d) => d.startsWith('20') && !before.has(d))!;
+  sides[side].push(JSON.parse(readFileSync(join(dir, runDir, 'results.json'), 'utf8')) as RunResult);
+}
+
+function safeList(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+const verdictOf = (c: Comparison, key: string): string | undefined => c.metrics.find((m) => m.key === key)?.verdict;
+const p50 = (r: RunResult): number => r.modes.find((m) => m.mode === 'stream')!.event_time_latency.p50;
+
+describe('calibration of the regression gate: injected delay and A/A', () => {
+  beforeAll(async () => {
+    const out = mkdtempSync(join(tmpdir(), 'vitals-calib-'));
+    for (let round = 0; round < ROUNDS; round++) {
+      await bench('a', out, []);
+      await bench('b', out, ['--inject-delay-ms', String(INJECTED_MS)]);
+      await bench('a2', out, []);
+    }
+  }, 1_800_000);
+
+  it(`(a) the stream's event-time p50 moves by ${INJECTED_MS} ms within ${TOLERANCE_MS} ms`, () => {
+    const shift = median(sides.b.map(p50)) - median(sides.a.map(p50));
+    expect(
+      Math.abs(shift - INJECTED_MS),
+      `p50 without: ${sides.a.map(p50).join(', ')}; with: ${sides.b.map(p50).join(', ')}`,
+    ).toBeLessThanOrEqual(TOLERANCE_MS);
+  });
+
+  it('(b) compare calls the stream latency a regression and leaves batch latency and throughput unchanged', () => {
+    const c = compareRuns(sides.a, sides.b, { alpha: GATE_ALPHA });
+    const table = renderMarkdown(c);
+    expect(verdictOf(c, 'stream.event_time_p50'), table).toBe('regression');
+    for (const key of ['stream.event_time_p99', 'stream.event_time_p999', 'stream.processing_time_p99']) {
+      expect(verdictOf(c, key), `${key}\n${table}`).not.toBe('improvement');
+    }
+    const untouched = [
+      'batch.event_time_p50',
+      'batch.event_time_p99',
+      'batch.event_time_p999',
+      'batch.processing_time_p99',
+      'batch.output_rate',
+      'stream.output_rate',
+    ];
+    for (const key of untouched) expect(verdictOf(c, key), `${key}\n${table}`).toBe('unchanged');
+    expect(c.invariants, table).toEqual([]);
+  });
+
+  it('(c) an A/A comparison flags nothing', () => {
+    const c = compareRuns(sides.a, sides.a2, { alpha: GATE_ALPHA });
+    const flagged = c.metrics.filter((m) => m.verdict === 'regression' || m.verdict === 'improvement');
+    expect(
+      flagged.map((m) => `${m.key}: ${m.verdict} (${m.change})`),
+      renderMarkdown(c),
+    ).toEqual([]);
+    expect(c.invariants).toEqual([]);
+  });
+});

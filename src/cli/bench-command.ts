@@ -13,157 +13,55 @@ import type { Mode } from '../harness/metrics.js';
 import { loadRuleSet } from '../pipelines/rules/parse.js';
 import { loadServiceConfig } from '../config.js';
 import { checkFaultsRunnable } from '../harness/fault-injector.js';
-import { FAULT_SYNTAX, parseFaultSpec, type FaultSpec } from '../harness/fault-spec.js';
-import { DEFAULT_RESTART_POLICY } from '../harness/supervisor.js';
+import { parseFaultSpec, type FaultSpec } from '../harness/fault-spec.js';
 import { checkDatabase, checkKafka, checkServices } from '../infra/preflight.js';
 import { UsageError } from './args.js';
-import { LIMITS, numericOption, parseBenchNumbers, type NumericOption } from './option-list.js';
+import { BENCH_DEFAULTS, LIMITS, numericOption, parseBenchNumbers, type NumericOption } from './option-list.js';
+import { declareOptions, type OptionKey } from './options.js';
 import { fmtValue } from '../harness/report/spread.js';
 import { recordRun } from './history-command.js';
 
 export { LIMITS };
 
-/** Defaults of the numeric options (the help shows them; planBench falls back on them). */
-const DEFAULTS = {
-  rate: 500,
-  duration: 30,
-  warmup: 10,
-  sources: 3,
-  partitions: 3,
-  batchInterval: 10,
-  threads: 2,
-  seed: 1,
-  prevalence: 0.05,
-  repeat: 1,
-  latenessMs: 2000,
-  idleMs: 1000,
-  maxRestarts: DEFAULT_RESTART_POLICY.maxRestarts,
-  injectDelayMs: 0,
-} as const;
+/** Defaults of the numeric options (declared in options.ts; planBench falls back on them). */
+const DEFAULTS = BENCH_DEFAULTS;
 
-/** Said in the help of each option that a comma list sweeps. */
-const LIST = '; a comma list runs a sweep';
+/** The options of `bench`, in the order the help lists them; each declared in options.ts. */
+export const BENCH_OPTION_KEYS = [
+  'config',
+  'rate',
+  'duration',
+  'warmup',
+  'patients',
+  'sources',
+  'partitions',
+  'rules',
+  'batchInterval',
+  'threads',
+  'seed',
+  'prevalence',
+  'repeat',
+  'modes',
+  'latenessMs',
+  'idleMs',
+  'injectDelayMs',
+  'topicPrefix',
+  'out',
+  'findMax',
+  'profile',
+  'history',
+  'fault',
+  'maxRestarts',
+  'services',
+  'quiet',
+] as const satisfies readonly OptionKey[];
 
-export function benchOptions<T>(y: Argv<T>) {
-  return (
-    y
-      .option('config', { type: 'string', describe: 'JSON file with any of these options (command-line values win)' })
-      // Numeric options are read as text and parsed by option-list.ts: yargs would turn a comma
-      // list ("2,10,30") into NaN. One option at a time may be a list.
-      .option('rate', {
-        type: 'string',
-        default: String(DEFAULTS.rate),
-        describe: `offered readings/s${LIST} (500,2000,10000)`,
-      })
-      .option('duration', {
-        type: 'string',
-        default: String(DEFAULTS.duration),
-        describe: `measured phase, seconds${LIST}`,
-      })
-      .option('warmup', {
-        type: 'string',
-        default: String(DEFAULTS.warmup),
-        describe: `warm-up, seconds (sent, excluded from latency figures)${LIST}`,
-      })
-      .option('patients', {
-        type: 'string',
-        describe: `patients (default: one per reading per second, i.e. 1 Hz monitors; max 100,000)${LIST}`,
-      })
-      .option('sources', {
-        type: 'string',
-        default: String(DEFAULTS.sources),
-        describe: 'device sources: topics health_data_source1..S',
-      })
-      .option('partitions', {
-        type: 'string',
-        default: String(DEFAULTS.partitions),
-        describe: `partitions per topic${LIST}`,
-      })
-      .option('rules', {
-        type: 'string',
-        default: 'clinical',
-        describe: 'rule profile (clinical, seed) or a rules JSON file',
-      })
-      .option('batch-interval', {
-        type: 'string',
-        default: String(DEFAULTS.batchInterval),
-        describe: `seconds between batch passes (plus a final pass)${LIST} (2,10,30)`,
-      })
-      .option('threads', {
-        type: 'string',
-        default: String(DEFAULTS.threads),
-        describe: `batch worker threads (Piscina)${LIST}`,
-      })
-      .option('seed', {
-        type: 'string',
-        default: String(DEFAULTS.seed),
-        describe: `random seed of the generator${LIST}`,
-      })
-      .option('prevalence', {
-        type: 'string',
-        default: String(DEFAULTS.prevalence),
-        describe: `fraction of readings inside injected anomaly episodes${LIST}`,
-      })
-      .option('repeat', {
-        type: 'string',
-        default: String(DEFAULTS.repeat),
-        describe:
-          "runs per value of a sweep (or of a single run); the sweep report gives each figure's median and spread",
-      })
-      .option('modes', { type: 'string', default: 'stream,batch', describe: 'modes to run: stream, batch or both' })
-      .option('lateness-ms', {
-        type: 'string',
-        default: String(DEFAULTS.latenessMs),
-        describe: `allowed lateness of window rules (ms of event time)${LIST}`,
-      })
-      .option('idle-ms', {
-        type: 'string',
-        default: String(DEFAULTS.idleMs),
-        describe: `stream: idle partition timeout for the watermark${LIST}`,
-      })
-      .option('inject-delay-ms', {
-        type: 'string',
-        default: String(DEFAULTS.injectDelayMs),
-        describe: `calibration: the stream waits this long before each database commit${LIST}`,
-      })
-      .option('topic-prefix', { type: 'string', default: '', describe: 'prefix for the topic names' })
-      .option('out', { type: 'string', default: 'results/runs', describe: 'folder for the run folders' })
-      .option('find-max', {
-        type: 'boolean',
-        default: false,
-        describe: 'search the sustainable throughput (METRICS.md), starting at --rate',
-      })
-      .option('profile', {
-        type: 'string',
-        describe:
-          "'seed': the seed project's scenario (3 devices, 9 patients, ~1 reading/s, its rules); 'ci': the short fixed CI run (README: Tracking performance in CI), with tracker files in the run folder",
-      })
-      .option('history', {
-        type: 'string',
-        describe:
-          "append each run's line to this history file (default results/history.jsonl, or $VITALS_BENCH_HISTORY; --no-history: none)",
-      })
-      .option('fault', {
-        type: 'string',
-        array: true,
-        describe: `inject a fault during each run, repeatable: ${FAULT_SYNTAX}; times from the start of the load`,
-      })
-      .option('max-restarts', {
-        type: 'string',
-        default: String(DEFAULTS.maxRestarts),
-        describe: 'restarts of a pipeline role that ends unexpectedly, per role and run',
-      })
-      .option('services', {
-        type: 'boolean',
-        default: true,
-        describe: 'bring Kafka and MySQL up if needed (--no-services: use what is configured)',
-      })
-      .option('quiet', {
-        type: 'boolean',
-        default: false,
-        describe: 'plain progress lines only (no live bar), as when stderr is not a terminal',
-      })
-  );
+/**
+ * The options of `bench`. Numeric options are read as text and parsed by option-list.ts: yargs
+ * would turn a comma list ("2,10,30") into NaN. One option at a time may be a list.
+ */
+export function benchOptions<T>(y: Argv<T>): Argv<T & BenchArgs> {
+  return declareOptions<BenchArgs, T>(y, 'bench', BENCH_OPTION_KEYS);
 }
 
 /** A numeric option as typed: text ("10", or a comma list "2,10,30" for a sweep) or a number (--config, --profile). */

@@ -11,26 +11,7 @@ import { OpenLoopSchedule, ReplaySchedule, type ReplayMode, type Schedule } from
 import { datasetSource, replaySource } from '../generators/sources.js';
 import { createKafka, ensureTopics } from '../infra/kafka.js';
 import { fraction, nonNegative, positiveInt, positiveNumber, UsageError } from './args.js';
-
-export function datasetOptions<T>(y: Argv<T>) {
-  return y
-    .option('seed', { type: 'number', default: 1, describe: 'random seed: same seed, same readings' })
-    .option('patients', {
-      type: 'number',
-      default: 9,
-      describe: 'patients in total, split across sources (max 100,000)',
-    })
-    .option('sources', {
-      type: 'number',
-      default: 3,
-      describe: 'device sources (Device_A.., topics health_data_source1..S)',
-    })
-    .option('prevalence', {
-      type: 'number',
-      default: 0.05,
-      describe: 'expected fraction of readings inside an anomaly episode',
-    });
-}
+import { declareOptions, LIMITS, type OptionKey } from './options.js';
 
 export interface DatasetArgs {
   seed: number;
@@ -39,11 +20,24 @@ export interface DatasetArgs {
   prevalence: number;
 }
 
+/** The data set options of generate, produce and api, in help order; each declared in options.ts. */
+export const DATASET_OPTION_KEYS = [
+  'seed',
+  'patients',
+  'sources',
+  'prevalence',
+] as const satisfies readonly OptionKey[];
+
+export function datasetOptions<T>(y: Argv<T>): Argv<T & DatasetArgs> {
+  return declareOptions<DatasetArgs, T>(y, 'dataset', DATASET_OPTION_KEYS);
+}
+
 export function checkDataset(a: DatasetArgs): DatasetArgs {
   if (!Number.isSafeInteger(a.seed)) throw new UsageError(`--seed must be an integer, got ${a.seed}`);
   positiveInt('patients', a.patients);
   positiveInt('sources', a.sources);
-  if (a.patients > 100_000) throw new UsageError(`--patients must be at most 100000, got ${a.patients}`);
+  if (a.patients > LIMITS.patients)
+    throw new UsageError(`--patients must be at most ${LIMITS.patients}, got ${a.patients}`);
   if (a.patients < a.sources)
     throw new UsageError(`--patients (${a.patients}) must be at least --sources (${a.sources})`);
   fraction('prevalence', a.prevalence);

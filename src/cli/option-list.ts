@@ -5,15 +5,11 @@
  * on its own, and every message shows the text as typed.
  */
 import { fraction, integer, nonNegative, positiveInt, positiveNumber, UsageError } from './args.js';
+import { decl, LIMITS, type OptionKey, type Rule } from './options.js';
 
-/**
- * Upper bounds of the options, for one machine: beyond them a run would not measure the
- * pipelines but the machine's limits (or never end). The README's options table gives them.
- */
-export const LIMITS = { rate: 200_000, sources: 64, partitions: 64, patients: 100_000, durationS: 86_400 } as const;
+export { LIMITS };
 
-type Rule = 'positive' | 'positiveInt' | 'nonNegative' | 'nonNegativeInt' | 'integer' | 'fraction';
-
+/** A numeric bench option as option-list parses it: its declaration (options.ts) with its key. */
 export interface NumericOption {
   /** The command-line name without dashes: "batch-interval". */
   flag: string;
@@ -29,31 +25,51 @@ export interface NumericOption {
   unit?: string;
 }
 
-export const BENCH_NUMERIC_OPTIONS: readonly NumericOption[] = [
-  {
-    flag: 'rate',
-    key: 'rate',
-    rule: 'positive',
-    max: LIMITS.rate,
-    maxWhy: " readings/s (what one machine's broker and database can take)",
-    sweep: true,
-    unit: 'readings/s',
-  },
-  { flag: 'batch-interval', key: 'batchInterval', rule: 'positive', sweep: true, unit: 's' },
-  { flag: 'duration', key: 'duration', rule: 'positive', max: LIMITS.durationS, sweep: true, unit: 's' },
-  { flag: 'warmup', key: 'warmup', rule: 'nonNegative', max: LIMITS.durationS, sweep: true, unit: 's' },
-  { flag: 'patients', key: 'patients', rule: 'positiveInt', max: LIMITS.patients, sweep: true },
-  { flag: 'partitions', key: 'partitions', rule: 'positiveInt', max: LIMITS.partitions, sweep: true },
-  { flag: 'threads', key: 'threads', rule: 'positiveInt', sweep: true },
-  { flag: 'lateness-ms', key: 'latenessMs', rule: 'nonNegative', sweep: true, unit: 'ms' },
-  { flag: 'idle-ms', key: 'idleMs', rule: 'positive', sweep: true, unit: 'ms' },
-  { flag: 'prevalence', key: 'prevalence', rule: 'fraction', sweep: true },
-  { flag: 'seed', key: 'seed', rule: 'integer', sweep: true },
-  { flag: 'sources', key: 'sources', rule: 'positiveInt', max: LIMITS.sources, sweep: false },
-  { flag: 'repeat', key: 'repeat', rule: 'positiveInt', sweep: false },
-  { flag: 'max-restarts', key: 'maxRestarts', rule: 'nonNegativeInt', sweep: false },
-  { flag: 'inject-delay-ms', key: 'injectDelayMs', rule: 'nonNegative', max: 60_000, sweep: true, unit: 'ms' },
-];
+/** The numeric options of `bench`, in the order they are parsed (and a message lists them). */
+export const BENCH_NUMERIC_KEYS = [
+  'rate',
+  'batchInterval',
+  'duration',
+  'warmup',
+  'patients',
+  'partitions',
+  'threads',
+  'latenessMs',
+  'idleMs',
+  'prevalence',
+  'seed',
+  'sources',
+  'repeat',
+  'maxRestarts',
+  'injectDelayMs',
+] as const satisfies readonly OptionKey[];
+
+/** The numeric bench options with a default (all but --patients: one per reading/s). */
+export type BenchNumberKey = Exclude<(typeof BENCH_NUMERIC_KEYS)[number], 'patients'>;
+
+function numericOf(key: OptionKey): NumericOption {
+  const d = decl(key);
+  if (d.rule === undefined) throw new Error(`option --${d.flag} has no numeric rule`);
+  return {
+    flag: d.flag,
+    key,
+    rule: d.rule,
+    ...(d.max !== undefined ? { max: d.max } : {}),
+    ...(d.maxWhy !== undefined ? { maxWhy: d.maxWhy } : {}),
+    sweep: d.sweep ?? false,
+    ...(d.unit !== undefined ? { unit: d.unit } : {}),
+  };
+}
+
+export const BENCH_NUMERIC_OPTIONS: readonly NumericOption[] = BENCH_NUMERIC_KEYS.map(numericOf);
+
+/** The defaults `bench` falls back on for its numeric options (the help shows them as text). */
+export const BENCH_DEFAULTS = Object.fromEntries(
+  BENCH_NUMERIC_KEYS.flatMap((k) => {
+    const d = decl(k);
+    return typeof d.default === 'number' && !d.noDefaultIn?.includes('bench') ? [[k, d.default]] : [];
+  }),
+) as Record<BenchNumberKey, number>;
 
 export const SWEEPABLE_FLAGS = BENCH_NUMERIC_OPTIONS.filter((o) => o.sweep).map((o) => `--${o.flag}`);
 

@@ -2,7 +2,7 @@ import type { Kafka } from 'kafkajs';
 import type { Pool } from 'mysql2/promise';
 import type { Argv } from 'yargs';
 import { loadServiceConfig, redactUrl, type ServiceConfig } from '../config.js';
-import { DEFAULT_MAX_FUTURE_MS, topicsFor } from '../domain/reading.js';
+import { topicsFor } from '../domain/reading.js';
 import { checkServices } from '../infra/preflight.js';
 import { withRetry } from '../infra/retry.js';
 import { createKafka, ensureTopics } from '../infra/kafka.js';
@@ -10,12 +10,12 @@ import { createPool } from '../infra/mysql.js';
 import { BatchPipeline } from '../pipelines/batch/batch.js';
 import { startIngest } from '../pipelines/ingest.js';
 import { sendToParent, type ParentMessage, type RoleName } from '../pipelines/ipc.js';
-import { DEFAULT_PROFILE } from '../pipelines/rules/profiles.js';
 import { loadRuleSet } from '../pipelines/rules/parse.js';
 import type { RuleSet } from '../pipelines/rules/types.js';
 import { migrate } from '../pipelines/store/schema.js';
 import { StreamPipeline } from '../pipelines/stream.js';
 import { positiveInt, UsageError } from './args.js';
+import { declareOptions, type OptionKey } from './options.js';
 
 export interface RoleArgs {
   runId: string;
@@ -34,67 +34,26 @@ export interface RoleArgs {
   windowOriginMs: number;
 }
 
-export function roleOptions<T>(y: Argv<T>) {
-  return y
-    .option('run-id', { type: 'string', default: 'default', describe: 'run the results belong to' })
-    .option('sources', { type: 'number', default: 3, describe: 'device sources: topics health_data_source1..S' })
-    .option('partitions', {
-      type: 'number',
-      default: 3,
-      describe: 'partitions per topic when the topics must be created',
-    })
-    .option('topic-prefix', {
-      type: 'string',
-      default: '',
-      describe: 'prefix of the topic names (isolation for tests)',
-    })
-    .option('rules', {
-      type: 'string',
-      default: DEFAULT_PROFILE,
-      describe: 'rule profile (seed, clinical) or a rules JSON file',
-    })
-    .option('lateness-ms', {
-      type: 'number',
-      default: 2000,
-      describe: 'allowed lateness of window rules, ms of event time',
-    })
-    .option('idle-ms', {
-      type: 'number',
-      default: 1000,
-      describe: 'stream: a partition silent this long stops holding the watermark',
-    })
-    .option('threads', { type: 'number', default: 2, describe: 'batch: Piscina worker threads' })
-    .option('every', {
-      type: 'number',
-      default: 0,
-      describe: 'batch: run a pass every N seconds (0: one pass, then exit)',
-    })
-    .option('once', {
-      type: 'boolean',
-      default: false,
-      describe: 'batch: one final pass over everything stored, then exit',
-    })
-    .option('max-future-ms', {
-      type: 'number',
-      default: DEFAULT_MAX_FUTURE_MS,
-      describe: 'ingest, stream: refuse readings whose event_time is further ahead of the clock',
-    })
-    .option('wait-for-services-s', {
-      type: 'number',
-      default: 0,
-      describe:
-        'at start, wait this long for Kafka and the database to answer (0: fail at once); the harness sets it for restarted roles',
-    })
-    .option('window-origin-ms', {
-      type: 'number',
-      default: 0,
-      describe: 'stream, batch: align windows to this epoch ms (the harness uses its schedule start; 0: the epoch)',
-    })
-    .option('inject-delay-ms', {
-      type: 'number',
-      default: 0,
-      describe: 'stream: wait this long before each database commit (calibration)',
-    });
+/** The options of the role commands (ingest, stream, batch), in help order; each declared in options.ts. */
+export const ROLE_OPTION_KEYS = [
+  'runId',
+  'sources',
+  'partitions',
+  'topicPrefix',
+  'rules',
+  'latenessMs',
+  'idleMs',
+  'threads',
+  'every',
+  'once',
+  'maxFutureMs',
+  'waitForServicesS',
+  'windowOriginMs',
+  'injectDelayMs',
+] as const satisfies readonly OptionKey[];
+
+export function roleOptions<T>(y: Argv<T>): Argv<T & RoleArgs> {
+  return declareOptions<RoleArgs, T>(y, 'role', ROLE_OPTION_KEYS);
 }
 
 function log(role: RoleName, line: string): void {

@@ -7,6 +7,7 @@
  */
 import { patientIdFor, sourceName, type Reading } from '../domain/reading.js';
 import { EpisodePlanner, validateEpisodeOptions, type EpisodeRecord, type EpisodeType } from './episodes.js';
+import { DEFAULT_PATIENTS, DEFAULT_SOURCES } from './defaults.js';
 import { Rng, STREAM } from './rng.js';
 import { PatientVitals, type VitalValues } from './vitals-model.js';
 
@@ -69,8 +70,8 @@ export class Dataset {
   private globalCursor = 0;
 
   constructor(params: DatasetParams) {
-    const patients = params.patients ?? 9;
-    const sources = params.sources ?? 3;
+    const patients = params.patients ?? DEFAULT_PATIENTS;
+    const sources = params.sources ?? DEFAULT_SOURCES;
     if (!Number.isSafeInteger(params.seed)) throw new RangeError(`seed must be a safe integer, got ${params.seed}`);
     if (!Number.isInteger(sources) || sources < 1)
       throw new RangeError(`sources must be a positive integer, got ${sources}`);

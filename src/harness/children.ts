@@ -1,7 +1,8 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../config.js';
-import type { ChildMessage, ParentMessage, RoleName } from '../pipelines/ipc.js';
+import type { Role } from '../domain/modes.js';
+import type { ChildMessage, ParentMessage } from '../pipelines/ipc.js';
 
 const CLI = join(PROJECT_ROOT, 'dist/src/cli.js');
 
@@ -19,7 +20,7 @@ export class PipelineProcess {
   fatal: string | undefined;
 
   constructor(
-    readonly role: RoleName,
+    readonly role: Role,
     args: string[],
     logFile?: (line: string) => void,
   ) {

@@ -3,6 +3,8 @@
  * (t_committed, METRICS.md). Pure: rows read back from write_batch_ranges / write_batches and
  * patient_vitals in, one commit time per reading out (NaN: not processed, or its commit unknown).
  */
+import { partitionKey } from '../domain/keys.js';
+import type { Mode } from '../domain/modes.js';
 import type { StageTimes } from './stages.js';
 
 /** What attribution needs of a stored reading (collect.ts StoredReading has more). */
@@ -21,7 +23,7 @@ export interface AttributedReading {
  * '' and -1).
  */
 export interface WriteBatchRange {
-  role: 'stream' | 'batch';
+  role: Mode;
   committed_at: number;
   kafka_topic: string;
   kafka_partition: number;
@@ -38,10 +40,7 @@ export interface WriteBatchRange {
 }
 
 /** Each reading's commit time per mode, from the ranges of both roles. */
-export function commitTimes(
-  readings: AttributedReading[],
-  ranges: WriteBatchRange[],
-): Record<'stream' | 'batch', Float64Array> {
+export function commitTimes(readings: AttributedReading[], ranges: WriteBatchRange[]): Record<Mode, Float64Array> {
   return {
     stream: streamCommitTimes(
       readings,
@@ -69,7 +68,7 @@ export function streamCommitRanges(
 ): Array<WriteBatchRange | undefined> {
   const byPartition = new Map<string, { list: WriteBatchRange[]; maxSpan: number }>();
   for (const r of ranges) {
-    const key = `${r.kafka_topic}:${r.kafka_partition}`;
+    const key = partitionKey(r.kafka_topic, r.kafka_partition);
     const entry = byPartition.get(key) ?? { list: [], maxSpan: 0 };
     entry.list.push(r);
     entry.maxSpan = Math.max(entry.maxSpan, r.last_offset - r.first_offset);
@@ -77,7 +76,7 @@ export function streamCommitRanges(
   }
   for (const { list } of byPartition.values()) list.sort((a, b) => a.first_offset - b.first_offset);
   return readings.map((reading) => {
-    const entry = byPartition.get(`${reading.topic}:${reading.partition}`);
+    const entry = byPartition.get(partitionKey(reading.topic, reading.partition));
     if (!entry) return undefined;
     let best: WriteBatchRange | undefined;
     // Candidates start at or before the offset and no further back than the longest range.

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import type { Mode } from '../domain/modes.js';
 import type { CostResult, ModeCost } from './results.js';
 
 /** One reading of a process's counters from /proc: CPU seconds so far (user + system, all threads) and resident memory. */
@@ -119,7 +120,7 @@ export interface CostInputs {
   busyS: Record<string, number>;
   /** Per role: readings it processed. */
   readings: Record<string, number>;
-  modes: ReadonlyArray<'stream' | 'batch'>;
+  modes: ReadonlyArray<Mode>;
 }
 
 function modeCost(role: string, x: CostInputs): ModeCost | undefined {

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { cpus, platform, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { cacheDir, PROJECT_ROOT, parseEnvFile } from '../config.js';
-import type { Pool } from '../infra/mysql.js';
+import { numberOf, queryRows, stringOf, type Pool } from '../infra/mysql.js';
 
 function packageVersion(name: string): string {
   try {
@@ -45,10 +45,13 @@ function kafkaVersion(): string {
 
 /** Everything METRICS.md asks a run to record about where it ran. */
 export async function collectEnvironment(pool: Pool): Promise<Record<string, unknown>> {
-  const [rows] = await pool.query(
+  const rows = await queryRows(
+    pool,
     'SELECT VERSION() AS v, @@innodb_flush_log_at_trx_commit AS flush, @@innodb_buffer_pool_size AS bp',
+    undefined,
+    (r) => ({ v: stringOf(r.v), flush: numberOf(r.flush), bp: numberOf(r.bp) }),
   );
-  const db = (rows as Array<{ v: string; flush: number; bp: number }>)[0]!;
+  const db = rows[0]!;
   const cpuList = cpus();
   return {
     cpu_model: cpuList[0]?.model ?? 'unknown',
@@ -58,7 +61,7 @@ export async function collectEnvironment(pool: Pool): Promise<Record<string, unk
     node: process.version,
     kafka: kafkaVersion(),
     database: db.v,
-    database_settings: { innodb_flush_log_at_trx_commit: Number(db.flush), innodb_buffer_pool_size: Number(db.bp) },
+    database_settings: { innodb_flush_log_at_trx_commit: db.flush, innodb_buffer_pool_size: db.bp },
     clients: {
       kafkajs: packageVersion('kafkajs'),
       mysql2: packageVersion('mysql2'),

@@ -2,8 +2,8 @@ import { execFile, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cacheDir, parseEnvFile, PROJECT_ROOT } from '../config.js';
-import type { Pool } from '../infra/mysql.js';
-import type { RoleName } from '../pipelines/ipc.js';
+import { nullableStringOf, queryRows, type Pool } from '../infra/mysql.js';
+import type { Role } from '../domain/modes.js';
 import { type FaultSpec } from './fault-spec.js';
 import { pidFromFile } from './server-pids.js';
 import type { SupervisedRole } from './supervisor.js';
@@ -61,7 +61,7 @@ function servicesUp(): Promise<void> {
 export interface FaultInjectorContext {
   /** Seconds since the load started. */
   clock: () => number;
-  roles: Map<RoleName, SupervisedRole>;
+  roles: Map<Role, SupervisedRole>;
   pool: Pool;
   log: (line: string) => void;
 }
@@ -89,8 +89,10 @@ export class FaultInjector {
   /** Schedules every fault relative to the load's start (call once the clock runs). */
   async start(): Promise<void> {
     if (this.faults.some((f) => f.spec.kind === 'db-restart')) {
-      const [rows] = await this.ctx.pool.query('SELECT @@pid_file AS f');
-      this.dbPidFile = String((rows as Array<{ f: string }>)[0]?.f ?? '');
+      const rows = await queryRows(this.ctx.pool, 'SELECT @@pid_file AS f', undefined, (r) => ({
+        f: nullableStringOf(r.f),
+      }));
+      this.dbPidFile = rows[0]?.f ?? '';
     }
     for (const f of this.faults) {
       const delay = Math.max(0, (f.spec.atS - this.ctx.clock()) * 1000);

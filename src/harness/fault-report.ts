@@ -1,4 +1,4 @@
-import type { Mode } from './metrics.js';
+import type { Mode } from '../domain/modes.js';
 import type { BacklogSample } from './metrics.js';
 import { faultEndS, faultTarget, type FaultSpec } from './fault-spec.js';
 import type { InjectedFault } from './fault-injector.js';

@@ -1,4 +1,4 @@
-import type { RoleName } from '../pipelines/ipc.js';
+import { ROLES, type Role } from '../domain/modes.js';
 
 /**
  * A fault to inject during a run, in the manner of Kafka's Trogdor fault specs, written
@@ -11,13 +11,11 @@ import type { RoleName } from '../pipelines/ipc.js';
 export type FaultSpec =
   | { text: string; kind: 'kafka-restart'; atS: number; durationS: number }
   | { text: string; kind: 'db-restart'; atS: number; durationS: number }
-  | { text: string; kind: 'kill'; role: RoleName; atS: number }
-  | { text: string; kind: 'pause'; role: RoleName; atS: number; durationS: number };
+  | { text: string; kind: 'kill'; role: Role; atS: number }
+  | { text: string; kind: 'pause'; role: Role; atS: number; durationS: number };
 
 export const FAULT_SYNTAX =
   'kafka-restart@20s:30s, db-restart@20s:15s, kill:ROLE@15s or pause:ROLE@15s:5s (ROLE: ingest, stream, batch)';
-
-const ROLES: readonly RoleName[] = ['ingest', 'stream', 'batch'];
 
 /** "20s", "20", "1500ms" -> seconds; NaN when it is not a time. */
 function seconds(text: string): number {
@@ -49,13 +47,13 @@ export function parseFaultSpec(text: string): FaultSpec {
       return { text, kind: kindPart, atS, durationS: duration! };
     case 'kill':
     case 'pause': {
-      if (!ROLES.includes(target as RoleName)) fail(`${kindPart} needs a role: ${ROLES.join(', ')}`);
+      if (!ROLES.includes(target as Role)) fail(`${kindPart} needs a role: ${ROLES.join(', ')}`);
       if (kindPart === 'kill') {
         if (duration !== undefined) fail('kill takes no duration (the harness restarts the role)');
-        return { text, kind: 'kill', role: target as RoleName, atS };
+        return { text, kind: 'kill', role: target as Role, atS };
       }
       if (duration === undefined) fail('pause needs a duration (@AT:DURATION)');
-      return { text, kind: 'pause', role: target as RoleName, atS, durationS: duration! };
+      return { text, kind: 'pause', role: target as Role, atS, durationS: duration! };
     }
     default:
       return fail(`unknown fault kind "${kindPart}"`);

@@ -1,3 +1,4 @@
+import { readingKey } from '../domain/keys.js';
 import { Dataset, stampEventTime, type DatasetParams, type EpisodeTruth } from '../generators/dataset.js';
 import { OpenLoopSchedule } from '../generators/schedule.js';
 import { evaluateAll } from '../pipelines/rules/reference.js';
@@ -5,7 +6,7 @@ import type { AlertRecord, RuleSet } from '../pipelines/rules/types.js';
 import type { Reading } from '../domain/reading.js';
 
 export interface GroundTruth {
-  /** `${patient_id}|${seq}` -> t_intended (exact, fractional ms). */
+  /** readingKey(patient_id, seq) -> t_intended (exact, fractional ms). */
   intended: Map<string, number>;
   expectedAlerts: AlertRecord[];
   episodes: EpisodeTruth[];
@@ -31,7 +32,7 @@ export function buildGroundTruth(
   for (let i = 0; i < planned; i++) {
     const t = schedule.intendedExact(i);
     const reading = stampEventTime(dataset.next(), Math.floor(t));
-    intended.set(`${reading.patient_id}|${reading.seq}`, t);
+    intended.set(readingKey(reading.patient_id, reading.seq), t);
     readings.push(reading);
   }
   const { alerts } = evaluateAll(readings, ruleSet, windowOriginMs);

@@ -10,6 +10,7 @@
 import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { MODES, type Mode } from '../domain/modes.js';
 import type { RunResult } from './results.js';
 
 /** The RunResult.parameters keys two runs must share to be compared (the rules as resolved, not their file name). */
@@ -78,7 +79,7 @@ export interface ModeHeadline {
 
 /** The figures a history line keeps and the trackers publish. Latencies are null without samples. */
 export interface Headline {
-  modes: Partial<Record<'stream' | 'batch', ModeHeadline>>;
+  modes: Partial<Record<Mode, ModeHeadline>>;
   send_delay_p99_ms: number | null;
   achieved_rate: number;
   loss: number;
@@ -281,8 +282,6 @@ function fmtTime(iso: string): string {
   const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})/.exec(iso);
   return m ? `${m[1]} ${m[2]} UTC` : iso;
 }
-
-const MODES = ['stream', 'batch'] as const;
 
 /**
  * The history as Markdown: a section per comparable parameter set (its hash and what it is), a

@@ -1,3 +1,5 @@
+import type { Mode } from '../domain/modes.js';
+import { readingKey } from '../domain/keys.js';
 import type { ProducerResult } from '../generators/producer.js';
 import type { EpisodeTruth } from '../generators/dataset.js';
 import type { RuleSet } from '../pipelines/rules/types.js';
@@ -9,8 +11,7 @@ import { histogramKey, LatencyHistogram } from './histogram.js';
 import type { AgreementResult, ModeResult, RunResult, TimeseriesPoint } from './results.js';
 import { stageBreakdown, type StageBreakdown } from './stages.js';
 
-export const MODES = ['stream', 'batch'] as const;
-export type Mode = (typeof MODES)[number];
+export { MODES, type Mode } from '../domain/modes.js';
 
 export interface BacklogSample {
   /** Epoch ms. */
@@ -134,7 +135,10 @@ export function computeRunResult(x: RunInputs): RunResult {
  */
 function streamStages(x: RunInputs, phase: MeasuredPhase): StageBreakdown {
   const times = { ...x.data.streamStages };
-  times.intended = Float64Array.from(x.data.readings, (r) => x.truth.intended.get(`${r.patient_id}|${r.seq}`) ?? NaN);
+  times.intended = Float64Array.from(
+    x.data.readings,
+    (r) => x.truth.intended.get(readingKey(r.patient_id, r.seq)) ?? NaN,
+  );
   return stageBreakdown(times, (i) => times.intended[i]! >= phase.warmupEnd);
 }
 
@@ -156,7 +160,7 @@ function measuredPhaseOf(x: RunInputs): MeasuredPhase {
     start,
     warmupEnd,
     episodes: x.truth.episodes.filter(
-      (e) => (x.truth.intended.get(`${e.patient_id}|${e.start_seq}`) ?? -Infinity) >= warmupEnd,
+      (e) => (x.truth.intended.get(readingKey(e.patient_id, e.start_seq)) ?? -Infinity) >= warmupEnd,
     ),
     windowSizeOf: new Map(x.ruleSet.rules.map((r) => [r.id, r.kind === 'window' ? r.window_s : 0])),
   };
@@ -174,7 +178,7 @@ function storageFigures(x: RunInputs): StorageFigures {
   const stored = new Set<string>();
   let unexpected = 0;
   for (const r of x.data.readings) {
-    const key = `${r.patient_id}|${r.seq}`;
+    const key = readingKey(r.patient_id, r.seq);
     stored.add(key);
     if (!x.truth.intended.has(key)) unexpected++;
   }
@@ -252,7 +256,7 @@ function readingLatencies(x: RunInputs, mode: Mode, phase: MeasuredPhase): Readi
   };
   const committed = x.data.committedAt[mode];
   x.data.readings.forEach((r, i) => {
-    const intended = x.truth.intended.get(`${r.patient_id}|${r.seq}`);
+    const intended = x.truth.intended.get(readingKey(r.patient_id, r.seq));
     if (intended === undefined) return;
     const t = committed[i]!;
     if (Number.isNaN(t)) {
@@ -407,8 +411,8 @@ function detectionLatency(
   const histogram = new LatencyHistogram();
   let detected = 0;
   for (const e of episodes) {
-    const t0 = truth.intended.get(`${e.patient_id}|${e.start_seq}`)!;
-    const tEnd = truth.intended.get(`${e.patient_id}|${e.end_seq}`) ?? t0;
+    const t0 = truth.intended.get(readingKey(e.patient_id, e.start_seq))!;
+    const tEnd = truth.intended.get(readingKey(e.patient_id, e.end_seq)) ?? t0;
     let first = Infinity;
     for (const a of byPatient.get(e.patient_id) ?? []) {
       const belongs =

@@ -4,6 +4,7 @@
  * Fields marked "(optional, added)" are not part of the core schema; the report prints
  * them when present and says "not recorded" (or omits the line) when absent.
  */
+import type { Mode } from '../domain/modes.js';
 import type { StageBreakdown } from './stages.js';
 
 /**
@@ -39,7 +40,7 @@ export interface AgreementResult {
 }
 
 export interface ModeResult {
-  mode: 'stream' | 'batch';
+  mode: Mode;
   /** METRICS.md: t_committed - t_intended, warm-up excluded. */
   event_time_latency: LatencySummary;
   /** METRICS.md: t_committed - t_appended. */
@@ -197,7 +198,7 @@ export interface ModeCost {
 }
 
 export interface CostResult {
-  modes: Partial<Record<'stream' | 'batch', ModeCost>>;
+  modes: Partial<Record<Mode, ModeCost>>;
   /** The shared ingest role (lands every reading once for the batch layer). */
   ingest?: ModeCost;
   /** CPU seconds of the Kafka broker and of the database server over the run (null: not this project's servers). */

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import type { Pool } from '../infra/mysql.js';
+import { nullableNumberOf, nullableStringOf, queryRows, stringOf, type Pool } from '../infra/mysql.js';
 
 /** A run whose owner has not reported in for this long was left behind by a dead process. */
 export const STALE_AFTER_MS = 30_000;
@@ -38,16 +38,31 @@ export async function registerRun(
 ): Promise<{ aborted: string[] }> {
   const conn = await pool.getConnection();
   try {
-    const [lock] = await conn.query(`SELECT GET_LOCK('vitals_bench_runs', 30) AS got`);
-    if (Number((lock as Array<{ got: number | null }>)[0]?.got) !== 1)
-      throw new Error('could not take the run registry lock within 30 s');
-    const [running] = await conn.query(`SELECT run_id, heartbeat_at, owner FROM runs WHERE status = 'running'`);
-    const aborted = (running as Array<{ run_id: string; heartbeat_at: number | string | null; owner: string | null }>)
-      .filter((r) => r.heartbeat_at === null || Number(r.heartbeat_at) < now() - STALE_AFTER_MS || ownerGone(r.owner))
+    const lock = await queryRows(conn, `SELECT GET_LOCK('vitals_bench_runs', 30) AS got`, undefined, (r) => ({
+      got: nullableNumberOf(r.got),
+    }));
+    if (lock[0]?.got !== 1) throw new Error('could not take the run registry lock within 30 s');
+    const running = await queryRows(
+      conn,
+      `SELECT run_id, heartbeat_at, owner FROM runs WHERE status = 'running'`,
+      undefined,
+      (r) => ({
+        run_id: stringOf(r.run_id),
+        heartbeat_at: nullableNumberOf(r.heartbeat_at),
+        owner: nullableStringOf(r.owner),
+      }),
+    );
+    const aborted = running
+      .filter((r) => r.heartbeat_at === null || r.heartbeat_at < now() - STALE_AFTER_MS || ownerGone(r.owner))
       .map((r) => r.run_id);
     if (aborted.length) await conn.query(`UPDATE runs SET status = 'aborted' WHERE run_id IN (?)`, [aborted]);
-    const [live] = await conn.query(`SELECT run_id, owner, topics FROM runs WHERE status = 'running'`);
-    for (const r of live as Array<{ run_id: string; owner: string | null; topics: string | null }>) {
+    const live = await queryRows(
+      conn,
+      `SELECT run_id, owner, topics FROM runs WHERE status = 'running'`,
+      undefined,
+      (r) => ({ run_id: stringOf(r.run_id), owner: nullableStringOf(r.owner), topics: nullableStringOf(r.topics) }),
+    );
+    for (const r of live) {
       const shared = (r.topics ?? '').split(',').filter((t) => run.topics.includes(t));
       if (shared.length) {
         throw new RunConflictError(

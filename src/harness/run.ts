@@ -4,14 +4,16 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Admin } from 'kafkajs';
 import { loadServiceConfig, PROJECT_ROOT, type ServiceConfig } from '../config.js';
+import { readingKey } from '../domain/keys.js';
 import { topicsFor } from '../domain/reading.js';
 import type { ProducerProgress, ProducerResult } from '../generators/producer.js';
 import { OpenLoopSchedule } from '../generators/schedule.js';
 import { consumerLag, createKafka, endOffsets, recreateTopics } from '../infra/kafka.js';
-import { createPool, type Pool } from '../infra/mysql.js';
+import { createPool, queryRows, type Pool } from '../infra/mysql.js';
 import { ServiceUnavailableError } from '../infra/preflight.js';
 import { withRetry } from '../infra/retry.js';
-import type { ChildMessage, RoleName } from '../pipelines/ipc.js';
+import type { Mode, Role } from '../domain/modes.js';
+import type { ChildMessage } from '../pipelines/ipc.js';
 import { loadRuleSet } from '../pipelines/rules/parse.js';
 import type { RuleSet } from '../pipelines/rules/types.js';
 import type { LateReadingNote } from '../pipelines/stream.js';
@@ -23,7 +25,7 @@ import { FaultInjector } from './fault-injector.js';
 import { analyseFaults, type AvailabilitySample, type LatencyPoint } from './fault-report.js';
 import type { FaultSpec } from './fault-spec.js';
 import { buildGroundTruth, type GroundTruth } from './ground-truth.js';
-import { computeRunResult, type BacklogSample, type Mode } from './metrics.js';
+import { computeRunResult, type BacklogSample } from './metrics.js';
 import { computeCost, CostSampler } from './cost.js';
 import { serverPids } from './server-pids.js';
 import { runLoadProcess } from './producer-process.js';
@@ -100,7 +102,7 @@ interface RunContext {
   /** Stops the load process: aborted by the outer signal, and when the run ends however it ends. */
   readonly loadAbort: AbortController;
   readonly detachOuterAbort: () => void;
-  readonly roles: Map<RoleName, SupervisedRole>;
+  readonly roles: Map<Role, SupervisedRole>;
   readonly incidents: RoleIncident[];
   readonly failures: string[];
   readonly backlog: BacklogSample[];
@@ -268,7 +270,7 @@ async function startRoles(ctx: RunContext): Promise<Pipelines> {
     ...DEFAULT_RESTART_POLICY,
     ...(opts.maxRestarts !== undefined ? { maxRestarts: opts.maxRestarts } : {}),
   };
-  const supervise = (role: RoleName, args: string[]): SupervisedRole => {
+  const supervise = (role: Role, args: string[]): SupervisedRole => {
     const s = new SupervisedRole(
       role,
       args,
@@ -627,12 +629,16 @@ async function resultOf(ctx: RunContext, producer: ProducerResult): Promise<RunR
     ruleSet,
     producer.startMs,
   );
-  const [envRows] = await withRetry(
+  const envRows = await withRetry(
     'reading the run record',
-    () => pool.query('SELECT environment, parameters FROM runs WHERE run_id = ?', [runId]),
+    () =>
+      queryRows(pool, 'SELECT environment, parameters FROM runs WHERE run_id = ?', [runId], (r) => ({
+        environment: r.environment,
+        parameters: r.parameters,
+      })),
     retry,
   );
-  const row = (envRows as Array<{ environment: unknown; parameters: unknown }>)[0]!;
+  const row = envRows[0]!;
   const warmupEndMs = producer.startMs + opts.warmup * 1000;
   const faults = analyseFaults({
     startMs: producer.startMs,
@@ -688,7 +694,7 @@ function runCost(ctx: RunContext, data: RunData, busySeconds: { ingest?: number;
 }
 
 /** Seconds the ingest and stream roles spent processing, summed over each of their processes (a restart starts a count anew). */
-function busyOf(roles: Map<RoleName, SupervisedRole>): { ingest?: number; stream?: number } {
+function busyOf(roles: Map<Role, SupervisedRole>): { ingest?: number; stream?: number } {
   const out: { ingest?: number; stream?: number } = {};
   for (const role of ['ingest', 'stream'] as const) {
     const r = roles.get(role);
@@ -706,7 +712,7 @@ function latencyPoints(data: RunData, truth: GroundTruth, mode: Mode, warmupEndM
   const out: LatencyPoint[] = [];
   const committed = data.committedAt[mode];
   data.readings.forEach((r, i) => {
-    const intended = truth.intended.get(`${r.patient_id}|${r.seq}`);
+    const intended = truth.intended.get(readingKey(r.patient_id, r.seq));
     const t = committed[i]!;
     if (intended !== undefined && intended >= warmupEndMs && !Number.isNaN(t)) out.push({ intended, committed: t });
   });

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cacheDir, parseEnvFile } from '../config.js';
-import type { Pool } from '../infra/mysql.js';
+import { nullableStringOf, queryRows, type Pool } from '../infra/mysql.js';
 
 /** The pid in a pid file, if that process runs and is the named program (never a stranger's process). */
 export function pidFromFile(pidFile: string, program: string): number | undefined {
@@ -28,8 +28,8 @@ export async function serverPids(
     if (pid !== undefined) out.broker = pid;
   }
   if (!env.MYSQL_URL && origins.MYSQL_ORIGIN === 'local') {
-    const [rows] = await pool.query('SELECT @@pid_file AS f');
-    const pid = pidFromFile(String((rows as Array<{ f: string | null }>)[0]?.f ?? ''), 'mariadbd');
+    const rows = await queryRows(pool, 'SELECT @@pid_file AS f', undefined, (r) => ({ f: nullableStringOf(r.f) }));
+    const pid = pidFromFile(rows[0]?.f ?? '', 'mariadbd');
     if (pid !== undefined) out.database = pid;
   }
   return out;

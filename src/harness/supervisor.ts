@@ -1,9 +1,10 @@
-import type { ChildMessage, ParentMessage, RoleName } from '../pipelines/ipc.js';
+import type { Role } from '../domain/modes.js';
+import type { ChildMessage, ParentMessage } from '../pipelines/ipc.js';
 import { describeExit, isReady, PipelineProcess } from './children.js';
 
 /** A role process that ended while the run needed it, and what the harness did about it. */
 export interface RoleIncident {
-  role: RoleName;
+  role: Role;
   /** "killed by SIGKILL", "exited with code 1". */
   how: string;
   /** The role's own last words, when it sent them. */
@@ -46,7 +47,7 @@ export class SupervisedRole {
   private fail: (err: Error) => void = () => undefined;
 
   constructor(
-    readonly role: RoleName,
+    readonly role: Role,
     private readonly args: string[],
     private readonly logLine: (line: string) => void,
     /** Seconds since the run's load started, for incident times. */

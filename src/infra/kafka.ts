@@ -1,6 +1,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { Kafka, logLevel, type Admin, type ISocketFactory, type ITopicConfig } from 'kafkajs';
+import { partitionKey } from '../domain/keys.js';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
 
@@ -85,7 +86,7 @@ export async function recreateTopics(admin: Admin, spec: TopicSpec): Promise<voi
 export async function endOffsets(admin: Admin, topics: string[]): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   for (const topic of topics) {
-    for (const p of await admin.fetchTopicOffsets(topic)) out.set(`${topic}:${p.partition}`, Number(p.high));
+    for (const p of await admin.fetchTopicOffsets(topic)) out.set(partitionKey(topic, p.partition), Number(p.high));
   }
   return out;
 }

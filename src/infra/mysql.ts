@@ -50,3 +50,50 @@ export async function bulkInsert(
   }
   return affected;
 }
+
+/** One result row as mysql2 returns it: column name (or alias) -> value. */
+export type SqlRow = Record<string, unknown>;
+
+/** A pool or one of its connections: what queryRows needs. */
+export interface Queryable {
+  query(sql: string, values?: unknown): Promise<[unknown, unknown]>;
+}
+
+/**
+ * Run a SELECT and decode each row with decode, which converts every column it uses
+ * explicitly (BIGINT, DECIMAL and aggregates such as SUM() may come back as strings:
+ * numberOf / nullableNumberOf). Throws when the statement returns no result set.
+ */
+export async function queryRows<T>(
+  db: Queryable,
+  sql: string,
+  params: readonly unknown[] | undefined,
+  decode: (row: SqlRow) => T,
+): Promise<T[]> {
+  const [rows] = await (params === undefined ? db.query(sql) : db.query(sql, params));
+  if (!Array.isArray(rows)) throw new Error(`expected rows from: ${sql.trim().split(/\s+/).slice(0, 6).join(' ')} ...`);
+  return rows.map((row: unknown) => decode(row as SqlRow));
+}
+
+/** A numeric column (a number, or a BIGINT/DECIMAL string), through Number(). */
+export function numberOf(value: unknown): number {
+  return Number(value);
+}
+
+/** A nullable numeric column: null stays null, anything else goes through Number(). */
+export function nullableNumberOf(value: unknown): number | null {
+  return value === null || value === undefined ? null : Number(value);
+}
+
+/** A text column (a number or a binary string is converted; NULL or anything else is refused). */
+export function stringOf(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'bigint') return String(value);
+  if (Buffer.isBuffer(value)) return value.toString('utf8');
+  throw new TypeError(`expected a text column, got ${value === null ? 'NULL' : typeof value}`);
+}
+
+/** A nullable text column: null stays null. */
+export function nullableStringOf(value: unknown): string | null {
+  return value === null || value === undefined ? null : stringOf(value);
+}

@@ -1,4 +1,5 @@
 import type { Consumer, EachBatchPayload, IHeaders, Kafka } from 'kafkajs';
+import { partitionKey } from '../domain/keys.js';
 import { SENT_AT_HEADER } from '../domain/reading.js';
 
 /** Above the broker's group.min.session.timeout.ms (6 s) with room for a paused process. */
@@ -187,7 +188,7 @@ class CommitPipeline {
       const commits = await written;
       this.unwritten--;
       for (const wake of this.waiters.splice(0)) wake();
-      for (const c of commits ?? []) this.due.set(`${c.topic}:${c.partition}`, c);
+      for (const c of commits ?? []) this.due.set(partitionKey(c.topic, c.partition), c);
       this.committing ??= this.commitDue().finally(() => (this.committing = null));
     });
   }

@@ -1,4 +1,5 @@
 import type { Kafka } from 'kafkajs';
+import { readingKey } from '../domain/keys.js';
 import { parseReading, VITAL_NAMES, type ParseContext, type Reading } from '../domain/reading.js';
 import { inTransaction, type Pool, type PoolConnection } from '../infra/mysql.js';
 import { withRetry } from '../infra/retry.js';
@@ -203,9 +204,9 @@ async function insertReadings(conn: PoolConnection, runId: string, rows: Incomin
          FROM patient_vitals WHERE run_id = ? AND (patient_id, seq) IN (?)`,
       [runId, chunk.map((r) => [r.reading.patient_id, r.reading.seq])],
     );
-    const byKey = new Map((stored as StoredCopy[]).map((s) => [`${s.patient_id}|${s.seq}`, s]));
+    const byKey = new Map((stored as StoredCopy[]).map((s) => [readingKey(s.patient_id, s.seq), s]));
     for (const r of chunk) {
-      const s = byKey.get(`${r.reading.patient_id}|${r.reading.seq}`);
+      const s = byKey.get(readingKey(r.reading.patient_id, r.reading.seq));
       if (!s || (s.kafka_topic === r.topic && s.kafka_partition === r.partition && Number(s.kafka_offset) === r.offset))
         continue;
       if (sameContent(s, r.reading)) continue;

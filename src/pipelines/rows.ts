@@ -1,3 +1,4 @@
+import type { Mode } from '../domain/modes.js';
 import { VITAL_NAMES, type Reading } from '../domain/reading.js';
 import type { AlertRecord, WindowResult } from './rules/types.js';
 
@@ -38,7 +39,7 @@ export function vitalsRow(
 export const ALERT_COLUMNS =
   '(run_id, mode, rule_id, patient_id, subject_kind, subject, severity, seq, window_start, event_time, write_batch)';
 
-export function alertRow(runId: string, mode: 'stream' | 'batch', a: AlertRecord, batch: bigint): unknown[] {
+export function alertRow(runId: string, mode: Mode, a: AlertRecord, batch: bigint): unknown[] {
   const isRecord = a.seq !== null;
   return [
     runId,
@@ -61,7 +62,7 @@ export const ALERT_UPSERT = 'ON DUPLICATE KEY UPDATE run_id = run_id';
 export const WINDOW_COLUMNS = `(run_id, mode, patient_id, window_s, window_start, reading_count, max_event_time,
   ${VITAL_NAMES.map((v) => `avg_${v}, min_${v}, max_${v}`).join(', ')}, write_batch)`;
 
-export function windowRow(runId: string, mode: 'stream' | 'batch', w: WindowResult, batch: bigint): unknown[] {
+export function windowRow(runId: string, mode: Mode, w: WindowResult, batch: bigint): unknown[] {
   const stats = VITAL_NAMES.flatMap((v) => [w.stats[v].avg, w.stats[v].min, w.stats[v].max]);
   return [runId, mode, w.patient_id, w.window_s, w.window_start, w.count, w.max_event_time, ...stats, batch.toString()];
 }

@@ -1,7 +1,8 @@
 import type { Admin, Kafka } from 'kafkajs';
 import { endOffsets } from '../infra/kafka.js';
+import { partitionKey, windowKey, windowSeriesKey } from '../domain/keys.js';
 import { parseReading, type ParseContext, type Reading } from '../domain/reading.js';
-import { bulkInsert, inTransaction, type Pool } from '../infra/mysql.js';
+import { bulkInsert, inTransaction, numberOf, queryRows, type Pool } from '../infra/mysql.js';
 import { withRetry } from '../infra/retry.js';
 import { startConsumerLoop, type ConsumerLoop, type OffsetCommit, type PartitionBatch } from './consumer-loop.js';
 import { compileRuleSet, evaluateRecord, evaluateWindow, type CompiledRuleSet } from './rules/evaluate.js';
@@ -17,6 +18,7 @@ import {
   windowRow,
 } from './rows.js';
 import { GroupCommit } from './group-commit.js';
+import { SafeOffsets } from './safe-offsets.js';
 import { isDataError, writeIsolating } from './isolate.js';
 import { CommitRecorder, type OffsetRange } from './write-batches.js';
 
@@ -81,13 +83,6 @@ interface StreamWork {
 
 type StreamResultRow = { kind: 'alert'; a: AlertRecord } | { kind: 'window'; w: WindowResult };
 
-interface OpenWindowOrigin {
-  partitionKey: string;
-  topic: string;
-  partition: number;
-  minOffset: number;
-}
-
 /**
  * The speed layer: record rules at once, window rules on event-time tumbling windows closed
  * by a watermark, results written per partition batch in one transaction, Kafka offsets
@@ -116,19 +111,10 @@ export class StreamPipeline {
   private readonly watermarks: WatermarkTracker;
   private readonly recorder: CommitRecorder;
   private readonly writer: GroupCommit<StreamWork>;
-  /** `${size}|${patient}|${start}` -> where its readings came from. */
-  private readonly openOrigins = new Map<string, OpenWindowOrigin>();
+  /** Where each open window's readings came from, and so how far each partition's offset may be committed. */
+  private readonly offsets = new SafeOffsets();
   /**
-   * The same origins per partition, in creation order. Offsets grow within a partition, so
-   * the first entry holds the smallest offset, unless a lower offset reached an existing
-   * window (a re-read): then that partition is marked and scanned in full.
-   */
-  private readonly originsByPartition = new Map<
-    string,
-    { origins: Map<string, OpenWindowOrigin>; disordered: boolean }
-  >();
-  /**
-   * `${size}|${patient}` -> largest window_start written by earlier instances (loaded at
+   * windowSeriesKey(size, patient) -> largest window_start written by earlier instances (loaded at
    * start). Windows this instance closes are not added: a reading for one of those goes to
    * the assembler, which reports it as late.
    */
@@ -140,8 +126,6 @@ export class StreamPipeline {
   private rebalancing = false;
   private reloading: Promise<void> | null = null;
   private idleCheck: Promise<void> | null = null;
-  /** Next offset per partition key (last processed + 1). */
-  private readonly nextOffsets = new Map<string, { topic: string; partition: number; offset: number }>();
   private readonly revoked = new Set<string>();
   private assigned = new Set<string>();
   private loop: ConsumerLoop | undefined;
@@ -225,7 +209,7 @@ export class StreamPipeline {
   private onAssignment(assignment: Record<string, number[]>): void {
     const now = new Set<string>();
     for (const [topic, partitions] of Object.entries(assignment)) {
-      for (const p of partitions) now.add(`${topic}:${p}`);
+      for (const p of partitions) now.add(partitionKey(topic, p));
     }
     for (const key of this.assigned) {
       if (!now.has(key)) {
@@ -251,7 +235,7 @@ export class StreamPipeline {
     const ends = await endOffsets(this.admin, this.opts.topics);
     let committed: Map<string, number> | undefined;
     for (const key of this.assigned) {
-      let position = this.nextOffsets.get(key)?.offset;
+      let position = this.offsets.nextOf(key)?.offset;
       if (position === undefined) {
         committed ??= await this.committedOffsets();
         position = committed.get(key) ?? 0;
@@ -265,7 +249,7 @@ export class StreamPipeline {
     const out = new Map<string, number>();
     const groupId = this.opts.groupId ?? `vitals-stream-${this.opts.runId}`;
     for (const t of await this.admin!.fetchOffsets({ groupId, topics: this.opts.topics })) {
-      for (const p of t.partitions) out.set(`${t.topic}:${p.partition}`, Math.max(0, Number(p.offset)));
+      for (const p of t.partitions) out.set(partitionKey(t.topic, p.partition), Math.max(0, Number(p.offset)));
     }
     return out;
   }
@@ -287,19 +271,19 @@ export class StreamPipeline {
   }
 
   private async loadWrittenWindows(): Promise<void> {
-    const [rows] = await withRetry(
+    const rows = await withRetry(
       'loading written windows',
       () =>
-        this.opts.pool.query(
+        queryRows(
+          this.opts.pool,
           `SELECT patient_id, window_s, MAX(window_start) AS upto FROM window_stats
         WHERE run_id = ? AND mode = 'stream' GROUP BY patient_id, window_s`,
           [this.opts.runId],
+          (r) => ({ patient_id: numberOf(r.patient_id), window_s: numberOf(r.window_s), upto: numberOf(r.upto) }),
         ),
       { log: this.opts.log },
     );
-    for (const r of rows as Array<{ patient_id: number; window_s: number; upto: number }>) {
-      this.writtenBefore.set(`${r.window_s}|${r.patient_id}`, Number(r.upto));
-    }
+    for (const r of rows) this.writtenBefore.set(windowSeriesKey(r.window_s, r.patient_id), r.upto);
   }
 
   /**
@@ -310,8 +294,8 @@ export class StreamPipeline {
     if (this.reloading) await this.reloading;
     const began = performance.now();
     const now = Date.now();
-    const partitionKey = `${batch.topic}:${batch.partition}`;
-    this.caughtUp.delete(partitionKey);
+    const partKey = partitionKey(batch.topic, batch.partition);
+    this.caughtUp.delete(partKey);
     const alerts: AlertRecord[] = [];
     const rejected: unknown[][] = [];
     const ctx: ParseContext = {
@@ -340,13 +324,13 @@ export class StreamPipeline {
       }
       this.stats.processed++;
       alerts.push(...evaluateRecord(reading, this.compiled.recordRules));
-      this.watermarks.observe(partitionKey, reading.event_time, now);
-      this.addToWindows(reading, batch.topic, batch.partition, partitionKey, m.offset);
+      this.watermarks.observe(partKey, reading.event_time, now);
+      this.addToWindows(reading, batch.topic, batch.partition, partKey, m.offset);
     }
     this.stats.rejected += rejected.length;
     const last = batch.messages[batch.messages.length - 1]!.offset;
-    this.nextOffsets.set(partitionKey, { topic: batch.topic, partition: batch.partition, offset: last + 1 });
-    this.stats.positions[partitionKey] = last + 1;
+    this.offsets.advance(partKey, batch.topic, batch.partition, last);
+    this.stats.positions[partKey] = last + 1;
     const range: OffsetRange = {
       topic: batch.topic,
       partition: batch.partition,
@@ -364,7 +348,7 @@ export class StreamPipeline {
     const commits = closing.commits;
     // This batch's partition is always committed (possibly held back by its open windows).
     if (!commits.some((c) => c.topic === batch.topic && c.partition === batch.partition)) {
-      commits.push({ topic: batch.topic, partition: batch.partition, offset: this.safeOffset(partitionKey) });
+      commits.push({ topic: batch.topic, partition: batch.partition, offset: this.offsets.safeOffset(partKey) });
     }
     this.stats.busyMs += performance.now() - began;
     await this.submit(work);
@@ -393,7 +377,7 @@ export class StreamPipeline {
   private addToWindows(reading: Reading, topic: string, partition: number, partitionKey: string, offset: number): void {
     for (const [size, assembler] of this.assemblers) {
       const start = windowStartOf(reading.event_time, size, this.windowOriginMs);
-      const written = this.writtenBefore.get(`${size}|${reading.patient_id}`);
+      const written = this.writtenBefore.get(windowSeriesKey(size, reading.patient_id));
       if (written !== undefined && start <= written) continue; // done by an earlier instance
       const result = assembler.add(reading);
       if (result.late) {
@@ -404,19 +388,7 @@ export class StreamPipeline {
         });
         continue;
       }
-      const key = `${size}|${reading.patient_id}|${start}`;
-      const origin = this.openOrigins.get(key);
-      let byPartition = this.originsByPartition.get(partitionKey);
-      if (!byPartition)
-        this.originsByPartition.set(partitionKey, (byPartition = { origins: new Map(), disordered: false }));
-      if (!origin) {
-        const created = { partitionKey, topic, partition, minOffset: offset };
-        this.openOrigins.set(key, created);
-        byPartition.origins.set(key, created);
-      } else if (offset < origin.minOffset) {
-        origin.minOffset = offset;
-        byPartition.disordered = true;
-      }
+      this.offsets.addReading(windowKey(size, reading.patient_id, start), partitionKey, topic, partition, offset);
     }
   }
 
@@ -438,10 +410,7 @@ export class StreamPipeline {
     const touched = new Set<string>();
     for (const [size, assembler] of this.assemblers) {
       for (const w of assembler.advanceWatermark(watermark)) {
-        const key = `${size}|${w.patient_id}|${w.window_start}`;
-        const origin = this.openOrigins.get(key);
-        this.openOrigins.delete(key);
-        if (origin) this.originsByPartition.get(origin.partitionKey)?.origins.delete(key);
+        const origin = this.offsets.closeWindow(windowKey(size, w.patient_id, w.window_start));
         // A window of a partition this instance lost is the new owner's to write.
         if (origin && this.revoked.has(origin.partitionKey)) continue;
         if (origin) touched.add(origin.partitionKey);
@@ -456,9 +425,9 @@ export class StreamPipeline {
     }
     const commits: OffsetCommit[] = [];
     for (const key of touched) {
-      const next = this.nextOffsets.get(key);
+      const next = this.offsets.nextOf(key);
       if (next && !this.revoked.has(key))
-        commits.push({ topic: next.topic, partition: next.partition, offset: this.safeOffset(key) });
+        commits.push({ topic: next.topic, partition: next.partition, offset: this.offsets.safeOffset(key) });
     }
     return { work: { alerts, windows: closed, rejected: [], ranges: [] }, commits };
   }
@@ -541,17 +510,5 @@ export class StreamPipeline {
         }),
       { log: this.opts.log },
     );
-  }
-
-  /** The next offset to read after a restart: held back to the oldest reading of an open window. */
-  private safeOffset(partitionKey: string): number {
-    let offset = this.nextOffsets.get(partitionKey)?.offset ?? 0;
-    const byPartition = this.originsByPartition.get(partitionKey);
-    if (!byPartition) return offset;
-    for (const origin of byPartition.origins.values()) {
-      if (origin.minOffset < offset) offset = origin.minOffset;
-      if (!byPartition.disordered) break;
-    }
-    return offset;
   }
 }

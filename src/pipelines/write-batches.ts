@@ -1,8 +1,7 @@
 import { randomInt } from 'node:crypto';
+import type { Role } from '../domain/modes.js';
 import type { Pool } from '../infra/mysql.js';
 import { withRetry } from '../infra/retry.js';
-
-export type Role = 'ingest' | 'stream' | 'batch';
 
 /**
  * Ids of write transactions: unique across processes (random 31-bit instance prefix) and

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { Piscina } from 'piscina';
 import { PROJECT_ROOT } from '../../config.js';
-import type { Pool } from '../../infra/mysql.js';
+import { numberOf, queryRows, type Pool } from '../../infra/mysql.js';
 import { withRetry } from '../../infra/retry.js';
 import type { RuleSet } from '../rules/types.js';
 import type { BatchTask, BatchTaskResult } from './task.js';
@@ -101,24 +101,31 @@ export class BatchPipeline {
       await pool.query('DELETE FROM batch_passes WHERE run_id = ?', [runId]);
       return;
     }
-    const [rows] = await pool.query(
+    const rows = await queryRows(
+      pool,
       'SELECT pass, ingest_hi, watermark, final FROM batch_passes WHERE run_id = ? ORDER BY pass DESC LIMIT 1',
       [runId],
+      (r) => ({
+        pass: numberOf(r.pass),
+        ingest_hi: numberOf(r.ingest_hi),
+        watermark: numberOf(r.watermark),
+        final: Boolean(r.final),
+      }),
     );
-    const last = (
-      rows as Array<{ pass: number; ingest_hi: number | string; watermark: number | string; final: number }>
-    )[0];
+    const last = rows[0];
     if (!last) return;
-    this.ingestLo = Number(last.ingest_hi);
-    this.prevWatermark = last.final ? Number.MAX_SAFE_INTEGER : Number(last.watermark);
+    this.ingestLo = last.ingest_hi;
+    this.prevWatermark = last.final ? Number.MAX_SAFE_INTEGER : last.watermark;
     this.passOffset = last.pass;
-    const [seen] = await pool.query(
+    const seen = await queryRows(
+      pool,
       'SELECT patient_id, MAX(event_time) AS wm FROM patient_vitals WHERE run_id = ? AND ingest_id <= ? GROUP BY patient_id',
       [runId, this.ingestLo],
+      (r) => ({ patient_id: numberOf(r.patient_id), wm: numberOf(r.wm) }),
     );
-    for (const r of seen as Array<{ patient_id: number; wm: number | string }>) {
+    for (const r of seen) {
       this.patients.add(r.patient_id);
-      this.watermark = Math.max(this.watermark, Number(r.wm));
+      this.watermark = Math.max(this.watermark, r.wm);
     }
     this.opts.log?.(`resuming after pass ${last.pass} (ingest_id > ${this.ingestLo})`);
   }
@@ -126,19 +133,24 @@ export class BatchPipeline {
   private async pass(final: boolean): Promise<PassResult | null> {
     const startedAt = Date.now();
     const { pool, runId } = this.opts;
-    const [hiRows] = await pool.query('SELECT COALESCE(MAX(ingest_id), 0) AS hi FROM patient_vitals WHERE run_id = ?', [
-      runId,
-    ]);
-    const hi = Number((hiRows as Array<{ hi: number }>)[0]!.hi);
+    const hiRows = await queryRows(
+      pool,
+      'SELECT COALESCE(MAX(ingest_id), 0) AS hi FROM patient_vitals WHERE run_id = ?',
+      [runId],
+      (r) => ({ hi: numberOf(r.hi) }),
+    );
+    const hi = hiRows[0]!.hi;
     if (hi <= this.ingestLo && !final) return null;
     // Only the new rows can raise the watermark or bring new patients (index by_run_ingest).
-    const [newRows] = await pool.query(
+    const newRows = await queryRows(
+      pool,
       'SELECT patient_id, MAX(event_time) AS wm FROM patient_vitals WHERE run_id = ? AND ingest_id > ? AND ingest_id <= ? GROUP BY patient_id',
       [runId, this.ingestLo, hi],
+      (r) => ({ patient_id: numberOf(r.patient_id), wm: numberOf(r.wm) }),
     );
-    for (const r of newRows as Array<{ patient_id: number; wm: number }>) {
+    for (const r of newRows) {
       this.patients.add(r.patient_id);
-      this.watermark = Math.max(this.watermark, Number(r.wm));
+      this.watermark = Math.max(this.watermark, r.wm);
     }
     const watermark = this.watermark;
     const patients = [...this.patients].sort((a, b) => a - b);

@@ -1,5 +1,6 @@
+import { windowKey } from '../../domain/keys.js';
 import type { Reading } from '../../domain/reading.js';
-import { bulkInsert, createPool, inTransaction, type Pool } from '../../infra/mysql.js';
+import { bulkInsert, createPool, inTransaction, nullableNumberOf, queryRows, type Pool } from '../../infra/mysql.js';
 import { compileRuleSet, evaluateRecord, evaluateWindow, type CompiledRuleSet } from '../rules/evaluate.js';
 import type { AlertRecord, WindowResult } from '../rules/types.js';
 import { computeWindows, windowStartOf } from '../rules/windows.js';
@@ -35,16 +36,18 @@ async function runTask(task: BatchTask): Promise<BatchTaskResult> {
   const lateness = task.allowedLatenessMs;
   const maxSizeMs = sizes.length ? Math.max(...sizes) * 1000 : 0;
 
-  const [minRows] = await pool.query(
+  const minRows = await queryRows(
+    pool,
     `SELECT MIN(event_time) AS t FROM patient_vitals
       WHERE run_id = ? AND patient_id BETWEEN ? AND ? AND ingest_id > ? AND ingest_id <= ?`,
     [task.runId, task.patientLo, task.patientHi, task.ingestLo, task.ingestHi],
+    (r) => ({ t: nullableNumberOf(r.t) }),
   );
-  const minNew = (minRows as Array<{ t: number | null }>)[0]?.t ?? null;
+  const minNew = minRows[0]?.t ?? null;
   // Readings needed: the new ones, and every reading of a window that is new, still pending
   // (not complete at the previous watermark) or touched by a new (late) reading.
   const pendingFrom = task.prevWatermark < 0 ? 0 : task.prevWatermark - lateness - maxSizeMs;
-  const newFrom = minNew === null ? Infinity : Number(minNew) - maxSizeMs;
+  const newFrom = minNew === null ? Infinity : minNew - maxSizeMs;
   const fetchFrom = sizes.length ? Math.max(0, Math.min(pendingFrom, newFrom)) : Infinity;
   if (minNew === null && (sizes.length === 0 || (task.prevWatermark >= task.watermark && !task.final))) {
     return { readings: 0, alerts: 0, windows: 0, windowsRecomputed: 0, committedAt: Date.now() };
@@ -112,7 +115,7 @@ function evaluateRows(task: BatchTask, compiled: CompiledRuleSet, rows: VitalsRo
       readings++;
       alerts.push(...evaluateRecord(reading, compiled.recordRules));
       for (const s of sizes)
-        newWindowKeys.add(`${s}|${reading.patient_id}|${windowStartOf(reading.event_time, s, task.windowOriginMs)}`);
+        newWindowKeys.add(windowKey(s, reading.patient_id, windowStartOf(reading.event_time, s, task.windowOriginMs)));
     }
     if (reading.event_time >= fetchFrom) windowInput.push(reading);
   }
@@ -125,7 +128,7 @@ function evaluateRows(task: BatchTask, compiled: CompiledRuleSet, rows: VitalsRo
   const recomputed: WindowResult[] = [];
   for (const w of computeWindows(windowInput, sizes, task.windowOriginMs)) {
     if (!complete(w)) continue;
-    const touched = newWindowKeys.has(`${w.window_s}|${w.patient_id}|${w.window_start}`);
+    const touched = newWindowKeys.has(windowKey(w.window_s, w.patient_id, w.window_start));
     if (writtenBefore(w)) {
       if (!touched) continue;
       recomputed.push(w);

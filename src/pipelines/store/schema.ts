@@ -1,4 +1,4 @@
-import type { Pool } from '../../infra/mysql.js';
+import { nullableNumberOf, queryRows, type Pool } from '../../infra/mysql.js';
 
 /**
  * The schema, versioned: each migration runs once, in order, recorded in schema_version.
@@ -155,12 +155,16 @@ export async function migrate(pool: Pool): Promise<number> {
   const conn = await pool.getConnection();
   try {
     // Several processes (ingest, stream, batch) may start at once: serialise migrations.
-    const [lock] = await conn.query(`SELECT GET_LOCK('vitals_bench_migrate', 60) AS got`);
-    if (Number((lock as Array<{ got: number | null }>)[0]?.got) !== 1) {
+    const lock = await queryRows(conn, `SELECT GET_LOCK('vitals_bench_migrate', 60) AS got`, undefined, (r) => ({
+      got: nullableNumberOf(r.got),
+    }));
+    if (lock[0]?.got !== 1) {
       throw new Error('could not take the schema migration lock within 60 s (another process holds it)');
     }
-    const [rows] = await conn.query('SELECT COALESCE(MAX(version), 0) AS v FROM schema_version');
-    const current = Number((rows as Array<{ v: number }>)[0]?.v ?? 0);
+    const rows = await queryRows(conn, 'SELECT COALESCE(MAX(version), 0) AS v FROM schema_version', undefined, (r) => ({
+      v: nullableNumberOf(r.v),
+    }));
+    const current = rows[0]?.v ?? 0;
     for (let v = current; v < MIGRATIONS.length; v++) {
       for (const statement of MIGRATIONS[v]!) await conn.query(statement);
       await conn.query('INSERT INTO schema_version (version) VALUES (?)', [v + 1]);

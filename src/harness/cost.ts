@@ -111,7 +111,7 @@ export class CostSampler {
 }
 
 export interface CostInputs {
-  /** Per process group (ingest, stream, batch, broker, database): CPU seconds and peak memory. */
+  /** Per process group (generator, ingest, stream, batch, broker, database): CPU seconds and peak memory. */
   processes: Record<string, { cpuS: number; peakRssMiB: number }>;
   sampledS: number;
   /** Per role: write transactions and rows committed (write_batches). */
@@ -149,6 +149,7 @@ export function computeCost(x: CostInputs): CostResult {
   return {
     modes,
     ...(ingest ? { ingest } : {}),
+    ...(x.processes.generator ? { generator_cpu_s: round3(x.processes.generator.cpuS) } : {}),
     broker_cpu_s: x.processes.broker ? round3(x.processes.broker.cpuS) : null,
     database_cpu_s: x.processes.database ? round3(x.processes.database.cpuS) : null,
     sampled_s: round3(x.sampledS),

@@ -36,10 +36,12 @@ export function runLoadProcess(
   spec: LoadSpec,
   signal: AbortSignal,
   onProgress: (p: ProducerProgress) => void,
+  onStarted?: (pid: number) => void,
 ): Promise<ProducerResult> {
   return new Promise((resolve, reject) => {
     // The run id on its command line names the process in `ps` for whoever looks for leftovers.
     const child = fork(ENTRY, ['--run-id', spec.runId], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    if (child.pid !== undefined) onStarted?.(child.pid);
     let settled = false;
     const abort = (): void => {
       if (child.connected) child.send({ type: 'abort' });

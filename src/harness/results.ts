@@ -201,6 +201,8 @@ export interface CostResult {
   modes: Partial<Record<Mode, ModeCost>>;
   /** The shared ingest role (lands every reading once for the batch layer). */
   ingest?: ModeCost;
+  /** (optional, added) CPU seconds of the load generator's process (the open-loop producer). */
+  generator_cpu_s?: number;
   /** CPU seconds of the Kafka broker and of the database server over the run (null: not this project's servers). */
   broker_cpu_s: number | null;
   database_cpu_s: number | null;

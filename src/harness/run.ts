@@ -516,6 +516,8 @@ async function runLoad(ctx: RunContext, p: Pipelines, load: LoadPlan, tracker: R
     },
     ctx.loadAbort.signal,
     tracker.onLoadProgress,
+    // Started for the run: its CPU counts from zero (sampled once a second, so up to a second of its end is not seen).
+    (pid) => ctx.costs.track('generator', pid, true),
   );
   loadProcess.catch(() => undefined);
   const producer = await Promise.race([loadProcess, p.gaveUp]);

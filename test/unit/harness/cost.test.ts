@@ -69,6 +69,7 @@ describe('computeCost on a hand-made run', () => {
         batch: { cpuS: 1.5, peakRssMiB: 150 },
         broker: { cpuS: 9, peakRssMiB: 800 },
         database: { cpuS: 12, peakRssMiB: 1200 },
+        generator: { cpuS: 2.25, peakRssMiB: 90 },
       },
       sampledS: 40,
       writes: {
@@ -96,7 +97,7 @@ describe('computeCost on a hand-made run', () => {
       cpu_ms_per_1000_readings: 100,
     });
     expect(c.ingest).toMatchObject({ cpu_s: 6, cpu_ms_per_1000_readings: 400 });
-    expect(c).toMatchObject({ broker_cpu_s: 9, database_cpu_s: 12, sampled_s: 40 });
+    expect(c).toMatchObject({ broker_cpu_s: 9, database_cpu_s: 12, generator_cpu_s: 2.25, sampled_s: 40 });
   });
 
   it('says null for servers it could not sample, and 0 per 1,000 when nothing was processed', () => {
@@ -110,6 +111,7 @@ describe('computeCost on a hand-made run', () => {
     });
     expect(c.broker_cpu_s).toBeNull();
     expect(c.database_cpu_s).toBeNull();
+    expect(c.generator_cpu_s).toBeUndefined();
     expect(c.modes.stream!.cpu_ms_per_1000_readings).toBe(0);
     expect(c.modes.batch).toBeUndefined();
   });

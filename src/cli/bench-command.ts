@@ -354,8 +354,26 @@ export async function benchCommand(argv: BenchArgs, explicit: Set<string>): Prom
     progress.log('[bench] interrupted: stopping the load and the pipelines, writing what was measured');
     abort.abort();
   });
-  // Nothing answering is one line in seconds, before any run starts: servers named in the
-  // environment are checked before services:up waits for them.
+  await preflight(argv, plan, progress);
+
+  const single = plan.swept.values.length === 1 && plan.repeat === 1 && !plan.findMax;
+  const sweepDir = single ? plan.base.outDir : sweepDirIn(plan.base.outDir);
+  const runs = new BenchRuns(plan, { argv, progress, signal: abort.signal, sweepDir, single });
+  let findMax: SweepResult['find_max'];
+  if (plan.findMax)
+    findMax = await findMaxRate(plan.swept.values[0]!, (rate) => runs.run(rate), abort.signal, progress);
+  else await runEachValue(plan, runs, abort.signal);
+  progress.stop();
+  if (!single) await writeSweep(plan, sweepDir, runs, findMax);
+  if (abort.signal.aborted) return 130;
+  return runs.failedRuns > 0 || runs.outcomes.some(({ outcome }) => !cleanRun(outcome)) ? 1 : 0;
+}
+
+/**
+ * Nothing answering is one line in seconds, before any run starts: servers named in the
+ * environment are checked before services:up waits for them.
+ */
+async function preflight(argv: BenchArgs, plan: Plan, progress: Progress): Promise<void> {
   if (process.env.KAFKA_BROKERS)
     await checkKafka(
       process.env.KAFKA_BROKERS.split(',')
@@ -370,83 +388,114 @@ export async function benchCommand(argv: BenchArgs, explicit: Set<string>): Prom
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
+}
 
-  const outcomes: Array<{ outcome: RunOutcome; value: number }> = [];
-  let sweepDir = plan.base.outDir;
-  const { option } = plan.swept;
-  const single = plan.swept.values.length === 1 && plan.repeat === 1 && !plan.findMax;
-  if (!single)
-    sweepDir = join(plan.base.outDir, `sweep_${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}`);
-  let failedRuns = 0;
-  // A run that could not finish (a pipeline died before the load ended) is reported and
-  // counted as failed; a sweep or search goes on with the next value. Each run of a sweep
-  // starts with its "run i/n: --option value" line (--find-max does not know n in advance).
-  const planned = plan.findMax ? undefined : plan.swept.values.length * plan.repeat;
-  const tried: number[] = [];
-  let index = 0;
-  const run = async (value: number, repeat?: { i: number; of: number }): Promise<RunOutcome | Error> => {
-    index++;
-    if (!tried.includes(value)) tried.push(value);
+/** A sweep's folder under the output folder, named after the time it starts. */
+function sweepDirIn(outDir: string): string {
+  return join(outDir, `sweep_${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}`);
+}
+
+/** What every run of one bench invocation shares. */
+interface RunContext {
+  argv: BenchArgs;
+  progress: Progress;
+  signal: AbortSignal;
+  sweepDir: string;
+  single: boolean;
+}
+
+/**
+ * The runs of one bench invocation and what they gave. A run that could not finish (a pipeline
+ * died before the load ended) is reported and counted as failed; a sweep or search goes on with
+ * the next value. Each run of a sweep starts with its "run i/n: --option value" line (--find-max
+ * does not know n in advance).
+ */
+class BenchRuns {
+  readonly outcomes: Array<{ outcome: RunOutcome; value: number }> = [];
+  /** The values run, each once, in the order first run. */
+  readonly tried: number[] = [];
+  failedRuns = 0;
+  private index = 0;
+  private readonly planned: number | undefined;
+
+  constructor(
+    private readonly plan: Plan,
+    private readonly ctx: RunContext,
+  ) {
+    this.planned = plan.findMax ? undefined : plan.swept.values.length * plan.repeat;
+  }
+
+  async run(value: number, repeat?: { i: number; of: number }): Promise<RunOutcome | Error> {
+    const { argv, progress, signal, sweepDir, single } = this.ctx;
+    const planned = this.planned;
+    const index = ++this.index;
+    if (!this.tried.includes(value)) this.tried.push(value);
     const label = {
       index,
       ...(planned !== undefined ? { of: planned } : {}),
-      what: `--${option.flag} ${fmtValue(value)}${repeat && repeat.of > 1 ? ` (repeat ${repeat.i}/${repeat.of})` : ''}`,
+      what: `--${this.plan.swept.option.flag} ${fmtValue(value)}${repeat && repeat.of > 1 ? ` (repeat ${repeat.i}/${repeat.of})` : ''}`,
     };
     if (!single) progress.startRun(label);
     try {
-      const o = await runOnce(optionsFor(plan, value, sweepDir, !single), progress, abort.signal);
-      outcomes.push({ outcome: o, value });
+      const o = await runOnce(optionsFor(this.plan, value, sweepDir, !single), progress, signal);
+      this.outcomes.push({ outcome: o, value });
       printSummary(o, progress);
       recordRun(o, { history: argv.history, trackers: argv.profile === 'ci' }, (line) => progress.log(line));
       return o;
     } catch (err) {
-      failedRuns++;
+      this.failedRuns++;
       progress.log(
-        `[bench] ${single ? 'the run' : `run ${index}${planned !== undefined ? `/${planned}` : ''}`} (${label.what}) failed before it could be measured: ${(err as Error).message}`,
+        `[bench] ${single ? 'the run' : `run ${this.index}${planned !== undefined ? `/${planned}` : ''}`} (${label.what}) failed before it could be measured: ${(err as Error).message}`,
       );
       return err as Error;
     }
-  };
+  }
+}
 
-  let findMax: SweepResult['find_max'];
-  if (plan.findMax) findMax = await findMaxRate(plan.swept.values[0]!, (rate) => run(rate), abort.signal, progress);
-  else {
-    for (const value of plan.swept.values) {
-      for (let i = 0; i < plan.repeat && !abort.signal.aborted; i++) await run(value, { i: i + 1, of: plan.repeat });
-    }
+/** Every swept value, each `repeat` times, until interrupted. */
+async function runEachValue(plan: Plan, runs: BenchRuns, signal: AbortSignal): Promise<void> {
+  for (const value of plan.swept.values) {
+    for (let i = 0; i < plan.repeat && !signal.aborted; i++) await runs.run(value, { i: i + 1, of: plan.repeat });
   }
-  progress.stop();
-  if (!single) {
-    const values = plan.findMax ? tried : plan.swept.values;
-    const sweep: SweepResult = {
-      swept: { option: option.flag, key: option.key, values, ...(option.unit ? { unit: option.unit } : {}) },
-      options: { ...plan.settings, [option.key]: values },
-      repeat: plan.repeat,
-      runs: outcomes.map(({ outcome: o, value }) => ({
-        dir: relative(sweepDir, o.dir),
-        result: o.result,
-        swept_value: value,
-      })),
-      ...(findMax ? { find_max: findMax } : {}),
-    };
-    await writeSweepReport(sweepDir, sweep);
-    process.stdout.write(`\nsweep report: ${relative(PROJECT_ROOT, join(sweepDir, 'report.md'))}\n`);
-    if (findMax) {
-      process.stdout.write(
-        `sustainable throughput: ${findMax.sustainable_rate ?? 'none of the tested rates'} readings/s` +
-          `${findMax.below !== undefined ? ` (last sustainable run ${findMax.below}/s` : ''}${findMax.above !== undefined ? `, first unsustainable ${findMax.above}/s)` : findMax.below !== undefined ? ')' : ''}\n`,
-      );
-      if (findMax.above !== undefined && findMax.above_reasons?.length)
-        process.stdout.write(`${limitSentence(findMax.above, findMax.above_reasons)}\n`);
-    }
-  }
-  if (abort.signal.aborted) return 130;
-  const failed =
-    failedRuns > 0 ||
-    outcomes.some(
-      ({ outcome: o }) => o.result.storage.loss > 0 || o.result.storage.duplicates > 0 || !o.result.verdict.passed,
-    );
-  return failed ? 1 : 0;
+}
+
+/** The sweep's sweep.json and report, and (--find-max) the throughput found. */
+async function writeSweep(
+  plan: Plan,
+  sweepDir: string,
+  runs: BenchRuns,
+  findMax: SweepResult['find_max'],
+): Promise<void> {
+  const { option } = plan.swept;
+  const values = plan.findMax ? runs.tried : plan.swept.values;
+  const sweep: SweepResult = {
+    swept: { option: option.flag, key: option.key, values, ...(option.unit ? { unit: option.unit } : {}) },
+    options: { ...plan.settings, [option.key]: values },
+    repeat: plan.repeat,
+    runs: runs.outcomes.map(({ outcome: o, value }) => ({
+      dir: relative(sweepDir, o.dir),
+      result: o.result,
+      swept_value: value,
+    })),
+    ...(findMax ? { find_max: findMax } : {}),
+  };
+  await writeSweepReport(sweepDir, sweep);
+  process.stdout.write(`\nsweep report: ${relative(PROJECT_ROOT, join(sweepDir, 'report.md'))}\n`);
+  if (findMax) printFindMax(findMax);
+}
+
+function printFindMax(findMax: NonNullable<SweepResult['find_max']>): void {
+  process.stdout.write(
+    `sustainable throughput: ${findMax.sustainable_rate ?? 'none of the tested rates'} readings/s` +
+      `${findMax.below !== undefined ? ` (last sustainable run ${findMax.below}/s` : ''}${findMax.above !== undefined ? `, first unsustainable ${findMax.above}/s)` : findMax.below !== undefined ? ')' : ''}\n`,
+  );
+  if (findMax.above !== undefined && findMax.above_reasons?.length)
+    process.stdout.write(`${limitSentence(findMax.above, findMax.above_reasons)}\n`);
+}
+
+/** A run without loss or duplicates whose verdict passed. */
+function cleanRun(o: RunOutcome): boolean {
+  return !(o.result.storage.loss > 0 || o.result.storage.duplicates > 0 || !o.result.verdict.passed);
 }
 
 /** --find-max: the search from `start`, each rate's verdict logged as it comes. */

@@ -294,94 +294,110 @@ export function renderHistoryMarkdown(
 ): string {
   const out: string[] = ['# Benchmark history', ''];
   const runs = groups.reduce((n, g) => n + g.entries.length, 0);
-  out.push(
-    `${runs} run${runs === 1 ? '' : 's'} in ${groups.length} comparable parameter set${groups.length === 1 ? '' : 's'}` +
-      `${opts.source ? ` (from \`${opts.source}\`)` : ''}. Only runs of one set are comparable: a set is the sha256 of the run's ` +
-      'comparable parameters (rate, duration, warm-up, patients, sources, partitions, the rules as resolved, batch interval, ' +
-      'threads, seed, prevalence, modes, lateness, idle timeout, faults). Latencies in ms (event-time: committed minus intended ' +
-      'send time; processing-time: committed minus Kafka append), rates in readings/s, CPU in ms per 1,000 readings; ' +
-      '"*" after a commit: the tree had uncommitted changes.',
-    '',
-  );
+  out.push(historyIntro(runs, groups.length, opts.source), '');
   if (runs === 0) {
     out.push('No runs recorded yet: `npm run bench` appends a line per run.', '');
     return out.join('\n');
   }
-  for (const g of groups) {
-    out.push(
-      `## Parameters ${shortHash(g.hash)}`,
-      '',
-      describeParameters(g.params, g.rules),
-      '',
-      `Hash: \`${g.hash}\``,
-      '',
-    );
-    const machines = new Set(g.entries.map((e) => machineText(e.machine)));
-    const perMachine = machines.size > 1;
-    if (!perMachine) out.push(`Machine: ${[...machines][0]}`, '');
-    const header = [
-      'time',
-      'commit',
-      'run',
-      ...(perMachine ? ['machine'] : []),
-      'verdict',
-      'mode',
-      'event-time p50',
-      'p99',
-      'p99.9',
-      'processing-time p99',
-      'output/s',
-      'busy rate/s',
-      'CPU ms/1k',
-      'send delay p99',
-      'loss',
-      'duplicates',
-    ];
-    out.push(
-      `| ${header.join(' | ')} |`,
-      `| ${header.map((_, i) => (i >= header.indexOf('event-time p50') ? '---:' : '---')).join(' | ')} |`,
-    );
-    for (const e of g.entries) {
-      const modes = MODES.filter((m) => e.metrics.modes[m]);
-      const rows = modes.length ? modes : [undefined];
-      rows.forEach((mode, i) => {
-        const m = mode ? e.metrics.modes[mode] : undefined;
-        const first = i === 0;
-        const verdict = !e.complete ? 'incomplete' : e.passed ? 'passed' : 'FAILED';
-        out.push(
-          `| ${[
-            first ? fmtTime(e.time) : '',
-            first ? shortCommit(e.git) : '',
-            first ? `\`${e.run_id}\`` : '',
-            ...(perMachine ? [first ? machineText(e.machine) : ''] : []),
-            first ? verdict : '',
-            mode ?? 'none',
-            ms(m?.event_time_p50_ms),
-            ms(m?.event_time_p99_ms),
-            ms(m?.event_time_p999_ms),
-            ms(m?.processing_time_p99_ms),
-            rate(m?.output_rate),
-            rate(m?.processing_rate_while_busy),
-            m?.cpu_ms_per_1000_readings != null ? m.cpu_ms_per_1000_readings.toFixed(1) : 'n/a',
-            first ? ms(e.metrics.send_delay_p99_ms) : '',
-            first ? String(e.metrics.loss) : '',
-            first ? String(e.metrics.duplicates) : '',
-          ].join(' | ')} |`,
-        );
-      });
-    }
-    out.push('');
-  }
-  if (opts.charts?.length) {
-    out.push(
-      '## Trends',
-      '',
-      'One chart per figure, one series per parameter set, runs in the order they ran (x labels: run number and commit).',
-      '',
-    );
-    for (const c of opts.charts) out.push(`![${c}](${c})`, '');
-  }
+  for (const g of groups) out.push(...groupSection(g));
+  if (opts.charts?.length) out.push(...trendsSection(opts.charts));
   return out.join('\n');
+}
+
+/** The paragraph under the title: how many runs and sets, what makes runs comparable, the units. */
+function historyIntro(runs: number, sets: number, source: string | undefined): string {
+  return (
+    `${runs} run${runs === 1 ? '' : 's'} in ${sets} comparable parameter set${sets === 1 ? '' : 's'}` +
+    `${source ? ` (from \`${source}\`)` : ''}. Only runs of one set are comparable: a set is the sha256 of the run's ` +
+    'comparable parameters (rate, duration, warm-up, patients, sources, partitions, the rules as resolved, batch interval, ' +
+    'threads, seed, prevalence, modes, lateness, idle timeout, faults). Latencies in ms (event-time: committed minus intended ' +
+    'send time; processing-time: committed minus Kafka append), rates in readings/s, CPU in ms per 1,000 readings; ' +
+    '"*" after a commit: the tree had uncommitted changes.'
+  );
+}
+
+/** A parameter set's section: its hash and parameters, its machine (or a machine column), a table of its runs. */
+function groupSection(g: HistoryGroup): string[] {
+  const out: string[] = [
+    `## Parameters ${shortHash(g.hash)}`,
+    '',
+    describeParameters(g.params, g.rules),
+    '',
+    `Hash: \`${g.hash}\``,
+    '',
+  ];
+  const machines = new Set(g.entries.map((e) => machineText(e.machine)));
+  const perMachine = machines.size > 1;
+  if (!perMachine) out.push(`Machine: ${[...machines][0]}`, '');
+  const header = historyTableHeader(perMachine);
+  out.push(
+    `| ${header.join(' | ')} |`,
+    `| ${header.map((_, i) => (i >= header.indexOf('event-time p50') ? '---:' : '---')).join(' | ')} |`,
+  );
+  for (const e of g.entries) out.push(...entryRows(e, perMachine));
+  out.push('');
+  return out;
+}
+
+function historyTableHeader(perMachine: boolean): string[] {
+  return [
+    'time',
+    'commit',
+    'run',
+    ...(perMachine ? ['machine'] : []),
+    'verdict',
+    'mode',
+    'event-time p50',
+    'p99',
+    'p99.9',
+    'processing-time p99',
+    'output/s',
+    'busy rate/s',
+    'CPU ms/1k',
+    'send delay p99',
+    'loss',
+    'duplicates',
+  ];
+}
+
+/** A run's table rows, one per mode (a single "none" row without modes); the run's own cells on its first row. */
+function entryRows(e: HistoryEntry, perMachine: boolean): string[] {
+  const modes = MODES.filter((m) => e.metrics.modes[m]);
+  const rows = modes.length ? modes : [undefined];
+  return rows.map((mode, i) => {
+    const m = mode ? e.metrics.modes[mode] : undefined;
+    const first = i === 0;
+    const verdict = !e.complete ? 'incomplete' : e.passed ? 'passed' : 'FAILED';
+    return `| ${[
+      first ? fmtTime(e.time) : '',
+      first ? shortCommit(e.git) : '',
+      first ? `\`${e.run_id}\`` : '',
+      ...(perMachine ? [first ? machineText(e.machine) : ''] : []),
+      first ? verdict : '',
+      mode ?? 'none',
+      ms(m?.event_time_p50_ms),
+      ms(m?.event_time_p99_ms),
+      ms(m?.event_time_p999_ms),
+      ms(m?.processing_time_p99_ms),
+      rate(m?.output_rate),
+      rate(m?.processing_rate_while_busy),
+      m?.cpu_ms_per_1000_readings != null ? m.cpu_ms_per_1000_readings.toFixed(1) : 'n/a',
+      first ? ms(e.metrics.send_delay_p99_ms) : '',
+      first ? String(e.metrics.loss) : '',
+      first ? String(e.metrics.duplicates) : '',
+    ].join(' | ')} |`;
+  });
+}
+
+function trendsSection(charts: string[]): string[] {
+  const out: string[] = [
+    '## Trends',
+    '',
+    'One chart per figure, one series per parameter set, runs in the order they ran (x labels: run number and commit).',
+    '',
+  ];
+  for (const c of charts) out.push(`![${c}](${c})`, '');
+  return out;
 }
 
 /** A figure the trend charts follow: which mode, and how to read it from an entry. */

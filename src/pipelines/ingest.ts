@@ -62,14 +62,107 @@ const CHUNK = 2000;
 export async function startIngest(
   opts: IngestOptions,
 ): Promise<{ loop: ConsumerLoop; stats: IngestStats; stop: () => Promise<void> }> {
-  const stats: IngestStats = { stored: 0, rejected: 0, conflicts: 0, refused: 0, batches: 0, busyMs: 0 };
-  const recorder = new CommitRecorder(opts.pool, opts.runId, 'ingest', opts.onFatal, opts.log);
-  const write = (valid: Incoming[], rejected: unknown[][]): Promise<number> =>
-    withRetry(
+  const pipeline = new IngestPipeline(opts);
+  const loop = await startConsumerLoop({
+    kafka: opts.kafka,
+    groupId: opts.groupId ?? `vitals-ingest-${opts.runId}`,
+    topics: opts.topics,
+    onBatch: (batch) => pipeline.onBatch(batch),
+    onFatal: opts.onFatal,
+    log: opts.log,
+  });
+  const stop = async (): Promise<void> => {
+    await loop.stop();
+    await pipeline.drain();
+  };
+  return { loop, stats: pipeline.stats, stop };
+}
+
+/** What one group commit wrote: conflicts and refused readings are rejected, not stored. */
+interface GroupOutcome {
+  conflicts: number;
+  refusedCount: number;
+}
+
+/**
+ * The state the ingest pipeline's steps share: its statistics, the commit recorder and the one
+ * group-committing writer.
+ */
+class IngestPipeline {
+  readonly stats: IngestStats = { stored: 0, rejected: 0, conflicts: 0, refused: 0, batches: 0, busyMs: 0 };
+  private readonly recorder: CommitRecorder;
+  private readonly writer: GroupCommit<IngestWork>;
+
+  constructor(private readonly opts: IngestOptions) {
+    this.recorder = new CommitRecorder(opts.pool, opts.runId, 'ingest', opts.onFatal, opts.log);
+    this.writer = new GroupCommit<IngestWork>((items) => this.commitGroup(items));
+  }
+
+  /** A partition batch: parsed, written with the batches submitted alongside it, its offset committed. */
+  async onBatch(batch: PartitionBatch): Promise<OffsetCommit[]> {
+    const { valid, rejected } = parseBatch(batch, this.opts);
+    const range = offsetRange(batch);
+    await this.writer.submit({ valid, rejected, range });
+    return [{ topic: batch.topic, partition: batch.partition, offset: range.lastOffset + 1 }];
+  }
+
+  /** Once the consumer loop has stopped: waits for the writes in flight, then records their commits. */
+  async drain(): Promise<void> {
+    await this.writer.idle();
+    await this.recorder.flush();
+  }
+
+  /** One group commit: the batches' rows in one transaction, then its commit recorded and counted. */
+  private async commitGroup(items: IngestWork[]): Promise<void> {
+    const valid = items.flatMap((w) => w.valid);
+    const rejected = items.flatMap((w) => w.rejected);
+    const began = performance.now();
+    const startedAt = Date.now();
+    const { conflicts, refusedCount } = await this.writeGroup(valid, rejected);
+    this.stats.busyMs += performance.now() - began;
+    this.recorder.committed({
+      startedAt,
+      committedAt: Date.now(),
+      rowCount: valid.length - refusedCount - conflicts,
+      ranges: items.map((w) => w.range),
+    });
+    this.count(valid.length, rejected.length, { conflicts, refusedCount });
+  }
+
+  private async writeGroup(valid: Incoming[], rejected: unknown[][]): Promise<GroupOutcome> {
+    try {
+      return { conflicts: await this.write(valid, rejected), refusedCount: 0 };
+    } catch (err) {
+      if (!isDataError(err)) throw err;
+      return this.writeIsolatingRefused(valid, rejected, err as Error);
+    }
+  }
+
+  /** The database refused the group: write it again with the refused readings isolated and rejected. */
+  private async writeIsolatingRefused(valid: Incoming[], rejected: unknown[][], err: Error): Promise<GroupOutcome> {
+    const { log, runId } = this.opts;
+    log?.(`ingest write refused (${err.message}): isolating the refused readings`);
+    let conflicts = 0;
+    const refused = await writeIsolating(valid, async (part) => {
+      conflicts += await this.write(part, []);
+    });
+    for (const r of refused)
+      log?.(`database refused reading ${r.item.topic}:${r.item.partition}@${r.item.offset}: ${r.message}`);
+    await this.write(
+      [],
+      [...rejected, ...refused.map((r) => rejectedRow(runId, r.item, 'ingest', `database refused: ${r.message}`))],
+    );
+    return { conflicts, refusedCount: refused.length };
+  }
+
+  /** One transaction: the valid readings, then the rejected rows and the conflicting copies; returns the conflicts. */
+  private write(valid: Incoming[], rejected: unknown[][]): Promise<number> {
+    const { pool, runId, log } = this.opts;
+    return withRetry(
       'ingest write',
       () =>
-        inTransaction(opts.pool, async (conn) => {
-          const conflicts = await insertReadings(conn, opts.runId, valid);
+        inTransaction(pool, async (conn) => {
+          const conflicts = await insertReadings(conn, runId, valid);
           const all = [...rejected, ...conflicts];
           for (let i = 0; i < all.length; i += CHUNK) {
             await conn.query(
@@ -79,93 +172,49 @@ export async function startIngest(
           }
           return conflicts.length;
         }),
-      { log: opts.log },
+      { log },
     );
+  }
 
-  const writer = new GroupCommit<IngestWork>(async (items) => {
-    const valid = items.flatMap((w) => w.valid);
-    const rejected = items.flatMap((w) => w.rejected);
-    let conflicts = 0;
-    let refusedCount = 0;
-    const began = performance.now();
-    const startedAt = Date.now();
-    try {
-      conflicts = await write(valid, rejected);
-    } catch (err) {
-      if (!isDataError(err)) throw err;
-      opts.log?.(`ingest write refused (${(err as Error).message}): isolating the refused readings`);
-      conflicts = 0;
-      const refused = await writeIsolating(valid, async (part) => {
-        conflicts += await write(part, []);
-      });
-      refusedCount = refused.length;
-      for (const r of refused)
-        opts.log?.(`database refused reading ${r.item.topic}:${r.item.partition}@${r.item.offset}: ${r.message}`);
-      await write(
-        [],
-        [
-          ...rejected,
-          ...refused.map((r) => rejectedRow(opts.runId, r.item, 'ingest', `database refused: ${r.message}`)),
-        ],
-      );
-    }
-    stats.busyMs += performance.now() - began;
-    recorder.committed({
-      startedAt,
-      committedAt: Date.now(),
-      rowCount: valid.length - refusedCount - conflicts,
-      ranges: items.map((w) => w.range),
-    });
-    stats.stored += valid.length - refusedCount - conflicts;
-    stats.rejected += rejected.length + refusedCount + conflicts;
-    stats.refused += refusedCount;
-    stats.conflicts += conflicts;
-    stats.batches += 1;
-  });
-  const onBatch = async (batch: PartitionBatch): Promise<OffsetCommit[]> => {
-    const valid: Incoming[] = [];
-    const rejected: unknown[][] = [];
-    const ctx: ParseContext = {
-      now: Date.now(),
-      topic: batch.topic,
-      runId: opts.runId,
-      ...(opts.maxFutureMs !== undefined ? { maxFutureMs: opts.maxFutureMs } : {}),
-    };
-    for (const m of batch.messages) {
-      const parsed = parseReading(m.value, ctx);
-      const where = { topic: batch.topic, partition: batch.partition, offset: m.offset, payload: m.value };
-      if (parsed.ok) valid.push({ ...where, reading: parsed.reading, appendedAt: m.timestamp, sentAt: m.sentAt });
-      else rejected.push(rejectedRow(opts.runId, where, 'ingest', parsed.reason));
-    }
-    const first = batch.messages[0]!.offset;
-    const last = batch.messages[batch.messages.length - 1]!.offset;
-    await writer.submit({
-      valid,
-      rejected,
-      range: {
-        topic: batch.topic,
-        partition: batch.partition,
-        firstOffset: first,
-        lastOffset: last,
-        fetchedAt: batch.fetchedAt,
-      },
-    });
-    return [{ topic: batch.topic, partition: batch.partition, offset: last + 1 }];
+  private count(validCount: number, rejectedCount: number, { conflicts, refusedCount }: GroupOutcome): void {
+    this.stats.stored += validCount - refusedCount - conflicts;
+    this.stats.rejected += rejectedCount + refusedCount + conflicts;
+    this.stats.refused += refusedCount;
+    this.stats.conflicts += conflicts;
+    this.stats.batches += 1;
+  }
+}
+
+/** A batch's messages parsed: valid readings with where they came from, invalid ones as rejected rows. */
+function parseBatch(
+  batch: PartitionBatch,
+  opts: Pick<IngestOptions, 'runId' | 'maxFutureMs'>,
+): Pick<IngestWork, 'valid' | 'rejected'> {
+  const valid: Incoming[] = [];
+  const rejected: unknown[][] = [];
+  const ctx: ParseContext = {
+    now: Date.now(),
+    topic: batch.topic,
+    runId: opts.runId,
+    ...(opts.maxFutureMs !== undefined ? { maxFutureMs: opts.maxFutureMs } : {}),
   };
-  const loop = await startConsumerLoop({
-    kafka: opts.kafka,
-    groupId: opts.groupId ?? `vitals-ingest-${opts.runId}`,
-    topics: opts.topics,
-    onBatch,
-    onFatal: opts.onFatal,
-    log: opts.log,
-  });
-  const stop = async (): Promise<void> => {
-    await loop.stop();
-    await writer.idle();
-    await recorder.flush();
+  for (const m of batch.messages) {
+    const parsed = parseReading(m.value, ctx);
+    const where = { topic: batch.topic, partition: batch.partition, offset: m.offset, payload: m.value };
+    if (parsed.ok) valid.push({ ...where, reading: parsed.reading, appendedAt: m.timestamp, sentAt: m.sentAt });
+    else rejected.push(rejectedRow(opts.runId, where, 'ingest', parsed.reason));
+  }
+  return { valid, rejected };
+}
+
+function offsetRange(batch: PartitionBatch): OffsetRange {
+  return {
+    topic: batch.topic,
+    partition: batch.partition,
+    firstOffset: batch.messages[0]!.offset,
+    lastOffset: batch.messages[batch.messages.length - 1]!.offset,
+    fetchedAt: batch.fetchedAt,
   };
-  return { loop, stats, stop };
 }
 
 interface StoredCopy {

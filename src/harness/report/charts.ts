@@ -258,18 +258,12 @@ const METRIC_DASHES: Record<string, number[]> = {
   'window-result': [10, 3],
 };
 
-/**
- * (a) Latency percentile curves: x = percentile on a nines scale (-log10(1 - p/100), labelled
- * 50, 90, 99, 99.9, ...), y = latency ms on a log scale; colour = mode, dash = metric (solid
- * event-time, dashed processing-time; the legend shows the dashes). p100 (max) cannot sit on
- * this axis and is left out (it is in the tables). Values below 0.001 ms are drawn at 0.001 ms.
- */
-export function latencyPercentileSpec(
-  curves: LatencyCurve[],
-  opts: { title?: string; metrics?: LatencyMetric[] } = {},
-): TopLevelSpec {
-  const metrics = opts.metrics ?? ['event_time', 'processing_time'];
-  const values = curves
+/** A row of the latency percentile chart: one point of one mode's curve of one metric. */
+type PercentileRow = { mode: string; metric: string; percentile: number; nines: number; value_ms: number };
+
+/** The points of `curves` for `metrics`, without p100 (max), at 0.001 ms or above (log axis). */
+function percentileRows(curves: LatencyCurve[], metrics: LatencyMetric[]): PercentileRow[] {
+  return curves
     .filter((c) => metrics.includes(c.metric))
     .flatMap((c) =>
       c.points
@@ -282,29 +276,48 @@ export function latencyPercentileSpec(
           value_ms: Math.max(p.value_ms, LOG_FLOOR_MS),
         })),
     );
+}
+
+/** The x encoding of the percentile chart: the nines ticks up to the largest percentile drawn. */
+function ninesAxis(values: PercentileRow[]): Record<string, unknown> {
   const maxX = values.reduce((m, v) => Math.max(m, v.nines), 0);
   const ticks = NINES_TICKS.filter((t) => t.x <= maxX + 0.01).map((t) => t.x);
-  const metricDomain = metrics.map((m) => METRIC_LABELS[m] ?? m);
-  const x = {
+  return {
     field: 'nines',
     type: 'quantitative',
     title: 'percentile',
     axis: { values: ticks.length > 1 ? ticks : [0], labelExpr: ninesLabelExpr(), grid: true },
   };
-  const y = {
+}
+
+/** The y encoding of a latency chart: field `value_ms` on a log scale. */
+function logLatencyAxis(title: string): Record<string, unknown> {
+  return {
     field: 'value_ms',
     type: 'quantitative',
-    title: 'latency (ms, log scale)',
+    title,
     scale: { type: 'log' },
     axis: { format: MS_FORMAT },
   };
-  const color = {
+}
+
+/** The colour encoding by mode, with a legend of strokes. */
+function modeStrokeColor(modes: string[]): Record<string, unknown> {
+  return {
     field: 'mode',
     type: 'nominal',
     title: 'mode',
-    scale: colorScale(values.map((v) => v.mode)),
+    scale: colorScale(modes),
     legend: strokeLegend(),
   };
+}
+
+/** The line layers of the percentile chart, one per metric that has rows. */
+function metricLineLayers(
+  values: PercentileRow[],
+  metricDomain: string[],
+  encoding: { x: unknown; y: unknown; color: unknown },
+): unknown[] {
   const strokeDash = {
     field: 'metric',
     type: 'nominal',
@@ -314,17 +327,52 @@ export function latencyPercentileSpec(
   };
   // One layer per metric, the first (event-time, solid and wider) at the bottom: a dashed curve
   // that lies on a solid one stays visible on top of it.
-  const lines = layersWithData(
+  return layersWithData(
     values,
     metricDomain.map((metric, i) => ({
       has: (v: { metric: string }) => v.metric === metric,
       layer: {
         transform: [{ filter: { field: 'metric', equal: metric } }],
         mark: { type: 'line', strokeWidth: i === 0 ? 3 : 1.5, opacity: i === 0 ? 0.75 : 1 },
-        encoding: { x, y, color, strokeDash },
+        encoding: { x: encoding.x, y: encoding.y, color: encoding.color, strokeDash },
       },
     })),
   );
+}
+
+/** Invisible points: hover targets for the interactive report's tooltips. */
+function percentileHoverLayer(x: unknown, y: unknown): unknown {
+  return {
+    mark: { type: 'point', opacity: 0, size: 60 },
+    encoding: {
+      x,
+      y,
+      tooltip: [
+        { field: 'mode' },
+        { field: 'metric' },
+        { field: 'percentile', type: 'quantitative', format: ',~r' },
+        { field: 'value_ms', type: 'quantitative', title: 'latency (ms)', format: ',.3~f' },
+      ],
+    },
+  };
+}
+
+/**
+ * (a) Latency percentile curves: x = percentile on a nines scale (-log10(1 - p/100), labelled
+ * 50, 90, 99, 99.9, ...), y = latency ms on a log scale; colour = mode, dash = metric (solid
+ * event-time, dashed processing-time; the legend shows the dashes). p100 (max) cannot sit on
+ * this axis and is left out (it is in the tables). Values below 0.001 ms are drawn at 0.001 ms.
+ */
+export function latencyPercentileSpec(
+  curves: LatencyCurve[],
+  opts: { title?: string; metrics?: LatencyMetric[] } = {},
+): TopLevelSpec {
+  const metrics = opts.metrics ?? ['event_time', 'processing_time'];
+  const values = percentileRows(curves, metrics);
+  const metricDomain = metrics.map((m) => METRIC_LABELS[m] ?? m);
+  const x = ninesAxis(values);
+  const y = logLatencyAxis('latency (ms, log scale)');
+  const color = modeStrokeColor(values.map((v) => v.mode));
   const spec = {
     $schema: SCHEMA,
     title: { text: opts.title ?? 'Latency by percentile', subtitle: 'colour: mode; line style: metric' },
@@ -332,25 +380,8 @@ export function latencyPercentileSpec(
     height: HEIGHT,
     data: { values },
     layer: [
-      ...lines,
-      ...(values.length === 0
-        ? []
-        : [
-            {
-              // Invisible points: hover targets for the interactive report's tooltips.
-              mark: { type: 'point', opacity: 0, size: 60 },
-              encoding: {
-                x,
-                y,
-                tooltip: [
-                  { field: 'mode' },
-                  { field: 'metric' },
-                  { field: 'percentile', type: 'quantitative', format: ',~r' },
-                  { field: 'value_ms', type: 'quantitative', title: 'latency (ms)', format: ',.3~f' },
-                ],
-              },
-            },
-          ]),
+      ...metricLineLayers(values, metricDomain, { x, y, color }),
+      ...(values.length === 0 ? [] : [percentileHoverLayer(x, y)]),
     ],
   };
   return whenEmpty(spec as unknown as TopLevelSpec, values.length === 0, [0, 2], [1, 1000]);
@@ -693,9 +724,12 @@ function offeredRateAxis(rates: number[]): Record<string, unknown> {
 const STAT_DASHES: Record<string, number[]> = { p50: SOLID, p99: DASHED };
 const STAT_SHAPES: Record<string, string> = { p50: 'circle', p99: 'triangle-up' };
 
-/** (d1) Sweep: p50 (solid, circles) and p99 (dashed, triangles) event-time latency vs offered rate, per mode (log y). Empty modes are left out. */
-export function sweepLatencySpec(sweep: SweepResult, opts: { title?: string } = {}): TopLevelSpec {
-  const values: Array<{ offered_rate: number; mode: string; stat: string; value_ms: number }> = [];
+/** A row of the sweep latency chart: one percentile of one mode at one offered rate. */
+type SweepLatencyRow = { offered_rate: number; mode: string; stat: string; value_ms: number };
+
+/** p50 and p99 event-time latency of each mode of each run; modes without samples are left out. */
+function sweepLatencyRows(sweep: SweepResult): SweepLatencyRow[] {
+  const values: SweepLatencyRow[] = [];
   for (const { result } of sweep.runs) {
     for (const m of result.modes) {
       const s = m.event_time_latency;
@@ -714,22 +748,65 @@ export function sweepLatencySpec(sweep: SweepResult, opts: { title?: string } = 
       });
     }
   }
+  return values;
+}
+
+const STATS = ['p50', 'p99'];
+/** The legend of the sweep latency chart's percentiles: shapes outlined with the dash. */
+const STAT_LEGEND = { symbolStrokeColor: '#444', symbolFillColor: 'white', symbolSize: 250, symbolStrokeWidth: 2 };
+
+/** The line layer of the sweep latency chart: one line per mode and percentile, dashed by percentile. */
+function sweepLatencyLineLayer(x: unknown, y: unknown, color: unknown): unknown {
+  return {
+    mark: { type: 'line', strokeWidth: 2 },
+    encoding: {
+      x,
+      y,
+      color,
+      // strokeDash and shape share one legend ("percentile"): its symbols are the shapes, outlined with the dash.
+      strokeDash: {
+        field: 'stat',
+        type: 'nominal',
+        title: 'percentile',
+        scale: fixedScale(STATS, (s) => STAT_DASHES[s]!),
+        legend: { ...STAT_LEGEND },
+      },
+      detail: { field: 'stat' },
+    },
+  };
+}
+
+/** The point layer of the sweep latency chart: a shape per percentile, with the tooltips. */
+function sweepLatencyPointLayer(x: unknown, y: unknown, color: unknown): unknown {
+  return {
+    mark: { type: 'point', filled: true, size: 60, opacity: 1 },
+    encoding: {
+      x,
+      y,
+      color,
+      shape: {
+        field: 'stat',
+        type: 'nominal',
+        title: 'percentile',
+        scale: fixedScale(STATS, (s) => STAT_SHAPES[s]!),
+        legend: { ...STAT_LEGEND },
+      },
+      tooltip: [
+        { field: 'mode' },
+        { field: 'stat', title: 'percentile' },
+        { field: 'offered_rate', title: 'offered (readings/s)', format: ',~r' },
+        { field: 'value_ms', title: 'latency (ms)', format: ',.1~f' },
+      ],
+    },
+  };
+}
+
+/** (d1) Sweep: p50 (solid, circles) and p99 (dashed, triangles) event-time latency vs offered rate, per mode (log y). Empty modes are left out. */
+export function sweepLatencySpec(sweep: SweepResult, opts: { title?: string } = {}): TopLevelSpec {
+  const values = sweepLatencyRows(sweep);
   const x = offeredRateAxis(sweep.runs.map((r) => r.result.input.offered_rate));
-  const y = {
-    field: 'value_ms',
-    type: 'quantitative',
-    title: 'event-time latency (ms, log scale)',
-    scale: { type: 'log' },
-    axis: { format: MS_FORMAT },
-  };
-  const color = {
-    field: 'mode',
-    type: 'nominal',
-    title: 'mode',
-    scale: colorScale(values.map((v) => v.mode)),
-    legend: strokeLegend(),
-  };
-  const stats = ['p50', 'p99'];
+  const y = logLatencyAxis('event-time latency (ms, log scale)');
+  const color = modeStrokeColor(values.map((v) => v.mode));
   const spec = {
     $schema: SCHEMA,
     title: {
@@ -739,46 +816,7 @@ export function sweepLatencySpec(sweep: SweepResult, opts: { title?: string } = 
     width: WIDTH,
     height: HEIGHT,
     data: { values },
-    layer: [
-      {
-        mark: { type: 'line', strokeWidth: 2 },
-        encoding: {
-          x,
-          y,
-          color,
-          // strokeDash and shape share one legend ("percentile"): its symbols are the shapes, outlined with the dash.
-          strokeDash: {
-            field: 'stat',
-            type: 'nominal',
-            title: 'percentile',
-            scale: fixedScale(stats, (s) => STAT_DASHES[s]!),
-            legend: { symbolStrokeColor: '#444', symbolFillColor: 'white', symbolSize: 250, symbolStrokeWidth: 2 },
-          },
-          detail: { field: 'stat' },
-        },
-      },
-      {
-        mark: { type: 'point', filled: true, size: 60, opacity: 1 },
-        encoding: {
-          x,
-          y,
-          color,
-          shape: {
-            field: 'stat',
-            type: 'nominal',
-            title: 'percentile',
-            scale: fixedScale(stats, (s) => STAT_SHAPES[s]!),
-            legend: { symbolStrokeColor: '#444', symbolFillColor: 'white', symbolSize: 250, symbolStrokeWidth: 2 },
-          },
-          tooltip: [
-            { field: 'mode' },
-            { field: 'stat', title: 'percentile' },
-            { field: 'offered_rate', title: 'offered (readings/s)', format: ',~r' },
-            { field: 'value_ms', title: 'latency (ms)', format: ',.1~f' },
-          ],
-        },
-      },
-    ],
+    layer: [sweepLatencyLineLayer(x, y, color), sweepLatencyPointLayer(x, y, color)],
   };
   return whenEmpty(spec as unknown as TopLevelSpec, values.length === 0, [0, 1], [1, 1000]);
 }

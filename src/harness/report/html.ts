@@ -162,25 +162,26 @@ const BOOT = `
 })();
 `;
 
-/**
- * The HTML page of a report: `markdown` rendered (GitHub-flavoured tables), each image that
- * references one of `charts` replaced by the interactive chart; charts report.md does not show
- * are appended. Links to another report's report.md point to its report.html. Raw HTML in the
- * Markdown is shown as text, never interpreted.
- */
-export async function renderReportHtml(
-  markdown: string,
-  charts: HtmlChart[],
-  opts: { title?: string } = {},
-): Promise<string> {
-  const byFile = new Map<string, { chart: HtmlChart; index: number }>();
+type PlacedChart = { chart: HtmlChart; index: number };
+
+/** The charts by each name report.md may use for them: their files, and their file without extension. */
+function chartsByFile(charts: HtmlChart[]): Map<string, PlacedChart> {
+  const byFile = new Map<string, PlacedChart>();
   charts.forEach((chart, index) => {
     for (const f of [chart.file, ...(chart.alsoFiles ?? [])]) byFile.set(f, { chart, index });
     byFile.set(baseName(chart.file), { chart, index });
   });
+  return byFile;
+}
+
+/**
+ * Places charts where report.md references them: the first reference becomes the chart, later
+ * ones a link to it. `shown` collects the indexes of the charts placed.
+ */
+function chartPlacer(charts: HtmlChart[]): { place: (href: string) => string | undefined; shown: Set<number> } {
+  const byFile = chartsByFile(charts);
   const shown = new Set<number>();
-  const chartOf = (href: string): { chart: HtmlChart; index: number } | undefined =>
-    byFile.get(href) ?? byFile.get(baseName(href));
+  const chartOf = (href: string): PlacedChart | undefined => byFile.get(href) ?? byFile.get(baseName(href));
   const place = (href: string): string | undefined => {
     const hit = chartOf(href);
     if (!hit) return undefined;
@@ -188,8 +189,12 @@ export async function renderReportHtml(
     shown.add(hit.index);
     return `<div id="chart-${hit.index}">${chartHtml(hit.chart, hit.index)}</div>`;
   };
+  return { place, shown };
+}
 
-  const marked = new Marked({
+/** A Markdown renderer whose chart images become charts (`place`) and whose raw HTML is shown as text. */
+function reportMarked(place: (href: string) => string | undefined): Marked {
+  return new Marked({
     gfm: true,
     async: false,
     walkTokens(token: Token) {
@@ -218,14 +223,22 @@ export async function renderReportHtml(
       },
     },
   });
-  let body = marked.parse(markdown) as string;
-  const rest = charts.map((chart, index) => ({ chart, index })).filter((c) => !shown.has(c.index));
-  if (rest.length)
-    body += `\n<h2>Charts</h2>\n${rest.map((c) => `<div id="chart-${c.index}">${chartHtml(c.chart, c.index)}</div>`).join('\n')}\n`;
+}
 
-  const title = opts.title ?? /^#\s+(.+)$/m.exec(markdown)?.[1]?.trim() ?? 'vitals-bench report';
-  const needsScripts = charts.some((c) => c.spec);
-  const libs = needsScripts ? await browserLibraries() : [];
+/** The charts report.md does not show, under a "Charts" heading (nothing when it shows them all). */
+function unshownChartsHtml(charts: HtmlChart[], shown: Set<number>): string {
+  const rest = charts.map((chart, index) => ({ chart, index })).filter((c) => !shown.has(c.index));
+  if (!rest.length) return '';
+  return `\n<h2>Charts</h2>\n${rest.map((c) => `<div id="chart-${c.index}">${chartHtml(c.chart, c.index)}</div>`).join('\n')}\n`;
+}
+
+/** The whole page around `body`: head, style, the inlined libraries and the script that draws the charts. */
+function pageHtml(
+  title: string,
+  body: string,
+  libs: Array<{ name: string; version: string; code: string }>,
+  needsScripts: boolean,
+): string {
   return [
     '<!DOCTYPE html>',
     '<html lang="en">',
@@ -248,4 +261,24 @@ export async function renderReportHtml(
   ]
     .filter((l) => l !== '')
     .join('\n');
+}
+
+/**
+ * The HTML page of a report: `markdown` rendered (GitHub-flavoured tables), each image that
+ * references one of `charts` replaced by the interactive chart; charts report.md does not show
+ * are appended. Links to another report's report.md point to its report.html. Raw HTML in the
+ * Markdown is shown as text, never interpreted.
+ */
+export async function renderReportHtml(
+  markdown: string,
+  charts: HtmlChart[],
+  opts: { title?: string } = {},
+): Promise<string> {
+  const { place, shown } = chartPlacer(charts);
+  let body = reportMarked(place).parse(markdown) as string;
+  body += unshownChartsHtml(charts, shown);
+  const title = opts.title ?? /^#\s+(.+)$/m.exec(markdown)?.[1]?.trim() ?? 'vitals-bench report';
+  const needsScripts = charts.some((c) => c.spec);
+  const libs = needsScripts ? await browserLibraries() : [];
+  return pageHtml(title, body, libs, needsScripts);
 }

@@ -255,7 +255,10 @@ function costSection(r: RunResult): string | null {
     ]);
   const servers =
     `Over the same ${fmtNum(c.sampled_s)} s the Kafka broker used ${c.broker_cpu_s === null ? "n/a (not this project's server)" : `${fmtNum(c.broker_cpu_s, 2)}`} CPU s and the database ` +
-    `${c.database_cpu_s === null ? "n/a (not this project's server)" : `${fmtNum(c.database_cpu_s, 2)}`} CPU s; both serve every mode.`;
+    `${c.database_cpu_s === null ? "n/a (not this project's server)" : `${fmtNum(c.database_cpu_s, 2)}`} CPU s; both serve every mode.` +
+    (c.generator_cpu_s === undefined
+      ? ''
+      : ` The load generator (not part of any mode) used ${fmtNum(c.generator_cpu_s, 2)} CPU s.`);
   return [
     '## Cost',
     table(
@@ -274,17 +277,9 @@ function costSection(r: RunResult): string | null {
   ].join('\n\n');
 }
 
-/** Plain-words stream vs batch comparison, derived only from the numbers. */
-export function comparisonLines(r: RunResult): string[] {
-  const s = findMode(r, 'stream');
-  const b = findMode(r, 'batch');
+/** Event-time, processing-time and detection latency of stream vs batch. */
+function latencyComparisonLines(s: ModeResult, b: ModeResult): string[] {
   const out: string[] = [];
-  if (!s || !b) {
-    out.push(
-      `Only ${r.modes.map((m) => m.mode).join(', ') || 'no'} mode(s) in this run; no stream vs batch comparison.`,
-    );
-    return out;
-  }
   const se = s.event_time_latency;
   const be = b.event_time_latency;
   if (se.count > 0 && be.count > 0) {
@@ -314,6 +309,12 @@ export function comparisonLines(r: RunResult): string[] {
       `Detection latency p50: stream ${pct(sd, 'p50')} (${sd.count} episodes) vs batch ${pct(bd, 'p50')} (${bd.count} episodes).`,
     );
   }
+  return out;
+}
+
+/** Output rate of stream vs batch against the achieved input, and their rates while busy. */
+function rateComparisonLines(r: RunResult, s: ModeResult, b: ModeResult): string[] {
+  const out: string[] = [];
   const ach = r.input.achieved_rate;
   out.push(
     `Output rate: stream ${fmtNum(s.output_rate)} vs batch ${fmtNum(b.output_rate)} readings/s, against an achieved input rate of ${fmtNum(ach)} readings/s` +
@@ -326,15 +327,23 @@ export function comparisonLines(r: RunResult): string[] {
       `While busy, stream processed ${fmtNum(s.processing_rate_while_busy, 0)} and batch ${fmtNum(b.processing_rate_while_busy, 0)} readings/s: batch's output rate is low only because its readings wait for the next pass, not because it works slowly.`,
     );
   }
+  return out;
+}
+
+/** The cost of each mode's answer (CPU, database transactions, busy time); none without cost figures. */
+function costComparisonLines(r: RunResult, s: ModeResult, b: ModeResult): string[] {
   const sc = r.cost?.modes.stream;
   const bc = r.cost?.modes.batch;
-  if (sc && bc) {
-    out.push(
-      `The trade-off: stream spent ${fmtNum(sc.cpu_ms_per_1000_readings)} CPU ms and ${fmtNum((1000 * sc.db_transactions) / Math.max(1, sc.readings), 2)} database transactions per 1,000 readings to answer in ${pct(s.event_time_latency, 'p50')}; ` +
-        `batch spent ${fmtNum(bc.cpu_ms_per_1000_readings)} CPU ms and ${fmtNum((1000 * bc.db_transactions) / Math.max(1, bc.readings), 2)} transactions per 1,000 readings and answered in ${pct(b.event_time_latency, 'p50')} (busy ${fmtNum(sc.busy_s, 1)} s vs ${fmtNum(bc.busy_s, 1)} s).`,
-    );
-  }
-  out.push(`Alerts: stream ${s.alerts}, batch ${b.alerts}; windows: stream ${s.windows}, batch ${b.windows}.`);
+  if (!sc || !bc) return [];
+  return [
+    `The trade-off: stream spent ${fmtNum(sc.cpu_ms_per_1000_readings)} CPU ms and ${fmtNum((1000 * sc.db_transactions) / Math.max(1, sc.readings), 2)} database transactions per 1,000 readings to answer in ${pct(s.event_time_latency, 'p50')}; ` +
+      `batch spent ${fmtNum(bc.cpu_ms_per_1000_readings)} CPU ms and ${fmtNum((1000 * bc.db_transactions) / Math.max(1, bc.readings), 2)} transactions per 1,000 readings and answered in ${pct(b.event_time_latency, 'p50')} (busy ${fmtNum(sc.busy_s, 1)} s vs ${fmtNum(bc.busy_s, 1)} s).`,
+  ];
+}
+
+/** Whether stream and batch raised the same record-level and window alerts. */
+function agreementComparisonLines(r: RunResult): string[] {
+  const out: string[] = [];
   const pair = r.agreement.filter(
     (a) => (a.a === 'stream' && a.b === 'batch') || (a.a === 'batch' && a.b === 'stream'),
   );
@@ -355,6 +364,24 @@ export function comparisonLines(r: RunResult): string[] {
       );
   }
   return out;
+}
+
+/** Plain-words stream vs batch comparison, derived only from the numbers. */
+export function comparisonLines(r: RunResult): string[] {
+  const s = findMode(r, 'stream');
+  const b = findMode(r, 'batch');
+  if (!s || !b) {
+    return [
+      `Only ${r.modes.map((m) => m.mode).join(', ') || 'no'} mode(s) in this run; no stream vs batch comparison.`,
+    ];
+  }
+  return [
+    ...latencyComparisonLines(s, b),
+    ...rateComparisonLines(r, s, b),
+    ...costComparisonLines(r, s, b),
+    `Alerts: stream ${s.alerts}, batch ${b.alerts}; windows: stream ${s.windows}, batch ${b.windows}.`,
+    ...agreementComparisonLines(r),
+  ];
 }
 
 /** Each fault: when, what the harness saw, how long until the backlog was back, latency during and outside. */

@@ -9,7 +9,7 @@
  * Names carry a prefix naming the parameter set ("profile-ci 3fa2b1c0"), so a tracker never
  * puts runs of different parameters in one series.
  */
-import { headlineMetrics, parameterHash, shortHash } from '../history.js';
+import { headlineMetrics, parameterHash, shortHash, type Headline, type ModeHeadline } from '../history.js';
 import type { RunResult } from '../results.js';
 
 export interface BenchmarkActionEntry {
@@ -51,75 +51,81 @@ interface Figure {
 function figures(r: RunResult, prefix: string): Figure[] {
   const h = headlineMetrics(r);
   const out: Figure[] = [];
-  for (const m of r.modes) {
-    const x = h.modes[m.mode]!;
-    const bench = `${prefix} ${m.mode}`;
-    const n = `n=${m.event_time_latency.count}`;
-    out.push(
-      {
-        bench,
-        measure: 'event-time-p50-ms',
-        name: `${bench} event-time latency p50`,
-        unit: 'ms',
-        value: x.event_time_p50_ms,
-        smaller: true,
-        extra: n,
-      },
-      {
-        bench,
-        measure: 'event-time-p99-ms',
-        name: `${bench} event-time latency p99`,
-        unit: 'ms',
-        value: x.event_time_p99_ms,
-        smaller: true,
-        extra: n,
-      },
-      {
-        bench,
-        measure: 'event-time-p99-9-ms',
-        name: `${bench} event-time latency p99.9`,
-        unit: 'ms',
-        value: x.event_time_p999_ms,
-        smaller: true,
-        extra: n,
-      },
-      {
-        bench,
-        measure: 'processing-time-p99-ms',
-        name: `${bench} processing-time latency p99`,
-        unit: 'ms',
-        value: x.processing_time_p99_ms,
-        smaller: true,
-        extra: `n=${m.processing_time_latency.count}`,
-      },
-      {
-        bench,
-        measure: 'cpu-ms-per-1000-readings',
-        name: `${bench} CPU per 1000 readings`,
-        unit: 'CPU ms',
-        value: x.cpu_ms_per_1000_readings,
-        smaller: true,
-      },
-      {
-        bench,
-        measure: 'output-rate',
-        name: `${bench} output rate`,
-        unit: 'readings/s',
-        value: x.output_rate,
-        smaller: false,
-      },
-      {
-        bench,
-        measure: 'processing-rate-while-busy',
-        name: `${bench} processing rate while busy`,
-        unit: 'readings/s',
-        value: x.processing_rate_while_busy,
-        smaller: false,
-      },
-    );
-  }
-  const bench = `${prefix} input`;
-  out.push(
+  for (const m of r.modes) out.push(...modeFigures(m, h.modes[m.mode]!, `${prefix} ${m.mode}`));
+  out.push(...inputFigures(r, h, `${prefix} input`), ...storageFigures(h, prefix));
+  return out.filter((f) => f.value != null && Number.isFinite(f.value));
+}
+
+/** A mode's figures: its latencies and CPU (smaller is better), its rates (bigger is better). */
+function modeFigures(m: RunResult['modes'][number], x: ModeHeadline, bench: string): Figure[] {
+  const n = `n=${m.event_time_latency.count}`;
+  return [
+    {
+      bench,
+      measure: 'event-time-p50-ms',
+      name: `${bench} event-time latency p50`,
+      unit: 'ms',
+      value: x.event_time_p50_ms,
+      smaller: true,
+      extra: n,
+    },
+    {
+      bench,
+      measure: 'event-time-p99-ms',
+      name: `${bench} event-time latency p99`,
+      unit: 'ms',
+      value: x.event_time_p99_ms,
+      smaller: true,
+      extra: n,
+    },
+    {
+      bench,
+      measure: 'event-time-p99-9-ms',
+      name: `${bench} event-time latency p99.9`,
+      unit: 'ms',
+      value: x.event_time_p999_ms,
+      smaller: true,
+      extra: n,
+    },
+    {
+      bench,
+      measure: 'processing-time-p99-ms',
+      name: `${bench} processing-time latency p99`,
+      unit: 'ms',
+      value: x.processing_time_p99_ms,
+      smaller: true,
+      extra: `n=${m.processing_time_latency.count}`,
+    },
+    {
+      bench,
+      measure: 'cpu-ms-per-1000-readings',
+      name: `${bench} CPU per 1000 readings`,
+      unit: 'CPU ms',
+      value: x.cpu_ms_per_1000_readings,
+      smaller: true,
+    },
+    {
+      bench,
+      measure: 'output-rate',
+      name: `${bench} output rate`,
+      unit: 'readings/s',
+      value: x.output_rate,
+      smaller: false,
+    },
+    {
+      bench,
+      measure: 'processing-rate-while-busy',
+      name: `${bench} processing rate while busy`,
+      unit: 'readings/s',
+      value: x.processing_rate_while_busy,
+      smaller: false,
+    },
+  ];
+}
+
+/** The input's figures: the send delay and the achieved rate. */
+function inputFigures(r: RunResult, h: Headline, bench: string): Figure[] {
+  return [
     {
       bench,
       measure: 'send-delay-p99-ms',
@@ -138,6 +144,12 @@ function figures(r: RunResult, prefix: string): Figure[] {
       smaller: false,
       extra: `offered ${r.input.offered_rate}/s`,
     },
+  ];
+}
+
+/** Storage's figures: loss and duplicates. */
+function storageFigures(h: Headline, prefix: string): Figure[] {
+  return [
     {
       bench: `${prefix} storage`,
       measure: 'loss',
@@ -154,8 +166,7 @@ function figures(r: RunResult, prefix: string): Figure[] {
       value: h.duplicates,
       smaller: true,
     },
-  );
-  return out.filter((f) => f.value != null && Number.isFinite(f.value));
+  ];
 }
 
 function runExtra(r: RunResult): string {

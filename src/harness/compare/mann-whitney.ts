@@ -3,11 +3,13 @@
  * whether two sets of runs differ: it needs no assumption about the distribution, only that
  * the runs of each side are independent.
  *
- * The p-value is exact when there are no ties and the samples are small (the null
- * distribution of U enumerated by dynamic programming over ranks); otherwise it is the
- * normal approximation with the tie correction of the variance and a continuity correction
- * of 0.5, which is what scipy.stats.mannwhitneyu(method='asymptotic') and R's wilcox.test
- * (correct = TRUE) compute.
+ * The p-value is exact when the samples are small: without ties from the null distribution
+ * of U enumerated by dynamic programming over ranks; with ties from the permutation
+ * distribution of the tied (mid)ranks, as R's coin::wilcox_test(distribution = "exact")
+ * computes it (runs of a benchmark tie often: latencies are whole milliseconds). Larger
+ * samples get the normal approximation with the tie correction of the variance and a
+ * continuity correction of 0.5, which is what scipy.stats.mannwhitneyu(method='asymptotic')
+ * and R's wilcox.test (correct = TRUE) compute.
  */
 
 export interface MannWhitneyResult {
@@ -139,6 +141,10 @@ export function mannWhitneyU(
     return { ...base, p: Math.min(1, (2 * tail) / total), method: 'exact' };
   }
 
+  if (method === 'auto' && n1 * n2 <= EXACT_MAX_PRODUCT) {
+    return { ...base, p: exactTiedP(r, n1, r1), method: 'exact' };
+  }
+
   const n = n1 + n2;
   const mean = (n1 * n2) / 2;
   const tieTerm = ties.reduce((s, t) => s + t ** 3 - t, 0);
@@ -147,4 +153,34 @@ export function mannWhitneyU(
   const distance = Math.max(0, Math.abs(Math.max(u1, u2) - mean) - 0.5);
   const z = distance / Math.sqrt(variance);
   return { ...base, p: Math.min(1, 2 * normalSf(z)), method: 'normal' };
+}
+
+/**
+ * Two-sided exact p-value of a rank sum `r1` of the first n1 of the pooled (mid)ranks: the
+ * share of all ways to pick n1 of the ranks whose sum lies at least as far from its mean.
+ * Midranks are halves at most, so sums are counted over doubled ranks (integers) by dynamic
+ * programming: ways[k][s] = subsets of k ranks with doubled sum s.
+ */
+export function exactTiedP(pooledRanks: readonly number[], n1: number, r1: number): number {
+  const doubled = pooledRanks.map((rank) => Math.round(rank * 2));
+  const maxSum = doubled.reduce((t, v) => t + v, 0);
+  const ways = Array.from({ length: n1 + 1 }, () => new Float64Array(maxSum + 1));
+  ways[0]![0] = 1;
+  doubled.forEach((v, seen) => {
+    for (let k = Math.min(n1, seen + 1); k >= 1; k--) {
+      const into = ways[k]!;
+      const from = ways[k - 1]!;
+      for (let sum = maxSum; sum >= v; sum--) into[sum]! += from[sum - v]!;
+    }
+  });
+  const n = pooledRanks.length;
+  const mean = n1 * (n + 1); // doubled expected rank sum
+  const observed = Math.abs(Math.round(r1 * 2) - mean);
+  let tail = 0;
+  let total = 0;
+  ways[n1]!.forEach((count, sum) => {
+    total += count;
+    if (Math.abs(sum - mean) >= observed) tail += count;
+  });
+  return Math.min(1, tail / total);
 }

@@ -80,13 +80,66 @@ describe('mannWhitneyU', () => {
     // Reference values computed by hand with scipy's asymptotic formula (python3 math.erfc,
     // scipy not installed): sigma^2 = n1 n2 / 12 * ((n + 1) - sum(t^3 - t) / (n (n - 1))),
     // z = (max(U1, U2) - n1 n2 / 2 - 0.5) / sigma, p = erfc(z / sqrt 2).
-    const a = mannWhitneyU([1, 2, 2, 3, 4], [2, 3, 3, 5, 6]);
+    const a = mannWhitneyU([1, 2, 2, 3, 4], [2, 3, 3, 5, 6], 'normal');
     expect(a.method).toBe('normal');
     expect(a.u1).toBe(6);
     expect(a.p).toBeCloseTo(0.19882894401644238, 10);
-    const b = mannWhitneyU([3, 3, 3, 5], [3, 5, 5, 5, 7]);
+    const b = mannWhitneyU([3, 3, 3, 5], [3, 5, 5, 5, 7], 'normal');
     expect(b.u1).toBe(4);
     expect(b.p).toBeCloseTo(0.13999628431554118, 10);
+  });
+
+  it('small samples with ties get the exact permutation p-value (checked against enumerating every split)', () => {
+    // Brute force: every way to choose which n1 of the pooled values are the first sample.
+    const bruteForce = (x: number[], y: number[]): number => {
+      const pooled = [...x, ...y];
+      const r = ranks(pooled).ranks;
+      const n1 = x.length;
+      const mean = (n1 * (pooled.length + 1)) / 2;
+      const observed = Math.abs(r.slice(0, n1).reduce((t, v) => t + v, 0) - mean);
+      let tail = 0;
+      let total = 0;
+      const choose = (start: number, left: number, sum: number): void => {
+        if (left === 0) {
+          total++;
+          if (Math.abs(sum - mean) >= observed - 1e-9) tail++;
+          return;
+        }
+        for (let i = start; i <= pooled.length - left; i++) choose(i + 1, left - 1, sum + r[i]!);
+      };
+      choose(0, n1, 0);
+      return tail / total;
+    };
+    const cases: Array<[number[], number[]]> = [
+      [
+        [1, 2, 2, 3, 4],
+        [2, 3, 3, 5, 6],
+      ],
+      [
+        [3, 3, 3, 5],
+        [3, 5, 5, 5, 7],
+      ],
+      [
+        [4, 4, 5, 9, 4],
+        [28, 29, 30, 31, 39],
+      ],
+      [
+        [7, 7, 8],
+        [7, 8, 8, 9],
+      ],
+    ];
+    for (const [x, y] of cases) {
+      const r = mannWhitneyU(x, y);
+      expect(r.method).toBe('exact');
+      expect(r.p).toBeCloseTo(bruteForce(x, y), 12);
+    }
+  });
+
+  it('two sets of 5 that do not overlap give p = 2/252 even when values tie within a set', () => {
+    // Whole-millisecond latencies tie often; ties inside one side do not change the ordering.
+    const r = mannWhitneyU([3.67, 4.33, 4.33, 9.01, 3.67], [29.3, 28.3, 39.4, 29.3, 30.1]);
+    expect(r.method).toBe('exact');
+    expect(r.p).toBeCloseTo(2 / 252, 12);
   });
 
   it('large samples use the normal approximation', () => {

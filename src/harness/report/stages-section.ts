@@ -71,7 +71,7 @@ export function stagesSpec(b: StageBreakdown): TopLevelSpec {
         type: 'nominal',
         title: 'stage',
         sort: b.stages.map((s) => s.label),
-        legend: { orient: 'bottom', columns: 2 },
+        legend: { orient: 'bottom', columns: 2, labelLimit: 0 },
       },
       order: { field: 'order', type: 'quantitative' },
       tooltip: [

@@ -65,6 +65,8 @@ export function summarise(xs: number[]): Summary {
 export const fmtInt = (x: number): string => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : String(x));
 export const fmt1 = (x: number): string => (Number.isFinite(x) ? x.toFixed(1) : String(x));
 export const fmt2 = (x: number): string => (Number.isFinite(x) ? x.toFixed(2) : String(x));
+/** A table value: whole numbers, but one decimal below 100 (MiB/s), where rounding would hide the spread. */
+export const fmtValue = (x: number): string => (Math.abs(x) < 100 ? fmt1(x) : fmtInt(x));
 
 /** (max - min) / mean, %: the spread the tables print next to the mean. */
 export const spreadPct = (s: Summary): number => (s.n > 1 ? ((s.max - s.min) / s.mean) * 100 : 0);
@@ -95,9 +97,9 @@ export function rowView(r: BenchRow): Record<string, string | number> {
     measure: r.measure,
     unit: r.unit,
     n: s.n,
-    mean: fmtInt(s.mean),
-    min: fmtInt(s.min),
-    max: fmtInt(s.max),
+    mean: fmtValue(s.mean),
+    min: fmtValue(s.min),
+    max: fmtValue(s.max),
     'spread %': fmt1(spreadPct(s)),
     'of ceiling': r.ofCeiling === undefined ? '' : `${(r.ofCeiling * 100).toFixed(0)}%`,
     target: r.target === undefined ? '' : `>= ${fmtInt(r.target)}: ${verdict(s, r.target)}`,
@@ -116,7 +118,7 @@ export function verdict(s: Summary, target: number): string {
 
 // ---------------------------------------------------------------- machine facts
 
-function pkgVersion(name: string): string {
+export function pkgVersion(name: string): string {
   try {
     const p = JSON.parse(readFileSync(join(PROJECT_ROOT, 'node_modules', name, 'package.json'), 'utf8')) as {
       version?: string;

@@ -59,7 +59,7 @@ const LATENESS_MS = 2000; // the CLI defaults (src/cli/roles.ts)
 const IDLE_MS = 1000;
 
 /** The consumer settings of src/pipelines/consumer-loop.ts, so that the raw ceiling is comparable. */
-const CONSUMER_SETTINGS: Omit<ConsumerConfig, 'groupId'> = {
+export const CONSUMER_SETTINGS: Omit<ConsumerConfig, 'groupId'> = {
   maxWaitTimeInMs: 100,
   maxBytesPerPartition: 512 * 1024,
   sessionTimeout: 30_000,
@@ -68,7 +68,7 @@ const CONSUMER_SETTINGS: Omit<ConsumerConfig, 'groupId'> = {
 };
 
 /** consumer-loop.ts's default partitionsConsumedConcurrently (16 since commit 2414e8b; 1 before). */
-const RAW_CONCURRENCY = 16;
+export const RAW_CONCURRENCY = 16;
 
 export interface StreamBenchOptions extends GenParams {
   readings: number;

@@ -112,6 +112,17 @@ export class Dataset {
   }
 
   /**
+   * Next reading of global patient index p. Reading i of the global stream is
+   * nextOfPatient(i % patients): a generator sending only some patients (share.ts) produces
+   * exactly their readings of the global stream, without producing the others'.
+   */
+  nextOfPatient(p: number): PartialReading {
+    if (!Number.isInteger(p) || p < 0 || p >= this.patients)
+      throw new RangeError(`patient index ${p} out of 0..${this.patients - 1}`);
+    return this.emit(p);
+  }
+
+  /**
    * Next reading of a patient of the given source (round robin within the source), as the
    * device API serves it. Shares per-patient seqs with next(); mixing the two keeps seqs gap-free.
    */

@@ -83,12 +83,15 @@ export function resolveFaultOptions(o: FaultOptions): Required<FaultOptions> {
 }
 
 /**
- * Call plan() once per reading, in stream order; it records the ground truth as it goes.
+ * Call plan() once per reading, in stream order (skip() for another generator's reading); it
+ * records the ground truth as it goes.
  * With all fractions 0 every reading gets exactly one action {delayMs: 0, kind: 'reading'}.
  */
 export class FaultPlanner {
   readonly options: Required<FaultOptions>;
   private index = 0;
+  /** Malformed messages over the whole stream so far, other generators' included: picks the next kind. */
+  private malformedInStream = 0;
   private readonly truth: FaultGroundTruth;
 
   constructor(options: FaultOptions) {
@@ -112,15 +115,7 @@ export class FaultPlanner {
   plan(reading: { patient_id: number; seq: number }): SendAction[] {
     const o = this.options;
     const t = this.truth;
-    const rng = Rng.derive(o.seed, STREAM.faults, this.index++);
-    // Always draw in the same order so one fault's fraction does not move the others.
-    const uLate = rng.next();
-    const uLateDelay = rng.next();
-    const uJitter = rng.next();
-    const uJitterDelay = rng.next();
-    const uDup = rng.next();
-    const uMal = rng.next();
-
+    const { uLate, uLateDelay, uJitter, uJitterDelay, uDup, uMal } = this.drawNext();
     let delayMs = 0;
     if (uLate < o.lateFraction) {
       delayMs = o.latenessMs + 1 + Math.floor(uLateDelay * o.latenessMs);
@@ -139,12 +134,37 @@ export class FaultPlanner {
       t.duplicates.push({ patient_id: reading.patient_id, seq: reading.seq });
     }
     if (uMal < o.malformedFraction) {
-      const kind = MALFORMED_KINDS[t.counts.malformed % MALFORMED_KINDS.length]!;
+      const kind = MALFORMED_KINDS[this.malformedInStream++ % MALFORMED_KINDS.length]!;
       actions.push({ delayMs: 0, kind: 'malformed', malformedKind: kind });
       t.counts.malformed++;
       t.counts.malformedByKind[kind]++;
     }
     return actions;
+  }
+
+  /**
+   * The next reading is another generator's (see share.ts): plan and record nothing for it,
+   * but count its malformed message, so that the kinds cycle over the whole stream exactly as
+   * they do with one generator.
+   */
+  skip(): void {
+    if (this.options.malformedFraction === 0) {
+      this.index++;
+      return;
+    }
+    if (this.drawNext().uMal < this.options.malformedFraction) this.malformedInStream++;
+  }
+
+  /** The uniforms of the next reading, always drawn in the same order so one fault's fraction does not move the others. */
+  private drawNext() {
+    const rng = Rng.derive(this.options.seed, STREAM.faults, this.index++);
+    const uLate = rng.next();
+    const uLateDelay = rng.next();
+    const uJitter = rng.next();
+    const uJitterDelay = rng.next();
+    const uDup = rng.next();
+    const uMal = rng.next();
+    return { uLate, uLateDelay, uJitter, uJitterDelay, uDup, uMal };
   }
 
   /** Ground truth for the readings planned so far (a live reference; copy it to freeze it). */

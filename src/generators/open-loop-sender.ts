@@ -10,13 +10,19 @@ import { LatencyHistogram } from '../harness/histogram.js';
 import { describeError, isRetriable } from '../infra/retry.js';
 import { FaultPlanner, payloadFor, type FaultOptions, type SendAction } from './faults.js';
 import type { Schedule } from './schedule.js';
+import { checkLoadShare, isInShare, WHOLE_LOAD, type LoadShare } from './share.js';
 
 /** Where the readings come from: the generated data set, or a recorded file for replay. */
 export interface ReadingSource {
   /** Total readings to send (finite). */
   readonly total: number;
-  /** The i-th reading (called once per i, in order), stamped with event time eventTimeMs. */
+  /**
+   * The i-th reading, stamped with event time eventTimeMs: called once per i, in increasing
+   * order (with a share of the run, only for the share's i).
+   */
   readingAt(i: number, eventTimeMs: number): { reading: Reading; sourceIndex: number };
+  /** Reading i's patient as a dense index (0, 1, ...), without producing it. Needed to split a run (share.ts). */
+  patientIndexAt?: (i: number) => number;
 }
 
 /** The sender's time: epoch ms, and a wait. */
@@ -64,8 +70,16 @@ export interface SenderOptions {
   maxInFlight?: number;
   /** Messages in one request at most (default 2000, about 450 KB of readings). */
   maxBatchMessages?: number;
-  /** Readings with index < warmupCount are sent but not recorded in the send-delay histogram. */
+  /**
+   * Readings with index < warmupCount are sent but not recorded in the send-delay histogram.
+   * The index is the global one: with a share, give the whole run's warm-up count.
+   */
   warmupCount?: number;
+  /**
+   * Send only this share of the schedule's readings (generator k of N, share.ts), each at its
+   * intended time on the global schedule. Default: all of them. Needs source.patientIndexAt.
+   */
+  share?: LoadShare;
   /** Stamped into every reading, so that pipelines can tell this run's readings from another's. */
   runId?: string;
   /**
@@ -91,7 +105,7 @@ export interface ProducerResult {
   endMs: number;
   /** When the last acknowledgement arrived (epoch ms). */
   lastAckMs: number;
-  /** Readings whose schedule came due (valid readings, not counting duplicates or malformed extras). */
+  /** Readings (of the share) whose schedule came due (valid readings, not counting duplicates or malformed extras). */
   planned: number;
   /** Messages handed to the Kafka client, by kind. */
   sentReadings: number;
@@ -145,6 +159,7 @@ export class OpenLoopSender {
   private readonly warmup: number;
   private readonly outageBudget: number;
   private readonly total: number;
+  private readonly share: LoadShare;
   private readonly planner: FaultPlanner | null;
   private readonly result: ProducerResult = {
     complete: false,
@@ -168,6 +183,8 @@ export class OpenLoopSender {
   private inFlight = 0;
   private sendError: Error | null = null;
   private start = 0;
+  /** The next schedule index neither planned nor passed over as another generator's. */
+  private cursor = 0;
   private outageSince: number | undefined;
   private outageLogged = false;
   private retryAfter = 0;
@@ -180,6 +197,9 @@ export class OpenLoopSender {
     this.warmup = opts.warmupCount ?? 0;
     this.outageBudget = opts.outageBudgetMs ?? 180_000;
     this.total = opts.source.total;
+    this.share = checkLoadShare(opts.share ?? WHOLE_LOAD);
+    if (this.share.count > 1 && !opts.source.patientIndexAt)
+      throw new Error('this reading source cannot be split by patient (no patientIndexAt)');
     this.planner = opts.faults ? new FaultPlanner(opts.faults) : null;
   }
 
@@ -188,6 +208,7 @@ export class OpenLoopSender {
     const { opts, result } = this;
     this.start = opts.schedule.intendedExact(0, this.clock.now());
     result.startMs = this.start;
+    this.passOverOthers();
     let lastProgress = 0;
     try {
       for (;;) {
@@ -207,7 +228,7 @@ export class OpenLoopSender {
         }
         // Done only when nothing is left to send and nothing in flight: a failed request puts
         // its messages back in line (a broker restart), even after the schedule has ended.
-        if (result.planned >= this.total && this.ready.length === 0 && this.delayed.length === 0 && this.inFlight === 0)
+        if (this.cursor >= this.total && this.ready.length === 0 && this.delayed.length === 0 && this.inFlight === 0)
           break;
         await this.clock.sleep(this.idleMs(now));
       }
@@ -228,40 +249,55 @@ export class OpenLoopSender {
 
   /** Sleep until the next reading is due, but no longer than the linger interval, so that a burst that came due together leaves together. */
   private idleMs(now: number): number {
-    const nextDue =
-      this.result.planned < this.total ? this.opts.schedule.intendedExact(this.result.planned, now) : Infinity;
+    const nextDue = this.cursor < this.total ? this.opts.schedule.intendedExact(this.cursor, now) : Infinity;
     const nextDelayed = this.delayed[0]?.sendAt ?? Infinity;
     const wait = Math.min(nextDue, nextDelayed) - this.clock.now();
     return this.ready.length > 0 ? 1 : Math.max(0, Math.min(this.linger, wait));
   }
 
-  /** Queue the readings (and fault actions) that came due by `now`. */
+  /** Queue the share's readings (and fault actions) that came due by `now`. */
   private plan(now: number): void {
-    const { opts, result } = this;
-    const due = Math.min(this.total, opts.schedule.dueCount(now));
-    while (result.planned < due) {
-      const i = result.planned;
-      const intended = opts.schedule.intendedExact(i, now);
-      const { reading, sourceIndex } = opts.source.readingAt(i, Math.floor(intended));
-      if (opts.runId !== undefined) reading.run_id = opts.runId;
-      const topic = topicForSource(sourceIndex, opts.topicPrefix);
-      const key = String(reading.patient_id);
-      const actions: SendAction[] = this.planner ? this.planner.plan(reading) : [{ delayMs: 0, kind: 'reading' }];
-      for (const a of actions) {
-        const out: Outgoing = {
-          topic,
-          message: { key, value: payloadFor(a, reading) },
-          sendAt: intended + a.delayMs,
-          kind: a.kind,
-          index: i,
-        };
-        if (a.delayMs > 0) insertSorted(this.delayed, out);
-        else this.ready.push(out);
-      }
-      bump(result.offeredPerSecond, Math.max(0, Math.floor((intended - this.start) / 1000)), 1);
-      result.planned++;
+    const due = Math.min(this.total, this.opts.schedule.dueCount(now));
+    while (this.cursor < due) {
+      this.planReading(this.cursor, now);
+      this.cursor++;
+      this.passOverOthers();
     }
     while (this.delayed.length > 0 && this.delayed[0]!.sendAt <= now) this.ready.push(this.delayed.shift()!);
+  }
+
+  /** Moves the cursor to the share's next reading (the fault planner still counts the others'). */
+  private passOverOthers(): void {
+    if (this.share.count === 1) return;
+    const patientIndexAt = this.opts.source.patientIndexAt!;
+    while (this.cursor < this.total && !isInShare(patientIndexAt(this.cursor), this.share)) {
+      this.planner?.skip();
+      this.cursor++;
+    }
+  }
+
+  /** Queue reading i (and its fault actions) at its intended time. */
+  private planReading(i: number, now: number): void {
+    const { opts, result } = this;
+    const intended = opts.schedule.intendedExact(i, now);
+    const { reading, sourceIndex } = opts.source.readingAt(i, Math.floor(intended));
+    if (opts.runId !== undefined) reading.run_id = opts.runId;
+    const topic = topicForSource(sourceIndex, opts.topicPrefix);
+    const key = String(reading.patient_id);
+    const actions: SendAction[] = this.planner ? this.planner.plan(reading) : [{ delayMs: 0, kind: 'reading' }];
+    for (const a of actions) {
+      const out: Outgoing = {
+        topic,
+        message: { key, value: payloadFor(a, reading) },
+        sendAt: intended + a.delayMs,
+        kind: a.kind,
+        index: i,
+      };
+      if (a.delayMs > 0) insertSorted(this.delayed, out);
+      else this.ready.push(out);
+    }
+    bump(result.offeredPerSecond, Math.max(0, Math.floor((intended - this.start) / 1000)), 1);
+    result.planned++;
   }
 
   private flush(now: number): void {

@@ -2,14 +2,19 @@ import { SOURCE_NAMES, type Reading } from '../domain/reading.js';
 import { Dataset, stampEventTime, type DatasetParams } from './dataset.js';
 import type { ReadingSource } from './producer.js';
 
-/** The generated data set as a producer source: reading i is the data set's i-th reading. */
+/**
+ * The generated data set as a producer source: reading i is the data set's i-th reading, of
+ * patient i % patients. A generator with a share of the run (share.ts) asks only for its
+ * patients' readings, and the data set produces only those.
+ */
 export function datasetSource(params: DatasetParams, total: number): ReadingSource & { dataset: Dataset } {
   const dataset = new Dataset(params);
   return {
     total,
     dataset,
-    readingAt: (_i, eventTimeMs) => {
-      const partial = dataset.next();
+    patientIndexAt: (i) => i % dataset.patients,
+    readingAt: (i, eventTimeMs) => {
+      const partial = dataset.nextOfPatient(i % dataset.patients);
       return { reading: stampEventTime(partial, eventTimeMs), sourceIndex: partial.sourceIndex };
     },
   };
@@ -17,8 +22,10 @@ export function datasetSource(params: DatasetParams, total: number): ReadingSour
 
 /** A recorded data set replayed: its readings re-stamped with the replay's intended times. */
 export function replaySource(readings: Reading[]): ReadingSource {
+  const patientIndex = densePatientIndices(readings);
   return {
     total: readings.length,
+    patientIndexAt: (i) => patientIndex[i]!,
     readingAt: (i, eventTimeMs) => {
       const r = readings[i]!;
       return {
@@ -27,6 +34,16 @@ export function replaySource(readings: Reading[]): ReadingSource {
       };
     },
   };
+}
+
+/** Each reading's patient numbered 0, 1, ... in order of first appearance (shares are then even). */
+function densePatientIndices(readings: readonly Reading[]): number[] {
+  const seen = new Map<number, number>();
+  return readings.map((r) => {
+    let p = seen.get(r.patient_id);
+    if (p === undefined) seen.set(r.patient_id, (p = seen.size));
+    return p;
+  });
 }
 
 /** Device_A -> 0 ...; otherwise from the patient id's numbering (1001.. -> 0, 2001.. -> 1). */

@@ -1,6 +1,7 @@
 /** The load-generator process forked by the harness (see producer-process.ts). */
 import { runOpenLoopProducer } from '../generators/producer.js';
 import { OpenLoopSchedule } from '../generators/schedule.js';
+import { loadShareOf } from '../generators/share.js';
 import { datasetSource } from '../generators/sources.js';
 import { createKafka } from '../infra/kafka.js';
 import type { LoadMessage, LoadSpec } from './producer-process.js';
@@ -24,6 +25,8 @@ process.on('message', (m: { type: 'start'; spec: LoadSpec } | { type: 'abort' })
 
 async function run(spec: LoadSpec): Promise<void> {
   try {
+    const share = loadShareOf(spec);
+    const tag = share.count > 1 ? `[load ${share.index + 1}/${share.count}]` : '[load]';
     const result = await runOpenLoopProducer({
       kafka: createKafka(spec.brokers, 'vitals-load'),
       source: datasetSource(
@@ -33,8 +36,9 @@ async function run(spec: LoadSpec): Promise<void> {
       schedule: new OpenLoopSchedule({ start: spec.startMs, rate: spec.rate, total: spec.total }),
       topicPrefix: spec.topicPrefix,
       warmupCount: spec.warmupCount,
+      share,
       runId: spec.runId,
-      log: (line) => process.stderr.write(`[load] ${line}\n`),
+      log: (line) => process.stderr.write(`${tag} ${line}\n`),
       signal: abort.signal,
       onProgress: (progress) => void send({ type: 'progress', progress }),
     });

@@ -6,7 +6,9 @@ import { fmtMs, partyName } from '../harness/report/markdown.js';
 import { rerenderReport, writeSweepReport } from '../harness/report/write.js';
 import type { RunResult, SweepResult } from '../harness/results.js';
 import { createProgress, type Progress } from '../harness/progress.js';
-import { ensureServices, runOnce, type RunOptions, type RunOutcome } from '../harness/run.js';
+import { ensureServices, ensureSpark, runOnce, type RunOptions, type RunOutcome } from '../harness/run.js';
+import { parseExternalSpecs, type ExternalSpec } from '../harness/external/spec.js';
+import { isMode } from '../domain/modes.js';
 import { isSustainable, limitSentence } from '../harness/sustainable.js';
 import { searchMax, type FindMaxResult, type RateVerdict } from '../harness/find-max.js';
 import type { Mode } from '../harness/metrics.js';
@@ -45,6 +47,7 @@ export const BENCH_OPTION_KEYS = [
   'latenessMs',
   'idleMs',
   'injectDelayMs',
+  'generators',
   'topicPrefix',
   'out',
   'findMax',
@@ -52,6 +55,11 @@ export const BENCH_OPTION_KEYS = [
   'history',
   'fault',
   'maxRestarts',
+  'external',
+  'withSpark',
+  'externalReadyTimeoutS',
+  'externalPollMs',
+  'externalQuietS',
   'services',
   'quiet',
 ] as const satisfies readonly OptionKey[];
@@ -86,6 +94,7 @@ export interface BenchArgs {
   latenessMs: NumberArg;
   idleMs: NumberArg;
   maxRestarts?: NumberArg;
+  generators?: NumberArg;
   topicPrefix: string;
   /** Comma list of modes. */
   modes: string;
@@ -93,14 +102,24 @@ export interface BenchArgs {
   out: string;
   findMax: boolean;
   profile?: string;
+  /** --external NAME=COMMAND as typed. */
+  external?: string[];
+  withSpark: boolean;
+  externalReadyTimeoutS: NumberArg;
+  externalPollMs: NumberArg;
+  externalQuietS: NumberArg;
   services: boolean;
   quiet: boolean;
   /** --history FILE; false for --no-history; absent: $VITALS_BENCH_HISTORY or results/history.jsonl. */
   history?: string | false;
 }
 
-/** The seed project's scenario: 3 devices with 3 patients each, about one reading a second, its rules. */
+/**
+ * The seed project's scenario: 3 devices with 3 patients each, about one reading a second, its
+ * rules, and its architecture: the built-in stream and batch beside the Spark example.
+ */
 const SEED_PROFILE: Partial<BenchArgs> = {
+  withSpark: true,
   rate: '1',
   patients: 9,
   sources: 3,
@@ -158,7 +177,8 @@ export async function planBench(argv: BenchArgs, explicit: Set<string>): Promise
   const valuesOf = (key: string): number[] =>
     swept.option.key === key ? swept.values : [(n as Record<string, number>)[key]!];
   checkPatients(n, valuesOf);
-  const modes = parseModes(a.modes);
+  const externals = externalSpecs(a);
+  const { modes, external } = parseModes(a.modes, externals, explicit.has('modes'));
   checkFindMax(a.findMax, parsed.list);
   checkSendsReadings(valuesOf);
   const shortestLoadS = Math.min(...valuesOf('warmup')) + Math.min(...valuesOf('duration'));
@@ -170,8 +190,11 @@ export async function planBench(argv: BenchArgs, explicit: Set<string>): Promise
     swept,
     repeat: n.repeat,
     findMax: a.findMax,
-    base: baseOptions(a, n, modes, faults),
-    settings: settingsOf(a, n, modes, faults, swept),
+    base: { ...baseOptions(a, n, modes, faults), ...externalOptions(n, external) },
+    settings: {
+      ...settingsOf(a, n, [...modes, ...external.map((e) => e.name)], faults, swept),
+      ...externalSettings(external),
+    },
   };
 }
 
@@ -216,15 +239,84 @@ function withProfile(a: BenchArgs, explicit: Set<string>): BenchArgs {
 
 function checkPatients(n: PlanNumbers, valuesOf: (key: string) => number[]): void {
   if (n.patients === undefined) return;
-  for (const p of valuesOf('patients'))
+  const generators = Math.max(...valuesOf('generators'));
+  for (const p of valuesOf('patients')) {
     if (p < n.sources) throw new UsageError(`--patients (${p}) must be at least --sources (${n.sources})`);
+    if (p < generators)
+      throw new UsageError(
+        `--generators ${generators} splits the patients across processes: it needs at least as many patients, got --patients ${p}`,
+      );
+  }
 }
 
-function parseModes(text: string): string[] {
-  const modes = text.split(',').map((m) => m.trim());
-  for (const m of modes)
-    if (m !== 'stream' && m !== 'batch') throw new UsageError(`--modes takes stream and/or batch, got "${m}"`);
-  return modes;
+/** The command of --with-spark (docs/EXTERNAL.md; set up by scripts/spark.sh). */
+export const SPARK_EXAMPLE: ExternalSpec = { name: 'spark', command: 'bash examples/spark/run.sh' };
+
+/** --external specs, and the Spark example's with --with-spark. */
+function externalSpecs(a: BenchArgs): ExternalSpec[] {
+  let specs: ExternalSpec[];
+  try {
+    specs = parseExternalSpecs(a.external ?? []);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  if (a.withSpark) {
+    if (specs.some((s) => s.name === SPARK_EXAMPLE.name))
+      throw new UsageError(
+        '--with-spark declares the external mode "spark": drop one of --with-spark and --external spark=...',
+      );
+    specs.push(SPARK_EXAMPLE);
+  }
+  return specs;
+}
+
+/**
+ * --modes split into the built-in modes and the external ones it names. --with-spark adds spark
+ * to the default modes; an external mode --modes does not name does not run (and is said so).
+ */
+function parseModes(
+  text: string,
+  externals: ExternalSpec[],
+  modesExplicit: boolean,
+): { modes: Mode[]; external: ExternalSpec[] } {
+  const names = text
+    .split(',')
+    .map((m) => m.trim())
+    .filter(Boolean);
+  if (!modesExplicit && externals.some((e) => e.name === SPARK_EXAMPLE.name)) names.push(SPARK_EXAMPLE.name);
+  const modes: Mode[] = [];
+  const external: ExternalSpec[] = [];
+  for (const m of new Set(names)) {
+    if (isMode(m)) modes.push(m);
+    else {
+      const spec = externals.find((e) => e.name === m);
+      if (!spec)
+        throw new UsageError(
+          `--modes: "${m}" is neither stream nor batch nor an external mode declared with --external ${m}=COMMAND${externals.length ? ` (declared: ${externals.map((e) => e.name).join(', ')})` : ''}`,
+        );
+      external.push(spec);
+    }
+  }
+  if (modes.length === 0 && external.length === 0) throw new UsageError('--modes names no mode');
+  for (const e of externals)
+    if (!external.includes(e)) throw new UsageError(`--external ${e.name} is declared but --modes does not include it`);
+  return { modes, external };
+}
+
+function externalOptions(n: PlanNumbers, external: ExternalSpec[]): Partial<RunOptions> {
+  if (!external.length) return {};
+  return {
+    externals: external,
+    externalOptions: {
+      readyTimeoutMs: n.externalReadyTimeoutS * 1000,
+      pollIntervalMs: n.externalPollMs,
+      quietMs: n.externalQuietS * 1000,
+    },
+  };
+}
+
+function externalSettings(external: ExternalSpec[]): Record<string, unknown> {
+  return external.length ? { external: external.map((e) => `${e.name}=${e.command}`) } : {};
 }
 
 function checkFindMax(findMax: boolean, list: { option: NumericOption } | undefined): void {
@@ -291,6 +383,7 @@ function baseOptions(a: BenchArgs, n: PlanNumbers, modes: string[], faults: Faul
     faults,
     maxRestarts: n.maxRestarts,
     ...(n.injectDelayMs ? { injectDelayMs: n.injectDelayMs } : {}),
+    ...(n.generators > 1 ? { generators: n.generators } : {}),
     ...(a.profile ? { label: `profile-${a.profile}` } : {}),
   };
 }
@@ -324,6 +417,7 @@ function settingsOf(
     repeat: n.repeat,
     out: a.out,
     injectDelayMs: n.injectDelayMs,
+    generators: n.generators,
     ...(a.findMax ? { findMax: true } : {}),
     ...(a.profile ? { profile: a.profile } : {}),
     ...(a.config ? { config: a.config } : {}),
@@ -383,6 +477,7 @@ async function preflight(argv: BenchArgs, plan: Plan, progress: Progress): Promi
   if (process.env.MYSQL_URL) await checkDatabase(process.env.MYSQL_URL);
   if (argv.services) ensureServices(progress);
   await checkServices(loadServiceConfig());
+  if (plan.base.externals?.some((e) => e === SPARK_EXAMPLE)) ensureSpark(progress);
   try {
     checkFaultsRunnable(plan.base.faults ?? []);
   } catch (err) {
@@ -519,6 +614,25 @@ function sustainability(o: RunOutcome | Error): RateVerdict {
   return o instanceof Error ? { ok: false, reasons: [`the run failed: ${o.message}`] } : isSustainable(o.result);
 }
 
+/** Each external job in one line: latency to a reading's result, start-up, loss and duplicates (docs/EXTERNAL.md). */
+function externalSummaryLines(r: RunResult): string[] {
+  const e = r.external;
+  if (!e) return [];
+  const lat = (name: string): string => {
+    const s = e.result_latency[name];
+    return s && s.count > 0 ? `p50 ${fmtMs(s.p50)} p99 ${fmtMs(s.p99)} ms (n=${s.count})` : 'n/a';
+  };
+  return [
+    "latency to a reading's result (t_intended to its first alert in the database; external jobs observed by polling):",
+    ...Object.keys(e.result_latency).map((name) => {
+      const j = e.jobs.find((x) => x.name === name);
+      return j
+        ? `  ${name}: ${lat(name)}, resolution ${j.visibility_resolution_ms} ms; start-up ${j.startup_s?.toFixed(1) ?? 'n/a'} s; ${j.results} results, loss ${j.loss}, duplicates ${j.duplicates}, ${j.output_rate.toFixed(1)} results/s`
+        : `  ${name}: ${lat(name)}`;
+    }),
+  ];
+}
+
 function printSummary({ dir, result: r }: RunOutcome, progress: Progress): void {
   progress.stop();
   const lines: string[] = [];
@@ -561,6 +675,7 @@ function printSummary({ dir, result: r }: RunOutcome, progress: Progress): void 
     fmt(header),
     ...rows.map(fmt),
   );
+  lines.push(...externalSummaryLines(r));
   for (const a of r.agreement.filter((x) => x.scope !== 'all')) {
     lines.push(
       `agreement ${partyName(a.a)} vs ${partyName(a.b)} (${a.scope}): Jaccard ${a.jaccard.toFixed(4)}, F1 ${a.f1.toFixed(4)}, TP ${a.tp} FP ${a.fp} FN ${a.fn}`,

@@ -42,6 +42,10 @@ export const BENCH_NUMERIC_KEYS = [
   'repeat',
   'maxRestarts',
   'injectDelayMs',
+  'generators',
+  'externalReadyTimeoutS',
+  'externalPollMs',
+  'externalQuietS',
 ] as const satisfies readonly OptionKey[];
 
 /** The numeric bench options with a default (all but --patients: one per reading/s). */

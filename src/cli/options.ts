@@ -208,7 +208,7 @@ export const OPTIONS = {
     flag: 'modes',
     type: 'string',
     default: 'stream,batch',
-    describe: { bench: 'modes to run: stream, batch or both' },
+    describe: { bench: 'modes to run: stream, batch, and external modes declared by --external or --with-spark' },
   },
   latenessMs: {
     flag: 'lateness-ms',
@@ -268,6 +268,19 @@ export const OPTIONS = {
       role: 'stream, batch: align windows to this epoch ms (the harness uses its schedule start; 0: the epoch)',
     },
   },
+  generators: {
+    flag: 'generators',
+    type: 'number',
+    default: 1,
+    rule: 'positiveInt',
+    max: 8,
+    maxWhy: '(each is a process of its own; this machine has few cores)',
+    sweep: true,
+    describe: {
+      bench:
+        "load-generator processes: the patients split across them, one global schedule (so --find-max measures the pipelines, not one producer's core)",
+    },
+  },
   injectDelayMs: {
     flag: 'inject-delay-ms',
     type: 'number',
@@ -315,6 +328,51 @@ export const OPTIONS = {
     array: true,
     describe: {
       bench: `inject a fault during each run, repeatable: ${FAULT_SYNTAX}; times from the start of the load`,
+    },
+  },
+  external: {
+    flag: 'external',
+    type: 'string',
+    array: true,
+    describe: {
+      bench:
+        'declare an external mode NAME=COMMAND (repeatable; docs/EXTERNAL.md): the harness starts COMMAND for each run that has NAME in --modes',
+    },
+  },
+  withSpark: {
+    flag: 'with-spark',
+    type: 'boolean',
+    default: false,
+    describe: {
+      bench:
+        'add the Spark Structured Streaming example (examples/spark) as the external mode "spark", set up by scripts/spark.sh',
+    },
+  },
+  externalReadyTimeoutS: {
+    flag: 'external-ready-timeout-s',
+    type: 'number',
+    default: 300,
+    rule: 'positive',
+    sweep: false,
+    describe: { bench: 'an external job not ready (VITALS_READY) within this many seconds fails the run' },
+  },
+  externalPollMs: {
+    flag: 'external-poll-ms',
+    type: 'number',
+    default: 100,
+    rule: 'positive',
+    sweep: false,
+    unit: 'ms',
+    describe: { bench: "how often the harness reads an external job's results table (the resolution of its latency)" },
+  },
+  externalQuietS: {
+    flag: 'external-quiet-s',
+    type: 'number',
+    default: 15,
+    rule: 'positive',
+    sweep: false,
+    describe: {
+      bench: 'after the built-in modes drained: seconds without a new result before an external job counts as drained',
     },
   },
   maxRestarts: {

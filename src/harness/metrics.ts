@@ -10,6 +10,8 @@ import type { GroundTruth } from './ground-truth.js';
 import { histogramKey, LatencyHistogram } from './histogram.js';
 import type { AgreementResult, ModeResult, RunResult, TimeseriesPoint } from './results.js';
 import { stageBreakdown, type StageBreakdown } from './stages.js';
+import type { ExternalFigures } from './external/external-modes.js';
+import { recordResultLatency } from './external/measure.js';
 
 export { MODES, type Mode } from '../domain/modes.js';
 
@@ -45,6 +47,8 @@ export interface RunInputs {
   busySeconds?: Partial<Record<Mode, number>>;
   /** The cost side (cost.ts), when it was sampled. */
   cost?: RunResult['cost'];
+  /** External modes' figures (external/external-modes.ts), when the run had any. */
+  external?: ExternalFigures;
 }
 
 /** How many batch intervals a measured phase needs before the batch latency stops depending on where the passes fell. */
@@ -88,6 +92,10 @@ export function computeRunResult(x: RunInputs): RunResult {
   const measured = measureModes(x, phase, failures);
   measured.histograms[histogramKey('input', 'send_delay')] = x.producer.sendDelay.encode();
   const { agreement, diffs } = compareAlertSets(x, failures);
+  if (x.external) {
+    agreement.push(...x.external.agreement);
+    failures.push(...x.external.failures);
+  }
   const warnings = runLengthWarnings(x, Math.max(0, (x.producer.endMs - phase.warmupEnd) / 1000));
   if (!x.complete) markIncomplete(failures, x.incompleteReason);
   const seconds = Math.max(1, Math.ceil((x.producer.endMs - phase.start) / 1000));
@@ -125,7 +133,16 @@ export function computeRunResult(x: RunInputs): RunResult {
     ...(x.cost ? { cost: x.cost } : {}),
     ...(warnings.length ? { warnings } : {}),
     ...(x.modes.includes('stream') ? { stages: { stream: streamStages(x, phase) } } : {}),
+    ...(x.external ? { external: externalBlock(x, x.external, phase) } : {}),
   };
+}
+
+/** The external jobs' figures, with every mode's latency to its record results beside them. */
+function externalBlock(x: RunInputs, e: ExternalFigures, phase: MeasuredPhase): NonNullable<RunResult['external']> {
+  const resultLatency: NonNullable<RunResult['external']>['result_latency'] = {};
+  for (const m of x.modes) resultLatency[m] = recordResultLatency(x.data.alerts[m], x.truth.intended, phase.warmupEnd);
+  for (const j of e.jobs) resultLatency[j.name] = j.result_latency;
+  return { jobs: e.jobs, result_latency: resultLatency };
 }
 
 /**

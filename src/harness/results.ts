@@ -25,6 +25,41 @@ export interface LatencySummary {
   max: number;
 }
 
+/** An external mode's figures (docs/EXTERNAL.md, "What the harness measures"). */
+export interface ExternalModeResult {
+  name: string;
+  command: string;
+  /** What its rows are: per-rule alerts, or flagged readings (no rule id). */
+  kind: 'alerts' | 'flagged_readings';
+  /** From its start to its ready line. */
+  startup_s?: number;
+  /** Rows it wrote, and distinct results among them. */
+  rows: number;
+  results: number;
+  duplicates: number;
+  /** Results of the ground truth missing from its table. */
+  loss: number;
+  /** Results in its table the ground truth does not have. */
+  unexpected: number;
+  /** Per reading of the measured phase with a record result: t_visible of its first result - t_intended. */
+  result_latency: LatencySummary;
+  /** The same from inserted_at (database clock at the insert, before its commit: a lower bound). */
+  result_latency_at_insert: LatencySummary;
+  /** Window results: t_visible - the window's end. */
+  window_result_latency?: LatencySummary;
+  /** Rows no poll saw while the run went on (stamped by the final scan). */
+  seen_only_by_final_scan: number;
+  poll_interval_ms: number;
+  /** t_visible is at most this late: the largest gap between two polls' starts. */
+  visibility_resolution_ms: number;
+  /** Its results per second over the measured phase (results, not readings). */
+  output_rate: number;
+  /** Results per second the ground truth has over the measured phase. */
+  expected_rate: number;
+  /** How it ended. */
+  exit: string;
+}
+
 /** Alert agreement between sets A and B (METRICS.md "Alert agreement"); 0/0 ratios are 1. */
 export interface AgreementResult {
   a: string;
@@ -174,6 +209,12 @@ export interface RunResult {
   warnings?: string[];
   /** (optional, added) Where the stream's time goes (METRICS.md "Stage latency"), readings of the measured phase. */
   stages?: { stream: StageBreakdown };
+  /** (optional, added) External modes (docs/EXTERNAL.md). */
+  external?: {
+    jobs: ExternalModeResult[];
+    /** Per mode (built-in and external): latency from a reading's t_intended to its first record result (alert or flag). */
+    result_latency: Record<string, LatencySummary>;
+  };
 }
 
 /**

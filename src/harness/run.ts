@@ -28,11 +28,13 @@ import { buildGroundTruth, type GroundTruth } from './ground-truth.js';
 import { computeRunResult, type BacklogSample } from './metrics.js';
 import { computeCost, CostSampler } from './cost.js';
 import { serverPids } from './server-pids.js';
-import { runLoadProcess } from './producer-process.js';
+import { runLoadProcesses } from './producer-process.js';
 import type { Progress, ProgressState } from './progress.js';
 import type { CostResult, RunResult } from './results.js';
 import { heartbeat, registerRun, setRunStatus } from './run-registry.js';
 import { writeRunReport } from './report/write.js';
+import { DEFAULT_EXTERNAL_OPTIONS, ExternalModes, type ExternalModeOptions } from './external/external-modes.js';
+import type { ExternalSpec } from './external/spec.js';
 import { DEFAULT_RESTART_POLICY, SupervisedRole, type RoleIncident } from './supervisor.js';
 
 export interface RunOptions {
@@ -63,6 +65,11 @@ export interface RunOptions {
   maxRestarts?: number;
   /** Calibration (METRICS.md, measurement integrity): the stream waits this long before each database commit. */
   injectDelayMs?: number;
+  /** Load-generator processes, the patients split across them (default 1). */
+  generators?: number;
+  /** External modes to run beside the built-in ones (docs/EXTERNAL.md). */
+  externals?: ExternalSpec[];
+  externalOptions?: Partial<ExternalModeOptions>;
 }
 
 export interface RunOutcome {
@@ -119,6 +126,7 @@ interface RunContext {
   loadStartMs: number;
   injector?: FaultInjector;
   sampler?: Sampler;
+  externals?: ExternalModes;
 }
 
 /** The forked roles of a run: stream and batch only when their mode runs. */
@@ -196,7 +204,12 @@ async function openRun(opts: RunOptions, progress: Progress, signal: AbortSignal
 async function measureRun(ctx: RunContext): Promise<void> {
   try {
     await prepareRun(ctx);
+    // An external job (Spark: ~40 s) starts while the built-in roles do.
+    const externalsReady = startExternals(ctx);
+    externalsReady.catch(() => undefined);
     const pipelines = await startRoles(ctx);
+    await externalsReady;
+    if (ctx.externals) pipelines.gaveUp = Promise.race([pipelines.gaveUp, ctx.externals.died]);
     const load = scheduleLoad(ctx);
     const tracker = new RunProgress(load.startMs, ctx.opts.warmup, ctx.opts.duration);
     ctx.sampler = startSampling(ctx, pipelines, tracker);
@@ -234,7 +247,7 @@ async function prepareRun(ctx: RunContext): Promise<void> {
       `[bench] marked ${aborted.length} run(s) left running by a process that is gone as aborted: ${aborted.join(', ')}`,
     );
   progress.log(
-    `[bench] run ${runId}: rate ${opts.rate}/s, ${opts.warmup} s warm-up + ${opts.duration} s measured, ${opts.patients} patients, rules ${ruleSet.name}, modes ${opts.modes.join('+')}` +
+    `[bench] run ${runId}: rate ${opts.rate}/s, ${opts.warmup} s warm-up + ${opts.duration} s measured, ${opts.patients} patients, rules ${ruleSet.name}, modes ${[...opts.modes, ...(opts.externals ?? []).map((e) => e.name)].join('+')}` +
       `${opts.faults?.length ? `, faults ${opts.faults.map((f) => f.text).join(' ')}` : ''}`,
   );
   await recreateTopics(ctx.admin, { topics, partitions: opts.partitions });
@@ -242,6 +255,28 @@ async function prepareRun(ctx: RunContext): Promise<void> {
   const servers = await serverPids(pool);
   ctx.costs.track('broker', servers.broker, false);
   ctx.costs.track('database', servers.database, false);
+}
+
+/** The external modes' jobs, started and ready (none: nothing to do). */
+async function startExternals(ctx: RunContext): Promise<void> {
+  const specs = ctx.opts.externals ?? [];
+  if (!specs.length) return;
+  ctx.externals = new ExternalModes(
+    specs,
+    {
+      runId: ctx.runId,
+      brokers: ctx.config.kafkaBrokers,
+      topics: ctx.topics,
+      ruleSet: ctx.ruleSet,
+      mysqlUrl: ctx.config.mysqlUrl,
+      runDir: ctx.dir,
+    },
+    ctx.pool,
+    ctx.log,
+    { ...DEFAULT_EXTERNAL_OPTIONS, ...ctx.opts.externalOptions },
+  );
+  ctx.progress.log(`[bench] starting external job(s) ${specs.map((s) => s.name).join(', ')}; waiting for VITALS_READY`);
+  await ctx.externals.start();
 }
 
 /** Pipelines: each role in its own process, restarted by the harness when it ends unexpectedly. */
@@ -362,6 +397,7 @@ function startSampling(ctx: RunContext, p: Pipelines, tracker: RunProgress): Sam
 async function sampleOnce(ctx: RunContext, p: Pipelines, tracker: RunProgress, at: number): Promise<void> {
   // From each process's first sample: the roles' start-up before the run is not the run's cost.
   for (const [role, r] of ctx.roles) ctx.costs.track(role, r.current.child.pid, false);
+  ctx.externals?.trackCost(ctx.costs);
   ctx.costs.sample();
   const dbUp = await bounded(heartbeat(ctx.pool, ctx.runId)).then(
     () => true,
@@ -500,7 +536,7 @@ async function startFaults(ctx: RunContext): Promise<void> {
 /** The open-loop load in its own process, until it has sent everything, is interrupted, or a role gives up. */
 async function runLoad(ctx: RunContext, p: Pipelines, load: LoadPlan, tracker: RunProgress): Promise<ProducerResult> {
   const { opts } = ctx;
-  const loadProcess = runLoadProcess(
+  const loadProcess = runLoadProcesses(
     {
       brokers: ctx.config.kafkaBrokers,
       seed: opts.seed,
@@ -514,6 +550,7 @@ async function runLoad(ctx: RunContext, p: Pipelines, load: LoadPlan, tracker: R
       topicPrefix: opts.topicPrefix,
       runId: ctx.runId,
     },
+    opts.generators ?? 1,
     ctx.loadAbort.signal,
     tracker.onLoadProgress,
     // Started for the run: its CPU counts from zero (sampled once a second, so up to a second of its end is not seen).
@@ -548,6 +585,13 @@ async function drain(ctx: RunContext, p: Pipelines, producer: ProducerResult): P
     }
     await Promise.race([new Promise((r) => setTimeout(r, 500)), p.gaveUp]);
   }
+  if (ctx.externals && ctx.complete && !ctx.signal.aborted) {
+    ctx.progress.log(`[bench] built-in modes drained; waiting for the external job(s) to write their last results`);
+    if (!(await ctx.externals.drain(drainDeadline + 300_000, ctx.signal))) {
+      ctx.complete = false;
+      ctx.incompleteReason = `external job(s) ${ctx.externals.names.join(', ')} still writing new results at the drain deadline`;
+    }
+  }
   if (ctx.signal.aborted && ctx.complete) {
     ctx.complete = false;
     ctx.incompleteReason = 'interrupted (Ctrl-C) while draining';
@@ -579,6 +623,7 @@ async function stopEverything(ctx: RunContext): Promise<void> {
   ctx.detachOuterAbort();
   ctx.injector?.cancel();
   await ctx.sampler?.stop();
+  if (ctx.externals) for (const f of await ctx.externals.stop()) if (!ctx.failures.includes(f)) ctx.failures.push(f);
   for (const r of ctx.roles.values()) {
     const exit = await r.stop();
     if (exit && exit.code !== 0 && exit.code !== null) {
@@ -656,6 +701,14 @@ async function resultOf(ctx: RunContext, producer: ProducerResult): Promise<RunR
   });
   const busySeconds = busyOf(ctx.roles);
   const cost = runCost(ctx, data, busySeconds);
+  const external = await ctx.externals?.measure({
+    intended: truth.intended,
+    expectedAlerts: truth.expectedAlerts,
+    windowSizeOf: new Map(ruleSet.rules.map((r) => [r.id, r.kind === 'window' ? r.window_s : 0])),
+    warmupEnd: warmupEndMs,
+    scheduleEnd: producer.startMs + ((producer.planned - 1) / opts.rate) * 1000,
+    others: opts.modes.map((m) => ({ name: m, alerts: data.alerts[m] })),
+  });
   return computeRunResult({
     runId,
     startedAt: ctx.startedAt,
@@ -679,6 +732,7 @@ async function resultOf(ctx: RunContext, producer: ProducerResult): Promise<RunR
     faults,
     cost,
     busySeconds: { ...(busySeconds.stream !== undefined ? { stream: busySeconds.stream } : {}) },
+    ...(external ? { external } : {}),
   });
 }
 
@@ -745,6 +799,16 @@ export function ensureServices(progress: Progress): void {
   } catch {
     // services.sh has printed its own error line naming the service and the fix.
     throw new ServiceUnavailableError('the services did not come up (see the [services] lines above)');
+  }
+}
+
+/** The Spark example's Python environment and jars (scripts/spark.sh: idempotent, quick once done). */
+export function ensureSpark(progress: Progress): void {
+  progress.log('[bench] checking the Spark example (bash scripts/spark.sh)');
+  try {
+    execFileSync('bash', [join(PROJECT_ROOT, 'scripts/spark.sh')], { stdio: ['ignore', 'inherit', 'inherit'] });
+  } catch {
+    throw new Error('the Spark example could not be set up (see the lines of scripts/spark.sh above)');
   }
 }
 

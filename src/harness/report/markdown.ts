@@ -4,6 +4,7 @@
  * The comparison paragraph states only what follows from the numbers in the result.
  */
 import type { AgreementResult, LatencySummary, ModeResult, RunResult, SweepResult } from '../results.js';
+import { externalSection } from './external-section.js';
 import { seedComparisonSection } from './seed-comparison.js';
 import { limitSentence } from '../sustainable.js';
 import { fmtSpread, fmtValue } from './spread.js';
@@ -461,6 +462,7 @@ export function renderMarkdown(r: RunResult, charts: ChartRef[]): string {
     ...inputSection(r),
     ...latencySection(r),
     ...present(stagesSection(r)),
+    ...present(externalSection(r)),
     ...throughputSection(r),
     ...agreementSection(r),
     '## Late readings',

@@ -145,6 +145,30 @@ const MIGRATIONS: string[][] = [
     `ALTER TABLE write_batch_ranges ADD COLUMN fetched_at BIGINT NULL COMMENT 't_fetched: the consumer clock when it received the batch, epoch ms',
        DROP PRIMARY KEY, ADD PRIMARY KEY (run_id, role, write_batch, kafka_topic, kafka_partition, first_offset)`,
   ],
+  [
+    // External modes (docs/EXTERNAL.md): a user's own job writes its results here, judged by
+    // them alone. No unique key on the result, on purpose: a result written twice shows as a
+    // duplicate. external_batches lets a job that writes in transactions make them idempotent.
+    `CREATE TABLE IF NOT EXISTS external_results (
+       result_id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+       run_id VARCHAR(64) NOT NULL,
+       mode VARCHAR(32) NOT NULL,
+       rule_id VARCHAR(64) NULL COMMENT 'NULL: a flagged reading, no rule named',
+       patient_id INT NOT NULL,
+       seq INT UNSIGNED NULL,
+       window_start BIGINT NULL COMMENT 'epoch ms',
+       event_time BIGINT NULL COMMENT 'epoch ms of the reading, optional',
+       inserted_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+       KEY by_run_mode (run_id, mode, result_id)
+     )`,
+    `CREATE TABLE IF NOT EXISTS external_batches (
+       run_id VARCHAR(64) NOT NULL,
+       mode VARCHAR(32) NOT NULL,
+       batch_id BIGINT NOT NULL,
+       committed_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+       PRIMARY KEY (run_id, mode, batch_id)
+     )`,
+  ],
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

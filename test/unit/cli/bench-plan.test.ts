@@ -22,6 +22,11 @@ function argv(over: Partial<BenchArgs> = {}): BenchArgs {
     latenessMs: '2000',
     idleMs: '1000',
     maxRestarts: '3',
+    withSpark: false,
+    generators: '1',
+    externalReadyTimeoutS: '300',
+    externalPollMs: '100',
+    externalQuietS: '15',
     topicPrefix: '',
     out: 'results/runs',
     findMax: false,
@@ -106,5 +111,66 @@ describe('planBench: a sweep of any numeric option', () => {
     expect(plan.swept.option.key).toBe('batchInterval');
     expect(plan.swept.values).toEqual([2, 4]);
     expect(plan.base).toMatchObject({ threads: 3, rate: 200 });
+  });
+});
+
+describe('planBench: external modes (docs/EXTERNAL.md)', () => {
+  const explicitModes = new Set(['modes']);
+
+  it('--external NAME=COMMAND with NAME in --modes runs it beside the built-in modes', async () => {
+    const plan = await planBench(
+      argv({ external: ['flink=./run-flink.sh --fast'], modes: 'stream,flink' }),
+      explicitModes,
+    );
+    expect(plan.base.modes).toEqual(['stream']);
+    expect(plan.base.externals).toEqual([{ name: 'flink', command: './run-flink.sh --fast' }]);
+    expect(plan.base.externalOptions).toEqual({ readyTimeoutMs: 300_000, pollIntervalMs: 100, quietMs: 15_000 });
+    expect(plan.settings.modes).toEqual(['stream', 'flink']);
+    expect(plan.settings.external).toEqual(['flink=./run-flink.sh --fast']);
+  });
+
+  it('--with-spark adds the Spark example to the default modes', async () => {
+    const plan = await planBench(argv({ withSpark: true }), new Set());
+    expect(plan.base.modes).toEqual(['stream', 'batch']);
+    expect(plan.base.externals).toEqual([{ name: 'spark', command: 'bash examples/spark/run.sh' }]);
+  });
+
+  it('--profile seed runs stream, batch and the Spark example on the seed rules', async () => {
+    const plan = await planBench(argv({ profile: 'seed' }), new Set());
+    expect(plan.base.modes).toEqual(['stream', 'batch']);
+    expect(plan.base.externals?.map((e) => e.name)).toEqual(['spark']);
+    expect(plan.base.rules).toBe('seed');
+  });
+
+  it('--generators needs at least as many patients', async () => {
+    await expect(planBench(argv({ generators: '4', patients: '3' }), new Set())).rejects.toThrow(
+      '--generators 4 splits the patients across processes: it needs at least as many patients, got --patients 3',
+    );
+    const plan = await planBench(argv({ generators: '2', patients: '10' }), new Set());
+    expect(plan.base.generators).toBe(2);
+  });
+
+  it('refuses an undeclared mode, a declared mode not run, bad names and a name declared twice', async () => {
+    await expect(planBench(argv({ modes: 'stream,spark' }), explicitModes)).rejects.toThrow(
+      '--modes: "spark" is neither stream nor batch nor an external mode declared with --external spark=COMMAND',
+    );
+    await expect(planBench(argv({ external: ['x=true'], modes: 'stream' }), explicitModes)).rejects.toThrow(
+      '--external x is declared but --modes does not include it',
+    );
+    await expect(planBench(argv({ external: ['Spark=true'], modes: 'Spark' }), explicitModes)).rejects.toThrow(
+      'must be lower-case letters',
+    );
+    await expect(planBench(argv({ external: ['stream=true'] }), explicitModes)).rejects.toThrow(
+      'stream is a name the harness uses itself',
+    );
+    await expect(planBench(argv({ external: ['x=a', 'x=b'], modes: 'x' }), explicitModes)).rejects.toThrow(
+      'x is declared twice',
+    );
+    await expect(planBench(argv({ external: ['x'], modes: 'x' }), explicitModes)).rejects.toThrow(
+      '--external must be NAME=COMMAND',
+    );
+    await expect(planBench(argv({ external: ['x='], modes: 'x' }), explicitModes)).rejects.toThrow(
+      '--external x: the command is empty',
+    );
   });
 });

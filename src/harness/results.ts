@@ -47,6 +47,8 @@ export interface ExternalModeResult {
   result_latency_at_insert: LatencySummary;
   /** Window results: t_visible - the window's end. */
   window_result_latency?: LatencySummary;
+  /** Result latency p99 of the readings intended in the first and in the last third of the measured phase (does it keep up?). */
+  p99_by_third_ms?: { first: number; last: number };
   /** Rows no poll saw while the run went on (stamped by the final scan). */
   seen_only_by_final_scan: number;
   poll_interval_ms: number;

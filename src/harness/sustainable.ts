@@ -15,7 +15,8 @@ export const SUSTAINABLE_CRITERIA =
   `the stream and ingest backlogs at the end of the load are at most ${BACKLOG_LIMIT_S} s of input; the mean of the per-second stream ` +
   `p99 event-time latencies over the last third of the measured seconds is at most ${timesInWords(P99_GROWTH_FACTOR)} that over the first third ` +
   `plus ${P99_GROWTH_MARGIN_MS} ms (not growing); the run completed; ` +
-  'no loss, no duplicates, record-rule agreement 100%.';
+  'no loss, no duplicates, record-rule agreement 100%; an external job: the same agreement, and its result-latency p99 over the ' +
+  'readings of the last third of the measured phase at most twice that of the first third plus the same margin.';
 
 function timesInWords(factor: number): string {
   return factor === 2 ? 'twice' : `${factor} times`;
@@ -50,7 +51,20 @@ export function isSustainable(r: RunResult): { ok: boolean; reasons: string[] } 
       reasons.push(`stream p99 grew from ${first.toFixed(0)} ms to ${last.toFixed(0)} ms`);
     }
   }
+  reasons.push(...externalReasons(r));
   return { ok: reasons.length === 0, reasons };
+}
+
+/** An external job that falls behind shows as result latency growing over the measured phase. */
+function externalReasons(r: RunResult): string[] {
+  const out: string[] = [];
+  for (const j of r.external?.jobs ?? []) {
+    if (j.loss > 0 || j.duplicates > 0) out.push(`${j.name}: loss or duplicates`);
+    const t = j.p99_by_third_ms;
+    if (t && t.last > P99_GROWTH_FACTOR * t.first + P99_GROWTH_MARGIN_MS)
+      out.push(`${j.name} result p99 grew from ${t.first.toFixed(0)} ms to ${t.last.toFixed(0)} ms`);
+  }
+  return out;
 }
 
 /**

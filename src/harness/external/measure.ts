@@ -114,6 +114,9 @@ export function measureExternal(x: ExternalInputs): ExternalMeasurement {
     result_latency_at_insert: latency.atInsert.summary(),
     ...(latency.window.count > 0 ? { window_result_latency: latency.window.summary() } : {}),
     seen_only_by_final_scan: x.rows.filter((r) => r.final_scan).length,
+    ...(latency.firstThird.count > 0 && latency.lastThird.count > 0
+      ? { p99_by_third_ms: { first: latency.firstThird.percentile(99), last: latency.lastThird.percentile(99) } }
+      : {}),
     poll_interval_ms: x.pollIntervalMs,
     visibility_resolution_ms: Math.max(x.pollIntervalMs, x.largestPollGapMs),
     output_rate: latency.measured / outputSpanS,
@@ -156,13 +159,18 @@ function latencies(x: ExternalInputs, distinct: Map<string, ExternalResultRow & 
       inserted: Math.min(seen?.inserted ?? Infinity, r.inserted_at),
     });
   }
+  const third = (x.scheduleEnd - x.warmupEnd) / 3;
+  const firstThird = new LatencyHistogram();
+  const lastThird = new LatencyHistogram();
   for (const p of perReading.values()) {
     result.record(p.visible - p.from);
     atInsert.record(p.inserted - p.from);
+    if (p.from < x.warmupEnd + third) firstThird.record(p.visible - p.from);
+    else if (p.from >= x.scheduleEnd - third) lastThird.record(p.visible - p.from);
   }
   const expectedMeasured = (truth: AlertRecord[]): number =>
     truth.filter((a) => (originOf(x, a) ?? -Infinity) >= x.warmupEnd).length;
-  return { result, atInsert, window, lastVisible, measured, expectedMeasured };
+  return { result, atInsert, window, lastVisible, measured, expectedMeasured, firstThird, lastThird };
 }
 
 /** Where a result's latency starts: its reading's t_intended, or its window's end. */

@@ -27,6 +27,22 @@ describe('isSustainable (METRICS.md sustainable throughput)', () => {
     expect(isSustainable(run())).toEqual({ ok: true, reasons: [] });
   });
 
+  it('rejects an external job whose result p99 grows over the measured phase, or that lost results', () => {
+    const job = (first: number, last: number, loss = 0): NonNullable<RunResult['external']>['jobs'][number] => ({
+      ...({} as NonNullable<RunResult['external']>['jobs'][number]),
+      name: 'spark',
+      loss,
+      duplicates: 0,
+      p99_by_third_ms: { first, last },
+    });
+    const withJob = (j: ReturnType<typeof job>): RunResult =>
+      run({ tweak: (r) => (r.external = { jobs: [j], result_latency: {} }) });
+    // 2 x 700 + 500 = 1900: 1900 keeps up, 1901 does not.
+    expect(isSustainable(withJob(job(700, 1900)))).toEqual({ ok: true, reasons: [] });
+    expect(isSustainable(withJob(job(700, 1901))).reasons).toEqual(['spark result p99 grew from 700 ms to 1901 ms']);
+    expect(isSustainable(withJob(job(700, 700, 3))).reasons).toEqual(['spark: loss or duplicates']);
+  });
+
   it('rejects a run whose generator fell behind', () => {
     const v = isSustainable(run({ tweak: (r) => (r.input.generator_fell_behind = true) }));
     expect(v.ok).toBe(false);

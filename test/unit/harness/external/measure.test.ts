@@ -93,6 +93,15 @@ describe('measureExternal: a per-rule alerts job', () => {
     expect(m.result.window_result_latency?.p50).toBeCloseTo(800, 0);
   });
 
+  it('the p99 of the first and last thirds of the measured phase, by t_intended (keeping up or not)', () => {
+    // Measured phase T0+100 .. T0+400, thirds of 100 ms: reading 1 (T0+100) is in the first, none of patient 1 in the last.
+    expect(m.result.p99_by_third_ms).toBeUndefined();
+    const later = measureExternal(inputs([...rows, row('hr', 4, T0 + 1400, T0 + 1390)], { expectedAlerts: [] }));
+    // Reading 4 (T0+400) is in the last third: 1400 - 400 = 1000; the first third holds reading 1: 500.
+    expect(later.result.p99_by_third_ms?.first).toBeCloseTo(500, 0);
+    expect(later.result.p99_by_third_ms?.last).toBeCloseTo(1000, 0);
+  });
+
   it('output rate over the measured phase, stretched to the last result', () => {
     // Measured results: hr/1, hr/2, spo2/2, w (window end T0+1000 >= warm-up end) = 4, over (T0+1800 - (T0+100)) = 1.7 s.
     expect(m.result.output_rate).toBeCloseTo(4 / 1.7, 6);

@@ -1,8 +1,8 @@
-import { modeOf, type Mode } from '../domain/modes.js';
+import { modeOf, ROLES, type Mode, type Role } from '../domain/modes.js';
 import { nullableNumberOf, numberOf, queryRows, stringOf, type Pool } from '../infra/mysql.js';
 import type { AlertRecord, Severity } from '../pipelines/rules/types.js';
-import { commitTimes, streamStageTimes, type WriteBatchRange } from './commit-attribution.js';
-import type { StageTimes } from './stages.js';
+import { batchStageTimes, commitTimes, streamStageTimes, type WriteBatchRange } from './commit-attribution.js';
+import type { BatchInstant, StageTimes } from './stages.js';
 
 /** What the run left in MySQL, read back after the pipelines stopped. */
 export interface StoredReading {
@@ -39,6 +39,8 @@ export interface RunData {
   committedAt: Record<Mode, Float64Array>;
   /** The stream's stage instants per reading (stages.ts). */
   streamStages: StageTimes;
+  /** The batch's stage instants per reading (stages.ts). */
+  batchStages: StageTimes<BatchInstant>;
 }
 
 export async function collectRun(pool: Pool, runId: string): Promise<RunData> {
@@ -66,6 +68,7 @@ export async function collectRun(pool: Pool, runId: string): Promise<RunData> {
     windowCommits,
     committedAt: commitTimes(readings, ranges),
     streamStages: streamStageTimes(readings, ranges),
+    batchStages: batchStageTimes(readings, ranges),
   };
 }
 
@@ -115,17 +118,17 @@ async function readRejections(pool: Pool, runId: string): Promise<Pick<RunData, 
   return { rejected, rejectedKinds };
 }
 
-/** The stream and batch write-batch ranges with their commit times (commit-attribution.ts). */
+/** Every role's write-batch ranges with their commit times and stage instants (commit-attribution.ts). */
 async function readRanges(pool: Pool, runId: string): Promise<WriteBatchRange[]> {
   return queryRows(
     pool,
     `SELECT r.role, b.committed_at, b.commit_started_at, r.fetched_at, r.kafka_topic, r.kafka_partition, r.first_offset, r.last_offset,
-            r.ingest_lo, r.ingest_hi, r.patient_lo, r.patient_hi
+            r.ingest_lo, r.ingest_hi, r.patient_lo, r.patient_hi, b.pass_started_at, b.task_started_at, b.read_done_at
        FROM write_batch_ranges r JOIN write_batches b USING (run_id, role, write_batch)
-      WHERE r.run_id = ? AND r.role IN ('stream', 'batch')`,
+      WHERE r.run_id = ?`,
     [runId],
     (r): WriteBatchRange => ({
-      role: modeOf(r.role),
+      role: roleOf(r.role),
       committed_at: numberOf(r.committed_at),
       kafka_topic: stringOf(r.kafka_topic),
       kafka_partition: numberOf(r.kafka_partition),
@@ -137,8 +140,17 @@ async function readRanges(pool: Pool, runId: string): Promise<WriteBatchRange[]>
       patient_hi: numberOf(r.patient_hi),
       fetched_at: nullableNumberOf(r.fetched_at),
       commit_started_at: nullableNumberOf(r.commit_started_at),
+      pass_started_at: nullableNumberOf(r.pass_started_at),
+      task_started_at: nullableNumberOf(r.task_started_at),
+      read_done_at: nullableNumberOf(r.read_done_at),
     }),
   );
+}
+
+function roleOf(value: unknown): Role {
+  const role = ROLES.find((r) => r === value);
+  if (!role) throw new Error(`unknown role ${JSON.stringify(value)} (expected ${ROLES.join(', ')})`);
+  return role;
 }
 
 async function readAlerts(pool: Pool, runId: string): Promise<RunData['alerts']> {

@@ -4,8 +4,8 @@
  * patient_vitals in, one commit time per reading out (NaN: not processed, or its commit unknown).
  */
 import { partitionKey } from '../domain/keys.js';
-import type { Mode } from '../domain/modes.js';
-import type { StageTimes } from './stages.js';
+import type { Mode, Role } from '../domain/modes.js';
+import type { BatchInstant, StageTimes } from './stages.js';
 
 /** What attribution needs of a stored reading (collect.ts StoredReading has more). */
 export interface AttributedReading {
@@ -17,13 +17,13 @@ export interface AttributedReading {
 }
 
 /**
- * One row of write_batch_ranges joined with its write_batches commit time. A stream range
- * covers [first_offset, last_offset] of one partition (its ingest/patient columns are 0); a
- * batch range covers (ingest_lo, ingest_hi] x [patient_lo, patient_hi] (its Kafka columns are
- * '' and -1).
+ * One row of write_batch_ranges joined with its write_batches commit time. A stream or ingest
+ * range covers [first_offset, last_offset] of one partition (its ingest/patient columns are 0);
+ * a batch range covers (ingest_lo, ingest_hi] x [patient_lo, patient_hi] (its Kafka columns
+ * are '' and -1).
  */
 export interface WriteBatchRange {
-  role: Mode;
+  role: Role;
   committed_at: number;
   kafka_topic: string;
   kafka_partition: number;
@@ -37,6 +37,12 @@ export interface WriteBatchRange {
   fetched_at?: number | null;
   /** t_commit_start of the range's transaction (null: not recorded). */
   commit_started_at?: number | null;
+  /** Batch (migration 5): t_pass_start of the pass that dispatched the task (null: not recorded). */
+  pass_started_at?: number | null;
+  /** Batch (migration 5): t_task_start, when a worker thread began the task (null: not recorded). */
+  task_started_at?: number | null;
+  /** Batch (migration 5): t_read_done, when the task had read its readings (null: not recorded). */
+  read_done_at?: number | null;
 }
 
 /** Each reading's commit time per mode, from the ranges of both roles. */
@@ -58,11 +64,14 @@ export function commitTimes(readings: AttributedReading[], ranges: WriteBatchRan
  * with the first batch that covered its offset (a replay after a crash covers it again later).
  */
 export function streamCommitTimes(readings: AttributedReading[], ranges: WriteBatchRange[]): Float64Array {
-  return Float64Array.from(streamCommitRanges(readings, ranges), (r) => r?.committed_at ?? NaN);
+  return Float64Array.from(offsetCommitRanges(readings, ranges), (r) => r?.committed_at ?? NaN);
 }
 
-/** The range whose transaction first committed each reading's stream result (undefined: none). */
-export function streamCommitRanges(
+/**
+ * Of offset ranges of one role (stream, or ingest), the one whose transaction first committed
+ * each reading (undefined: none).
+ */
+export function offsetCommitRanges(
   readings: AttributedReading[],
   ranges: WriteBatchRange[],
 ): Array<WriteBatchRange | undefined> {
@@ -91,11 +100,18 @@ export function streamCommitRanges(
 
 /** A batch task covers (ingest_lo, ingest_hi] x [patient_lo, patient_hi]. */
 export function batchCommitTimes(readings: AttributedReading[], ranges: WriteBatchRange[]): Float64Array {
+  return Float64Array.from(batchCommitRanges(readings, ranges), (r) => r?.committed_at ?? NaN);
+}
+
+/** The batch task whose transaction committed each reading's batch result (undefined: none). */
+export function batchCommitRanges(
+  readings: AttributedReading[],
+  ranges: WriteBatchRange[],
+): Array<WriteBatchRange | undefined> {
   const passes = new Map<number, WriteBatchRange[]>();
   for (const r of ranges) passes.set(r.ingest_hi, [...(passes.get(r.ingest_hi) ?? []), r]);
   const his = [...passes.keys()].sort((a, b) => a - b);
-  const out = new Float64Array(readings.length).fill(NaN);
-  readings.forEach((reading, i) => {
+  return readings.map((reading) => {
     // The pass whose (lo, hi] holds the reading's ingest_id: the first hi >= ingest_id. A pass
     // cut short by a restart covered only some patient ranges; a later pass covered the rest.
     for (let idx = lowerBound(his, reading.ingest_id, (x) => x); idx < his.length; idx++) {
@@ -105,13 +121,10 @@ export function batchCommitTimes(readings: AttributedReading[], ranges: WriteBat
           (t) =>
             reading.ingest_id > t.ingest_lo && reading.patient_id >= t.patient_lo && reading.patient_id <= t.patient_hi,
         );
-      if (task) {
-        out[i] = task.committed_at;
-        break;
-      }
+      if (task) return task;
     }
+    return undefined;
   });
-  return out;
 }
 
 function upperBound<T>(list: T[], value: number, key: (t: T) => number): number {
@@ -146,7 +159,7 @@ export interface TimedReading extends AttributedReading {
 
 /** The stream's instants per reading (stages.ts), NaN where unknown. */
 export function streamStageTimes(readings: TimedReading[], ranges: WriteBatchRange[]): StageTimes {
-  const chosen = streamCommitRanges(
+  const chosen = offsetCommitRanges(
     readings,
     ranges.filter((r) => r.role === 'stream'),
   );
@@ -159,5 +172,33 @@ export function streamStageTimes(readings: TimedReading[], ranges: WriteBatchRan
     fetched: of((_, range) => range?.fetched_at),
     commitStart: of((_, range) => range?.commit_started_at),
     committed: of((_, range) => range?.committed_at),
+  };
+}
+
+/**
+ * The batch's instants per reading (stages.ts), NaN where unknown. t_stored is the commit of
+ * the ingest transaction that first stored the reading (ingest's ranges are offset ranges like
+ * the stream's); the others come from the batch task that committed its result, the same one
+ * batchCommitTimes takes, so that the stages end at the reading's batch t_committed.
+ */
+export function batchStageTimes(readings: TimedReading[], ranges: WriteBatchRange[]): StageTimes<BatchInstant> {
+  const ingest = offsetCommitRanges(
+    readings,
+    ranges.filter((r) => r.role === 'ingest'),
+  );
+  const tasks = batchCommitRanges(
+    readings,
+    ranges.filter((r) => r.role === 'batch'),
+  );
+  const ofTask = (f: (task: WriteBatchRange) => number | null | undefined): Float64Array =>
+    Float64Array.from(tasks, (task) => (task ? f(task) : null) ?? NaN);
+  return {
+    intended: Float64Array.from(readings, (r) => r.event_time),
+    stored: Float64Array.from(ingest, (range) => range?.committed_at ?? NaN),
+    passStart: ofTask((t) => t.pass_started_at),
+    taskStart: ofTask((t) => t.task_started_at),
+    readDone: ofTask((t) => t.read_done_at),
+    commitStart: ofTask((t) => t.commit_started_at),
+    committed: ofTask((t) => t.committed_at),
   };
 }

@@ -9,7 +9,14 @@ import type { CommittedAlert, RunData } from './collect.js';
 import type { GroundTruth } from './ground-truth.js';
 import { histogramKey, LatencyHistogram } from './histogram.js';
 import type { AgreementResult, ModeResult, RunResult, TimeseriesPoint } from './results.js';
-import { stageBreakdown, type StageBreakdown } from './stages.js';
+import {
+  BATCH_STAGES,
+  stageBreakdown,
+  STREAM_STAGES,
+  type StageBreakdown,
+  type StageDef,
+  type StageTimes,
+} from './stages.js';
 import type { ExternalFigures } from './external/external-modes.js';
 import { recordResultLatency } from './external/measure.js';
 
@@ -132,7 +139,7 @@ export function computeRunResult(x: RunInputs): RunResult {
     ...(x.faults?.length ? { faults: x.faults } : {}),
     ...(x.cost ? { cost: x.cost } : {}),
     ...(warnings.length ? { warnings } : {}),
-    ...(x.modes.includes('stream') ? { stages: { stream: streamStages(x, phase) } } : {}),
+    ...stagesBlock(x, phase),
     ...(x.external ? { external: externalBlock(x, x.external, phase) } : {}),
   };
 }
@@ -145,18 +152,31 @@ function externalBlock(x: RunInputs, e: ExternalFigures, phase: MeasuredPhase): 
   return { jobs: e.jobs, result_latency: resultLatency };
 }
 
+/** Where each mode's time goes (`stages`), for the modes the run had. */
+function stagesBlock(x: RunInputs, phase: MeasuredPhase): Pick<RunResult, 'stages'> {
+  const stages: NonNullable<RunResult['stages']> = {};
+  if (x.modes.includes('stream')) stages.stream = measuredStages(x, phase, x.data.streamStages, STREAM_STAGES);
+  if (x.modes.includes('batch')) stages.batch = measuredStages(x, phase, x.data.batchStages, BATCH_STAGES);
+  return stages.stream || stages.batch ? { stages } : {};
+}
+
 /**
- * Where the stream's time goes, over the measured phase's readings. t_intended is the
- * generator's (as in the event-time latency), so that each reading's stages add up to exactly
- * the latency the report gives for it.
+ * A mode's stages over the measured phase's readings. t_intended is the generator's (as in the
+ * event-time latency), and t_committed the one that latency takes, so that each reading's
+ * stages add up to exactly the latency the report gives for it.
  */
-function streamStages(x: RunInputs, phase: MeasuredPhase): StageBreakdown {
-  const times = { ...x.data.streamStages };
-  times.intended = Float64Array.from(
+function measuredStages<I extends string>(
+  x: RunInputs,
+  phase: MeasuredPhase,
+  modeTimes: StageTimes<I | 'intended'>,
+  stages: readonly StageDef<I | 'intended'>[],
+): StageBreakdown {
+  const intended = Float64Array.from(
     x.data.readings,
     (r) => x.truth.intended.get(readingKey(r.patient_id, r.seq)) ?? NaN,
   );
-  return stageBreakdown(times, (i) => times.intended[i]! >= phase.warmupEnd);
+  const times = { ...modeTimes, intended };
+  return stageBreakdown(times, (i) => intended[i]! >= phase.warmupEnd, stages);
 }
 
 /** The run's time frame (epoch ms) and what the measured phase is judged against. */

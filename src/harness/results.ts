@@ -209,8 +209,11 @@ export interface RunResult {
   cost?: CostResult;
   /** (optional, added) Settings that make this run too short to say much (fewer than 3 batch intervals, windows longer than the measured phase). */
   warnings?: string[];
-  /** (optional, added) Where the stream's time goes (METRICS.md "Stage latency"), readings of the measured phase. */
-  stages?: { stream: StageBreakdown };
+  /**
+   * (optional, added) Where each mode's time goes (METRICS.md "Stage latency"), readings of the
+   * measured phase; a mode the run did not have is absent (batch: since migration 5).
+   */
+  stages?: { stream?: StageBreakdown; batch?: StageBreakdown };
   /** (optional, added) External modes (docs/EXTERNAL.md). */
   external?: {
     jobs: ExternalModeResult[];

@@ -32,27 +32,51 @@ export interface IngestRange {
   patientHi: number;
 }
 
+/** A batch task's instants before its write transaction (METRICS.md "Stage latency"), epoch ms. */
+export interface BatchTaskInstants {
+  /** t_pass_start: the pass that dispatched the task began. */
+  passStartedAt: number;
+  /** t_task_start: a worker thread began the task. */
+  taskStartedAt: number;
+  /** t_read_done: the task had read its readings. */
+  readDoneAt: number;
+}
+
+/** One committed write transaction: when, how many rows, and what it covered. */
+export interface CommitRecord {
+  batch: bigint;
+  committedAt: number;
+  /** t_commit_start: when the transaction began. */
+  commitStartedAt?: number;
+  rowCount: number;
+  ranges: OffsetRange[];
+  ingestRange?: IngestRange;
+  batchInstants?: BatchTaskInstants;
+}
+
 /**
  * Record t_committed (the writer's clock right after COMMIT returned) and what the
  * transaction covered. Written after the data commit, in its own statement: it is the
  * measurement, not the data, and must not delay the data's commit.
  */
-export async function recordCommit(
-  pool: Pool,
-  runId: string,
-  role: Role,
-  batch: bigint,
-  committedAt: number,
-  rowCount: number,
-  ranges: OffsetRange[],
-  ingestRange?: IngestRange,
-  commitStartedAt?: number,
-): Promise<void> {
+export async function recordCommit(pool: Pool, runId: string, role: Role, commit: CommitRecord): Promise<void> {
+  const { batch, committedAt, rowCount, ranges, ingestRange, commitStartedAt, batchInstants } = commit;
   await pool.query(
     // Idempotent, so that a retry after a lost acknowledgement does not fail on its own first try.
-    `INSERT INTO write_batches (run_id, role, write_batch, committed_at, row_count, commit_started_at) VALUES (?, ?, ?, ?, ?, ?)
+    `INSERT INTO write_batches (run_id, role, write_batch, committed_at, row_count, commit_started_at,
+       pass_started_at, task_started_at, read_done_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON DUPLICATE KEY UPDATE committed_at = committed_at`,
-    [runId, role, batch.toString(), committedAt, rowCount, commitStartedAt ?? null],
+    [
+      runId,
+      role,
+      batch.toString(),
+      committedAt,
+      rowCount,
+      commitStartedAt ?? null,
+      batchInstants?.passStartedAt ?? null,
+      batchInstants?.taskStartedAt ?? null,
+      batchInstants?.readDoneAt ?? null,
+    ],
   );
   const rows = ranges.map((r) => [
     runId,
@@ -125,7 +149,13 @@ export class CommitRecorder {
     const { committedAt, rowCount, ranges, startedAt } = commit;
     const batch = commit.batch ?? this.ids.next();
     const record = (): Promise<void> =>
-      recordCommit(this.pool, this.runId, this.role, batch, committedAt, rowCount, ranges, undefined, startedAt);
+      recordCommit(this.pool, this.runId, this.role, {
+        batch,
+        committedAt,
+        commitStartedAt: startedAt,
+        rowCount,
+        ranges,
+      });
     const p = withRetry('recording commit time', record, { log: this.log })
       .catch((err: Error) => this.onFatal(new Error(`recording commit time failed: ${err.message}`)))
       .finally(() => this.inFlight.delete(p));

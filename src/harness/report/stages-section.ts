@@ -1,75 +1,121 @@
 /**
- * "Where the time goes": the stream's stage latencies (METRICS.md "Stage latency") as a
- * Markdown section and as a stacked bar of the stages' mean durations.
+ * "Where the time goes": each mode's stage latencies (METRICS.md "Stage latency") as a
+ * Markdown section, a table per mode, and as a stacked bar per mode of the stages' mean
+ * durations.
  */
 import type { TopLevelSpec } from 'vega-lite';
+import { MODES, type Mode } from '../../domain/modes.js';
 import type { RunResult } from '../results.js';
 import type { StageBreakdown } from '../stages.js';
-import { MS_FORMAT, VEGA_LITE_SCHEMA } from './charts.js';
+import { VEGA_LITE_SCHEMA } from './charts.js';
 
 const fmt = (v: number): string => (Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(v === Math.round(v) ? 0 : 1));
 const pct = (v: number): string => `${(v * 100).toFixed(1)}%`;
 
-/** The section, or null when the run has no stage figures (no stream mode, or recorded before they existed). */
+type RunStages = NonNullable<RunResult['stages']>;
+
+/** Per mode: the instants its readings pass, and what each stage holds. */
+const MODE_TEXT: Record<Mode, { title: string; chain: string; note: string }> = {
+  stream: {
+    title: 'Stream',
+    chain: 't_intended → t_sent → t_appended → t_fetched → t_commit_start → t_committed',
+    note:
+      "Send delay: the generator; produce: the request to the broker's log append; delivery: the log to the consumer's batch; " +
+      'processing: evaluation and the wait for the group commit (and any --inject-delay-ms); commit: the database transaction.',
+  },
+  batch: {
+    title: 'Batch',
+    chain: 't_intended → t_stored → t_pass_start → t_task_start → t_read_done → t_commit_start → t_committed',
+    note:
+      "Ingest: the generator, Kafka and ingest's commit of the reading into patient_vitals; wait for the pass: until the batch pass that took it began " +
+      '(the batch interval shows here; a reading committed while the pass read its ingest_id cut can come out a millisecond or two negative); ' +
+      "pass planning and queue: the pass's own queries and the wait for a free worker thread; read: the task's queries of patient_vitals; " +
+      "evaluate: the record and window rules; write: the transaction of the task's alerts and windows.",
+  },
+};
+
+/** The modes of a run with stage figures, in the usual order. */
+export function stagedModes(stages: RunResult['stages']): Mode[] {
+  return MODES.filter((m) => stages?.[m]);
+}
+
+/** The section, or null when the run has no stage figures (recorded before they existed). */
 export function stagesSection(r: RunResult): string | null {
-  const b = r.stages?.stream;
-  if (!b) return null;
+  const modes = stagedModes(r.stages);
+  if (modes.length === 0) return null;
   const head =
-    `## Where the time goes (stream)\n\nEach measured reading's event-time latency, cut at the instants it passed (docs/METRICS.md, "Stage latency"): ` +
-    "t_intended → t_sent → t_appended → t_fetched → t_commit_start → t_committed. A reading's stages add up to its event-time latency exactly; " +
-    'percentiles of stages do not add up, their means do.';
+    `## Where the time goes\n\nEach measured reading's event-time latency, cut at the instants it passed (docs/METRICS.md, "Stage latency"). ` +
+    "Within a mode, a reading's stages add up to its event-time latency exactly; percentiles of stages do not add up, their means do.";
+  return [head, ...modes.map((m) => modeSection(m, r.stages![m]!))].join('\n\n');
+}
+
+function modeSection(mode: Mode, b: StageBreakdown): string {
+  const text = MODE_TEXT[mode];
+  const head = `### ${text.title}\n\n${text.chain}`;
   if (b.readings === 0)
     return `${head}\n\nNo reading has every instant recorded${b.incomplete ? ` (${b.incomplete} lack one)` : ''}.`;
+  const note =
+    `${b.readings.toLocaleString('en-US')} readings of the measured phase, milliseconds` +
+    (b.incomplete ? `; ${b.incomplete.toLocaleString('en-US')} left out because an instant was not recorded.` : '.') +
+    ` ${text.note}`;
+  return [head, stageTable(b), note].join('\n\n');
+}
+
+function stageTable(b: StageBreakdown): string {
   const rows = b.stages.map(
     (s) =>
       `| ${s.label} | ${fmt(s.mean_ms)} | ${pct(s.share)} | ${fmt(s.latency.p50)} | ${fmt(s.latency.p99)} | ${fmt(s.latency.p999)} | ${fmt(s.latency.max)} |`,
   );
-  const table = [
+  return [
     '| stage | mean | share of mean | p50 | p99 | p99.9 | max |',
     '|---|---:|---:|---:|---:|---:|---:|',
     ...rows,
     `| **event-time latency** | **${fmt(b.mean_total_ms)}** | 100% | | | | |`,
   ].join('\n');
-  const note =
-    `${b.readings.toLocaleString('en-US')} readings of the measured phase, milliseconds` +
-    (b.incomplete ? `; ${b.incomplete.toLocaleString('en-US')} left out because an instant was not recorded.` : '.') +
-    " Send delay: the generator; produce: the request to the broker's log append; delivery: the log to the consumer's batch; " +
-    'processing: evaluation and the wait for the group commit (and any --inject-delay-ms); commit: the database transaction.';
-  return [head, table, note].join('\n\n');
 }
 
-/** A stacked bar of the stages' mean durations: which stage the mean event-time latency is made of. */
-export function stagesSpec(b: StageBreakdown): TopLevelSpec {
+/**
+ * A stacked bar per mode of the stages' mean durations: which stages the mode's mean
+ * event-time latency is made of. Each mode has its own axis (the batch's is often a thousand
+ * times the stream's) and its own stages.
+ */
+export function stagesSpec(stages: RunStages): TopLevelSpec {
+  const modes = stagedModes(stages).filter((m) => stages[m]!.readings > 0);
+  return {
+    $schema: VEGA_LITE_SCHEMA,
+    title: { text: 'Where the time goes', subtitle: 'mean of each stage; together the mean event-time latency' },
+    vconcat: modes.map((m) => modeBar(m, stages[m]!)),
+    resolve: { scale: { x: 'independent', color: 'independent' }, legend: { color: 'independent' } },
+  } as unknown as TopLevelSpec;
+}
+
+function modeBar(mode: Mode, b: StageBreakdown): Record<string, unknown> {
   const values = b.stages.map((s, order) => ({
     stage: s.label,
     order,
     mean_ms: Math.max(0, s.mean_ms),
     share: s.share,
-    mode: 'stream',
+    mode,
   }));
   return {
-    $schema: VEGA_LITE_SCHEMA,
-    title: {
-      text: "Where the stream's time goes",
-      subtitle: `mean of each stage, ${b.readings.toLocaleString('en-US')} readings; together the mean event-time latency`,
-    },
+    title: { text: MODE_TEXT[mode].title, subtitle: `${b.readings.toLocaleString('en-US')} readings` },
     width: 560,
-    height: 80,
+    height: 40,
     data: { values },
     mark: { type: 'bar' },
     encoding: {
-      y: { field: 'mode', type: 'nominal', title: null },
+      y: { field: 'mode', type: 'nominal', title: null, axis: null },
       x: {
         field: 'mean_ms',
         type: 'quantitative',
         stack: 'zero',
         title: 'mean latency (ms)',
-        axis: { format: MS_FORMAT },
+        // Vega's default tick format: MS_FORMAT (~g) writes a batch axis as 4e+2.
       },
       color: {
         field: 'stage',
         type: 'nominal',
-        title: 'stage',
+        title: `${mode} stage`,
         sort: b.stages.map((s) => s.label),
         legend: { orient: 'bottom', columns: 2, labelLimit: 0 },
       },
@@ -80,5 +126,5 @@ export function stagesSpec(b: StageBreakdown): TopLevelSpec {
         { field: 'share', type: 'quantitative', format: '.1%' },
       ],
     },
-  } as unknown as TopLevelSpec;
+  };
 }

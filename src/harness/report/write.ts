@@ -2,7 +2,7 @@
  * Writes a run's (or a sweep's) report directory:
  *   results.json, summary.csv, latency.csv, timeseries.csv,
  *   latency_percentiles.svg, throughput.svg, p99_over_time.svg, and stages.svg when the run
- *   has stage figures (each with a .png beside it),
+ *   has stage figures (a stacked bar per mode; each chart with a .png beside it),
  *   report.md, report.html (self-contained, interactive charts: see html.ts)
  * results.json is written first, so a report that fails to render can be redone with
  * rerenderReport(dir) (`vitals-bench report DIR`).
@@ -47,8 +47,13 @@ export const RUN_FILES = [
   'report.html',
 ] as const;
 
-/** Written beside RUN_FILES when the run has stage figures (a stream mode, recorded since migration 3). */
+/** Written beside RUN_FILES when the run has stage figures (stream: since migration 3; batch: since migration 5). */
 export const STAGE_FILES = ['stages.svg', 'stages.png'] as const;
+
+/** Some mode has a reading with every stage instant recorded. */
+function hasStageFigures(stages: RunResult['stages']): boolean {
+  return Boolean(stages?.stream?.readings || stages?.batch?.readings);
+}
 
 /**
  * A rate sweep's files. A sweep over another option has sweep_latency_vs_<option>.svg instead
@@ -178,12 +183,12 @@ async function renderRunFiles(dir: string, result: RunResult): Promise<string[]>
       file: 'p99_over_time.svg',
       spec: () => p99OverTimeSpec(result.timeseries, timeOpts),
     },
-    ...(result.stages?.stream.readings
+    ...(hasStageFigures(result.stages)
       ? [
           {
-            name: "Where the stream's time goes (mean per stage)",
+            name: 'Where the time goes (mean per stage, per mode)',
             file: 'stages.svg',
-            spec: () => stagesSpec(result.stages!.stream),
+            spec: () => stagesSpec(result.stages!),
           },
         ]
       : []),

@@ -169,6 +169,7 @@ export class BatchPipeline {
         watermark,
         final,
         windowOriginMs: this.windowOriginMs,
+        passStartedAt: startedAt,
       }),
     );
     const results = await Promise.all(tasks);

@@ -18,6 +18,8 @@ export interface BatchTask {
   final: boolean;
   /** Where windows are aligned (rules/windows.ts windowStartOf). */
   windowOriginMs: number;
+  /** t_pass_start: when the pass that dispatched this task began (epoch ms, METRICS.md "Stage latency"). */
+  passStartedAt: number;
 }
 
 export interface BatchTaskResult {

@@ -6,7 +6,7 @@ import type { AlertRecord, WindowResult } from '../rules/types.js';
 import { computeWindows, windowStartOf } from '../rules/windows.js';
 import { ALERT_COLUMNS, ALERT_UPSERT, alertRow, WINDOW_COLUMNS, WINDOW_UPSERT, windowRow } from '../rows.js';
 import { isRetriable, RETRIABLE_MARK, withRetry } from '../../infra/retry.js';
-import { recordCommit, WriteBatchIds } from '../write-batches.js';
+import { recordCommit, WriteBatchIds, type BatchTaskInstants } from '../write-batches.js';
 import type { BatchTask, BatchTaskResult } from './task.js';
 
 // One pool per worker thread, reused across tasks.
@@ -21,15 +21,17 @@ type VitalsRow = Omit<Reading, 'timestamp'> & { ingest_id: number };
  * crosses the thread boundary without its code, so a retriable one says so in its message.
  */
 export default async function runBatchTask(task: BatchTask): Promise<BatchTaskResult> {
+  // Before any attempt: the time of a retried attempt counts in the read stage, not in the queue.
+  const taskStartedAt = Date.now();
   try {
-    return await withRetry('batch task', () => runTask(task));
+    return await withRetry('batch task', () => runTask(task, taskStartedAt));
   } catch (err) {
     if (isRetriable(err)) throw new Error(`${RETRIABLE_MARK}${(err as Error).message}`);
     throw err;
   }
 }
 
-async function runTask(task: BatchTask): Promise<BatchTaskResult> {
+async function runTask(task: BatchTask, taskStartedAt: number): Promise<BatchTaskResult> {
   pool ??= createPool(task.mysqlUrl, { connectionLimit: 2 });
   const compiled = compileRuleSet(task.ruleSet);
   const sizes = compiled.windowSizes;
@@ -68,13 +70,15 @@ async function runTask(task: BatchTask): Promise<BatchTaskResult> {
       Number.isFinite(fetchFrom) ? fetchFrom : Number.MAX_SAFE_INTEGER,
     ],
   );
-  const { readings, alerts, windows, recomputed } = evaluateRows(task, compiled, rows as VitalsRow[], fetchFrom);
-  const committedAt = await writeResults(pool, task, compiled, alerts, windows, recomputed);
+  const readDoneAt = Date.now();
+  const outcome = evaluateRows(task, compiled, rows as VitalsRow[], fetchFrom);
+  const instants = { passStartedAt: task.passStartedAt, taskStartedAt, readDoneAt };
+  const committedAt = await writeResults(pool, task, compiled, outcome, instants);
   return {
-    readings,
-    alerts: alerts.length,
-    windows: windows.length,
-    windowsRecomputed: recomputed.length,
+    readings: outcome.readings,
+    alerts: outcome.alerts.length,
+    windows: outcome.windows.length,
+    windowsRecomputed: outcome.recomputed.length,
     committedAt,
   };
 }
@@ -140,16 +144,20 @@ function evaluateRows(task: BatchTask, compiled: CompiledRuleSet, rows: VitalsRo
   return { readings, alerts, windows, recomputed };
 }
 
-/** Write the alerts and windows in one transaction, then record its commit; returns t_committed. */
+/**
+ * Write the alerts and windows in one transaction, then record its commit with the task's
+ * instants; returns t_committed. The transaction begins as soon as evaluation ends, so its
+ * t_commit_start is also the task's t_eval_done.
+ */
 async function writeResults(
   p: Pool,
   task: BatchTask,
   compiled: CompiledRuleSet,
-  alerts: AlertRecord[],
-  windows: WindowResult[],
-  recomputed: WindowResult[],
+  { alerts, windows, recomputed }: TaskOutcome,
+  batchInstants: BatchTaskInstants,
 ): Promise<number> {
   const batch = ids.next();
+  const commitStartedAt = Date.now();
   await withRetry('batch write', () =>
     inTransaction(p, async (conn) => {
       // Late readings changed these windows: their earlier alerts are replaced, not kept.
@@ -182,11 +190,19 @@ async function writeResults(
   );
   const committedAt = Date.now();
   await withRetry('batch commit record', () =>
-    recordCommit(p, task.runId, 'batch', batch, committedAt, alerts.length + windows.length, [], {
-      ingestLo: task.ingestLo,
-      ingestHi: task.ingestHi,
-      patientLo: task.patientLo,
-      patientHi: task.patientHi,
+    recordCommit(p, task.runId, 'batch', {
+      batch,
+      committedAt,
+      commitStartedAt,
+      rowCount: alerts.length + windows.length,
+      ranges: [],
+      ingestRange: {
+        ingestLo: task.ingestLo,
+        ingestHi: task.ingestHi,
+        patientLo: task.patientLo,
+        patientHi: task.patientHi,
+      },
+      batchInstants,
     }),
   );
   return committedAt;

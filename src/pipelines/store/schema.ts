@@ -169,6 +169,14 @@ const MIGRATIONS: string[][] = [
        PRIMARY KEY (run_id, mode, batch_id)
      )`,
   ],
+  [
+    // Batch stage latency (METRICS.md "Stage latency"): the instants of a batch task, on its
+    // one write transaction (t_commit_start is commit_started_at, from migration 3).
+    `ALTER TABLE write_batches
+       ADD COLUMN pass_started_at BIGINT NULL COMMENT 'batch: t_pass_start, the batch role clock when the pass began, epoch ms',
+       ADD COLUMN task_started_at BIGINT NULL COMMENT 'batch: t_task_start, the worker clock when the task began, epoch ms',
+       ADD COLUMN read_done_at BIGINT NULL COMMENT 'batch: t_read_done, the worker clock when the task had read its readings, epoch ms'`,
+  ],
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -73,6 +73,16 @@ function scenario(opts: { lose?: number[]; batchAlertMissing?: boolean } = {}): 
       commitStart: Float64Array.from(readings, (r) => r.event_time + 20),
       committed: Float64Array.from(stream),
     },
+    // Batch stages: ingest 30, wait for the pass 1470, dispatch 10, read 20, evaluate 40, write 430 ms.
+    batchStages: {
+      intended: Float64Array.from(readings, (r) => r.event_time),
+      stored: Float64Array.from(readings, (r) => r.event_time + 30),
+      passStart: Float64Array.from(batch, (t) => t - 500),
+      taskStart: Float64Array.from(batch, (t) => t - 490),
+      readDone: Float64Array.from(batch, (t) => t - 470),
+      commitStart: Float64Array.from(batch, (t) => t - 430),
+      committed: Float64Array.from(batch),
+    },
   };
   const truth: GroundTruth = {
     intended,
@@ -163,7 +173,7 @@ describe('computeRunResult (METRICS.md definitions on a hand-made run)', () => {
 
   it('splits the stream latency of the measured readings into stages whose means add up to the event-time mean', () => {
     const r = computeRunResult(scenario());
-    const b = r.stages!.stream;
+    const b = r.stages!.stream!;
     expect(b.readings).toBe(15); // the 5 warm-up readings are left out
     expect(b.incomplete).toBe(0);
     expect(b.stages.map((s) => [s.id, s.mean_ms])).toEqual([
@@ -175,6 +185,31 @@ describe('computeRunResult (METRICS.md definitions on a hand-made run)', () => {
     ]);
     expect(b.mean_total_ms).toBe(50);
     expect(b.mean_total_ms).toBeCloseTo(r.modes.find((m) => m.mode === 'stream')!.event_time_latency.mean, 1);
+  });
+
+  it('splits the batch latency the same way: ingest, wait for the pass, dispatch, read, evaluate, write', () => {
+    const r = computeRunResult(scenario());
+    const b = r.stages!.batch!;
+    expect(b.readings).toBe(15);
+    expect(b.incomplete).toBe(0);
+    expect(b.stages.map((s) => [s.id, s.mean_ms])).toEqual([
+      ['ingest', 30],
+      ['pass_wait', 1470],
+      ['dispatch', 10],
+      ['read', 20],
+      ['evaluate', 40],
+      ['write', 430],
+    ]);
+    expect(b.mean_total_ms).toBe(2000);
+    // The event-time mean comes from an HDR histogram: within its 0.1 %.
+    const eventTimeMean = r.modes.find((m) => m.mode === 'batch')!.event_time_latency.mean;
+    expect(Math.abs(b.mean_total_ms - eventTimeMean)).toBeLessThanOrEqual(2000 * 0.001);
+  });
+
+  it('a batch-only run has batch stages and no stream stages; a reading lost to storage is not counted', () => {
+    const r = computeRunResult({ ...scenario({ lose: [7] }), modes: ['batch'] });
+    expect(r.stages?.stream).toBeUndefined();
+    expect(r.stages!.batch!.readings).toBe(14);
   });
 
   it('fails the run on loss and on record-rule disagreement, naming both', () => {

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { STAGE_INSTANTS, stageBreakdown, type StageTimes } from '../../../src/harness/stages.js';
+import {
+  BATCH_INSTANTS,
+  BATCH_STAGES,
+  STAGE_INSTANTS,
+  STREAM_STAGES,
+  stageBreakdown,
+  stageChain,
+  type StageTimes,
+} from '../../../src/harness/stages.js';
 
 /** A hand-made run: rows of [intended, sent, appended, fetched, commitStart, committed]. */
 function times(rows: number[][]): StageTimes {
@@ -19,7 +27,7 @@ describe('stageBreakdown', () => {
   ]);
 
   it('gives each stage its mean and percentiles, and the means add up to the mean event-time latency', () => {
-    const b = stageBreakdown(run, () => true);
+    const b = stageBreakdown(run, () => true, STREAM_STAGES);
     expect(b.readings).toBe(3);
     expect(b.incomplete).toBe(0);
     expect(b.mean_total_ms).toBe(20); // (20 + 10 + 30) / 3
@@ -44,7 +52,7 @@ describe('stageBreakdown', () => {
       [2000, NaN, 2001, 2002, 2004, 2010],
       [3000, 3005, 3010, 3030, 3030, 3030],
     ]);
-    const b = stageBreakdown(withGap, (i) => i !== 0);
+    const b = stageBreakdown(withGap, (i) => i !== 0, STREAM_STAGES);
     expect(b.readings).toBe(1);
     expect(b.incomplete).toBe(1);
     expect(b.mean_total_ms).toBe(30);
@@ -52,9 +60,25 @@ describe('stageBreakdown', () => {
   });
 
   it('reports zeros, not NaN, when no reading has every instant', () => {
-    const b = stageBreakdown(times([[1, NaN, 3, 4, 5, 6]]), () => true);
+    const b = stageBreakdown(times([[1, NaN, 3, 4, 5, 6]]), () => true, STREAM_STAGES);
     expect(b.readings).toBe(0);
     expect(b.mean_total_ms).toBe(0);
     expect(b.stages.every((s) => s.mean_ms === 0 && s.share === 0 && s.latency.count === 0)).toBe(true);
+  });
+});
+
+describe('stageChain', () => {
+  it("each mode's stages run from t_intended to t_committed without a gap, so a reading's stages add up to its latency", () => {
+    expect(stageChain(STREAM_STAGES)).toEqual([...STAGE_INSTANTS]);
+    expect(stageChain(BATCH_STAGES)).toEqual([...BATCH_INSTANTS]);
+  });
+
+  it('refuses stages that leave a gap or overlap', () => {
+    const gap = [
+      { id: 'a', label: 'a', from: 'intended', to: 'sent' },
+      { id: 'b', label: 'b', from: 'appended', to: 'committed' },
+    ] as const;
+    expect(() => stageChain(gap)).toThrow(/stage b starts at appended, not where a ended \(sent\)/);
+    expect(() => stageBreakdown(times([[1, 2, 3, 4, 5, 6]]), () => true, gap)).toThrow(/stage b/);
   });
 });

@@ -10,7 +10,14 @@ import {
   writeRunReport,
   writeSweepReport,
 } from '../../../src/harness/report/write.js';
-import { STAGE_INSTANTS, stageBreakdown, type StageTimes } from '../../../src/harness/stages.js';
+import {
+  BATCH_INSTANTS,
+  BATCH_STAGES,
+  STAGE_INSTANTS,
+  STREAM_STAGES,
+  stageBreakdown,
+  type StageTimes,
+} from '../../../src/harness/stages.js';
 import { makeRunResult, makeSweep } from './fixture.js';
 
 const dirs: string[] = [];
@@ -24,30 +31,63 @@ afterAll(async () => {
 });
 
 describe('the stage section and chart', () => {
-  it('a run with stage figures gets stages.svg/png and a "Where the time goes" table whose means add up', async () => {
+  it('a run with stage figures gets stages.svg/png and a "Where the time goes" table per mode whose means add up', async () => {
     const dir = join(await tempDir(), 'staged');
     const r = makeRunResult();
     r.stages = {
       stream: stageBreakdown(
-        stageTimes([
+        stageTimes(STAGE_INSTANTS, [
           [1000, 1001, 1003, 1006, 1010, 1020],
           [2000, 2000, 2001, 2002, 2004, 2010],
         ]),
         () => true,
+        STREAM_STAGES,
+      ),
+      batch: stageBreakdown(
+        stageTimes(BATCH_INSTANTS, [
+          // ingest 40, wait 2950, dispatch 5, read 10, evaluate 20, write 25 -> 3050
+          [1000, 1040, 3990, 3995, 4005, 4025, 4050],
+          // ingest 60, wait 950, dispatch 15, read 10, evaluate 20, write 15 -> 1070
+          [3000, 3060, 4010, 4025, 4035, 4055, 4070],
+        ]),
+        () => true,
+        BATCH_STAGES,
       ),
     };
     const written = await writeRunReport(dir, r);
     expect(new Set(written)).toEqual(new Set([...RUN_FILES, ...STAGE_FILES]));
-    expect((await readFile(join(dir, 'stages.svg'), 'utf8')).startsWith('<svg')).toBe(true);
+    const svg = await readFile(join(dir, 'stages.svg'), 'utf8');
+    expect(svg.startsWith('<svg')).toBe(true);
+    expect(svg).toContain('wait for the pass');
+    expect(svg).toContain('database commit');
     const md = await readFile(join(dir, 'report.md'), 'utf8');
-    expect(md).toContain('## Where the time goes (stream)');
-    // Means: send 0.5, produce 1.5, delivery 2, processing 3, commit 8; event-time 15.
-    expect(md).toContain('| database commit | 8 | 53.3% |');
-    expect(md).toContain('| **event-time latency** | **15** | 100% |');
-    expect(md).toContain("![Where the stream's time goes");
+    expect(md).toContain('## Where the time goes');
+    // Stream means: send 0.5, produce 1.5, delivery 2, processing 3, commit 8; event-time 15.
+    const stream = md.slice(md.indexOf('### Stream'), md.indexOf('### Batch'));
+    expect(stream).toContain('| database commit | 8 | 53.3% |');
+    expect(stream).toContain('| **event-time latency** | **15** | 100% |');
+    // Batch means: ingest 50, wait 1950, dispatch 10, read 10, evaluate 20, write 20; event-time 2060.
+    const batch = md.slice(md.indexOf('### Batch'));
+    expect(batch).toContain(
+      't_intended → t_stored → t_pass_start → t_task_start → t_read_done → t_commit_start → t_committed',
+    );
+    expect(batch).toContain('| wait for the pass | 1950 | 94.7% |');
+    expect(batch).toContain('| **event-time latency** | **2060** | 100% |');
+    expect(md).toContain('![Where the time goes (mean per stage, per mode)](stages.svg)');
   });
 
-  it('a run without stage figures (older, or batch only) has neither', async () => {
+  it('a batch-only run gets the batch table and the chart', async () => {
+    const dir = join(await tempDir(), 'batch-staged');
+    const r = makeRunResult();
+    const times = stageTimes(BATCH_INSTANTS, [[1000, 1040, 3990, 3995, 4005, 4025, 4050]]);
+    r.stages = { batch: stageBreakdown(times, () => true, BATCH_STAGES) };
+    expect(new Set(await writeRunReport(dir, r))).toEqual(new Set([...RUN_FILES, ...STAGE_FILES]));
+    const md = await readFile(join(dir, 'report.md'), 'utf8');
+    expect(md).toContain('### Batch');
+    expect(md).not.toContain('### Stream');
+  });
+
+  it('a run without stage figures (older) has neither', async () => {
     const md = await readFile(join((await plainReport()).dir, 'report.md'), 'utf8');
     expect(md).not.toContain('Where the time goes');
   });
@@ -66,9 +106,9 @@ function plainReport(): Promise<{ dir: string; written: string[] }> {
   return plain;
 }
 
-function stageTimes(rows: number[][]): StageTimes {
-  const out = {} as StageTimes;
-  STAGE_INSTANTS.forEach((k, j) => (out[k] = Float64Array.from(rows.map((row) => row[j]!))));
+function stageTimes<I extends string>(instants: readonly I[], rows: number[][]): StageTimes<I> {
+  const out = {} as StageTimes<I>;
+  instants.forEach((k, j) => (out[k] = Float64Array.from(rows.map((row) => row[j]!))));
   return out;
 }
 

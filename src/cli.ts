@@ -7,6 +7,7 @@ import { benchCommand, benchOptions, reportCommand } from './cli/bench-command.j
 import { compareCommand, compareOptions, type CompareArgs } from './cli/compare-command.js';
 import { abCommand, abOptions, type AbArgs } from './cli/ab-command.js';
 import { roleOptions, runRole, type RoleArgs } from './cli/roles.js';
+import { decl, yargsOption } from './cli/options.js';
 import { DEFAULT_HISTORY_FILE, DEFAULT_HISTORY_OUT, historyCommand } from './cli/history-command.js';
 import type { RoleName } from './pipelines/ipc.js';
 
@@ -77,7 +78,8 @@ const cli = yargs(hideBin(process.argv))
         .option('truth-out', {
           type: 'string',
           describe: 'write the ground truth (episodes, faults, timing) to this JSON file',
-        }),
+        })
+        .option(decl('kafkaClient').flag, yargsOption('kafkaClient', 'produce')),
     (a) => produceCommand(a),
   )
   .command(

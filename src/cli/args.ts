@@ -1,3 +1,10 @@
+import {
+  DEFAULT_KAFKA_CLIENT,
+  isKafkaClientName,
+  KAFKA_CLIENTS,
+  type KafkaClientName,
+} from '../infra/kafka-client/types.js';
+
 /** A bad command-line argument: the CLI prints the message and exits with code 2. */
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -29,5 +36,12 @@ export function fraction(name: string, v: number, typed?: string): number {
 
 export function integer(name: string, v: number, typed?: string): number {
   if (!Number.isSafeInteger(v)) throw new UsageError(`--${name} must be an integer, got ${got(v, typed)}`);
+  return v;
+}
+
+/** --kafka-client: kafkajs (the default) or platformatic. */
+export function kafkaClientArg(value: string | undefined): KafkaClientName {
+  const v = value ?? DEFAULT_KAFKA_CLIENT;
+  if (!isKafkaClientName(v)) throw new UsageError(`--kafka-client must be ${KAFKA_CLIENTS.join(' or ')}, got ${v}`);
   return v;
 }

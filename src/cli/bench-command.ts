@@ -17,7 +17,7 @@ import { loadServiceConfig } from '../config.js';
 import { checkFaultsRunnable } from '../harness/fault-injector.js';
 import { parseFaultSpec, type FaultSpec } from '../harness/fault-spec.js';
 import { checkDatabase, checkKafka, checkServices } from '../infra/preflight.js';
-import { UsageError } from './args.js';
+import { kafkaClientArg, UsageError } from './args.js';
 import { BENCH_DEFAULTS, LIMITS, numericOption, parseBenchNumbers, type NumericOption } from './option-list.js';
 import { declareOptions, type OptionKey } from './options.js';
 import { fmtValue } from '../harness/report/spread.js';
@@ -48,6 +48,7 @@ export const BENCH_OPTION_KEYS = [
   'idleMs',
   'injectDelayMs',
   'generators',
+  'kafkaClient',
   'topicPrefix',
   'out',
   'findMax',
@@ -95,6 +96,7 @@ export interface BenchArgs {
   idleMs: NumberArg;
   maxRestarts?: NumberArg;
   generators?: NumberArg;
+  kafkaClient?: string;
   topicPrefix: string;
   /** Comma list of modes. */
   modes: string;
@@ -384,6 +386,7 @@ function baseOptions(a: BenchArgs, n: PlanNumbers, modes: string[], faults: Faul
     maxRestarts: n.maxRestarts,
     ...(n.injectDelayMs ? { injectDelayMs: n.injectDelayMs } : {}),
     ...(n.generators > 1 ? { generators: n.generators } : {}),
+    kafkaClient: kafkaClientArg(a.kafkaClient),
     ...(a.profile ? { label: `profile-${a.profile}` } : {}),
   };
 }
@@ -418,6 +421,7 @@ function settingsOf(
     out: a.out,
     injectDelayMs: n.injectDelayMs,
     generators: n.generators,
+    kafkaClient: kafkaClientArg(a.kafkaClient),
     ...(a.findMax ? { findMax: true } : {}),
     ...(a.profile ? { profile: a.profile } : {}),
     ...(a.config ? { config: a.config } : {}),

@@ -10,7 +10,8 @@ import type { Dataset } from '../generators/dataset.js';
 import { OpenLoopSchedule, ReplaySchedule, type ReplayMode, type Schedule } from '../generators/schedule.js';
 import { datasetSource, replaySource } from '../generators/sources.js';
 import { createKafka, ensureTopics } from '../infra/kafka.js';
-import { fraction, nonNegative, positiveInt, positiveNumber, UsageError } from './args.js';
+import { createKafkaClient } from '../infra/kafka-client/index.js';
+import { fraction, kafkaClientArg, nonNegative, positiveInt, positiveNumber, UsageError } from './args.js';
 import { declareOptions, LIMITS, type OptionKey } from './options.js';
 
 export interface DatasetArgs {
@@ -73,6 +74,8 @@ export interface ProduceArgs extends DatasetArgs {
   malformedFraction: number;
   pollMs: number;
   truthOut?: string;
+  /** Default kafkajs. */
+  kafkaClient?: string;
 }
 
 export function parseRate(rate: string): number | 'max' {
@@ -120,7 +123,7 @@ export async function produceCommand(a: ProduceArgs): Promise<void> {
         }
       : undefined;
   const result = await runOpenLoopProducer({
-    kafka,
+    client: createKafkaClient(kafkaClientArg(a.kafkaClient), config.kafkaBrokers, 'vitals-producer'),
     source,
     schedule,
     topicPrefix: a.topicPrefix,
@@ -165,6 +168,9 @@ export async function checkProduceArgs(
   fraction('duplicate-fraction', a.duplicateFraction);
   fraction('malformed-fraction', a.malformedFraction);
   if (a.lateFraction > 0 && !(a.latenessMs > 0)) throw new UsageError('--late-fraction needs --lateness-ms > 0');
+  const client = kafkaClientArg(a.kafkaClient);
+  // The device-API poller is the seed's producer: kafkajs only.
+  if (a.fromApi && client !== 'kafkajs') throw new UsageError('--from-api sends with kafkajs: drop --kafka-client');
   // A replay without --rate keeps its recorded timing.
   const recordedTiming = Boolean(a.replay) && (a.rate === undefined || a.rate === 'recorded');
   if (!a.replay && !a.fromApi && a.rate === undefined)

@@ -15,6 +15,7 @@ import { DEFAULT_PATIENTS, DEFAULT_SOURCES } from '../generators/defaults.js';
 import { FAULT_SYNTAX } from '../harness/fault-spec.js';
 import { DEFAULT_RESTART_POLICY } from '../harness/supervisor.js';
 import { DEFAULT_PROFILE } from '../pipelines/rules/profiles.js';
+import { DEFAULT_KAFKA_CLIENT, KAFKA_CLIENTS } from '../infra/kafka-client/types.js';
 
 /**
  * Upper bounds of the options, for one machine: beyond them a run would not measure the
@@ -32,8 +33,8 @@ export const LIMITS = {
 /** How a numeric value is checked (option-list.ts): the message names the rule. */
 export type Rule = 'positive' | 'positiveInt' | 'nonNegative' | 'nonNegativeInt' | 'integer' | 'fraction';
 
-/** The commands that share options: `bench`, the pipeline roles, the generator's data set options. */
-export type Command = 'bench' | 'role' | 'dataset';
+/** The commands that share options: `bench`, the pipeline roles, the generator's data set options, `produce`. */
+export type Command = 'bench' | 'role' | 'dataset' | 'produce';
 
 export interface OptionDecl {
   /** The command-line name without dashes: "lateness-ms" (the key is its camel case: latenessMs). */
@@ -41,6 +42,8 @@ export interface OptionDecl {
   type: 'number' | 'string' | 'boolean';
   /** Repeatable (--fault a --fault b). */
   array?: boolean;
+  /** String options: the values allowed. */
+  choices?: readonly string[];
   /** The default of every command that takes the option (bench shows numbers as text). */
   default?: number | string | boolean;
   /** Commands in which the option has no default (bench's --patients: one per reading/s). */
@@ -294,6 +297,17 @@ export const OPTIONS = {
       role: 'stream: results wait this long before their database commit (calibration)',
     },
   },
+  kafkaClient: {
+    flag: 'kafka-client',
+    type: 'string',
+    default: DEFAULT_KAFKA_CLIENT,
+    choices: KAFKA_CLIENTS,
+    describe: {
+      bench: 'Kafka client of the producer, ingest and stream (recorded in the run)',
+      role: 'ingest, stream: Kafka client of the consumer',
+      produce: 'Kafka client of the producer',
+    },
+  },
   out: {
     flag: 'out',
     type: 'string',
@@ -422,6 +436,7 @@ export function yargsOption(key: OptionKey, command: Command): Options {
   if (command === 'bench' && d.example) describe += ` (${d.example})`;
   const o: Options = { type: numericText ? 'string' : d.type, describe };
   if (d.array) o.array = true;
+  if (d.choices) o.choices = [...d.choices];
   if (d.default !== undefined && !d.noDefaultIn?.includes(command))
     o.default = numericText ? String(d.default) : d.default;
   return o;

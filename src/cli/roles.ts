@@ -6,6 +6,7 @@ import { topicsFor } from '../domain/reading.js';
 import { checkServices } from '../infra/preflight.js';
 import { withRetry } from '../infra/retry.js';
 import { createKafka, ensureTopics } from '../infra/kafka.js';
+import { createKafkaClient, type KafkaClientDriver } from '../infra/kafka-client/index.js';
 import { createPool } from '../infra/mysql.js';
 import { BatchPipeline } from '../pipelines/batch/batch.js';
 import { startIngest } from '../pipelines/ingest.js';
@@ -14,7 +15,7 @@ import { loadRuleSet } from '../pipelines/rules/parse.js';
 import type { RuleSet } from '../pipelines/rules/types.js';
 import { migrate } from '../pipelines/store/schema.js';
 import { StreamPipeline } from '../pipelines/stream.js';
-import { positiveInt, UsageError } from './args.js';
+import { kafkaClientArg, positiveInt, UsageError } from './args.js';
 import { declareOptions, type OptionKey } from './options.js';
 
 export interface RoleArgs {
@@ -32,6 +33,7 @@ export interface RoleArgs {
   injectDelayMs: number;
   waitForServicesS: number;
   windowOriginMs: number;
+  kafkaClient: string;
 }
 
 /** The options of the role commands (ingest, stream, batch), in help order; each declared in options.ts. */
@@ -50,6 +52,7 @@ export const ROLE_OPTION_KEYS = [
   'waitForServicesS',
   'windowOriginMs',
   'injectDelayMs',
+  'kafkaClient',
 ] as const satisfies readonly OptionKey[];
 
 export function roleOptions<T>(y: Argv<T>): Argv<T & RoleArgs> {
@@ -65,7 +68,10 @@ interface RoleContext {
   role: RoleName;
   config: ServiceConfig;
   pool: Pool;
+  /** kafkajs: topic creation. */
   kafka: Kafka;
+  /** The client that consumes (--kafka-client). */
+  client: KafkaClientDriver;
   topics: string[];
   /** Report a fatal error to the harness, then exit. */
   fatal: (err: Error) => void;
@@ -107,6 +113,7 @@ export function checkRoleArgs(a: RoleArgs): void {
   if (!(a.maxFutureMs >= 0)) throw new UsageError(`--max-future-ms must be >= 0, got ${a.maxFutureMs}`);
   if (!(a.waitForServicesS >= 0)) throw new UsageError(`--wait-for-services-s must be >= 0, got ${a.waitForServicesS}`);
   if (!(a.injectDelayMs >= 0)) throw new UsageError(`--inject-delay-ms must be >= 0, got ${a.injectDelayMs}`);
+  kafkaClientArg(a.kafkaClient);
 }
 
 /** Wait for the services (if told to), migrate the schema, create the clients. */
@@ -133,6 +140,7 @@ async function connectRole(role: RoleName, a: RoleArgs): Promise<RoleContext> {
   );
   const topics = topicsFor(a.sources, a.topicPrefix);
   const kafka = createKafka(config.kafkaBrokers, `vitals-${role}`);
+  const client = createKafkaClient(kafkaClientArg(a.kafkaClient), config.kafkaBrokers, `vitals-${role}`);
   const fatal = (err: Error): void => {
     log(role, `fatal: ${err.stack ?? err.message}`);
     // Exit once the message is out, so the harness can name the cause.
@@ -140,13 +148,14 @@ async function connectRole(role: RoleName, a: RoleArgs): Promise<RoleContext> {
       process.send({ type: 'fatal', role, message: err.message }, () => process.exit(1));
     else process.exit(1);
   };
-  return { role, config, pool, kafka, topics, fatal };
+  return { role, config, pool, kafka, client, topics, fatal };
 }
 
 async function startIngestRole(ctx: RoleContext, a: RoleArgs): Promise<RunningRole> {
-  const { kafka, pool, topics, fatal, role } = ctx;
+  const { kafka, client, pool, topics, fatal, role } = ctx;
   const { loop, stats, stop } = await startIngest({
     kafka,
+    client,
     pool,
     runId: a.runId,
     topics,
@@ -160,9 +169,10 @@ async function startIngestRole(ctx: RoleContext, a: RoleArgs): Promise<RunningRo
 }
 
 async function startStreamRole(ctx: RoleContext, a: RoleArgs, ruleSet: RuleSet): Promise<RunningRole> {
-  const { kafka, pool, topics, fatal, role } = ctx;
+  const { kafka, client, pool, topics, fatal, role } = ctx;
   const stream = new StreamPipeline({
     kafka,
+    client,
     pool,
     runId: a.runId,
     topics,

@@ -3,7 +3,7 @@
  * limit, resending during a broker outage and the send-delay record. Time comes from an
  * injected clock and requests go through an injected send function, in the manner of
  * OpenMessaging Benchmark's UniformRateLimiter(opsPerSec, Supplier<Long> clock); producer.ts
- * wires it to kafkajs and the system clock.
+ * wires it to a Kafka client (infra/kafka-client) and the system clock.
  */
 import { topicForSource, type Reading } from '../domain/reading.js';
 import { LatencyHistogram } from '../harness/histogram.js';
@@ -55,15 +55,15 @@ export type SendBatch = (topicMessages: TopicMessages[]) => Promise<unknown>;
 export interface SenderOptions {
   source: ReadingSource;
   schedule: Schedule;
-  /** Sends one request (kafkajs: producer.sendBatch with acks -1). */
+  /** Sends one request (producer.ts: the Kafka client's send, acks -1). */
   send: SendBatch;
   /** Default: Date.now, setTimeout/setImmediate. */
   clock?: SenderClock;
   topicPrefix?: string;
   faults?: FaultOptions;
   /**
-   * How long messages may wait to be sent together (ms). kafkajs has no linger of its own:
-   * each send() is one request, so the loop batches what fell due within this interval.
+   * How long messages may wait to be sent together (ms). The clients' send() is one request
+   * (kafkajs has no linger of its own), so the loop batches what fell due within this interval.
    */
   lingerMs?: number;
   /** Requests in flight at most; beyond it messages wait, and the wait shows as send delay. */

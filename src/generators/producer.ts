@@ -1,5 +1,6 @@
-import type { Kafka, Producer, TopicMessages as KafkaTopicMessages } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import { SENT_AT_HEADER } from '../domain/reading.js';
+import { kafkajsDriver, type KafkaClientDriver, type TopicRecords } from '../infra/kafka-client/index.js';
 import { OpenLoopSender, type ProducerResult, type SenderOptions, type TopicMessages } from './open-loop-sender.js';
 
 export type {
@@ -14,36 +15,40 @@ export type {
 } from './open-loop-sender.js';
 
 export interface ProducerOptions extends Omit<SenderOptions, 'send'> {
-  kafka: Kafka;
+  /** The default client's Kafka (kafkajs); not needed when `client` is given. */
+  kafka?: Kafka;
+  /** The client that sends (default: kafkajs over `kafka`). */
+  client?: KafkaClientDriver;
 }
 
 /**
  * t_sent (METRICS.md "Stage latency") in a header of each message of one request: the time
  * the request was handed to the client. A resent copy carries the time of its own request.
  */
-export function stampSentAt(topicMessages: TopicMessages[], sentAt: number): KafkaTopicMessages[] {
+export function stampSentAt(topicMessages: TopicMessages[], sentAt: number): TopicRecords[] {
   const headers = { [SENT_AT_HEADER]: String(sentAt) };
   return topicMessages.map((t) => ({ topic: t.topic, messages: t.messages.map((m) => ({ ...m, headers })) }));
 }
 
 /**
- * Open-loop load over Kafka: the sender of open-loop-sender.ts, each request one kafkajs
- * sendBatch with acks -1 (all in-sync replicas), on the system clock unless opts.clock is given.
+ * Open-loop load over Kafka: the sender of open-loop-sender.ts, each request one send of the
+ * client (acks from all in-sync replicas), on the system clock unless opts.clock is given.
  * Falling behind is never hidden: it is measured as send delay.
  */
 export async function runOpenLoopProducer(opts: ProducerOptions): Promise<ProducerResult> {
-  const { kafka, ...senderOpts } = opts;
+  const { kafka, client, ...senderOpts } = opts;
+  const driver = client ?? (kafka ? kafkajsDriver(kafka) : undefined);
+  if (!driver) throw new Error('runOpenLoopProducer: give a client or a kafkajs Kafka');
   // Before the producer, so that invalid fault options fail without touching the broker.
   const sender = new OpenLoopSender({
     ...senderOpts,
-    send: (topicMessages) => producer.sendBatch({ acks: -1, topicMessages: stampSentAt(topicMessages, Date.now()) }),
+    send: (topicMessages) => producer.send(stampSentAt(topicMessages, Date.now())),
   });
-  const producer: Producer = kafka.producer({ allowAutoTopicCreation: false, retry: { retries: 5 } });
-  await producer.connect();
+  const producer = await driver.createProducer();
   try {
     await sender.run();
   } finally {
-    await producer.disconnect();
+    await producer.close();
   }
   return sender.finish();
 }

@@ -3,7 +3,7 @@ import { runOpenLoopProducer } from '../generators/producer.js';
 import { OpenLoopSchedule } from '../generators/schedule.js';
 import { loadShareOf } from '../generators/share.js';
 import { datasetSource } from '../generators/sources.js';
-import { createKafka } from '../infra/kafka.js';
+import { createKafkaClient, DEFAULT_KAFKA_CLIENT } from '../infra/kafka-client/index.js';
 import type { LoadMessage, LoadSpec } from './producer-process.js';
 
 const abort = new AbortController();
@@ -28,7 +28,7 @@ async function run(spec: LoadSpec): Promise<void> {
     const share = loadShareOf(spec);
     const tag = share.count > 1 ? `[load ${share.index + 1}/${share.count}]` : '[load]';
     const result = await runOpenLoopProducer({
-      kafka: createKafka(spec.brokers, 'vitals-load'),
+      client: createKafkaClient(spec.kafkaClient ?? DEFAULT_KAFKA_CLIENT, spec.brokers, 'vitals-load'),
       source: datasetSource(
         { seed: spec.seed, patients: spec.patients, sources: spec.sources, prevalence: spec.prevalence },
         spec.total,

@@ -1,6 +1,7 @@
 import { fork } from 'node:child_process';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../config.js';
+import type { KafkaClientName } from '../infra/kafka-client/types.js';
 import type { ProducerProgress, ProducerResult } from '../generators/producer.js';
 import { describeShare, loadShareOf, type LoadShare } from '../generators/share.js';
 import { LatencyHistogram } from './histogram.js';
@@ -22,6 +23,8 @@ export interface LoadSpec {
   topicPrefix: string;
   /** Stamped into every reading (the pipelines count another run's readings as foreign). */
   runId: string;
+  /** Default kafkajs. */
+  kafkaClient?: KafkaClientName;
   /** N: generators sending the run together (default 1). Set by runLoadProcesses. */
   generators?: number;
   /** k: this generator's share, 0..N-1 (share.ts). Set by runLoadProcesses. */

@@ -9,6 +9,7 @@ import { topicsFor } from '../domain/reading.js';
 import type { ProducerProgress, ProducerResult } from '../generators/producer.js';
 import { OpenLoopSchedule } from '../generators/schedule.js';
 import { consumerLag, createKafka, endOffsets, recreateTopics } from '../infra/kafka.js';
+import { DEFAULT_KAFKA_CLIENT, type KafkaClientName } from '../infra/kafka-client/types.js';
 import { createPool, queryRows, type Pool } from '../infra/mysql.js';
 import { ServiceUnavailableError } from '../infra/preflight.js';
 import { withRetry } from '../infra/retry.js';
@@ -70,6 +71,8 @@ export interface RunOptions {
   /** External modes to run beside the built-in ones (docs/EXTERNAL.md). */
   externals?: ExternalSpec[];
   externalOptions?: Partial<ExternalModeOptions>;
+  /** Kafka client of the producer, ingest and stream (default kafkajs). */
+  kafkaClient?: KafkaClientName;
 }
 
 export interface RunOutcome {
@@ -300,6 +303,8 @@ async function startRoles(ctx: RunContext): Promise<Pipelines> {
     // The services answered a moment ago; a role restarted during an outage waits for them.
     '--wait-for-services-s',
     '180',
+    '--kafka-client',
+    opts.kafkaClient ?? DEFAULT_KAFKA_CLIENT,
   ];
   const policy = {
     ...DEFAULT_RESTART_POLICY,
@@ -549,6 +554,7 @@ async function runLoad(ctx: RunContext, p: Pipelines, load: LoadPlan, tracker: R
       warmupCount: Math.round(opts.rate * opts.warmup),
       topicPrefix: opts.topicPrefix,
       runId: ctx.runId,
+      kafkaClient: opts.kafkaClient ?? DEFAULT_KAFKA_CLIENT,
     },
     opts.generators ?? 1,
     ctx.loadAbort.signal,

@@ -61,6 +61,18 @@ interface ErrorLike {
   message?: unknown;
   originalError?: unknown;
   cause?: unknown;
+  canRetry?: unknown;
+  errors?: unknown;
+}
+
+/**
+ * @platformatic/kafka's errors (code PLT_KFK_*): a network error, or a Kafka protocol error the
+ * library marks retriable (Kafka's own classification); a MultipleErrors when all its parts are.
+ */
+function isRetriablePlatformatic(e: ErrorLike, depth: number): boolean {
+  if (e.code === 'PLT_KFK_NETWORK' || e.canRetry === true) return true;
+  const parts = Array.isArray(e.errors) ? e.errors.filter((x) => x) : [];
+  return parts.length > 0 && parts.every((x) => isRetriable(x, depth + 1));
 }
 
 export function isRetriable(err: unknown, depth = 0): boolean {
@@ -76,6 +88,7 @@ export function isRetriable(err: unknown, depth = 0): boolean {
   if (typeof e.name === 'string' && e.name.startsWith('KafkaJS')) {
     if (e.retriable === true || RETRIABLE_KAFKA_NAMES.has(e.name)) return true;
   }
+  if (typeof e.code === 'string' && e.code.startsWith('PLT_KFK_') && isRetriablePlatformatic(e, depth)) return true;
   return isRetriable(e.originalError, depth + 1) || isRetriable(e.cause, depth + 1);
 }
 

@@ -1,6 +1,16 @@
-import type { Consumer, EachBatchPayload, IHeaders, Kafka } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import { partitionKey } from '../domain/keys.js';
 import { SENT_AT_HEADER } from '../domain/reading.js';
+import {
+  kafkajsDriver,
+  type ClientConsumer,
+  type ConsumedBatch,
+  type KafkaClientDriver,
+  type MessageHeaders,
+  type OffsetCommit,
+} from '../infra/kafka-client/index.js';
+
+export type { OffsetCommit } from '../infra/kafka-client/index.js';
 
 /** Above the broker's group.min.session.timeout.ms (6 s) with room for a paused process. */
 export const SESSION_TIMEOUT_MS = 10_000;
@@ -22,13 +32,6 @@ export interface PartitionBatch {
   fetchedAt: number;
 }
 
-export interface OffsetCommit {
-  topic: string;
-  partition: number;
-  /** The next offset to read after a restart. */
-  offset: number;
-}
-
 /**
  * Processes one partition batch (storing its results) and returns the offsets to commit:
  * usually the batch's own partition, possibly others whose stored state it completed.
@@ -44,6 +47,8 @@ export const MAX_BATCHES_IN_FLIGHT = 64;
 
 export interface ConsumerLoopOptions {
   kafka: Kafka;
+  /** The client that consumes (default: kafkajs over `kafka`). */
+  client?: KafkaClientDriver;
   groupId: string;
   topics: string[];
   onBatch: BatchHandler;
@@ -53,11 +58,14 @@ export interface ConsumerLoopOptions {
   concurrency?: number;
   /** Called on every group join with this member's assignment (topic -> partitions). */
   onGroupJoin?: (assignment: Record<string, number[]>) => void;
+  /** Called when the group starts rebalancing (the assignment may change). */
+  onRebalancing?: () => void;
   log?: (line: string) => void;
 }
 
 export interface ConsumerLoop {
-  consumer: Consumer;
+  /** Commit offsets now, outside the write pipeline (the stream's idle window closes). */
+  commit(offsets: OffsetCommit[]): Promise<void>;
   /** Resolves once the consumer has first joined its group. */
   joined: Promise<void>;
   stop(): Promise<void>;
@@ -68,88 +76,79 @@ export interface ConsumerLoop {
  * partition batch, store it, then commit its offsets.
  */
 export async function startConsumerLoop(opts: ConsumerLoopOptions): Promise<ConsumerLoop> {
-  const consumer = opts.kafka.consumer({
-    groupId: opts.groupId,
-    maxWaitTimeInMs: 100,
-    maxBytesPerPartition: 512 * 1024,
-    // A member killed without leaving holds its partitions until its session times out, so a
-    // restarted role waits that long to rejoin: keep it short, and keep heartbeating while a
-    // batch waits for the database (below), so that a slow write does not expire the session.
-    sessionTimeout: SESSION_TIMEOUT_MS,
-    heartbeatInterval: 1_000,
-    retry: { retries: 10 },
-  });
+  const client = opts.client ?? kafkajsDriver(opts.kafka);
   let markJoined: () => void = () => undefined;
   const joined = new Promise<void>((resolve) => (markJoined = resolve));
-  consumer.on(consumer.events.GROUP_JOIN, (e) => {
-    opts.onGroupJoin?.(e.payload.memberAssignment);
-    markJoined();
-  });
-  consumer.on(consumer.events.CRASH, (e) => {
-    // kafkajs restarts the consumer itself on retriable errors; otherwise it would sit idle.
-    if (!e.payload.restart) opts.onFatal(e.payload.error);
-  });
-  await consumer.connect();
-  await consumer.subscribe({ topics: opts.topics, fromBeginning: true });
+  // Offsets are committed after a database write, so never before the consumer is returned.
+  let created: (c: ClientConsumer) => void = () => undefined;
+  const consumerReady = new Promise<ClientConsumer>((resolve) => (created = resolve));
+  const pipeline = new CommitPipeline(async (offsets) => (await consumerReady).commit(offsets), opts.log);
   let fatal = false;
-  const pipeline = new CommitPipeline(consumer, opts.log);
-  await consumer.run({
-    autoCommit: false,
-    eachBatchAutoResolve: false,
-    partitionsConsumedConcurrently: opts.concurrency ?? 16,
-    eachBatch: async (payload: EachBatchPayload) => {
-      if (fatal || payload.batch.messages.length === 0) return;
-      const fetchedAt = Date.now();
-      const { batch } = payload;
-      const partitionBatch: PartitionBatch = {
-        topic: batch.topic,
-        partition: batch.partition,
-        messages: batch.messages.map((m) => ({
-          offset: Number(m.offset),
-          timestamp: Number(m.timestamp),
-          sentAt: sentAtHeader(m.headers),
-          value: m.value,
-        })),
-        fetchedAt,
-      };
-      const written = opts.onBatch(partitionBatch).catch((err: Error) => {
-        // The handler already retried its database writes; state may be half-applied, so the
-        // process stops and a restart resumes from the committed offsets.
-        fatal = true;
-        opts.onFatal(err);
-        return null;
-      });
-      // The next fetch starts once every batch of this fetch has returned: not waiting here for
-      // the database commit lets reading, processing and writing overlap. The read position may
-      // move ahead of what is durable; the committed offsets never do.
-      for (const m of batch.messages) payload.resolveOffset(m.offset);
-      pipeline.add(written);
-      if (pipeline.size > MAX_BATCHES_IN_FLIGHT) {
-        const keepAlive = setInterval(() => {
-          // Fails while the group rebalances; the next batch or heartbeat rejoins.
-          payload.heartbeat().catch(() => undefined);
-        }, 1_000);
-        try {
-          await pipeline.waitBelow(MAX_BATCHES_IN_FLIGHT);
-        } finally {
-          clearInterval(keepAlive);
-        }
-      }
-      await payload.heartbeat();
+  const consumer = await client.createConsumer(
+    {
+      groupId: opts.groupId,
+      topics: opts.topics,
+      maxWaitMs: 100,
+      maxBytesPerPartition: 512 * 1024,
+      // A member killed without leaving holds its partitions until its session times out, so a
+      // restarted role waits that long to rejoin: keep it short. The client keeps the session
+      // alive while a batch waits for the database.
+      sessionTimeoutMs: SESSION_TIMEOUT_MS,
+      heartbeatIntervalMs: 1_000,
+      partitionsConsumedConcurrently: opts.concurrency ?? 16,
     },
-  });
+    {
+      eachBatch: async (batch) => {
+        if (fatal) return;
+        const written = opts.onBatch(toPartitionBatch(batch, Date.now())).catch((err: Error) => {
+          // The handler already retried its database writes; state may be half-applied, so the
+          // process stops and a restart resumes from the committed offsets.
+          fatal = true;
+          opts.onFatal(err);
+          return null;
+        });
+        // The next fetch starts once every batch of this fetch has returned: not waiting here for
+        // the database commit lets reading, processing and writing overlap. The read position may
+        // move ahead of what is durable; the committed offsets never do.
+        pipeline.add(written);
+        if (pipeline.size > MAX_BATCHES_IN_FLIGHT) await pipeline.waitBelow(MAX_BATCHES_IN_FLIGHT);
+      },
+      onGroupJoin: (assignment) => {
+        opts.onGroupJoin?.(assignment);
+        markJoined();
+      },
+      onRebalancing: () => opts.onRebalancing?.(),
+      onCrash: opts.onFatal,
+    },
+  );
+  created(consumer);
   return {
-    consumer,
+    commit: (offsets) => consumer.commit(offsets),
     joined,
     stop: async () => {
       await pipeline.drain();
-      await consumer.disconnect();
+      await consumer.stop();
     },
   };
 }
 
+/** t_fetched is when the loop received the batch from the client. */
+function toPartitionBatch(batch: ConsumedBatch, fetchedAt: number): PartitionBatch {
+  return {
+    topic: batch.topic,
+    partition: batch.partition,
+    messages: batch.messages.map((m) => ({
+      offset: m.offset,
+      timestamp: m.timestamp,
+      sentAt: sentAtHeader(m.headers),
+      value: m.value,
+    })),
+    fetchedAt,
+  };
+}
+
 /** Measurement metadata, never a reason to refuse a reading: anything but a whole number is null. */
-export function sentAtHeader(headers: IHeaders | undefined): number | null {
+export function sentAtHeader(headers: MessageHeaders | undefined): number | null {
   const raw = headers?.[SENT_AT_HEADER];
   const text = Buffer.isBuffer(raw) ? raw.toString('latin1') : typeof raw === 'string' ? raw : undefined;
   if (text === undefined || !/^\d{1,16}$/.test(text)) return null;
@@ -173,7 +172,7 @@ class CommitPipeline {
   private committing: Promise<void> | null = null;
 
   constructor(
-    private readonly consumer: Consumer,
+    private readonly commit: (offsets: OffsetCommit[]) => Promise<void>,
     private readonly log?: (line: string) => void,
   ) {}
 
@@ -208,9 +207,7 @@ class CommitPipeline {
       const commits = [...this.due.values()];
       this.due.clear();
       try {
-        await this.consumer.commitOffsets(
-          commits.map((c) => ({ topic: c.topic, partition: c.partition, offset: String(c.offset) })),
-        );
+        await this.commit(commits);
       } catch (err) {
         this.log?.(`offset commit failed (${(err as Error).message}); the next commit covers it`);
       }

@@ -1,6 +1,7 @@
 import type { Kafka } from 'kafkajs';
 import { readingKey } from '../domain/keys.js';
 import { parseReading, VITAL_NAMES, type ParseContext, type Reading } from '../domain/reading.js';
+import type { KafkaClientDriver } from '../infra/kafka-client/index.js';
 import { inTransaction, type Pool, type PoolConnection } from '../infra/mysql.js';
 import { withRetry } from '../infra/retry.js';
 import { startConsumerLoop, type ConsumerLoop, type OffsetCommit, type PartitionBatch } from './consumer-loop.js';
@@ -11,6 +12,8 @@ import { CommitRecorder, type OffsetRange } from './write-batches.js';
 
 export interface IngestOptions {
   kafka: Kafka;
+  /** The client that consumes (default: kafkajs over `kafka`). */
+  client?: KafkaClientDriver;
   pool: Pool;
   runId: string;
   topics: string[];
@@ -65,6 +68,7 @@ export async function startIngest(
   const pipeline = new IngestPipeline(opts);
   const loop = await startConsumerLoop({
     kafka: opts.kafka,
+    client: opts.client,
     groupId: opts.groupId ?? `vitals-ingest-${opts.runId}`,
     topics: opts.topics,
     onBatch: (batch) => pipeline.onBatch(batch),

@@ -1,5 +1,6 @@
 import type { Admin, Kafka } from 'kafkajs';
 import { endOffsets } from '../infra/kafka.js';
+import type { KafkaClientDriver } from '../infra/kafka-client/index.js';
 import { partitionKey, windowKey, windowSeriesKey } from '../domain/keys.js';
 import { parseReading, type ParseContext, type Reading } from '../domain/reading.js';
 import { bulkInsert, inTransaction, numberOf, queryRows, type Pool } from '../infra/mysql.js';
@@ -23,7 +24,10 @@ import { isDataError, writeIsolating } from './isolate.js';
 import { CommitRecorder, type OffsetRange } from './write-batches.js';
 
 export interface StreamOptions {
+  /** kafkajs: the end-offset checks (admin), and the consumer unless `client` is given. */
   kafka: Kafka;
+  /** The client that consumes (default: kafkajs over `kafka`). */
+  client?: KafkaClientDriver;
   pool: Pool;
   runId: string;
   topics: string[];
@@ -147,17 +151,18 @@ export class StreamPipeline {
     await this.loadWrittenWindows();
     this.loop = await startConsumerLoop({
       kafka: this.opts.kafka,
+      client: this.opts.client,
       groupId: this.opts.groupId ?? `vitals-stream-${this.opts.runId}`,
       topics: this.opts.topics,
       onBatch: (batch) => this.onBatch(batch),
       onGroupJoin: (assignment) => this.onAssignment(assignment),
+      onRebalancing: () => {
+        this.rebalancing = true;
+      },
       onFatal: this.opts.onFatal,
       log: this.opts.log,
     });
     // When input stops, no batch arrives to move the watermark: let idle time close windows.
-    this.loop.consumer.on(this.loop.consumer.events.REBALANCING, () => {
-      this.rebalancing = true;
-    });
     this.admin = this.opts.kafka.admin();
     await this.admin.connect();
     this.idleTimer = setInterval(
@@ -265,9 +270,7 @@ export class StreamPipeline {
 
   private async commit(commits: OffsetCommit[]): Promise<void> {
     if (commits.length === 0 || !this.loop) return;
-    await this.loop.consumer.commitOffsets(
-      commits.map((c) => ({ topic: c.topic, partition: c.partition, offset: String(c.offset) })),
-    );
+    await this.loop.commit(commits);
   }
 
   private async loadWrittenWindows(): Promise<void> {

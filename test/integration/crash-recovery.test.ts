@@ -7,6 +7,7 @@ import type { Pool } from '../../src/infra/mysql.js';
 import { BatchPipeline } from '../../src/pipelines/batch/batch.js';
 import {
   alertDifferences,
+  clientDriver,
   config,
   count,
   countVitals,
@@ -14,6 +15,7 @@ import {
   createTopics,
   deleteTopics,
   isolation,
+  KAFKA_CLIENTS,
   kafkaClient,
   openPool,
   readAlertKeys,
@@ -36,7 +38,7 @@ const IDLE_MS = 500;
 // The stream process is SIGKILLed mid-run and restarted with the same arguments: the
 // restarted instance resumes from the committed offsets, skips the windows already written
 // and rewrites nothing, so its results equal the batch's and the reference's.
-describe('stream crash recovery (SIGKILL, restart)', () => {
+describe.each(KAFKA_CLIENTS)('stream crash recovery (SIGKILL, restart) (%s)', (clientName) => {
   const { runId, prefix, tag } = isolation('crash');
   const params = { seed: 9001, patients: 30, sources: 3 };
   const total = 9000;
@@ -60,6 +62,8 @@ describe('stream crash recovery (SIGKILL, restart)', () => {
     String(LATENESS_MS),
     '--idle-ms',
     String(IDLE_MS),
+    '--kafka-client',
+    clientName,
   ];
   let pool: Pool;
   let ingest: CliChild | undefined;
@@ -90,7 +94,7 @@ describe('stream crash recovery (SIGKILL, restart)', () => {
     [ingest, stream1] = await Promise.all([startRole('ingest'), startRole('stream')]);
 
     const producing = runOpenLoopProducer({
-      kafka,
+      client: clientDriver(clientName, `it-crash-${tag}`),
       source: datasetSource(params, total),
       schedule: new OpenLoopSchedule({ start: Date.now() + 100, rate, total }),
       topicPrefix: prefix,

@@ -4,11 +4,20 @@ import { Dataset } from '../../src/generators/dataset.js';
 import { runOpenLoopProducer, type ProducerResult } from '../../src/generators/producer.js';
 import { OpenLoopSchedule } from '../../src/generators/schedule.js';
 import { datasetSource } from '../../src/generators/sources.js';
-import { createTopics, deleteTopics, isolation, kafkaClient, waitUntil } from './helpers.js';
+import {
+  clientDriver,
+  createTopics,
+  deleteTopics,
+  isolation,
+  KAFKA_CLIENTS,
+  kafkaClient,
+  waitUntil,
+} from './helpers.js';
 
 // The open-loop producer against the real broker: everything acknowledged is in the log,
-// each patient's readings on one partition of its source's topic, in seq order.
-describe('generator -> Kafka', () => {
+// each patient's readings on one partition of its source's topic, in seq order. With each
+// Kafka client sending (kafkajs reads the logs back).
+describe.each(KAFKA_CLIENTS)('generator -> Kafka (%s)', (clientName) => {
   const { prefix, tag } = isolation('gen');
   const params = { seed: 4242, patients: 27, sources: 3 };
   const total = 3000;
@@ -21,7 +30,7 @@ describe('generator -> Kafka', () => {
     await admin.connect();
     await createTopics(admin, topics, 3);
     result = await runOpenLoopProducer({
-      kafka,
+      client: clientDriver(clientName, `it-gen-${tag}`),
       source: datasetSource(params, total),
       schedule: new OpenLoopSchedule({ start: Date.now() + 100, rate: 1000, total }),
       topicPrefix: prefix,

@@ -13,6 +13,7 @@ import { loadServiceConfig, PROJECT_ROOT } from '../../src/config.js';
 import { VITAL_NAMES, type Reading } from '../../src/domain/reading.js';
 import { Dataset, stampEventTime, type DatasetParams } from '../../src/generators/dataset.js';
 import { createKafka, ensureTopics } from '../../src/infra/kafka.js';
+import { createKafkaClient, type KafkaClientDriver, type KafkaClientName } from '../../src/infra/kafka-client/index.js';
 import { createPool, type Pool } from '../../src/infra/mysql.js';
 import { evaluateAll } from '../../src/pipelines/rules/reference.js';
 import type { AlertRecord, RuleSet, WindowResult } from '../../src/pipelines/rules/types.js';
@@ -29,6 +30,13 @@ export function isolation(label: string): { runId: string; prefix: string; tag: 
 
 export function kafkaClient(clientId: string): Kafka {
   return createKafka(config.kafkaBrokers, clientId);
+}
+
+export { KAFKA_CLIENTS } from '../../src/infra/kafka-client/index.js';
+
+/** The named Kafka client (the tests that exercise Kafka run with each). */
+export function clientDriver(name: KafkaClientName, clientId: string): KafkaClientDriver {
+  return createKafkaClient(name, config.kafkaBrokers, clientId);
 }
 
 export async function openPool(): Promise<Pool> {

@@ -9,11 +9,13 @@ import { startIngest } from '../../src/pipelines/ingest.js';
 import { StreamPipeline } from '../../src/pipelines/stream.js';
 import {
   alertDifferences,
+  clientDriver,
   config,
   countVitals,
   countWindows,
   createTopics,
   isolation,
+  KAFKA_CLIENTS,
   kafkaClient,
   openPool,
   readAlertKeys,
@@ -34,14 +36,16 @@ const LATENESS_MS = 500;
 const IDLE_MS = 500;
 
 // Ingest, stream and batch in-process over the real broker and database: the same generated
-// readings must give the same alerts and windows in both modes, equal to the reference.
-describe('stream and batch pipelines agree over real Kafka and MariaDB', () => {
+// readings must give the same alerts and windows in both modes, equal to the reference. With
+// each Kafka client, for the producer, ingest and stream alike.
+describe.each(KAFKA_CLIENTS)('stream and batch pipelines agree over real Kafka and MariaDB (%s)', (clientName) => {
   const { runId, prefix, tag } = isolation('pipe');
   const params = { seed: 777, patients: 30, sources: 3 };
   const total = 6000;
   const rate = 1500;
   const topics = topicsFor(params.sources, prefix);
   const kafka = kafkaClient(`it-pipe-${tag}`);
+  const client = clientDriver(clientName, `it-pipe-${tag}`);
   const admin = kafka.admin();
   const fatalErrors: Error[] = [];
   let pool: Pool;
@@ -70,9 +74,10 @@ describe('stream and batch pipelines agree over real Kafka and MariaDB', () => {
     await admin.connect();
     await createTopics(admin, topics, 3);
     const onFatal = (err: Error): void => void fatalErrors.push(err);
-    ingest = await startIngest({ kafka, pool, runId, topics, onFatal });
+    ingest = await startIngest({ kafka, client, pool, runId, topics, onFatal });
     stream = new StreamPipeline({
       kafka,
+      client,
       pool,
       runId,
       topics,
@@ -95,7 +100,7 @@ describe('stream and batch pipelines agree over real Kafka and MariaDB', () => {
     })();
     try {
       produced = await runOpenLoopProducer({
-        kafka,
+        client,
         source: datasetSource(params, total),
         schedule: new OpenLoopSchedule({ start: Date.now() + 100, rate, total }),
         topicPrefix: prefix,

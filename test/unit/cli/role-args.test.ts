@@ -19,6 +19,7 @@ function argv(over: Partial<RoleArgs> = {}): RoleArgs {
     injectDelayMs: 0,
     waitForServicesS: 0,
     windowOriginMs: 0,
+    kafkaClient: 'kafkajs',
     ...over,
   };
 }
@@ -38,6 +39,7 @@ describe('role options', () => {
     [{ maxFutureMs: Number.NaN }, '--max-future-ms must be >= 0, got NaN'],
     [{ waitForServicesS: -1 }, '--wait-for-services-s must be >= 0, got -1'],
     [{ injectDelayMs: -5 }, '--inject-delay-ms must be >= 0, got -5'],
+    [{ kafkaClient: 'rdkafka' }, '--kafka-client must be kafkajs or platformatic, got rdkafka'],
   ] as Array<[Partial<RoleArgs>, string]>)('refuses %o', (over, message) => {
     expect(() => checkRoleArgs(argv(over))).toThrow(new UsageError(message));
   });

@@ -144,6 +144,18 @@ describe('isRetriable: the rules at the edges', () => {
     expect(isRetriable(Object.assign(new Error('x'), { name: 'OtherError', retriable: true }))).toBe(false);
   });
 
+  it('a @platformatic/kafka network error or retriable protocol error is retried; a MultipleErrors when all its parts are', () => {
+    const network = Object.assign(new Error('Connection closed'), { code: 'PLT_KFK_NETWORK', canRetry: true });
+    const notLeader = Object.assign(new Error('not leader'), { code: 'PLT_KFK_PROTOCOL', canRetry: true });
+    const invalid = Object.assign(new Error('invalid record'), { code: 'PLT_KFK_PROTOCOL', canRetry: false });
+    const multiple = (errors: Error[]) =>
+      Object.assign(new AggregateError(errors, 'Producing messages failed.'), { code: 'PLT_KFK_MULTIPLE' });
+    expect([network, notLeader, invalid].map((e) => isRetriable(e))).toEqual([true, true, false]);
+    expect(isRetriable(multiple([network, notLeader]))).toBe(true);
+    expect(isRetriable(multiple([network, invalid]))).toBe(false);
+    expect(isRetriable(Object.assign(new Error('x'), { code: 'OTHER', canRetry: true }))).toBe(false);
+  });
+
   it('follows cause and originalError down to four levels of wrapping, not beyond', () => {
     const wrap = (inner: unknown, levels: number): unknown => {
       let e = inner;

@@ -60,6 +60,9 @@ export interface ExternalModeResult {
   expected_rate: number;
   /** How it ended. */
   exit: string;
+  /** The rules it declared on its ready line (absent: it evaluates all); the comparisons keep to them. */
+  rules_evaluated?: string[];
+  rules_not_evaluated?: string[];
 }
 
 /** Alert agreement between sets A and B (METRICS.md "Alert agreement"); 0/0 ratios are 1. */

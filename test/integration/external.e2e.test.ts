@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { RunResult } from '../../src/harness/results.js';
-import { count, openPool, runCli, sleep, spawnCli, stopChild } from './helpers.js';
+import { count, openPool, runCli, sleep, spawnCli, stopChild, writeShortWindowRules } from './helpers.js';
 
 const JOB = 'node test/fixtures/external-job.mjs';
 const out = mkdtempSync(join(tmpdir(), 'vitals-external-'));
@@ -27,7 +27,7 @@ function processesWith(text: string): string[] {
 }
 
 /** A short bench on the real services: stream plus the given external modes, seed rules (record rules only). */
-function bench(prefix: string, modes: string, externals: string[], extra: string[] = []): string[] {
+function bench(prefix: string, modes: string, externals: string[], extra: string[] = [], rules = 'seed'): string[] {
   return [
     'bench',
     '--rate',
@@ -39,7 +39,7 @@ function bench(prefix: string, modes: string, externals: string[], extra: string
     '--patients',
     '20',
     '--rules',
-    'seed',
+    rules,
     '--modes',
     `stream,${modes}`,
     ...externals.flatMap((e) => ['--external', e]),
@@ -102,6 +102,30 @@ describe('external modes (docs/EXTERNAL.md) on the real services', () => {
     expect(rows).toBe(jobs[0]!.rows);
     expect(result.external!.result_latency.stream!.count).toBeGreaterThan(0);
     expect(readFileSync(join(dir, 'report.md'), 'utf8')).toContain('## External pipelines');
+    expect(processesWith(t)).toEqual([]);
+  });
+
+  it('a job that declares the rules it evaluates is compared on those alone (its window rules left out)', async () => {
+    const t = tag();
+    const { code, stdout, stderr } = await runCli(
+      bench(
+        'ext_declared_',
+        'records_only',
+        [`records_only=${JOB} --declare ${t}`],
+        ['--prevalence', '0.3'],
+        writeShortWindowRules(out),
+      ),
+      180_000,
+    );
+    expect(code, stdout + stderr).toBe(0);
+    const { result } = resultOf('ext_declared_');
+    const job = result.external!.jobs[0]!;
+    expect(job.rules_not_evaluated).toEqual(['hr_avg_high', 'spo2_min_low']);
+    expect(job.rules_evaluated).toEqual(['hr_high', 'spo2_low']);
+    expect(job).toMatchObject({ loss: 0, duplicates: 0, unexpected: 0 });
+    const vsStream = result.agreement.find((a) => a.a === 'records_only' && a.b === 'stream' && a.scope === 'record')!;
+    expect(vsStream.jaccard).toBe(1);
+    expect(vsStream.tp).toBeGreaterThan(0);
     expect(processesWith(t)).toEqual([]);
   });
 

@@ -72,6 +72,7 @@ export class ExternalModes {
     await Promise.all(
       this.jobs.map(async (job) => {
         const ms = await job.waitReady(this.options.readyTimeoutMs);
+        this.checkDeclaredRules(job);
         this.startupMs.set(job.spec.name, ms);
         this.log(`[${job.spec.name}] ready after ${(ms / 1000).toFixed(1)} s`);
         this.watchExit(job);
@@ -80,6 +81,22 @@ export class ExternalModes {
         poller.start();
       }),
     );
+  }
+
+  /** Rules a job says it evaluates must be the run's. */
+  private checkDeclaredRules(job: ExternalJob): void {
+    const known = new Set(this.settings.ruleSet.rules.map((r) => r.id));
+    const unknown = (job.declaredRules ?? []).filter((r) => !known.has(r));
+    if (unknown.length)
+      throw new Error(
+        `external job ${job.spec.name} declared rules the run does not have: ${unknown.join(', ')} (the run's rules: ${[...known].join(', ')})`,
+      );
+    if (job.declaredRules) {
+      const skipped = [...known].filter((r) => !job.declaredRules!.includes(r));
+      this.log(
+        `[${job.spec.name}] evaluates ${job.declaredRules.join(', ')}${skipped.length ? `; not ${skipped.join(', ')}` : ''}`,
+      );
+    }
   }
 
   private watchExit(job: ExternalJob): void {
@@ -136,8 +153,10 @@ export class ExternalModes {
       if (!poller) continue;
       const missed = await poller.finalScan();
       if (missed) this.log(`[${spec.name}] ${missed} rows were seen only by the final scan`);
+      const job = this.jobs.find((x) => x.spec.name === spec.name);
       const m = measureExternal({
         ...j,
+        ...(job?.declaredRules ? { rules: job.declaredRules } : {}),
         name: spec.name,
         command: spec.command,
         rows: [...poller.rows.values()],

@@ -14,7 +14,8 @@ export type ToGuard =
 
 export type FromGuard =
   | { type: 'started'; pid: number }
-  | { type: 'ready'; at: number }
+  /** declaration: what followed the ready word on its line (a JSON object, or empty). */
+  | { type: 'ready'; at: number; declaration: string }
   | { type: 'exited'; code: number | null; signal: string | null; at: number; stopping: boolean; killed: boolean }
   | { type: 'error'; message: string };
 

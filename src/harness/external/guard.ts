@@ -65,9 +65,10 @@ function start(m: Extract<ToGuard, { type: 'start' }>): void {
     pending += chunk.toString('utf8');
     const lines = pending.split('\n');
     pending = lines.pop()!;
-    if (lines.some((l) => l.trim() === READY_LINE)) {
+    const line = lines.map((l) => l.trim()).find((l) => l === READY_LINE || l.startsWith(`${READY_LINE} `));
+    if (line !== undefined) {
       ready = true;
-      tell({ type: 'ready', at: Date.now() });
+      tell({ type: 'ready', at: Date.now(), declaration: line.slice(READY_LINE.length).trim() });
     }
   });
   job.on('error', (err) => tell({ type: 'error', message: err.message }));

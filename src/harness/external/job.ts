@@ -75,6 +75,9 @@ export class ExternalJob {
   readonly startedAt = Date.now();
   /** Epoch ms of its ready line. */
   readyAt: number | undefined;
+  /** The rule ids it said it evaluates on its ready line (undefined: all of them). */
+  declaredRules: string[] | undefined;
+  private declarationError: string | undefined;
   /** The job's process group (its shell's pid), once started. */
   pgid: number | undefined;
   exit: ExternalExit | undefined;
@@ -112,12 +115,28 @@ export class ExternalJob {
 
   private onMessage(m: FromGuard): void {
     if (m.type === 'started') this.pgid = m.pid;
-    else if (m.type === 'ready') this.readyAt = m.at;
-    else if (m.type === 'exited') {
+    else if (m.type === 'ready') {
+      this.readyAt = m.at;
+      this.readDeclaration(m.declaration);
+    } else if (m.type === 'exited') {
       this.exit = { code: m.code, signal: m.signal, at: m.at, stopped: m.stopping, killed: m.killed };
       this.log(`[${this.spec.name}] ${describe(this.exit)}`);
     } else this.log(`[${this.spec.name}] could not start: ${m.message}`);
     for (const l of this.listeners) l(m);
+  }
+
+  /** `VITALS_READY {"rules": [...]}`: the rules it evaluates (docs/EXTERNAL.md). */
+  private readDeclaration(text: string): void {
+    if (!text) return;
+    try {
+      const d = JSON.parse(text) as unknown;
+      const rules = (d as { rules?: unknown }).rules;
+      if (!Array.isArray(rules) || !rules.every((r) => typeof r === 'string'))
+        throw new Error('"rules" must be a list of rule ids');
+      this.declaredRules = rules;
+    } catch (err) {
+      this.declarationError = `its ready line is not VITALS_READY or VITALS_READY {"rules": [...]} (${(err as Error).message}): ${text}`;
+    }
   }
 
   /** Resolves with its start-up time (ms) at its ready line; rejects, naming it, if it ends first or takes too long. */
@@ -129,20 +148,15 @@ export class ExternalJob {
         if (err) reject(err);
         else resolve(this.readyAt! - this.startedAt);
       };
-      const check = (): boolean => {
-        if (this.readyAt !== undefined) return (done(null), true);
-        if (this.exit)
-          return (
-            done(
-              new Error(
-                `external job ${this.spec.name} ${describe(this.exit)} before it was ready${this.stderrTail()}`,
-              ),
-            ),
-            true
+      const check = (): void => {
+        if (this.declarationError) done(new Error(`external job ${this.spec.name}: ${this.declarationError}`));
+        else if (this.readyAt !== undefined) done(null);
+        else if (this.exit)
+          done(
+            new Error(`external job ${this.spec.name} ${describe(this.exit)} before it was ready${this.stderrTail()}`),
           );
-        return false;
       };
-      const listener = (): void => void check();
+      const listener = (): void => check();
       const timer = setTimeout(
         () =>
           done(

@@ -31,6 +31,8 @@ export interface ExternalInputs {
   /** The built-in modes' alerts, to compare with. */
   others: ReadonlyArray<{ name: string; alerts: readonly AlertRecord[] }>;
   startupMs: number | undefined;
+  /** The rule ids the job said it evaluates (absent: all): the comparisons keep to them. */
+  rules?: readonly string[];
   pollIntervalMs: number;
   largestPollGapMs: number;
   exit: string;
@@ -86,7 +88,8 @@ export function asFlaggedReadings(alerts: readonly AlertRecord[]): AlertRecord[]
   return [...out.values()];
 }
 
-export function measureExternal(x: ExternalInputs): ExternalMeasurement {
+export function measureExternal(input: ExternalInputs): ExternalMeasurement {
+  const x = keptToDeclaredRules(input);
   const kind = kindOf(x.rows);
   const distinct = firstOfEach(x.rows, kind);
   const reference = (alerts: readonly AlertRecord[]): AlertRecord[] =>
@@ -122,11 +125,12 @@ export function measureExternal(x: ExternalInputs): ExternalMeasurement {
     output_rate: latency.measured / outputSpanS,
     expected_rate: latency.expectedMeasured(truth) / measuredS,
     exit: x.exit,
+    ...(input.rules ? { rules_evaluated: [...input.rules], rules_not_evaluated: notEvaluated(input) } : {}),
   };
   return {
     result,
     agreement,
-    failures: failuresOf(result, agreement),
+    failures: failuresOf(result, agreement, truth.length),
     histograms: { result: latency.result, atInsert: latency.atInsert },
   };
 }
@@ -135,6 +139,22 @@ export function measureExternal(x: ExternalInputs): ExternalMeasurement {
  * Result latency per reading (its first record result to become visible, whichever rule) and
  * per window result, over the measured phase.
  */
+/** What the job did not say it evaluates is left out of its comparisons, on every side. */
+function keptToDeclaredRules(x: ExternalInputs): ExternalInputs {
+  if (!x.rules) return x;
+  const keep = new Set(x.rules);
+  const kept = (alerts: readonly AlertRecord[]): AlertRecord[] => alerts.filter((a) => keep.has(a.rule_id));
+  return {
+    ...x,
+    expectedAlerts: kept(x.expectedAlerts),
+    others: x.others.map((o) => ({ name: o.name, alerts: kept(o.alerts) })),
+  };
+}
+
+function notEvaluated(x: ExternalInputs): string[] {
+  return [...x.windowSizeOf.keys()].filter((id) => !x.rules!.includes(id));
+}
+
 function latencies(x: ExternalInputs, distinct: Map<string, ExternalResultRow & { key: string }>) {
   const result = new LatencyHistogram();
   const atInsert = new LatencyHistogram();
@@ -198,9 +218,12 @@ function comparisons(
   return out;
 }
 
-function failuresOf(r: ExternalModeResult, agreement: AgreementResult[]): string[] {
+function failuresOf(r: ExternalModeResult, agreement: AgreementResult[], expected: number): string[] {
   const out: string[] = [];
-  if (r.rows === 0) return [`external job ${r.name} wrote no results (table external_results, mode ${r.name})`];
+  if (r.rows === 0 && expected > 0)
+    return [
+      `external job ${r.name} wrote no results (table external_results, mode ${r.name}; the ground truth has ${expected})`,
+    ];
   if (r.loss > 0) out.push(`${r.name}: ${r.loss} results of the ground truth are missing from its table`);
   if (r.duplicates > 0) out.push(`${r.name}: ${r.duplicates} results written more than once`);
   if (r.unexpected > 0) out.push(`${r.name}: ${r.unexpected} results the ground truth does not have`);

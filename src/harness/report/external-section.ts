@@ -73,6 +73,10 @@ function jobNotes(j: ExternalModeResult): string {
     lines.push(
       `${num(j.seen_only_by_final_scan)} rows were seen only by the final scan (committed out of id order or during a database outage): their t_visible is that scan's time.`,
     );
+  if (j.rules_not_evaluated?.length)
+    lines.push(
+      `It declared the rules it evaluates (${j.rules_evaluated!.join(', ')}); not evaluated, and left out of its comparisons: ${j.rules_not_evaluated.join(', ')}.`,
+    );
   lines.push(
     j.kind === 'flagged_readings'
       ? 'It flags readings without naming a rule: it is compared per reading (scope record) with the readings any record rule fires on.'

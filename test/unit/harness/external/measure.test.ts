@@ -152,7 +152,11 @@ describe('measureExternal: a flagged-readings job (the seed project kind)', () =
 
   it('a job that wrote nothing fails with its name', () => {
     const m = measureExternal(inputs([]));
-    expect(m.failures).toEqual(['external job spark wrote no results (table external_results, mode spark)']);
+    expect(m.failures).toEqual([
+      'external job spark wrote no results (table external_results, mode spark; the ground truth has 5)',
+    ]);
+    // Nothing to find and nothing found is no failure.
+    expect(measureExternal(inputs([], { expectedAlerts: [] })).failures).toEqual([]);
   });
 });
 
@@ -172,5 +176,29 @@ describe('helpers', () => {
     const s = recordResultLatency(alerts, intended, T0 + 100);
     expect(s.count).toBe(1);
     expect(s.p50).toBeCloseTo(20, 1);
+  });
+});
+
+describe('measureExternal: a job that declares the rules it evaluates', () => {
+  it('is compared on those rules alone, on every side, and the others are named', () => {
+    const rows = [row('hr', 0, T0 + 500, T0 + 450), row('hr', 1, T0 + 600, T0 + 560), row('hr', 2, T0 + 900, T0 + 850)];
+    const m = measureExternal(inputs(rows, { rules: ['hr'] }));
+    expect(m.result).toMatchObject({
+      loss: 0,
+      unexpected: 0,
+      rules_evaluated: ['hr'],
+      rules_not_evaluated: ['spo2', 'w'],
+    });
+    expect(m.agreement.map((a) => [a.b, a.scope, a.tp, a.fp, a.fn])).toEqual([
+      ['ground_truth', 'record', 3, 0, 0],
+      ['ground_truth', 'window', 0, 0, 0],
+      ['ground_truth', 'all', 3, 0, 0],
+      ['stream', 'record', 3, 0, 0],
+      ['stream', 'window', 0, 0, 0],
+      ['stream', 'all', 3, 0, 0],
+    ]);
+    expect(m.failures).toEqual([]);
+    // Without the declaration the same rows miss spo2/2 and the window.
+    expect(measureExternal(inputs(rows)).result.loss).toBe(2);
   });
 });

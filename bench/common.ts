@@ -12,6 +12,7 @@ import type { Admin } from 'kafkajs';
 import { parseEnvFile, PROJECT_ROOT } from '../src/config.js';
 import type { Reading } from '../src/domain/reading.js';
 import { Dataset, stampEventTime } from '../src/generators/dataset.js';
+import { isKafkaClientName, KAFKA_CLIENTS, type KafkaClientName } from '../src/infra/kafka-client/types.js';
 import type { Pool } from '../src/infra/mysql.js';
 
 /** Wall clock, epoch ms with sub-ms resolution (monotonic within the process). */
@@ -41,6 +42,16 @@ export function intArg(name: string, envName: string | undefined, fallback: numb
   if (!Number.isSafeInteger(n) || n < 1)
     throw new Error(`--${name}: expected a positive integer, got ${JSON.stringify(raw)}`);
   return n;
+}
+
+/** `--clients kafkajs,platformatic` (env BENCH_CLIENTS): the Kafka clients to measure, all by default. */
+export function clientsArg(argv?: string[]): KafkaClientName[] {
+  const raw = argValue('clients', 'BENCH_CLIENTS', argv);
+  if (raw === undefined || raw.trim() === '') return [...KAFKA_CLIENTS];
+  const names = raw.split(',').map((s) => s.trim());
+  if (!names.every(isKafkaClientName))
+    throw new Error(`--clients: expected a list of ${KAFKA_CLIENTS.join(', ')}, got ${JSON.stringify(raw)}`);
+  return KAFKA_CLIENTS.filter((c) => names.includes(c));
 }
 
 // ---------------------------------------------------------------- summaries
@@ -118,6 +129,12 @@ export function verdict(s: Summary, target: number): string {
 
 // ---------------------------------------------------------------- machine facts
 
+/** A client's package and version, as the rows name it. */
+export function clientLabel(name: KafkaClientName): string {
+  const pkg = name === 'platformatic' ? '@platformatic/kafka' : name;
+  return `${pkg} ${pkgVersion(pkg)}`;
+}
+
 export function pkgVersion(name: string): string {
   try {
     const p = JSON.parse(readFileSync(join(PROJECT_ROOT, 'node_modules', name, 'package.json'), 'utf8')) as {
@@ -156,7 +173,7 @@ export async function machineFacts(pool: Pool): Promise<Record<string, string>> 
     node: process.version,
     kafka: kafkaVersion(),
     mariadb: String((rows as Array<{ v: string }>)[0]?.v ?? '?'),
-    clients: `kafkajs ${pkgVersion('kafkajs')}, mysql2 ${pkgVersion('mysql2')}, piscina ${pkgVersion('piscina')}`,
+    clients: `${KAFKA_CLIENTS.map(clientLabel).join(', ')}, mysql2 ${pkgVersion('mysql2')}, piscina ${pkgVersion('piscina')}`,
     commit: gitCommit(),
     'load average (1/5/15 min)': os
       .loadavg()
@@ -207,13 +224,15 @@ function procTicks(pid: string): number {
   }
 }
 
-function findPids(names: string[]): string[] {
+/** Processes named one of `names` whose command line contains `cmdline` when given. */
+function findPids(names: string[], cmdline?: string): string[] {
   if (!existsSync('/proc')) return [];
   const out: string[] = [];
   for (const pid of readdirSync('/proc')) {
     if (!/^\d+$/.test(pid)) continue;
     try {
-      if (names.includes(readFileSync(`/proc/${pid}/comm`, 'utf8').trim())) out.push(pid);
+      if (!names.includes(readFileSync(`/proc/${pid}/comm`, 'utf8').trim())) continue;
+      if (cmdline === undefined || readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(cmdline)) out.push(pid);
     } catch {
       // gone
     }
@@ -222,7 +241,9 @@ function findPids(names: string[]): string[] {
 }
 
 export class CpuMeter {
-  private readonly kafkaPids = findPids(['java']);
+  // The broker only: another JVM (a perf tool, a Spark job) that exits mid-sample would make
+  // the kafka share negative.
+  private readonly kafkaPids = findPids(['java'], 'kafka.Kafka');
   private readonly dbPids = findPids(['mariadbd', 'mysqld']);
   readonly available = existsSync('/proc/stat');
 

@@ -1,30 +1,36 @@
 /**
- * Raw Kafka client rates over the real broker, no processing: how fast the project's client
- * puts the project's messages into Kafka and gets them back out.
+ * Raw Kafka client rates over the real broker, no processing: how fast each of the project's
+ * clients puts the project's messages into Kafka and gets them back out, through the driver
+ * interface the generator and the pipelines use (src/infra/kafka-client).
  *
  *   produce: N readings (the generator's JSON, keyed by patient_id, with the t_sent header) into
- *            a fresh 3-partition topic, as src/generators/producer.ts sends a backlog: sendBatch
- *            requests of up to 2000 messages, up to 16 in flight, acks -1, no compression
- *            (open-loop-sender.ts defaults; its 2 ms linger never applies when everything is due).
- *            rate = N / (last acknowledgement - first send); generation and connect excluded.
- *   consume: a fresh consumer group reads the topic from the beginning (eachBatch, nothing done
- *            with the messages; the consumer settings of the stream bench's raw consume).
+ *            a fresh 3-partition topic, as src/generators/producer.ts sends a backlog: one
+ *            ClientProducer.send per request of up to 2000 messages, up to 16 in flight, acks all,
+ *            no compression (open-loop-sender.ts defaults; its 2 ms linger never applies when
+ *            everything is due). rate = N / (last acknowledgement - first send); generation and
+ *            connect excluded (@platformatic/kafka has no connect step: it connects within the
+ *            first timed send).
+ *   consume: a fresh consumer group reads the topic from the beginning (eachBatch counting the
+ *            messages, no commits; the consumer settings of the stream bench's raw consume).
  *            rate = N / (t_done - t_group_join), as in stream-throughput.bench.ts.
  *
- * Repetitions interleave produce and consume; each produce adds N messages to the same topic and
- * each consume reads the first N with a new group. MiB/s counts message values only.
- * A client is one entry of CLIENTS: a produce and a consume function; a second client is a
- * second entry, giving its own rows.
+ * Repetitions interleave produce and consume, and the clients, each on its own topic; each
+ * produce adds N messages to the client's topic and each consume reads the first N with a new
+ * group. MiB/s counts message values only.
  *
  * Run: npm run build && node dist/bench/kafka-client.bench.js [--kafka-messages 200000] [--reps 3]
- *      [--patients 3000] [--event-rate 3000] [--seed 42]   (env BENCH_KAFKA_MESSAGES, BENCH_REPS)
+ *      [--clients kafkajs,platformatic] [--patients 3000] [--event-rate 3000] [--seed 42]
+ *      (env BENCH_KAFKA_MESSAGES, BENCH_REPS, BENCH_CLIENTS)
  */
 import { loadServiceConfig } from '../src/config.js';
 import { serializeReading } from '../src/domain/reading.js';
 import { stampSentAt } from '../src/generators/producer.js';
 import { createKafka, ensureTopics } from '../src/infra/kafka.js';
+import { createKafkaClient, type KafkaClientName } from '../src/infra/kafka-client/index.js';
 import { createPool } from '../src/infra/mysql.js';
 import {
+  clientLabel,
+  clientsArg,
   CpuMeter,
   cpuText,
   deleteTopics,
@@ -35,7 +41,6 @@ import {
   machineFacts,
   meanCpu,
   nowMs,
-  pkgVersion,
   printHeader,
   printRows,
   stampedReadings,
@@ -45,7 +50,7 @@ import {
   type CpuShare,
   type GenParams,
 } from './common.js';
-import { CONSUMER_SETTINGS, RAW_CONCURRENCY } from './stream-throughput.bench.js';
+import { RAW_CONSUMER } from './stream-throughput.bench.js';
 
 export const KAFKA_PARTITIONS = 3;
 /** open-loop-sender.ts defaults: messages per request, requests in flight. */
@@ -57,6 +62,7 @@ export interface KafkaBenchOptions extends GenParams {
   /** N of Kafka's own perf tools (kafka-tools.bench.ts), larger by default: see there. */
   toolsMessages: number;
   reps: number;
+  clients: KafkaClientName[];
 }
 
 export function kafkaOptionsFromArgs(argv?: string[]): KafkaBenchOptions {
@@ -67,6 +73,7 @@ export function kafkaOptionsFromArgs(argv?: string[]): KafkaBenchOptions {
     patients: intArg('patients', 'BENCH_PATIENTS', 3000, argv),
     eventRate: intArg('event-rate', 'BENCH_EVENT_RATE', 3000, argv),
     seed: intArg('seed', 'BENCH_SEED', 42, argv),
+    clients: clientsArg(argv),
   };
 }
 
@@ -133,15 +140,6 @@ export interface ConsumeRun {
   groupId: string;
 }
 
-/** One Kafka client under test. Each function times its own work with the stopwatch. */
-export interface ClientUnderTest {
-  /** Short, for topic names. */
-  id: string;
-  label: string;
-  produce(run: ProduceRun, sw: Stopwatch): Promise<void>;
-  consume(run: ConsumeRun, sw: Stopwatch): Promise<void>;
-}
-
 /** Sends every message in requests of `perRequest`, at most `maxInFlight` outstanding. */
 async function sendAll(
   messages: BenchMessage[],
@@ -166,51 +164,50 @@ async function sendAll(
   if (failure) throw failure;
 }
 
-async function produceKafkajs(run: ProduceRun, sw: Stopwatch): Promise<void> {
-  const producer = createKafka(run.brokers, 'vitals-bench-client-produce').producer({
-    allowAutoTopicCreation: false,
-    retry: { retries: 5 },
-  });
-  await producer.connect();
+/** As runOpenLoopProducer sends: each request stamped with t_sent as it is handed to the client. */
+async function produce(name: KafkaClientName, run: ProduceRun, sw: Stopwatch): Promise<void> {
+  const producer = await createKafkaClient(name, run.brokers, 'vitals-bench-client-produce').createProducer();
   try {
     sw.start();
     await sendAll(run.messages, (chunk) =>
-      producer.sendBatch({ acks: -1, topicMessages: stampSentAt([{ topic: run.topic, messages: chunk }], Date.now()) }),
+      producer.send(stampSentAt([{ topic: run.topic, messages: chunk }], Date.now())),
     );
     sw.stop();
   } finally {
-    await producer.disconnect();
+    await producer.close();
   }
 }
 
-async function consumeKafkajs(run: ConsumeRun, sw: Stopwatch): Promise<void> {
-  const consumer = createKafka(run.brokers, 'vitals-bench-client-consume').consumer({
-    groupId: run.groupId,
-    ...CONSUMER_SETTINGS,
-  });
-  consumer.on(consumer.events.GROUP_JOIN, () => sw.start());
+async function consume(name: KafkaClientName, run: ConsumeRun, sw: Stopwatch): Promise<void> {
+  const client = createKafkaClient(name, run.brokers, 'vitals-bench-client-consume');
   let count = 0;
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topics: [run.topic], fromBeginning: true });
-    await consumer.run({
-      autoCommit: false,
-      partitionsConsumedConcurrently: RAW_CONCURRENCY,
-      eachBatch: async ({ batch }) => {
+  let fatal: Error | undefined;
+  const check = (): void => {
+    if (fatal) throw fatal;
+  };
+  const consumer = await client.createConsumer(
+    { groupId: run.groupId, topics: [run.topic], ...RAW_CONSUMER },
+    {
+      eachBatch: async (batch) => {
         count += batch.messages.length;
       },
-    });
-    await waitUntil(() => sw.started, 'kafkajs consumer group join', 60_000);
-    await waitUntil(() => count >= run.count, `kafkajs consume of ${run.count} (at ${count})`, 60_000 + run.count);
+      onGroupJoin: () => sw.start(),
+      onCrash: (e) => (fatal = e),
+    },
+  );
+  try {
+    await waitUntil(() => sw.started, `${name} consumer group join`, 60_000, check);
+    await waitUntil(
+      () => count >= run.count,
+      `${name} consume of ${run.count} (at ${count})`,
+      60_000 + run.count,
+      check,
+    );
     sw.stop();
   } finally {
-    await consumer.disconnect();
+    await consumer.stop();
   }
 }
-
-export const CLIENTS: ClientUnderTest[] = [
-  { id: 'kafkajs', label: `kafkajs ${pkgVersion('kafkajs')}`, produce: produceKafkajs, consume: consumeKafkajs },
-];
 
 interface ClientSamples {
   produce: Stopwatch[];
@@ -223,7 +220,7 @@ function sampleLine(rep: number, what: string, n: number, meanBytes: number, sw:
 }
 
 async function measureClient(
-  client: ClientUnderTest,
+  name: KafkaClientName,
   brokers: string[],
   topic: string,
   messages: BenchMessage[],
@@ -233,13 +230,13 @@ async function measureClient(
   groups: string[],
 ): Promise<{ produce: Stopwatch; consume: Stopwatch }> {
   const produced = new Stopwatch(meter);
-  await client.produce({ brokers, topic, messages }, produced);
-  console.log(sampleLine(rep, `${client.id} produce`, messages.length, meanBytes, produced));
+  await produce(name, { brokers, topic, messages }, produced);
+  console.log(sampleLine(rep, `${name} produce`, messages.length, meanBytes, produced));
   const groupId = `${topic}_g${rep}`;
   groups.push(groupId);
   const consumed = new Stopwatch(meter);
-  await client.consume({ brokers, topic, count: messages.length, groupId }, consumed);
-  console.log(sampleLine(rep, `${client.id} consume`, messages.length, meanBytes, consumed));
+  await consume(name, { brokers, topic, count: messages.length, groupId }, consumed);
+  console.log(sampleLine(rep, `${name} consume`, messages.length, meanBytes, consumed));
   return { produce: produced, consume: consumed };
 }
 
@@ -259,13 +256,14 @@ function rateRows(
   ];
 }
 
-function clientRows(client: ClientUnderTest, s: ClientSamples, n: number, meanBytes: number): BenchRow[] {
+function clientRows(name: KafkaClientName, s: ClientSamples, n: number, meanBytes: number): BenchRow[] {
+  const label = clientLabel(name);
   const secs = (xs: Stopwatch[]): number[] => xs.map((x) => x.seconds);
   const cpu = (xs: Stopwatch[]): CpuShare | undefined => meanCpu(xs.map((x) => x.cpu));
   return [
     ...rateRows(
       'kafka-client',
-      `${client.label}: produce, acks=all, ${PER_REQUEST}/request, ${MAX_IN_FLIGHT} in flight`,
+      `${label}: produce, acks=all, ${PER_REQUEST}/request, ${MAX_IN_FLIGHT} in flight`,
       n,
       meanBytes,
       secs(s.produce),
@@ -273,7 +271,7 @@ function clientRows(client: ClientUnderTest, s: ClientSamples, n: number, meanBy
     ),
     ...rateRows(
       'kafka-client',
-      `${client.label}: consume, eachBatch, no processing`,
+      `${label}: consume, eachBatch, no processing`,
       n,
       meanBytes,
       secs(s.consume),
@@ -289,21 +287,18 @@ async function printFactsHeader(opts: KafkaBenchOptions, meanBytes: number): Pro
       ...opts,
       meanMessageBytes: Math.round(meanBytes),
       partitions: KAFKA_PARTITIONS,
-      consumer: CONSUMER_SETTINGS,
+      consumer: RAW_CONSUMER,
     });
   } finally {
     await pool.end();
   }
 }
 
-export async function runKafkaClientBench(
-  opts: KafkaBenchOptions,
-  printFacts = true,
-  clients = CLIENTS,
-): Promise<BenchRow[]> {
+export async function runKafkaClientBench(opts: KafkaBenchOptions, printFacts = true): Promise<BenchRow[]> {
+  const { clients } = opts;
   const brokers = loadServiceConfig().kafkaBrokers;
   const admin = createKafka(brokers, 'vitals-bench-admin').admin();
-  const topics = clients.map((c) => partsTopic(`raw_${c.id}`));
+  const topics = clients.map((c) => partsTopic(`raw_${c}`));
   const groups: string[] = [];
   const meter = new CpuMeter();
   const { messages, bytes } = benchMessages(opts, partsRunId());
@@ -317,8 +312,8 @@ export async function runKafkaClientBench(
     await ensureTopics(admin, { topics, partitions: KAFKA_PARTITIONS });
     const samples: ClientSamples[] = clients.map(() => ({ produce: [], consume: [] }));
     for (let rep = 1; rep <= opts.reps; rep++) {
-      for (const [i, client] of clients.entries()) {
-        const s = await measureClient(client, brokers, topics[i]!, messages, meanBytes, rep, meter, groups);
+      for (const [i, name] of clients.entries()) {
+        const s = await measureClient(name, brokers, topics[i]!, messages, meanBytes, rep, meter, groups);
         samples[i]!.produce.push(s.produce);
         samples[i]!.consume.push(s.consume);
       }

@@ -1,14 +1,15 @@
 /**
  * All benches in sequence (generator micro-bench, Kafka's own perf tools, the Kafka client's raw
  * rates, stream throughput, batch throughput), one header with the machine facts, one combined
- * table at the end. The kafka-client rows' "of ceiling" is their mean over the kafka-tools row of
- * the same operation and unit, when both ran.
+ * table at the end. The kafka-client and stream rows come per Kafka client (--clients, both by
+ * default). The kafka-client rows' "of ceiling" is their mean over the kafka-tools row of the same
+ * operation and unit, when both ran.
  *
  * Run: npm run build && node dist/bench/run-all.js [--stream-readings 300000] [--batch-readings 1000000]
  *      [--kafka-messages 200000] [--tools-messages 1000000] [--reps 3] [--patients 3000] [--event-rate 3000] [--seed 42]
- *      [--only generator,kafka-tools,kafka-client,stream,batch]
+ *      [--only generator,kafka-tools,kafka-client,stream,batch] [--clients kafkajs,platformatic]
  * (--readings N sets both stream and batch sizes; env BENCH_STREAM_READINGS, BENCH_BATCH_READINGS,
- * BENCH_KAFKA_MESSAGES, BENCH_KAFKA_TOOLS_MESSAGES, BENCH_REPS.)
+ * BENCH_KAFKA_MESSAGES, BENCH_KAFKA_TOOLS_MESSAGES, BENCH_REPS, BENCH_CLIENTS.)
  */
 import os from 'node:os';
 import { loadServiceConfig } from '../src/config.js';
@@ -43,6 +44,7 @@ const pool = createPool(config.mysqlUrl, { connectionLimit: 1 });
 try {
   printHeader('vitals-bench: all benches', await machineFacts(pool), {
     only: [...only],
+    clients: kafkaOpts.clients,
     kafka: kafkaOpts,
     stream: streamOpts,
     batch: batchOpts,

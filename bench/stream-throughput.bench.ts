@@ -2,33 +2,45 @@
  * Streaming throughput over real Kafka and MariaDB: how many readings per second a consumer
  * group gets through when the input is already waiting in Kafka (a backlog drain).
  *
- *   (a) raw consume: a kafkajs consumer group that only reads and JSON-parses (the ceiling of
- *       this machine and client for the same consumer settings as the pipelines);
+ * Each measure runs with each Kafka client (src/infra/kafka-client, the driver the pipelines use):
+ *   (a) raw consume: a consumer group that only reads and JSON-parses (the ceiling of this
+ *       machine and client for the same consumer settings as the pipelines);
  *   (b) ingest: startIngest (validate, store every reading in patient_vitals);
  *   (c) stream: StreamPipeline, clinical profile (record rules, 30 s windows, writes).
  *
  * Definition of a sample: readings / (t_done - t_join), where t_join is the consumer's first
- * GROUP_JOIN event (kafkajs instrumentation; connect and the broker's initial rebalance delay
- * are excluded) and t_done the first 5 ms poll at which the consumer's count reached N
+ * group join as the driver reports it (onGroupJoin; connect and the broker's initial rebalance
+ * delay are excluded) and t_done the first 5 ms poll at which the consumer's count reached N
  * (raw: messages parsed; ingest: stats.stored + stats.rejected, i.e. committed in MySQL;
  * stream: stats.processed + stats.rejected, i.e. their record alerts committed). Every sample
  * uses a fresh consumer group (and a fresh run_id), reading the same pre-loaded topics from the
- * beginning. Repetitions interleave the three measures (raw, ingest, stream, raw, ...).
+ * beginning. Repetitions interleave the measures and the clients (raw, ingest, stream of one
+ * client, then of the next, then the next repetition).
  *
  * Run: npm run build && node dist/bench/stream-throughput.bench.js [--readings 300000] [--reps 3]
- *      [--patients 3000] [--event-rate 3000] [--seed 42]   (env BENCH_STREAM_READINGS or BENCH_READINGS, BENCH_REPS)
+ *      [--clients kafkajs,platformatic] [--patients 3000] [--event-rate 3000] [--seed 42]
+ *      (env BENCH_STREAM_READINGS or BENCH_READINGS, BENCH_REPS, BENCH_CLIENTS)
  */
-import type { Consumer, ConsumerConfig, Kafka, Message } from 'kafkajs';
+import type { Kafka, Message } from 'kafkajs';
 import { loadServiceConfig } from '../src/config.js';
 import { serializeReading, topicForSource, topicsFor } from '../src/domain/reading.js';
 import { createKafka, ensureTopics } from '../src/infra/kafka.js';
+import {
+  createKafkaClient,
+  type ConsumerSettings,
+  type KafkaClientDriver,
+  type KafkaClientName,
+} from '../src/infra/kafka-client/index.js';
 import { createPool, type Pool } from '../src/infra/mysql.js';
+import { SESSION_TIMEOUT_MS } from '../src/pipelines/consumer-loop.js';
 import { startIngest } from '../src/pipelines/ingest.js';
 import { compileRuleSet } from '../src/pipelines/rules/evaluate.js';
 import { PROFILES } from '../src/pipelines/rules/profiles.js';
 import { migrate } from '../src/pipelines/store/schema.js';
 import { StreamPipeline } from '../src/pipelines/stream.js';
 import {
+  clientLabel,
+  clientsArg,
   CpuMeter,
   cpuText,
   deleteRunRows,
@@ -58,21 +70,22 @@ const PARTITIONS = 3;
 const LATENESS_MS = 2000; // the CLI defaults (src/cli/roles.ts)
 const IDLE_MS = 1000;
 
-/** The consumer settings of src/pipelines/consumer-loop.ts, so that the raw ceiling is comparable. */
-export const CONSUMER_SETTINGS: Omit<ConsumerConfig, 'groupId'> = {
-  maxWaitTimeInMs: 100,
+/**
+ * The consumer settings of src/pipelines/consumer-loop.ts, so that the raw ceiling is comparable;
+ * partitionsConsumedConcurrently is its default (16 since commit 2414e8b; 1 before).
+ */
+export const RAW_CONSUMER: Omit<ConsumerSettings, 'groupId' | 'topics'> = {
+  maxWaitMs: 100,
   maxBytesPerPartition: 512 * 1024,
-  sessionTimeout: 30_000,
-  heartbeatInterval: 3_000,
-  retry: { retries: 10 },
+  sessionTimeoutMs: SESSION_TIMEOUT_MS,
+  heartbeatIntervalMs: 1_000,
+  partitionsConsumedConcurrently: 16,
 };
-
-/** consumer-loop.ts's default partitionsConsumedConcurrently (16 since commit 2414e8b; 1 before). */
-export const RAW_CONCURRENCY = 16;
 
 export interface StreamBenchOptions extends GenParams {
   readings: number;
   reps: number;
+  clients: KafkaClientName[];
 }
 
 export function streamOptionsFromArgs(
@@ -85,6 +98,7 @@ export function streamOptionsFromArgs(
     patients: intArg('patients', 'BENCH_PATIENTS', 3000, argv),
     eventRate: intArg('event-rate', 'BENCH_EVENT_RATE', 3000, argv),
     seed: intArg('seed', 'BENCH_SEED', 42, argv),
+    clients: clientsArg(argv),
   };
 }
 
@@ -100,19 +114,40 @@ const progress = (line: string): void => {
   process.stderr.write(`[stream-bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
 };
 
-/** A Kafka client whose consumers report their first group join time. */
-function hookedKafka(brokers: string[], clientId: string): { kafka: Kafka; joinedAt: () => number } {
-  const kafka = createKafka(brokers, clientId);
+/** The client, its consumers reporting their first group join time (their own handlers still called). */
+export function joinTimed(client: KafkaClientDriver): { client: KafkaClientDriver; joinedAt: () => number } {
   let joinedAt = 0;
-  const original = kafka.consumer.bind(kafka);
-  kafka.consumer = (config: ConsumerConfig): Consumer => {
-    const c = original(config);
-    c.on(c.events.GROUP_JOIN, () => {
-      if (joinedAt === 0) joinedAt = nowMs();
-    });
-    return c;
+  const timed: KafkaClientDriver = {
+    name: client.name,
+    createProducer: () => client.createProducer(),
+    createConsumer: (settings, handlers) =>
+      client.createConsumer(settings, {
+        ...handlers,
+        onGroupJoin: (assignment) => {
+          if (joinedAt === 0) joinedAt = nowMs();
+          handlers.onGroupJoin(assignment);
+        },
+      }),
   };
-  return { kafka, joinedAt: () => joinedAt };
+  return { client: timed, joinedAt: () => joinedAt };
+}
+
+/** What every sample of one run shares. */
+interface SampleContext {
+  brokers: string[];
+  pool: Pool;
+  topics: string[];
+  n: number;
+  expectedWindows: number;
+  meter: CpuMeter;
+  /** Filled as samples start, for the clean-up. */
+  runIds: string[];
+  groups: string[];
+}
+
+/** A pipeline's Kafka (admin, end offsets) and the client under test, its join timed. */
+function clientFor(ctx: SampleContext, name: KafkaClientName, clientId: string) {
+  return { kafka: createKafka(ctx.brokers, clientId), ...joinTimed(createKafkaClient(name, ctx.brokers, clientId)) };
 }
 
 /** Plain kafkajs producer, big sendBatch calls, a few in flight: fill the topics as fast as possible. */
@@ -187,76 +222,69 @@ function timeoutFor(readings: number): number {
   return 120_000 + readings * 2; // i.e. gives up below ~500 readings/s
 }
 
-async function measureRaw(
-  brokers: string[],
-  topics: string[],
-  n: number,
-  meter: CpuMeter,
-  groups: string[],
-): Promise<Sample> {
-  const { kafka, joinedAt } = hookedKafka(brokers, 'vitals-bench-raw');
+async function measureRaw(ctx: SampleContext, name: KafkaClientName): Promise<Sample> {
+  const { client, joinedAt } = joinTimed(createKafkaClient(name, ctx.brokers, 'vitals-bench-raw'));
   const groupId = uniqueTag('raw');
-  groups.push(groupId);
-  const consumer = kafka.consumer({ groupId, ...CONSUMER_SETTINGS });
+  ctx.groups.push(groupId);
   let count = 0;
   let unparsable = 0;
+  let fatal: Error | null = null;
   const tStart = nowMs();
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topics, fromBeginning: true });
-    await consumer.run({
-      autoCommit: false,
-      partitionsConsumedConcurrently: RAW_CONCURRENCY,
-      eachBatch: async ({ batch }) => {
+  const consumer = await client.createConsumer(
+    { groupId, topics: ctx.topics, ...RAW_CONSUMER },
+    {
+      eachBatch: async (batch) => {
         for (const m of batch.messages) {
           const o = m.value ? (JSON.parse(m.value.toString('utf8')) as { seq?: unknown }) : null;
           if (o && typeof o.seq === 'number') count++;
           else unparsable++;
         }
       },
-    });
-    await waitUntil(() => joinedAt() > 0, 'raw consumer group join', 60_000);
-    const c0 = meter.snapshot();
+      onGroupJoin: () => undefined,
+      onCrash: (e) => (fatal = e),
+    },
+  );
+  try {
+    const check = (): void => {
+      if (fatal) throw fatal;
+    };
+    await waitUntil(() => joinedAt() > 0, 'raw consumer group join', 60_000, check);
+    const c0 = ctx.meter.snapshot();
     const tEnd = await waitUntil(
-      () => count + unparsable >= n,
-      `raw consume of ${n} messages (at ${count})`,
-      timeoutFor(n),
+      () => count + unparsable >= ctx.n,
+      `raw consume of ${ctx.n} messages (at ${count})`,
+      timeoutFor(ctx.n),
+      check,
     );
-    const c1 = meter.snapshot();
+    const c1 = ctx.meter.snapshot();
     const seconds = (tEnd - joinedAt()) / 1000;
     return {
-      rate: n / seconds,
+      rate: ctx.n / seconds,
       seconds,
       joinMs: joinedAt() - tStart,
       cpu: CpuMeter.between(c0, c1),
       note: `parsed ${count}, unparsable ${unparsable}`,
     };
   } finally {
-    await consumer.disconnect();
+    await consumer.stop();
   }
 }
 
-async function measureIngest(
-  brokers: string[],
-  pool: Pool,
-  topics: string[],
-  n: number,
-  meter: CpuMeter,
-  runIds: string[],
-  groups: string[],
-): Promise<Sample> {
-  const { kafka, joinedAt } = hookedKafka(brokers, 'vitals-bench-ingest');
+async function measureIngest(ctx: SampleContext, name: KafkaClientName): Promise<Sample> {
+  const { kafka, client, joinedAt } = clientFor(ctx, name, 'vitals-bench-ingest');
+  const { n, pool } = ctx;
   const runId = uniqueTag('ingest');
-  runIds.push(runId);
+  ctx.runIds.push(runId);
   const groupId = `vitals-ingest-${runId}`;
-  groups.push(groupId);
+  ctx.groups.push(groupId);
   let fatal: Error | null = null;
   const tStart = nowMs();
   const ingest = await startIngest({
     kafka,
+    client,
     pool,
     runId,
-    topics,
+    topics: ctx.topics,
     groupId,
     onFatal: (e) => (fatal = e),
     log: (l) => progress(`ingest: ${l}`),
@@ -268,14 +296,14 @@ async function measureIngest(
       if (fatal) throw fatal;
     };
     await waitUntil(() => joinedAt() > 0, 'ingest group join', 60_000, check);
-    const c0 = meter.snapshot();
+    const c0 = ctx.meter.snapshot();
     const tEnd = await waitUntil(
       () => stats.stored + stats.rejected >= n,
       `ingest of ${n} readings (at ${stats.stored})`,
       timeoutFor(n),
       check,
     );
-    const c1 = meter.snapshot();
+    const c1 = ctx.meter.snapshot();
     const seconds = (tEnd - joinedAt()) / 1000;
     sample = { rate: n / seconds, seconds, joinMs: joinedAt() - tStart, cpu: CpuMeter.between(c0, c1), note: '' };
   } finally {
@@ -287,27 +315,22 @@ async function measureIngest(
   return sample;
 }
 
-async function measureStream(
-  brokers: string[],
-  pool: Pool,
-  topics: string[],
-  n: number,
-  expectedWindows: number,
-  meter: CpuMeter,
-  runIds: string[],
-  groups: string[],
-): Promise<Sample & { windowsRate: number | null }> {
-  const { kafka, joinedAt } = hookedKafka(brokers, 'vitals-bench-stream');
+type StreamSample = Sample & { windowsRate: number | null };
+
+async function measureStream(ctx: SampleContext, name: KafkaClientName): Promise<StreamSample> {
+  const { kafka, client, joinedAt } = clientFor(ctx, name, 'vitals-bench-stream');
+  const { n, expectedWindows } = ctx;
   const runId = uniqueTag('stream');
-  runIds.push(runId);
+  ctx.runIds.push(runId);
   const groupId = `vitals-stream-${runId}`;
-  groups.push(groupId);
+  ctx.groups.push(groupId);
   let fatal: Error | null = null;
   const stream = new StreamPipeline({
     kafka,
-    pool,
+    client,
+    pool: ctx.pool,
     runId,
-    topics,
+    topics: ctx.topics,
     ruleSet: PROFILES.clinical!,
     allowedLatenessMs: LATENESS_MS,
     idleMs: IDLE_MS,
@@ -317,13 +340,13 @@ async function measureStream(
   });
   const tStart = nowMs();
   await stream.start();
-  let sample: Sample & { windowsRate: number | null };
+  let sample: StreamSample;
   try {
     const check = (): void => {
       if (fatal) throw fatal;
     };
     await waitUntil(() => joinedAt() > 0, 'stream group join', 60_000, check);
-    const c0 = meter.snapshot();
+    const c0 = ctx.meter.snapshot();
     const s = stream.stats;
     const tEnd = await waitUntil(
       () => s.processed + s.rejected >= n,
@@ -331,7 +354,7 @@ async function measureStream(
       timeoutFor(n),
       check,
     );
-    const c1 = meter.snapshot();
+    const c1 = ctx.meter.snapshot();
     // Secondary: until every window is written. Includes the idle time (idleMs) the watermark
     // needs to pass the last windows once input stops; late readings can leave windows unwritten.
     let windowsRate: number | null = null;
@@ -356,15 +379,92 @@ async function measureStream(
   return sample;
 }
 
+interface ClientSamples {
+  raw: Sample[];
+  ingest: Sample[];
+  stream: StreamSample[];
+}
+
+function sampleLine(what: string, rep: number, s: Sample): string {
+  return `rep ${rep} ${what.padEnd(20)} ${fmtInt(s.rate).padStart(8)} readings/s (${s.seconds.toFixed(2)} s after join; join took ${fmtInt(s.joinMs)} ms; cpu node/kafka/db/other ${s.cpu ? cpuText(s.cpu) : 'n/a'} cores) ${s.note}`;
+}
+
+/** One repetition of the three measures with one client; each sample's rows deleted before the next. */
+async function measureClientRep(ctx: SampleContext, name: KafkaClientName, rep: number, out: ClientSamples) {
+  const r = await measureRaw(ctx, name);
+  out.raw.push(r);
+  console.log(sampleLine(`${name} raw`, rep, r));
+  const i = await measureIngest(ctx, name);
+  out.ingest.push(i);
+  console.log(sampleLine(`${name} ingest`, rep, i));
+  await deleteRunRows(ctx.pool, ctx.runIds.at(-1)!); // same starting table size for every sample (not timed)
+  const s = await measureStream(ctx, name);
+  out.stream.push(s);
+  console.log(sampleLine(`${name} stream`, rep, s));
+  if (s.windowsRate !== null)
+    console.log(
+      `rep ${rep} ${name} stream until all ${fmtInt(ctx.expectedWindows)} windows written: ${fmtInt(s.windowsRate)} readings/s`,
+    );
+  await deleteRunRows(ctx.pool, ctx.runIds.at(-1)!);
+}
+
+/** The rows of one client, "of ceiling" relative to its own raw consume (a). */
+function clientRows(name: KafkaClientName, s: ClientSamples): BenchRow[] {
+  const label = clientLabel(name);
+  const ceiling = summarise(s.raw.map((x) => x.rate));
+  const row = (measure: string, samples: Sample[], rates = samples.map((x) => x.rate)): BenchRow => {
+    const summary = summarise(rates);
+    return {
+      bench: 'stream',
+      measure: `${label}: ${measure}`,
+      unit: 'readings/s',
+      summary,
+      ofCeiling: samples === s.raw ? undefined : summary.mean / ceiling.mean,
+      target: STREAM_TARGET,
+      cpu: meanCpu(samples.map((x) => x.cpu)),
+    };
+  };
+  const rows = [
+    row('(a) raw consume + JSON.parse (ceiling)', s.raw),
+    row('(b) ingest -> patient_vitals', s.ingest),
+    row('(c) stream clinical (processed)', s.stream),
+  ];
+  const winRates = s.stream.map((x) => x.windowsRate).filter((x): x is number => x !== null);
+  if (winRates.length > 0)
+    rows.push({
+      ...row("(c') stream until all windows written", s.stream, winRates),
+      target: undefined,
+      cpu: undefined,
+    });
+  return rows;
+}
+
+async function preloadTopics(brokers: string[], prefix: string, topics: string[], opts: StreamBenchOptions) {
+  const windows = new WindowCounter(compileRuleSet(PROFILES.clinical!).windowSizes);
+  progress(`preloading ${fmtInt(opts.readings)} readings into ${topics.join(', ')}`);
+  const pre = await preload(createKafka(brokers, 'vitals-bench-preload'), prefix, opts, windows);
+  console.log(
+    `preload: ${fmtInt(opts.readings)} readings (${fmt1(pre.bytes / 2 ** 20)} MiB JSON) acknowledged (acks=all) in ${pre.seconds.toFixed(2)} s = ${fmtInt(opts.readings / pre.seconds)} readings/s incl. generation (1 sample); ${fmtInt(windows.total)} windows expected`,
+  );
+  return windows.total;
+}
+
 export async function runStreamBench(opts: StreamBenchOptions, printFacts = true): Promise<BenchRow[]> {
   const config = loadServiceConfig();
   const pool = createPool(config.mysqlUrl, { connectionLimit: 4 });
   const admin = createKafka(config.kafkaBrokers, 'vitals-bench-admin').admin();
   const prefix = `${uniqueTag('st')}-`;
   const topics = topicsFor(SOURCES, prefix);
-  const runIds: string[] = [];
-  const groups: string[] = [];
-  const meter = new CpuMeter();
+  const ctx: SampleContext = {
+    brokers: config.kafkaBrokers,
+    pool,
+    topics,
+    n: opts.readings,
+    expectedWindows: 0,
+    meter: new CpuMeter(),
+    runIds: [],
+    groups: [],
+  };
   try {
     await migrate(pool);
     if (printFacts) {
@@ -374,104 +474,33 @@ export async function runStreamBench(opts: StreamBenchOptions, printFacts = true
         profile: 'clinical',
         allowedLatenessMs: LATENESS_MS,
         idleMs: IDLE_MS,
-        consumer: CONSUMER_SETTINGS,
-        rawPartitionsConsumedConcurrently: RAW_CONCURRENCY,
+        rawConsumer: RAW_CONSUMER,
       });
     }
     await admin.connect();
     await ensureTopics(admin, { topics, partitions: PARTITIONS });
+    ctx.expectedWindows = await preloadTopics(config.kafkaBrokers, prefix, topics, opts);
 
-    const windows = new WindowCounter(compileRuleSet(PROFILES.clinical!).windowSizes);
-    progress(`preloading ${fmtInt(opts.readings)} readings into ${topics.join(', ')}`);
-    const pre = await preload(createKafka(config.kafkaBrokers, 'vitals-bench-preload'), prefix, opts, windows);
-    console.log(
-      `preload: ${fmtInt(opts.readings)} readings (${fmt1(pre.bytes / 2 ** 20)} MiB JSON) acknowledged (acks=all) in ${pre.seconds.toFixed(2)} s = ${fmtInt(opts.readings / pre.seconds)} readings/s incl. generation (1 sample); ${fmtInt(windows.total)} windows expected`,
-    );
+    const samples = opts.clients.map((): ClientSamples => ({ raw: [], ingest: [], stream: [] }));
+    for (let rep = 1; rep <= opts.reps; rep++)
+      for (const [i, name] of opts.clients.entries()) await measureClientRep(ctx, name, rep, samples[i]!);
 
-    const raw: Sample[] = [];
-    const ingest: Sample[] = [];
-    const stream: Array<Sample & { windowsRate: number | null }> = [];
-    const n = opts.readings;
-    const line = (what: string, rep: number, s: Sample): void => {
-      console.log(
-        `rep ${rep} ${what.padEnd(7)} ${fmtInt(s.rate).padStart(8)} readings/s (${s.seconds.toFixed(2)} s after join; join took ${fmtInt(s.joinMs)} ms; cpu node/kafka/db/other ${s.cpu ? cpuText(s.cpu) : 'n/a'} cores) ${s.note}`,
-      );
-    };
-    for (let rep = 1; rep <= opts.reps; rep++) {
-      const r = await measureRaw(config.kafkaBrokers, topics, n, meter, groups);
-      raw.push(r);
-      line('raw', rep, r);
-      const i = await measureIngest(config.kafkaBrokers, pool, topics, n, meter, runIds, groups);
-      ingest.push(i);
-      line('ingest', rep, i);
-      await deleteRunRows(pool, runIds[runIds.length - 1]!); // same starting table size for every rep (not timed)
-      const s = await measureStream(config.kafkaBrokers, pool, topics, n, windows.total, meter, runIds, groups);
-      stream.push(s);
-      line('stream', rep, s);
-      if (s.windowsRate !== null)
-        console.log(
-          `rep ${rep} stream  until all ${fmtInt(windows.total)} windows written: ${fmtInt(s.windowsRate)} readings/s`,
-        );
-      await deleteRunRows(pool, runIds[runIds.length - 1]!);
-    }
-
-    const ceiling = summarise(raw.map((s) => s.rate));
-    const rows: BenchRow[] = [
-      {
-        bench: 'stream',
-        measure: '(a) raw consume + JSON.parse (ceiling)',
-        unit: 'readings/s',
-        summary: ceiling,
-        target: STREAM_TARGET,
-        cpu: meanCpu(raw.map((s) => s.cpu)),
-      },
-    ];
-    const ing = summarise(ingest.map((s) => s.rate));
-    rows.push({
-      bench: 'stream',
-      measure: '(b) ingest -> patient_vitals',
-      unit: 'readings/s',
-      summary: ing,
-      ofCeiling: ing.mean / ceiling.mean,
-      target: STREAM_TARGET,
-      cpu: meanCpu(ingest.map((s) => s.cpu)),
-    });
-    const st = summarise(stream.map((s) => s.rate));
-    rows.push({
-      bench: 'stream',
-      measure: '(c) stream clinical (processed)',
-      unit: 'readings/s',
-      summary: st,
-      ofCeiling: st.mean / ceiling.mean,
-      target: STREAM_TARGET,
-      cpu: meanCpu(stream.map((s) => s.cpu)),
-    });
-    const winRates = stream.map((s) => s.windowsRate).filter((x): x is number => x !== null);
-    if (winRates.length > 0) {
-      const w = summarise(winRates);
-      rows.push({
-        bench: 'stream',
-        measure: "(c') stream until all windows written",
-        unit: 'readings/s',
-        summary: w,
-        ofCeiling: w.mean / ceiling.mean,
-      });
-    }
+    const rows = opts.clients.flatMap((name, i) => clientRows(name, samples[i]!));
     printRows(
-      `stream throughput, N = ${fmtInt(n)} pre-loaded readings per sample, ${opts.reps} samples each; rate = N / (t_done - t_group_join); ` +
-        `"of ceiling" = mean / mean of (a); cpu = mean cores used during the timed part (2 = the whole machine)`,
+      `stream throughput, N = ${fmtInt(ctx.n)} pre-loaded readings per sample, ${opts.reps} samples each; rate = N / (t_done - t_group_join); ` +
+        `"of ceiling" = mean / mean of the same client's (a); cpu = mean cores used during the timed part (2 = the whole machine)`,
       rows,
     );
     return rows;
   } finally {
     progress(
-      `clean-up: topics ${topics.join(', ')}, ${groups.length} consumer groups, run ids ${runIds.join(', ') || '(none)'}`,
+      `clean-up: topics ${topics.join(', ')}, ${ctx.groups.length} consumer groups, run ids ${ctx.runIds.join(', ') || '(none)'}`,
     );
-    for (const runId of runIds)
+    for (const runId of ctx.runIds)
       await deleteRunRows(pool, runId).catch((e: Error) => progress(`clean-up of ${runId} failed: ${e.message}`));
     await deleteTopics(admin, topics).catch((e: Error) => progress(`topic deletion failed: ${e.message}`));
-    if (groups.length)
-      await admin.deleteGroups(groups).catch((e: Error) => progress(`group deletion failed: ${e.message}`));
+    if (ctx.groups.length)
+      await admin.deleteGroups(ctx.groups).catch((e: Error) => progress(`group deletion failed: ${e.message}`));
     await admin.disconnect().catch(() => undefined);
     await pool.end();
   }

@@ -121,6 +121,8 @@ export interface CostInputs {
   /** Per role: readings it processed. */
   readings: Record<string, number>;
   modes: ReadonlyArray<Mode>;
+  /** External modes: their process groups' names; each read every reading of the run. */
+  externals?: ReadonlyArray<string>;
 }
 
 function modeCost(role: string, x: CostInputs): ModeCost | undefined {
@@ -150,10 +152,26 @@ export function computeCost(x: CostInputs): CostResult {
     modes,
     ...(ingest ? { ingest } : {}),
     ...(x.processes.generator ? { generator_cpu_s: round3(x.processes.generator.cpuS) } : {}),
+    ...(x.externals?.length ? { external: externalCosts(x) } : {}),
     broker_cpu_s: x.processes.broker ? round3(x.processes.broker.cpuS) : null,
     database_cpu_s: x.processes.database ? round3(x.processes.database.cpuS) : null,
     sampled_s: round3(x.sampledS),
   };
+}
+
+function externalCosts(x: CostInputs): NonNullable<CostResult['external']> {
+  const out: NonNullable<CostResult['external']> = {};
+  const readings = x.readings.ingest ?? 0;
+  for (const name of x.externals ?? []) {
+    const p = x.processes[name];
+    if (!p) continue;
+    out[name] = {
+      cpu_s: round3(p.cpuS),
+      peak_rss_mib: round3(p.peakRssMiB),
+      cpu_ms_per_1000_readings: readings > 0 ? round3((p.cpuS * 1_000_000) / readings) : 0,
+    };
+  }
+  return out;
 }
 
 function round3(v: number): number {

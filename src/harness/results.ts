@@ -252,6 +252,8 @@ export interface CostResult {
   ingest?: ModeCost;
   /** (optional, added) CPU seconds of the load generator's process (the open-loop producer). */
   generator_cpu_s?: number;
+  /** (optional, added) External jobs: CPU of their whole process group, the largest process's peak memory. */
+  external?: Record<string, { cpu_s: number; peak_rss_mib: number; cpu_ms_per_1000_readings: number }>;
   /** CPU seconds of the Kafka broker and of the database server over the run (null: not this project's servers). */
   broker_cpu_s: number | null;
   database_cpu_s: number | null;

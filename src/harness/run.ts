@@ -749,6 +749,7 @@ function runCost(ctx: RunContext, data: RunData, busySeconds: { ingest?: number;
     sampledS: sampled.sampledS,
     writes: data.writes,
     modes: ctx.opts.modes,
+    externals: (ctx.opts.externals ?? []).map((e) => e.name),
     busyS: { ...busySeconds, batch: ctx.batchPasses.reduce((t, p) => t + p.duration_ms, 0) / 1000 },
     // Every stored reading went through ingest and through each mode.
     readings: Object.fromEntries(['ingest', ...ctx.opts.modes].map((m) => [m, data.readings.length])),

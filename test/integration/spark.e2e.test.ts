@@ -57,6 +57,7 @@ describe('the Spark example as an external mode', () => {
     expect(spark.exit).toBe('exited with code 0 when stopped');
     expect(spark.startup_s).toBeGreaterThan(0);
     expect(spark.result_latency.count).toBeGreaterThan(0);
+    expect(r.cost?.external?.spark?.cpu_s).toBeGreaterThan(0);
     for (const b of ['ground_truth', 'stream']) {
       const a = r.agreement.find((x) => x.a === 'spark' && x.b === b && x.scope === 'record')!;
       expect(a.jaccard).toBe(1);

@@ -243,6 +243,15 @@ function costSection(r: RunResult): string | null {
     ...r.modes.map((m) => [m.mode, c.modes[m.mode]] as [string, NonNullable<RunResult['cost']>['ingest']]),
     ['ingest (shared)', c.ingest],
   ];
+  const externalRows = Object.entries(c.external ?? {}).map(([name, x]) => [
+    `${name} (external: its process group)`,
+    fmtNum(x.cpu_s, 2),
+    fmtNum(x.cpu_ms_per_1000_readings),
+    fmtNum(x.peak_rss_mib, 0),
+    'n/a',
+    'n/a',
+    'n/a',
+  ]);
   const rows = roles
     .filter(([, x]) => x)
     .map(([name, x]) => [
@@ -272,7 +281,7 @@ function costSection(r: RunResult): string | null {
         'database transactions',
         'database rows',
       ],
-      rows,
+      [...rows, ...externalRows],
     ),
     servers,
   ].join('\n\n');

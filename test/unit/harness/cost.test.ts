@@ -100,6 +100,20 @@ describe('computeCost on a hand-made run', () => {
     expect(c).toMatchObject({ broker_cpu_s: 9, database_cpu_s: 12, generator_cpu_s: 2.25, sampled_s: 40 });
   });
 
+  it("gives an external job's process-group CPU per 1,000 readings of the run", () => {
+    const c = computeCost({
+      processes: { ingest: { cpuS: 6, peakRssMiB: 120 }, spark: { cpuS: 30, peakRssMiB: 700.5 } },
+      sampledS: 40,
+      writes: {},
+      busyS: {},
+      readings: { ingest: 15000 },
+      modes: [],
+      externals: ['spark', 'gone'],
+    });
+    // 30 CPU s over 15,000 readings = 2,000 CPU ms per 1,000; a job never sampled is left out.
+    expect(c.external).toEqual({ spark: { cpu_s: 30, peak_rss_mib: 700.5, cpu_ms_per_1000_readings: 2000 } });
+  });
+
   it('says null for servers it could not sample, and 0 per 1,000 when nothing was processed', () => {
     const c = computeCost({
       processes: { stream: { cpuS: 1, peakRssMiB: 10 } },

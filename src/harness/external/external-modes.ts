@@ -1,9 +1,8 @@
 import type { Pool } from '../../infra/mysql.js';
-import type { AlertRecord } from '../../pipelines/rules/types.js';
 import type { CostSampler } from '../cost.js';
 import type { AgreementResult, ExternalModeResult } from '../results.js';
 import { describe, ExternalJob, type ExternalRunSettings } from './job.js';
-import { measureExternal } from './measure.js';
+import { measureExternal, type ExternalJudgement } from './measure.js';
 import { ResultsPoller } from './results-poller.js';
 import type { ExternalSpec } from './spec.js';
 
@@ -19,16 +18,6 @@ export const DEFAULT_EXTERNAL_OPTIONS: ExternalModeOptions = {
   pollIntervalMs: 100,
   quietMs: 15_000,
 };
-
-/** What the run's ground truth and built-in modes say, to judge the jobs by. */
-export interface ExternalJudgement {
-  intended: ReadonlyMap<string, number>;
-  expectedAlerts: readonly AlertRecord[];
-  windowSizeOf: ReadonlyMap<string, number>;
-  warmupEnd: number;
-  scheduleEnd: number;
-  others: ReadonlyArray<{ name: string; alerts: readonly AlertRecord[] }>;
-}
 
 export interface ExternalFigures {
   jobs: ExternalModeResult[];

@@ -16,10 +16,8 @@ export type ExternalKind = ExternalModeResult['kind'];
 /** The rule id flagged readings are compared under: one per reading, whichever rules fired. */
 export const FLAGGED = '*';
 
-export interface ExternalInputs {
-  name: string;
-  command: string;
-  rows: ExternalResultRow[];
+/** What the run's ground truth and built-in modes say, to judge a job by. */
+export interface ExternalJudgement {
   /** readingKey -> t_intended. */
   intended: ReadonlyMap<string, number>;
   expectedAlerts: readonly AlertRecord[];
@@ -30,6 +28,12 @@ export interface ExternalInputs {
   scheduleEnd: number;
   /** The built-in modes' alerts, to compare with. */
   others: ReadonlyArray<{ name: string; alerts: readonly AlertRecord[] }>;
+}
+
+export interface ExternalInputs extends ExternalJudgement {
+  name: string;
+  command: string;
+  rows: ExternalResultRow[];
   startupMs: number | undefined;
   /** The rule ids the job said it evaluates (absent: all): the comparisons keep to them. */
   rules?: readonly string[];

@@ -2,39 +2,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { optionsFor, planBench, type BenchArgs } from '../../../src/cli/bench-command.js';
+import { optionsFor, planBench } from '../../../src/cli/bench-command.js';
+import { benchArgv } from './bench-argv.js';
 
-/** argv as yargs gives it for `bench` with its defaults (numeric options as text). */
-function argv(over: Partial<BenchArgs> = {}): BenchArgs {
-  return {
-    rate: '500',
-    duration: '30',
-    warmup: '10',
-    sources: '3',
-    partitions: '3',
-    rules: 'clinical',
-    batchInterval: '10',
-    threads: '2',
-    seed: '1',
-    prevalence: '0.05',
-    repeat: '1',
-    modes: 'stream,batch',
-    latenessMs: '2000',
-    idleMs: '1000',
-    maxRestarts: '3',
-    withSpark: false,
-    generators: '1',
-    externalReadyTimeoutS: '300',
-    externalPollMs: '100',
-    externalQuietS: '15',
-    topicPrefix: '',
-    out: 'results/runs',
-    findMax: false,
-    services: false,
-    quiet: true,
-    ...over,
-  };
-}
+const argv = benchArgv;
 
 describe('planBench: a sweep of any numeric option', () => {
   it('--batch-interval 2,10,30 sweeps the batch interval, everything else as given', async () => {

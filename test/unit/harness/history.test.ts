@@ -20,7 +20,8 @@ import {
 import { historyTrendSpec } from '../../../src/harness/report/history-charts.js';
 import { renderSvg } from '../../../src/harness/report/charts.js';
 import { historyFile, recordRun } from '../../../src/cli/history-command.js';
-import { planBench, type BenchArgs } from '../../../src/cli/bench-command.js';
+import { planBench } from '../../../src/cli/bench-command.js';
+import { benchArgv } from '../cli/bench-argv.js';
 import type { RunResult } from '../../../src/harness/results.js';
 import { makeRunResult } from './fixture.js';
 
@@ -280,34 +281,7 @@ describe('grouping and the table', () => {
 });
 
 describe('--profile ci', () => {
-  const argv = (over: Partial<BenchArgs> = {}): BenchArgs => ({
-    rate: '500',
-    duration: '30',
-    warmup: '10',
-    sources: '3',
-    partitions: '3',
-    rules: 'clinical',
-    batchInterval: '10',
-    threads: '2',
-    seed: '1',
-    prevalence: '0.05',
-    repeat: '1',
-    modes: 'stream,batch',
-    latenessMs: '2000',
-    idleMs: '1000',
-    maxRestarts: '3',
-    withSpark: false,
-    generators: '1',
-    externalReadyTimeoutS: '300',
-    externalPollMs: '100',
-    externalQuietS: '15',
-    topicPrefix: '',
-    out: 'results/runs',
-    findMax: false,
-    services: false,
-    quiet: true,
-    ...over,
-  });
+  const argv = benchArgv;
 
   it('pins the CI run; options given on the command line win', async () => {
     const plan = await planBench(argv({ profile: 'ci' }), new Set(['profile']));

@@ -1,0 +1,33 @@
+import type { BenchArgs } from '../../../src/cli/bench-command.js';
+
+/** argv as yargs gives it for `bench` with its defaults (numeric options as text). */
+export function benchArgv(over: Partial<BenchArgs> = {}): BenchArgs {
+  return {
+    rate: '500',
+    duration: '30',
+    warmup: '10',
+    sources: '3',
+    partitions: '3',
+    rules: 'clinical',
+    batchInterval: '10',
+    threads: '2',
+    seed: '1',
+    prevalence: '0.05',
+    repeat: '1',
+    modes: 'stream,batch',
+    latenessMs: '2000',
+    idleMs: '1000',
+    maxRestarts: '3',
+    withSpark: false,
+    generators: '1',
+    externalReadyTimeoutS: '300',
+    externalPollMs: '100',
+    externalQuietS: '15',
+    topicPrefix: '',
+    out: 'results/runs',
+    findMax: false,
+    services: false,
+    quiet: true,
+    ...over,
+  };
+}

@@ -72,12 +72,23 @@ export interface Comparison {
   passed: boolean;
 }
 
-/** The verdict on one metric from its values on each side. */
+/**
+ * Latencies come from instants recorded in whole milliseconds (t_sent, t_appended, t_committed):
+ * medians 1 ms apart or less are within one tick of each other. (A/A runs of the calibration test
+ * had send delay p99 2.67 ms against 3.33 ms, p 0.008: a regression of +25% by share alone.)
+ */
+export const LATENCY_RESOLUTION_MS = 1;
+
+/**
+ * The verdict on one metric from its values on each side. A difference of medians no larger than
+ * `resolution` (the figure's measurement resolution) is never a change, whatever its share.
+ */
 export function judge(
   base: readonly number[],
   next: readonly number[],
   better: Direction,
   options: Pick<CompareOptions, 'threshold' | 'alpha' | 'minRuns'>,
+  resolution = 0,
 ): {
   base: Spread | null;
   new: Spread | null;
@@ -100,7 +111,7 @@ export function judge(
     const diff = n.median - b.median;
     change = b.median === 0 ? (diff === 0 ? 0 : null) : diff / Math.abs(b.median);
     // From a median of 0 any change is beyond any threshold.
-    beyond = change === null ? diff !== 0 : Math.abs(change) > options.threshold;
+    beyond = Math.abs(diff) > resolution && (change === null ? diff !== 0 : Math.abs(change) > options.threshold);
     worse = better === 'smaller' ? diff > 0 : diff < 0;
     better_ = better === 'smaller' ? diff < 0 : diff > 0;
   }
@@ -154,7 +165,7 @@ export function compareRuns(
     ...(s.mode ? { mode: s.mode } : {}),
     unit: s.metric.unit,
     better: s.metric.better,
-    ...judge(s.base, s.next, s.metric.better, o),
+    ...judge(s.base, s.next, s.metric.better, o, s.metric.unit === 'ms' ? LATENCY_RESOLUTION_MS : 0),
     values: { base: s.base, new: s.next },
   }));
   const invariants = next.flatMap(invariantFailures);

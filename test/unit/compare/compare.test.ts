@@ -29,6 +29,16 @@ describe('verdicts', () => {
     expect(judge([98, 99, 100, 101, 102], [73, 74, 75, 76, 77], 'bigger', defaults).verdict).toBe('regression');
   });
 
+  it('a change of medians within the resolution is unchanged, however large its share', () => {
+    // The calibration's A/A case: send delay p99 2.67 -> 3.33 ms (+25%, p 2/252), within 1 ms.
+    const base = [2.67, 2.67, 2.67, 2.67, 3.0];
+    const next = [3.33, 3.33, 3.33, 3.67, 3.67];
+    expect(judge(base, next, 'smaller', defaults).verdict).toBe('regression');
+    expect(judge(base, next, 'smaller', defaults, 1).verdict).toBe('unchanged');
+    // Beyond the resolution the share decides as before.
+    expect(judge([2, 2, 2, 2, 2], [3.5, 3.5, 3.5, 3.5, 3.5], 'smaller', defaults, 1).verdict).toBe('regression');
+  });
+
   it('noise within the threshold is unchanged even when p < alpha', () => {
     const j = judge([98, 99, 100, 101, 102], [103, 104, 105, 106, 107], 'smaller', defaults);
     expect(j.p!).toBeLessThan(0.05);

@@ -75,12 +75,12 @@ export function summarise(xs: number[]): Summary {
 
 export const fmtInt = (x: number): string => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : String(x));
 export const fmt1 = (x: number): string => (Number.isFinite(x) ? x.toFixed(1) : String(x));
-export const fmt2 = (x: number): string => (Number.isFinite(x) ? x.toFixed(2) : String(x));
+const fmt2 = (x: number): string => (Number.isFinite(x) ? x.toFixed(2) : String(x));
 /** A table value: whole numbers, but one decimal below 100 (MiB/s), where rounding would hide the spread. */
-export const fmtValue = (x: number): string => (Math.abs(x) < 100 ? fmt1(x) : fmtInt(x));
+const fmtValue = (x: number): string => (Math.abs(x) < 100 ? fmt1(x) : fmtInt(x));
 
 /** (max - min) / mean, %: the spread the tables print next to the mean. */
-export const spreadPct = (s: Summary): number => (s.n > 1 ? ((s.max - s.min) / s.mean) * 100 : 0);
+const spreadPct = (s: Summary): number => (s.n > 1 ? ((s.max - s.min) / s.mean) * 100 : 0);
 
 /** One line of a combined results table. */
 export interface BenchRow {
@@ -101,7 +101,7 @@ export function printRows(title: string, rows: BenchRow[]): void {
   console.table(rows.map(rowView));
 }
 
-export function rowView(r: BenchRow): Record<string, string | number> {
+function rowView(r: BenchRow): Record<string, string | number> {
   const s = r.summary;
   const v: Record<string, string | number> = {
     bench: r.bench,
@@ -120,7 +120,7 @@ export function rowView(r: BenchRow): Record<string, string | number> {
 }
 
 /** Whether the samples reach a target: never an assertion, only a statement. */
-export function verdict(s: Summary, target: number): string {
+function verdict(s: Summary, target: number): string {
   if (s.min >= target) return 'met (every sample)';
   if (s.mean >= target) return 'met on mean, not every sample';
   if (s.max >= target) return 'not met on mean (max reaches it)';
@@ -135,7 +135,7 @@ export function clientLabel(name: KafkaClientName): string {
   return `${pkg} ${pkgVersion(pkg)}`;
 }
 
-export function pkgVersion(name: string): string {
+function pkgVersion(name: string): string {
   try {
     const p = JSON.parse(readFileSync(join(PROJECT_ROOT, 'node_modules', name, 'package.json'), 'utf8')) as {
       version?: string;
@@ -290,7 +290,7 @@ export function meanCpu(xs: Array<CpuShare | undefined>): CpuShare | undefined {
 // ---------------------------------------------------------------- clean-up
 
 /** Every table a run writes, children first. */
-export const RUN_TABLES = [
+const RUN_TABLES = [
   'alerts',
   'window_stats',
   'write_batch_ranges',

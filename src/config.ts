@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The project root, whether running from src/ (vitest) or dist/src/ (compiled). */
@@ -61,8 +61,4 @@ export function parseEnvFile(text: string): Record<string, string> {
 /** The URL with its password masked, for logs and reports. */
 export function redactUrl(url: string): string {
   return url.replace(/(\/\/[^:/@]+:)[^@]*@/, '$1***@');
-}
-
-export function resolveFromRoot(...parts: string[]): string {
-  return resolve(PROJECT_ROOT, ...parts);
 }

@@ -1,12 +1,12 @@
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Argv } from 'yargs';
-import { benchSide, interleave, loadSideRuns, prepareWorktree } from '../harness/ab.js';
-import { compareRuns, DEFAULT_COMPARE_OPTIONS, exitCode } from '../harness/compare/compare.js';
-import { IncomparableError } from '../harness/compare/comparability.js';
-import { renderJson, renderMarkdown } from '../harness/compare/render.js';
-import { ensureServices } from '../harness/run.js';
-import { createProgress } from '../harness/progress.js';
+import { benchSide, interleave, loadSideRuns, prepareWorktree } from '../harness/track/ab.js';
+import { compareRuns, DEFAULT_COMPARE_OPTIONS, exitCode } from '../harness/track/compare/compare.js';
+import { IncomparableError } from '../harness/track/compare/comparability.js';
+import { renderJson, renderMarkdown } from '../harness/track/compare/render.js';
+import { ensureServices } from '../harness/run/run.js';
+import { createProgress } from '../harness/run/progress.js';
 import { UsageError } from './args.js';
 
 export function abOptions<T>(y: Argv<T>) {

@@ -2,28 +2,26 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import { PROJECT_ROOT } from '../config.js';
-import { fmtMs, partyName } from '../harness/report/markdown.js';
+import { fmtMs, partyName } from '../harness/report/format.js';
 import { rerenderReport, writeSweepReport } from '../harness/report/write.js';
-import type { RunResult, SweepResult } from '../harness/results.js';
-import { createProgress, type Progress } from '../harness/progress.js';
-import { ensureServices, ensureSpark, runOnce, type RunOptions, type RunOutcome } from '../harness/run.js';
-import { parseExternalSpecs, type ExternalSpec } from '../harness/external/spec.js';
+import type { RunResult, SweepResult } from '../results/schema.js';
+import { createProgress, type Progress } from '../harness/run/progress.js';
+import { ensureServices, ensureSpark, runOnce, type RunOptions, type RunOutcome } from '../harness/run/run.js';
+import { parseExternalSpecs, type ExternalSpec } from '../harness/processes/external-spec.js';
 import { isMode } from '../domain/modes.js';
-import { isSustainable, limitSentence } from '../harness/sustainable.js';
-import { searchMax, type FindMaxResult, type RateVerdict } from '../harness/find-max.js';
-import type { Mode } from '../harness/metrics.js';
+import { isSustainable, limitSentence } from '../harness/measure/sustainable.js';
+import { searchMax, type FindMaxResult, type RateVerdict } from '../harness/run/find-max.js';
+import type { Mode } from '../domain/modes.js';
 import { loadRuleSet } from '../pipelines/rules/parse.js';
 import { loadServiceConfig } from '../config.js';
-import { checkFaultsRunnable } from '../harness/fault-injector.js';
-import { parseFaultSpec, type FaultSpec } from '../harness/fault-spec.js';
+import { checkFaultsRunnable } from '../harness/faults/injector.js';
+import { parseFaultSpec, type FaultSpec } from '../harness/faults/spec.js';
 import { checkDatabase, checkKafka, checkServices } from '../infra/preflight.js';
 import { kafkaClientArg, UsageError } from './args.js';
 import { BENCH_DEFAULTS, LIMITS, numericOption, parseBenchNumbers, type NumericOption } from './option-list.js';
 import { declareOptions, type OptionKey } from './options.js';
-import { fmtValue } from '../harness/report/spread.js';
+import { fmtValue } from '../harness/report/format.js';
 import { recordRun } from './history-command.js';
-
-export { LIMITS };
 
 /** Defaults of the numeric options (declared in options.ts; planBench falls back on them). */
 const DEFAULTS = BENCH_DEFAULTS;
@@ -74,7 +72,7 @@ export function benchOptions<T>(y: Argv<T>): Argv<T & BenchArgs> {
 }
 
 /** A numeric option as typed: text ("10", or a comma list "2,10,30" for a sweep) or a number (--config, --profile). */
-export type NumberArg = string | number;
+type NumberArg = string | number;
 
 /** The command line: a run's options as typed on it, plus what spans runs. */
 export interface BenchArgs {
@@ -135,7 +133,7 @@ const SEED_PROFILE: Partial<BenchArgs> = {
  * The CI profile: short (about 90 s a run on 2 cores), fixed seed, both modes, every
  * option that shapes the load pinned so that a change of a default never moves CI's baseline.
  */
-export const CI_PROFILE: Partial<BenchArgs> = {
+const CI_PROFILE: Partial<BenchArgs> = {
   rate: 500,
   duration: 60,
   warmup: 10,
@@ -252,7 +250,7 @@ function checkPatients(n: PlanNumbers, valuesOf: (key: string) => number[]): voi
 }
 
 /** The command of --with-spark (docs/EXTERNAL.md; set up by scripts/spark.sh). */
-export const SPARK_EXAMPLE: ExternalSpec = { name: 'spark', command: 'bash examples/spark/run.sh' };
+const SPARK_EXAMPLE: ExternalSpec = { name: 'spark', command: 'bash examples/spark/run.sh' };
 
 /** --external specs, and the Spark example's with --with-spark. */
 function externalSpecs(a: BenchArgs): ExternalSpec[] {
@@ -711,5 +709,3 @@ export async function reportCommand(dir: string): Promise<void> {
   const files = await rerenderReport(dir);
   process.stdout.write(`rendered ${files.join(', ')} in ${dir}\n`);
 }
-
-export type { RunResult };

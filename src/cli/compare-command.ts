@@ -1,10 +1,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Argv } from 'yargs';
-import { compareRuns, DEFAULT_COMPARE_OPTIONS, exitCode } from '../harness/compare/compare.js';
-import { IncomparableError } from '../harness/compare/comparability.js';
-import { CompareInputError, loadRuns } from '../harness/compare/load.js';
-import { renderJson, renderMarkdown } from '../harness/compare/render.js';
+import { compareRuns, DEFAULT_COMPARE_OPTIONS, exitCode } from '../harness/track/compare/compare.js';
+import { IncomparableError } from '../harness/track/compare/comparability.js';
+import { CompareInputError, loadRuns } from '../harness/track/compare/load.js';
+import { renderJson, renderMarkdown } from '../harness/track/compare/render.js';
 import { UsageError } from './args.js';
 
 export function compareOptions<T>(y: Argv<T>) {

@@ -33,7 +33,7 @@ export function datasetOptions<T>(y: Argv<T>): Argv<T & DatasetArgs> {
   return declareOptions<DatasetArgs, T>(y, 'dataset', DATASET_OPTION_KEYS);
 }
 
-export function checkDataset(a: DatasetArgs): DatasetArgs {
+function checkDataset(a: DatasetArgs): DatasetArgs {
   if (!Number.isSafeInteger(a.seed)) throw new UsageError(`--seed must be an integer, got ${a.seed}`);
   positiveInt('patients', a.patients);
   positiveInt('sources', a.sources);
@@ -78,7 +78,7 @@ export interface ProduceArgs extends DatasetArgs {
   kafkaClient?: string;
 }
 
-export function parseRate(rate: string): number | 'max' {
+function parseRate(rate: string): number | 'max' {
   if (rate === 'max') return 'max';
   const r = Number(rate);
   if (!Number.isFinite(r) || r <= 0) throw new UsageError(`--rate must be a positive number or "max", got ${rate}`);

@@ -14,16 +14,16 @@ import {
   renderHistoryMarkdown,
   TREND_METRICS,
   trendPoints,
-} from '../harness/history.js';
-import { historyTrendChart } from '../harness/report/history-charts.js';
-import { trackerFiles } from '../harness/report/trackers.js';
-import type { RunOutcome } from '../harness/run.js';
+} from '../harness/track/history.js';
+import { historyTrendChart } from '../harness/track/history-charts.js';
+import { trackerFiles } from '../harness/track/trackers.js';
+import type { RunOutcome } from '../harness/run/run.js';
 import { UsageError } from './args.js';
 
 export const DEFAULT_HISTORY_FILE = 'results/history.jsonl';
 export const DEFAULT_HISTORY_OUT = 'results/history';
 /** Environment: the history file when --history is not given ("off": none). The test suite sets it to "off". */
-export const HISTORY_ENV = 'VITALS_BENCH_HISTORY';
+const HISTORY_ENV = 'VITALS_BENCH_HISTORY';
 
 /** The file a run's line goes to: --history FILE, none for --no-history, else $VITALS_BENCH_HISTORY or the default. */
 export function historyFile(

@@ -26,7 +26,7 @@ export interface NumericOption {
 }
 
 /** The numeric options of `bench`, in the order they are parsed (and a message lists them). */
-export const BENCH_NUMERIC_KEYS = [
+const BENCH_NUMERIC_KEYS = [
   'rate',
   'batchInterval',
   'duration',
@@ -75,7 +75,7 @@ export const BENCH_DEFAULTS = Object.fromEntries(
   }),
 ) as Record<BenchNumberKey, number>;
 
-export const SWEEPABLE_FLAGS = BENCH_NUMERIC_OPTIONS.filter((o) => o.sweep).map((o) => `--${o.flag}`);
+const SWEEPABLE_FLAGS = BENCH_NUMERIC_OPTIONS.filter((o) => o.sweep).map((o) => `--${o.flag}`);
 
 export function numericOption(flagOrKey: string): NumericOption | undefined {
   return BENCH_NUMERIC_OPTIONS.find((o) => o.flag === flagOrKey || o.key === flagOrKey);

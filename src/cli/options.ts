@@ -12,8 +12,8 @@ import type { Argv, Options } from 'yargs';
 import { DEFAULT_MAX_FUTURE_MS } from '../domain/reading.js';
 import { MAX_PATIENTS } from '../generators/dataset.js';
 import { DEFAULT_PATIENTS, DEFAULT_SOURCES } from '../generators/defaults.js';
-import { FAULT_SYNTAX } from '../harness/fault-spec.js';
-import { DEFAULT_RESTART_POLICY } from '../harness/supervisor.js';
+import { FAULT_SYNTAX } from '../harness/faults/spec.js';
+import { DEFAULT_RESTART_POLICY } from '../harness/processes/supervisor.js';
 import { DEFAULT_PROFILE } from '../pipelines/rules/profiles.js';
 import { DEFAULT_KAFKA_CLIENT, KAFKA_CLIENTS } from '../infra/kafka-client/types.js';
 
@@ -419,7 +419,7 @@ export function decl(key: OptionKey): OptionDecl {
 }
 
 /** Said in bench's help of each option that a comma list sweeps. */
-export const SWEEP_NOTE = '; a comma list runs a sweep';
+const SWEEP_NOTE = '; a comma list runs a sweep';
 
 /**
  * The yargs declaration of an option in a command. In `bench` a numeric option is read as

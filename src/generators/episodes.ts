@@ -25,8 +25,8 @@ export interface EpisodeOptions {
   episodeLength?: { min: number; max: number };
 }
 
-export const DEFAULT_PREVALENCE = 0.05;
-export const DEFAULT_EPISODE_LENGTH = { min: 20, max: 60 } as const;
+const DEFAULT_PREVALENCE = 0.05;
+const DEFAULT_EPISODE_LENGTH = { min: 20, max: 60 } as const;
 
 export interface ActiveEpisode {
   type: EpisodeType;
@@ -35,7 +35,7 @@ export interface ActiveEpisode {
   targets: VitalTargets;
 }
 
-export function episodeTargets(type: EpisodeType, rng: Rng): VitalTargets {
+function episodeTargets(type: EpisodeType, rng: Rng): VitalTargets {
   switch (type) {
     case 'tachycardia':
       return { hr: rng.uniform(140, 160) };

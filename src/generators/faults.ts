@@ -31,7 +31,7 @@ export interface FaultOptions {
   malformedFraction?: number;
 }
 
-export type PayloadKind = 'reading' | 'duplicate' | 'malformed';
+type PayloadKind = 'reading' | 'duplicate' | 'malformed';
 
 export interface SendAction {
   /** Send at t_intended + delayMs. The message keeps the reading's original event_time. */
@@ -40,7 +40,7 @@ export interface SendAction {
   malformedKind?: MalformedKind;
 }
 
-export interface DelayedReading {
+interface DelayedReading {
   patient_id: number;
   seq: number;
   delayMs: number;
@@ -66,7 +66,7 @@ function checkFraction(name: string, v: number): number {
   return v;
 }
 
-export function resolveFaultOptions(o: FaultOptions): Required<FaultOptions> {
+function resolveFaultOptions(o: FaultOptions): Required<FaultOptions> {
   const r: Required<FaultOptions> = {
     seed: o.seed,
     jitterMs: o.jitterMs ?? 0,

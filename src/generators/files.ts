@@ -16,7 +16,7 @@ export type FileFormat = 'jsonl' | 'csv';
 
 /** The seed project's date: default start of generated event times. */
 export const DEFAULT_START_MS = Date.parse('2025-04-18T10:00:00.000Z');
-export const DEFAULT_RATE = 100;
+const DEFAULT_RATE = 100;
 
 /** Lines are grouped into chunks so the stream is not driven one tiny write at a time. */
 const LINES_PER_CHUNK = 512;

@@ -6,7 +6,7 @@
  * wires it to a Kafka client (infra/kafka-client) and the system clock.
  */
 import { topicForSource, type Reading } from '../domain/reading.js';
-import { LatencyHistogram } from '../harness/histogram.js';
+import { LatencyHistogram } from '../results/histogram.js';
 import { describeError, isRetriable } from '../infra/retry.js';
 import { FaultPlanner, payloadFor, type FaultOptions, type SendAction } from './faults.js';
 import type { Schedule } from './schedule.js';
@@ -34,12 +34,12 @@ export interface SenderClock {
 
 // The same clock as t_committed in the pipelines (Date.now, 1 ms resolution): latencies are
 // differences across processes, and a second, monotonic clock would drift from it.
-export const systemClock: SenderClock = {
+const systemClock: SenderClock = {
   now: () => Date.now(),
   sleep: (ms) => new Promise((r) => (ms <= 0 ? setImmediate(r) : setTimeout(r, ms))),
 };
 
-export interface OutgoingMessage {
+interface OutgoingMessage {
   key: string;
   value: string;
 }
@@ -50,7 +50,7 @@ export interface TopicMessages {
 }
 
 /** Sends one request (all topics together); resolves when acknowledged, rejects when it failed. */
-export type SendBatch = (topicMessages: TopicMessages[]) => Promise<unknown>;
+type SendBatch = (topicMessages: TopicMessages[]) => Promise<unknown>;
 
 export interface SenderOptions {
   source: ReadingSource;

@@ -3,16 +3,7 @@ import { SENT_AT_HEADER } from '../domain/reading.js';
 import { kafkajsDriver, type KafkaClientDriver, type TopicRecords } from '../infra/kafka-client/index.js';
 import { OpenLoopSender, type ProducerResult, type SenderOptions, type TopicMessages } from './open-loop-sender.js';
 
-export type {
-  OutgoingMessage,
-  ProducerProgress,
-  ProducerResult,
-  ReadingSource,
-  SendBatch,
-  SenderClock,
-  SenderOptions,
-  TopicMessages,
-} from './open-loop-sender.js';
+export type { ProducerProgress, ProducerResult, ReadingSource, TopicMessages } from './open-loop-sender.js';
 
 export interface ProducerOptions extends Omit<SenderOptions, 'send'> {
   /** The default client's Kafka (kafkajs); not needed when `client` is given. */

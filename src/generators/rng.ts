@@ -4,7 +4,7 @@
  */
 
 /** murmur3's 32-bit finaliser: a bijective avalanche mix of a 32-bit integer. */
-export function mix32(x: number): number {
+function mix32(x: number): number {
   x = x >>> 0;
   x ^= x >>> 16;
   x = Math.imul(x, 0x85ebca6b);

@@ -33,7 +33,7 @@ export interface VitalTargets {
  * Plausible limits for generated values: well inside POSSIBLE_RANGE of src/domain/reading.ts,
  * so every generated reading is valid there.
  */
-export const MODEL_LIMITS = {
+const MODEL_LIMITS = {
   hr: { min: 30, max: 220 },
   temp: { min: 34, max: 42 },
   sbp: { min: 70, max: 250 },
@@ -42,7 +42,7 @@ export const MODEL_LIMITS = {
 } as const;
 
 /** Smallest systolic-diastolic gap the model emits, so diastolic < systolic always. */
-export const MIN_PULSE_PRESSURE = 15;
+const MIN_PULSE_PRESSURE = 15;
 
 /**
  * Mean-reversion rate per reading step. 0.3 puts a vital ~90% of the way to a new target in
@@ -62,7 +62,7 @@ const DBP_PER_SBP = 0.6;
 
 const clamp = (x: number, lo: number, hi: number): number => (x < lo ? lo : x > hi ? hi : x);
 
-export function drawBaseline(rng: Rng): Baseline {
+function drawBaseline(rng: Rng): Baseline {
   const sbp = clamp(rng.normal(120, 12), 95, 160);
   return {
     hr: clamp(rng.normal(75, 8), 52, 105),

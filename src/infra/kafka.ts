@@ -20,7 +20,7 @@ export function createKafka(brokers: string[], clientId: string): Kafka {
  * algorithm on, a small request (a fetch) written while another is unacknowledged on the same
  * connection (an offset commit, a heartbeat) can wait for the broker's delayed ACK.
  */
-export const noDelaySocketFactory: ISocketFactory = ({ host, port, ssl, onConnect }) => {
+const noDelaySocketFactory: ISocketFactory = ({ host, port, ssl, onConnect }) => {
   const socket = ssl
     ? tls.connect({ host, port, ...(net.isIP(host) ? {} : { servername: host }), ...ssl }, onConnect)
     : net.connect({ host, port }, onConnect);

@@ -114,7 +114,7 @@ export interface RetryOptions {
   random?: () => number;
 }
 
-export const DEFAULT_RETRY_BUDGET_MS = 120_000;
+const DEFAULT_RETRY_BUDGET_MS = 120_000;
 
 /** Run fn; retry retriable errors with jittered backoff within the budget; rethrow anything else at once. */
 export async function withRetry<T>(what: string, fn: () => Promise<T>, opts: RetryOptions = {}): Promise<T> {

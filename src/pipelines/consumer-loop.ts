@@ -15,7 +15,7 @@ export type { OffsetCommit } from '../infra/kafka-client/index.js';
 /** Above the broker's group.min.session.timeout.ms (6 s) with room for a paused process. */
 export const SESSION_TIMEOUT_MS = 10_000;
 
-export interface PartitionMessage {
+interface PartitionMessage {
   offset: number;
   /** Kafka record timestamp: the broker's log-append time on this project's topics. */
   timestamp: number;
@@ -40,10 +40,10 @@ export interface PartitionBatch {
  * everything it needs from the batch before its first await, and its promises must resolve
  * in the order the batches were handed over (a serial writer such as GroupCommit does).
  */
-export type BatchHandler = (batch: PartitionBatch) => Promise<OffsetCommit[]>;
+type BatchHandler = (batch: PartitionBatch) => Promise<OffsetCommit[]>;
 
 /** Batches handed over whose writes have not completed, at most; beyond it the loop waits. */
-export const MAX_BATCHES_IN_FLIGHT = 64;
+const MAX_BATCHES_IN_FLIGHT = 64;
 
 export interface ConsumerLoopOptions {
   kafka: Kafka;

@@ -25,7 +25,7 @@ export interface OffsetRange {
   fetchedAt?: number;
 }
 
-export interface IngestRange {
+interface IngestRange {
   ingestLo: number;
   ingestHi: number;
   patientLo: number;

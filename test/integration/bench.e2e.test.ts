@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import mysql from 'mysql2/promise';
 import { loadServiceConfig, PROJECT_ROOT } from '../../src/config.js';
-import type { RunResult } from '../../src/harness/results.js';
+import type { RunResult } from '../../src/results/schema.js';
 import { writeShortWindowRules } from './helpers.js';
 
 const run = promisify(execFile);

@@ -23,9 +23,10 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { compareRuns, renderMarkdown, type Comparison } from '../../src/harness/compare/index.js';
-import { median } from '../../src/harness/report/spread.js';
-import type { RunResult } from '../../src/harness/results.js';
+import { compareRuns, type Comparison } from '../../src/harness/track/compare/compare.js';
+import { renderMarkdown } from '../../src/harness/track/compare/render.js';
+import { median } from '../../src/harness/measure/spread.js';
+import type { RunResult } from '../../src/results/schema.js';
 import { runCli } from './helpers.js';
 
 const INJECTED_MS = 25;

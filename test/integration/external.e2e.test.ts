@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { RunResult } from '../../src/harness/results.js';
+import type { RunResult } from '../../src/results/schema.js';
 import { count, openPool, runCli, sleep, spawnCli, stopChild, writeShortWindowRules } from './helpers.js';
 
 const JOB = 'node test/fixtures/external-job.mjs';

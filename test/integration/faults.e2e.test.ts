@@ -10,7 +10,7 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { RunResult } from '../../src/harness/results.js';
+import type { RunResult } from '../../src/results/schema.js';
 import { CLI, isolation, openPool, runCli, sleep, waitUntil, writeShortWindowRules } from './helpers.js';
 
 const out = mkdtempSync(join(tmpdir(), 'vitals-faults-e2e-'));

@@ -13,7 +13,7 @@ import { startIngest } from '../../src/pipelines/ingest.js';
 import { writeIsolating } from '../../src/pipelines/isolate.js';
 import { VITALS_COLUMNS, vitalsRow } from '../../src/pipelines/rows.js';
 import { StreamPipeline } from '../../src/pipelines/stream.js';
-import { registerRun, RunConflictError } from '../../src/harness/run-registry.js';
+import { registerRun, RunConflictError } from '../../src/harness/run/run-registry.js';
 import { fuzzMessages, type FuzzMessage } from '../fuzz-messages.js';
 import {
   config,

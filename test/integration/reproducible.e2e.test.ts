@@ -7,7 +7,7 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { RunResult } from '../../src/harness/results.js';
+import type { RunResult } from '../../src/results/schema.js';
 import { openPool, runCli, writeShortWindowRules } from './helpers.js';
 
 describe('the same seed and options give the same alerts in every run', () => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../src/config.js';
-import type { RunResult } from '../../src/harness/results.js';
+import type { RunResult } from '../../src/results/schema.js';
 import { runCli } from './helpers.js';
 
 // The Spark Structured Streaming example (examples/spark) as an external mode on the real

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { RunResult, SweepResult } from '../../src/harness/results.js';
+import type { RunResult, SweepResult } from '../../src/results/schema.js';
 import { runCli, writeShortWindowRules } from './helpers.js';
 
 // A real sweep over --batch-interval, end to end against the real services: two short runs

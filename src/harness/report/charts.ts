@@ -20,8 +20,8 @@ import type { ResvgRenderOptions } from '@resvg/resvg-js';
 import { View, parse, Error as VegaErrorLevel, Warn as VegaWarnLevel } from 'vega';
 import { compile } from 'vega-lite';
 import type { TopLevelSpec } from 'vega-lite';
-import type { LatencyCurve, LatencyMetric } from '../histogram.js';
-import type { FaultReport, SweepResult, TimeseriesPoint } from '../results.js';
+import type { LatencyCurve, LatencyMetric } from '../../results/histogram.js';
+import type { FaultReport, SweepResult, TimeseriesPoint } from '../../results/schema.js';
 
 const WIDTH = 560;
 const HEIGHT = 300;
@@ -49,7 +49,7 @@ const EXTRA_COLORS = ['#2ca02c', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#b
 /** Legend order: input first, then the modes. */
 const SERIES_ORDER = ['offered', 'achieved', 'achieved input', 'stream', 'output stream', 'batch', 'output batch'];
 /** Modes whose results come in discrete passes: drawn as points, never joined by a line. */
-export const DISCRETE_MODES: ReadonlySet<string> = new Set(['batch']);
+const DISCRETE_MODES: ReadonlySet<string> = new Set(['batch']);
 
 /** The fixed colour of a series: a mode ("stream"), a mode's output ("output batch") or the input. */
 export function seriesColor(name: string): string {
@@ -465,10 +465,7 @@ function bandLayers(
  * are neither). Labels sit in rows from the top: the warm-up's first, then one row per fault, so
  * that overlapping faults keep readable labels.
  */
-export function withShading(
-  spec: TopLevelSpec,
-  opts: { faults?: FaultWindow[]; warmupSeconds?: number },
-): TopLevelSpec {
+function withShading(spec: TopLevelSpec, opts: { faults?: FaultWindow[]; warmupSeconds?: number }): TopLevelSpec {
   const faults = opts.faults ?? [];
   const warm = opts.warmupSeconds ?? 0;
   if (faults.length === 0 && !(warm > 0)) return spec;
@@ -485,11 +482,6 @@ export function withShading(
       ...main,
     ],
   } as unknown as TopLevelSpec;
-}
-
-/** Fault windows only (kept for callers of the earlier API). */
-export function withFaultWindows(spec: TopLevelSpec, windows: FaultWindow[]): TopLevelSpec {
-  return withShading(spec, { faults: windows });
 }
 
 /** The subtitle line that explains the shading (none when nothing is shaded). */

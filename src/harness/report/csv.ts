@@ -3,8 +3,8 @@
  * Latency cells are left empty when the summary's count is 0 (no samples, not "0 ms").
  */
 import { stringify } from 'csv-stringify/sync';
-import { decodeCurves } from '../histogram.js';
-import type { LatencySummary, RunResult } from '../results.js';
+import { decodeCurves } from '../../results/histogram.js';
+import type { LatencySummary, RunResult } from '../../results/schema.js';
 
 export const SUMMARY_COLUMNS = [
   'mode',

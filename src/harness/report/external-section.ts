@@ -3,7 +3,7 @@
  * to its record results side by side, the one population the built-in modes and a black-box
  * job can be compared on.
  */
-import type { ExternalModeResult, LatencySummary, RunResult } from '../results.js';
+import type { ExternalModeResult, LatencySummary, RunResult } from '../../results/schema.js';
 
 const ms = (v: number): string => (Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(v === Math.round(v) ? 0 : 1));
 const num = (v: number): string => (Number.isInteger(v) ? v.toLocaleString('en-US') : v.toFixed(1));

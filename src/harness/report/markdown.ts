@@ -3,11 +3,11 @@
  * its unit, its sample count and its spread; a distribution without samples prints "n/a".
  * The comparison paragraph states only what follows from the numbers in the result.
  */
-import type { AgreementResult, LatencySummary, ModeResult, RunResult, SweepResult } from '../results.js';
+import type { AgreementResult, LatencySummary, ModeResult, RunResult, SweepResult } from '../../results/schema.js';
 import { externalSection } from './external-section.js';
 import { seedComparisonSection } from './seed-comparison.js';
-import { limitSentence } from '../sustainable.js';
-import { fmtSpread, fmtValue } from './spread.js';
+import { limitSentence } from '../measure/sustainable.js';
+import { fmtMs, fmtNum, fmtRatio, fmtSpread, fmtValue, partyName } from './format.js';
 import { groupByValue, hasCost, modesOf, sweptOf, sweptTitle, sweptValueOf, type SweptInfo } from './sweep-data.js';
 import { stagesSection } from './stages-section.js';
 
@@ -27,24 +27,6 @@ const DEF = {
   send_delay: `Send delay = t_sent − t_intended (${METRICS} §Latency)`,
   window_result: `Window-result latency = t_committed of the window row − the largest t_intended among its readings (${METRICS} §Latency)`,
 } as const;
-
-/** Milliseconds with sensible precision. */
-export function fmtMs(v: number): string {
-  if (!Number.isFinite(v)) return 'n/a';
-  const a = Math.abs(v);
-  if (a >= 100) return v.toFixed(0);
-  if (a >= 10) return v.toFixed(1);
-  if (a >= 1) return v.toFixed(2);
-  return v.toFixed(3);
-}
-
-function fmtNum(v: number, digits = 1): string {
-  return Number.isFinite(v) ? (Number.isInteger(v) ? String(v) : v.toFixed(digits)) : 'n/a';
-}
-
-function fmtRatio(v: number): string {
-  return Number.isFinite(v) ? v.toFixed(4) : 'n/a';
-}
 
 function esc(s: string): string {
   return s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
@@ -84,11 +66,6 @@ const FIGURE = {
 } as const;
 
 const LAT_HEADER = ['figure', 'count', 'mean', 'p50', 'p90', 'p99', 'p99.9', 'max'];
-
-/** Who an agreement compares with: the reference evaluation of the rules is not the injected episodes. */
-export function partyName(name: string): string {
-  return name === 'ground_truth' ? 'rule reference' : name;
-}
 
 /** One latency distribution in ms: count, mean and the percentiles (p95 and min are in results.json and latency.csv). */
 function latRow(label: string, s: LatencySummary): string[] {
@@ -395,7 +372,7 @@ export function comparisonLines(r: RunResult): string[] {
 }
 
 /** Each fault: when, what the harness saw, how long until the backlog was back, latency during and outside. */
-export function faultsSection(r: RunResult): string {
+function faultsSection(r: RunResult): string {
   const faults = r.faults ?? [];
   const sec = (v: number | null): string => (v === null ? 'n/a' : `${v} s`);
   const modes = r.modes.map((m) => m.mode);

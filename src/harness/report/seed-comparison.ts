@@ -1,4 +1,4 @@
-import type { RunResult } from '../results.js';
+import type { RunResult } from '../../results/schema.js';
 
 /**
  * The seed project's own figures, quoted from its report (not measured here): a batch of
@@ -6,7 +6,7 @@ import type { RunResult } from '../results.js';
  * took 3.2 s. They are durations of one processing run, not event-time latencies, and the
  * seed's batch read the same 100 rows every time (LIMIT 100 without order or offset).
  */
-export const SEED_FIGURES = {
+const SEED_FIGURES = {
   batchRows: 100,
   batchSeconds: 0.41,
   streamMicroBatchRows: 2,

@@ -5,8 +5,8 @@
  */
 import type { TopLevelSpec } from 'vega-lite';
 import { MODES, type Mode } from '../../domain/modes.js';
-import type { RunResult } from '../results.js';
-import type { StageBreakdown } from '../stages.js';
+import type { RunResult } from '../../results/schema.js';
+import type { StageBreakdown } from '../../results/schema.js';
 import { VEGA_LITE_SCHEMA } from './charts.js';
 
 const fmt = (v: number): string => (Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(v === Math.round(v) ? 0 : 1));
@@ -35,7 +35,7 @@ const MODE_TEXT: Record<Mode, { title: string; chain: string; note: string }> = 
 };
 
 /** The modes of a run with stage figures, in the usual order. */
-export function stagedModes(stages: RunResult['stages']): Mode[] {
+function stagedModes(stages: RunResult['stages']): Mode[] {
   return MODES.filter((m) => stages?.[m]);
 }
 

@@ -5,9 +5,9 @@
  * their min..max. Colours are fixed per mode, so stream and batch look the same in every chart.
  */
 import type { TopLevelSpec } from 'vega-lite';
-import type { SweepResult } from '../results.js';
+import type { SweepResult } from '../../results/schema.js';
 import { MODE_COLORS, renderSvg } from './charts.js';
-import type { Spread } from './spread.js';
+import type { Spread } from '../measure/spread.js';
 import { groupByValue, modesOf, sweptOf, sweptTitle, type ModeFigures, type SweptInfo } from './sweep-data.js';
 
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';

@@ -3,8 +3,8 @@
  * mode per value (median and spread across repeats): what the sweep report's table and its
  * charts against the swept value show.
  */
-import type { ModeResult, RunResult, SweepResult } from '../results.js';
-import { spread, type Spread } from './spread.js';
+import type { ModeResult, RunResult, SweepResult } from '../../results/schema.js';
+import { spread, type Spread } from '../measure/spread.js';
 
 export type ModeName = ModeResult['mode'];
 
@@ -75,7 +75,7 @@ export interface ValueGroup {
 }
 
 /** The headline figures of each mode of one group of runs. A latency without samples counts as missing. */
-export function figuresOf(runs: RunResult[], mode: ModeName): ModeFigures {
+function figuresOf(runs: RunResult[], mode: ModeName): ModeFigures {
   const ms = runs
     .map((r) => ({ r, m: r.modes.find((x) => x.mode === mode) }))
     .filter((x): x is { r: RunResult; m: ModeResult } => x.m !== undefined);

@@ -10,8 +10,8 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
-import { decodeCurves } from '../histogram.js';
-import type { RunResult, SweepResult } from '../results.js';
+import { decodeCurves } from '../../results/histogram.js';
+import type { RunResult, SweepResult } from '../../results/schema.js';
 import type { TopLevelSpec } from 'vega-lite';
 import {
   faultWindows,
@@ -205,7 +205,7 @@ export async function writeRunReport(dir: string, result: RunResult): Promise<st
 }
 
 /** Read a run's results.json. Throws if it is not schema_version 1. */
-export async function readRunResult(dir: string): Promise<RunResult> {
+async function readRunResult(dir: string): Promise<RunResult> {
   const parsed = JSON.parse(await readFile(join(dir, 'results.json'), 'utf8')) as Partial<RunResult>;
   if (parsed.schema_version !== 1) {
     throw new Error(

@@ -13,7 +13,7 @@ export function isKafkaClientName(name: unknown): name is KafkaClientName {
   return (KAFKA_CLIENTS as readonly unknown[]).includes(name);
 }
 
-export interface OutgoingRecord {
+interface OutgoingRecord {
   /** The partitioning key: records of one key land on one partition, in order. */
   key: string;
   value: string;
@@ -37,7 +37,7 @@ export interface ClientProducer {
 /** Header values as the clients hand them over (kafkajs: a list when a name repeats). */
 export type MessageHeaders = Record<string, Buffer | string | Array<Buffer | string> | undefined>;
 
-export interface ConsumedMessage {
+interface ConsumedMessage {
   offset: number;
   /** The record timestamp: the broker's log-append time on this project's topics. */
   timestamp: number;

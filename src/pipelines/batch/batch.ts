@@ -39,7 +39,7 @@ export interface PassResult {
 }
 
 /** Workers run compiled JavaScript (Node 20 has no TypeScript loader): dist/ is built by `npm run build`. */
-export const WORKER_FILE = join(PROJECT_ROOT, 'dist/src/pipelines/batch/worker.js');
+const WORKER_FILE = join(PROJECT_ROOT, 'dist/src/pipelines/batch/worker.js');
 
 /**
  * The batch layer: each pass takes the readings that ingest committed since the previous

@@ -4,11 +4,11 @@ import { VITAL_NAMES, type VitalName } from '../../domain/reading.js';
 import { PROFILES, profileNames } from './profiles.js';
 import type { Aggregation, Comparison, Rule, RuleSet, Severity } from './types.js';
 
-export const COMPARISONS: readonly Comparison[] = ['>', '>=', '<', '<='];
-export const AGGREGATIONS: readonly Aggregation[] = ['avg', 'min', 'max', 'count'];
-export const SEVERITIES: readonly Severity[] = ['low', 'medium', 'high'];
-export const RULE_ID_PATTERN = /^[a-z0-9_]{1,64}$/;
-export const MAX_WINDOW_S = 3600;
+const COMPARISONS: readonly Comparison[] = ['>', '>=', '<', '<='];
+const AGGREGATIONS: readonly Aggregation[] = ['avg', 'min', 'max', 'count'];
+const SEVERITIES: readonly Severity[] = ['low', 'medium', 'high'];
+const RULE_ID_PATTERN = /^[a-z0-9_]{1,64}$/;
+const MAX_WINDOW_S = 3600;
 
 const RECORD_FIELDS = ['kind', 'id', 'vital', 'op', 'value', 'severity'];
 const WINDOW_FIELDS = [...RECORD_FIELDS, 'agg', 'window_s'];

@@ -4,7 +4,7 @@ import type { AlertRecord, RuleSet, WindowResult } from './types.js';
 import { computeWindows } from './windows.js';
 
 /** Deterministic alert order: patient_id, event_time, rule_id, then seq / window_start. */
-export function compareAlerts(a: AlertRecord, b: AlertRecord): number {
+function compareAlerts(a: AlertRecord, b: AlertRecord): number {
   return (
     a.patient_id - b.patient_id ||
     a.event_time - b.event_time ||

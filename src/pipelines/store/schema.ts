@@ -179,8 +179,6 @@ const MIGRATIONS: string[][] = [
   ],
 ];
 
-export const SCHEMA_VERSION = MIGRATIONS.length;
-
 export async function migrate(pool: Pool): Promise<number> {
   await pool.query(`CREATE TABLE IF NOT EXISTS schema_version (
     version INT NOT NULL PRIMARY KEY, applied_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3))`);

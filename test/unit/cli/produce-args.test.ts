@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../../src/cli/args.js';
 import { checkProduceArgs, produceSummary, type ProduceArgs } from '../../../src/cli/generator-commands.js';
 import type { ProducerResult } from '../../../src/generators/producer.js';
-import { LatencyHistogram } from '../../../src/harness/histogram.js';
+import { LatencyHistogram } from '../../../src/results/histogram.js';
 
 /** argv as yargs gives it for `produce` with its defaults. */
 function argv(over: Partial<ProduceArgs> = {}): ProduceArgs {

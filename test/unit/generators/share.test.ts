@@ -12,7 +12,7 @@ import {
 import { OpenLoopSchedule, ReplaySchedule, type Schedule } from '../../../src/generators/schedule.js';
 import { checkLoadShare, describeShare, isInShare, type LoadShare } from '../../../src/generators/share.js';
 import { datasetSource, replaySource } from '../../../src/generators/sources.js';
-import { mergeLoadResults } from '../../../src/harness/merge-load-results.js';
+import { mergeLoadResults } from '../../../src/harness/measure/merge-load-results.js';
 
 const S = 1_700_000_000_000;
 const PARAMS = { seed: 11, patients: 7, sources: 3, prevalence: 0.2 };

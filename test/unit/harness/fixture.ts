@@ -1,6 +1,6 @@
 /** Synthetic RunResult with obviously fake values, for tests only. */
-import { LatencyHistogram, histogramKey } from '../../../src/harness/histogram.js';
-import type { LatencySummary, ModeResult, RunResult, SweepResult } from '../../../src/harness/results.js';
+import { LatencyHistogram, histogramKey } from '../../../src/results/histogram.js';
+import type { LatencySummary, ModeResult, RunResult, SweepResult } from '../../../src/results/schema.js';
 
 export function hist(values: number[]): LatencyHistogram {
   const h = new LatencyHistogram();

@@ -1,0 +1,265 @@
+/**
+ * The figures of an external mode (docs/EXTERNAL.md, "What the harness measures"), from the rows
+ * its job wrote, as the harness saw them, against the generator's ground truth and the
+ * built-in modes' alerts. Pure: no database, no clock.
+ */
+import { readingKey } from '../../domain/keys.js';
+import { alertKey, type AlertRecord } from '../../pipelines/rules/types.js';
+import { compareAlerts } from './agreement.js';
+import { LatencyHistogram } from '../../results/histogram.js';
+import type { AgreementResult, ExternalModeResult, LatencySummary } from '../../results/schema.js';
+import type { ExternalResultRow } from './results-poller.js';
+
+/** What the external modes of a run came to: each job's figures, their agreement, and what failed the run. */
+export interface ExternalFigures {
+  jobs: ExternalModeResult[];
+  agreement: AgreementResult[];
+  failures: string[];
+}
+
+/** What a job's rows are: per-rule alerts, or flagged readings without a rule (docs/EXTERNAL.md). */
+export type ExternalKind = ExternalModeResult['kind'];
+
+/** The rule id flagged readings are compared under: one per reading, whichever rules fired. */
+const FLAGGED = '*';
+
+/** What the run's ground truth and built-in modes say, to judge a job by. */
+export interface ExternalJudgement {
+  /** readingKey -> t_intended. */
+  intended: ReadonlyMap<string, number>;
+  expectedAlerts: readonly AlertRecord[];
+  /** Per rule id, its window in seconds (0: a record rule). */
+  windowSizeOf: ReadonlyMap<string, number>;
+  warmupEnd: number;
+  /** t_intended of the last reading of the schedule (epoch ms). */
+  scheduleEnd: number;
+  /** The built-in modes' alerts, to compare with. */
+  others: ReadonlyArray<{ name: string; alerts: readonly AlertRecord[] }>;
+}
+
+export interface ExternalInputs extends ExternalJudgement {
+  name: string;
+  command: string;
+  rows: ExternalResultRow[];
+  startupMs: number | undefined;
+  /** The rule ids the job said it evaluates (absent: all): the comparisons keep to them. */
+  rules?: readonly string[];
+  pollIntervalMs: number;
+  largestPollGapMs: number;
+  exit: string;
+}
+
+export interface ExternalMeasurement {
+  result: ExternalModeResult;
+  agreement: AgreementResult[];
+  failures: string[];
+  histograms: { result: LatencyHistogram; atInsert: LatencyHistogram };
+}
+
+/** Flagged rows have no rule id; a job that mixes both kinds is judged as flagged readings (and told so). */
+export function kindOf(rows: readonly ExternalResultRow[]): ExternalKind {
+  return rows.some((r) => r.rule_id === null) ? 'flagged_readings' : 'alerts';
+}
+
+/** The job's rows as alert records, the first sighting of each result kept (later rows are duplicates). */
+function firstOfEach(
+  rows: readonly ExternalResultRow[],
+  kind: ExternalKind,
+): Map<string, ExternalResultRow & { key: string }> {
+  const out = new Map<string, ExternalResultRow & { key: string }>();
+  for (const r of [...rows].sort((a, b) => a.visible_at - b.visible_at || a.result_id - b.result_id)) {
+    const key = alertKey(asAlert(r, kind));
+    if (!out.has(key)) out.set(key, { ...r, key });
+  }
+  return out;
+}
+
+function asAlert(
+  r: Pick<ExternalResultRow, 'rule_id' | 'patient_id' | 'seq' | 'window_start'>,
+  kind: ExternalKind,
+): AlertRecord {
+  return {
+    rule_id: kind === 'flagged_readings' ? FLAGGED : r.rule_id!,
+    severity: 'high',
+    patient_id: r.patient_id,
+    seq: r.seq,
+    window_start: r.seq === null ? r.window_start : null,
+    event_time: 0,
+  };
+}
+
+/** Record alerts collapsed to one per reading (for a flagged-readings job). */
+export function asFlaggedReadings(alerts: readonly AlertRecord[]): AlertRecord[] {
+  const out = new Map<string, AlertRecord>();
+  for (const a of alerts) {
+    if (a.seq === null) continue;
+    const f = { ...a, rule_id: FLAGGED, window_start: null };
+    out.set(alertKey(f), f);
+  }
+  return [...out.values()];
+}
+
+export function measureExternal(input: ExternalInputs): ExternalMeasurement {
+  const x = keptToDeclaredRules(input);
+  const kind = kindOf(x.rows);
+  const distinct = firstOfEach(x.rows, kind);
+  const reference = (alerts: readonly AlertRecord[]): AlertRecord[] =>
+    kind === 'flagged_readings' ? asFlaggedReadings(alerts) : [...alerts];
+  const mine = [...distinct.values()].map((r) => asAlert(r, kind));
+  const truth = reference(x.expectedAlerts);
+  const truthKeys = new Set(truth.map(alertKey));
+  const latency = latencies(x, distinct);
+  const agreement = comparisons(x, kind, mine, truth, reference);
+  const loss = [...truthKeys].filter((k) => !distinct.has(k)).length;
+  const unexpected = [...distinct.keys()].filter((k) => !truthKeys.has(k)).length;
+  const measuredS = Math.max(1e-9, (x.scheduleEnd - x.warmupEnd) / 1000);
+  const outputSpanS = Math.max(1e-9, (Math.max(latency.lastVisible, x.scheduleEnd) - x.warmupEnd) / 1000);
+  const result: ExternalModeResult = {
+    name: x.name,
+    command: x.command,
+    kind,
+    ...(x.startupMs !== undefined ? { startup_s: x.startupMs / 1000 } : {}),
+    rows: x.rows.length,
+    results: distinct.size,
+    duplicates: x.rows.length - distinct.size,
+    loss,
+    unexpected,
+    result_latency: latency.result.summary(),
+    result_latency_at_insert: latency.atInsert.summary(),
+    ...(latency.window.count > 0 ? { window_result_latency: latency.window.summary() } : {}),
+    seen_only_by_final_scan: x.rows.filter((r) => r.final_scan).length,
+    ...(latency.firstThird.count > 0 && latency.lastThird.count > 0
+      ? { p99_by_third_ms: { first: latency.firstThird.percentile(99), last: latency.lastThird.percentile(99) } }
+      : {}),
+    poll_interval_ms: x.pollIntervalMs,
+    visibility_resolution_ms: Math.max(x.pollIntervalMs, x.largestPollGapMs),
+    output_rate: latency.measured / outputSpanS,
+    expected_rate: latency.expectedMeasured(truth) / measuredS,
+    exit: x.exit,
+    ...(input.rules ? { rules_evaluated: [...input.rules], rules_not_evaluated: notEvaluated(input) } : {}),
+  };
+  return {
+    result,
+    agreement,
+    failures: failuresOf(result, agreement, truth.length),
+    histograms: { result: latency.result, atInsert: latency.atInsert },
+  };
+}
+
+/**
+ * Result latency per reading (its first record result to become visible, whichever rule) and
+ * per window result, over the measured phase.
+ */
+/** What the job did not say it evaluates is left out of its comparisons, on every side. */
+function keptToDeclaredRules(x: ExternalInputs): ExternalInputs {
+  if (!x.rules) return x;
+  const keep = new Set(x.rules);
+  const kept = (alerts: readonly AlertRecord[]): AlertRecord[] => alerts.filter((a) => keep.has(a.rule_id));
+  return {
+    ...x,
+    expectedAlerts: kept(x.expectedAlerts),
+    others: x.others.map((o) => ({ name: o.name, alerts: kept(o.alerts) })),
+  };
+}
+
+function notEvaluated(x: ExternalInputs): string[] {
+  return [...x.windowSizeOf.keys()].filter((id) => !x.rules!.includes(id));
+}
+
+function latencies(x: ExternalInputs, distinct: Map<string, ExternalResultRow & { key: string }>) {
+  const result = new LatencyHistogram();
+  const atInsert = new LatencyHistogram();
+  const window = new LatencyHistogram();
+  const perReading = new Map<string, { from: number; visible: number; inserted: number }>();
+  let lastVisible = -Infinity;
+  let measured = 0;
+  for (const r of distinct.values()) {
+    const from = originOf(x, r);
+    if (from === undefined || from < x.warmupEnd) continue;
+    measured++;
+    lastVisible = Math.max(lastVisible, r.visible_at);
+    if (r.seq === null) {
+      window.record(r.visible_at - from);
+      continue;
+    }
+    const key = readingKey(r.patient_id, r.seq);
+    const seen = perReading.get(key);
+    perReading.set(key, {
+      from,
+      visible: Math.min(seen?.visible ?? Infinity, r.visible_at),
+      inserted: Math.min(seen?.inserted ?? Infinity, r.inserted_at),
+    });
+  }
+  const third = (x.scheduleEnd - x.warmupEnd) / 3;
+  const firstThird = new LatencyHistogram();
+  const lastThird = new LatencyHistogram();
+  for (const p of perReading.values()) {
+    result.record(p.visible - p.from);
+    atInsert.record(p.inserted - p.from);
+    if (p.from < x.warmupEnd + third) firstThird.record(p.visible - p.from);
+    else if (p.from >= x.scheduleEnd - third) lastThird.record(p.visible - p.from);
+  }
+  const expectedMeasured = (truth: AlertRecord[]): number =>
+    truth.filter((a) => (originOf(x, a) ?? -Infinity) >= x.warmupEnd).length;
+  return { result, atInsert, window, lastVisible, measured, expectedMeasured, firstThird, lastThird };
+}
+
+/** Where a result's latency starts: its reading's t_intended, or its window's end. */
+function originOf(
+  x: ExternalInputs,
+  r: Pick<ExternalResultRow, 'rule_id' | 'patient_id' | 'seq' | 'window_start'>,
+): number | undefined {
+  if (r.seq !== null) return x.intended.get(readingKey(r.patient_id, r.seq));
+  if (r.window_start === null) return undefined;
+  const size = x.windowSizeOf.get(r.rule_id ?? '') ?? 0;
+  return r.window_start + size * 1000;
+}
+
+function comparisons(
+  x: ExternalInputs,
+  kind: ExternalKind,
+  mine: AlertRecord[],
+  truth: AlertRecord[],
+  reference: (alerts: readonly AlertRecord[]) => AlertRecord[],
+): AgreementResult[] {
+  const scoped = (rs: AgreementResult[]): AgreementResult[] =>
+    kind === 'flagged_readings' ? rs.filter((r) => r.scope === 'record') : rs;
+  const out = scoped(compareAlerts(x.name, mine, 'ground_truth', truth));
+  for (const o of x.others) out.push(...scoped(compareAlerts(x.name, mine, o.name, reference(o.alerts))));
+  return out;
+}
+
+function failuresOf(r: ExternalModeResult, agreement: AgreementResult[], expected: number): string[] {
+  const out: string[] = [];
+  if (r.rows === 0 && expected > 0)
+    return [
+      `external job ${r.name} wrote no results (table external_results, mode ${r.name}; the ground truth has ${expected})`,
+    ];
+  if (r.loss > 0) out.push(`${r.name}: ${r.loss} results of the ground truth are missing from its table`);
+  if (r.duplicates > 0) out.push(`${r.name}: ${r.duplicates} results written more than once`);
+  if (r.unexpected > 0) out.push(`${r.name}: ${r.unexpected} results the ground truth does not have`);
+  const vsTruth = agreement.find((a) => a.b === 'ground_truth' && a.scope === 'record');
+  if (vsTruth && vsTruth.jaccard < 1 && r.loss === 0 && r.unexpected === 0)
+    out.push(`${r.name}: record results differ from the ground truth (Jaccard ${vsTruth.jaccard.toFixed(4)})`);
+  return out;
+}
+
+/** Every mode's latency to its record results, the population an external job can be compared on. */
+export function recordResultLatency(
+  alerts: ReadonlyArray<AlertRecord & { committed_at: number | null }>,
+  intended: ReadonlyMap<string, number>,
+  warmupEnd: number,
+): LatencySummary {
+  const h = new LatencyHistogram();
+  const firstPerReading = new Map<string, number>();
+  for (const a of alerts) {
+    if (a.seq === null || a.committed_at === null) continue;
+    const key = readingKey(a.patient_id, a.seq);
+    firstPerReading.set(key, Math.min(firstPerReading.get(key) ?? Infinity, a.committed_at));
+  }
+  for (const [key, at] of firstPerReading) {
+    const t = intended.get(key);
+    if (t !== undefined && t >= warmupEnd) h.record(at - t);
+  }
+  return h.summary();
+}

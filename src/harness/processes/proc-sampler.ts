@@ -1,0 +1,109 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+/** One reading of a process's counters from /proc: CPU seconds so far (user + system, all threads) and resident memory. */
+export interface ProcSample {
+  cpuS: number;
+  rssBytes: number;
+}
+
+function getconf(name: string, fallback: number): number {
+  try {
+    const v = Number(execFileSync('getconf', [name], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
+    return Number.isFinite(v) && v > 0 ? v : fallback;
+  } catch {
+    return fallback;
+  }
+}
+
+let units: { clkTck: number; pageSize: number } | undefined;
+function procUnits(): { clkTck: number; pageSize: number } {
+  units ??= { clkTck: getconf('CLK_TCK', 100), pageSize: getconf('PAGESIZE', 4096) };
+  return units;
+}
+
+/**
+ * Parse /proc/PID/stat: the command name (field 2) is in parentheses and may hold spaces, so
+ * the fields are counted after its closing parenthesis; utime and stime are fields 14 and 15
+ * (clock ticks), rss field 24 (pages).
+ */
+export function parseProcStat(stat: string, clkTck: number, pageSize: number): ProcSample {
+  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // rest[0] is field 3 (state): field n is rest[n - 3].
+  const utime = Number(rest[11]);
+  const stime = Number(rest[12]);
+  const rss = Number(rest[21]);
+  if (![utime, stime, rss].every(Number.isFinite)) throw new Error(`unreadable /proc stat line: ${stat.slice(0, 80)}`);
+  return { cpuS: (utime + stime) / clkTck, rssBytes: rss * pageSize };
+}
+
+function readProc(pid: number): ProcSample | null {
+  try {
+    const { clkTck, pageSize } = procUnits();
+    return parseProcStat(readFileSync(`/proc/${pid}/stat`, 'utf8'), clkTck, pageSize);
+  } catch {
+    return null; // gone (or not on Linux): its last sample stands
+  }
+}
+
+interface PidTrack {
+  first: ProcSample;
+  last: ProcSample;
+  peakRss: number;
+  /** A process started for the run counts from zero; a server running before it, from its first sample. */
+  fromStart: boolean;
+}
+
+/**
+ * Samples the CPU and memory of the run's processes, grouped by what they are (a role whose
+ * process was restarted has several pids). CPU of a group = what its processes used during the
+ * run; peak memory = the largest resident set of any of its processes at a sample.
+ */
+export class CostSampler {
+  private readonly groups = new Map<string, Map<number, PidTrack>>();
+  private firstAt: number | undefined;
+  private lastAt: number | undefined;
+
+  constructor(
+    private readonly read: (pid: number) => ProcSample | null = readProc,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Follow pid as part of group (idempotent). fromStart: the process was started for this run. */
+  track(group: string, pid: number | undefined, fromStart: boolean): void {
+    if (pid === undefined) return;
+    const pids = this.groups.get(group) ?? new Map<number, PidTrack>();
+    this.groups.set(group, pids);
+    if (pids.has(pid)) return;
+    const s = this.read(pid);
+    if (s) pids.set(pid, { first: s, last: s, peakRss: s.rssBytes, fromStart });
+  }
+
+  sample(): void {
+    const at = this.now();
+    this.firstAt ??= at;
+    this.lastAt = at;
+    for (const pids of this.groups.values()) {
+      for (const [pid, t] of pids) {
+        const s = this.read(pid);
+        if (!s) continue;
+        t.last = s;
+        t.peakRss = Math.max(t.peakRss, s.rssBytes);
+      }
+    }
+  }
+
+  totals(): { groups: Record<string, { cpuS: number; peakRssMiB: number }>; sampledS: number } {
+    const groups: Record<string, { cpuS: number; peakRssMiB: number }> = {};
+    for (const [group, pids] of this.groups) {
+      let cpuS = 0;
+      let peak = 0;
+      for (const t of pids.values()) {
+        cpuS += t.fromStart ? t.last.cpuS : t.last.cpuS - t.first.cpuS;
+        peak = Math.max(peak, t.peakRss);
+      }
+      groups[group] = { cpuS, peakRssMiB: peak / (1024 * 1024) };
+    }
+    return { groups, sampledS: this.firstAt === undefined ? 0 : (this.lastAt! - this.firstAt) / 1000 };
+  }
+}

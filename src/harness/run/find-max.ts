@@ -1,0 +1,88 @@
+/**
+ * The sustainable-rate search of --find-max: doubling from the start rate until a run is not
+ * sustainable, then bisecting between the last sustainable and the first unsustainable rate.
+ * Running a bench is injected, so the search itself does no I/O.
+ */
+import type { SweepResult } from '../../results/schema.js';
+import { SUSTAINABLE_CRITERIA } from '../measure/sustainable.js';
+
+/** Each sustainable rate is followed by this multiple of it, until a rate is not sustainable. */
+const RATE_GROWTH_FACTOR = 2;
+/** Runs at most spent bisecting between the last sustainable and the first unsustainable rate. */
+const BISECTION_RUNS = 3;
+
+/** Whether a run at one rate was sustainable, and if not why (sustainable.ts). */
+export interface RateVerdict {
+  ok: boolean;
+  reasons: string[];
+}
+
+/** Run one bench at `rate` readings/s and say whether it was sustainable. */
+export type BenchAtRate = (rate: number) => Promise<RateVerdict>;
+
+export type FindMaxResult = NonNullable<SweepResult['find_max']>;
+
+export interface SearchOptions {
+  /** The first rate tried. */
+  start: number;
+  /** The doubling stops before a rate above this. */
+  maxRate: number;
+  /** Once aborted, no further rate is tried. */
+  signal?: AbortSignal;
+}
+
+/** The bracket the search has found so far: the highest sustainable rate and the lowest unsustainable one. */
+interface Bracket {
+  good?: number;
+  bad?: number;
+  badReasons: string[];
+}
+
+export async function searchMax(benchAt: BenchAtRate, opts: SearchOptions): Promise<FindMaxResult> {
+  const aborted = (): boolean => opts.signal?.aborted ?? false;
+  const bracket = await doubleUntilUnsustainable(benchAt, opts, aborted);
+  await bisect(benchAt, bracket, aborted);
+  return resultOf(bracket);
+}
+
+async function doubleUntilUnsustainable(
+  benchAt: BenchAtRate,
+  opts: SearchOptions,
+  aborted: () => boolean,
+): Promise<Bracket> {
+  const bracket: Bracket = { badReasons: [] };
+  let rate = opts.start;
+  while (!aborted() && bracket.bad === undefined && rate <= opts.maxRate) {
+    const verdict = await benchAt(rate);
+    if (verdict.ok) {
+      bracket.good = rate;
+      rate *= RATE_GROWTH_FACTOR;
+    } else {
+      bracket.bad = rate;
+      bracket.badReasons = verdict.reasons;
+    }
+  }
+  return bracket;
+}
+
+async function bisect(benchAt: BenchAtRate, bracket: Bracket, aborted: () => boolean): Promise<void> {
+  for (let i = 0; i < BISECTION_RUNS && !aborted() && bracket.bad !== undefined && bracket.good !== undefined; i++) {
+    const mid = Math.round((bracket.good + bracket.bad) / 2);
+    if (mid === bracket.good || mid === bracket.bad) break;
+    const verdict = await benchAt(mid);
+    if (verdict.ok) bracket.good = mid;
+    else {
+      bracket.bad = mid;
+      bracket.badReasons = verdict.reasons;
+    }
+  }
+}
+
+function resultOf({ good, bad, badReasons }: Bracket): FindMaxResult {
+  return {
+    sustainable_rate: good ?? null,
+    ...(good !== undefined ? { below: good } : {}),
+    ...(bad !== undefined ? { above: bad, above_reasons: badReasons } : {}),
+    criteria: SUSTAINABLE_CRITERIA,
+  };
+}

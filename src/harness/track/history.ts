@@ -1,0 +1,511 @@
+/**
+ * The run history: one JSON line per finished run (results/history.jsonl by default), so that
+ * the figures of many runs, commits and machines can be followed over time.
+ *
+ * Runs are comparable only when the parameters that shape the load and the pipelines are the
+ * same: COMPARABLE_PARAMETER_KEYS names them, and parameterHash() is the sha256 of a canonical
+ * JSON of those keys of RunResult.parameters (a compare command shares both). Everything here
+ * but appendHistory and readHistory is pure.
+ */
+import { createHash } from 'node:crypto';
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { MODES, type Mode } from '../../domain/modes.js';
+import type { RunResult } from '../../results/schema.js';
+
+/** The RunResult.parameters keys two runs must share to be compared (the rules as resolved, not their file name). */
+export const COMPARABLE_PARAMETER_KEYS = [
+  'rate',
+  'duration',
+  'warmup',
+  'patients',
+  'sources',
+  'partitions',
+  'rules_resolved',
+  'batchInterval',
+  'threads',
+  'seed',
+  'prevalence',
+  'modes',
+  'latenessMs',
+  'idleMs',
+  'faults',
+] as const;
+
+type ComparableKey = (typeof COMPARABLE_PARAMETER_KEYS)[number];
+
+/** Version of a history line's format. */
+const HISTORY_SCHEMA = 1;
+
+/** JSON with object keys sorted at every level and undefined values left out: equal values, equal text. */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+}
+
+/** The comparable parameters of a run; a key the run does not record is null. */
+function comparableParameters(parameters: Record<string, unknown>): Record<ComparableKey, unknown> {
+  const out = {} as Record<ComparableKey, unknown>;
+  for (const k of COMPARABLE_PARAMETER_KEYS) out[k] = parameters[k] ?? null;
+  return out;
+}
+
+/** sha256 (hex) of the canonical JSON of the comparable parameters. */
+export function parameterHash(parameters: Record<string, unknown>): string {
+  return createHash('sha256')
+    .update(canonicalJson(comparableParameters(parameters)))
+    .digest('hex');
+}
+
+/** The first 8 hex digits: enough to tell parameter sets apart in a table or a legend. */
+export function shortHash(hash: string): string {
+  return hash.slice(0, 8);
+}
+
+export interface ModeHeadline {
+  event_time_p50_ms: number | null;
+  event_time_p99_ms: number | null;
+  event_time_p999_ms: number | null;
+  processing_time_p99_ms: number | null;
+  /** Readings whose results committed per second of the measured phase. */
+  output_rate: number;
+  processing_rate_while_busy?: number;
+  cpu_ms_per_1000_readings?: number;
+}
+
+/** The figures a history line keeps and the trackers publish. Latencies are null without samples. */
+export interface Headline {
+  modes: Partial<Record<Mode, ModeHeadline>>;
+  send_delay_p99_ms: number | null;
+  achieved_rate: number;
+  loss: number;
+  duplicates: number;
+}
+
+export interface HistoryEntry {
+  schema: typeof HISTORY_SCHEMA;
+  run_id: string;
+  /** When the run started (ISO 8601). */
+  time: string;
+  git: { commit: string | null; dirty: boolean };
+  params_hash: string;
+  /** The comparable parameters themselves, except rules_resolved (its name is in `rules`). */
+  params: Record<string, unknown>;
+  /** The rule set's name (rules_resolved.name), or the --rules value. */
+  rules: string | null;
+  /** The run's label (a profile, a swept value), when it had one. */
+  label?: string;
+  machine: { cpu_model: string | null; cores: number | null; memory_bytes: number | null };
+  passed: boolean;
+  complete: boolean;
+  metrics: Headline;
+}
+
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
+/** The headline figures of a run (latencies null when the mode has no sample). */
+export function headlineMetrics(r: RunResult): Headline {
+  const modes: Headline['modes'] = {};
+  for (const m of r.modes) {
+    const et = m.event_time_latency;
+    const pt = m.processing_time_latency;
+    const cost = r.cost?.modes[m.mode];
+    modes[m.mode] = {
+      event_time_p50_ms: et.count > 0 ? et.p50 : null,
+      event_time_p99_ms: et.count > 0 ? et.p99 : null,
+      event_time_p999_ms: et.count > 0 ? et.p999 : null,
+      processing_time_p99_ms: pt.count > 0 ? pt.p99 : null,
+      output_rate: m.output_rate,
+      ...(m.processing_rate_while_busy !== undefined
+        ? { processing_rate_while_busy: m.processing_rate_while_busy }
+        : {}),
+      ...(cost ? { cpu_ms_per_1000_readings: cost.cpu_ms_per_1000_readings } : {}),
+    };
+  }
+  return {
+    modes,
+    send_delay_p99_ms: r.input.send_delay.count > 0 ? r.input.send_delay.p99 : null,
+    achieved_rate: r.input.achieved_rate,
+    loss: r.storage.loss,
+    duplicates: r.storage.duplicates,
+  };
+}
+
+const DIRTY = '+uncommitted-changes';
+
+/** environment.git_commit ("<sha>" or "<sha>+uncommitted-changes"; anything else: unknown). */
+export function parseGitCommit(value: unknown): HistoryEntry['git'] {
+  if (typeof value !== 'string') return { commit: null, dirty: false };
+  const dirty = value.endsWith(DIRTY);
+  const sha = dirty ? value.slice(0, -DIRTY.length) : value;
+  return /^[0-9a-f]{7,64}$/i.test(sha) ? { commit: sha, dirty } : { commit: null, dirty: false };
+}
+
+/** A run's history line (as an object). */
+export function historyEntry(r: RunResult): HistoryEntry {
+  const p = r.parameters;
+  const env = r.environment;
+  const { rules_resolved: resolved, ...params } = comparableParameters(p);
+  const resolvedName = resolved && typeof resolved === 'object' ? (resolved as { name?: unknown }).name : undefined;
+  return {
+    schema: HISTORY_SCHEMA,
+    run_id: r.run_id,
+    time: r.started_at,
+    git: parseGitCommit(env.git_commit),
+    params_hash: parameterHash(p),
+    params,
+    rules: typeof resolvedName === 'string' ? resolvedName : typeof p.rules === 'string' ? p.rules : null,
+    ...(typeof p.label === 'string' ? { label: p.label } : {}),
+    machine: {
+      cpu_model: typeof env.cpu_model === 'string' ? env.cpu_model : null,
+      cores: num(env.cores),
+      memory_bytes: num(env.memory_bytes),
+    },
+    passed: r.verdict.passed,
+    complete: r.complete,
+    metrics: headlineMetrics(r),
+  };
+}
+
+/** Append a run's line to the history file (its folder created if needed). Throws what the file system throws. */
+export function appendHistory(file: string, entry: HistoryEntry): void {
+  mkdirSync(dirname(file), { recursive: true });
+  appendFileSync(file, `${JSON.stringify(entry)}\n`);
+}
+
+/** The lines of a history file: entries, and the numbers of the lines that are not entries. */
+export function parseHistory(text: string): { entries: HistoryEntry[]; invalid: number[] } {
+  const entries: HistoryEntry[] = [];
+  const invalid: number[] = [];
+  text.split('\n').forEach((line, i) => {
+    if (!line.trim()) return;
+    try {
+      const e = JSON.parse(line) as HistoryEntry;
+      if (typeof e.run_id === 'string' && typeof e.params_hash === 'string' && e.metrics && typeof e.time === 'string')
+        entries.push(e);
+      else invalid.push(i + 1);
+    } catch {
+      invalid.push(i + 1);
+    }
+  });
+  return { entries, invalid };
+}
+
+export function readHistory(file: string): { entries: HistoryEntry[]; invalid: number[] } {
+  if (!existsSync(file)) return { entries: [], invalid: [] };
+  return parseHistory(readFileSync(file, 'utf8'));
+}
+
+export interface HistoryGroup {
+  hash: string;
+  params: Record<string, unknown>;
+  rules: string | null;
+  /** The group's runs, oldest first. */
+  entries: HistoryEntry[];
+}
+
+const byTime = (a: HistoryEntry, b: HistoryEntry): number => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0);
+
+/** All entries, oldest first (the run order of the charts). */
+function runOrder(entries: HistoryEntry[]): HistoryEntry[] {
+  return [...entries].sort(byTime);
+}
+
+/** Entries grouped by parameter hash: each group's runs oldest first, groups by their first run. */
+export function groupByParameters(entries: HistoryEntry[]): HistoryGroup[] {
+  const groups = new Map<string, HistoryGroup>();
+  for (const e of runOrder(entries)) {
+    let g = groups.get(e.params_hash);
+    if (!g) groups.set(e.params_hash, (g = { hash: e.params_hash, params: e.params, rules: e.rules, entries: [] }));
+    g.entries.push(e);
+  }
+  return [...groups.values()];
+}
+
+const fmtNum = (v: unknown): string =>
+  typeof v === 'number' ? v.toLocaleString('en-US', { maximumFractionDigits: 3 }) : String(v);
+
+/** One line saying what a parameter set is: "500 readings/s, 60 s (+10 s warm-up), ...". */
+export function describeParameters(params: Record<string, unknown>, rules: string | null): string {
+  const parts: string[] = [];
+  const p = params;
+  if (p.rate != null) parts.push(`${fmtNum(p.rate)} readings/s`);
+  if (p.duration != null)
+    parts.push(`${fmtNum(p.duration)} s${p.warmup != null ? ` (+${fmtNum(p.warmup)} s warm-up)` : ''}`);
+  if (p.patients != null) parts.push(`${fmtNum(p.patients)} patients`);
+  if (p.sources != null || p.partitions != null)
+    parts.push(`${fmtNum(p.sources ?? '?')} sources x ${fmtNum(p.partitions ?? '?')} partitions`);
+  if (rules) parts.push(`rules ${rules}`);
+  if (Array.isArray(p.modes)) parts.push(p.modes.join('+'));
+  if (p.batchInterval != null) parts.push(`batch every ${fmtNum(p.batchInterval)} s`);
+  if (p.threads != null) parts.push(`${fmtNum(p.threads)} threads`);
+  if (p.seed != null) parts.push(`seed ${fmtNum(p.seed)}`);
+  if (p.prevalence != null) parts.push(`prevalence ${fmtNum(p.prevalence)}`);
+  if (p.latenessMs != null) parts.push(`lateness ${fmtNum(p.latenessMs)} ms`);
+  if (p.idleMs != null) parts.push(`idle ${fmtNum(p.idleMs)} ms`);
+  if (Array.isArray(p.faults) && p.faults.length) parts.push(`faults ${p.faults.join(', ')}`);
+  return parts.join(', ');
+}
+
+/** A short legend name of a parameter set: its hash and rate, duration and seed. */
+function seriesName(g: Pick<HistoryGroup, 'hash' | 'params'>): string {
+  const p = g.params;
+  const bits = [
+    p.rate != null ? `${fmtNum(p.rate)}/s` : '',
+    p.duration != null ? `${fmtNum(p.duration)} s` : '',
+    p.seed != null ? `seed ${fmtNum(p.seed)}` : '',
+  ].filter(Boolean);
+  return `${shortHash(g.hash)}${bits.length ? ` (${bits.join(', ')})` : ''}`;
+}
+
+/** A commit as a table or an axis shows it: 7 hex digits, "*" when the tree had uncommitted changes. */
+function shortCommit(git: HistoryEntry['git']): string {
+  return git.commit ? `${git.commit.slice(0, 7)}${git.dirty ? '*' : ''}` : 'unknown';
+}
+
+function machineText(m: HistoryEntry['machine']): string {
+  const mem = m.memory_bytes != null ? `, ${(m.memory_bytes / 2 ** 30).toFixed(0)} GiB` : '';
+  return `${m.cores ?? '?'} x ${m.cpu_model ?? 'unknown CPU'}${mem}`;
+}
+
+const ms = (v: number | null | undefined): string =>
+  v == null ? 'n/a' : v.toLocaleString('en-US', { maximumFractionDigits: v < 10 ? 2 : v < 100 ? 1 : 0 });
+const rate = (v: number | null | undefined): string =>
+  v == null ? 'n/a' : v.toLocaleString('en-US', { maximumFractionDigits: 1 });
+
+/** "2026-11-28 08:37 UTC" from an ISO time. */
+function fmtTime(iso: string): string {
+  const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})/.exec(iso);
+  return m ? `${m[1]} ${m[2]} UTC` : iso;
+}
+
+/**
+ * The history as Markdown: a section per comparable parameter set (its hash and what it is), a
+ * row per run and mode (time, commit, the headline figures; send delay, loss and duplicates on
+ * the run's first row). Runs of one set on different machines get a machine column.
+ */
+export function renderHistoryMarkdown(
+  groups: HistoryGroup[],
+  opts: { source?: string; charts?: string[] } = {},
+): string {
+  const out: string[] = ['# Benchmark history', ''];
+  const runs = groups.reduce((n, g) => n + g.entries.length, 0);
+  out.push(historyIntro(runs, groups.length, opts.source), '');
+  if (runs === 0) {
+    out.push('No runs recorded yet: `npm run bench` appends a line per run.', '');
+    return out.join('\n');
+  }
+  for (const g of groups) out.push(...groupSection(g));
+  if (opts.charts?.length) out.push(...trendsSection(opts.charts));
+  return out.join('\n');
+}
+
+/** The paragraph under the title: how many runs and sets, what makes runs comparable, the units. */
+function historyIntro(runs: number, sets: number, source: string | undefined): string {
+  return (
+    `${runs} run${runs === 1 ? '' : 's'} in ${sets} comparable parameter set${sets === 1 ? '' : 's'}` +
+    `${source ? ` (from \`${source}\`)` : ''}. Only runs of one set are comparable: a set is the sha256 of the run's ` +
+    'comparable parameters (rate, duration, warm-up, patients, sources, partitions, the rules as resolved, batch interval, ' +
+    'threads, seed, prevalence, modes, lateness, idle timeout, faults). Latencies in ms (event-time: committed minus intended ' +
+    'send time; processing-time: committed minus Kafka append), rates in readings/s, CPU in ms per 1,000 readings; ' +
+    '"*" after a commit: the tree had uncommitted changes.'
+  );
+}
+
+/** A parameter set's section: its hash and parameters, its machine (or a machine column), a table of its runs. */
+function groupSection(g: HistoryGroup): string[] {
+  const out: string[] = [
+    `## Parameters ${shortHash(g.hash)}`,
+    '',
+    describeParameters(g.params, g.rules),
+    '',
+    `Hash: \`${g.hash}\``,
+    '',
+  ];
+  const machines = new Set(g.entries.map((e) => machineText(e.machine)));
+  const perMachine = machines.size > 1;
+  if (!perMachine) out.push(`Machine: ${[...machines][0]}`, '');
+  const header = historyTableHeader(perMachine);
+  out.push(
+    `| ${header.join(' | ')} |`,
+    `| ${header.map((_, i) => (i >= header.indexOf('event-time p50') ? '---:' : '---')).join(' | ')} |`,
+  );
+  for (const e of g.entries) out.push(...entryRows(e, perMachine));
+  out.push('');
+  return out;
+}
+
+function historyTableHeader(perMachine: boolean): string[] {
+  return [
+    'time',
+    'commit',
+    'run',
+    ...(perMachine ? ['machine'] : []),
+    'verdict',
+    'mode',
+    'event-time p50',
+    'p99',
+    'p99.9',
+    'processing-time p99',
+    'output/s',
+    'busy rate/s',
+    'CPU ms/1k',
+    'send delay p99',
+    'loss',
+    'duplicates',
+  ];
+}
+
+/** A run's table rows, one per mode (a single "none" row without modes); the run's own cells on its first row. */
+function entryRows(e: HistoryEntry, perMachine: boolean): string[] {
+  const modes = MODES.filter((m) => e.metrics.modes[m]);
+  const rows = modes.length ? modes : [undefined];
+  return rows.map((mode, i) => {
+    const m = mode ? e.metrics.modes[mode] : undefined;
+    const first = i === 0;
+    const verdict = !e.complete ? 'incomplete' : e.passed ? 'passed' : 'FAILED';
+    return `| ${[
+      first ? fmtTime(e.time) : '',
+      first ? shortCommit(e.git) : '',
+      first ? `\`${e.run_id}\`` : '',
+      ...(perMachine ? [first ? machineText(e.machine) : ''] : []),
+      first ? verdict : '',
+      mode ?? 'none',
+      ms(m?.event_time_p50_ms),
+      ms(m?.event_time_p99_ms),
+      ms(m?.event_time_p999_ms),
+      ms(m?.processing_time_p99_ms),
+      rate(m?.output_rate),
+      rate(m?.processing_rate_while_busy),
+      m?.cpu_ms_per_1000_readings != null ? m.cpu_ms_per_1000_readings.toFixed(1) : 'n/a',
+      first ? ms(e.metrics.send_delay_p99_ms) : '',
+      first ? String(e.metrics.loss) : '',
+      first ? String(e.metrics.duplicates) : '',
+    ].join(' | ')} |`;
+  });
+}
+
+function trendsSection(charts: string[]): string[] {
+  const out: string[] = [
+    '## Trends',
+    '',
+    'One chart per figure, one series per parameter set, runs in the order they ran (x labels: run number and commit).',
+    '',
+  ];
+  for (const c of charts) out.push(`![${c}](${c})`, '');
+  return out;
+}
+
+/** A figure the trend charts follow: which mode, and how to read it from an entry. */
+export interface TrendMetric {
+  /** File-name slug: "stream_event_time_p99". */
+  slug: string;
+  title: string;
+  unit: string;
+  /** Latencies: a log scale. */
+  log: boolean;
+  value: (e: HistoryEntry) => number | null | undefined;
+}
+
+export const TREND_METRICS: TrendMetric[] = [
+  ...MODES.flatMap((mode): TrendMetric[] => [
+    {
+      slug: `${mode}_event_time_p50`,
+      title: `${mode}: event-time latency p50`,
+      unit: 'ms',
+      log: true,
+      value: (e) => e.metrics.modes[mode]?.event_time_p50_ms,
+    },
+    {
+      slug: `${mode}_event_time_p99`,
+      title: `${mode}: event-time latency p99`,
+      unit: 'ms',
+      log: true,
+      value: (e) => e.metrics.modes[mode]?.event_time_p99_ms,
+    },
+    {
+      slug: `${mode}_event_time_p999`,
+      title: `${mode}: event-time latency p99.9`,
+      unit: 'ms',
+      log: true,
+      value: (e) => e.metrics.modes[mode]?.event_time_p999_ms,
+    },
+    {
+      slug: `${mode}_processing_time_p99`,
+      title: `${mode}: processing-time latency p99`,
+      unit: 'ms',
+      log: true,
+      value: (e) => e.metrics.modes[mode]?.processing_time_p99_ms,
+    },
+    {
+      slug: `${mode}_output_rate`,
+      title: `${mode}: output rate`,
+      unit: 'readings/s',
+      log: false,
+      value: (e) => e.metrics.modes[mode]?.output_rate,
+    },
+    {
+      slug: `${mode}_processing_rate_while_busy`,
+      title: `${mode}: processing rate while busy`,
+      unit: 'readings/s',
+      log: false,
+      value: (e) => e.metrics.modes[mode]?.processing_rate_while_busy,
+    },
+    {
+      slug: `${mode}_cpu_ms_per_1000_readings`,
+      title: `${mode}: CPU per 1,000 readings`,
+      unit: 'CPU ms',
+      log: false,
+      value: (e) => e.metrics.modes[mode]?.cpu_ms_per_1000_readings,
+    },
+  ]),
+  {
+    slug: 'send_delay_p99',
+    title: 'generator send delay p99',
+    unit: 'ms',
+    log: true,
+    value: (e) => e.metrics.send_delay_p99_ms,
+  },
+];
+
+export interface TrendPoint {
+  /** 1-based position in the run order over all entries. */
+  order: number;
+  /** Axis label: "3 abc1234*" (unique per run). */
+  run: string;
+  time: string;
+  run_id: string;
+  commit: string;
+  /** The series: the parameter set's legend name. */
+  series: string;
+  value: number;
+}
+
+/** A metric's points: every run with a value, its series its parameter set (never two sets in one series). */
+export function trendPoints(groups: HistoryGroup[], metric: TrendMetric): TrendPoint[] {
+  const all = runOrder(groups.flatMap((g) => g.entries));
+  const orderOf = new Map(all.map((e, i) => [e, i + 1]));
+  const points: TrendPoint[] = [];
+  for (const g of groups) {
+    const series = seriesName(g);
+    for (const e of g.entries) {
+      const v = metric.value(e);
+      if (v == null || !Number.isFinite(v)) continue;
+      const order = orderOf.get(e)!;
+      points.push({
+        order,
+        run: `${order} ${shortCommit(e.git)}`,
+        time: e.time,
+        run_id: e.run_id,
+        commit: shortCommit(e.git),
+        series,
+        value: v,
+      });
+    }
+  }
+  return points.sort((a, b) => a.order - b.order);
+}

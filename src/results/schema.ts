@@ -1,0 +1,339 @@
+/**
+ * The types of results.json, schema_version 1. Every figure follows docs/METRICS.md.
+ *
+ * Fields marked "(optional, added)" are not part of the core schema; the report prints
+ * them when present and says "not recorded" (or omits the line) when absent.
+ */
+import type { Mode } from '../domain/modes.js';
+
+/**
+ * Percentiles of one latency distribution, in milliseconds, from an HDR histogram
+ * (3 significant digits, microsecond resolution). When `count` is 0 every value is 0 and
+ * the report prints "n/a" instead of the numbers.
+ */
+export interface LatencySummary {
+  unit: 'ms';
+  count: number;
+  mean: number;
+  min: number;
+  p50: number;
+  p90: number;
+  p95: number;
+  p99: number;
+  p999: number;
+  max: number;
+}
+
+/** One stage of a mode's chain (METRICS.md "Stage latency"; the stages are defined in harness/measure/stages.ts). */
+export interface StageSummary {
+  id: string;
+  label: string;
+  latency: LatencySummary;
+  /** Mean duration (ms), of the exact differences (a negative one, from clock granularity, counts as it is). */
+  mean_ms: number;
+  /** mean_ms / the mean event-time latency of the same readings. */
+  share: number;
+}
+
+export interface StageBreakdown {
+  /** Readings with every instant known, the ones the figures describe. */
+  readings: number;
+  /** Readings left out because an instant was unknown (e.g. sent by a producer without the t_sent header). */
+  incomplete: number;
+  /** Mean event-time latency of those readings: the sum of the stages' means. */
+  mean_total_ms: number;
+  stages: StageSummary[];
+}
+
+/** An external mode's figures (docs/EXTERNAL.md, "What the harness measures"). */
+export interface ExternalModeResult {
+  name: string;
+  command: string;
+  /** What its rows are: per-rule alerts, or flagged readings (no rule id). */
+  kind: 'alerts' | 'flagged_readings';
+  /** From its start to its ready line. */
+  startup_s?: number;
+  /** Rows it wrote, and distinct results among them. */
+  rows: number;
+  results: number;
+  duplicates: number;
+  /** Results of the ground truth missing from its table. */
+  loss: number;
+  /** Results in its table the ground truth does not have. */
+  unexpected: number;
+  /** Per reading of the measured phase with a record result: t_visible of its first result - t_intended. */
+  result_latency: LatencySummary;
+  /** The same from inserted_at (database clock at the insert, before its commit: a lower bound). */
+  result_latency_at_insert: LatencySummary;
+  /** Window results: t_visible - the window's end. */
+  window_result_latency?: LatencySummary;
+  /** Result latency p99 of the readings intended in the first and in the last third of the measured phase (does it keep up?). */
+  p99_by_third_ms?: { first: number; last: number };
+  /** Rows no poll saw while the run went on (stamped by the final scan). */
+  seen_only_by_final_scan: number;
+  poll_interval_ms: number;
+  /** t_visible is at most this late: the largest gap between two polls' starts. */
+  visibility_resolution_ms: number;
+  /** Its results per second over the measured phase (results, not readings). */
+  output_rate: number;
+  /** Results per second the ground truth has over the measured phase. */
+  expected_rate: number;
+  /** How it ended. */
+  exit: string;
+  /** The rules it declared on its ready line (absent: it evaluates all); the comparisons keep to them. */
+  rules_evaluated?: string[];
+  rules_not_evaluated?: string[];
+}
+
+/** Alert agreement between sets A and B (METRICS.md "Alert agreement"); 0/0 ratios are 1. */
+export interface AgreementResult {
+  a: string;
+  b: string;
+  scope: 'record' | 'window' | 'all';
+  tp: number;
+  fp: number;
+  fn: number;
+  precision: number;
+  recall: number;
+  f1: number;
+  jaccard: number;
+}
+
+export interface ModeResult {
+  mode: Mode;
+  /** METRICS.md: t_committed - t_intended, warm-up excluded. */
+  event_time_latency: LatencySummary;
+  /** METRICS.md: t_committed - t_appended. */
+  processing_time_latency: LatencySummary;
+  /** METRICS.md: first alert's t_committed - t_intended of the episode's first reading. */
+  detection_latency: LatencySummary;
+  /** Readings whose results committed per second over the measured phase. */
+  output_rate: number;
+  results_committed: number;
+  alerts: number;
+  windows: number;
+  /**
+   * (optional, added) METRICS.md: a window result's event time is the largest t_intended among
+   * its readings; this is t_committed of the window row minus that, over all windows after warm-up.
+   */
+  window_result_latency?: LatencySummary;
+  /** (optional, added) Batch mode only: seconds between batch runs; used in the comparison text. */
+  batch_interval_s?: number;
+  /**
+   * (optional, added) Readings processed per second of the mode's busy time (batch: the sum of
+   * its passes' durations; stream: its write transactions' wall time): the throughput the mode
+   * has when it works, which output_rate (readings over the measured span) does not show.
+   */
+  processing_rate_while_busy?: number;
+  /** (optional, added) Seconds the output rate divides by: from the end of the warm-up to the last committed result. */
+  output_span_s?: number;
+  /** (optional, added) Anomaly episodes injected by the generator during the measured phase. */
+  episodes_injected?: number;
+  /** (optional, added) Of those, episodes this mode raised at least one alert for. */
+  episodes_detected?: number;
+}
+
+export interface TimeseriesPoint {
+  /** Seconds since the start of the measured phase (or of the run; the harness says which in parameters). */
+  second: number;
+  offered: number;
+  achieved: number;
+  /** Per mode: readings whose results committed in this second. */
+  output: Record<string, number>;
+  /** Per mode: p99 event-time latency of results committed in this second; null if none. */
+  p99_ms: Record<string, number | null>;
+  /** Per consumer group / mode: consumer lag (messages) at the end of this second. */
+  backlog: Record<string, number>;
+}
+
+interface LateReading {
+  patient_id: number;
+  seq: number;
+  lateness_ms: number;
+}
+
+/** (optional, added) Alert keys in only one of two sets, for the report (see agreement.ts diffAlerts). */
+export interface AlertDiff {
+  a: string;
+  b: string;
+  only_a_count: number;
+  only_b_count: number;
+  /** First keys only in A (alertKey format), capped. */
+  only_a: string[];
+  /** First keys only in B (alertKey format), capped. */
+  only_b: string[];
+}
+
+export interface RunResult {
+  schema_version: 1;
+  run_id: string;
+  complete: boolean;
+  incomplete_reason?: string;
+  started_at: string;
+  ended_at: string;
+  parameters: Record<string, unknown>;
+  environment: Record<string, unknown>;
+  warmup: { seconds: number; excluded_readings: number };
+  input: {
+    offered_rate: number;
+    planned: number;
+    sent: number;
+    acknowledged: number;
+    achieved_rate: number;
+    measured_seconds: number;
+    /** METRICS.md: t_sent - t_intended. */
+    send_delay: LatencySummary;
+    generator_fell_behind: boolean;
+    malformed_sent: number;
+    duplicates_sent: number;
+    /** (optional, added) The schedule's start, epoch ms: t_intended of reading 0, and the origin the run's windows are aligned to. */
+    start_ms?: number;
+  };
+  storage: {
+    stored: number;
+    loss: number;
+    duplicates: number;
+    rejected: number;
+    /** (optional, added) Of the rejected: messages stamped with another run's id (not counted as this run's). */
+    foreign?: number;
+    /** (optional, added) Of the rejected: later copies of a stored (patient_id, seq) with other content. */
+    conflicting_duplicates?: number;
+    /** (optional, added) Of the rejected: readings the database refused, isolated from their batch. */
+    refused_by_database?: number;
+  };
+  modes: ModeResult[];
+  agreement: AgreementResult[];
+  late_readings: LateReading[];
+  timeseries: TimeseriesPoint[];
+  /**
+   * HDR histograms, base64 compressed (LatencyHistogram.encode(), values in µs), keyed
+   * `<mode>.<metric>` with metric event_time | processing_time | detection, and
+   * `input.send_delay` (see histogramKey() in histogram.ts). Used for the percentile
+   * curves in latency.csv and the charts; a missing key just leaves that curve out.
+   */
+  histograms: Record<string, string>;
+  verdict: { passed: boolean; failures: string[] };
+  /** (optional, added) Which Kafka timestamp t_appended is (METRICS.md asks to say which). */
+  kafka_timestamp_type?: 'CreateTime' | 'LogAppendTime';
+  /** (optional, added) Each batch pass: readings it took, how long it ran (ms), whether it was the final one. */
+  batch_passes?: Array<{
+    pass: number;
+    readings: number;
+    alerts: number;
+    windows: number;
+    duration_ms: number;
+    final: boolean;
+  }>;
+  /** (optional, added) Alert keys on one side only, per compared pair. */
+  agreement_diffs?: AlertDiff[];
+  /** (optional, added) Faults injected (--fault) and outages or role exits nobody injected. */
+  faults?: FaultReport[];
+  /** (optional, added) What each mode cost: CPU, memory, busy time, database writes (see CostResult). */
+  cost?: CostResult;
+  /** (optional, added) Settings that make this run too short to say much (fewer than 3 batch intervals, windows longer than the measured phase). */
+  warnings?: string[];
+  /**
+   * (optional, added) Where each mode's time goes (METRICS.md "Stage latency"), readings of the
+   * measured phase; a mode the run did not have is absent (batch: since migration 5).
+   */
+  stages?: { stream?: StageBreakdown; batch?: StageBreakdown };
+  /** (optional, added) External modes (docs/EXTERNAL.md). */
+  external?: {
+    jobs: ExternalModeResult[];
+    /** Per mode (built-in and external): latency from a reading's t_intended to its first record result (alert or flag). */
+    result_latency: Record<string, LatencySummary>;
+  };
+}
+
+/**
+ * The cost side of the trade-off, measured per process from /proc (CPU = user + system time,
+ * peak memory = the largest resident set seen by the harness's 1 s samples).
+ */
+export interface ModeCost {
+  /** CPU seconds of the mode's own process(es) over the run (stream: the stream role; batch: the batch role with its worker threads). */
+  cpu_s: number;
+  /** Largest resident set of the mode's process, MiB. */
+  peak_rss_mib: number;
+  /** Seconds the mode spent processing: batch passes' durations; stream: its write transactions' wall time. */
+  busy_s: number;
+  /** Rows the mode wrote to the database (alerts, window rows). */
+  db_rows: number;
+  /** Database transactions the mode committed. */
+  db_transactions: number;
+  /** Readings the mode processed. */
+  readings: number;
+  /** cpu_s * 1000 / readings, in CPU milliseconds per 1,000 readings. */
+  cpu_ms_per_1000_readings: number;
+}
+
+export interface CostResult {
+  modes: Partial<Record<Mode, ModeCost>>;
+  /** The shared ingest role (lands every reading once for the batch layer). */
+  ingest?: ModeCost;
+  /** (optional, added) CPU seconds of the load generator's process (the open-loop producer). */
+  generator_cpu_s?: number;
+  /** (optional, added) External jobs: CPU of their whole process group, the largest process's peak memory. */
+  external?: Record<string, { cpu_s: number; peak_rss_mib: number; cpu_ms_per_1000_readings: number }>;
+  /** CPU seconds of the Kafka broker and of the database server over the run (null: not this project's servers). */
+  broker_cpu_s: number | null;
+  database_cpu_s: number | null;
+  /** How long the run's cost was sampled, seconds. */
+  sampled_s: number;
+}
+
+/** One fault and what it did; times in seconds since the load started. */
+export interface FaultReport {
+  /** The --fault spec, or a description of what was observed. */
+  fault: string;
+  /** False for an outage or a role exit the harness observed but did not cause. */
+  injected: boolean;
+  target: string;
+  injected_at_s: number | null;
+  /** The service answering again, the paused role continued (null: not over by the end). */
+  ended_at_s: number | null;
+  detected_at_s: number | null;
+  /** What the harness saw: "role exit", "broker unreachable", "stream backlog growth"... */
+  detected_by: string;
+  /** First second the consumer backlog was back at its level before the fault. */
+  recovered_at_s: number | null;
+  recovery_s: number | null;
+  /** Role exits and restarts during the fault ("stream killed by SIGKILL at 20.3 s, restarted in 1.1 s"). */
+  restarts: string[];
+  /** Per mode: event-time p99 of readings intended between the fault and its recovery, and of all others (ms). */
+  p99_during_ms: Record<string, number | null>;
+  p99_outside_ms: Record<string, number | null>;
+  /** Per mode: measured readings intended during the fault. */
+  readings_during?: Record<string, number>;
+  error?: string;
+}
+
+export interface SweepResult {
+  /**
+   * The runs; (optional, added) `swept_value` is the run's value of the swept option (the
+   * same value is in its results.json, parameters[swept.key], and parameters.swept).
+   */
+  runs: Array<{ dir: string; result: RunResult; swept_value?: number }>;
+  /**
+   * (optional, added) The option the runs differ in: the one given as a comma list, or the rate
+   * (a --repeat of one setting, --find-max). `option` is its command-line name ("batch-interval"),
+   * `key` its name in the runs' parameters ("batchInterval"), `values` as planned (--find-max:
+   * as tried), `unit` its unit when it has one ("s", "ms", "readings/s"). Absent in sweeps
+   * written before it was added: then the rate is the swept option.
+   */
+  swept?: { option: string; key: string; values: number[]; unit?: string };
+  /**
+   * (optional, added) Every option of the sweep, keyed as in a run's parameters (rate,
+   * batchInterval, latenessMs...); the swept option's entry is its list of values.
+   */
+  options?: Record<string, unknown>;
+  /** (optional, added) Runs per value (--repeat). */
+  repeat?: number;
+  find_max?: {
+    sustainable_rate: number | null;
+    below?: number;
+    above?: number;
+    /** (optional, added) What made the run at `above` unsustainable. */
+    above_reasons?: string[];
+    criteria: string;
+  };
+}

@@ -1,0 +1,32 @@
+/** Runs for the comparison tests: the fixture's run with a chosen stream event-time p99. */
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { RunResult } from '../../../../../src/results/schema.js';
+import { makeRunResult } from '../../fixture.js';
+
+let counter = 0;
+
+/** The fixture run (parameters rate 1234, seed 12345, patients 7) with stream event-time p99 = `p99` ms. */
+export function runWithP99(p99: number, id?: string): RunResult {
+  const r = makeRunResult({ runId: id ?? `FAKE-cmp-${++counter}` });
+  r.modes[0]!.event_time_latency = { ...r.modes[0]!.event_time_latency, p99 };
+  return r;
+}
+
+export const runsWithP99 = (values: number[], prefix = 'R'): RunResult[] =>
+  values.map((v, i) => runWithP99(v, `${prefix}-${i + 1}`));
+
+export function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'vitals-compare-'));
+}
+
+/** Writes `runs` as run folders (each with results.json) under `dir`; returns the folders. */
+export function writeRunFolders(dir: string, runs: RunResult[]): string[] {
+  return runs.map((r) => {
+    const sub = join(dir, r.run_id);
+    mkdirSync(sub, { recursive: true });
+    writeFileSync(join(sub, 'results.json'), JSON.stringify(r));
+    return sub;
+  });
+}

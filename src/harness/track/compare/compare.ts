@@ -8,7 +8,7 @@ import { partyName } from '../../report/format.js';
 import { spread, type Spread } from '../../measure/spread.js';
 import type { RunResult } from '../../../results/schema.js';
 import { assertComparable, COMPARED_PARAMETERS, parameterValue } from './comparability.js';
-import { mannWhitneyU } from './mann-whitney.js';
+import { mannWhitneyU } from '../../measure/mann-whitney.js';
 import { extractSeries, type Direction } from './metrics.js';
 
 export interface CompareOptions {

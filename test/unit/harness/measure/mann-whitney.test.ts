@@ -5,7 +5,7 @@ import {
   mannWhitneyU,
   normalSf,
   ranks,
-} from '../../../../../src/harness/track/compare/mann-whitney.js';
+} from '../../../../src/harness/measure/mann-whitney.js';
 
 const binom = (n: number, k: number): number => {
   let r = 1;

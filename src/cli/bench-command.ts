@@ -446,10 +446,15 @@ export async function benchCommand(argv: BenchArgs, explicit: Set<string>): Prom
   const plan = await planBench(argv, explicit);
   const progress = createProgress({ tty: Boolean(process.stderr.isTTY), quiet: argv.quiet });
   const abort = new AbortController();
-  process.once('SIGINT', () => {
-    progress.log('[bench] interrupted: stopping the load and the pipelines, writing what was measured');
-    abort.abort();
-  });
+  // Ctrl-C, and what CI cancellation and `timeout` send: both stop the run and report what was measured.
+  for (const [sig, reason] of [
+    ['SIGINT', 'Ctrl-C'],
+    ['SIGTERM', 'SIGTERM'],
+  ] as const)
+    process.once(sig, () => {
+      progress.log(`[bench] interrupted (${reason}): stopping the load and the pipelines, writing what was measured`);
+      abort.abort(reason);
+    });
   await preflight(argv, plan, progress);
 
   const single = plan.swept.values.length === 1 && plan.repeat === 1 && !plan.findMax;
@@ -461,7 +466,7 @@ export async function benchCommand(argv: BenchArgs, explicit: Set<string>): Prom
   else await runEachValue(plan, runs, abort.signal);
   progress.stop();
   if (!single) await writeSweep(plan, sweepDir, runs, findMax);
-  if (abort.signal.aborted) return 130;
+  if (abort.signal.aborted) return abort.signal.reason === 'SIGTERM' ? 143 : 130;
   return runs.failedRuns > 0 || runs.outcomes.some(({ outcome }) => !cleanRun(outcome)) ? 1 : 0;
 }
 

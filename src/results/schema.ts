@@ -25,7 +25,7 @@ export interface LatencySummary {
 }
 
 /** One stage of a mode's chain (METRICS.md "Stage latency"; the stages are defined in harness/measure/stages.ts). */
-export interface StageSummary {
+interface StageSummary {
   id: string;
   label: string;
   latency: LatencySummary;

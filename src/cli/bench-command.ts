@@ -14,8 +14,7 @@ import { searchMax, type FindMaxResult, type RateVerdict } from '../harness/run/
 import type { Mode } from '../domain/modes.js';
 import { loadRuleSet } from '../pipelines/rules/parse.js';
 import { loadServiceConfig } from '../config.js';
-import { checkFaultsRunnable } from '../harness/faults/injector.js';
-import { parseFaultSpec, type FaultSpec } from '../harness/faults/spec.js';
+import { checkFaultsRunnable, checkFaultTargets, parseFaultSpec, type FaultSpec } from '../harness/faults/spec.js';
 import { checkDatabase, checkKafka, checkServices } from '../infra/preflight.js';
 import { kafkaClientArg, UsageError } from './args.js';
 import { BENCH_DEFAULTS, LIMITS, numericOption, parseBenchNumbers, type NumericOption } from './option-list.js';
@@ -182,7 +181,7 @@ export async function planBench(argv: BenchArgs, explicit: Set<string>): Promise
   checkFindMax(a.findMax, parsed.list);
   checkSendsReadings(valuesOf);
   const shortestLoadS = Math.min(...valuesOf('warmup')) + Math.min(...valuesOf('duration'));
-  const faults = parseFaults(a.fault ?? [], shortestLoadS, modes);
+  const faults = parseFaults(a.fault ?? [], shortestLoadS, ['ingest', ...modes, ...external.map((e) => e.name)]);
   await loadRuleSet(a.rules).catch((err: Error) => {
     throw new UsageError(err.message);
   });
@@ -341,8 +340,8 @@ function checkSendsReadings(valuesOf: (key: string) => number[]): void {
   }
 }
 
-/** The --fault specs, each due before the shortest load ends and hitting a role that runs. */
-function parseFaults(texts: string[], loadS: number, modes: string[]): FaultSpec[] {
+/** The --fault specs, each due before the shortest load ends and hitting a role or external job that runs. */
+function parseFaults(texts: string[], loadS: number, targets: string[]): FaultSpec[] {
   const faults: FaultSpec[] = [];
   for (const text of texts) {
     let f: FaultSpec;
@@ -353,11 +352,12 @@ function parseFaults(texts: string[], loadS: number, modes: string[]): FaultSpec
     }
     if (f.atS >= loadS)
       throw new UsageError(`--fault ${text}: at ${f.atS} s is after the load ends (${fmtValue(loadS)} s)`);
-    if (f.kind === 'kill' || f.kind === 'pause') {
-      if (!(f.role === 'ingest' || modes.includes(f.role)))
-        throw new UsageError(`--fault ${text}: the ${f.role} role does not run with --modes ${modes.join(',')}`);
-    }
     faults.push(f);
+  }
+  try {
+    checkFaultTargets(faults, targets);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
   }
   return faults;
 }

@@ -51,7 +51,7 @@ describe('a bench interrupted mid-load', () => {
       expect(result.complete).toBe(false);
       expect(result.incomplete_reason).toBe(`interrupted (${reason}) during the load`);
       expect(result.input.acknowledged).toBeGreaterThan(0);
-      expect(result.input.acknowledged).toBeLessThan(result.input.planned);
+      expect(result.input.acknowledged).toBeLessThan(200 * (2 + 60));
       expect(readdirSync(join(out, runDir))).toEqual(expect.arrayContaining(['report.md', 'summary.csv']));
       const [rows] = await pool.query('SELECT status FROM runs WHERE run_id = ?', [result.run_id]);
       expect((rows as Array<{ status: string }>)[0]?.status).toBe('incomplete');

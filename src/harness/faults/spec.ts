@@ -1,21 +1,36 @@
-import { ROLES, type Role } from '../../domain/modes.js';
-
 /**
- * A fault to inject during a run, in the manner of Kafka's Trogdor fault specs, written
+ * The fault kinds, in the manner of Kafka's Trogdor fault specs, written
  * `KIND[:TARGET]@AT[:DURATION]` with times in seconds since the load started (`20s`, `1500ms`):
  *   kafka-restart@20s:30s   the broker is killed (SIGKILL) at 20 s and started again 30 s later
  *   db-restart@20s:15s      the same for the database server
- *   kill:stream@15s         the stream role is killed (SIGKILL); the harness restarts it
- *   pause:stream@15s:5s     the stream role is stopped (SIGSTOP) for 5 s, then continued
+ *   kill:stream@15s         a role killed (SIGKILL; the harness restarts it), or an external job's process group
+ *   pause:stream@15s:5s     a role stopped (SIGSTOP) for 5 s, then continued; or an external job's process group
+ * One module per kind (kinds/), registered here: the compiler demands a module for every kind.
  */
-export type FaultSpec =
-  | { text: string; kind: 'kafka-restart'; atS: number; durationS: number }
-  | { text: string; kind: 'db-restart'; atS: number; durationS: number }
-  | { text: string; kind: 'kill'; role: Role; atS: number }
-  | { text: string; kind: 'pause'; role: Role; atS: number; durationS: number };
+import type { FaultKind } from './kind.js';
+import { kill, type KillSpec } from './kinds/kill.js';
+import { pause, type PauseSpec } from './kinds/pause.js';
+import { dbRestart, kafkaRestart, type ServiceRestartSpec } from './kinds/service-restart.js';
 
-export const FAULT_SYNTAX =
-  'kafka-restart@20s:30s, db-restart@20s:15s, kill:ROLE@15s or pause:ROLE@15s:5s (ROLE: ingest, stream, batch)';
+export type FaultSpec = ServiceRestartSpec<'kafka-restart'> | ServiceRestartSpec<'db-restart'> | KillSpec | PauseSpec;
+
+type Registry = { readonly [K in FaultSpec['kind']]: FaultKind<Extract<FaultSpec, { kind: K }>> };
+
+const FAULT_KINDS: Registry = {
+  'kafka-restart': kafkaRestart,
+  'db-restart': dbRestart,
+  kill,
+  pause,
+};
+
+/** The module of a spec's kind, typed for that spec. */
+export function kindOf<S extends FaultSpec>(spec: S): FaultKind<S> {
+  return FAULT_KINDS[spec.kind] as unknown as FaultKind<S>;
+}
+
+export const FAULT_SYNTAX = `${Object.values(FAULT_KINDS)
+  .map((k) => k.syntax)
+  .join(', ')} (TARGET: ingest, stream, batch, or an external mode's name)`;
 
 /** "20s", "20", "1500ms" -> seconds; NaN when it is not a time. */
 function seconds(text: string): number {
@@ -25,6 +40,8 @@ function seconds(text: string): number {
   return m[2] === 'ms' ? v / 1000 : v;
 }
 
+const isKind = (k: string): k is FaultSpec['kind'] => Object.hasOwn(FAULT_KINDS, k);
+
 /** Parse one --fault value; the error names what is wrong and shows the syntax. */
 export function parseFaultSpec(text: string): FaultSpec {
   const fail = (why: string): never => {
@@ -32,41 +49,34 @@ export function parseFaultSpec(text: string): FaultSpec {
   };
   const at = text.indexOf('@');
   if (at < 0) fail('no @time');
-  const [kindPart = '', target] = text.slice(0, at).split(':');
+  const [kindPart = '', target, ...more] = text.slice(0, at).split(':');
+  if (more.length) fail('too many ":" before @');
   const [atText = '', durationText, ...extra] = text.slice(at + 1).split(':');
   if (extra.length) fail('too many ":" after @');
   const atS = seconds(atText);
   if (!Number.isFinite(atS)) fail(`"${atText}" is not a time`);
-  const duration = durationText === undefined ? undefined : seconds(durationText);
-  if (duration !== undefined && !(duration > 0)) fail(`"${durationText}" is not a positive duration`);
-  switch (kindPart) {
-    case 'kafka-restart':
-    case 'db-restart':
-      if (target !== undefined) fail(`${kindPart} takes no target`);
-      if (duration === undefined) fail(`${kindPart} needs a duration (@AT:DURATION)`);
-      return { text, kind: kindPart, atS, durationS: duration! };
-    case 'kill':
-    case 'pause': {
-      if (!ROLES.includes(target as Role)) fail(`${kindPart} needs a role: ${ROLES.join(', ')}`);
-      if (kindPart === 'kill') {
-        if (duration !== undefined) fail('kill takes no duration (the harness restarts the role)');
-        return { text, kind: 'kill', role: target as Role, atS };
-      }
-      if (duration === undefined) fail('pause needs a duration (@AT:DURATION)');
-      return { text, kind: 'pause', role: target as Role, atS, durationS: duration! };
-    }
-    default:
-      return fail(`unknown fault kind "${kindPart}"`);
-  }
+  const durationS = durationText === undefined ? undefined : seconds(durationText);
+  if (durationS !== undefined && !(durationS > 0)) fail(`"${durationText}" is not a positive duration`);
+  if (!isKind(kindPart)) return fail(`unknown fault kind "${kindPart}"`);
+  return FAULT_KINDS[kindPart].parse({ text, target, atS, durationS }, fail);
 }
 
-/** When the fault's effect ends by itself: restart or pause end; a kill is instant. */
+/** When the fault's effect ends by itself: a restart or pause at its end; a kill is instant. */
 export function faultEndS(f: FaultSpec): number {
-  return f.kind === 'kill' ? f.atS : f.atS + f.durationS;
+  return kindOf(f).endS(f);
 }
 
-/** What the fault targets, for reports. */
+/** What the fault acts on, for reports. */
 export function faultTarget(f: FaultSpec): string {
-  if (f.kind === 'kill' || f.kind === 'pause') return `${f.role} role`;
-  return f.kind === 'kafka-restart' ? 'Kafka broker' : 'database server';
+  return kindOf(f).target(f);
+}
+
+/** Refuses a kill or pause of something this run does not start (targets: its roles and external modes). */
+export function checkFaultTargets(faults: readonly FaultSpec[], targets: readonly string[]): void {
+  for (const f of faults) kindOf(f).checkTarget?.(f, targets);
+}
+
+/** Refuses, once the services are up, faults this machine cannot inject (a restart of a server this project did not start). */
+export function checkFaultsRunnable(faults: readonly FaultSpec[], env = process.env): void {
+  for (const f of faults) kindOf(f).checkRunnable?.(f, env);
 }

@@ -2,9 +2,10 @@ import type { Role } from '../../domain/modes.js';
 import type { ChildMessage, ParentMessage } from '../../pipelines/ipc.js';
 import { describeExit, isReady, PipelineProcess } from './children.js';
 
-/** A role process that ended while the run needed it, and what the harness did about it. */
+/** A role process (or an external job) that ended while the run needed it, and what the harness did about it. */
 export interface RoleIncident {
-  role: Role;
+  /** The role, or the external job's mode name. */
+  role: string;
   /** "killed by SIGKILL", "exited with code 1". */
   how: string;
   /** The role's own last words, when it sent them. */

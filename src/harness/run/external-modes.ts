@@ -4,6 +4,8 @@ import { describe, ExternalJob, type ExternalRunSettings } from '../processes/ex
 import { measureExternal, type ExternalFigures, type ExternalJudgement } from '../measure/external.js';
 import { ResultsPoller } from '../measure/results-poller.js';
 import type { ExternalSpec } from '../processes/external-spec.js';
+import type { RoleIncident } from '../processes/supervisor.js';
+import type { FaultTarget } from '../faults/kind.js';
 
 export interface ExternalModeOptions {
   readyTimeoutMs: number;
@@ -32,6 +34,10 @@ export class ExternalModes {
   readonly died: Promise<never>;
   private rejectDied!: (err: Error) => void;
   private stopping = false;
+  /** Jobs a fault is about to kill: their exit is the fault's, and they are started again. */
+  private readonly expectedKills = new Set<string>();
+  /** Jobs that ended during the run and what the harness did about it (as role incidents are). */
+  readonly incidents: RoleIncident[] = [];
 
   constructor(
     private readonly specs: readonly ExternalSpec[],
@@ -39,6 +45,8 @@ export class ExternalModes {
     private readonly pool: Pool,
     private readonly log: (line: string) => void,
     private readonly options: ExternalModeOptions = DEFAULT_EXTERNAL_OPTIONS,
+    /** Seconds since the load started, for incident times. */
+    private readonly clock: () => number = () => 0,
   ) {
     this.died = new Promise<never>((_, reject) => (this.rejectDied = reject));
     this.died.catch(() => undefined);
@@ -85,13 +93,63 @@ export class ExternalModes {
     const timer = setInterval(() => {
       if (!job.exit) return;
       clearInterval(timer);
-      if (!this.stopping) {
-        const message = `external job ${job.spec.name} ${describe(job.exit)} during the run${job.stderrTail()}`;
-        this.failures.push(message);
-        this.rejectDied(new Error(message));
-      }
+      if (this.stopping) return;
+      if (this.expectedKills.delete(job.spec.name)) void this.restart(job);
+      else this.fail(`external job ${job.spec.name} ${describe(job.exit)} during the run${job.stderrTail()}`);
     }, 200);
     timer.unref();
+  }
+
+  private fail(message: string): void {
+    this.failures.push(message);
+    this.rejectDied(new Error(message));
+  }
+
+  /**
+   * A job killed by a fault, started again with the same command, settings and work folder (it
+   * recovers from its own checkpoint there). One that is not ready again within the ready
+   * timeout fails the run, named.
+   */
+  private async restart(old: ExternalJob): Promise<void> {
+    const name = old.spec.name;
+    const atS = Math.round(this.clock() * 10) / 10;
+    const began = Date.now();
+    const how = old.exit?.signal ? `killed by ${old.exit.signal}` : `exited with code ${old.exit?.code}`;
+    this.log(`[${name}] ${how} by the fault; starting it again`);
+    await old.stop();
+    if (this.stopping) return;
+    const job = new ExternalJob(old.spec, this.settings, this.log);
+    this.jobs[this.jobs.indexOf(old)] = job;
+    try {
+      await job.waitReady(this.options.readyTimeoutMs);
+      const restartedIn = Math.round((Date.now() - began) / 100) / 10;
+      this.incidents.push({ role: name, how, at_s: atS, restarted_in_s: restartedIn });
+      this.log(`[${name}] ready again after ${restartedIn} s`);
+      this.watchExit(job);
+    } catch (err) {
+      this.incidents.push({ role: name, how, at_s: atS, gave_up: (err as Error).message });
+      this.fail(`external job ${name} did not come back after it was killed: ${(err as Error).message}`);
+    }
+  }
+
+  /** A job as a fault's target: signals go to its whole process group; after a kill it is started again. */
+  faultTarget(name: string): FaultTarget | undefined {
+    const find = (): ExternalJob | undefined => this.jobs.find((j) => j.spec.name === name);
+    if (!find()) return undefined;
+    return {
+      name,
+      description: `external job ${name}`,
+      get pid() {
+        const job = find();
+        return job && !job.exit ? job.pgid : undefined;
+      },
+      isGroup: true,
+      signal: (sig) => {
+        const pgid = find()?.pgid;
+        if (pgid !== undefined) process.kill(-pgid, sig);
+      },
+      expectKill: () => void this.expectedKills.add(name),
+    };
   }
 
   /** Each job's process group, followed for the cost (call once a sample). */

@@ -3,6 +3,7 @@ import { DEFAULT_KAFKA_CLIENT } from '../../infra/kafka-client/types.js';
 import type { ChildMessage } from '../../pipelines/ipc.js';
 import type { LateReadingNote } from '../../pipelines/stream.js';
 import type { RunResult } from '../../results/schema.js';
+import type { FaultTarget } from '../faults/kind.js';
 import { isFinalDone, isLate, isReady } from '../processes/children.js';
 import { DEFAULT_RESTART_POLICY, SupervisedRole, type RoleIncident } from '../processes/supervisor.js';
 import type { RunOptions } from './run-options.js';
@@ -130,6 +131,21 @@ export class Pipelines {
       out[role] = ms / 1000;
     }
     return out;
+  }
+
+  /** A role as a fault's target: signals go to its current process; its supervisor restarts it after a kill. */
+  faultTarget(name: string): FaultTarget | undefined {
+    const r = this.roles.get(name as Role);
+    if (!r) return undefined;
+    return {
+      name,
+      description: `${name} role`,
+      get pid() {
+        return r.current.running ? r.current.child.pid : undefined;
+      },
+      isGroup: false,
+      signal: (sig) => void r.current.child.kill(sig),
+    };
   }
 
   /** Every role stopped; an unexpected exit code is returned as a failure. */

@@ -64,7 +64,7 @@ export async function resultOf(r: RunRecords): Promise<RunResult> {
     rate: opts.rate,
     batchIntervalS: opts.batchInterval,
     injected: r.injector?.faults ?? [],
-    incidents: p.incidents,
+    incidents: [...p.incidents, ...(r.externals?.incidents ?? [])],
     availability: recorder.availability,
     backlog: recorder.backlog,
     batchPassEndsMs: p.batchPassEnds,

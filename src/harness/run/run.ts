@@ -16,6 +16,7 @@ import type { LateReadingNote } from '../../pipelines/stream.js';
 import { migrate } from '../../pipelines/store/schema.js';
 import type { RunResult } from '../../results/schema.js';
 import { FaultInjector } from '../faults/injector.js';
+import type { FaultTarget } from '../faults/kind.js';
 import { serverPids } from '../processes/server-pids.js';
 import { writeRunReport } from '../report/write.js';
 import { drain, interruption, type PhaseEnd } from './drain.js';
@@ -112,7 +113,7 @@ async function measureRun(run: OpenRun, signal: AbortSignal): Promise<Measured> 
   try {
     m.registered = await prepareRun(run, recorder);
     // An external job (Spark: ~40 s) starts while the built-in roles do.
-    m.externals = externalModes(run);
+    m.externals = externalModes(run, clock);
     const externalsReady = m.externals?.start() ?? Promise.resolve();
     externalsReady.catch(() => undefined);
     const p = (m.pipelines = new Pipelines({ runId: folder.runId, opts, log: folder.log, clock }));
@@ -124,7 +125,7 @@ async function measureRun(run: OpenRun, signal: AbortSignal): Promise<Measured> 
     const tracker = new RunProgress(plan.startMs, opts.warmup, opts.duration);
     recorder.start(p, tracker, m.externals);
     await p.alignWindows(plan.startMs);
-    m.injector = await startFaults(run, p, clock);
+    m.injector = startFaults(run, p, m.externals, clock);
     const load = { runId: folder.runId, brokers: run.config.kafkaBrokers, opts, signal: stopLoad.signal };
     m.producer = await runLoad(load, plan, p, tracker, recorder);
     m.end = m.producer.complete
@@ -178,7 +179,7 @@ async function prepareRun(run: OpenRun, recorder: RunRecorder): Promise<boolean>
 }
 
 /** The external modes' jobs (none: undefined); started by the caller. */
-function externalModes(run: OpenRun): ExternalModes | undefined {
+function externalModes(run: OpenRun, clock: () => number): ExternalModes | undefined {
   const specs = run.opts.externals ?? [];
   if (!specs.length) return undefined;
   run.progress.log(`[bench] starting external job(s) ${specs.map((s) => s.name).join(', ')}; waiting for VITALS_READY`);
@@ -195,13 +196,20 @@ function externalModes(run: OpenRun): ExternalModes | undefined {
     run.pool,
     run.folder.log,
     { ...DEFAULT_EXTERNAL_OPTIONS, ...run.opts.externalOptions },
+    clock,
   );
 }
 
-async function startFaults(run: OpenRun, p: Pipelines, clock: () => number): Promise<FaultInjector | undefined> {
+function startFaults(
+  run: OpenRun,
+  p: Pipelines,
+  externals: ExternalModes | undefined,
+  clock: () => number,
+): FaultInjector | undefined {
   if (!run.opts.faults?.length) return undefined;
-  const injector = new FaultInjector(run.opts.faults, { clock, roles: p.roles, pool: run.pool, log: run.folder.log });
-  await injector.start();
+  const target = (name: string): FaultTarget | undefined => p.faultTarget(name) ?? externals?.faultTarget(name);
+  const injector = new FaultInjector(run.opts.faults, { clock, target, pool: run.pool, log: run.folder.log });
+  injector.start();
   return injector;
 }
 

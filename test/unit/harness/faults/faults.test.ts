@@ -1,11 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  analyseFaults,
-  outages,
-  type AvailabilitySample,
-  type FaultAnalysisInput,
-} from '../../../../src/harness/faults/report.js';
-import { parseFaultSpec } from '../../../../src/harness/faults/spec.js';
+import { outages, type AvailabilitySample } from '../../../../src/harness/faults/analysis.js';
+import { analyseFaults, type FaultRecord as FaultAnalysisInput } from '../../../../src/harness/faults/report.js';
+import { checkFaultTargets, faultTarget, parseFaultSpec } from '../../../../src/harness/faults/spec.js';
 import type { BacklogSample } from '../../../../src/harness/measure/metrics.js';
 
 describe('parseFaultSpec', () => {
@@ -25,14 +21,15 @@ describe('parseFaultSpec', () => {
     expect(parseFaultSpec('kill:stream@15s')).toEqual({
       text: 'kill:stream@15s',
       kind: 'kill',
-      role: 'stream',
+      target: 'stream',
       atS: 15,
     });
-    expect(parseFaultSpec('kill:ingest@1500ms')).toMatchObject({ kind: 'kill', role: 'ingest', atS: 1.5 });
+    expect(parseFaultSpec('kill:ingest@1500ms')).toMatchObject({ kind: 'kill', target: 'ingest', atS: 1.5 });
+    expect(parseFaultSpec('pause:flink@20s:3s')).toMatchObject({ kind: 'pause', target: 'flink', durationS: 3 });
     expect(parseFaultSpec('pause:batch@15s:5s')).toEqual({
       text: 'pause:batch@15s:5s',
       kind: 'pause',
-      role: 'batch',
+      target: 'batch',
       atS: 15,
       durationS: 5,
     });
@@ -43,7 +40,8 @@ describe('parseFaultSpec', () => {
       ['kafka-restart', /no @time/],
       ['kafka-restart@20s', /needs a duration/],
       ['kill:stream@15s:5s', /kill takes no duration/],
-      ['kill:spark@15s', /kill needs a role: ingest, stream, batch/],
+      ['kill@15s', /kill needs a target: a role \(ingest, stream, batch\) or an external mode's name/],
+      ['kill:Spark Job@15s', /kill needs a target/],
       ['pause:stream@15s', /pause needs a duration/],
       ['explode@1s', /unknown fault kind "explode"/],
       ['kill:stream@soon', /"soon" is not a time/],
@@ -51,6 +49,22 @@ describe('parseFaultSpec', () => {
       ['db-restart:x@1s:2s', /takes no target/],
     ];
     for (const [text, why] of cases) expect(() => parseFaultSpec(text), text).toThrow(why);
+  });
+
+  it('refuses a kill or pause of something the run does not start', () => {
+    const faults = ['kill:spark@15s', 'pause:stream@3s:1s'].map(parseFaultSpec);
+    expect(() => checkFaultTargets(faults, ['ingest', 'stream', 'batch'])).toThrow(
+      '--fault kill:spark@15s: nothing called spark runs (this run has ingest, stream, batch)',
+    );
+    expect(() => checkFaultTargets(faults, ['ingest', 'stream', 'spark'])).not.toThrow();
+  });
+
+  it('reports what each kind acts on', () => {
+    expect(
+      ['kill:stream@1s', 'pause:flink@1s:2s', 'kafka-restart@1s:2s', 'db-restart@1s:2s'].map((t) =>
+        faultTarget(parseFaultSpec(t)),
+      ),
+    ).toEqual(['stream role', 'external job flink', 'Kafka broker', 'database server']);
   });
 });
 

@@ -129,6 +129,40 @@ describe('external modes (docs/EXTERNAL.md) on the real services', () => {
     expect(processesWith(t)).toEqual([]);
   });
 
+  it('faults reach a job: a killed job is started again and recovers, a paused one continues; each reported', async () => {
+    const t = tag();
+    const { code, stdout, stderr } = await runCli(
+      bench(
+        'ext_fault_',
+        'killed,paused',
+        [`killed=${JOB} ${t}`, `paused=${JOB} ${t}`],
+        ['--fault', 'kill:killed@3s', '--fault', 'pause:paused@3s:2s'],
+      ),
+      240_000,
+    );
+    const { result } = resultOf('ext_fault_');
+    const kill = result.faults!.find((f) => f.fault === 'kill:killed@3s')!;
+    expect(kill, stdout + stderr).toMatchObject({
+      injected: true,
+      target: 'external job killed',
+      detected_by: 'job exit',
+    });
+    expect(kill.restarts).toEqual([
+      expect.stringMatching(/^killed killed by SIGKILL at [\d.]+ s, restarted in [\d.]+ s$/),
+    ]);
+    expect(kill.recovery_s).toBeGreaterThan(0);
+    const pause = result.faults!.find((f) => f.fault === 'pause:paused@3s:2s')!;
+    expect(pause).toMatchObject({ injected: true, target: 'external job paused' });
+    expect(pause.ended_at_s! - pause.injected_at_s!).toBeGreaterThanOrEqual(2);
+    const [killed, paused] = ['killed', 'paused'].map((n) => result.external!.jobs.find((j) => j.name === n)!);
+    // The killed job resumes from its consumer group's committed offsets: nothing lost; a batch
+    // written but not yet committed when it died comes again, and the report counts it.
+    expect(killed).toMatchObject({ loss: 0, unexpected: 0 });
+    expect(paused).toMatchObject({ loss: 0, duplicates: 0, unexpected: 0 });
+    expect(code === 0, stdout + stderr).toBe(killed!.duplicates === 0);
+    expect(processesWith(t)).toEqual([]);
+  });
+
   it('a job that dies during the run fails it, naming the job, with the end of its stderr', async () => {
     const t = tag();
     const { code, stdout, stderr } = await runCli(

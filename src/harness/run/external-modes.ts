@@ -36,6 +36,8 @@ export class ExternalModes {
   private stopping = false;
   /** Jobs a fault is about to kill: their exit is the fault's, and they are started again. */
   private readonly expectedKills = new Set<string>();
+  /** Jobs being started again after a kill: not drained until they are back and quiet. */
+  private readonly restarting = new Set<string>();
   /** Jobs that ended during the run and what the harness did about it (as role incidents are). */
   readonly incidents: RoleIncident[] = [];
 
@@ -116,6 +118,7 @@ export class ExternalModes {
     const began = Date.now();
     const how = old.exit?.signal ? `killed by ${old.exit.signal}` : `exited with code ${old.exit?.code}`;
     this.log(`[${name}] ${how} by the fault; starting it again`);
+    this.restarting.add(name);
     await old.stop();
     if (this.stopping) return;
     const job = new ExternalJob(old.spec, this.settings, this.log);
@@ -128,7 +131,10 @@ export class ExternalModes {
       this.watchExit(job);
     } catch (err) {
       this.incidents.push({ role: name, how, at_s: atS, gave_up: (err as Error).message });
-      this.fail(`external job ${name} did not come back after it was killed: ${(err as Error).message}`);
+      if (!this.stopping)
+        this.fail(`external job ${name} did not come back after it was killed: ${(err as Error).message}`);
+    } finally {
+      this.restarting.delete(name);
     }
   }
 
@@ -161,9 +167,11 @@ export class ExternalModes {
   async drain(deadlineMs: number, signal: AbortSignal): Promise<boolean> {
     const from = Date.now();
     while (!signal.aborted) {
-      const quiet = [...this.pollers.values()].every(
-        (p) => Date.now() - Math.max(from, p.lastNewRowAt ?? 0) >= this.options.quietMs,
-      );
+      const quiet =
+        this.restarting.size === 0 &&
+        [...this.pollers.values()].every(
+          (p) => Date.now() - Math.max(from, p.lastNewRowAt ?? 0) >= this.options.quietMs,
+        );
       if (quiet) return true;
       if (Date.now() > deadlineMs) return false;
       await Promise.race([new Promise((r) => setTimeout(r, 250)), this.died]);

@@ -298,7 +298,7 @@ export function renderMainCheckMarkdown(c: MainCheck): string {
       `- Newest run: \`${n.run_id}\`, commit ${shortCommit(n.git)}, ${n.time}`,
       `- Parameter set ${shortHash(n.params_hash)}: ${describeParameters(n.params, n.rules)}`,
       `- Machine: ${c.machine ?? 'unknown'}`,
-      `- PREVIOUS: ${commitsOf(c.previous)}; NEW: the ${commitsOf(c.recent)}`,
+      `- PREVIOUS: ${commitsOf(c.previous)}; NEW (the newest runs): ${commitsOf(c.recent)}`,
     );
     const ex = c.excluded;
     if (ex.otherMachine || ex.notPassed)

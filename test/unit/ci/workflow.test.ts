@@ -147,7 +147,7 @@ describe('.github/workflows: actionlint with shellcheck', () => {
 describe('bench.yml: what it measures and how it decides', () => {
   it('runs the A/B on pull requests and bench:ci with the history and its check on main', () => {
     expect(ab.if).toBe("github.event_name == 'pull_request'");
-    expect(main.if).toBe("github.event_name != 'pull_request'");
+    expect(main.if).toBe("github.event_name != 'pull_request' && github.ref == 'refs/heads/main'");
     expect(Object.keys(bench.on)).toEqual(expect.arrayContaining(['pull_request', 'push', 'schedule']));
     expect(bench.on.push?.branches).toEqual(['main']);
     expect(byId(ab, 'ab').run).toMatch(

@@ -8,7 +8,7 @@ import { compareCommand, compareOptions, type CompareArgs } from './cli/compare-
 import { abCommand, abOptions, type AbArgs } from './cli/ab-command.js';
 import { roleOptions, runRole, type RoleArgs } from './cli/roles.js';
 import { decl, yargsOption } from './cli/options.js';
-import { DEFAULT_HISTORY_FILE, DEFAULT_HISTORY_OUT, historyCommand } from './cli/history-command.js';
+import { historyCheckCommand, historyCommand, historyOptions } from './cli/history-command.js';
 import type { RoleName } from './pipelines/ipc.js';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
@@ -116,16 +116,12 @@ const cli = yargs(hideBin(process.argv))
   )
   .command(
     'history',
-    'render the run history (each bench run appends a line): a Markdown table per comparable parameter set and a trend chart per figure',
-    (y) =>
-      y
-        .option('file', { type: 'string', default: DEFAULT_HISTORY_FILE, describe: 'the history file (JSON lines)' })
-        .option('out', {
-          type: 'string',
-          default: DEFAULT_HISTORY_OUT,
-          describe: 'folder for history.md and the charts',
-        }),
-    (a) => historyCommand(a),
+    'render the run history (each bench run appends a line): a Markdown table per comparable parameter set and a trend chart per figure; with --check, judge the newest run against the runs before it (exit 0 pass, 1 regression, 3 inconclusive)',
+    (y) => historyOptions(y),
+    async (a) => {
+      if (a.check) process.exit(historyCheckCommand({ ...a, minPrevious: a.minRuns }));
+      await historyCommand(a);
+    },
   )
   .command(
     'report <dir>',

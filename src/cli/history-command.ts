@@ -1,10 +1,12 @@
 /**
  * The run history on the command line: recordRun (called by bench after each finished run)
  * appends the run's line to the history file and, for --profile ci, writes the tracker files in
- * the run folder; `vitals-bench history` renders the history as Markdown and trend charts.
+ * the run folder; `vitals-bench history` renders the history as Markdown and trend charts, and
+ * `vitals-bench history --check` judges the newest run against the runs before it.
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
+import type { Argv } from 'yargs';
 import { PROJECT_ROOT } from '../config.js';
 import {
   appendHistory,
@@ -18,10 +20,18 @@ import {
 import { historyTrendChart } from '../harness/track/history-charts.js';
 import { trackerFiles } from '../harness/track/trackers.js';
 import type { RunOutcome } from '../harness/run/run.js';
+import {
+  checkExitCode,
+  checkNewestRun,
+  DEFAULT_MAIN_CHECK_OPTIONS,
+  renderMainCheckMarkdown,
+  type MainCheckOptions,
+} from '../harness/track/main-check.js';
+import type { TrackExitCode } from '../harness/track/exit-codes.js';
 import { UsageError } from './args.js';
 
-export const DEFAULT_HISTORY_FILE = 'results/history.jsonl';
-export const DEFAULT_HISTORY_OUT = 'results/history';
+const DEFAULT_HISTORY_FILE = 'results/history.jsonl';
+const DEFAULT_HISTORY_OUT = 'results/history';
 /** Environment: the history file when --history is not given ("off": none). The test suite sets it to "off". */
 const HISTORY_ENV = 'VITALS_BENCH_HISTORY';
 
@@ -35,6 +45,45 @@ export function historyFile(
   const fromEnv = env[HISTORY_ENV];
   if (fromEnv !== undefined && fromEnv !== '') return fromEnv === 'off' ? undefined : resolve(fromEnv);
   return resolve(DEFAULT_HISTORY_FILE);
+}
+
+export function historyOptions<T>(y: Argv<T>) {
+  const d = DEFAULT_MAIN_CHECK_OPTIONS;
+  return y
+    .option('file', { type: 'string', default: DEFAULT_HISTORY_FILE, describe: 'the history file (JSON lines)' })
+    .option('out', { type: 'string', default: DEFAULT_HISTORY_OUT, describe: 'folder for history.md and the charts' })
+    .option('check', {
+      type: 'boolean',
+      default: false,
+      describe:
+        'instead: judge the newest run against the earlier runs of its parameter set on its machine; Markdown on stdout (exit 0 pass, 1 regression, 3 inconclusive)',
+    })
+    .option('last', {
+      type: 'number',
+      default: d.last,
+      describe: 'with --check: the PREVIOUS runs compared with (at most)',
+    })
+    .option('recent', {
+      type: 'number',
+      default: d.recent,
+      describe: 'with --check: the newest runs that are the NEW sample (the newest run among them)',
+    })
+    .option('threshold', {
+      type: 'number',
+      default: d.threshold,
+      describe: 'with --check: a change must exceed this fraction, beyond the PREVIOUS range and of the medians',
+    })
+    .option('alpha', {
+      type: 'number',
+      default: d.alpha,
+      describe: 'with --check: ...with a Mann-Whitney p below this',
+    })
+    .option('min-runs', {
+      type: 'number',
+      default: d.minPrevious,
+      describe: 'with --check: fewer PREVIOUS runs than this: inconclusive',
+    })
+    .option('markdown', { type: 'string', describe: 'with --check: also write the Markdown to this file' });
 }
 
 const shown = (file: string): string => (file.startsWith(PROJECT_ROOT) ? relative(PROJECT_ROOT, file) : file);
@@ -69,17 +118,25 @@ export function recordRun(
   }
 }
 
-/** `vitals-bench history`: history.md and a trend chart (SVG and PNG) per figure into `out`. */
-export async function historyCommand(a: { file?: string; out?: string }): Promise<void> {
-  const file = resolve(a.file ?? DEFAULT_HISTORY_FILE);
-  const out = resolve(a.out ?? DEFAULT_HISTORY_OUT);
+/** The entries of a history file that must exist; lines that are not entries are skipped with a warning. */
+function readHistoryFile(fileArg: string | undefined): ReturnType<typeof readHistory> {
+  const file = resolve(fileArg ?? DEFAULT_HISTORY_FILE);
   if (!existsSync(file))
     throw new UsageError(`no history file ${shown(file)}: each bench run appends a line to it (see --history)`);
-  const { entries, invalid } = readHistory(file);
+  const history = readHistory(file);
+  const { invalid } = history;
   if (invalid.length)
     process.stderr.write(
       `vitals-bench history: skipped ${invalid.length} line(s) of ${shown(file)} that are not history entries (line ${invalid.slice(0, 5).join(', ')}${invalid.length > 5 ? ', ...' : ''})\n`,
     );
+  return history;
+}
+
+/** `vitals-bench history`: history.md and a trend chart (SVG and PNG) per figure into `out`. */
+export async function historyCommand(a: { file?: string; out?: string }): Promise<void> {
+  const file = resolve(a.file ?? DEFAULT_HISTORY_FILE);
+  const out = resolve(a.out ?? DEFAULT_HISTORY_OUT);
+  const { entries } = readHistoryFile(file);
   mkdirSync(out, { recursive: true });
   const groups = groupByParameters(entries);
   const charts: string[] = [];
@@ -95,4 +152,44 @@ export async function historyCommand(a: { file?: string; out?: string }): Promis
   process.stdout.write(
     `${entries.length} run(s) in ${groups.length} parameter set(s): ${shown(join(out, 'history.md'))} and ${charts.length} chart(s) (SVG and PNG) in ${shown(out)}\n`,
   );
+}
+
+export interface HistoryCheckArgs extends MainCheckOptions {
+  file?: string;
+  /** Also write the Markdown to this file. */
+  markdown?: string;
+}
+
+/**
+ * `vitals-bench history --check`: the newest run against the runs before it (src/harness/track/
+ * main-check.ts), as Markdown on stdout. Exit 0 pass, 1 regression, 3 inconclusive; a usage
+ * problem throws UsageError (exit 2).
+ */
+export function historyCheckCommand(a: HistoryCheckArgs): TrackExitCode {
+  const int = (name: string, v: number, min: number): void => {
+    if (!(Number.isInteger(v) && v >= min)) throw new UsageError(`--${name} must be an integer >= ${min}, got ${v}`);
+  };
+  int('last', a.last, 1);
+  int('recent', a.recent, 1);
+  int('min-runs', a.minPrevious, 1);
+  if (a.minPrevious > a.last)
+    throw new UsageError(`--min-runs (${a.minPrevious}) must not exceed --last (${a.last}): no check could ever judge`);
+  if (!(Number.isFinite(a.threshold) && a.threshold >= 0))
+    throw new UsageError(`--threshold must be a fraction >= 0 (0.10 for 10%), got ${a.threshold}`);
+  if (!(a.alpha > 0 && a.alpha <= 1)) throw new UsageError(`--alpha must be in (0, 1], got ${a.alpha}`);
+  const { entries } = readHistoryFile(a.file);
+  const check = checkNewestRun(entries, {
+    last: a.last,
+    recent: a.recent,
+    threshold: a.threshold,
+    alpha: a.alpha,
+    minPrevious: a.minPrevious,
+  });
+  const markdown = renderMainCheckMarkdown(check);
+  process.stdout.write(markdown);
+  if (a.markdown) {
+    mkdirSync(dirname(resolve(a.markdown)), { recursive: true });
+    writeFileSync(a.markdown, markdown);
+  }
+  return checkExitCode(check);
 }

@@ -211,7 +211,7 @@ export interface HistoryGroup {
 const byTime = (a: HistoryEntry, b: HistoryEntry): number => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0);
 
 /** All entries, oldest first (the run order of the charts). */
-function runOrder(entries: HistoryEntry[]): HistoryEntry[] {
+export function runOrder(entries: HistoryEntry[]): HistoryEntry[] {
   return [...entries].sort(byTime);
 }
 
@@ -263,7 +263,7 @@ function seriesName(g: Pick<HistoryGroup, 'hash' | 'params'>): string {
 }
 
 /** A commit as a table or an axis shows it: 7 hex digits, "*" when the tree had uncommitted changes. */
-function shortCommit(git: HistoryEntry['git']): string {
+export function shortCommit(git: HistoryEntry['git']): string {
   return git.commit ? `${git.commit.slice(0, 7)}${git.dirty ? '*' : ''}` : 'unknown';
 }
 

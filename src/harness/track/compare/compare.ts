@@ -77,7 +77,7 @@ export interface Comparison {
  * medians 1 ms apart or less are within one tick of each other. (A/A runs of the calibration test
  * had send delay p99 2.67 ms against 3.33 ms, p 0.008: a regression of +25% by share alone.)
  */
-const LATENCY_RESOLUTION_MS = 1;
+export const LATENCY_RESOLUTION_MS = 1;
 
 /**
  * The verdict on one metric from its values on each side. A difference of medians no larger than

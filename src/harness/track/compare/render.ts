@@ -7,7 +7,7 @@ import { fmtSpread } from '../../report/format.js';
 import type { Comparison, MetricComparison } from './compare.js';
 
 /** A figure with sensible decimals: 1234, 56.7, 8.91, 0.123. */
-const fmtNumber = fmtMs;
+export const fmtNumber = fmtMs;
 
 /** "+25.0%", "-3.2%", "0.0%"; "n/a" when there is no relative change (a side has no value, or BASE is 0). */
 export function fmtChange(change: number | null): string {

@@ -373,11 +373,14 @@ export const OPTIONS = {
   externalPollMs: {
     flag: 'external-poll-ms',
     type: 'number',
-    default: 100,
+    default: 2,
     rule: 'positive',
     sweep: false,
     unit: 'ms',
-    describe: { bench: "how often the harness reads an external job's results table (the resolution of its latency)" },
+    describe: {
+      bench:
+        "pause between the results observer's queries for every mode's new results (ms); the report states the resolution it reached",
+    },
   },
   externalQuietS: {
     flag: 'external-quiet-s',

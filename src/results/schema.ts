@@ -72,8 +72,14 @@ export interface ExternalModeResult {
   /** Rows no poll saw while the run went on (stamped by the final scan). */
   seen_only_by_final_scan: number;
   poll_interval_ms: number;
-  /** t_visible is at most this late: the largest gap between two polls' starts. */
+  /**
+   * t_visible is late by at most this for 99% of the measured readings' results: the p99 of each
+   * result's own bound (the start of the observer's query that first returned it minus the start
+   * of the query before). (Runs before the observer: the largest gap between two polls' starts.)
+   */
   visibility_resolution_ms: number;
+  /** (optional, added) The per-result bound's distribution, over the measured readings' first results. */
+  visibility_bound?: LatencySummary;
   /** Its results per second over the measured phase (results, not readings). */
   output_rate: number;
   /** Results per second the ground truth has over the measured phase. */
@@ -237,12 +243,43 @@ export interface RunResult {
    * measured phase; a mode the run did not have is absent (batch: since migration 5).
    */
   stages?: { stream?: StageBreakdown; batch?: StageBreakdown };
+  /**
+   * (optional, added) The results observer (METRICS.md "Visibility latency"): one process asking
+   * the database for every mode's new results, the built-in modes' alerts and the external jobs'
+   * rows alike, so that the engines are compared by one clock and one poll.
+   */
+  observation?: ObservationResult;
   /** (optional, added) External modes (docs/EXTERNAL.md). */
   external?: {
     jobs: ExternalModeResult[];
     /** Per mode (built-in and external): latency from a reading's t_intended to its first record result (alert or flag). */
     result_latency: Record<string, LatencySummary>;
   };
+}
+
+export interface ObservationResult {
+  /** Pause between the end of one round (one query for every mode) and the start of the next. */
+  poll_interval_ms: number;
+  /** "nice -5", or the default and why. */
+  priority: string;
+  rounds: number;
+  queries_per_s: number;
+  /** The observer process's CPU over the run, ms. */
+  cpu_ms: number;
+  /** Gaps between the starts of consecutive rounds, ms. */
+  round_gap_ms: { p50: number; p99: number; max: number };
+  /** Results first found by a sweep behind the cursor (committed out of id order), and rounds that failed. */
+  swept_late: number;
+  failed_rounds: number;
+  /**
+   * Per mode (built-in and external): each measured reading's first record result, from its
+   * t_intended to the start of the first query that returned it (t_visible).
+   */
+  visibility_latency: Record<string, LatencySummary>;
+  /** Per mode: how late t_visible may be for those results (the per-result bound). */
+  visibility_bound: Record<string, LatencySummary>;
+  /** Built-in modes: the same readings' t_committed - t_intended (the writer's clock after COMMIT), to set beside it. */
+  commit_latency: Record<string, LatencySummary>;
 }
 
 /**

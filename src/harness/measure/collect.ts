@@ -20,6 +20,8 @@ export interface StoredReading {
 
 export interface CommittedAlert extends AlertRecord {
   committed_at: number | null;
+  /** Its id in insert order, by which the results observer saw it. */
+  alert_id: number;
 }
 
 export interface RunData {
@@ -156,7 +158,7 @@ function roleOf(value: unknown): Role {
 async function readAlerts(pool: Pool, runId: string): Promise<RunData['alerts']> {
   const alertRows = await queryRows(
     pool,
-    `SELECT a.mode, a.rule_id, a.severity, a.patient_id, a.seq, a.window_start, a.event_time, b.committed_at
+    `SELECT a.mode, a.alert_id, a.rule_id, a.severity, a.patient_id, a.seq, a.window_start, a.event_time, b.committed_at
        FROM alerts a LEFT JOIN write_batches b ON b.run_id = a.run_id AND b.role = a.mode AND b.write_batch = a.write_batch
       WHERE a.run_id = ?`,
     [runId],
@@ -170,6 +172,7 @@ async function readAlerts(pool: Pool, runId: string): Promise<RunData['alerts']>
         window_start: nullableNumberOf(r.window_start),
         event_time: numberOf(r.event_time),
         committed_at: nullableNumberOf(r.committed_at),
+        alert_id: numberOf(r.alert_id),
       },
     }),
   );

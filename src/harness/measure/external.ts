@@ -8,7 +8,8 @@ import { alertKey, type AlertRecord } from '../../pipelines/rules/types.js';
 import { compareAlerts } from './agreement.js';
 import { LatencyHistogram } from '../../results/histogram.js';
 import type { AgreementResult, ExternalModeResult, LatencySummary } from '../../results/schema.js';
-import type { ExternalResultRow } from './results-poller.js';
+import type { ExternalResultRow } from './external-rows.js';
+import { visibilityOf } from './visibility.js';
 
 /** What the external modes of a run came to: each job's figures, their agreement, and what failed the run. */
 export interface ExternalFigures {
@@ -45,7 +46,6 @@ export interface ExternalInputs extends ExternalJudgement {
   /** The rule ids the job said it evaluates (absent: all): the comparisons keep to them. */
   rules?: readonly string[];
   pollIntervalMs: number;
-  largestPollGapMs: number;
   exit: string;
 }
 
@@ -109,6 +109,11 @@ export function measureExternal(input: ExternalInputs): ExternalMeasurement {
   const truth = reference(x.expectedAlerts);
   const truthKeys = new Set(truth.map(alertKey));
   const latency = latencies(x, distinct);
+  const observed = visibilityOf(
+    [...distinct.values()].filter((r) => !r.final_scan),
+    x.intended,
+    x.warmupEnd,
+  );
   const agreement = comparisons(x, kind, mine, truth, reference);
   const loss = [...truthKeys].filter((k) => !distinct.has(k)).length;
   const unexpected = [...distinct.keys()].filter((k) => !truthKeys.has(k)).length;
@@ -132,7 +137,8 @@ export function measureExternal(input: ExternalInputs): ExternalMeasurement {
       ? { p99_by_third_ms: { first: latency.firstThird.percentile(99), last: latency.lastThird.percentile(99) } }
       : {}),
     poll_interval_ms: x.pollIntervalMs,
-    visibility_resolution_ms: Math.max(x.pollIntervalMs, x.largestPollGapMs),
+    visibility_resolution_ms: observed.bound.p99,
+    visibility_bound: observed.bound,
     output_rate: latency.measured / outputSpanS,
     expected_rate: latency.expectedMeasured(truth) / measuredS,
     exit: x.exit,

@@ -32,6 +32,7 @@ export async function drain(
   producer: ProducerResult,
   injector: FaultInjector | undefined,
   externals: ExternalModes | undefined,
+  observer: { lastNewAt(mode: string): number | undefined },
 ): Promise<PhaseEnd> {
   const { opts } = s;
   const maxWindowS = Math.max(0, ...s.ruleSet.rules.map((r) => (r.kind === 'window' ? r.window_s : 0)));
@@ -51,7 +52,7 @@ export async function drain(
   if (s.signal.aborted) return { complete: false, reason: `${interruption(s.signal)} while draining` };
   if (externals) {
     s.progress.log(`[bench] built-in modes drained; waiting for the external job(s) to write their last results`);
-    if (!(await externals.drain(deadline + 300_000, s.signal)))
+    if (!(await externals.drain(deadline + 300_000, s.signal, (mode) => observer.lastNewAt(mode))))
       return {
         complete: false,
         reason: s.signal.aborted

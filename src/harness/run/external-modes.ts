@@ -2,13 +2,15 @@ import type { Pool } from '../../infra/mysql.js';
 import type { CostSampler } from '../processes/proc-sampler.js';
 import { describe, ExternalJob, type ExternalRunSettings } from '../processes/external-job.js';
 import { measureExternal, type ExternalFigures, type ExternalJudgement } from '../measure/external.js';
-import { ResultsPoller } from '../measure/results-poller.js';
+import { readExternalRows } from '../measure/external-rows.js';
+import type { Sighting } from '../measure/results-observer.js';
 import type { ExternalSpec } from '../processes/external-spec.js';
 import type { RoleIncident } from '../processes/supervisor.js';
 import type { FaultTarget } from '../faults/kind.js';
 
 export interface ExternalModeOptions {
   readyTimeoutMs: number;
+  /** How often the results observer asks for new results of every mode (ms). */
   pollIntervalMs: number;
   /** After the built-in modes drained: how long without a new result before a job counts as drained. */
   quietMs: number;
@@ -16,7 +18,7 @@ export interface ExternalModeOptions {
 
 export const DEFAULT_EXTERNAL_OPTIONS: ExternalModeOptions = {
   readyTimeoutMs: 300_000,
-  pollIntervalMs: 100,
+  pollIntervalMs: 2,
   quietMs: 15_000,
 };
 
@@ -26,7 +28,6 @@ export const DEFAULT_EXTERNAL_OPTIONS: ExternalModeOptions = {
  */
 export class ExternalModes {
   private readonly jobs: ExternalJob[] = [];
-  private readonly pollers = new Map<string, ResultsPoller>();
   private readonly startupMs = new Map<string, number>();
   private readonly exits = new Map<string, string>();
   private readonly failures: string[] = [];
@@ -68,9 +69,6 @@ export class ExternalModes {
         this.startupMs.set(job.spec.name, ms);
         this.log(`[${job.spec.name}] ready after ${(ms / 1000).toFixed(1)} s`);
         this.watchExit(job);
-        const poller = new ResultsPoller(this.pool, this.settings.runId, job.spec.name, this.options.pollIntervalMs);
-        this.pollers.set(job.spec.name, poller);
-        poller.start();
       }),
     );
   }
@@ -163,15 +161,20 @@ export class ExternalModes {
     for (const job of this.jobs) for (const pid of job.pids()) costs.track(job.spec.name, pid, true);
   }
 
-  /** Until no job has written a new result for the quiet period (or the deadline passes: false). */
-  async drain(deadlineMs: number, signal: AbortSignal): Promise<boolean> {
+  /**
+   * Until no job has written a new result for the quiet period (or the deadline passes: false);
+   * `lastNewAt` is when the results observer last saw a new result of a mode.
+   */
+  async drain(
+    deadlineMs: number,
+    signal: AbortSignal,
+    lastNewAt: (mode: string) => number | undefined,
+  ): Promise<boolean> {
     const from = Date.now();
     while (!signal.aborted) {
       const quiet =
         this.restarting.size === 0 &&
-        [...this.pollers.values()].every(
-          (p) => Date.now() - Math.max(from, p.lastNewRowAt ?? 0) >= this.options.quietMs,
-        );
+        this.names.every((m) => Date.now() - Math.max(from, lastNewAt(m) ?? 0) >= this.options.quietMs);
       if (quiet) return true;
       if (Date.now() > deadlineMs) return false;
       await Promise.race([new Promise((r) => setTimeout(r, 250)), this.died]);
@@ -179,10 +182,9 @@ export class ExternalModes {
     return true;
   }
 
-  /** Polls stopped, jobs stopped (SIGTERM, then SIGKILL); returns the failures of the jobs (ended on their own). */
+  /** Jobs stopped (SIGTERM, then SIGKILL); returns the failures of the jobs (ended on their own). */
   async stop(): Promise<string[]> {
     this.stopping = true;
-    await Promise.all([...this.pollers.values()].map((p) => p.stop()));
     await Promise.all(
       this.jobs.map(async (job) => {
         const exit = await job.stop();
@@ -193,13 +195,18 @@ export class ExternalModes {
     return [...this.failures];
   }
 
-  /** Every job's rows read once more, then its figures against the judgement. */
-  async measure(j: ExternalJudgement): Promise<ExternalFigures> {
+  /** Every job's rows read once more, with the observer's sighting of each, then its figures against the judgement. */
+  async measure(
+    j: ExternalJudgement,
+    sightings: ReadonlyMap<string, ReadonlyMap<number, Sighting>>,
+    observedFrom: number,
+  ): Promise<ExternalFigures> {
     const out: ExternalFigures = { jobs: [], agreement: [], failures: [] };
     for (const spec of this.specs) {
-      const poller = this.pollers.get(spec.name);
-      if (!poller) continue;
-      const missed = await poller.finalScan();
+      if (!this.startupMs.has(spec.name)) continue;
+      const seen = sightings.get(spec.name) ?? new Map<number, Sighting>();
+      const rows = await readExternalRows(this.pool, this.settings.runId, spec.name, seen, observedFrom);
+      const missed = rows.filter((r) => r.final_scan).length;
       if (missed) this.log(`[${spec.name}] ${missed} rows were seen only by the final scan`);
       const job = this.jobs.find((x) => x.spec.name === spec.name);
       const m = measureExternal({
@@ -207,10 +214,9 @@ export class ExternalModes {
         ...(job?.declaredRules ? { rules: job.declaredRules } : {}),
         name: spec.name,
         command: spec.command,
-        rows: [...poller.rows.values()],
+        rows,
         startupMs: this.startupMs.get(spec.name),
-        pollIntervalMs: poller.intervalMs,
-        largestPollGapMs: poller.largestGapMs,
+        pollIntervalMs: this.options.pollIntervalMs,
         exit: this.exits.get(spec.name) ?? 'unknown',
       });
       out.jobs.push(m.result);

@@ -12,6 +12,8 @@ import { collectRun, type RunData } from '../measure/collect.js';
 import { computeCost } from '../measure/cost.js';
 import { buildGroundTruth, type GroundTruth } from '../measure/ground-truth.js';
 import { computeRunResult } from '../measure/metrics.js';
+import { observationResult } from '../measure/visibility.js';
+import type { Observation } from '../processes/observer-process.js';
 import type { ExternalModes } from './external-modes.js';
 import type { Pipelines } from './pipelines.js';
 import type { RunRecorder } from './recorder.js';
@@ -30,6 +32,9 @@ export interface RunRecords {
   recorder: RunRecorder;
   injector?: FaultInjector;
   externals?: ExternalModes;
+  /** What the results observer saw (absent when the run ended before it reported). */
+  observation?: Observation;
+  observedFrom?: number;
   streamLate: LateReadingNote[];
   complete: boolean;
   incompleteReason: string | undefined;
@@ -71,15 +76,19 @@ export async function resultOf(r: RunRecords): Promise<RunResult> {
     latencies: Object.fromEntries(opts.modes.map((m) => [m, latencyPoints(data, truth, m, warmupEndMs)])),
   });
   const busySeconds = p.busySeconds();
-  const external = await r.externals?.measure({
-    intended: truth.intended,
-    expectedAlerts: truth.expectedAlerts,
-    windowSizeOf: new Map(ruleSet.rules.map((x) => [x.id, x.kind === 'window' ? x.window_s : 0])),
-    warmupEnd: warmupEndMs,
-    scheduleEnd: producer.startMs + ((producer.planned - 1) / opts.rate) * 1000,
-    others: opts.modes.map((m) => ({ name: m, alerts: data.alerts[m] })),
-  });
-  return computeRunResult({
+  const external = await r.externals?.measure(
+    {
+      intended: truth.intended,
+      expectedAlerts: truth.expectedAlerts,
+      windowSizeOf: new Map(ruleSet.rules.map((x) => [x.id, x.kind === 'window' ? x.window_s : 0])),
+      warmupEnd: warmupEndMs,
+      scheduleEnd: producer.startMs + ((producer.planned - 1) / opts.rate) * 1000,
+      others: opts.modes.map((m) => ({ name: m, alerts: data.alerts[m] })),
+    },
+    r.observation?.sightings ?? new Map(),
+    r.observedFrom ?? Date.now(),
+  );
+  const result = computeRunResult({
     runId,
     startedAt: r.startedAt,
     endedAt: new Date(),
@@ -104,6 +113,19 @@ export async function resultOf(r: RunRecords): Promise<RunResult> {
     busySeconds: { ...(busySeconds.stream !== undefined ? { stream: busySeconds.stream } : {}) },
     ...(external ? { external } : {}),
   });
+  if (r.observation)
+    result.observation = observationResult(
+      { ...r.observation.stats, intervalMs: r.observation.intervalMs, priority: r.observation.priority },
+      opts.modes.map((m) => ({
+        mode: m,
+        alerts: data.alerts[m],
+        sightings: r.observation!.sightings.get(m) ?? new Map(),
+      })),
+      external?.jobs ?? [],
+      truth.intended,
+      warmupEndMs,
+    );
+  return result;
 }
 
 function runCost(r: RunRecords, data: RunData, busySeconds: { ingest?: number; stream?: number }): CostResult {

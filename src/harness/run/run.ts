@@ -28,6 +28,7 @@ import type { Progress } from './progress.js';
 import { RunProgress } from './progress-state.js';
 import { RunRecorder } from './recorder.js';
 import { openRunFolder, type RunFolder } from './run-folder.js';
+import { ObserverProcess, type Observation } from '../processes/observer-process.js';
 import type { RunOptions } from './run-options.js';
 import { registerRun, setRunStatus } from './run-registry.js';
 import { resultOf } from './result.js';
@@ -93,6 +94,10 @@ interface Measured {
   recorder: RunRecorder;
   injector?: FaultInjector;
   externals?: ExternalModes;
+  observer?: ObserverProcess;
+  observation?: Observation;
+  /** When the observer began (epoch ms). */
+  observedFrom?: number;
   streamLate: LateReadingNote[];
 }
 
@@ -120,6 +125,9 @@ async function measureRun(run: OpenRun, signal: AbortSignal): Promise<Measured> 
     await p.ready();
     await externalsReady;
     if (m.externals) p.watch(m.externals.died);
+    m.observer = startObserver(run, recorder);
+    m.observedFrom = Date.now();
+    await m.observer.started();
     const plan = planLoad(opts);
     loadStartMs = plan.startMs;
     const tracker = new RunProgress(plan.startMs, opts.warmup, opts.duration);
@@ -129,11 +137,12 @@ async function measureRun(run: OpenRun, signal: AbortSignal): Promise<Measured> 
     const load = { runId: folder.runId, brokers: run.config.kafkaBrokers, opts, signal: stopLoad.signal };
     m.producer = await runLoad(load, plan, p, tracker, recorder);
     m.end = m.producer.complete
-      ? await drain({ ...run, signal }, p, recorder, m.producer, m.injector, m.externals)
+      ? await drain({ ...run, signal }, p, recorder, m.producer, m.injector, m.externals, m.observer)
       : { complete: false, reason: `${interruption(signal)} during the load` };
     if (p.batch) tracker.finalPassStarted(Date.now());
     await p.finalPass(signal);
     m.streamLate = await p.lateReadings();
+    m.observation = await m.observer.stop();
   } catch (err) {
     m.end = m.end.complete ? { complete: false, reason: (err as Error).message } : m.end;
     m.failures.push((err as Error).message);
@@ -141,6 +150,7 @@ async function measureRun(run: OpenRun, signal: AbortSignal): Promise<Measured> 
     stopLoad.abort();
     signal.removeEventListener('abort', onAbort);
     m.injector?.cancel();
+    if (!m.observation) m.observer?.kill();
     await recorder.stop();
     for (const f of [...((await m.externals?.stop()) ?? []), ...((await m.pipelines?.stop(folder.logFile)) ?? [])])
       if (!m.failures.includes(f)) m.failures.push(f);
@@ -198,6 +208,26 @@ function externalModes(run: OpenRun, clock: () => number): ExternalModes | undef
     { ...DEFAULT_EXTERNAL_OPTIONS, ...run.opts.externalOptions },
     clock,
   );
+}
+
+/** The results observer of every mode, in its own process; its CPU is the run's measuring cost. */
+function startObserver(run: OpenRun, recorder: RunRecorder): ObserverProcess {
+  const { opts, folder } = run;
+  const observer = new ObserverProcess(
+    {
+      mysqlUrl: run.config.mysqlUrl,
+      runId: folder.runId,
+      sources: [
+        ...opts.modes.map((mode) => ({ mode, table: 'alerts' as const })),
+        ...(opts.externals ?? []).map((e) => ({ mode: e.name, table: 'external_results' as const })),
+      ],
+      intervalMs: opts.externalOptions?.pollIntervalMs ?? DEFAULT_EXTERNAL_OPTIONS.pollIntervalMs,
+    },
+    folder.log,
+  );
+  folder.log(`[harness] results observer started (pid ${observer.pid}, ${observer.priority})`);
+  recorder.costs.track('observer', observer.pid, true);
+  return observer;
 }
 
 function startFaults(

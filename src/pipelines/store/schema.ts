@@ -177,6 +177,15 @@ const MIGRATIONS: string[][] = [
        ADD COLUMN task_started_at BIGINT NULL COMMENT 'batch: t_task_start, the worker clock when the task began, epoch ms',
        ADD COLUMN read_done_at BIGINT NULL COMMENT 'batch: t_read_done, the worker clock when the task had read its readings, epoch ms'`,
   ],
+  [
+    // One observer for every mode (METRICS.md "Visibility latency"): the built-in modes' alerts
+    // get an id in insert order, so the observer asks for the new ones as it does an external
+    // job's results, by an index it reads alone.
+    `ALTER TABLE alerts
+       ADD COLUMN alert_id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
+       ADD UNIQUE KEY alert_order (alert_id),
+       ADD KEY by_run_mode_id (run_id, mode, alert_id)`,
+  ],
 ];
 
 export async function migrate(pool: Pool): Promise<number> {

@@ -8,7 +8,7 @@ import {
   recordResultLatency,
   type ExternalInputs,
 } from '../../../../src/harness/measure/external.js';
-import type { ExternalResultRow } from '../../../../src/harness/measure/results-poller.js';
+import type { ExternalResultRow } from '../../../../src/harness/measure/external-rows.js';
 
 const T0 = 1_000_000;
 /** Patient 1 readings 0..4 intended at T0, T0+100, ... ; warm-up ends at T0+100 (reading 0 is warm-up). */
@@ -34,6 +34,8 @@ function row(
     window_start: null,
     inserted_at: inserted,
     visible_at: visible,
+    // The observer's query before the one that saw it began 3 ms earlier (the row's own bound).
+    not_before: visible - 3,
     final_scan: false,
     ...over,
   };
@@ -56,8 +58,7 @@ function inputs(rows: ExternalResultRow[], over: Partial<ExternalInputs> = {}): 
     scheduleEnd: T0 + 400,
     others: [{ name: 'stream', alerts: [alert('hr', 0), alert('hr', 1), alert('hr', 2), alert('spo2', 2)] }],
     startupMs: 41_500,
-    pollIntervalMs: 100,
-    largestPollGapMs: 130,
+    pollIntervalMs: 2,
     exit: 'exited with code 0 when stopped',
     ...over,
   };
@@ -68,7 +69,7 @@ describe('measureExternal: a per-rule alerts job', () => {
     row('hr', 0, T0 + 500, T0 + 450),
     row('hr', 1, T0 + 600, T0 + 560),
     row('hr', 2, T0 + 900, T0 + 850),
-    row('spo2', 2, T0 + 700, T0 + 690), // reading 2's first result is this one (700 < 900)
+    row('spo2', 2, T0 + 700, T0 + 690, { not_before: T0 + 693 }), // reading 2's first result is this one (700 < 900), bound 7 ms
     row('hr', 1, T0 + 1000, T0 + 990), // a duplicate of hr/1
     row('w', null, T0 + 1800, T0 + 1790, { window_start: T0 }),
   ];
@@ -77,7 +78,10 @@ describe('measureExternal: a per-rule alerts job', () => {
   it('counts rows, distinct results, duplicates, loss and unexpected results', () => {
     expect(m.result).toMatchObject({ kind: 'alerts', rows: 6, results: 5, duplicates: 1, loss: 0, unexpected: 0 });
     expect(m.result.startup_s).toBe(41.5);
-    expect(m.result.visibility_resolution_ms).toBe(130);
+    // The bound of each measured reading's first result: 3 ms (reading 1) and 7 ms (reading 2).
+    expect(m.result.visibility_bound?.count).toBe(2);
+    expect(m.result.visibility_bound?.max).toBeCloseTo(7, 1);
+    expect(m.result.visibility_resolution_ms).toBeCloseTo(7, 1);
   });
 
   it('result latency per measured reading: its first visible result minus its t_intended', () => {

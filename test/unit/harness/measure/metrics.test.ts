@@ -48,6 +48,7 @@ function scenario(opts: { lose?: number[]; batchAlertMissing?: boolean } = {}): 
     window_start: null,
     event_time: START + seq * 200,
     committed_at: committed,
+    alert_id: seq,
   });
   // An episode of patient 1001 from seq 3 (intended START + 600) to seq 5; alerts on seq 4 and 5.
   const streamAlerts = [alert(4, START + 800 + 50), alert(5, START + 1000 + 50)];

@@ -1,0 +1,185 @@
+/**
+ * One observer for every mode (METRICS.md "Visibility latency"): it asks the database, over and
+ * over, for the results that became visible since it last asked, and stamps each with the start
+ * of the query that first returned it. A result first returned by a query was not visible to
+ * the query before it: that query's start is kept with the stamp, so every result carries its
+ * own bound and the resolution of each figure is measured, not assumed.
+ *
+ * One query per round, one in flight, index-only: the built-in modes' alerts by
+ * (run_id, mode, alert_id), the external jobs' rows by (run_id, mode, result_id). Ids are handed
+ * out at insert and transactions commit in any order, so a row can become visible behind the
+ * cursor (the highest id seen): once a second the round also sweeps the ids of the last few
+ * seconds, which finds such a row, stamped with the sweep and bounded by the sweep before it. A
+ * row that commits later still is found by the final scan, and counted.
+ */
+import { numberOf, queryRows, type Pool } from '../../infra/mysql.js';
+
+/** How often a round also sweeps behind the cursor, and how far back (ms). */
+const SWEEP_EVERY_MS = 1000;
+const SWEEP_BACK_MS = 5000;
+/** Rows one query returns at most per source (a burst is read over several rounds). */
+const PAGE = 20_000;
+
+/** Where a mode's results are: the built-in modes' alerts, or an external job's rows. */
+export interface ObservedSource {
+  mode: string;
+  table: 'alerts' | 'external_results';
+}
+
+/** When a result was first returned (`at`, epoch ms), and the start of the query before which could not have returned it. */
+export interface Sighting {
+  at: number;
+  notBefore: number;
+}
+
+export interface ObserverStats {
+  rounds: number;
+  /** Gaps between the starts of consecutive rounds, ms. */
+  gapP50Ms: number;
+  gapP99Ms: number;
+  gapMaxMs: number;
+  /** Results first found by a sweep behind the cursor (their transaction committed out of id order). */
+  sweptLate: number;
+  /** Rounds whose query failed (the database did not answer). */
+  failedRounds: number;
+}
+
+const ID_COLUMN = { alerts: 'alert_id', external_results: 'result_id' } as const;
+
+class SourceCursor {
+  readonly seen = new Map<number, Sighting>();
+  /** The highest id seen. */
+  cursor = 0;
+  /** The cursor as it was at each sweep, oldest first: a sweep reads behind the one from SWEEP_BACK_MS ago. */
+  private readonly history: Array<{ at: number; cursor: number }> = [];
+
+  constructor(readonly source: ObservedSource) {}
+
+  /** Where a sweep at `now` starts: the cursor of SWEEP_BACK_MS ago. */
+  sweepFrom(now: number): number {
+    while (this.history.length > 1 && now - this.history[1]!.at >= SWEEP_BACK_MS) this.history.shift();
+    return this.history[0]?.cursor ?? 0;
+  }
+
+  /** A sweep at `at` began from ... and saw everything visible up to `cursorBefore` (the cursor before it). */
+  noteSweep(at: number, cursorBefore: number): void {
+    this.history.push({ at, cursor: cursorBefore });
+  }
+
+  /** Records the ids a query returned; returns how many were new. */
+  take(ids: readonly number[], s: Sighting): number {
+    let fresh = 0;
+    for (const id of ids) {
+      if (this.seen.has(id)) continue;
+      this.seen.set(id, s);
+      this.cursor = Math.max(this.cursor, id);
+      fresh++;
+    }
+    return fresh;
+  }
+}
+
+/**
+ * The polling loop: `run()` until `stop()`. Run by the observer process
+ * (processes/observer-child.ts), so that its timing does not depend on the harness's own work.
+ */
+export class ResultsObserver {
+  private readonly cursors: SourceCursor[];
+  private readonly gaps: number[] = [];
+  private lastRoundAt: number | undefined;
+  private lastSweepAt: number | undefined;
+  private rounds = 0;
+  private sweptLate = 0;
+  private failedRounds = 0;
+  private running = false;
+  /** Per mode, when the latest new result was seen (epoch ms). */
+  readonly lastNewAt = new Map<string, number>();
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly runId: string,
+    sources: readonly ObservedSource[],
+    readonly intervalMs: number,
+  ) {
+    this.cursors = sources.map((s) => new SourceCursor(s));
+  }
+
+  /** Rounds until stop(); a round that fails (the database away) is counted and the next one tries again. */
+  async run(onRound: () => void, onError: (err: Error) => void): Promise<void> {
+    this.running = true;
+    while (this.running) {
+      const at = Date.now();
+      try {
+        await this.round(at);
+      } catch (err) {
+        this.failedRounds++;
+        onError(err as Error);
+      }
+      onRound();
+      const wait = this.intervalMs - (Date.now() - at);
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    }
+  }
+
+  stop(): void {
+    this.running = false;
+  }
+
+  /** One query: each source's ids after its cursor, and once a second the ids of its last few seconds. */
+  async round(at = Date.now()): Promise<void> {
+    const prev = this.lastRoundAt ?? at;
+    if (this.lastRoundAt !== undefined) this.gaps.push(at - this.lastRoundAt);
+    this.lastRoundAt = at;
+    this.rounds++;
+    if (this.cursors.length === 0) return;
+    const sweep = this.lastSweepAt === undefined || at - this.lastSweepAt >= SWEEP_EVERY_MS;
+    const parts: string[] = [];
+    const params: unknown[] = [];
+    this.cursors.forEach((c, i) => {
+      const id = ID_COLUMN[c.source.table];
+      const from = sweep ? c.sweepFrom(at) : c.cursor;
+      parts.push(
+        `(SELECT ${i} AS src, ${id} AS id FROM ${c.source.table} WHERE run_id = ? AND mode = ? AND ${id} > ? ORDER BY ${id} LIMIT ${PAGE})`,
+      );
+      params.push(this.runId, c.source.mode, from);
+    });
+    const rows = await queryRows(this.pool, parts.join(' UNION ALL '), params, (r) => ({
+      src: numberOf(r.src),
+      id: numberOf(r.id),
+    }));
+    const bySource = this.cursors.map(() => [] as number[]);
+    for (const r of rows) bySource[r.src]!.push(r.id);
+    this.cursors.forEach((c, i) => {
+      const ids = bySource[i]!;
+      const cursorBefore = c.cursor;
+      // Ids above the cursor were not returned by the previous round; ids behind it not by the previous sweep.
+      const ahead = ids.filter((id) => id > cursorBefore);
+      const behind = ids.filter((id) => id <= cursorBefore);
+      let fresh = c.take(ahead, { at, notBefore: prev });
+      const late = c.take(behind, { at, notBefore: this.lastSweepAt ?? prev });
+      this.sweptLate += late;
+      fresh += late;
+      if (fresh > 0) this.lastNewAt.set(c.source.mode, at);
+      if (sweep) c.noteSweep(at, cursorBefore);
+    });
+    if (sweep) this.lastSweepAt = at;
+  }
+
+  /** Each mode's results as first seen, by id. */
+  sightings(): Map<string, Map<number, Sighting>> {
+    return new Map(this.cursors.map((c) => [c.source.mode, c.seen]));
+  }
+
+  stats(): ObserverStats {
+    const g = [...this.gaps].sort((a, b) => a - b);
+    const q = (p: number): number => (g.length ? g[Math.min(g.length - 1, Math.floor(p * g.length))]! : 0);
+    return {
+      rounds: this.rounds,
+      gapP50Ms: q(0.5),
+      gapP99Ms: q(0.99),
+      gapMaxMs: g.length ? g[g.length - 1]! : 0,
+      sweptLate: this.sweptLate,
+      failedRounds: this.failedRounds,
+    };
+  }
+}

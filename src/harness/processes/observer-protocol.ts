@@ -1,0 +1,18 @@
+/** Messages between the harness and the observer process (observer-child.ts). */
+import type { ObservedSource, ObserverStats } from '../measure/results-observer.js';
+
+export type ToObserver =
+  { type: 'start'; mysqlUrl: string; runId: string; sources: ObservedSource[]; intervalMs: number } | { type: 'stop' };
+
+/** Each mode's sightings as [id, at, notBefore] triples (epoch ms). */
+export type SightingTriples = Record<string, Array<[number, number, number]>>;
+
+export type FromObserver =
+  | { type: 'ready' }
+  | { type: 'progress'; lastNewAt: Record<string, number> }
+  | { type: 'round-failed'; message: string }
+  | {
+      type: 'done';
+      sightings: SightingTriples;
+      stats: ObserverStats & { cpuMs: number; queriesPerS: number };
+    };

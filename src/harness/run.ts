@@ -288,6 +288,8 @@ async function startRoles(ctx: RunContext): Promise<Pipelines> {
   const common = [
     '--run-id',
     ctx.runId,
+    // Only this run's generator writes to its topics: a reading with no run id is not this run's.
+    '--require-run-id',
     '--sources',
     String(opts.sources),
     '--partitions',
@@ -739,6 +741,7 @@ async function resultOf(ctx: RunContext, producer: ProducerResult): Promise<RunR
     cost,
     busySeconds: { ...(busySeconds.stream !== undefined ? { stream: busySeconds.stream } : {}) },
     ...(external ? { external } : {}),
+    patients: opts.patients,
   });
 }
 

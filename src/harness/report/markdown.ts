@@ -500,6 +500,11 @@ function headerSection(r: RunResult): string[] {
     r.verdict.passed
       ? '**Verdict: PASSED**'
       : `**Verdict: FAILED**\n\n${r.verdict.failures.length ? r.verdict.failures.map((f) => `- ${f}`).join('\n') : '- (no failure reasons recorded)'}`,
+    ...(r.vacuous?.length
+      ? [
+          `**Warning: agreement on nothing.**\n\n${r.vacuous.map((w) => `- ${w.replace(/^agreement on nothing: /, '')}`).join('\n')}`,
+        ]
+      : []),
   ];
 }
 
@@ -660,11 +665,29 @@ function storageSection(r: RunResult): string[] {
         ...(st.refused_by_database !== undefined
           ? [['of which refused by the database (isolated from their batch)', String(st.refused_by_database)]]
           : []),
+        ...(st.no_run_id !== undefined
+          ? [['of which without a run id (counted as foreign)', String(st.no_run_id)]]
+          : []),
+        ...(st.substituted !== undefined
+          ? [['substituted (stored with other content than the generator sent)', String(st.substituted)]]
+          : []),
+        ...(st.stream_rejected !== undefined ? [['rejected by the stream', String(st.stream_rejected)]] : []),
+        ...(st.stream_conflicting_duplicates !== undefined
+          ? [
+              [
+                'of which duplicates with different content (first processed copy kept)',
+                String(st.stream_conflicting_duplicates),
+              ],
+            ]
+          : []),
       ],
     ),
     st.loss === 0 && st.duplicates === 0
       ? 'No loss, no duplicates.'
       : `**Loss ${st.loss}, duplicates ${st.duplicates}: both must be 0 (${METRICS}).**`,
+    ...(st.substituted
+      ? [`**${st.substituted} stored readings are not what the generator sent: another message took their place.**`]
+      : []),
   ];
 }
 

@@ -167,10 +167,13 @@ export function summaryParagraph(r: RunResult): string {
   const pair = r.agreement.filter((a) => a.a === 'stream' && a.b === 'batch' && a.scope !== 'all');
   if (pair.length) {
     const same = pair.every((a) => a.fp === 0 && a.fn === 0);
+    const matched = pair.reduce((n, a) => n + a.tp, 0);
     out.push(
-      same
-        ? `Both raised the same ${pair.reduce((n, a) => n + a.tp, 0).toLocaleString('en-US')} alerts.`
-        : `Their alerts differ (${pair.map((a) => `${a.scope} rules: ${a.fp} only in stream, ${a.fn} only in batch`).join('; ')}).`,
+      same && matched === 0
+        ? 'Neither raised an alert: their agreement is agreement on nothing.'
+        : same
+          ? `Both raised the same ${matched.toLocaleString('en-US')} alerts.`
+          : `Their alerts differ (${pair.map((a) => `${a.scope} rules: ${a.fp} only in stream, ${a.fn} only in batch`).join('; ')}).`,
     );
   }
   const ref = r.agreement.filter((a) => a.b === 'ground_truth' && a.scope === 'record');

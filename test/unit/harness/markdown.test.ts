@@ -98,6 +98,13 @@ describe('renderMarkdown', () => {
     expect(renderMarkdown(makeRunResult(), [])).not.toContain('agreement on nothing');
   });
 
+  it('the summary does not call zero alerts on both sides "the same 0 alerts"', () => {
+    const r = makeRunResult();
+    for (const a of r.agreement) Object.assign(a, { tp: 0, fp: 0, fn: 0, jaccard: 1 });
+    expect(summaryParagraph(r)).toContain('Neither raised an alert: their agreement is agreement on nothing.');
+    expect(summaryParagraph(r)).not.toContain('the same 0 alerts');
+  });
+
   it('substituted readings and the stream rejections in the Storage table', () => {
     const r = makeRunResult();
     Object.assign(r.storage, { substituted: 3, no_run_id: 1, stream_rejected: 4, stream_conflicting_duplicates: 3 });

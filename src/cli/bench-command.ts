@@ -643,12 +643,16 @@ function externalSummaryLines(r: RunResult): string[] {
 function printSummary({ dir, result: r }: RunOutcome, progress: Progress): void {
   progress.stop();
   const lines: string[] = [];
-  lines.push('', `run ${r.run_id}: ${r.verdict.passed ? 'PASSED' : 'FAILED'}${r.complete ? '' : ' (incomplete)'}`);
+  lines.push(
+    '',
+    `run ${r.run_id}: ${r.verdict.passed ? 'PASSED' : 'FAILED'}${r.complete ? '' : ' (incomplete)'}${r.vacuous?.length ? ' - WARNING: agreement on nothing' : ''}`,
+  );
   lines.push(
     `input: offered ${r.input.offered_rate}/s, achieved ${r.input.achieved_rate.toFixed(1)}/s, send delay p99 ${fmtMs(r.input.send_delay.p99)} ms (n=${r.input.send_delay.count})${r.input.generator_fell_behind ? ' - GENERATOR FELL BEHIND' : ''}`,
   );
   lines.push(
-    `storage: ${r.storage.stored} stored, loss ${r.storage.loss}, duplicates ${r.storage.duplicates}, rejected ${r.storage.rejected}`,
+    `storage: ${r.storage.stored} stored, loss ${r.storage.loss}, duplicates ${r.storage.duplicates}, rejected ${r.storage.rejected}` +
+      `${r.storage.substituted ? `, SUBSTITUTED ${r.storage.substituted}` : ''}${r.storage.foreign ? ` (foreign ${r.storage.foreign})` : ''}`,
   );
   const header = [
     'mode',
@@ -697,6 +701,7 @@ function printSummary({ dir, result: r }: RunOutcome, progress: Progress): void 
     );
   }
   for (const w of r.warnings ?? []) lines.push(`WARNING: ${w}`);
+  for (const w of r.vacuous ?? []) lines.push(`WARNING: ${w}`);
   if (r.late_readings.length) lines.push(`late readings (excluded from stream windows): ${r.late_readings.length}`);
   for (const f of r.verdict.failures) lines.push(`FAILURE: ${f}`);
   lines.push(`report: ${relative(PROJECT_ROOT, join(dir, 'report.md'))}`);

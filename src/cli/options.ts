@@ -78,6 +78,14 @@ export const OPTIONS = {
     default: 'default',
     describe: { role: 'run the results belong to' },
   },
+  requireRunId: {
+    flag: 'require-run-id',
+    type: 'boolean',
+    default: false,
+    describe: {
+      role: 'reject a reading with no run id as foreign (the bench sets it: only its generator writes to its topics)',
+    },
+  },
   rate: {
     flag: 'rate',
     type: 'number',

@@ -20,6 +20,7 @@ import { declareOptions, type OptionKey } from './options.js';
 
 export interface RoleArgs {
   runId: string;
+  requireRunId: boolean;
   sources: number;
   partitions: number;
   topicPrefix: string;
@@ -39,6 +40,7 @@ export interface RoleArgs {
 /** The options of the role commands (ingest, stream, batch), in help order; each declared in options.ts. */
 export const ROLE_OPTION_KEYS = [
   'runId',
+  'requireRunId',
   'sources',
   'partitions',
   'topicPrefix',
@@ -158,6 +160,7 @@ async function startIngestRole(ctx: RoleContext, a: RoleArgs): Promise<RunningRo
     client,
     pool,
     runId: a.runId,
+    requireRunId: a.requireRunId,
     topics,
     maxFutureMs: a.maxFutureMs,
     onFatal: fatal,
@@ -180,6 +183,7 @@ async function startStreamRole(ctx: RoleContext, a: RoleArgs, ruleSet: RuleSet):
     allowedLatenessMs: a.latenessMs,
     idleMs: a.idleMs,
     maxFutureMs: a.maxFutureMs,
+    requireRunId: a.requireRunId,
     injectDelayMs: a.injectDelayMs,
     windowOriginMs: a.windowOriginMs,
     onFatal: fatal,

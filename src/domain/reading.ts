@@ -84,6 +84,9 @@ export function serializeReading(r: Reading): string {
   return JSON.stringify(r);
 }
 
+/** The start of the reason of a reading refused for carrying no run id where one is required. */
+export const NO_RUN_ID_REASON = 'foreign run: no run_id';
+
 export type ParseResult = { ok: true; reading: Reading } | { ok: false; reason: string; foreignRun?: string };
 
 /**
@@ -111,6 +114,8 @@ export interface ParseContext {
   topic?: string;
   /** The run this pipeline belongs to: a reading stamped with another run is foreign. */
   runId?: string;
+  /** A reading stamped with no run at all is foreign too (a bench: only its generator writes to its topics). */
+  requireRunId?: boolean;
 }
 
 /** The device source a topic carries, when the topic follows the health_data_sourceN naming. */
@@ -171,7 +176,11 @@ function parseUnchecked(raw: string | Buffer | null, ctx: ParseContext): ParseRe
 }
 
 function checkRunId(o: Record<string, unknown>, ctx: ParseContext): Rejection | undefined {
-  if (o.run_id === undefined) return undefined;
+  if (o.run_id === undefined) {
+    return ctx.requireRunId && ctx.runId !== undefined
+      ? { ok: false, reason: `${NO_RUN_ID_REASON} (this run is ${ctx.runId})` }
+      : undefined;
+  }
   if (typeof o.run_id !== 'string' || o.run_id.length === 0 || o.run_id.length > MAX_RUN_ID_LENGTH) {
     return {
       ok: false,

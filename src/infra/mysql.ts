@@ -1,4 +1,5 @@
 import mysql, { type Pool, type PoolOptions } from 'mysql2/promise';
+import { chunkRows, DEFAULT_STATEMENT_BYTES } from './statement-size.js';
 
 export type { Pool, PoolConnection } from 'mysql2/promise';
 
@@ -34,17 +35,22 @@ export async function inTransaction<T>(pool: Pool, fn: (conn: mysql.PoolConnecti
   }
 }
 
-/** Multi-row INSERT in chunks (mysql2 `VALUES ?` with arrays of arrays). */
+/**
+ * Multi-row INSERT in chunks (mysql2 `VALUES ?` with arrays of arrays): at most chunkSize rows
+ * and maxStatementBytes bytes per statement (statement-size.ts), so that no statement exceeds
+ * the server's max_allowed_packet whatever the rows hold.
+ */
 export async function bulkInsert(
   conn: { query: Pool['query'] },
   sqlPrefix: string,
   rows: unknown[][],
   sqlSuffix = '',
   chunkSize = 2000,
+  maxStatementBytes = DEFAULT_STATEMENT_BYTES,
 ): Promise<number> {
   let affected = 0;
-  for (let i = 0; i < rows.length; i += chunkSize) {
-    const chunk = rows.slice(i, i + chunkSize);
+  const textBytes = Buffer.byteLength(sqlPrefix) + Buffer.byteLength(sqlSuffix) + 16;
+  for (const chunk of chunkRows(rows, chunkSize, maxStatementBytes - textBytes)) {
     const [result] = await conn.query(`${sqlPrefix} VALUES ? ${sqlSuffix}`, [chunk]);
     affected += (result as { affectedRows: number }).affectedRows;
   }

@@ -1,12 +1,22 @@
 import type { Kafka } from 'kafkajs';
+import { contentKey } from '../domain/content.js';
 import { readingKey } from '../domain/keys.js';
 import { parseReading, VITAL_NAMES, type ParseContext, type Reading } from '../domain/reading.js';
 import type { KafkaClientDriver } from '../infra/kafka-client/index.js';
-import { inTransaction, type Pool, type PoolConnection } from '../infra/mysql.js';
+import {
+  bulkInsert,
+  inTransaction,
+  numberOf,
+  queryRows,
+  stringOf,
+  type Pool,
+  type PoolConnection,
+} from '../infra/mysql.js';
 import { withRetry } from '../infra/retry.js';
+import { chunkBy, readMaxAllowedPacket, rowBytes, statementBudget } from '../infra/statement-size.js';
 import { startConsumerLoop, type ConsumerLoop, type OffsetCommit, type PartitionBatch } from './consumer-loop.js';
 import { GroupCommit } from './group-commit.js';
-import { isDataError, writeIsolating } from './isolate.js';
+import { isDataError, writeIsolating, writeRejectedIsolating } from './isolate.js';
 import { REJECT_COLUMNS, rejectedRow, VITALS_COLUMNS, vitalsRow } from './rows.js';
 import { CommitRecorder, type OffsetRange } from './write-batches.js';
 
@@ -20,6 +30,8 @@ export interface IngestOptions {
   groupId?: string;
   /** An event_time further ahead of the receiving clock than this is refused (default 5 min). */
   maxFutureMs?: number;
+  /** A reading without a run id is foreign (a bench: only its generator writes to its topics). */
+  requireRunId?: boolean;
   log?: (line: string) => void;
   onFatal: (err: Error) => void;
 }
@@ -39,11 +51,12 @@ export interface IngestStats {
 /** A valid reading with where it came from. */
 interface Incoming {
   reading: Reading;
+  /** Its patient_vitals row, and that row's bytes in a statement. */
+  row: unknown[];
+  rowBytes: number;
   topic: string;
   partition: number;
   offset: number;
-  appendedAt: number;
-  sentAt: number | null;
   payload: Buffer | null;
 }
 
@@ -65,7 +78,10 @@ const CHUNK = 2000;
 export async function startIngest(
   opts: IngestOptions,
 ): Promise<{ loop: ConsumerLoop; stats: IngestStats; stop: () => Promise<void> }> {
-  const pipeline = new IngestPipeline(opts);
+  const maxAllowedPacket = await withRetry('reading max_allowed_packet', () => readMaxAllowedPacket(opts.pool), {
+    log: opts.log,
+  });
+  const pipeline = new IngestPipeline(opts, statementBudget(maxAllowedPacket));
   const loop = await startConsumerLoop({
     kafka: opts.kafka,
     client: opts.client,
@@ -97,7 +113,14 @@ class IngestPipeline {
   private readonly recorder: CommitRecorder;
   private readonly writer: GroupCommit<IngestWork>;
 
-  constructor(private readonly opts: IngestOptions) {
+  /**
+   * @param statementBytes the largest statement to send (statement-size.ts): a group commit
+   * larger than that is written in several statements of one transaction.
+   */
+  constructor(
+    private readonly opts: IngestOptions,
+    private readonly statementBytes: number,
+  ) {
     this.recorder = new CommitRecorder(opts.pool, opts.runId, 'ingest', opts.onFatal, opts.log);
     this.writer = new GroupCommit<IngestWork>((items) => this.commitGroup(items));
   }
@@ -142,7 +165,10 @@ class IngestPipeline {
     }
   }
 
-  /** The database refused the group: write it again with the refused readings isolated and rejected. */
+  /**
+   * The database refused the group: write it again with the refused readings isolated and
+   * rejected, and the rejected rows isolated too (a refused one is kept without its payload).
+   */
   private async writeIsolatingRefused(valid: Incoming[], rejected: unknown[][], err: Error): Promise<GroupOutcome> {
     const { log, runId } = this.opts;
     log?.(`ingest write refused (${err.message}): isolating the refused readings`);
@@ -152,10 +178,13 @@ class IngestPipeline {
     });
     for (const r of refused)
       log?.(`database refused reading ${r.item.topic}:${r.item.partition}@${r.item.offset}: ${r.message}`);
-    await this.write(
-      [],
+    const refusedRows = await writeRejectedIsolating(
       [...rejected, ...refused.map((r) => rejectedRow(runId, r.item, 'ingest', `database refused: ${r.message}`))],
+      async (rows) => {
+        await this.write([], rows);
+      },
     );
+    for (const r of refusedRows) log?.(`database refused a rejected_readings row (kept without payload): ${r.message}`);
     return { conflicts, refusedCount: refused.length };
   }
 
@@ -166,14 +195,17 @@ class IngestPipeline {
       'ingest write',
       () =>
         inTransaction(pool, async (conn) => {
-          const conflicts = await insertReadings(conn, runId, valid);
+          const conflicts = await insertReadings(conn, runId, valid, this.statementBytes);
           const all = [...rejected, ...conflicts];
-          for (let i = 0; i < all.length; i += CHUNK) {
-            await conn.query(
-              `INSERT INTO rejected_readings ${REJECT_COLUMNS} VALUES ? ON DUPLICATE KEY UPDATE reason = reason`,
-              [all.slice(i, i + CHUNK)],
+          if (all.length > 0)
+            await bulkInsert(
+              conn,
+              `INSERT INTO rejected_readings ${REJECT_COLUMNS}`,
+              all,
+              'ON DUPLICATE KEY UPDATE reason = reason',
+              CHUNK,
+              this.statementBytes,
             );
-          }
           return conflicts.length;
         }),
       { log },
@@ -192,7 +224,7 @@ class IngestPipeline {
 /** A batch's messages parsed: valid readings with where they came from, invalid ones as rejected rows. */
 function parseBatch(
   batch: PartitionBatch,
-  opts: Pick<IngestOptions, 'runId' | 'maxFutureMs'>,
+  opts: Pick<IngestOptions, 'runId' | 'maxFutureMs' | 'requireRunId'>,
 ): Pick<IngestWork, 'valid' | 'rejected'> {
   const valid: Incoming[] = [];
   const rejected: unknown[][] = [];
@@ -200,13 +232,26 @@ function parseBatch(
     now: Date.now(),
     topic: batch.topic,
     runId: opts.runId,
+    requireRunId: opts.requireRunId ?? false,
     ...(opts.maxFutureMs !== undefined ? { maxFutureMs: opts.maxFutureMs } : {}),
   };
   for (const m of batch.messages) {
     const parsed = parseReading(m.value, ctx);
     const where = { topic: batch.topic, partition: batch.partition, offset: m.offset, payload: m.value };
-    if (parsed.ok) valid.push({ ...where, reading: parsed.reading, appendedAt: m.timestamp, sentAt: m.sentAt });
-    else rejected.push(rejectedRow(opts.runId, where, 'ingest', parsed.reason));
+    if (!parsed.ok) {
+      rejected.push(rejectedRow(opts.runId, where, 'ingest', parsed.reason));
+      continue;
+    }
+    const row = vitalsRow(
+      opts.runId,
+      parsed.reading,
+      where.topic,
+      where.partition,
+      where.offset,
+      m.timestamp,
+      m.sentAt,
+    );
+    valid.push({ ...where, reading: parsed.reading, row, rowBytes: rowBytes(row) });
   }
   return { valid, rejected };
 }
@@ -222,53 +267,47 @@ function offsetRange(batch: PartitionBatch): OffsetRange {
 }
 
 interface StoredCopy {
-  patient_id: number;
-  seq: number;
-  kafka_topic: string;
-  kafka_partition: number;
-  kafka_offset: number | string;
-  source: string;
-  event_time: number | string;
-  heart_rate: number;
-  body_temperature: number;
-  blood_pressure_systolic: number;
-  blood_pressure_diastolic: number;
-  spo2_level: number;
+  key: string;
+  origin: { topic: string; partition: number; offset: number };
+  content: string;
 }
 
 /**
- * Insert readings; a (patient_id, seq) already stored keeps its first row. When the server
- * reports duplicates, the copies that differ in content from the stored row are returned as
- * rejected rows ("duplicate with different content"); identical copies (a redelivery, a
- * duplicate send) are simply not stored again.
+ * Insert readings; a (patient_id, seq) already stored keeps its first row. A later copy bumps
+ * the stored row's `copies` counter instead, which makes the server count it as 2 affected
+ * rows (1 for a row inserted), in single-row and multi-row statements alike: when a statement
+ * affected more rows than it had, its keys are read back in the same transaction, and the
+ * copies whose content differs from the stored row are returned as rejected rows ("duplicate
+ * with different content"); identical copies (a redelivery, a duplicate send) are simply not
+ * stored again.
  */
-async function insertReadings(conn: PoolConnection, runId: string, rows: Incoming[]): Promise<unknown[][]> {
+async function insertReadings(
+  conn: PoolConnection,
+  runId: string,
+  rows: Incoming[],
+  statementBytes: number,
+): Promise<unknown[][]> {
   const conflicts: unknown[][] = [];
-  for (let i = 0; i < rows.length; i += CHUNK) {
-    const chunk = rows.slice(i, i + CHUNK);
+  const textBytes = VITALS_COLUMNS.length + 128;
+  for (const chunk of chunkBy(rows, CHUNK, statementBytes - textBytes, (r) => r.rowBytes)) {
     const [result] = await conn.query(
-      `INSERT INTO patient_vitals ${VITALS_COLUMNS} VALUES ? ON DUPLICATE KEY UPDATE seq = seq`,
-      [chunk.map((r) => vitalsRow(runId, r.reading, r.topic, r.partition, r.offset, r.appendedAt, r.sentAt))],
+      `INSERT INTO patient_vitals ${VITALS_COLUMNS} VALUES ? ON DUPLICATE KEY UPDATE copies = copies + 1`,
+      [chunk.map((r) => r.row)],
     );
-    const duplicates = Number(/Duplicates:\s*(\d+)/.exec((result as { info?: string }).info ?? '')?.[1] ?? 0);
-    if (duplicates === 0) continue;
-    const [stored] = await conn.query(
-      `SELECT patient_id, seq, kafka_topic, kafka_partition, kafka_offset, source, event_time, ${VITAL_NAMES.join(', ')}
-         FROM patient_vitals WHERE run_id = ? AND (patient_id, seq) IN (?)`,
-      [runId, chunk.map((r) => [r.reading.patient_id, r.reading.seq])],
-    );
-    const byKey = new Map((stored as StoredCopy[]).map((s) => [readingKey(s.patient_id, s.seq), s]));
+    const copies = (result as { affectedRows: number }).affectedRows - chunk.length;
+    if (copies <= 0) continue;
+    const stored = await readStoredCopies(conn, runId, chunk);
     for (const r of chunk) {
-      const s = byKey.get(readingKey(r.reading.patient_id, r.reading.seq));
-      if (!s || (s.kafka_topic === r.topic && s.kafka_partition === r.partition && Number(s.kafka_offset) === r.offset))
+      const s = stored.get(readingKey(r.reading.patient_id, r.reading.seq));
+      if (!s || (s.origin.topic === r.topic && s.origin.partition === r.partition && s.origin.offset === r.offset))
         continue;
-      if (sameContent(s, r.reading)) continue;
+      if (s.content === contentKey(r.reading)) continue;
       conflicts.push(
         rejectedRow(
           runId,
           r,
           'ingest',
-          `duplicate with different content: (patient_id ${r.reading.patient_id}, seq ${r.reading.seq}) first stored from ${s.kafka_topic}:${s.kafka_partition}@${s.kafka_offset}`,
+          `duplicate with different content: (patient_id ${r.reading.patient_id}, seq ${r.reading.seq}) first stored from ${s.origin.topic}:${s.origin.partition}@${s.origin.offset}`,
         ),
       );
     }
@@ -276,8 +315,34 @@ async function insertReadings(conn: PoolConnection, runId: string, rows: Incomin
   return conflicts;
 }
 
-function sameContent(s: StoredCopy, r: Reading): boolean {
-  return (
-    s.source === r.source && Number(s.event_time) === r.event_time && VITAL_NAMES.every((v) => Number(s[v]) === r[v])
+/** The stored rows of a chunk's keys (read in the writing transaction): where each came from, and its content. */
+async function readStoredCopies(
+  conn: PoolConnection,
+  runId: string,
+  chunk: Incoming[],
+): Promise<Map<string, StoredCopy>> {
+  const rows = await queryRows(
+    conn,
+    `SELECT patient_id, seq, kafka_topic, kafka_partition, kafka_offset, source, event_time, ${VITAL_NAMES.join(', ')}
+       FROM patient_vitals WHERE run_id = ? AND (patient_id, seq) IN (?)`,
+    [runId, chunk.map((r) => [r.reading.patient_id, r.reading.seq])],
+    (s): StoredCopy => ({
+      key: readingKey(numberOf(s.patient_id), numberOf(s.seq)),
+      origin: {
+        topic: stringOf(s.kafka_topic),
+        partition: numberOf(s.kafka_partition),
+        offset: numberOf(s.kafka_offset),
+      },
+      content: contentKey({
+        source: stringOf(s.source),
+        event_time: numberOf(s.event_time),
+        heart_rate: numberOf(s.heart_rate),
+        body_temperature: numberOf(s.body_temperature),
+        blood_pressure_systolic: numberOf(s.blood_pressure_systolic),
+        blood_pressure_diastolic: numberOf(s.blood_pressure_diastolic),
+        spo2_level: numberOf(s.spo2_level),
+      }),
+    }),
   );
+  return new Map(rows.map((s) => [s.key, s]));
 }

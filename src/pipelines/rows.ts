@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Mode } from '../domain/modes.js';
 import { VITAL_NAMES, type Reading } from '../domain/reading.js';
 import type { AlertRecord, WindowResult } from './rules/types.js';
@@ -72,14 +73,51 @@ export const WINDOW_UPSERT = `ON DUPLICATE KEY UPDATE reading_count = VALUES(rea
   ${VITAL_NAMES.map((v) => `avg_${v} = VALUES(avg_${v}), min_${v} = VALUES(min_${v}), max_${v} = VALUES(max_${v})`).join(', ')},
   write_batch = VALUES(write_batch)`;
 
-export const REJECT_COLUMNS = '(run_id, kafka_topic, kafka_partition, kafka_offset, role, reason, payload)';
+export const REJECT_COLUMNS =
+  '(run_id, kafka_topic, kafka_partition, kafka_offset, role, reason, payload, payload_bytes, payload_sha256)';
 
-/** A rejected_readings row: where the message came from, which role refused it, and why. */
+/**
+ * The part of a rejected message's value kept in rejected_readings: enough to see what it was,
+ * never so much that a burst of large messages makes an insert the server refuses (its size
+ * and digest are kept whole).
+ */
+export const REJECTED_PAYLOAD_MAX_BYTES = 4096;
+
+/** The longest reason kept (rejected_readings.reason is VARCHAR(512)). */
+const MAX_REASON_CHARS = 512;
+
+/**
+ * A rejected_readings row: where the message came from, which role refused it, and why; its
+ * value truncated to REJECTED_PAYLOAD_MAX_BYTES, with its original size and SHA-256.
+ */
 export function rejectedRow(
   runId: string,
   m: { topic: string; partition: number; offset: number; payload: Buffer | null },
   role: 'ingest' | 'stream',
   reason: string,
 ): unknown[] {
-  return [runId, m.topic, m.partition, m.offset, role, reason.slice(0, 512), m.payload];
+  const payload = m.payload;
+  return [
+    runId,
+    m.topic,
+    m.partition,
+    m.offset,
+    role,
+    Array.from(reason).slice(0, MAX_REASON_CHARS).join(''),
+    payload && payload.length > REJECTED_PAYLOAD_MAX_BYTES ? payload.subarray(0, REJECTED_PAYLOAD_MAX_BYTES) : payload,
+    payload?.length ?? null,
+    payload ? createHash('sha256').update(payload).digest('hex') : null,
+  ];
+}
+
+/**
+ * The row that replaces a rejected_readings row the database refused: the same key, no
+ * payload (its size and digest kept), the database's message as the reason.
+ */
+export function refusedRejectionRow(row: readonly unknown[], message: string): unknown[] {
+  const copy = [...row];
+  // Not the original reason: it may be what the database refused.
+  copy[5] = Array.from(`database refused its rejected_readings row: ${message}`).slice(0, MAX_REASON_CHARS).join('');
+  copy[6] = null;
+  return copy;
 }

@@ -1,10 +1,12 @@
 import type { Admin, Kafka } from 'kafkajs';
 import { endOffsets } from '../infra/kafka.js';
 import type { KafkaClientDriver } from '../infra/kafka-client/index.js';
+import { contentDigest } from '../domain/content.js';
 import { partitionKey, windowKey, windowSeriesKey } from '../domain/keys.js';
 import { parseReading, type ParseContext, type Reading } from '../domain/reading.js';
 import { bulkInsert, inTransaction, numberOf, queryRows, type Pool } from '../infra/mysql.js';
 import { withRetry } from '../infra/retry.js';
+import { DEFAULT_STATEMENT_BYTES, readMaxAllowedPacket, statementBudget } from '../infra/statement-size.js';
 import { startConsumerLoop, type ConsumerLoop, type OffsetCommit, type PartitionBatch } from './consumer-loop.js';
 import { compileRuleSet, evaluateRecord, evaluateWindow, type CompiledRuleSet } from './rules/evaluate.js';
 import type { AlertRecord, RuleSet, WindowResult } from './rules/types.js';
@@ -20,7 +22,7 @@ import {
 } from './rows.js';
 import { GroupCommit } from './group-commit.js';
 import { SafeOffsets } from './safe-offsets.js';
-import { isDataError, writeIsolating } from './isolate.js';
+import { isDataError, writeIsolating, writeRejectedIsolating } from './isolate.js';
 import { CommitRecorder, type OffsetRange } from './write-batches.js';
 
 export interface StreamOptions {
@@ -39,6 +41,8 @@ export interface StreamOptions {
   groupId?: string;
   /** An event_time further ahead of the receiving clock than this is refused (default 5 min). */
   maxFutureMs?: number;
+  /** A reading without a run id is foreign (a bench: only its generator writes to its topics). */
+  requireRunId?: boolean;
   /** Calibration: results wait this long before their database commit (METRICS.md, measurement integrity). */
   injectDelayMs?: number;
   /** Where windows are aligned (rules/windows.ts windowStartOf); a run aligns them to its schedule. */
@@ -57,8 +61,10 @@ export interface LateReadingNote {
 export interface StreamStats {
   processed: number;
   rejected: number;
-  /** Later copies of a (patient_id, seq) already processed: skipped, as ingest keeps the first. */
+  /** Later copies of a (patient_id, seq) already processed: skipped, as ingest keeps the first (conflicts included). */
   duplicatesSkipped: number;
+  /** Of the skipped: copies whose content differs from the first (rejected, and counted in `rejected`). */
+  conflicts: number;
   /** Result rows the database refused, isolated and recorded in rejected_readings. */
   refusedResults: number;
   /**
@@ -85,6 +91,9 @@ interface StreamWork {
   ranges: OffsetRange[];
 }
 
+/** Rows per multi-row INSERT statement, at most (statement bytes permitting). */
+const CHUNK = 2000;
+
 type StreamResultRow = { kind: 'alert'; a: AlertRecord } | { kind: 'window'; w: WindowResult };
 
 /**
@@ -100,6 +109,7 @@ export class StreamPipeline {
     processed: 0,
     rejected: 0,
     duplicatesSkipped: 0,
+    conflicts: 0,
     refusedResults: 0,
     busyMs: 0,
     alerts: 0,
@@ -134,9 +144,11 @@ export class StreamPipeline {
   private assigned = new Set<string>();
   private loop: ConsumerLoop | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
-  /** (patient_id -> seqs) processed by this instance: the first copy wins, as in ingest. */
-  private readonly seen = new Map<number, Set<number>>();
+  /** patient_id -> seq -> content digest of the copy processed by this instance: the first copy wins, as in ingest. */
+  private readonly seen = new Map<number, Map<number, number>>();
   private refusedCounter = 0;
+  /** The largest statement to send (statement-size.ts), from the server's max_allowed_packet at start. */
+  private statementBytes = DEFAULT_STATEMENT_BYTES;
 
   constructor(private readonly opts: StreamOptions) {
     this.compiled = compileRuleSet(opts.ruleSet);
@@ -148,6 +160,10 @@ export class StreamPipeline {
   }
 
   async start(): Promise<void> {
+    const maxAllowedPacket = await withRetry('reading max_allowed_packet', () => readMaxAllowedPacket(this.opts.pool), {
+      log: this.opts.log,
+    });
+    this.statementBytes = statementBudget(maxAllowedPacket);
     await this.loadWrittenWindows();
     this.loop = await startConsumerLoop({
       kafka: this.opts.kafka,
@@ -305,24 +321,31 @@ export class StreamPipeline {
       now,
       topic: batch.topic,
       runId: this.opts.runId,
+      requireRunId: this.opts.requireRunId ?? false,
       ...(this.opts.maxFutureMs !== undefined ? { maxFutureMs: this.opts.maxFutureMs } : {}),
     };
     for (const m of batch.messages) {
       const parsed = parseReading(m.value, ctx);
+      const where = { topic: batch.topic, partition: batch.partition, offset: m.offset, payload: m.value };
       if (!parsed.ok) {
-        rejected.push(
-          rejectedRow(
-            this.opts.runId,
-            { topic: batch.topic, partition: batch.partition, offset: m.offset, payload: m.value },
-            'stream',
-            parsed.reason,
-          ),
-        );
+        rejected.push(rejectedRow(this.opts.runId, where, 'stream', parsed.reason));
         continue;
       }
       const reading = parsed.reading;
-      if (!this.firstCopy(reading)) {
+      const copy = this.copyOf(reading);
+      if (copy !== 'first') {
         this.stats.duplicatesSkipped++;
+        if (copy === 'conflict') {
+          this.stats.conflicts++;
+          rejected.push(
+            rejectedRow(
+              this.opts.runId,
+              where,
+              'stream',
+              `duplicate with different content: (patient_id ${reading.patient_id}, seq ${reading.seq}) differs from the copy processed first`,
+            ),
+          );
+        }
         continue;
       }
       this.stats.processed++;
@@ -369,12 +392,17 @@ export class StreamPipeline {
     await this.writer.submit(work);
   }
 
-  private firstCopy(r: Reading): boolean {
+  /** The first copy of its (patient_id, seq) this instance sees, a later identical copy, or a later one with other content. */
+  private copyOf(r: Reading): 'first' | 'identical' | 'conflict' {
     let seqs = this.seen.get(r.patient_id);
-    if (!seqs) this.seen.set(r.patient_id, (seqs = new Set()));
-    if (seqs.has(r.seq)) return false;
-    seqs.add(r.seq);
-    return true;
+    if (!seqs) this.seen.set(r.patient_id, (seqs = new Map<number, number>()));
+    const digest = contentDigest(r);
+    const first = seqs.get(r.seq);
+    if (first === undefined) {
+      seqs.set(r.seq, digest);
+      return 'first';
+    }
+    return first === digest ? 'identical' : 'conflict';
   }
 
   private addToWindows(reading: Reading, topic: string, partition: number, partitionKey: string, offset: number): void {
@@ -472,7 +500,11 @@ export class StreamPipeline {
           `database refused: ${r.message}`,
         );
       });
-      await this.writeRows([], [...rejected, ...refusedRows], writeBatch);
+      const refusedRejects = await writeRejectedIsolating([...rejected, ...refusedRows], (rows) =>
+        this.writeRows([], rows, writeBatch),
+      );
+      for (const r of refusedRejects)
+        this.opts.log?.(`database refused a rejected_readings row (kept without payload): ${r.message}`);
     }
     this.stats.busyMs += performance.now() - began;
     this.recorder.committed({
@@ -495,13 +527,17 @@ export class StreamPipeline {
       'stream write',
       () =>
         inTransaction(pool, async (conn) => {
-          if (alerts.length) await bulkInsert(conn, `INSERT INTO alerts ${ALERT_COLUMNS}`, alerts, ALERT_UPSERT);
+          const bytes = this.statementBytes;
+          if (alerts.length)
+            await bulkInsert(conn, `INSERT INTO alerts ${ALERT_COLUMNS}`, alerts, ALERT_UPSERT, CHUNK, bytes);
           if (windows.length)
             await bulkInsert(
               conn,
               `INSERT INTO window_stats ${WINDOW_COLUMNS}`,
               windows,
               'ON DUPLICATE KEY UPDATE run_id = run_id',
+              CHUNK,
+              bytes,
             );
           if (rejected.length)
             await bulkInsert(
@@ -509,6 +545,8 @@ export class StreamPipeline {
               `INSERT INTO rejected_readings ${REJECT_COLUMNS}`,
               rejected,
               'ON DUPLICATE KEY UPDATE reason = reason',
+              CHUNK,
+              bytes,
             );
         }),
       { log: this.opts.log },

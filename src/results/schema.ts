@@ -206,6 +206,17 @@ export interface RunResult {
     conflicting_duplicates?: number;
     /** (optional, added) Of the rejected: readings the database refused, isolated from their batch. */
     refused_by_database?: number;
+    /** (optional, added) Of the foreign: messages with no run id at all (a bench refuses them: only its generator writes to its topics). */
+    no_run_id?: number;
+    /**
+     * (optional, added) Stored readings whose content (source, event_time, vitals) differs from what
+     * the generator sent with their (patient_id, seq): another message took their place. Fails the run.
+     */
+    substituted?: number;
+    /** (optional, added) Messages the stream rejected (its own parse, as ingest's; and its conflicting copies). */
+    stream_rejected?: number;
+    /** (optional, added) Of the stream's rejected: later copies of a processed (patient_id, seq) with other content. */
+    stream_conflicting_duplicates?: number;
   };
   modes: ModeResult[];
   agreement: AgreementResult[];
@@ -238,6 +249,12 @@ export interface RunResult {
   cost?: CostResult;
   /** (optional, added) Settings that make this run too short to say much (fewer than 3 batch intervals, windows longer than the measured phase). */
   warnings?: string[];
+  /**
+   * (optional, added) Why this run's agreement and detection figures say nothing ("agreement on
+   * nothing"): no mode raised an alert, no mode detected an injected episode, fewer readings than
+   * patients. The run may still pass; the verdict line and the report say it.
+   */
+  vacuous?: string[];
   /**
    * (optional, added) Where each mode's time goes (METRICS.md "Stage latency"), readings of the
    * measured phase; a mode the run did not have is absent (batch: since migration 5).

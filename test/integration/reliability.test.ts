@@ -195,7 +195,7 @@ describe('poison messages and conflicting duplicates through ingest, stream and 
     expect(outcome.stored).toBeGreaterThan(N / 10);
   });
 
-  it('the first copy of a (patient, seq) wins; the conflicting copy is rejected with its reason', async () => {
+  it('the first copy of a (patient, seq) wins; the conflicting copy is rejected with its reason by both roles', async () => {
     const [rows] = await pool.query(
       'SELECT heart_rate FROM patient_vitals WHERE run_id = ? AND patient_id = 1001 AND seq = 1',
       [runId],
@@ -204,9 +204,11 @@ describe('poison messages and conflicting duplicates through ingest, stream and 
     const conflicts = (await readRejected(pool, runId)).filter((r) =>
       r.reason.startsWith('duplicate with different content: (patient_id 1001, seq 1)'),
     );
-    expect(conflicts).toHaveLength(1);
-    expect(conflicts[0]!.role).toBe('ingest');
+    // Each role keeps its first copy and rejects the other, counted as a conflict.
+    expect(conflicts.map((c) => c.role).sort()).toEqual(['ingest', 'stream']);
+    expect(conflicts.find((c) => c.role === 'stream')!.reason).toMatch(/differs from the copy processed first$/);
     expect(ingest!.stats.conflicts).toBeGreaterThanOrEqual(1);
+    expect(stream!.stats.conflicts).toBeGreaterThanOrEqual(1);
     expect(stream!.stats.duplicatesSkipped).toBeGreaterThanOrEqual(2);
   });
 

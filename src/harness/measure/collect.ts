@@ -1,4 +1,6 @@
+import { contentDigest } from '../../domain/content.js';
 import { modeOf, ROLES, type Mode, type Role } from '../../domain/modes.js';
+import { NO_RUN_ID_REASON } from '../../domain/reading.js';
 import { nullableNumberOf, numberOf, queryRows, stringOf, type Pool } from '../../infra/mysql.js';
 import type { AlertRecord, Severity } from '../../pipelines/rules/types.js';
 import { batchStageTimes, commitTimes, streamStageTimes, type WriteBatchRange } from './commit-attribution.js';
@@ -16,6 +18,20 @@ export interface StoredReading {
   topic: string;
   partition: number;
   offset: number;
+  /** contentDigest of the stored row (source, event_time, vitals): compared with what the generator sent. */
+  content: number;
+}
+
+/** Rejections of one role by kind (rejected_readings reasons). */
+interface RejectedKinds {
+  /** Stamped with another run's id, or (a bench) with none. */
+  foreign: number;
+  /** Of the foreign: with no run id at all. */
+  noRunId: number;
+  /** Later copies of a (patient_id, seq) with other content than the copy kept. */
+  conflicts: number;
+  /** Readings the database refused, isolated from their batch. */
+  refused: number;
 }
 
 export interface CommittedAlert extends AlertRecord {
@@ -30,7 +46,9 @@ export interface RunData {
   duplicateRows: number;
   rejected: { ingest: number; stream: number };
   /** Of ingest's rejections: another run's readings, conflicting duplicates, database refusals. */
-  rejectedKinds: { foreign: number; conflicts: number; refused: number };
+  rejectedKinds: RejectedKinds;
+  /** The same of the stream's rejections. */
+  streamRejectedKinds: RejectedKinds;
   alerts: Record<Mode, CommittedAlert[]>;
   windows: Record<Mode, number>;
   /** Per window row: its max event_time and the commit time of the transaction that wrote it. */
@@ -53,7 +71,7 @@ export async function collectRun(pool: Pool, runId: string): Promise<RunData> {
     [runId],
     (r) => ({ d: nullableNumberOf(r.d) }),
   );
-  const { rejected, rejectedKinds } = await readRejections(pool, runId);
+  const { rejected, rejectedKinds, streamRejectedKinds } = await readRejections(pool, runId);
   const ranges = await readRanges(pool, runId);
   const alerts = await readAlerts(pool, runId);
   const { windows, windowCommits } = await readWindows(pool, runId);
@@ -65,6 +83,7 @@ export async function collectRun(pool: Pool, runId: string): Promise<RunData> {
     duplicateRows: dupRows[0]?.d ?? 0,
     rejected,
     rejectedKinds,
+    streamRejectedKinds,
     alerts,
     windows,
     windowCommits,
@@ -77,7 +96,8 @@ export async function collectRun(pool: Pool, runId: string): Promise<RunData> {
 async function readReadings(pool: Pool, runId: string): Promise<StoredReading[]> {
   return queryRows(
     pool,
-    `SELECT patient_id, seq, ingest_id, event_time, appended_at, sent_at, kafka_topic AS topic, kafka_partition AS \`partition\`, kafka_offset AS \`offset\`
+    `SELECT patient_id, seq, ingest_id, event_time, appended_at, sent_at, kafka_topic AS topic, kafka_partition AS \`partition\`, kafka_offset AS \`offset\`,
+            source, heart_rate, body_temperature, blood_pressure_systolic, blood_pressure_diastolic, spo2_level
        FROM patient_vitals WHERE run_id = ? ORDER BY ingest_id`,
     [runId],
     (r): StoredReading => ({
@@ -90,34 +110,48 @@ async function readReadings(pool: Pool, runId: string): Promise<StoredReading[]>
       topic: stringOf(r.topic),
       partition: numberOf(r.partition),
       offset: numberOf(r.offset),
+      content: contentDigest({
+        source: stringOf(r.source),
+        event_time: numberOf(r.event_time),
+        heart_rate: numberOf(r.heart_rate),
+        body_temperature: numberOf(r.body_temperature),
+        blood_pressure_systolic: numberOf(r.blood_pressure_systolic),
+        blood_pressure_diastolic: numberOf(r.blood_pressure_diastolic),
+        spo2_level: numberOf(r.spo2_level),
+      }),
     }),
   );
 }
 
-async function readRejections(pool: Pool, runId: string): Promise<Pick<RunData, 'rejected' | 'rejectedKinds'>> {
-  const rejRows = await queryRows(
-    pool,
-    'SELECT role, COUNT(*) AS n FROM rejected_readings WHERE run_id = ? GROUP BY role',
-    [runId],
-    (r) => ({ role: stringOf(r.role), n: numberOf(r.n) }),
-  );
-  const rejected = { ingest: 0, stream: 0 };
-  for (const r of rejRows) if (r.role === 'ingest' || r.role === 'stream') rejected[r.role] = r.n;
+async function readRejections(
+  pool: Pool,
+  runId: string,
+): Promise<Pick<RunData, 'rejected' | 'rejectedKinds' | 'streamRejectedKinds'>> {
   // SUM() over no rows is NULL: count it as 0.
-  const kindRows = await queryRows(
+  const rows = await queryRows(
     pool,
-    `SELECT SUM(reason LIKE 'foreign run%') AS foreign_, SUM(reason LIKE 'duplicate with different content%') AS conflicts,
-            SUM(reason LIKE 'database refused%') AS refused
-       FROM rejected_readings WHERE run_id = ? AND role = 'ingest'`,
-    [runId],
+    `SELECT role, COUNT(*) AS n, SUM(reason LIKE 'foreign run%') AS foreign_, SUM(reason LIKE ?) AS no_run_id,
+            SUM(reason LIKE 'duplicate with different content%') AS conflicts, SUM(reason LIKE 'database refused%') AS refused
+       FROM rejected_readings WHERE run_id = ? GROUP BY role`,
+    [`${NO_RUN_ID_REASON}%`, runId],
     (r) => ({
-      foreign: nullableNumberOf(r.foreign_) ?? 0,
-      conflicts: nullableNumberOf(r.conflicts) ?? 0,
-      refused: nullableNumberOf(r.refused) ?? 0,
+      role: stringOf(r.role),
+      n: numberOf(r.n),
+      kinds: {
+        foreign: nullableNumberOf(r.foreign_) ?? 0,
+        noRunId: nullableNumberOf(r.no_run_id) ?? 0,
+        conflicts: nullableNumberOf(r.conflicts) ?? 0,
+        refused: nullableNumberOf(r.refused) ?? 0,
+      },
     }),
   );
-  const rejectedKinds = kindRows[0] ?? { foreign: 0, conflicts: 0, refused: 0 };
-  return { rejected, rejectedKinds };
+  const none: RejectedKinds = { foreign: 0, noRunId: 0, conflicts: 0, refused: 0 };
+  const of = (role: string): (typeof rows)[number] | undefined => rows.find((r) => r.role === role);
+  return {
+    rejected: { ingest: of('ingest')?.n ?? 0, stream: of('stream')?.n ?? 0 },
+    rejectedKinds: of('ingest')?.kinds ?? { ...none },
+    streamRejectedKinds: of('stream')?.kinds ?? { ...none },
+  };
 }
 
 /** Every role's write-batch ranges with their commit times and stage instants (commit-attribution.ts). */

@@ -1,3 +1,4 @@
+import { contentDigest } from '../../domain/content.js';
 import { readingKey } from '../../domain/keys.js';
 import { Dataset, stampEventTime, type DatasetParams, type EpisodeTruth } from '../../generators/dataset.js';
 import { OpenLoopSchedule } from '../../generators/schedule.js';
@@ -8,14 +9,17 @@ import type { Reading } from '../../domain/reading.js';
 export interface GroundTruth {
   /** readingKey(patient_id, seq) -> t_intended (exact, fractional ms). */
   intended: Map<string, number>;
+  /** readingKey(patient_id, seq) -> contentDigest of the reading the generator sent. */
+  content: Map<string, number>;
   expectedAlerts: AlertRecord[];
   episodes: EpisodeTruth[];
 }
 
 /**
  * The generator's knowledge of a run, rebuilt from its parameters: every reading it sent
- * (the same seed gives the same readings), when each was meant to be sent, the anomaly
- * episodes it injected, and the alerts a reference evaluation of the rules gives on them.
+ * (the same seed gives the same readings) with a digest of its content, when each was meant
+ * to be sent, the anomaly episodes it injected, and the alerts a reference evaluation of the
+ * rules gives on them.
  */
 export function buildGroundTruth(
   params: DatasetParams,
@@ -28,13 +32,16 @@ export function buildGroundTruth(
   const dataset = new Dataset(params);
   const schedule = new OpenLoopSchedule({ start: startMs, rate });
   const intended = new Map<string, number>();
+  const content = new Map<string, number>();
   const readings: Reading[] = [];
   for (let i = 0; i < planned; i++) {
     const t = schedule.intendedExact(i);
     const reading = stampEventTime(dataset.next(), Math.floor(t));
-    intended.set(readingKey(reading.patient_id, reading.seq), t);
+    const key = readingKey(reading.patient_id, reading.seq);
+    intended.set(key, t);
+    content.set(key, contentDigest(reading));
     readings.push(reading);
   }
   const { alerts } = evaluateAll(readings, ruleSet, windowOriginMs);
-  return { intended, expectedAlerts: alerts, episodes: dataset.episodes() };
+  return { intended, content, expectedAlerts: alerts, episodes: dataset.episodes() };
 }

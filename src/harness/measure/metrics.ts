@@ -46,6 +46,8 @@ export interface RunInputs {
   cost?: RunResult['cost'];
   /** External modes' figures (external/external-modes.ts), when the run had any. */
   external?: ExternalFigures;
+  /** Patients the generator spread the readings over (absent: not checked against the readings). */
+  patients?: number;
 }
 
 /** How many batch intervals a measured phase needs before the batch latency stops depending on where the passes fell. */
@@ -76,6 +78,39 @@ function round1(v: number): number {
   return Math.round(v * 10) / 10;
 }
 
+/**
+ * What makes a run's agreement and detection figures say nothing ("agreement on nothing"): no
+ * mode raised an alert, no mode detected an injected episode, or fewer readings than patients.
+ * Such a run can pass; each warning says why its figures are empty and what to change.
+ */
+export function vacuityWarnings(
+  x: Pick<RunInputs, 'patients' | 'producer'> & { expectedAlerts: number },
+  modes: ReadonlyArray<Pick<ModeResult, 'mode' | 'alerts' | 'episodes_injected' | 'episodes_detected'>>,
+): string[] {
+  const out: string[] = [];
+  const names = (ms: typeof modes): string => ms.map((m) => m.mode).join(' and ');
+  if (modes.length > 0 && modes.every((m) => m.alerts === 0)) {
+    out.push(
+      `agreement on nothing: ${modes.length > 1 ? 'no mode raised an alert' : `${names(modes)} raised no alert`} (the rule reference expects ${x.expectedAlerts}): ` +
+        'the rules never fired on this data, so agreement and detection measure nothing (more readings per patient, or rules that fire)',
+    );
+  }
+  const injected = Math.max(0, ...modes.map((m) => m.episodes_injected ?? 0));
+  const blind = modes.filter((m) => (m.episodes_detected ?? 0) === 0);
+  if (injected > 0 && blind.length > 0) {
+    out.push(
+      `agreement on nothing: ${names(blind)} detected none of the ${injected} anomaly episodes injected in the measured phase: detection latency has no sample`,
+    );
+  }
+  if (x.patients !== undefined && x.producer.planned < x.patients) {
+    out.push(
+      `agreement on nothing: ${x.producer.planned} readings for ${x.patients} patients: most patients have one reading or none, ` +
+        'so windows and episodes have next to no data (fewer --patients, or a longer --duration)',
+    );
+  }
+  return out;
+}
+
 /** Thresholds of "the generator fell behind" (METRICS.md: send delay stays small). */
 export const SEND_DELAY_P99_LIMIT_MS = 50;
 export const ACHIEVED_RATE_MIN_RATIO = 0.99;
@@ -94,6 +129,7 @@ export function computeRunResult(x: RunInputs): RunResult {
     failures.push(...x.external.failures);
   }
   const warnings = runLengthWarnings(x, Math.max(0, (x.producer.endMs - phase.warmupEnd) / 1000));
+  const vacuous = vacuityWarnings({ ...x, expectedAlerts: x.truth.expectedAlerts.length }, measured.modes);
   if (!x.complete) markIncomplete(failures, x.incompleteReason);
   const seconds = Math.max(1, Math.ceil((x.producer.endMs - phase.start) / 1000));
 
@@ -114,8 +150,16 @@ export function computeRunResult(x: RunInputs): RunResult {
       duplicates: storage.duplicates,
       rejected: x.data.rejected.ingest,
       foreign: x.data.rejectedKinds.foreign,
+      no_run_id: x.data.rejectedKinds.noRunId,
       conflicting_duplicates: x.data.rejectedKinds.conflicts,
       refused_by_database: x.data.rejectedKinds.refused,
+      substituted: storage.substituted,
+      ...(x.modes.includes('stream')
+        ? {
+            stream_rejected: x.data.rejected.stream,
+            stream_conflicting_duplicates: x.data.streamRejectedKinds.conflicts,
+          }
+        : {}),
     },
     modes: measured.modes,
     agreement,
@@ -129,6 +173,7 @@ export function computeRunResult(x: RunInputs): RunResult {
     ...(x.faults?.length ? { faults: x.faults } : {}),
     ...(x.cost ? { cost: x.cost } : {}),
     ...(warnings.length ? { warnings } : {}),
+    ...(vacuous.length ? { vacuous } : {}),
     ...stagesBlock(x, phase),
     ...(x.external ? { external: externalBlock(x, x.external, phase) } : {}),
   };
@@ -193,32 +238,71 @@ function measuredPhaseOf(x: RunInputs): MeasuredPhase {
   };
 }
 
-interface StorageFigures {
+export interface StorageFigures {
   loss: number;
   duplicates: number;
   /** Stored readings the generator never sent. */
   unexpected: number;
+  /** Stored readings whose content differs from what the generator sent with their (patient_id, seq). */
+  substituted: number;
+  /** The first substituted reading, described for the failure line. */
+  substitutedExample?: string;
 }
 
-/** Storage: loss and duplicates against the generator's list of sent valid readings. */
-function storageFigures(x: RunInputs): StorageFigures {
+/**
+ * Storage against the generator's list of sent valid readings: loss, duplicates, and stored
+ * readings that are not what it sent (an unknown key, or a known key with other content).
+ */
+export function storageFigures(x: Pick<RunInputs, 'data' | 'truth'>): StorageFigures {
   const stored = new Set<string>();
   let unexpected = 0;
+  let substituted = 0;
+  let substitutedExample: string | undefined;
   for (const r of x.data.readings) {
     const key = readingKey(r.patient_id, r.seq);
     stored.add(key);
-    if (!x.truth.intended.has(key)) unexpected++;
+    const sent = x.truth.content.get(key);
+    if (sent === undefined) unexpected++;
+    else if (sent !== r.content) {
+      substituted++;
+      substitutedExample ??= describeSubstituted(r, x.truth.intended.get(key));
+    }
   }
   let loss = 0;
   for (const key of x.truth.intended.keys()) if (!stored.has(key)) loss++;
-  return { loss, duplicates: x.data.duplicateRows, unexpected };
+  return {
+    loss,
+    duplicates: x.data.duplicateRows,
+    unexpected,
+    substituted,
+    ...(substitutedExample ? { substitutedExample } : {}),
+  };
 }
 
-function storageFailures({ loss, duplicates, unexpected }: StorageFigures): string[] {
+/** Where a substituted reading came from: its Kafka origin, its event time against the generator's, its t_sent header. */
+function describeSubstituted(r: RunData['readings'][number], intended: number | undefined): string {
+  const eventTime =
+    intended !== undefined && r.event_time !== Math.floor(intended)
+      ? `event_time ${r.event_time} (the generator's ${Math.floor(intended)})`
+      : `event_time ${r.event_time} as sent`;
+  return `(patient_id ${r.patient_id}, seq ${r.seq}) stored from ${r.topic}:${r.partition}@${r.offset}, ${eventTime}, ${r.sent_at === null ? 'without' : 'with'} a t_sent header`;
+}
+
+export function storageFailures({
+  loss,
+  duplicates,
+  unexpected,
+  substituted,
+  substitutedExample,
+}: StorageFigures): string[] {
   const failures: string[] = [];
   if (loss > 0) failures.push(`loss: ${loss} valid readings sent but not stored`);
   if (duplicates > 0) failures.push(`duplicates: ${duplicates} readings stored more than once`);
   if (unexpected > 0) failures.push(`${unexpected} stored readings were never sent by the generator`);
+  if (substituted > 0)
+    failures.push(
+      `substituted: ${substituted} stored readings differ in content from what the generator sent with their (patient_id, seq), e.g. ${substitutedExample ?? 'not described'}`,
+    );
   return failures;
 }
 

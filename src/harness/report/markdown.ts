@@ -144,10 +144,13 @@ export function summaryParagraph(r: RunResult): string {
   const pair = r.agreement.filter((a) => a.a === 'stream' && a.b === 'batch' && a.scope !== 'all');
   if (pair.length) {
     const same = pair.every((a) => a.fp === 0 && a.fn === 0);
+    const matched = pair.reduce((n, a) => n + a.tp, 0);
     out.push(
-      same
-        ? `Both raised the same ${pair.reduce((n, a) => n + a.tp, 0).toLocaleString('en-US')} alerts.`
-        : `Their alerts differ (${pair.map((a) => `${a.scope} rules: ${a.fp} only in stream, ${a.fn} only in batch`).join('; ')}).`,
+      same && matched === 0
+        ? 'Neither raised an alert: their agreement is agreement on nothing.'
+        : same
+          ? `Both raised the same ${matched.toLocaleString('en-US')} alerts.`
+          : `Their alerts differ (${pair.map((a) => `${a.scope} rules: ${a.fp} only in stream, ${a.fn} only in batch`).join('; ')}).`,
     );
   }
   const ref = r.agreement.filter((a) => a.b === 'ground_truth' && a.scope === 'record');
@@ -435,7 +438,7 @@ function definitions(r: RunResult): string {
     `- Percentiles come from HDR histograms (values recorded in µs, 3 significant digits: within 0.1%). Warm-up readings are excluded (${r.warmup.seconds} s, ${r.warmup.excluded_readings} readings). "n/a" means no samples.`,
     `- **Offered rate**: readings the schedule asked for per second. **Achieved input rate**: readings acknowledged by Kafka per second. **Output rate**: measured readings whose results committed, divided by the measured phase (or by the time until the last result, when later). **Processing rate while busy**: every stored reading divided by the time the mode spent processing (batch: its passes; stream: its evaluation and write transactions, an upper bound of its busy time).`,
     `- **Cost**: CPU seconds (user + system, all threads) from the start of the load to the end of the run, and the largest resident memory, of each mode's process, read from /proc once a second; database rows and transactions from the writers' commit records. The **rule reference** is the rules evaluated over the generated data; the injected anomaly **episodes** are a different thing, reported apart.`,
-    `- **Loss** = valid readings sent but absent from storage; **duplicates** = readings stored more than once; both must be 0.`,
+    `- **Loss** = valid readings sent but absent from storage; **duplicates** = readings stored more than once; **substituted** = stored readings whose content (source, event time, vitals) is not what the generator sent with their (patient_id, seq); all three must be 0.`,
     `- **Alert agreement** of A against B, matched on (patient, rule, reading or window): TP in both, FP in A only, FN in B only; precision TP/(TP+FP), recall TP/(TP+FN), F1 2TP/(2TP+FP+FN), Jaccard |A∩B|/|A∪B|. A ratio 0/0 is reported as 1 (two empty sets agree perfectly).`,
   ].join('\n');
 }
@@ -477,6 +480,11 @@ function headerSection(r: RunResult): string[] {
     r.verdict.passed
       ? '**Verdict: PASSED**'
       : `**Verdict: FAILED**\n\n${r.verdict.failures.length ? r.verdict.failures.map((f) => `- ${f}`).join('\n') : '- (no failure reasons recorded)'}`,
+    ...(r.vacuous?.length
+      ? [
+          `**Warning: agreement on nothing.**\n\n${r.vacuous.map((w) => `- ${w.replace(/^agreement on nothing: /, '')}`).join('\n')}`,
+        ]
+      : []),
   ];
 }
 
@@ -637,11 +645,29 @@ function storageSection(r: RunResult): string[] {
         ...(st.refused_by_database !== undefined
           ? [['of which refused by the database (isolated from their batch)', String(st.refused_by_database)]]
           : []),
+        ...(st.no_run_id !== undefined
+          ? [['of which without a run id (counted as foreign)', String(st.no_run_id)]]
+          : []),
+        ...(st.substituted !== undefined
+          ? [['substituted (stored with other content than the generator sent)', String(st.substituted)]]
+          : []),
+        ...(st.stream_rejected !== undefined ? [['rejected by the stream', String(st.stream_rejected)]] : []),
+        ...(st.stream_conflicting_duplicates !== undefined
+          ? [
+              [
+                'of which duplicates with different content (first processed copy kept)',
+                String(st.stream_conflicting_duplicates),
+              ],
+            ]
+          : []),
       ],
     ),
     st.loss === 0 && st.duplicates === 0
       ? 'No loss, no duplicates.'
       : `**Loss ${st.loss}, duplicates ${st.duplicates}: both must be 0 (${METRICS}).**`,
+    ...(st.substituted
+      ? [`**${st.substituted} stored readings are not what the generator sent: another message took their place.**`]
+      : []),
   ];
 }
 

@@ -185,6 +185,8 @@ function roleArgs(runId: string, opts: RunOptions): string[] {
   return [
     '--run-id',
     runId,
+    // Only this run's generator writes to its topics: a reading with no run id is not this run's.
+    '--require-run-id',
     '--sources',
     String(opts.sources),
     '--partitions',

@@ -112,6 +112,7 @@ export async function resultOf(r: RunRecords): Promise<RunResult> {
     cost: runCost(r, data, busySeconds),
     busySeconds: { ...(busySeconds.stream !== undefined ? { stream: busySeconds.stream } : {}) },
     ...(external ? { external } : {}),
+    patients: opts.patients,
   });
   if (r.observation)
     result.observation = observationResult(

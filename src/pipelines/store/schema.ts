@@ -1,4 +1,5 @@
 import { nullableNumberOf, queryRows, type Pool } from '../../infra/mysql.js';
+import { REJECTED_PAYLOAD_MAX_BYTES } from '../rows.js';
 
 /**
  * The schema, versioned: each migration runs once, in order, recorded in schema_version.
@@ -176,6 +177,18 @@ const MIGRATIONS: string[][] = [
        ADD COLUMN pass_started_at BIGINT NULL COMMENT 'batch: t_pass_start, the batch role clock when the pass began, epoch ms',
        ADD COLUMN task_started_at BIGINT NULL COMMENT 'batch: t_task_start, the worker clock when the task began, epoch ms',
        ADD COLUMN read_done_at BIGINT NULL COMMENT 'batch: t_read_done, the worker clock when the task had read its readings, epoch ms'`,
+  ],
+  [
+    // A later copy of a stored (patient_id, seq) changes this counter, so that the INSERT's
+    // affected-row count says how many rows of a statement were copies (2 each instead of 1),
+    // single-row statements included: the server's "Duplicates: N" info text is not sent for
+    // every statement.
+    `ALTER TABLE patient_vitals ADD COLUMN copies INT UNSIGNED NOT NULL DEFAULT 1 COMMENT 'messages ingest received with this key, redeliveries included'`,
+    // A rejected message's value is kept truncated (rows.ts REJECTED_PAYLOAD_MAX_BYTES): its
+    // whole size and digest beside it.
+    `ALTER TABLE rejected_readings
+       ADD COLUMN payload_bytes INT NULL COMMENT 'size of the message value as received; payload holds at most its first ${REJECTED_PAYLOAD_MAX_BYTES} bytes',
+       ADD COLUMN payload_sha256 CHAR(64) NULL COMMENT 'SHA-256 of the whole message value, hex'`,
   ],
   [
     // One observer for every mode (METRICS.md "Visibility latency"): the built-in modes' alerts

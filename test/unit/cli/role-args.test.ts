@@ -6,6 +6,7 @@ import { checkRoleArgs, type RoleArgs } from '../../../src/cli/roles.js';
 function argv(over: Partial<RoleArgs> = {}): RoleArgs {
   return {
     runId: 'default',
+    requireRunId: false,
     sources: 3,
     partitions: 3,
     topicPrefix: '',

@@ -94,6 +94,17 @@ describe('parseReading: what the database would refuse is refused here', () => {
     expect(reasonOf({ ...base, run_id: 42 })).toMatch(/^field run_id must be a string/);
   });
 
+  it('a reading with no run id is foreign where the run requires one (a bench), and accepted elsewhere', () => {
+    expect(parseReading(JSON.stringify(base), { ...ctx, requireRunId: true })).toEqual({
+      ok: false,
+      reason: 'foreign run: no run_id (this run is run-a)',
+    });
+    expect(parseReading(JSON.stringify(base), ctx).ok).toBe(true);
+    expect(parseReading(JSON.stringify({ ...base, run_id: 'run-a' }), { ...ctx, requireRunId: true }).ok).toBe(true);
+    // Without a run of its own, a pipeline has nothing to require.
+    expect(parseReading(JSON.stringify(base), { now: NOW, requireRunId: true }).ok).toBe(true);
+  });
+
   it('refuses a source that is not well-formed Unicode', () => {
     const lone = JSON.stringify({ ...base }).replace('"Device_A"', '"Device_\\ud800"');
     expect(reasonOf(lone, { now: NOW } as typeof ctx)).toBe('field source is not well-formed Unicode');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { describeError, isRetriable, RETRIABLE_MARK, withRetry } from '../../../src/infra/retry.js';
-import { isDataError, writeIsolating } from '../../../src/pipelines/isolate.js';
+import { isDataError, writeIsolating, writeRejectedIsolating } from '../../../src/pipelines/isolate.js';
 
 const mysqlError = (code: string, errno: number): Error => Object.assign(new Error(code), { code, errno });
 
@@ -358,5 +358,54 @@ describe('writeIsolating: bisects a refused batch down to the refused items', ()
       throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
     }).catch((e: Error) => e);
     expect((err as Error).message).toBe('connect ECONNREFUSED');
+  });
+});
+
+describe('a statement refused for its size is a data refusal, isolated like any other', () => {
+  it("errno 1153 (a packet larger than max_allowed_packet) is neither retried nor fatal: it is the data's", () => {
+    const err = Object.assign(new Error("Got a packet bigger than 'max_allowed_packet' bytes"), {
+      code: 'ER_NET_PACKET_TOO_LARGE',
+      errno: 1153,
+      sqlState: '08S01',
+    });
+    expect(isDataError(err)).toBe(true);
+    expect(isRetriable(err)).toBe(false);
+    for (const errno of [1118, 1162, 1301]) expect(isDataError({ errno }), String(errno)).toBe(true);
+  });
+
+  it('writeRejectedIsolating writes a refused rejected_readings row again without its payload', async () => {
+    const written: unknown[][] = [];
+    const write = async (rows: unknown[][]): Promise<void> => {
+      if (rows.some((r) => Buffer.isBuffer(r[6]) && r[6].length > 3))
+        throw Object.assign(new Error("Data too long for column 'payload' at row 1"), { errno: 1406 });
+      written.push(...rows);
+    };
+    const row = (offset: number, payload: Buffer): unknown[] => [
+      'run',
+      'topic',
+      0,
+      offset,
+      'ingest',
+      'invalid JSON: x',
+      payload,
+      payload.length,
+      'ab'.repeat(32),
+    ];
+    const refused = await writeRejectedIsolating([row(1, Buffer.from('ok')), row(2, Buffer.from('too long'))], write);
+    expect(refused.map((r) => r.item[3])).toEqual([2]);
+    expect(written).toEqual([
+      row(1, Buffer.from('ok')),
+      [
+        'run',
+        'topic',
+        0,
+        2,
+        'ingest',
+        "database refused its rejected_readings row: Data too long for column 'payload' at row 1",
+        null,
+        8,
+        'ab'.repeat(32),
+      ],
+    ]);
   });
 });

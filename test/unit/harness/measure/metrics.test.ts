@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import type { CommittedAlert, RunData, StoredReading } from '../../../../src/harness/measure/collect.js';
 import type { GroundTruth } from '../../../../src/harness/measure/ground-truth.js';
 import { LatencyHistogram } from '../../../../src/results/histogram.js';
-import { computeRunResult, type RunInputs } from '../../../../src/harness/measure/metrics.js';
+import {
+  computeRunResult,
+  storageFailures,
+  storageFigures,
+  vacuityWarnings,
+  type RunInputs,
+} from '../../../../src/harness/measure/metrics.js';
 import type { ProducerResult } from '../../../../src/generators/producer.js';
 import type { RuleSet } from '../../../../src/pipelines/rules/types.js';
 
@@ -14,9 +20,13 @@ const RULES: RuleSet = {
   rules: [{ kind: 'record', id: 'hr_high', vital: 'heart_rate', op: '>', value: 100, severity: 'high' }],
 };
 
+/** A stand-in for a reading's content digest: any number unique per reading. */
+const contentOf = (patient: number, seq: number): number => patient * 1000 + seq;
+
 /** Two patients (1001, 1002) alternating; reading i is (patient 1001 + i % 2, seq floor(i / 2)). */
-function scenario(opts: { lose?: number[]; batchAlertMissing?: boolean } = {}): RunInputs {
+function scenario(opts: { lose?: number[]; substitute?: number[]; batchAlertMissing?: boolean } = {}): RunInputs {
   const intended = new Map<string, number>();
+  const content = new Map<string, number>();
   const readings: StoredReading[] = [];
   const stream: number[] = [];
   const batch: number[] = [];
@@ -25,6 +35,7 @@ function scenario(opts: { lose?: number[]; batchAlertMissing?: boolean } = {}): 
     const seq = Math.floor(i / 2);
     const t = START + i * 100;
     intended.set(`${patient}|${seq}`, t);
+    content.set(`${patient}|${seq}`, contentOf(patient, seq));
     if (opts.lose?.includes(i)) continue;
     readings.push({
       patient_id: patient,
@@ -36,6 +47,9 @@ function scenario(opts: { lose?: number[]; batchAlertMissing?: boolean } = {}): 
       topic: 'health_data_source1',
       partition: 0,
       offset: i,
+      // A substituted reading: stored under the generator's key with other content, from a message without t_sent.
+      content: opts.substitute?.includes(i) ? contentOf(patient, seq) + 1 : contentOf(patient, seq),
+      ...(opts.substitute?.includes(i) ? { sent_at: null } : {}),
     });
     stream.push(t + 50);
     batch.push(t + 2000);
@@ -59,7 +73,8 @@ function scenario(opts: { lose?: number[]; batchAlertMissing?: boolean } = {}): 
     readings,
     duplicateRows: 0,
     rejected: { ingest: 0, stream: 0 },
-    rejectedKinds: { foreign: 0, conflicts: 0, refused: 0 },
+    rejectedKinds: { foreign: 0, noRunId: 0, conflicts: 0, refused: 0 },
+    streamRejectedKinds: { foreign: 0, noRunId: 0, conflicts: 0, refused: 0 },
     writes: { stream: { transactions: 4, rows: 2 }, batch: { transactions: 2, rows: 2 } },
     alerts: { stream: streamAlerts, batch: batchAlerts },
     windows: { stream: 0, batch: 0 },
@@ -87,6 +102,7 @@ function scenario(opts: { lose?: number[]; batchAlertMissing?: boolean } = {}): 
   };
   const truth: GroundTruth = {
     intended,
+    content,
     expectedAlerts: [alert(4, null), alert(5, null)].map(({ committed_at: _c, ...a }) => a),
     episodes: [
       {
@@ -165,7 +181,12 @@ describe('computeRunResult (METRICS.md definitions on a hand-made run)', () => {
       foreign: 0,
       conflicting_duplicates: 0,
       refused_by_database: 0,
+      no_run_id: 0,
+      substituted: 0,
+      stream_rejected: 0,
+      stream_conflicting_duplicates: 0,
     });
+    expect(r.vacuous).toBeUndefined();
     // Achieved rate over the schedule's span (20 readings at 10/s = 2 s).
     expect(r.input.achieved_rate).toBeCloseTo(10, 5);
     expect(r.input.generator_fell_behind).toBe(false);
@@ -257,5 +278,87 @@ describe('throughput figures say what they divide by', () => {
     // All 20 stored readings over the busy time: 0.5 s (stream), 0.4 s of passes (batch).
     expect(stream.processing_rate_while_busy).toBeCloseTo(40, 5);
     expect(batch.processing_rate_while_busy).toBeCloseTo(50, 5);
+  });
+});
+
+describe('storage compares what was stored with what the generator sent, content included', () => {
+  it('a reading stored under a generated key with other content fails the run, counted, with an example', () => {
+    const r = computeRunResult(scenario({ substitute: [6, 9] }));
+    expect(r.storage).toMatchObject({ stored: 20, loss: 0, duplicates: 0, substituted: 2 });
+    expect(r.verdict.passed).toBe(false);
+    expect(r.verdict.failures).toEqual([
+      'substituted: 2 stored readings differ in content from what the generator sent with their (patient_id, seq), ' +
+        `e.g. (patient_id 1001, seq 3) stored from health_data_source1:0@6, event_time ${START + 600} as sent, without a t_sent header`,
+    ]);
+  });
+
+  it('the same content under the same key is no substitution; an unknown key is counted apart', () => {
+    const x = scenario();
+    const extra = { ...x.data.readings[0]!, patient_id: 4242, seq: 0, ingest_id: 99, offset: 99 };
+    const r = computeRunResult({ ...x, data: { ...x.data, readings: [...x.data.readings, extra] } });
+    expect(r.storage.substituted).toBe(0);
+    expect(r.verdict.failures).toContain('1 stored readings were never sent by the generator');
+  });
+
+  it('storageFigures names the event time the generator meant when the stored one differs', () => {
+    const x = scenario();
+    const moved = { ...x.data.readings[2]!, event_time: START + 12_345, content: -1 };
+    const figures = storageFigures({ truth: x.truth, data: { ...x.data, readings: [moved] } });
+    expect(figures.substituted).toBe(1);
+    expect(figures.substitutedExample).toBe(
+      `(patient_id 1001, seq 1) stored from health_data_source1:0@2, event_time ${START + 12_345} (the generator's ${START + 200}), with a t_sent header`,
+    );
+    expect(storageFailures(figures)).toContain('loss: 19 valid readings sent but not stored');
+  });
+});
+
+describe('vacuous runs are flagged: agreement on nothing', () => {
+  const producer = { planned: 15_000 } as RunInputs['producer'];
+  const mode = (name: 'stream' | 'batch', alerts: number, detected: number, injected = 7) => ({
+    mode: name,
+    alerts,
+    episodes_injected: injected,
+    episodes_detected: detected,
+  });
+
+  it('no alert in any mode, no episode detected, fewer readings than patients: one warning each', () => {
+    const w = vacuityWarnings({ producer, patients: 20_000, expectedAlerts: 0 }, [
+      mode('stream', 0, 0),
+      mode('batch', 0, 0),
+    ]);
+    expect(w).toEqual([
+      'agreement on nothing: no mode raised an alert (the rule reference expects 0): the rules never fired on this data, so agreement and detection measure nothing (more readings per patient, or rules that fire)',
+      'agreement on nothing: stream and batch detected none of the 7 anomaly episodes injected in the measured phase: detection latency has no sample',
+      'agreement on nothing: 15000 readings for 20000 patients: most patients have one reading or none, so windows and episodes have next to no data (fewer --patients, or a longer --duration)',
+    ]);
+  });
+
+  it('a run with alerts and detected episodes, and more readings than patients, has none', () => {
+    expect(
+      vacuityWarnings({ producer, patients: 500, expectedAlerts: 40 }, [mode('stream', 40, 7), mode('batch', 40, 6)]),
+    ).toEqual([]);
+    // Without a patient count, readings are not checked against it; no episode injected is nothing to detect.
+    expect(vacuityWarnings({ producer, expectedAlerts: 3 }, [mode('stream', 3, 0, 0)])).toEqual([]);
+  });
+
+  it('names the one mode that detected nothing, and a single mode without alerts', () => {
+    expect(vacuityWarnings({ producer, expectedAlerts: 5 }, [mode('stream', 5, 2), mode('batch', 4, 0)])).toEqual([
+      'agreement on nothing: batch detected none of the 7 anomaly episodes injected in the measured phase: detection latency has no sample',
+    ]);
+    expect(vacuityWarnings({ producer, expectedAlerts: 0 }, [mode('stream', 0, 1)])[0]).toMatch(
+      /^agreement on nothing: stream raised no alert \(the rule reference expects 0\)/,
+    );
+  });
+
+  it('computeRunResult records them in `vacuous`, apart from the run-length warnings, and the run still passes', () => {
+    const x = scenario();
+    const none = { ...x.data, alerts: { stream: [], batch: [] } };
+    const r = computeRunResult({ ...x, data: none, truth: { ...x.truth, expectedAlerts: [] }, patients: 2 });
+    expect(r.verdict).toEqual({ passed: true, failures: [] });
+    expect(r.vacuous).toEqual([
+      expect.stringMatching(/^agreement on nothing: no mode raised an alert/),
+      expect.stringMatching(/^agreement on nothing: stream and batch detected none of the 1 anomaly episodes/),
+    ]);
+    expect(r.warnings ?? []).not.toContain(r.vacuous![0]);
   });
 });

@@ -81,6 +81,40 @@ describe('renderMarkdown', () => {
     expect(m).toContain('**The generator fell behind its schedule**');
     expect(m).toContain('Loss 3, duplicates 0');
   });
+
+  it('a vacuous run: the warning beside the verdict, each reason listed', () => {
+    const r = makeRunResult();
+    r.vacuous = [
+      'agreement on nothing: no mode raised an alert (the rule reference expects 0): the rules never fired on this data',
+      'agreement on nothing: 15000 readings for 20000 patients: most patients have one reading or none',
+    ];
+    const m = renderMarkdown(r, []);
+    const header = m.slice(0, m.indexOf('## Summary'));
+    expect(header).toContain(
+      '**Verdict: PASSED**\n\n**Warning: agreement on nothing.**\n\n' +
+        '- no mode raised an alert (the rule reference expects 0): the rules never fired on this data\n' +
+        '- 15000 readings for 20000 patients: most patients have one reading or none',
+    );
+    expect(renderMarkdown(makeRunResult(), [])).not.toContain('agreement on nothing');
+  });
+
+  it('the summary does not call zero alerts on both sides "the same 0 alerts"', () => {
+    const r = makeRunResult();
+    for (const a of r.agreement) Object.assign(a, { tp: 0, fp: 0, fn: 0, jaccard: 1 });
+    expect(summaryParagraph(r)).toContain('Neither raised an alert: their agreement is agreement on nothing.');
+    expect(summaryParagraph(r)).not.toContain('the same 0 alerts');
+  });
+
+  it('substituted readings and the stream rejections in the Storage table', () => {
+    const r = makeRunResult();
+    Object.assign(r.storage, { substituted: 3, no_run_id: 1, stream_rejected: 4, stream_conflicting_duplicates: 3 });
+    const m = renderMarkdown(r, []);
+    expect(m).toContain('| substituted (stored with other content than the generator sent) | 3 |');
+    expect(m).toContain('| of which without a run id (counted as foreign) | 1 |');
+    expect(m).toContain('| rejected by the stream | 4 |');
+    expect(m).toContain('| of which duplicates with different content (first processed copy kept) | 3 |');
+    expect(m).toContain('**3 stored readings are not what the generator sent: another message took their place.**');
+  });
 });
 
 describe('renderMarkdown: a report that pastes and cannot mislead', () => {

@@ -2,6 +2,7 @@ import { appendFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } fro
 import { join, relative, resolve } from 'node:path';
 import yargs, { type Argv } from 'yargs';
 import { cacheDir, PROJECT_ROOT } from '../config.js';
+import { GATE_DEFAULTS } from '../harness/measure/figures.js';
 import { prepareWorktree, pruneWorktrees } from '../harness/track/ab.js';
 import { runBench } from '../harness/track/ab-bench.js';
 import { renderAbMarkdown, runAb, type AbPlan, type AbReport } from '../harness/track/ab-session.js';
@@ -23,7 +24,7 @@ export function abOptions<T>(y: Argv<T>) {
       .option('head', { type: 'string', default: 'HEAD', describe: 'the commit under test' })
       .option('repeat', {
         type: 'number',
-        default: 5,
+        default: GATE_DEFAULTS.minRuns,
         describe: 'runs per side, in pairs that alternate which side runs first (base head, head base, ...)',
       }),
   )

@@ -251,7 +251,8 @@ export function compareRuns(
     );
     let verdict = j.verdict;
     if (!g.gates) verdict = 'not gated';
-    else if (s.next.length === 0 || s.base.length === 0) {
+    else if ((s.next.length === 0 && n.valid.length > 0) || (s.base.length === 0 && b.valid.length > 0)) {
+      // Valid runs on a side and none with the figure: that code does not record it.
       verdict = 'not recorded';
       // A figure the new code no longer records is not a pass; one the base did not record yet is news.
       if (s.next.length === 0) inconclusive.push(`${s.label}: recorded by the BASE runs, by none of the NEW runs`);

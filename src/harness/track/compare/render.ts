@@ -3,6 +3,7 @@
  * JSON (the Comparison itself, NaN and infinities as null). The result comes first, then the
  * runs that were left out and why, then the table.
  */
+import { GATE_DEFAULTS } from '../../measure/figures.js';
 import { fmtMs, fmtSpread } from '../../report/format.js';
 import type { Comparison, MetricComparison } from './compare.js';
 import { EXIT_CODES } from './outcome.js';
@@ -53,6 +54,7 @@ const cell = (s: string): string => s.replace(/\|/g, '\\|');
 
 /** The comparison table's rows: metric, base median (spread), new median (spread), change %, p, verdict. */
 function comparisonTable(c: Comparison): string[] {
+  if (c.metrics.length === 0) return ['No figure to compare: no valid run recorded one on either side.'];
   const lines = [
     '| metric | base median (spread) | new median (spread) | change % | p | verdict |',
     '|---|---:|---:|---:|---:|---|',
@@ -96,7 +98,7 @@ function ruleLine(c: Comparison): string {
   const thresholds = [...new Set(c.metrics.filter((m) => m.gates).map((m) => m.threshold))];
   const beyond =
     thresholds.length <= 1
-      ? `beyond ${fmtChange(thresholds[0] ?? o.threshold ?? 0).replace('+', '')}`
+      ? `beyond ${fmtChange(thresholds[0] ?? o.threshold ?? GATE_DEFAULTS.threshold).replace('+', '')}`
       : "beyond the figure's own threshold";
   return (
     `- Rule: a regression is a median change of a gated figure for the worse ${beyond} with p < ${o.alpha} ` +
@@ -203,11 +205,12 @@ export function renderMarkdown(c: Comparison): string {
     lines.push(
       `- Across \`--${c.across.flag}\`: BASE ${c.across.base}, NEW ${c.across.new}; every other compared parameter is the same.`,
     );
+  const workload = Object.entries(c.parameters)
+    .filter(([, v]) => v !== 'not recorded')
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
   lines.push(
-    `- Workload: ${Object.entries(c.parameters)
-      .filter(([, v]) => v !== 'not recorded')
-      .map(([k, v]) => `${k} ${v}`)
-      .join(', ')}`,
+    `- Workload: ${workload || 'not known (no run finished)'}`,
     ruleLine(c),
     '',
     ...leftOutSection(c),

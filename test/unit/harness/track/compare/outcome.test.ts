@@ -2,12 +2,13 @@
  * The four outcomes of a comparison (outcome.ts) on built runs: pass (0), fail (1), inconclusive
  * (3) from compareRuns; usage and harness errors (2) from the command.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { UsageError } from '../../../../../src/cli/args.js';
 import { checkGateOptions, compareCommand } from '../../../../../src/cli/compare-command.js';
-import { GATE_DEFAULTS } from '../../../../../src/harness/measure/figures.js';
+import { PROJECT_ROOT } from '../../../../../src/config.js';
+import { FIGURES, GATE_DEFAULTS } from '../../../../../src/harness/measure/figures.js';
 import { compareRuns, exitCode } from '../../../../../src/harness/track/compare/compare.js';
 import { EXIT_CODES } from '../../../../../src/harness/track/compare/outcome.js';
 import { renderMarkdown } from '../../../../../src/harness/track/compare/render.js';
@@ -85,7 +86,11 @@ describe('comparison outcomes', () => {
     const c = compareRuns([], [], {}, crashed);
     expect(c.outcome).toBe('inconclusive');
     expect(c.base).toMatchObject({ runs: 1, valid: 0 });
-    expect(renderMarkdown(c)).toContain('- No NEW run finished: nothing to check.');
+    const md = renderMarkdown(c);
+    expect(md).toContain('- No NEW run finished: nothing to check.');
+    expect(md).toContain('No figure to compare: no valid run recorded one on either side.');
+    expect(md).toContain('- Workload: not known (no run finished)');
+    expect(md).toContain('for the worse beyond 10.0% with p < 0.01');
   });
 
   it('runs whose generator fell behind are left out as invalid, with the reason', () => {
@@ -246,5 +251,21 @@ describe('compare --across', () => {
     expect(() =>
       compareCommand({ base: root, new: root, alpha: 0.01, minRuns: 5, across: 'batch-interval=2' }),
     ).toThrow(/give two values/);
+  });
+});
+
+describe('the README states the declared rule', () => {
+  const readme = readFileSync(join(PROJECT_ROOT, 'README.md'), 'utf8').replace(/\s+/g, ' ');
+
+  it('the defaults of GATE_DEFAULTS', () => {
+    expect(readme).toContain(`\`--alpha\` (default ${GATE_DEFAULTS.alpha})`);
+    expect(readme).toContain(`\`--min-runs\` (default ${GATE_DEFAULTS.minRuns})`);
+    expect(readme).toContain(`(${GATE_DEFAULTS.threshold * 100}% for every gated figure;`);
+    for (const f of FIGURES.filter((x) => x.gate.gates))
+      expect(f.gate).toMatchObject({ threshold: GATE_DEFAULTS.threshold });
+  });
+
+  it('the four exit codes', () => {
+    for (const [outcome, code] of Object.entries(EXIT_CODES)) expect(readme).toContain(`| ${code} | ${outcome} |`);
   });
 });

@@ -3,7 +3,7 @@ import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { UsageError } from './cli/args.js';
 import { apiCommand, datasetOptions, generateCommand, produceCommand } from './cli/generator-commands.js';
-import { benchCommand, benchOptions, reportCommand } from './cli/bench-command.js';
+import { benchCommand, benchOptions, explicitOptions, reportCommand } from './cli/bench-command.js';
 import { compareCommand, compareOptions, type CompareArgs } from './cli/compare-command.js';
 import { abCommand, abOptions, type AbArgs } from './cli/ab-command.js';
 import { roleOptions, runRole, type RoleArgs } from './cli/roles.js';
@@ -100,18 +100,7 @@ const cli = yargs(hideBin(process.argv))
     (y) => benchOptions(y),
     async (a) => {
       // Options given on the command line win over a --config file.
-      const explicit = new Set(
-        hideBin(process.argv)
-          .filter((t) => t.startsWith('--'))
-          .map((t) =>
-            t
-              .slice(2)
-              .split('=')[0]!
-              .replace(/^no-/, '')
-              .replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()),
-          ),
-      );
-      process.exit(await benchCommand(a, explicit));
+      process.exit(await benchCommand(a, explicitOptions(hideBin(process.argv))));
     },
   )
   .command(
@@ -131,13 +120,13 @@ const cli = yargs(hideBin(process.argv))
   )
   .command(
     'compare <base> <new>',
-    'compare two sets of runs (run folders, sweep or --repeat folders, results.json files): medians, change, Mann-Whitney p, verdicts; exit 1 on a regression',
+    'compare two sets of runs (run folders, sweep or --repeat folders, results.json files): medians, change, Mann-Whitney p, verdicts; exit 0 pass, 1 regression, 2 error, 3 inconclusive',
     (y) => compareOptions(y),
     (a) => process.exit(compareCommand(a as unknown as CompareArgs)),
   )
   .command(
     'ab',
-    'A/B two commits on this machine: build each in a worktree under .cache/ab, run the same bench alternately (--repeat per side), compare; bench options after --',
+    'A/B two commits on this machine: build each in a worktree under .cache/ab, run the same bench in ABBA order (--repeat per side), compare; bench options after --; exit 0 pass, 1 regression, 2 error, 3 inconclusive',
     (y) => abOptions(y),
     async (a) => process.exit(await abCommand(a as unknown as AbArgs)),
   )

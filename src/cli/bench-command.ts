@@ -165,6 +165,21 @@ export interface Plan {
   settings: Record<string, unknown>;
 }
 
+/** The options typed on a command line, as keys ("--batch-interval=2" and "--no-services": batchInterval, services). */
+export function explicitOptions(tokens: readonly string[]): Set<string> {
+  return new Set(
+    tokens
+      .filter((t) => t.startsWith('--'))
+      .map((t) =>
+        t
+          .slice(2)
+          .split('=')[0]!
+          .replace(/^no-/, '')
+          .replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()),
+      ),
+  );
+}
+
 /** Validate everything before anything starts: bad arguments exit 2 with the problem named. */
 export async function planBench(argv: BenchArgs, explicit: Set<string>): Promise<Plan> {
   const a = withProfile(withConfigFile({ ...argv }, explicit), explicit);

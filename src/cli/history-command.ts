@@ -27,7 +27,6 @@ import {
   renderMainCheckMarkdown,
   type MainCheckOptions,
 } from '../harness/track/main-check.js';
-import type { TrackExitCode } from '../harness/track/exit-codes.js';
 import { UsageError } from './args.js';
 
 const DEFAULT_HISTORY_FILE = 'results/history.jsonl';
@@ -165,7 +164,7 @@ export interface HistoryCheckArgs extends MainCheckOptions {
  * main-check.ts), as Markdown on stdout. Exit 0 pass, 1 regression, 3 inconclusive; a usage
  * problem throws UsageError (exit 2).
  */
-export function historyCheckCommand(a: HistoryCheckArgs): TrackExitCode {
+export function historyCheckCommand(a: HistoryCheckArgs): number {
   const int = (name: string, v: number, min: number): void => {
     if (!(Number.isInteger(v) && v >= min)) throw new UsageError(`--${name} must be an integer >= ${min}, got ${v}`);
   };

@@ -184,3 +184,15 @@ function exactTiedP(pooledRanks: readonly number[], n1: number, r1: number): num
   });
   return Math.min(1, tail / total);
 }
+
+/**
+ * The smallest two-sided p the exact test can give for samples of n1 and n2 values: two sets that
+ * do not overlap at all, 2 / C(n1 + n2, n1) (2/252 = 0.0079 at 5 vs 5, 2/126 = 0.016 at 4 vs 5).
+ * A rule with alpha at or below it can never call anything significant.
+ */
+export function smallestTwoSidedP(n1: number, n2: number): number {
+  if (n1 < 1 || n2 < 1) return 1;
+  let arrangements = 1;
+  for (let k = 1; k <= n1; k++) arrangements = (arrangements * (n2 + k)) / k;
+  return Math.min(1, 2 / arrangements);
+}

@@ -1,9 +1,13 @@
+/**
+ * The commits of an A/B comparison, each built in its own git worktree under .cache/ab/<commit>
+ * (npm ci, npm run build). A worktree is reused by the next A/B of the same commit; after each A/B
+ * only the most recently used ones are kept (`--keep-worktrees`, about 150-190 MB each).
+ */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { cacheDir, PROJECT_ROOT } from '../../config.js';
-import type { RunResult } from '../../results/schema.js';
 
 const run = promisify(execFile);
 
@@ -13,6 +17,8 @@ export interface AbSide {
   ref: string;
   commit: string;
   worktree: string;
+  /** The command that runs its CLI: node and its dist/src/cli.js. */
+  cli: string[];
 }
 
 async function git(args: string[], cwd = PROJECT_ROOT): Promise<string> {
@@ -29,9 +35,22 @@ async function resolveCommit(ref: string): Promise<string> {
   }
 }
 
+/** Where the A/B worktrees live. */
+function worktreesDir(): string {
+  return join(cacheDir(), 'ab');
+}
+
+/** The last lines of a failed command's output, for a one-line message. */
+function lastLines(err: unknown): string {
+  const e = err as { stderr?: string; stdout?: string; message?: string };
+  const text = `${e.stdout ?? ''}\n${e.stderr ?? ''}`.trim() || (e.message ?? String(err));
+  return text.split('\n').filter(Boolean).slice(-3).join(' | ');
+}
+
 /**
  * A worktree of the commit under .cache/ab/, with its dependencies installed and built (kept
- * between A/B runs: a commit is built once).
+ * between A/B runs: a commit is built once). Its folder's time is set to now: the pruning keeps
+ * the most recently used.
  */
 export async function prepareWorktree(
   label: AbSide['label'],
@@ -39,67 +58,49 @@ export async function prepareWorktree(
   log: (line: string) => void,
 ): Promise<AbSide> {
   const commit = await resolveCommit(ref);
-  const worktree = join(cacheDir(), 'ab', commit.slice(0, 12));
+  const worktree = join(worktreesDir(), commit.slice(0, 12));
   if (!existsSync(join(worktree, '.git'))) {
-    mkdirSync(join(cacheDir(), 'ab'), { recursive: true });
-    log(`[ab] ${label}: worktree of ${commit.slice(0, 12)} at ${worktree}`);
+    mkdirSync(worktreesDir(), { recursive: true });
+    log(`${label}: worktree of ${commit.slice(0, 12)} at ${worktree}`);
     await git(['worktree', 'add', '--force', '--detach', worktree, commit]);
   }
+  const now = new Date();
+  utimesSync(worktree, now, now);
   if (!existsSync(join(worktree, 'dist', 'src', 'cli.js'))) {
-    log(`[ab] ${label}: npm ci && npm run build in ${worktree}`);
-    await run('npm', ['ci', '--no-audit', '--no-fund'], { cwd: worktree, maxBuffer: 64 * 1024 * 1024 });
-    await run('npm', ['run', 'build'], { cwd: worktree, maxBuffer: 64 * 1024 * 1024 });
+    log(`${label}: npm ci && npm run build in ${worktree}`);
+    for (const args of [
+      ['ci', '--no-audit', '--no-fund'],
+      ['run', 'build'],
+    ]) {
+      try {
+        await run('npm', args, { cwd: worktree, maxBuffer: 64 * 1024 * 1024 });
+      } catch (err) {
+        throw new Error(`npm ${args.join(' ')} failed in ${worktree}: ${lastLines(err)}`);
+      }
+    }
   }
-  return { label, ref, commit, worktree };
+  return { label, ref, commit, worktree, cli: [process.execPath, join(worktree, 'dist', 'src', 'cli.js')] };
 }
 
 /**
- * Run one bench of a side's build against the services this checkout configured (its
- * services.env, passed by VITALS_ENV_FILE), writing its run folder under outDir/<label>/.
+ * Remove the A/B worktrees beyond the `keep` most recently used (0: all). Returns the folders
+ * removed. A worktree git no longer knows is removed from disk all the same. (Two A/Bs at once in
+ * one checkout may remove each other's worktrees: run them one at a time.)
  */
-export async function benchSide(
-  side: AbSide,
-  benchArgs: string[],
-  outDir: string,
-  log: (line: string) => void,
-): Promise<void> {
-  const out = join(outDir, side.label);
-  mkdirSync(out, { recursive: true });
-  const env = { ...process.env, VITALS_ENV_FILE: process.env.VITALS_ENV_FILE ?? join(cacheDir(), 'services.env') };
-  const args = [
-    join(side.worktree, 'dist', 'src', 'cli.js'),
-    'bench',
-    ...benchArgs,
-    '--no-services',
-    '--quiet',
-    '--out',
-    out,
-  ];
-  log(`[ab] ${side.label} (${side.commit.slice(0, 12)}): node ${args.slice(1).join(' ')}`);
-  try {
-    await run(process.execPath, args, { cwd: side.worktree, env, maxBuffer: 64 * 1024 * 1024 });
-  } catch (err) {
-    // A bench that fails its verdict exits 1 with its report written: the comparison judges it.
-    const e = err as { code?: number; stderr?: string };
-    if (e.code !== 1)
-      throw new Error(
-        `${side.label} bench failed (exit ${e.code}): ${(e.stderr ?? '').trim().split('\n').slice(-3).join(' ')}`,
-      );
-    log(`[ab] ${side.label}: the run failed its verdict (exit 1); its results are compared as they are`);
-  }
-}
-
-/** Every run's results.json under a side's folder. */
-export function loadSideRuns(outDir: string, label: AbSide['label']): RunResult[] {
-  const dir = join(outDir, label);
+export async function pruneWorktrees(keep: number): Promise<string[]> {
+  const dir = worktreesDir();
   if (!existsSync(dir)) return [];
-  return readdirSync(dir)
-    .filter((d) => existsSync(join(dir, d, 'results.json')))
-    .sort()
-    .map((d) => JSON.parse(readFileSync(join(dir, d, 'results.json'), 'utf8')) as RunResult);
-}
-
-/** A B A B ...: the order of the runs, so that slow drifts of a shared machine hit both sides alike. */
-export function interleave(repeat: number): Array<AbSide['label']> {
-  return Array.from({ length: repeat * 2 }, (_, i) => (i % 2 === 0 ? 'base' : 'head'));
+  const trees = readdirSync(dir)
+    .map((name) => join(dir, name))
+    .filter((p) => statSync(p).isDirectory())
+    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
+  const kept = new Set(trees.slice(0, keep));
+  const removed: string[] = [];
+  for (const tree of trees) {
+    if (kept.has(tree)) continue;
+    await git(['worktree', 'remove', '--force', tree]).catch(() => rmSync(tree, { recursive: true, force: true }));
+    removed.push(tree);
+  }
+  if (removed.length) await git(['worktree', 'prune']);
+  return removed;
 }

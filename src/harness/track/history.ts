@@ -12,6 +12,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { MODES, type Mode } from '../../domain/modes.js';
 import type { RunResult } from '../../results/schema.js';
+import { FIGURES, type FigureDef } from '../measure/figures.js';
 
 /** The RunResult.parameters keys two runs must share to be compared (the rules as resolved, not their file name). */
 export const COMPARABLE_PARAMETER_KEYS = [
@@ -66,24 +67,16 @@ export function shortHash(hash: string): string {
   return hash.slice(0, 8);
 }
 
-export interface ModeHeadline {
-  event_time_p50_ms: number | null;
-  event_time_p99_ms: number | null;
-  event_time_p999_ms: number | null;
-  processing_time_p99_ms: number | null;
-  /** Readings whose results committed per second of the measured phase. */
-  output_rate: number;
-  processing_rate_while_busy?: number;
-  cpu_ms_per_1000_readings?: number;
-}
+/** A mode's or a run's figures by their history key (FIGURES' `history`); null: not recorded. */
+type FigureValues = Record<string, number | null>;
 
-/** The figures a history line keeps and the trackers publish. Latencies are null without samples. */
-export interface Headline {
-  modes: Partial<Record<Mode, ModeHeadline>>;
-  send_delay_p99_ms: number | null;
-  achieved_rate: number;
-  loss: number;
-  duplicates: number;
+/**
+ * The figures a history line keeps and the trackers publish (every figure of FIGURES, by its
+ * history key): per mode under `modes`, the run's own beside it (send_delay_p99_ms, loss...).
+ */
+interface Headline {
+  modes: Partial<Record<Mode, FigureValues>>;
+  [runFigure: string]: number | null | Partial<Record<Mode, FigureValues>>;
 }
 
 export interface HistoryEntry {
@@ -107,32 +100,26 @@ export interface HistoryEntry {
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
-/** The headline figures of a run (latencies null when the mode has no sample). */
-export function headlineMetrics(r: RunResult): Headline {
+const MODE_FIGURES = FIGURES.filter((f) => f.scope === 'mode');
+const RUN_FIGURES = FIGURES.filter((f) => f.scope !== 'mode');
+
+/** The headline figures of a run: every figure of FIGURES, null where the run did not record it. */
+function headlineMetrics(r: RunResult): Headline {
   const modes: Headline['modes'] = {};
   for (const m of r.modes) {
-    const et = m.event_time_latency;
-    const pt = m.processing_time_latency;
-    const cost = r.cost?.modes[m.mode];
-    modes[m.mode] = {
-      event_time_p50_ms: et.count > 0 ? et.p50 : null,
-      event_time_p99_ms: et.count > 0 ? et.p99 : null,
-      event_time_p999_ms: et.count > 0 ? et.p999 : null,
-      processing_time_p99_ms: pt.count > 0 ? pt.p99 : null,
-      output_rate: m.output_rate,
-      ...(m.processing_rate_while_busy !== undefined
-        ? { processing_rate_while_busy: m.processing_rate_while_busy }
-        : {}),
-      ...(cost ? { cpu_ms_per_1000_readings: cost.cpu_ms_per_1000_readings } : {}),
-    };
+    const values: FigureValues = {};
+    for (const f of MODE_FIGURES) values[f.history] = num(f.value(r, m));
+    modes[m.mode] = values;
   }
-  return {
-    modes,
-    send_delay_p99_ms: r.input.send_delay.count > 0 ? r.input.send_delay.p99 : null,
-    achieved_rate: r.input.achieved_rate,
-    loss: r.storage.loss,
-    duplicates: r.storage.duplicates,
-  };
+  const out: Headline = { modes };
+  for (const f of RUN_FIGURES) out[f.history] = num(f.value(r, undefined));
+  return out;
+}
+
+/** A figure's value in a history line (of `mode` for a mode figure); null when not recorded. */
+function headlineValue(h: Headline, figure: FigureDef, mode?: Mode): number | null {
+  const v = figure.scope === 'mode' ? (mode ? h.modes[mode]?.[figure.history] : undefined) : h[figure.history];
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
 }
 
 const DIRTY = '+uncommitted-changes';
@@ -347,17 +334,17 @@ function historyTableHeader(perMachine: boolean): string[] {
     ...(perMachine ? ['machine'] : []),
     'verdict',
     'mode',
-    'event-time p50',
-    'p99',
-    'p99.9',
-    'processing-time p99',
-    'output/s',
-    'busy rate/s',
-    'CPU ms/1k',
-    'send delay p99',
-    'loss',
-    'duplicates',
+    ...MODE_FIGURES.map((f) => f.column),
+    ...RUN_FIGURES.map((f) => f.column),
   ];
+}
+
+/** A figure's value as the history table writes it: by its unit. */
+function cellText(f: FigureDef, v: number | null): string {
+  if (f.unit === 'ms') return ms(v);
+  if (f.unit === 'readings/s') return rate(v);
+  if (f.unit === 'CPU ms') return v == null ? 'n/a' : v.toFixed(1);
+  return v == null ? 'n/a' : String(v);
 }
 
 /** A run's table rows, one per mode (a single "none" row without modes); the run's own cells on its first row. */
@@ -365,7 +352,6 @@ function entryRows(e: HistoryEntry, perMachine: boolean): string[] {
   const modes = MODES.filter((m) => e.metrics.modes[m]);
   const rows = modes.length ? modes : [undefined];
   return rows.map((mode, i) => {
-    const m = mode ? e.metrics.modes[mode] : undefined;
     const first = i === 0;
     const verdict = !e.complete ? 'incomplete' : e.passed ? 'passed' : 'FAILED';
     return `| ${[
@@ -375,16 +361,8 @@ function entryRows(e: HistoryEntry, perMachine: boolean): string[] {
       ...(perMachine ? [first ? machineText(e.machine) : ''] : []),
       first ? verdict : '',
       mode ?? 'none',
-      ms(m?.event_time_p50_ms),
-      ms(m?.event_time_p99_ms),
-      ms(m?.event_time_p999_ms),
-      ms(m?.processing_time_p99_ms),
-      rate(m?.output_rate),
-      rate(m?.processing_rate_while_busy),
-      m?.cpu_ms_per_1000_readings != null ? m.cpu_ms_per_1000_readings.toFixed(1) : 'n/a',
-      first ? ms(e.metrics.send_delay_p99_ms) : '',
-      first ? String(e.metrics.loss) : '',
-      first ? String(e.metrics.duplicates) : '',
+      ...MODE_FIGURES.map((f) => cellText(f, mode ? headlineValue(e.metrics, f, mode) : null)),
+      ...RUN_FIGURES.map((f) => (first ? cellText(f, headlineValue(e.metrics, f)) : '')),
     ].join(' | ')} |`;
   });
 }
@@ -409,67 +387,30 @@ export interface TrendMetric {
   /** Latencies: a log scale. */
   log: boolean;
   value: (e: HistoryEntry) => number | null | undefined;
+  /** The figure it plots (measure/figures.ts): which way is better, whether a gate judges it. */
+  figure: FigureDef;
 }
 
+/** Every figure but the invariants (loss, duplicates: 0 in every good run), per mode and then the run's. */
 export const TREND_METRICS: TrendMetric[] = [
-  ...MODES.flatMap((mode): TrendMetric[] => [
-    {
-      slug: `${mode}_event_time_p50`,
-      title: `${mode}: event-time latency p50`,
-      unit: 'ms',
-      log: true,
-      value: (e) => e.metrics.modes[mode]?.event_time_p50_ms,
-    },
-    {
-      slug: `${mode}_event_time_p99`,
-      title: `${mode}: event-time latency p99`,
-      unit: 'ms',
-      log: true,
-      value: (e) => e.metrics.modes[mode]?.event_time_p99_ms,
-    },
-    {
-      slug: `${mode}_event_time_p999`,
-      title: `${mode}: event-time latency p99.9`,
-      unit: 'ms',
-      log: true,
-      value: (e) => e.metrics.modes[mode]?.event_time_p999_ms,
-    },
-    {
-      slug: `${mode}_processing_time_p99`,
-      title: `${mode}: processing-time latency p99`,
-      unit: 'ms',
-      log: true,
-      value: (e) => e.metrics.modes[mode]?.processing_time_p99_ms,
-    },
-    {
-      slug: `${mode}_output_rate`,
-      title: `${mode}: output rate`,
-      unit: 'readings/s',
-      log: false,
-      value: (e) => e.metrics.modes[mode]?.output_rate,
-    },
-    {
-      slug: `${mode}_processing_rate_while_busy`,
-      title: `${mode}: processing rate while busy`,
-      unit: 'readings/s',
-      log: false,
-      value: (e) => e.metrics.modes[mode]?.processing_rate_while_busy,
-    },
-    {
-      slug: `${mode}_cpu_ms_per_1000_readings`,
-      title: `${mode}: CPU per 1,000 readings`,
-      unit: 'CPU ms',
-      log: false,
-      value: (e) => e.metrics.modes[mode]?.cpu_ms_per_1000_readings,
-    },
-  ]),
-  {
-    slug: 'send_delay_p99',
-    title: 'generator send delay p99',
-    unit: 'ms',
-    log: true,
-    value: (e) => e.metrics.send_delay_p99_ms,
-  },
+  ...MODES.flatMap((mode) =>
+    MODE_FIGURES.filter((f) => !f.invariant).map((f): TrendMetric => ({
+      slug: `${mode}_${f.id}`,
+      title: `${mode}: ${f.title}`,
+      unit: f.unit,
+      log: f.unit === 'ms',
+      value: (e) => headlineValue(e.metrics, f, mode),
+      figure: f,
+    })),
+  ),
+  ...RUN_FIGURES.filter((f) => !f.invariant).map((f): TrendMetric => ({
+    slug: f.id,
+    title: f.title,
+    unit: f.unit,
+    log: f.unit === 'ms',
+    value: (e) => headlineValue(e.metrics, f),
+    figure: f,
+  })),
 ];
 
 export interface TrendPoint {

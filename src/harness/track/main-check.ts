@@ -17,8 +17,8 @@
  * (loss, duplicates, disagreeing alerts, a pipeline failure) is a failure whatever the figures say.
  * Too few comparable runs, or samples too small for any p below alpha, are inconclusive.
  */
-import { DEFAULT_COMPARE_OPTIONS, judge, LATENCY_RESOLUTION_MS, type Verdict } from './compare/compare.js';
-import type { Direction } from './compare/metrics.js';
+import { GATE_DEFAULTS, type Better as Direction } from '../measure/figures.js';
+import { judge, type Verdict } from './compare/compare.js';
 import { fmtChange, fmtNumber, fmtP } from './compare/render.js';
 import {
   describeParameters,
@@ -31,7 +31,10 @@ import {
 } from './history.js';
 import { spread, type Spread } from '../measure/spread.js';
 import { fmtSpread } from '../report/format.js';
-import { TRACK_EXIT, type TrackExitCode } from './exit-codes.js';
+import { EXIT_CODES } from './compare/outcome.js';
+
+/** An exit code of the tracking commands (compare/outcome.ts). */
+type TrackExitCode = (typeof EXIT_CODES)[keyof typeof EXIT_CODES];
 
 export interface MainCheckOptions {
   /** How many runs before the recent ones are the PREVIOUS sample (at most). */
@@ -49,9 +52,10 @@ export interface MainCheckOptions {
 export const DEFAULT_MAIN_CHECK_OPTIONS: Readonly<MainCheckOptions> = {
   last: 10,
   recent: 3,
-  threshold: DEFAULT_COMPARE_OPTIONS.threshold,
-  alpha: DEFAULT_COMPARE_OPTIONS.alpha,
-  minPrevious: 5,
+  threshold: GATE_DEFAULTS.threshold,
+  alpha: GATE_DEFAULTS.alpha,
+  // With 3 recent runs, the fewest previous runs for which the exact test can reach p < 0.01 (2/C(12,3) = 0.009).
+  minPrevious: 9,
 };
 
 type CheckStatus = 'pass' | 'regression' | 'inconclusive';
@@ -101,14 +105,6 @@ export function machineKey(m: HistoryEntry['machine']): string {
   return `${m.cores ?? '?'} x ${m.cpu_model ?? 'unknown CPU'}, ${gib}`;
 }
 
-/** Rates are better bigger; latencies and CPU smaller. */
-function direction(metric: Pick<TrendMetric, 'unit'>): Direction {
-  return metric.unit === 'readings/s' ? 'bigger' : 'smaller';
-}
-
-/** Latencies are recorded in whole milliseconds: a difference of one tick is no change. */
-const resolutionOf = (metric: Pick<TrendMetric, 'unit'>): number => (metric.unit === 'ms' ? LATENCY_RESOLUTION_MS : 0);
-
 /**
  * The smallest two-sided p the exact Mann-Whitney test can give for samples of n1 and n2 runs
  * (every run of one side beyond every run of the other, no ties): 2 / C(n1 + n2, n1).
@@ -141,9 +137,10 @@ function checkFigure(
     runs.map((e) => metric.value(e)).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
   const prev = values(previous);
   const next = values(recent);
-  if (prev.length === 0 && next.length === 0) return undefined;
-  const better = direction(metric);
-  const resolution = resolutionOf(metric);
+  // Only figures a gate may judge (measure/figures.ts); context figures are the history's to show.
+  if (!metric.figure.gate.gates || (prev.length === 0 && next.length === 0)) return undefined;
+  const better = metric.figure.better;
+  const resolution = metric.figure.gate.resolution;
   const nv = metric.value(newest);
   const newestValue = typeof nv === 'number' && Number.isFinite(nv) ? nv : null;
   // The counts are checked here; judge() only tests and measures.
@@ -170,6 +167,8 @@ function checkFigure(
   };
 }
 
+const count = (v: unknown): string => (typeof v === 'number' ? String(v) : 'n/a');
+
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /** Check the newest run of `entries` against the runs before it (see the file comment). */
@@ -192,7 +191,7 @@ export function checkNewestRun(entries: readonly HistoryEntry[], options: Partia
     return {
       status: 'regression',
       reasons: [
-        `the newest run ${newest.run_id} failed its own verdict (loss ${newest.metrics.loss}, duplicates ${newest.metrics.duplicates}; ` +
+        `the newest run ${newest.run_id} failed its own verdict (loss ${count(newest.metrics.loss)}, duplicates ${count(newest.metrics.duplicates)}; ` +
           'its report names every failure)',
       ],
       ...base,
@@ -255,11 +254,7 @@ export function checkNewestRun(entries: readonly HistoryEntry[], options: Partia
 }
 
 export function checkExitCode(c: Pick<MainCheck, 'status'>): TrackExitCode {
-  return c.status === 'pass'
-    ? TRACK_EXIT.pass
-    : c.status === 'regression'
-      ? TRACK_EXIT.regression
-      : TRACK_EXIT.inconclusive;
+  return c.status === 'pass' ? EXIT_CODES.pass : c.status === 'regression' ? EXIT_CODES.fail : EXIT_CODES.inconclusive;
 }
 
 const HEADLINE: Record<CheckStatus, string> = {
@@ -310,8 +305,8 @@ export function renderMainCheckMarkdown(c: MainCheck): string {
     lines.push(
       `- Rule: a figure regresses when the newest run lies beyond the PREVIOUS runs' range (min..max) on the worse side by more than ` +
         `${fmtChange(o.threshold).replace('+', '')} of it, and the median of the ${o.recent} newest runs is worse than the PREVIOUS median ` +
-        `by more than ${fmtChange(o.threshold).replace('+', '')} with p < ${o.alpha} (two-sided Mann-Whitney U); latencies within ` +
-        `${LATENCY_RESOLUTION_MS} ms are equal. PREVIOUS: up to ${o.last} runs, at least ${o.minPrevious}.`,
+        `by more than ${fmtChange(o.threshold).replace('+', '')} with p < ${o.alpha} (two-sided Mann-Whitney U), for the figures a gate judges; each figure's ` +
+        `resolution (1 ms for latencies) is no change. PREVIOUS: up to ${o.last} runs, at least ${o.minPrevious}.`,
       '',
     );
   }

@@ -9,8 +9,9 @@
  * Names carry a prefix naming the parameter set ("profile-ci 3fa2b1c0"), so a tracker never
  * puts runs of different parameters in one series.
  */
-import { headlineMetrics, parameterHash, shortHash, type Headline, type ModeHeadline } from './history.js';
-import type { RunResult } from '../../results/schema.js';
+import { parameterHash, shortHash } from './history.js';
+import { FIGURES, type FigureDef } from '../measure/figures.js';
+import type { ModeResult, RunResult } from '../../results/schema.js';
 
 export interface BenchmarkActionEntry {
   name: string;
@@ -38,135 +39,37 @@ export function trackerPrefix(r: RunResult): string {
   return `${label} ${shortHash(parameterHash(r.parameters))}`;
 }
 
-interface Figure {
+interface TrackedFigure {
   bench: string;
   measure: string;
   name: string;
   unit: string;
-  value: number | null | undefined;
+  value: number;
   smaller: boolean;
   extra?: string;
 }
 
-function figures(r: RunResult, prefix: string): Figure[] {
-  const h = headlineMetrics(r);
-  const out: Figure[] = [];
-  for (const m of r.modes) out.push(...modeFigures(m, h.modes[m.mode]!, `${prefix} ${m.mode}`));
-  out.push(...inputFigures(r, h, `${prefix} input`), ...storageFigures(h, prefix));
-  return out.filter((f) => f.value != null && Number.isFinite(f.value));
-}
-
-/** A mode's figures: its latencies and CPU (smaller is better), its rates (bigger is better). */
-function modeFigures(m: RunResult['modes'][number], x: ModeHeadline, bench: string): Figure[] {
-  const n = `n=${m.event_time_latency.count}`;
-  return [
-    {
+/** Every figure of FIGURES the run recorded: a benchmark per mode, one for the input and one for storage. */
+function figures(r: RunResult, prefix: string): TrackedFigure[] {
+  const out: TrackedFigure[] = [];
+  const add = (f: FigureDef, bench: string, mode?: ModeResult): void => {
+    const value = f.value(r, mode);
+    if (value === undefined || !Number.isFinite(value)) return;
+    const extra = f.basis?.(r, mode);
+    out.push({
       bench,
-      measure: 'event-time-p50-ms',
-      name: `${bench} event-time latency p50`,
-      unit: 'ms',
-      value: x.event_time_p50_ms,
-      smaller: true,
-      extra: n,
-    },
-    {
-      bench,
-      measure: 'event-time-p99-ms',
-      name: `${bench} event-time latency p99`,
-      unit: 'ms',
-      value: x.event_time_p99_ms,
-      smaller: true,
-      extra: n,
-    },
-    {
-      bench,
-      measure: 'event-time-p99-9-ms',
-      name: `${bench} event-time latency p99.9`,
-      unit: 'ms',
-      value: x.event_time_p999_ms,
-      smaller: true,
-      extra: n,
-    },
-    {
-      bench,
-      measure: 'processing-time-p99-ms',
-      name: `${bench} processing-time latency p99`,
-      unit: 'ms',
-      value: x.processing_time_p99_ms,
-      smaller: true,
-      extra: `n=${m.processing_time_latency.count}`,
-    },
-    {
-      bench,
-      measure: 'cpu-ms-per-1000-readings',
-      name: `${bench} CPU per 1000 readings`,
-      unit: 'CPU ms',
-      value: x.cpu_ms_per_1000_readings,
-      smaller: true,
-    },
-    {
-      bench,
-      measure: 'output-rate',
-      name: `${bench} output rate`,
-      unit: 'readings/s',
-      value: x.output_rate,
-      smaller: false,
-    },
-    {
-      bench,
-      measure: 'processing-rate-while-busy',
-      name: `${bench} processing rate while busy`,
-      unit: 'readings/s',
-      value: x.processing_rate_while_busy,
-      smaller: false,
-    },
-  ];
-}
-
-/** The input's figures: the send delay and the achieved rate. */
-function inputFigures(r: RunResult, h: Headline, bench: string): Figure[] {
-  return [
-    {
-      bench,
-      measure: 'send-delay-p99-ms',
-      name: `${bench} send delay p99`,
-      unit: 'ms',
-      value: h.send_delay_p99_ms,
-      smaller: true,
-      extra: `n=${r.input.send_delay.count}`,
-    },
-    {
-      bench,
-      measure: 'achieved-rate',
-      name: `${bench} achieved rate`,
-      unit: 'readings/s',
-      value: h.achieved_rate,
-      smaller: false,
-      extra: `offered ${r.input.offered_rate}/s`,
-    },
-  ];
-}
-
-/** Storage's figures: loss and duplicates. */
-function storageFigures(h: Headline, prefix: string): Figure[] {
-  return [
-    {
-      bench: `${prefix} storage`,
-      measure: 'loss',
-      name: `${prefix} storage loss`,
-      unit: 'readings',
-      value: h.loss,
-      smaller: true,
-    },
-    {
-      bench: `${prefix} storage`,
-      measure: 'duplicates',
-      name: `${prefix} storage duplicates`,
-      unit: 'readings',
-      value: h.duplicates,
-      smaller: true,
-    },
-  ];
+      measure: f.tracker.measure,
+      name: `${bench} ${f.tracker.name ?? f.title}`,
+      unit: f.unit,
+      value,
+      smaller: f.better === 'smaller',
+      ...(extra ? { extra } : {}),
+    });
+  };
+  for (const m of r.modes) for (const f of FIGURES.filter((x) => x.scope === 'mode')) add(f, `${prefix} ${m.mode}`, m);
+  for (const scope of ['input', 'storage'] as const)
+    for (const f of FIGURES.filter((x) => x.scope === scope)) add(f, `${prefix} ${scope}`);
+  return out;
 }
 
 function runExtra(r: RunResult): string {
@@ -178,7 +81,7 @@ function benchmarkAction(r: RunResult, smaller: boolean, prefix: string): Benchm
   const extra = runExtra(r);
   return figures(r, prefix)
     .filter((f) => f.smaller === smaller)
-    .map((f) => ({ name: f.name, unit: f.unit, value: f.value!, extra: f.extra ? `${f.extra}; ${extra}` : extra }));
+    .map((f) => ({ name: f.name, unit: f.unit, value: f.value, extra: f.extra ? `${f.extra}; ${extra}` : extra }));
 }
 
 /** github-action-benchmark `customSmallerIsBetter`: latencies, CPU per 1,000 readings, loss and duplicates. */
@@ -198,7 +101,7 @@ export function benchmarkActionBigger(r: RunResult, prefix = trackerPrefix(r)): 
  */
 export function bencherMetricFormat(r: RunResult, prefix = trackerPrefix(r)): Bmf {
   const out: Bmf = {};
-  for (const f of figures(r, prefix)) (out[f.bench] ??= {})[f.measure] = { value: f.value! };
+  for (const f of figures(r, prefix)) (out[f.bench] ??= {})[f.measure] = { value: f.value };
   return out;
 }
 

@@ -110,16 +110,54 @@ function differenceMessage(d: Difference): string {
   );
 }
 
-/** Throws IncomparableError naming the parameter when the runs did not measure the same workload. */
-export function assertComparable(
-  base: readonly RunResult[],
-  next: readonly RunResult[],
-  ignore: readonly string[] = [],
-): void {
+/**
+ * Throws IncomparableError naming the parameter when the runs did not measure the same workload.
+ * `across`: the one compared parameter BASE and NEW may differ in (compare --across); the runs of
+ * each side must still agree on it among themselves.
+ */
+export function assertComparable(base: readonly RunResult[], next: readonly RunResult[], across?: string): void {
   const runs: SidedRun[] = [
     ...base.map((result) => ({ side: 'BASE' as const, name: result.run_id, result })),
     ...next.map((result) => ({ side: 'NEW' as const, name: result.run_id, result })),
   ];
-  const d = findDifference(runs, ignore);
+  const d = findDifference(runs, across ? [across] : []);
   if (d) throw new IncomparableError(differenceMessage(d), d.parameter);
+  if (!across) return;
+  for (const [side, sideRuns] of [
+    ['BASE', base],
+    ['NEW', next],
+  ] as const) {
+    const values = [...new Set(sideRuns.map((r) => parameterValue(r, across).text))];
+    if (values.length > 1)
+      throw new IncomparableError(
+        `the ${side} runs differ in "${across}" among themselves (${values.join(', ')}): --across ${flagOf(across)}=BASE_VALUE,NEW_VALUE picks one value a side`,
+        across,
+      );
+  }
+}
+
+/** The command-line flag of a compared parameter: batchInterval -> batch-interval, faults -> fault. */
+export function flagOf(key: string): string {
+  return key === 'faults' ? 'fault' : key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+/** The compared parameter a --across names, as its flag (batch-interval) or its key (batchInterval). */
+export function acrossParameter(name: string): string {
+  const key = COMPARED_PARAMETERS.find((k) => k === name || flagOf(k) === name);
+  if (!key)
+    throw new IncomparableError(
+      `--across ${name}: not a compared parameter; one of ${COMPARED_PARAMETERS.map(flagOf).join(', ')}`,
+      name,
+    );
+  return key;
+}
+
+/** The runs whose value of a compared parameter reads `value` ("10", "2.5", "clinical"). */
+export function runsWithValue(runs: readonly RunResult[], key: string, value: string): RunResult[] {
+  const wanted = Number(value);
+  return runs.filter((r) => {
+    const text = parameterValue(r, key).text;
+    if (text === value || text === `"${value}" (resolved rule set)`) return true;
+    return value.trim() !== '' && Number.isFinite(wanted) && Number(text) === wanted;
+  });
 }

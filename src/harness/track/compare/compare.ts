@@ -1,38 +1,54 @@
 /**
- * Comparing two sets of runs of the same workload, as benchstat and Bencher do: for each
- * headline metric the median of each side with its spread, the relative change of the median,
- * a two-sided Mann-Whitney U p-value, and a verdict. Hard invariants of the NEW runs (no loss,
- * no duplicates, full record-rule agreement) fail the comparison whatever the statistics say.
+ * Comparing two sets of runs of the same workload, as benchstat and Bencher do: for each figure
+ * of the figure table (measure/figures.ts) the median of each side with its spread, the relative
+ * change of the median, a two-sided Mann-Whitney U p-value, and a verdict. Only valid runs are
+ * judged: a run that crashed, or whose measurement was not valid (incomplete, the load generator
+ * fell behind), is left out and named, and makes the comparison inconclusive rather than a pass.
+ * Hard invariants of the NEW runs (no loss, no duplicates, full record-rule agreement) fail the
+ * comparison whatever the statistics say.
  */
 import { partyName } from '../../report/format.js';
+import { GATE_DEFAULTS, type Better } from '../../measure/figures.js';
+import { mannWhitneyU, smallestTwoSidedP } from '../../measure/mann-whitney.js';
 import { spread, type Spread } from '../../measure/spread.js';
+import { measurementValidity } from '../../measure/validity.js';
 import type { RunResult } from '../../../results/schema.js';
-import { assertComparable, COMPARED_PARAMETERS, parameterValue } from './comparability.js';
-import { mannWhitneyU } from '../../measure/mann-whitney.js';
-import { extractSeries, type Direction } from './metrics.js';
+import { assertComparable, COMPARED_PARAMETERS, flagOf, parameterValue } from './comparability.js';
+import { extractSeries } from './metrics.js';
+import { EXIT_CODES, type Outcome } from './outcome.js';
+import { compareStages, type StageComparison } from './stages.js';
 
 export interface CompareOptions {
-  /** A median change for the worse beyond this fraction (0.10: 10%) can be a regression. */
-  threshold: number;
+  /** A median change for the worse beyond this fraction (0.10: 10%) can be a regression; default: each figure's own. */
+  threshold?: number;
   /** ...when the Mann-Whitney p-value is below this. */
   alpha: number;
-  /** ...and each side has at least this many runs with the metric; fewer: "too few samples". */
+  /** ...and each side has at least this many valid runs with the figure; fewer: inconclusive. */
   minRuns: number;
-  /** Compared parameters to leave out of the comparability check (an A/B of one option on purpose). */
-  ignoreParameters?: readonly string[];
+  /** The one compared parameter BASE and NEW may differ in (compare --across). */
+  across?: string;
 }
 
-export const DEFAULT_COMPARE_OPTIONS: Readonly<CompareOptions> = { threshold: 0.1, alpha: 0.05, minRuns: 5 };
+export type Side = 'BASE' | 'NEW';
 
-export type Verdict = 'regression' | 'improvement' | 'unchanged' | 'too few samples';
+/**
+ * The verdict on one row. 'not gated': a context figure (its reason in the figure table);
+ * 'not recorded': one side has no value at all (a figure an older commit does not record).
+ */
+export type Verdict = 'regression' | 'improvement' | 'unchanged' | 'too few samples' | 'not gated' | 'not recorded';
 
 export interface MetricComparison {
-  /** `<mode>.<metric>` or `input.<metric>`, e.g. stream.event_time_p99. */
+  /** `<mode>.<id>` or `input.<id>`, e.g. stream.event_time_p99. */
   key: string;
   label: string;
   mode?: string;
   unit: string;
-  better: Direction;
+  better: Better;
+  /** Whether the gate judges it; when not, why (a bound, the generator's own figure). */
+  gates: boolean;
+  not_gated_because?: string;
+  /** The threshold it was judged with. */
+  threshold: number;
   base: Spread | null;
   new: Spread | null;
   /** (NEW median - BASE median) / |BASE median|; null when BASE's median is 0 and NEW's is not, or a side has no value. */
@@ -43,7 +59,7 @@ export interface MetricComparison {
   /** U of the NEW sample (pairs where NEW's value is the larger). */
   u: number | null;
   verdict: Verdict;
-  /** The per-run values the figures come from. */
+  /** The per-run values the figures come from (valid runs only). */
   values: { base: number[]; new: number[] };
 }
 
@@ -53,31 +69,58 @@ export interface InvariantFailure {
   message: string;
 }
 
+/** A run that could not finish (`ab` knows them: a bench that exited otherwise, or wrote no results.json). */
+export interface CrashedRun {
+  side: Side;
+  /** Its run id, or what names it ("ab run 3 (head)"). */
+  run: string;
+  problems: string[];
+}
+
+/** A run the comparison did not judge, and why. */
+interface LeftOutRun {
+  side: Side;
+  run: string;
+  why: 'crashed' | 'invalid';
+  problems: string[];
+}
+
+/** A side's runs: given (crashed ones included), valid (judged), complete (held to the invariants). */
+interface SideSummary {
+  runs: number;
+  valid: number;
+  complete: number;
+  run_ids: string[];
+}
+
 export interface Comparison {
-  options: { threshold: number; alpha: number; min_runs: number; ignored_parameters: string[] };
+  options: { threshold: number | null; alpha: number; min_runs: number };
+  /** compare --across: the parameter BASE and NEW differ in, and each side's value. */
+  across?: { parameter: string; flag: string; base: string; new: string };
   /** The workload both sides ran: each compared parameter's value (of the first BASE run). */
   parameters: Record<string, string>;
   compared_parameters: readonly string[];
-  base: { runs: number; run_ids: string[] };
-  new: { runs: number; run_ids: string[] };
+  /** Runs given (valid, invalid and crashed) and the valid ones judged. */
+  base: SideSummary;
+  new: SideSummary;
+  /** Runs left out of the judgement, with the reason: any makes the comparison inconclusive. */
+  left_out: LeftOutRun[];
   metrics: MetricComparison[];
-  /** Broken invariants of NEW runs; any fails the comparison. */
+  /** Where the time went, per mode with stage breakdowns on both sides (valid runs). */
+  stages: StageComparison[];
+  /** Broken invariants of complete NEW runs; any fails the comparison. */
   invariants: InvariantFailure[];
-  /** Keys of the metrics that regressed / improved. */
+  /** Keys of the gated metrics that regressed / improved (among the valid runs). */
   regressions: string[];
   improvements: string[];
-  /** Things to know that do not fail the comparison (incomplete runs, a generator that fell behind). */
+  /** Why nothing could be judged a pass (empty unless the outcome is inconclusive). */
+  inconclusive: string[];
+  /** Things to know that change no outcome (figures one side does not record). */
   notes: string[];
-  /** No regression and every invariant held. */
+  outcome: Exclude<Outcome, 'error'>;
+  /** outcome === 'pass'. */
   passed: boolean;
 }
-
-/**
- * Latencies come from instants recorded in whole milliseconds (t_sent, t_appended, t_committed):
- * medians 1 ms apart or less are within one tick of each other. (A/A runs of the calibration test
- * had send delay p99 2.67 ms against 3.33 ms, p 0.008: a regression of +25% by share alone.)
- */
-export const LATENCY_RESOLUTION_MS = 1;
 
 /**
  * The verdict on one metric from its values on each side. A difference of medians no larger than
@@ -86,8 +129,8 @@ export const LATENCY_RESOLUTION_MS = 1;
 export function judge(
   base: readonly number[],
   next: readonly number[],
-  better: Direction,
-  options: Pick<CompareOptions, 'threshold' | 'alpha' | 'minRuns'>,
+  better: Better,
+  options: { threshold: number; alpha: number; minRuns: number },
   resolution = 0,
 ): {
   base: Spread | null;
@@ -147,60 +190,171 @@ export function invariantFailures(run: RunResult): InvariantFailure[] {
   return out;
 }
 
+/** "p 0.016": a p as a reason writes it. */
+const pText = (p: number): string => (p < 0.01 ? p.toFixed(4) : p.toFixed(3));
+
+/** Why `valid` runs of a side are too few, with what the test could give at these sizes. */
+function tooFewRuns(side: Side, valid: number, given: number, o: CompareOptions, other: number): string {
+  const floor = smallestTwoSidedP(valid, other);
+  const why =
+    valid > 1 && other > 1 && floor >= o.alpha
+      ? `; at ${valid} vs ${other} runs the smallest p the test can give is ${pText(floor)}, not below alpha ${o.alpha}`
+      : '';
+  return `${side} has ${valid} valid run${valid === 1 ? '' : 's'}${given !== valid ? ` of ${given}` : ''}, ${o.minRuns} needed (--min-runs)${why}`;
+}
+
+/** Every run of a side that is judged, and every one left out with its reason. */
+function sortRuns(
+  side: Side,
+  runs: readonly RunResult[],
+  crashed: readonly CrashedRun[],
+): { valid: RunResult[]; leftOut: LeftOutRun[] } {
+  const valid: RunResult[] = [];
+  const leftOut: LeftOutRun[] = crashed
+    .filter((c) => c.side === side)
+    .map((c) => ({ side, run: c.run, why: 'crashed' as const, problems: c.problems }));
+  for (const r of runs) {
+    const v = measurementValidity(r);
+    if (v.valid) valid.push(r);
+    else leftOut.push({ side, run: r.run_id, why: 'invalid', problems: v.problems });
+  }
+  return { valid, leftOut };
+}
+
 /**
- * Compare the BASE runs with the NEW runs. Throws IncomparableError (naming the parameter) when
- * they did not all run the same workload.
+ * Compare the BASE runs with the NEW runs; `crashed` names runs that left no results (ab).
+ * Throws IncomparableError (naming the parameter) when they did not all run the same workload.
  */
 export function compareRuns(
   base: readonly RunResult[],
   next: readonly RunResult[],
   options: Partial<CompareOptions> = {},
+  crashed: readonly CrashedRun[] = [],
 ): Comparison {
-  const o: CompareOptions = { ...DEFAULT_COMPARE_OPTIONS, ...options };
-  const ignored = [...(o.ignoreParameters ?? [])];
-  assertComparable(base, next, ignored);
-  const metrics: MetricComparison[] = extractSeries(base, next).map((s) => ({
-    key: s.key,
-    label: s.label,
-    ...(s.mode ? { mode: s.mode } : {}),
-    unit: s.metric.unit,
-    better: s.metric.better,
-    ...judge(s.base, s.next, s.metric.better, o, s.metric.unit === 'ms' ? LATENCY_RESOLUTION_MS : 0),
-    values: { base: s.base, new: s.next },
-  }));
-  const invariants = next.flatMap(invariantFailures);
+  const o: CompareOptions = { alpha: GATE_DEFAULTS.alpha, minRuns: GATE_DEFAULTS.minRuns, ...options };
+  assertComparable(base, next, o.across);
+  const b = sortRuns('BASE', base, crashed);
+  const n = sortRuns('NEW', next, crashed);
+  const leftOut = [...b.leftOut, ...n.leftOut];
   const notes: string[] = [];
-  for (const [side, runs] of [
-    ['BASE', base],
-    ['NEW', next],
-  ] as const) {
-    for (const r of runs) {
-      if (!r.complete)
-        notes.push(`${side} run ${r.run_id} is incomplete${r.incomplete_reason ? `: ${r.incomplete_reason}` : ''}`);
-      if (r.input.generator_fell_behind) notes.push(`${side} run ${r.run_id}: the generator fell behind the schedule`);
+  const inconclusive: string[] = [];
+
+  const metrics: MetricComparison[] = extractSeries(b.valid, n.valid).map((s) => {
+    const g = s.figure.gate;
+    const threshold = o.threshold ?? (g.gates ? g.threshold : GATE_DEFAULTS.threshold);
+    const j = judge(
+      s.base,
+      s.next,
+      s.figure.better,
+      { threshold, alpha: o.alpha, minRuns: o.minRuns },
+      g.gates ? g.resolution : 0,
+    );
+    let verdict = j.verdict;
+    if (!g.gates) verdict = 'not gated';
+    else if ((s.next.length === 0 && n.valid.length > 0) || (s.base.length === 0 && b.valid.length > 0)) {
+      // Valid runs on a side and none with the figure: that code does not record it.
+      verdict = 'not recorded';
+      // A figure the new code no longer records is not a pass; one the base did not record yet is news.
+      if (s.next.length === 0) inconclusive.push(`${s.label}: recorded by the BASE runs, by none of the NEW runs`);
+      else notes.push(`${s.label}: not recorded by the BASE runs (shown, not judged)`);
+    } else if (j.verdict === 'too few samples' && b.valid.length >= o.minRuns && n.valid.length >= o.minRuns) {
+      inconclusive.push(
+        `${s.label}: recorded by ${s.base.length} of ${b.valid.length} valid BASE and ${s.next.length} of ${n.valid.length} valid NEW runs, ${o.minRuns} a side needed`,
+      );
     }
+    return {
+      key: s.key,
+      label: s.label,
+      ...(s.mode ? { mode: s.mode } : {}),
+      unit: s.figure.unit,
+      better: s.figure.better,
+      gates: g.gates,
+      ...(g.gates ? {} : { not_gated_because: g.why }),
+      threshold,
+      ...j,
+      verdict,
+      values: { base: s.base, new: s.next },
+    };
+  });
+
+  const given = {
+    BASE: base.length + crashed.filter((c) => c.side === 'BASE').length,
+    NEW: next.length + crashed.filter((c) => c.side === 'NEW').length,
+  };
+  const short = [
+    b.valid.length < o.minRuns ? tooFewRuns('BASE', b.valid.length, given.BASE, o, n.valid.length) : '',
+    n.valid.length < o.minRuns ? tooFewRuns('NEW', n.valid.length, given.NEW, o, b.valid.length) : '',
+  ].filter(Boolean);
+  inconclusive.unshift(...short);
+  if (leftOut.length) {
+    const crashes = leftOut.filter((x) => x.why === 'crashed').length;
+    const invalid = leftOut.length - crashes;
+    inconclusive.unshift(
+      `${leftOut.length} run${leftOut.length === 1 ? '' : 's'} left out (${[crashes ? `${crashes} crashed` : '', invalid ? `${invalid} not a valid measurement` : ''].filter(Boolean).join(', ')})`,
+    );
   }
+
+  // Loss in a run that did not finish is the run's, not the code's: only complete NEW runs are held to them.
+  const invariants = next.filter((r) => r.complete).flatMap(invariantFailures);
+  const regressions = metrics.filter((m) => m.verdict === 'regression').map((m) => m.key);
+  const improvements = metrics.filter((m) => m.verdict === 'improvement').map((m) => m.key);
+  const outcome: Comparison['outcome'] =
+    invariants.length > 0
+      ? 'fail'
+      : inconclusive.length > 0
+        ? 'inconclusive'
+        : regressions.length > 0
+          ? 'fail'
+          : 'pass';
+
   const parameters: Record<string, string> = {};
   const ref = base[0] ?? next[0];
   if (ref) for (const key of COMPARED_PARAMETERS) parameters[key] = parameterValue(ref, key).text;
-  const regressions = metrics.filter((m) => m.verdict === 'regression').map((m) => m.key);
-  const improvements = metrics.filter((m) => m.verdict === 'improvement').map((m) => m.key);
+  const across =
+    o.across && base[0] && next[0]
+      ? {
+          parameter: o.across,
+          flag: flagOf(o.across),
+          base: parameterValue(base[0], o.across).text,
+          new: parameterValue(next[0], o.across).text,
+        }
+      : undefined;
+  if (across) delete parameters[across.parameter];
+  const ids = (runs: readonly RunResult[], side: Side): string[] => [
+    ...runs.map((r) => r.run_id),
+    ...crashed.filter((c) => c.side === side).map((c) => c.run),
+  ];
   return {
-    options: { threshold: o.threshold, alpha: o.alpha, min_runs: o.minRuns, ignored_parameters: ignored },
+    options: { threshold: o.threshold ?? null, alpha: o.alpha, min_runs: o.minRuns },
+    ...(across ? { across } : {}),
     parameters,
     compared_parameters: COMPARED_PARAMETERS,
-    base: { runs: base.length, run_ids: base.map((r) => r.run_id) },
-    new: { runs: next.length, run_ids: next.map((r) => r.run_id) },
+    base: {
+      runs: given.BASE,
+      valid: b.valid.length,
+      complete: base.filter((r) => r.complete).length,
+      run_ids: ids(base, 'BASE'),
+    },
+    new: {
+      runs: given.NEW,
+      valid: n.valid.length,
+      complete: next.filter((r) => r.complete).length,
+      run_ids: ids(next, 'NEW'),
+    },
+    left_out: leftOut,
     metrics,
+    stages: compareStages(b.valid, n.valid, o.alpha),
     invariants,
     regressions,
     improvements,
+    inconclusive,
     notes,
-    passed: regressions.length === 0 && invariants.length === 0,
+    outcome,
+    passed: outcome === 'pass',
   };
 }
 
-/** The exit code of the compare command: 0 passed, 1 a regression or a broken invariant. */
-export function exitCode(c: Comparison): 0 | 1 {
-  return c.passed ? 0 : 1;
+/** The exit code of a comparison's outcome (outcome.ts): 0 pass, 1 fail, 3 inconclusive. */
+export function exitCode(c: Comparison): number {
+  return EXIT_CODES[c.outcome];
 }

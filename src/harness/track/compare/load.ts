@@ -4,7 +4,7 @@
  * folder whose subfolders hold results.json), or a results.json (or sweep.json) file.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { RunResult, SweepResult } from '../../../results/schema.js';
 
 /** A path that holds no run, or a file that is not a run's results: the CLI exits 2 with the message. */
@@ -62,8 +62,12 @@ function fromSweep(sweep: SweepResult, file: string, dir: string): LoadedRun[] {
   }));
 }
 
-/** Every run at `path`, in a stable order (a sweep's order, else sorted by folder name). */
-export function loadRuns(path: string): LoadedRun[] {
+/**
+ * Every run at `path`, in a stable order (a sweep's order, else sorted by folder name).
+ * `allowEmpty`: a folder with no finished run is no error (its unfinished runs are the news).
+ */
+export function loadRuns(path: string, opts: { allowEmpty?: boolean } = {}): LoadedRun[] {
+  const nonEmpty = (runs: LoadedRun[], p: string): LoadedRun[] => (opts.allowEmpty ? runs : requireRuns(runs, p));
   if (!existsSync(path)) throw new CompareInputError(`${path}: no such file or folder`);
   if (statSync(path).isFile()) {
     const value = readJson(path);
@@ -88,11 +92,32 @@ export function loadRuns(path: string): LoadedRun[] {
   return nonEmpty(runs, path);
 }
 
-function nonEmpty(runs: LoadedRun[], path: string): LoadedRun[] {
+function requireRuns(runs: LoadedRun[], path: string): LoadedRun[] {
   if (runs.length === 0) {
     throw new CompareInputError(
       `${path} holds no run: expected a run folder (results.json), a folder of runs (sweep.json, or subfolders with results.json) or a results.json file`,
     );
   }
   return runs;
+}
+
+/** A run folder's name: the run id (start time and 6 hex digits), then the label if any. */
+const RUN_FOLDER = /^\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}_[0-9a-f]{6}(_|$)/;
+
+/** A folder a bench run made: named by its run id, or holding the run's pipelines.log. */
+function isRunFolder(dir: string): boolean {
+  return statSync(dir).isDirectory() && (RUN_FOLDER.test(basename(dir)) || existsSync(join(dir, 'pipelines.log')));
+}
+
+/**
+ * Run folders at `path` (the folder itself, or its subfolders) with no results.json: runs that
+ * started and never finished (a crash, a kill). A comparison names them and cannot pass.
+ */
+export function unfinishedRuns(path: string): string[] {
+  if (!existsSync(path) || !statSync(path).isDirectory() || existsSync(join(path, 'results.json'))) return [];
+  if (isRunFolder(path)) return [path];
+  return readdirSync(path)
+    .sort()
+    .map((name) => join(path, name))
+    .filter((sub) => isRunFolder(sub) && !existsSync(join(sub, 'results.json')));
 }

@@ -6,7 +6,7 @@ import { UsageError } from '../../../../src/cli/args.js';
 import { historyCheckCommand, type HistoryCheckArgs } from '../../../../src/cli/history-command.js';
 import { Rng } from '../../../../src/generators/rng.js';
 import { historyEntry, parseHistory, type HistoryEntry } from '../../../../src/harness/track/history.js';
-import { TRACK_EXIT } from '../../../../src/harness/track/exit-codes.js';
+import { EXIT_CODES } from '../../../../src/harness/track/compare/outcome.js';
 import {
   beyondRange,
   checkExitCode,
@@ -137,7 +137,7 @@ describe('history --check: the newest run against the runs before it', () => {
     for (const seed of [1, 2, 3, 4, 5]) {
       const c = checkNewestRun(entries(runs(13), seed));
       expect(c.status, `seed ${seed}: ${c.reasons.join('; ')}`).toBe('pass');
-      expect(checkExitCode(c)).toBe(TRACK_EXIT.pass);
+      expect(checkExitCode(c)).toBe(EXIT_CODES.pass);
       expect(c.previous).toHaveLength(10);
       expect(c.recent).toHaveLength(3);
       expect(c.figures.length).toBeGreaterThanOrEqual(10);
@@ -148,7 +148,7 @@ describe('history --check: the newest run against the runs before it', () => {
   it('a clear regression (stream p99 +50% in the three newest runs) is flagged, and only that figure', () => {
     const c = checkNewestRun(entries([...runs(10), ...runs(3, { scale: { streamP99: 1.5 } })]));
     expect(c.status).toBe('regression');
-    expect(checkExitCode(c)).toBe(TRACK_EXIT.regression);
+    expect(checkExitCode(c)).toBe(EXIT_CODES.fail);
     const f = c.figures.find((x) => x.slug === 'stream_event_time_p99')!;
     expect(f.verdict).toBe('regression');
     expect(f.better).toBe('smaller');
@@ -189,8 +189,8 @@ describe('history --check: the newest run against the runs before it', () => {
   it('too few runs is inconclusive (exit 3), whatever the figures', () => {
     const c = checkNewestRun(entries([...runs(4), ...runs(3, { scale: { streamP99: 2 } })]));
     expect(c.status).toBe('inconclusive');
-    expect(checkExitCode(c)).toBe(TRACK_EXIT.inconclusive);
-    expect(c.reasons[0]).toMatch(/too few runs to judge: 7 comparable runs .* needs 3 recent and at least 5 previous/);
+    expect(checkExitCode(c)).toBe(EXIT_CODES.inconclusive);
+    expect(c.reasons[0]).toMatch(/too few runs to judge: 7 comparable runs .* needs 3 recent and at least 9 previous/);
     expect(c.figures.every((f) => f.verdict === 'too few samples')).toBe(true);
     expect(checkNewestRun([]).status).toBe('inconclusive');
   });

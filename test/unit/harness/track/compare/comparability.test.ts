@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { compareRuns } from '../../../../../src/harness/track/compare/compare.js';
 import {
+  acrossParameter,
   assertComparable,
   COMPARED_PARAMETERS,
+  flagOf,
   IncomparableError,
   parameterValue,
+  runsWithValue,
 } from '../../../../../src/harness/track/compare/comparability.js';
 import { makeRunResult } from '../../fixture.js';
 import type { RunResult } from '../../../../../src/results/schema.js';
@@ -31,9 +34,9 @@ function withParams(runs: RunResult[], extra: Record<string, unknown>): RunResul
   return runs;
 }
 
-function refusal(base: RunResult[], next: RunResult[], ignore?: string[]): IncomparableError {
+function refusal(base: RunResult[], next: RunResult[], across?: string): IncomparableError {
   try {
-    compareRuns(base, next, ignore ? { ignoreParameters: ignore } : {});
+    compareRuns(base, next, across ? { across } : {});
   } catch (err) {
     expect(err).toBeInstanceOf(IncomparableError);
     return err as IncomparableError;
@@ -125,13 +128,43 @@ describe('comparability', () => {
     expect(refusal(base, next).message).toContain('1000 in BASE run B-1, not recorded in NEW run N-1');
   });
 
-  it('ignoreParameters lets an A/B of one option through', () => {
-    const base = withParams(runsWithP99([1], 'B'), { batchInterval: 2 });
-    const next = withParams(runsWithP99([1], 'N'), { batchInterval: 10 });
+  it('--across lets BASE and NEW differ in that one parameter, each side uniform, everything else still checked', () => {
+    const base = withParams(runsWithP99([1, 2], 'B'), { batchInterval: 2 });
+    const next = withParams(runsWithP99([1, 2], 'N'), { batchInterval: 10 });
     expect(refusal(base, next).parameter).toBe('batchInterval');
-    expect(compareRuns(base, next, { ignoreParameters: ['batchInterval'] }).options.ignored_parameters).toEqual([
-      'batchInterval',
-    ]);
+    const c = compareRuns(base, next, { across: 'batchInterval' });
+    expect(c.across).toEqual({ parameter: 'batchInterval', flag: 'batch-interval', base: '2', new: '10' });
+    expect(c.parameters).not.toHaveProperty('batchInterval');
+    // Another parameter still may not differ.
+    next[1]!.parameters.seed = 7;
+    expect(refusal(base, next, 'batchInterval').parameter).toBe('seed');
+    next[1]!.parameters.seed = base[0]!.parameters.seed;
+    // A side whose runs differ in it among themselves is refused, with the way to pick one value.
+    next[1]!.parameters.batchInterval = 30;
+    expect(refusal(base, next, 'batchInterval').message).toMatch(
+      /the NEW runs differ in "batchInterval" among themselves \(10, 30\): --across batch-interval=BASE_VALUE,NEW_VALUE/,
+    );
+  });
+
+  it('--across names a compared parameter by its flag or its key', () => {
+    expect(acrossParameter('batch-interval')).toBe('batchInterval');
+    expect(acrossParameter('batchInterval')).toBe('batchInterval');
+    expect(acrossParameter('fault')).toBe('faults');
+    expect(acrossParameter('lateness-ms')).toBe('latenessMs');
+    expect(() => acrossParameter('topic-prefix')).toThrow(/not a compared parameter; one of rate, duration/);
+    expect(COMPARED_PARAMETERS.map(flagOf)).toContain('batch-interval');
+  });
+
+  it('runsWithValue picks the runs of one value (a sweep folder holds them all)', () => {
+    const runs = withParams(runsWithP99([1, 2, 3], 'S'), {});
+    runs[0]!.parameters.batchInterval = 2;
+    runs[1]!.parameters.batchInterval = 10;
+    runs[2]!.parameters.batchInterval = 2.5;
+    expect(runsWithValue(runs, 'batchInterval', '2').map((r) => r.run_id)).toEqual(['S-1']);
+    expect(runsWithValue(runs, 'batchInterval', '10.0').map((r) => r.run_id)).toEqual(['S-2']);
+    expect(runsWithValue(runs, 'batchInterval', '2.5').map((r) => r.run_id)).toEqual(['S-3']);
+    expect(runsWithValue(runs, 'rules', 'clinical')).toHaveLength(3);
+    expect(runsWithValue(runs, 'batchInterval', '')).toEqual([]);
   });
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compareRuns, exitCode, invariantFailures, judge } from '../../../../../src/harness/track/compare/compare.js';
-import { batchPassDuration } from '../../../../../src/harness/track/compare/metrics.js';
+import { batchPassDuration } from '../../../../../src/harness/measure/figures.js';
 import { makeRunResult } from '../../fixture.js';
 import { runsWithP99 } from './helpers.js';
 
@@ -89,8 +89,9 @@ describe('compareRuns', () => {
     expect(row.verdict).toBe('regression');
     expect(row.values.new).toEqual([123, 124, 125, 126, 127]);
     expect(c.regressions).toEqual([P99]);
-    // The other metrics are the same in every run: unchanged, p = 1.
-    for (const m of c.metrics.filter((x) => x.key !== P99)) expect(m).toMatchObject({ verdict: 'unchanged', p: 1 });
+    // The other metrics are the same in every run: unchanged (context figures: not gated), p = 1.
+    for (const m of c.metrics.filter((x) => x.key !== P99))
+      expect(m).toMatchObject({ verdict: m.gates ? 'unchanged' : 'not gated', p: 1 });
     expect(c.passed).toBe(false);
     expect(exitCode(c)).toBe(1);
     expect(c.base.run_ids).toEqual(['B-1', 'B-2', 'B-3', 'B-4', 'B-5']);
@@ -118,11 +119,15 @@ describe('compareRuns', () => {
       'batch.output_rate',
       'batch.batch_pass_ms',
       'input.send_delay_p99',
+      'input.achieved_rate',
     ]);
     expect(c.metrics.find((m) => m.key === 'batch.batch_pass_ms')!.values.base).toEqual([50]);
     expect(c.metrics.find((m) => m.key === 'stream.output_rate')!.better).toBe('bigger');
     expect(c.metrics.find((m) => m.key === 'stream.event_time_p99')!.better).toBe('smaller');
-    expect(c.passed).toBe(true);
+    // One run of five recorded a batch pass: not enough to judge it, so not a pass.
+    expect(c.inconclusive).toEqual([
+      'batch pass duration (median of a run): recorded by 1 of 5 valid BASE and 1 of 5 valid NEW runs, 5 a side needed',
+    ]);
   });
 
   it('includes rate while busy and CPU per 1,000 readings when present', () => {
@@ -153,12 +158,13 @@ describe('compareRuns', () => {
     expect(c.metrics.find((m) => m.key === 'batch.cpu_ms_per_1000_readings')).toBeUndefined();
   });
 
-  it('the same single run on both sides: too few samples, passes', () => {
+  it('the same single run on both sides: too few samples, inconclusive (exit 3), never a pass', () => {
     const [r] = runsWithP99([100]);
     const c = compareRuns([r!], [r!]);
-    expect(c.metrics.every((m) => m.verdict === 'too few samples')).toBe(true);
-    expect(c.passed).toBe(true);
-    expect(exitCode(c)).toBe(0);
+    expect(c.metrics.filter((m) => m.gates).every((m) => m.verdict === 'too few samples')).toBe(true);
+    expect(c.outcome).toBe('inconclusive');
+    expect(c.passed).toBe(false);
+    expect(exitCode(c)).toBe(3);
   });
 
   it('the batch pass duration is the median of non-final passes', () => {
@@ -197,12 +203,23 @@ describe('hard invariants', () => {
   });
 
   it('window agreement below 1 and broken BASE runs do not fail', () => {
-    const base = runsWithP99([100]);
+    const base = runsWithP99([100, 100, 100, 100, 100]);
     base[0]!.storage.loss = 10;
-    const next = runsWithP99([100]);
+    const next = runsWithP99([100, 100, 100, 100, 100]);
     // The fixture's window-scope agreement has Jaccard 10/13.
     expect(next[0]!.agreement.some((a) => a.scope === 'window' && a.jaccard < 1)).toBe(true);
     expect(invariantFailures(next[0]!)).toEqual([]);
     expect(compareRuns(base, next).passed).toBe(true);
+  });
+
+  it('a NEW run that did not finish is not held to them (its loss is the crash, not the code)', () => {
+    const base = runsWithP99([100, 100, 100, 100, 100], 'B');
+    const next = runsWithP99([100, 100, 100, 100, 100, 100], 'N');
+    next[5]!.complete = false;
+    next[5]!.storage.loss = 500;
+    const c = compareRuns(base, next);
+    expect(c.invariants).toEqual([]);
+    expect(c.left_out.map((r) => [r.run, r.why])).toEqual([['N-6', 'invalid']]);
+    expect(c.outcome).toBe('inconclusive');
   });
 });

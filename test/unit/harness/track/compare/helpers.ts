@@ -30,3 +30,34 @@ export function writeRunFolders(dir: string, runs: RunResult[]): string[] {
     return sub;
   });
 }
+
+/** The fixture run with chosen stream figures; `fellBehind`: its generator fell behind (an invalid measurement). */
+export function runWith(
+  id: string,
+  f: { p50?: number; p99?: number; busyRate?: number; fellBehind?: boolean; complete?: boolean },
+): RunResult {
+  const r = makeRunResult({ runId: id });
+  const stream = r.modes[0]!;
+  stream.event_time_latency = {
+    ...stream.event_time_latency,
+    ...(f.p50 !== undefined ? { p50: f.p50 } : {}),
+    ...(f.p99 !== undefined ? { p99: f.p99 } : {}),
+  };
+  if (f.busyRate !== undefined) stream.processing_rate_while_busy = f.busyRate;
+  if (f.fellBehind) {
+    r.input.generator_fell_behind = true;
+    r.input.send_delay = { ...r.input.send_delay, p99: 2500 };
+  }
+  if (f.complete === false) {
+    r.complete = false;
+    r.incomplete_reason = 'pipelines did not drain within 60 s of the end of the load';
+  }
+  return r;
+}
+
+/** `n` runs named `<prefix>-1..n`, each with the figures `f(i)`. */
+export const runsWith = (
+  prefix: string,
+  n: number,
+  f: (i: number) => Parameters<typeof runWith>[1] = () => ({}),
+): RunResult[] => Array.from({ length: n }, (_, i) => runWith(`${prefix}-${i + 1}`, f(i)));

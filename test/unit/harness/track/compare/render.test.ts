@@ -16,8 +16,13 @@ describe('Markdown rendering', () => {
     );
     expect(lines.find((l) => l.startsWith('| stream output rate '))).toContain('| 0.0% | 1.00 | unchanged |');
     expect(md).toContain('- BASE: 5 runs (B-1, B-2, B-3, B-4, B-5)');
-    expect(md).toContain('beyond 10.0% with p < 0.05');
-    expect(md).toContain('**Result: FAIL**: 1 regression (stream event-time p99).');
+    expect(md).toContain('beyond 10.0% with p < 0.01');
+    expect(md).toContain('over at least 5 valid runs a side');
+    // The result comes first, under the title.
+    expect(lines[2]).toBe('**Result: FAIL** (exit 1): 1 regression (stream event-time p99).');
+    // Context figures: shown, never gated, each with its reason once.
+    expect(lines.find((l) => l.startsWith('| send delay p99 '))).toContain('| context (not gated) |');
+    expect(md).toContain("- send delay p99: the load generator's lag, not the pipelines'");
   });
 
   it('says when it cannot judge, and names broken invariants', () => {
@@ -28,10 +33,12 @@ describe('Markdown rendering', () => {
       '| stream event-time p99 (ms, smaller is better) | 100 (n=1) | 125 (n=1) | +25.0% | 1.00 | too few samples |',
     );
     expect(md).toContain('- **broken**: run N-1 lost 2 reading(s)');
-    expect(md).toContain('**Result: FAIL**: 1 broken invariant.');
-    const ok = renderMarkdown(compareRuns(runsWithP99([100], 'B'), runsWithP99([125], 'N')));
-    expect(ok).toMatch(
-      /\*\*Result: PASS\*\*: no regression, invariants hold; cannot judge \d+ of \d+ metrics: too few samples \(at least 5 runs a side are needed\)\./,
+    expect(md).toContain(
+      '**Result: FAIL** (exit 1): 1 broken invariant; the figures could not be judged: BASE has 1 valid run, 5 needed (--min-runs); NEW has 1 valid run, 5 needed (--min-runs).',
+    );
+    const few = renderMarkdown(compareRuns(runsWithP99([100], 'B'), runsWithP99([125], 'N')));
+    expect(few).toContain(
+      '**Result: INCONCLUSIVE** (exit 3): BASE has 1 valid run, 5 needed (--min-runs); NEW has 1 valid run, 5 needed (--min-runs).',
     );
   });
 

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import { PROJECT_ROOT } from '../config.js';
@@ -6,7 +6,14 @@ import { fmtMs, partyName } from '../harness/report/format.js';
 import { rerenderReport, writeSweepReport } from '../harness/report/write.js';
 import type { RunResult, SweepResult } from '../results/schema.js';
 import { createProgress, type Progress } from '../harness/run/progress.js';
-import { ensureServices, ensureSpark, runOnce, type RunOptions, type RunOutcome } from '../harness/run/run.js';
+import {
+  ensureServices,
+  ensureSpark,
+  runOnce,
+  RunNotWrittenError,
+  type RunOptions,
+  type RunOutcome,
+} from '../harness/run/run.js';
 import { parseExternalSpecs, type ExternalSpec } from '../harness/processes/external-spec.js';
 import { isMode } from '../domain/modes.js';
 import { isSustainable, limitSentence } from '../harness/measure/sustainable.js';
@@ -18,7 +25,7 @@ import { checkFaultsRunnable, checkFaultTargets, parseFaultSpec, type FaultSpec 
 import { checkDatabase, checkKafka, checkServices } from '../infra/preflight.js';
 import { kafkaClientArg, UsageError } from './args.js';
 import { BENCH_DEFAULTS, LIMITS, numericOption, parseBenchNumbers, type NumericOption } from './option-list.js';
-import { declareOptions, type OptionKey } from './options.js';
+import { decl, declareOptions, OPTIONS, type OptionKey } from './options.js';
 import { fmtValue } from '../harness/report/format.js';
 import { recordRun } from './history-command.js';
 
@@ -200,6 +207,7 @@ export async function planBench(argv: BenchArgs, explicit: Set<string>): Promise
   await loadRuleSet(a.rules).catch((err: Error) => {
     throw new UsageError(err.message);
   });
+  checkOutDir(a.out);
   return {
     swept,
     repeat: n.repeat,
@@ -230,11 +238,59 @@ function withConfigFile(a: BenchArgs, explicit: Set<string>): BenchArgs {
     const key = k.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
     if (!known.has(key) && key !== 'patients' && key !== 'profile' && key !== 'fault')
       throw new UsageError(`--config ${a.config}: unknown option "${k}"`);
+    checkConfigValue(a.config, k, key, v);
     // A list in the file ("batchInterval": [2, 10, 30]) reads as the command line's comma list.
     if (!explicit.has(key))
       (a as unknown as Record<string, unknown>)[key] = Array.isArray(v) && key !== 'fault' ? v.join(',') : v;
   }
   return a;
+}
+
+/**
+ * A value of a --config file of the type its option takes: a string option a string, a boolean one
+ * true or false, a numeric one a number, a numeric text or (a list) an array of numbers, a
+ * repeatable one a string or an array of strings.
+ */
+function checkConfigValue(file: string, name: string, key: string, v: unknown): void {
+  const d = Object.hasOwn(OPTIONS, key) ? decl(key as OptionKey) : undefined;
+  if (!d) return;
+  const isNum = (x: unknown): boolean => typeof x === 'number' || typeof x === 'string';
+  const ok =
+    d.array === true
+      ? typeof v === 'string' || (Array.isArray(v) && v.every((x) => typeof x === 'string'))
+      : d.rule !== undefined
+        ? isNum(v) || (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'number'))
+        : d.type === 'boolean'
+          ? typeof v === 'boolean'
+          : typeof v === 'string';
+  if (!ok) {
+    const want =
+      d.array === true
+        ? 'a string or a list of strings'
+        : d.rule !== undefined
+          ? 'a number or a list of numbers'
+          : d.type === 'boolean'
+            ? 'true or false'
+            : 'a string';
+    throw new UsageError(`--config ${file}: "${name}" must be ${want}, got ${JSON.stringify(v)}`);
+  }
+}
+
+/**
+ * The output folder can take a run's folder: made if missing, and written to (a file created and
+ * removed), so that a read-only or unreachable folder is refused before anything starts.
+ */
+function checkOutDir(out: string): void {
+  const dir = resolve(out);
+  try {
+    mkdirSync(dir, { recursive: true });
+    const probe = join(dir, `.vitals-bench-write-test-${process.pid}`);
+    writeFileSync(probe, '');
+    rmSync(probe);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw new UsageError(`--out ${out}: cannot write run folders there (${e.code ?? 'error'}: ${e.message})`);
+  }
 }
 
 /** The options of --profile under those not given on the command line. */
@@ -561,8 +617,11 @@ class BenchRuns {
       return o;
     } catch (err) {
       this.failedRuns++;
+      const which = single ? 'the run' : `run ${this.index}${planned !== undefined ? `/${planned}` : ''}`;
       progress.log(
-        `[bench] ${single ? 'the run' : `run ${this.index}${planned !== undefined ? `/${planned}` : ''}`} (${label.what}) failed before it could be measured: ${(err as Error).message}`,
+        err instanceof RunNotWrittenError
+          ? `[bench] ${which} (${label.what}): ${err.message}`
+          : `[bench] ${which} (${label.what}) failed before it could be measured: ${(err as Error).message}`,
       );
       return err as Error;
     }

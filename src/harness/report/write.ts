@@ -7,8 +7,8 @@
  * results.json is written first, so a report that fails to render can be redone with
  * rerenderReport(dir) (`vitals-bench report DIR`).
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { decodeCurves } from '../../results/histogram.js';
 import type { RunResult, SweepResult } from '../../results/schema.js';
@@ -199,9 +199,41 @@ async function renderRunFiles(dir: string, result: RunResult): Promise<string[]>
 
 /** Write the full report of one run into dir (created if missing). Returns the file names written. */
 export async function writeRunReport(dir: string, result: RunResult): Promise<string[]> {
+  await writeResultsJson(dir, result);
+  try {
+    return ['results.json', ...(await renderRunFiles(dir, result))];
+  } catch (err) {
+    throw new ReportNotRenderedError(join(dir, 'results.json'), err as Error);
+  }
+}
+
+/**
+ * results.json written whole or not at all: into a temporary file, then renamed over the old one,
+ * so a full disk or a crash never leaves a truncated result behind.
+ */
+async function writeResultsJson(dir: string, result: RunResult): Promise<void> {
   await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, 'results.json'), JSON.stringify(result, null, 2) + '\n');
-  return ['results.json', ...(await renderRunFiles(dir, result))];
+  const file = join(dir, 'results.json');
+  const tmp = `${file}.tmp-${process.pid}`;
+  try {
+    await writeFile(tmp, JSON.stringify(result, null, 2) + '\n');
+    await rename(tmp, file);
+  } catch (err) {
+    await rm(tmp, { force: true }).catch(() => undefined);
+    throw err;
+  }
+}
+
+/** The run's result is safe in results.json, but its report (Markdown, charts, CSV) could not be written. */
+export class ReportNotRenderedError extends Error {
+  constructor(
+    readonly resultsFile: string,
+    cause: Error,
+  ) {
+    super(
+      `the report could not be written (${cause.message}); the run's result is intact in ${resultsFile}: render it again with "vitals-bench report ${dirname(resultsFile)}"`,
+    );
+  }
 }
 
 /** Read a run's results.json. Throws if it is not schema_version 1. */

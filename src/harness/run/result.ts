@@ -26,7 +26,7 @@ export interface RunRecords {
   opts: RunOptions;
   ruleSet: RuleSet;
   pool: Pool;
-  retry: { log: (line: string) => void };
+  retry: { log: (line: string) => void; budgetMs?: number };
   producer: ProducerResult;
   pipelines: Pipelines;
   recorder: RunRecorder;

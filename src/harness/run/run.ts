@@ -18,7 +18,8 @@ import type { RunResult } from '../../results/schema.js';
 import { FaultInjector } from '../faults/injector.js';
 import type { FaultTarget } from '../faults/kind.js';
 import { serverPids } from '../processes/server-pids.js';
-import { writeRunReport } from '../report/write.js';
+import { writeUncollectedReport } from '../report/uncollected.js';
+import { ReportNotRenderedError, writeRunReport } from '../report/write.js';
 import { drain, interruption, type PhaseEnd } from './drain.js';
 import { collectEnvironment } from './environment.js';
 import { DEFAULT_EXTERNAL_OPTIONS, ExternalModes } from './external-modes.js';
@@ -125,6 +126,7 @@ async function measureRun(run: OpenRun, signal: AbortSignal): Promise<Measured> 
     await p.ready();
     await externalsReady;
     if (m.externals) p.watch(m.externals.died);
+    p.watch(recorder.lost);
     m.observer = startObserver(run, recorder);
     m.observedFrom = Date.now();
     await m.observer.started();
@@ -134,10 +136,14 @@ async function measureRun(run: OpenRun, signal: AbortSignal): Promise<Measured> 
     recorder.start(p, tracker, m.externals);
     await p.alignWindows(plan.startMs);
     m.injector = startFaults(run, p, m.externals, clock);
-    const load = { runId: folder.runId, brokers: run.config.kafkaBrokers, opts, signal: stopLoad.signal };
-    m.producer = await runLoad(load, plan, p, tracker, recorder);
-    m.end = m.producer.complete
-      ? await drain({ ...run, signal }, p, recorder, m.producer, m.injector, m.externals, m.observer)
+    recorder.clock = clock;
+    if (m.injector) recorder.expectsOutage = (s) => m.injector!.expectsOutage(s);
+    const load = { runId: folder.runId, brokers: run.config.kafkaBrokers, opts, stop: stopLoad };
+    const loaded = await runLoad(load, plan, p, tracker, recorder);
+    m.producer = loaded.producer;
+    if (loaded.stoppedBy) throw loaded.stoppedBy;
+    m.end = m.producer!.complete
+      ? await drain({ ...run, signal }, p, recorder, m.producer!, m.injector, m.externals, m.observer)
       : { complete: false, reason: `${interruption(signal)} during the load` };
     if (p.batch) tracker.finalPassStarted(Date.now());
     await p.finalPass(signal);
@@ -250,28 +256,75 @@ function startFaults(
 async function reportRun(run: OpenRun, m: Measured): Promise<RunOutcome> {
   const { folder } = run;
   try {
-    if (!m.producer || !m.pipelines)
+    const { producer, pipelines } = m;
+    if (!producer || !pipelines)
       throw new Error(`the run stopped before the load finished: ${m.end.complete ? 'unknown reason' : m.end.reason}`);
     run.progress.log('[bench] collecting results from MySQL');
-    const result = await resultOf({
-      ...run,
-      ...m,
-      runId: folder.runId,
-      startedAt: folder.startedAt,
-      producer: m.producer,
-      pipelines: m.pipelines,
-      complete: m.end.complete,
-      incompleteReason: m.end.complete ? undefined : m.end.reason,
-    });
-    await writeRunReport(folder.dir, result);
+    const result = await collectOrSay(run, m, () =>
+      resultOf({
+        ...run,
+        ...m,
+        runId: folder.runId,
+        startedAt: folder.startedAt,
+        producer,
+        pipelines,
+        retry: m.recorder.lostService === 'db' ? { ...run.retry, budgetMs: 10_000 } : run.retry,
+        complete: m.end.complete,
+        incompleteReason: m.end.complete ? undefined : m.end.reason,
+      }),
+    );
     const status = result.verdict.passed ? 'passed' : m.end.complete ? 'failed' : 'incomplete';
     await withRetry('recording the run status', () => setRunStatus(run.pool, folder.runId, status), run.retry);
+    try {
+      await writeRunReport(folder.dir, result);
+    } catch (err) {
+      // results.json is intact: the run is what it measured; only its report is missing.
+      if (err instanceof ReportNotRenderedError) run.progress.log(`[bench] ${err.message}`);
+      else throw new RunNotWrittenError(folder.dir, err as Error);
+    }
     return { dir: folder.dir, result };
   } catch (err) {
-    if (m.registered)
+    if (m.registered && !(err instanceof RunNotWrittenError))
       await setRunStatus(run.pool, folder.runId, 'aborted').catch((e: Error) =>
         folder.log(`[harness] could not mark the run aborted: ${e.message}`),
       );
     throw err;
+  }
+}
+
+/**
+ * The run's result, or, when the database does not give it (gone with the run), a report of what
+ * is known without it (report.md and incomplete.json, no results.json) and an error saying so.
+ */
+async function collectOrSay(run: OpenRun, m: Measured, collect: () => Promise<RunResult>): Promise<RunResult> {
+  try {
+    return await collect();
+  } catch (err) {
+    if (m.end.complete) throw err;
+    const file = await writeUncollectedReport(run.folder.dir, {
+      runId: run.folder.runId,
+      startedAt: run.folder.startedAt.toISOString(),
+      endedAt: new Date().toISOString(),
+      stoppedBy: m.end.reason,
+      collectError: (err as Error).message,
+      ...(m.producer
+        ? {
+            load: {
+              planned: m.producer.planned,
+              sent: m.producer.sentReadings,
+              acknowledged: m.producer.acknowledgedReadings,
+            },
+          }
+        : {}),
+      parameters: { ...run.opts, faults: (run.opts.faults ?? []).map((f) => f.text) },
+    });
+    throw new Error(`${m.end.reason}; its results could not be collected (${(err as Error).message}): see ${file}`);
+  }
+}
+
+/** The run was measured and its status recorded, but not even its results.json could be written. */
+export class RunNotWrittenError extends Error {
+  constructor(dir: string, cause: Error) {
+    super(`the run was measured, but its results could not be written to ${dir}: ${cause.message}`);
   }
 }

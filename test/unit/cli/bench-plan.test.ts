@@ -95,7 +95,7 @@ describe('planBench: external modes (docs/EXTERNAL.md)', () => {
     );
     expect(plan.base.modes).toEqual(['stream']);
     expect(plan.base.externals).toEqual([{ name: 'flink', command: './run-flink.sh --fast' }]);
-    expect(plan.base.externalOptions).toEqual({ readyTimeoutMs: 300_000, pollIntervalMs: 100, quietMs: 15_000 });
+    expect(plan.base.externalOptions).toEqual({ readyTimeoutMs: 300_000, pollIntervalMs: 2, quietMs: 15_000 });
     expect(plan.settings.modes).toEqual(['stream', 'flink']);
     expect(plan.settings.external).toEqual(['flink=./run-flink.sh --fast']);
   });
@@ -143,5 +143,35 @@ describe('planBench: external modes (docs/EXTERNAL.md)', () => {
     await expect(planBench(argv({ external: ['x='], modes: 'x' }), explicitModes)).rejects.toThrow(
       '--external x: the command is empty',
     );
+  });
+});
+
+describe('planBench: what is refused before anything starts (exit 2)', () => {
+  it('an output folder that cannot be written, with the real cause', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'vitals-out-')), 'a-file');
+    writeFileSync(file, 'not a folder');
+    await expect(planBench(argv({ out: file }), new Set(['out']))).rejects.toThrow(
+      new RegExp(`^--out ${file}: cannot write run folders there \\(EEXIST|ENOTDIR`),
+    );
+    await expect(planBench(argv({ out: join(file, 'runs') }), new Set(['out']))).rejects.toThrow(
+      /cannot write run folders there \(ENOTDIR/,
+    );
+  });
+
+  it('a --config value of the wrong type names the option and what it takes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vitals-config-'));
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [{ out: 5 }, '"out" must be a string, got 5'],
+      [{ rate: true }, '"rate" must be a number or a list of numbers, got true'],
+      [{ 'find-max': 'yes' }, '"find-max" must be true or false, got "yes"'],
+      [{ fault: [1] }, '"fault" must be a string or a list of strings, got [1]'],
+    ];
+    for (const [content, message] of cases) {
+      const file = join(dir, 'bench.json');
+      writeFileSync(file, JSON.stringify(content));
+      await expect(planBench(argv({ config: file }), new Set(['config']))).rejects.toThrow(
+        `--config ${file}: ${message}`,
+      );
+    }
   });
 });

@@ -129,7 +129,7 @@ export class ExternalModes {
 
   /** Every job's rows read once more, then its figures against the judgement. */
   async measure(j: ExternalJudgement): Promise<ExternalFigures> {
-    const out: ExternalFigures = { jobs: [], agreement: [], failures: [] };
+    const out: ExternalFigures = { jobs: [], agreement: [], failures: [], series: {} };
     for (const spec of this.specs) {
       const poller = this.pollers.get(spec.name);
       if (!poller) continue;
@@ -148,6 +148,7 @@ export class ExternalModes {
         exit: this.exits.get(spec.name) ?? 'unknown',
       });
       out.jobs.push(m.result);
+      out.series![spec.name] = m.series;
       out.agreement.push(...m.agreement);
       out.failures.push(...m.failures);
     }

@@ -214,6 +214,7 @@ async function measureRun(ctx: RunContext): Promise<void> {
     const pipelines = await startRoles(ctx);
     await externalsReady;
     if (ctx.externals) pipelines.gaveUp = Promise.race([pipelines.gaveUp, ctx.externals.died]);
+    await measureIdleBaseline(ctx, pipelines);
     const load = scheduleLoad(ctx);
     const tracker = new RunProgress(load.startMs, ctx.opts.warmup, ctx.opts.duration);
     ctx.sampler = startSampling(ctx, pipelines, tracker);
@@ -353,6 +354,23 @@ function recordBatchPasses(ctx: RunContext, p: Pipelines): void {
     });
     ctx.batchPassEnds.push(pass.endedAt);
   });
+}
+
+/** How long the idle baseline is timed: a few hundred clock ticks of CPU time per process. */
+const IDLE_BASELINE_MS = 4000;
+
+/**
+ * The idle baseline of the cost (METRICS.md, cost): each process's CPU per second while every
+ * role and external job is ready and no reading has been sent yet, so that a run's CPU splits
+ * into what idling costs and what the readings cost above it.
+ */
+async function measureIdleBaseline(ctx: RunContext, p: Pipelines): Promise<void> {
+  if (ctx.signal.aborted) return;
+  for (const [role, r] of ctx.roles) ctx.costs.track(role, r.current.child.pid, false);
+  ctx.externals?.trackCost(ctx.costs);
+  ctx.costs.beginIdle();
+  await Promise.race([new Promise((r) => setTimeout(r, IDLE_BASELINE_MS)), p.gaveUp]);
+  ctx.costs.endIdle();
 }
 
 function ingestStats(p: Pipelines) {
@@ -748,6 +766,7 @@ function runCost(ctx: RunContext, data: RunData, busySeconds: { ingest?: number;
   return computeCost({
     processes: sampled.groups,
     sampledS: sampled.sampledS,
+    ...(sampled.idle ? { idle: sampled.idle } : {}),
     writes: data.writes,
     modes: ctx.opts.modes,
     externals: (ctx.opts.externals ?? []).map((e) => e.name),

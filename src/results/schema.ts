@@ -292,8 +292,8 @@ export interface CostResult {
   sampled_s: number;
   /**
    * (optional, added) The idle baseline: each process group's CPU per second with no load,
-   * sampled over `seconds` after every role (and external job) was ready and before the load
-   * started. Keys as in `processes` below: stream, batch, ingest, broker, database, external jobs.
+   * timed over `seconds` once every reading had its results (drained, final batch pass done)
+   * and before anything stopped. Keys: stream, batch, ingest, broker, database, external jobs.
    */
   idle?: { seconds: number; cpu_ms_per_s: Record<string, number> };
   /**

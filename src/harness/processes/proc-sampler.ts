@@ -65,8 +65,8 @@ export interface IdleBaseline {
  * process was restarted has several pids). CPU of a group = what its processes used from the
  * run's first sample to its last (a process started later: from its start), so that every
  * group's CPU covers the same `sampledS`; peak memory = the largest resident set of any of its
- * processes at a sample. Before the first sample, a load-free interval can be timed
- * (beginIdle/endIdle): each group's idle CPU per second.
+ * processes at a sample. A load-free interval can be timed (beginIdle/endIdle, while sampling
+ * goes on or not): each group's idle CPU per second over it.
  */
 export class CostSampler {
   private readonly groups = new Map<string, Map<number, PidTrack>>();
@@ -110,7 +110,7 @@ export class CostSampler {
     }
   }
 
-  /** The start of a load-free interval (before the first sample): every tracked process's CPU now. */
+  /** The start of a load-free interval: every tracked process's CPU now. */
   beginIdle(): void {
     this.idleStart = { at: this.now(), cpu: this.cpuByPid() };
   }

@@ -671,7 +671,16 @@ export function throughputSpec(ts: TimeseriesPoint[], opts: TimeChartOptions = {
     const { $schema: _s, ...rest } = readingsPanel as unknown as Record<string, unknown>;
     return { $schema: SCHEMA, title, ...rest } as unknown as TopLevelSpec;
   }
-  return { $schema: SCHEMA, title, vconcat: [readingsPanel, resultsPanel] } as unknown as TopLevelSpec;
+  // Each panel has its own series: its own colour and dash scales (and legends).
+  return {
+    $schema: SCHEMA,
+    title,
+    vconcat: [readingsPanel, resultsPanel],
+    resolve: {
+      scale: { color: 'independent', strokeDash: 'independent' },
+      legend: { color: 'independent', strokeDash: 'independent' },
+    },
+  } as unknown as TopLevelSpec;
 }
 
 /** Every mode's results (alerts, flags) per second of the measured phase; null when the timeseries has none. */

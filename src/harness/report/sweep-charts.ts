@@ -245,7 +245,7 @@ export function sweptCostSpec(sweep: SweepResult, opts: { title?: string } = {})
     subtitle: [
       'each mode with what only it needs (batch: its passes and ingest); the broker and the database apart',
       aboveIdle
-        ? "above each mode's idle CPU (sampled before the load): what the readings cost"
+        ? "above each mode's idle CPU (timed once the run had drained): what the readings cost"
         : 'over the whole run, idle included (these runs timed no idle baseline)',
       ...gridNote(sweep),
     ],

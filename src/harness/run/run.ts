@@ -214,7 +214,6 @@ async function measureRun(ctx: RunContext): Promise<void> {
     const pipelines = await startRoles(ctx);
     await externalsReady;
     if (ctx.externals) pipelines.gaveUp = Promise.race([pipelines.gaveUp, ctx.externals.died]);
-    await measureIdleBaseline(ctx, pipelines);
     const load = scheduleLoad(ctx);
     const tracker = new RunProgress(load.startMs, ctx.opts.warmup, ctx.opts.duration);
     ctx.sampler = startSampling(ctx, pipelines, tracker);
@@ -223,6 +222,7 @@ async function measureRun(ctx: RunContext): Promise<void> {
     const producer = await runLoad(ctx, pipelines, load, tracker);
     await drain(ctx, pipelines, producer);
     await finalPass(ctx, pipelines, tracker);
+    await measureIdleBaseline(ctx, pipelines);
   } catch (err) {
     ctx.complete = false;
     ctx.incompleteReason = (err as Error).message;
@@ -360,14 +360,14 @@ function recordBatchPasses(ctx: RunContext, p: Pipelines): void {
 const IDLE_BASELINE_MS = 4000;
 
 /**
- * The idle baseline of the cost (METRICS.md, cost): each process's CPU per second while every
- * role and external job is ready and no reading has been sent yet, so that a run's CPU splits
- * into what idling costs and what the readings cost above it.
+ * The idle baseline of the cost: each process's CPU per second over a load-free interval once
+ * every reading has its results (drained, final batch pass done) and before anything stops, so
+ * that a run's CPU splits into what idling costs and what the readings cost above it. Timed at
+ * the end, not before the load: right after start-up the roles still join their consumer groups
+ * and compile their code, and the broker settles its new topics, which is not what idling costs.
  */
 async function measureIdleBaseline(ctx: RunContext, p: Pipelines): Promise<void> {
-  if (ctx.signal.aborted) return;
-  for (const [role, r] of ctx.roles) ctx.costs.track(role, r.current.child.pid, false);
-  ctx.externals?.trackCost(ctx.costs);
+  if (ctx.signal.aborted || !ctx.complete) return;
   ctx.costs.beginIdle();
   await Promise.race([new Promise((r) => setTimeout(r, IDLE_BASELINE_MS)), p.gaveUp]);
   ctx.costs.endIdle();

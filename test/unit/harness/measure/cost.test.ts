@@ -63,7 +63,7 @@ describe('CostSampler with hand-made counters', () => {
     expect(totals.idle).toBeUndefined();
   });
 
-  it("times an idle baseline before the run: each group's CPU per second over it, not counted in the run", () => {
+  it("times a load-free interval: each group's CPU per second over it", () => {
     const cpu = new Map<number, number>([
       [1, 10],
       [2, 500],

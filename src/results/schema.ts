@@ -322,6 +322,8 @@ export interface AttributedCost {
   idle_cpu_ms_per_s?: number;
   /** (cpu_s - idle rate x sampled_s) per 1,000 readings, at least 0: what the readings cost above idle. */
   cpu_ms_per_1000_above_idle?: number;
+  /** How far that figure can be off from the CPU counters' tick alone (the idle rate's tick extrapolated over the run), per 1,000 readings. */
+  cpu_ms_per_1000_above_idle_resolution?: number;
   /** Sum of the roles' peak resident memory, MiB (an upper bound of what they held at once). */
   peak_rss_mib: number;
   /** Database transactions and rows the roles committed (absent for an external job: not recorded). */
@@ -334,6 +336,7 @@ export interface SharedCost {
   cpu_s: number;
   idle_cpu_ms_per_s?: number;
   cpu_ms_per_1000_above_idle?: number;
+  cpu_ms_per_1000_above_idle_resolution?: number;
 }
 
 /** One fault and what it did; times in seconds since the load started. */

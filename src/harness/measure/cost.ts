@@ -2,8 +2,13 @@ import type { Mode } from '../../domain/modes.js';
 import type { AttributedCost, CostResult, ModeCost, SharedCost } from '../../results/schema.js';
 
 export interface CostInputs {
-  /** Per process group (generator, ingest, stream, batch, broker, database, external jobs): CPU seconds and peak memory. */
-  processes: Record<string, { cpuS: number; peakRssMiB: number }>;
+  /**
+   * Per process group (generator, ingest, stream, batch, broker, database, external jobs): CPU
+   * seconds and peak memory, and how many processes it had (absent: 1).
+   */
+  processes: Record<string, { cpuS: number; peakRssMiB: number; processes?: number }>;
+  /** Seconds of one CPU clock tick (absent: no resolution is stated). */
+  tickS?: number;
   sampledS: number;
   /** Per role: write transactions and rows committed (write_batches). */
   writes: Record<string, { transactions: number; rows: number }>;
@@ -84,6 +89,19 @@ function aboveIdle(x: CostInputs, groups: string[], cpuS: number, readings: numb
   return round3((Math.max(0, cpuS - idleS) * 1_000_000) / readings);
 }
 
+/**
+ * How far the figure above idle can be off from the CPU counters alone, per 1,000 readings: each
+ * process's counter is read to a clock tick at either end of the run and of the idle interval,
+ * and the idle rate's error is extrapolated over the whole run (sampled_s / idle seconds). At a
+ * low rate (a reading a second) this is larger than the figure: then it says nothing.
+ */
+function aboveIdleResolution(x: CostInputs, groups: string[], readings: number): number | undefined {
+  if (!x.idle || !x.tickS || readings <= 0 || !(x.idle.seconds > 0)) return undefined;
+  const processes = groups.reduce((t, g) => t + (x.processes[g]?.processes ?? 1), 0);
+  const cpuS = 2 * x.tickS * processes * (1 + x.sampledS / x.idle.seconds);
+  return round3((cpuS * 1_000_000) / readings);
+}
+
 function idleMsPerS(x: CostInputs, groups: string[]): number | undefined {
   if (!x.idle || groups.some((g) => x.idle!.cpuPerS[g] === undefined)) return undefined;
   return round3(groups.reduce((t, g) => t + x.idle!.cpuPerS[g]! * 1000, 0));
@@ -106,6 +124,7 @@ function attributedCosts(x: CostInputs): Record<string, AttributedCost> {
       cpu_ms_per_1000_readings: readings > 0 ? round3((cpuS * 1_000_000) / readings) : 0,
       ...(idle !== undefined ? { idle_cpu_ms_per_s: idle } : {}),
       ...(above !== undefined ? { cpu_ms_per_1000_above_idle: above } : {}),
+      ...withResolution(aboveIdleResolution(x, roles, readings)),
       peak_rss_mib: round3(roles.reduce((t, r) => t + x.processes[r]!.peakRssMiB, 0)),
       ...(builtIn
         ? {
@@ -132,9 +151,14 @@ function sharedCosts(x: CostInputs): Record<string, SharedCost> {
       cpu_s: round3(p.cpuS),
       ...(idle !== undefined ? { idle_cpu_ms_per_s: idle } : {}),
       ...(above !== undefined ? { cpu_ms_per_1000_above_idle: above } : {}),
+      ...withResolution(aboveIdleResolution(x, [g], readings)),
     };
   }
   return out;
+}
+
+function withResolution(r: number | undefined): { cpu_ms_per_1000_above_idle_resolution?: number } {
+  return r === undefined ? {} : { cpu_ms_per_1000_above_idle_resolution: r };
 }
 
 function externalCosts(x: CostInputs): NonNullable<CostResult['external']> {

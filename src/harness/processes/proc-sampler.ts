@@ -78,6 +78,8 @@ export class CostSampler {
   constructor(
     private readonly read: (pid: number) => ProcSample | null = readProc,
     private readonly now: () => number = Date.now,
+    /** Seconds of one CPU clock tick: the resolution of every CPU figure read. */
+    private readonly tickS: number = 1 / procUnits().clkTck,
   ) {}
 
   /** Follow pid as part of group (idempotent). fromStart: the process was started for this run (counts from zero if started after the first sample). */
@@ -152,11 +154,13 @@ export class CostSampler {
   }
 
   totals(): {
-    groups: Record<string, { cpuS: number; peakRssMiB: number }>;
+    /** Per group: CPU seconds, peak memory, and how many processes it had (each adds its counters' tick of uncertainty). */
+    groups: Record<string, { cpuS: number; peakRssMiB: number; processes: number }>;
     sampledS: number;
     idle?: IdleBaseline;
+    tickS: number;
   } {
-    const groups: Record<string, { cpuS: number; peakRssMiB: number }> = {};
+    const groups: Record<string, { cpuS: number; peakRssMiB: number; processes: number }> = {};
     for (const [group, pids] of this.groups) {
       let cpuS = 0;
       let peak = 0;
@@ -164,10 +168,11 @@ export class CostSampler {
         cpuS += t.fromStart ? t.last.cpuS : t.last.cpuS - t.first.cpuS;
         peak = Math.max(peak, t.peakRss);
       }
-      groups[group] = { cpuS, peakRssMiB: peak / (1024 * 1024) };
+      groups[group] = { cpuS, peakRssMiB: peak / (1024 * 1024), processes: pids.size };
     }
     return {
       groups,
+      tickS: this.tickS,
       sampledS: this.firstAt === undefined ? 0 : (this.lastAt! - this.firstAt) / 1000,
       ...(this.idle ? { idle: this.idle } : {}),
     };

@@ -188,6 +188,22 @@ function roleCost(
   return (Math.max(0, cpuS - (idle / 1000) * c.sampled_s) * 1_000_000) / readings;
 }
 
+/** The resolution of a cost above idle (0 when not recorded). */
+function resolutionOf(c: { cpu_ms_per_1000_above_idle_resolution?: number } | undefined): number {
+  return c?.cpu_ms_per_1000_above_idle_resolution ?? 0;
+}
+
+/** A cost above idle with its resolution when that is not small beside it (or always, `always`): "700", "52 ± 180". */
+function aboveIdleText(
+  c: { cpu_ms_per_1000_above_idle?: number; cpu_ms_per_1000_above_idle_resolution?: number } | undefined,
+  always = false,
+): string {
+  const v = c?.cpu_ms_per_1000_above_idle;
+  if (v === undefined) return 'n/a';
+  const res = resolutionOf(c);
+  return res > 0 && (always || res >= 0.1 * v) ? `${fmtNum(v)} ± ${fmtNum(res)}` : fmtNum(v);
+}
+
 /** "batch 689 (its passes 35.5 and ingest 653.5, which only batch needs)". */
 function costWithParts(r: RunResult, v: ModeView, value: number): string {
   const c = r.cost;
@@ -215,8 +231,11 @@ function costSentences(r: RunResult): string[] {
   else {
     const [cheap, next] = [sorted[0]!, sorted[1]!];
     const ratio = basis.value(next.cost)! / basis.value(cheap.cost)!;
-    const verdict =
-      ratio < SAME_COST_RATIO
+    const res = (v: ModeView): number => (basis.key === 'above_idle' ? resolutionOf(v.cost) : 0);
+    const blurred = basis.value(next.cost)! - basis.value(cheap.cost)! <= res(cheap) + res(next);
+    const verdict = blurred
+      ? `${cheap.name} and ${next.name} cannot be told apart: the CPU counters' resolution alone makes each figure uncertain by ${listWords([cheap, next].map((v) => `${v.name} ±${fmtNum(res(v))}`))} ms (a longer run, or a higher rate, shrinks it)`
+      : ratio < SAME_COST_RATIO
         ? `${cheap.name} and ${next.name} cost about the same (within ${fmtPercent((SAME_COST_RATIO - 1) * 100)})`
         : `${cheap.name} was cheapest, ${fmtTimes(ratio)} less than ${next.name}`;
     out.push(`${capitalised(what)}, in ms: ${figures}; ${verdict}.`);
@@ -293,7 +312,11 @@ function headlineTable(r: RunResult): string {
     pct(v.headline, 'p50'),
     pct(v.headline, 'p99'),
     v.outputRate !== undefined ? fmtNum(v.outputRate) : 'n/a',
-    basis.value(v.cost) !== undefined ? fmtNum(basis.value(v.cost)!) : 'n/a',
+    basis.key === 'above_idle'
+      ? aboveIdleText(v.cost)
+      : basis.value(v.cost) !== undefined
+        ? fmtNum(basis.value(v.cost)!)
+        : 'n/a',
     v.cost?.idle_cpu_ms_per_s !== undefined ? fmtNum(v.cost.idle_cpu_ms_per_s) : 'n/a',
   ]);
   const counts = views.map((v) => `${v.name} ${fmtCount(v.headline?.count ?? 0)}`).join(', ');
@@ -345,7 +368,7 @@ function costSection(r: RunResult): string | null {
         v.label,
         a.roles.join(' + '),
         a.idle_cpu_ms_per_s !== undefined ? fmtNum(a.idle_cpu_ms_per_s) : 'n/a',
-        a.cpu_ms_per_1000_above_idle !== undefined ? fmtNum(a.cpu_ms_per_1000_above_idle) : 'n/a',
+        aboveIdleText(a, true),
         atRate !== undefined ? fmtNum(atRate) : 'n/a',
         fmtNum(a.cpu_s),
         fmtNum(a.cpu_ms_per_1000_readings),
@@ -360,7 +383,7 @@ function costSection(r: RunResult): string | null {
       'The broker and the database serve every mode and are shown apart, charged to none; so is the load generator. ' +
       (c.idle
         ? `Idle: each process's CPU per second with nothing to process, timed for ${fmtSeconds(c.idle.seconds)} once every reading had its results (drained, final batch pass done). ` +
-          `Above idle: the CPU over the run (${fmtSeconds(c.sampled_s)}) minus the idle rate over the same time, per 1,000 readings: what the readings cost, whatever the rate and the run's length. ` +
+          `Above idle: the CPU over the run (${fmtSeconds(c.sampled_s)}) minus the idle rate over the same time, per 1,000 readings: what the readings cost, whatever the rate and the run's length; ± is how far the CPU counters' clock tick alone can move it (the idle rate's tick extrapolated over the run), large when few readings share it. ` +
           `At the offered rate: above idle plus the idle CPU spread over ${fmtNum(rate)} readings a second: what running the mode at this rate costs per reading. `
         : 'This run timed no idle baseline: its CPU per 1,000 readings is over the whole run, idle included, and depends on the rate and on the run length. ') +
       `Comparisons (Summary, headline table) use the ${basis.key === 'above_idle' ? 'cost above idle' : 'cost over the run'}.`,

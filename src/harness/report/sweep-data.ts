@@ -156,9 +156,7 @@ function figuresOf(runs: RunResult[], mode: ModeName, kind: 'event_time' | 'resu
       }),
     ),
     busyS: figure(
-      withMode.map((r) =>
-        mode === 'stream' || mode === 'batch' ? r.cost?.modes[mode]?.busy_s : undefined,
-      ),
+      withMode.map((r) => (mode === 'stream' || mode === 'batch' ? r.cost?.modes[mode]?.busy_s : undefined)),
     ),
   };
 }

@@ -765,6 +765,7 @@ function runCost(ctx: RunContext, data: RunData, busySeconds: { ingest?: number;
   const sampled = ctx.costs.totals();
   return computeCost({
     processes: sampled.groups,
+    tickS: sampled.tickS,
     sampledS: sampled.sampledS,
     ...(sampled.idle ? { idle: sampled.idle } : {}),
     writes: data.writes,

@@ -57,8 +57,8 @@ describe('CostSampler with hand-made counters', () => {
     s.sample(); // stream 10 gone, 11 at 3; broker 1013
     const totals = s.totals();
     // stream: 0.75 of the first process since the first sample + 3 of its successor since its start.
-    expect(totals.groups.stream).toEqual({ cpuS: 0.75 + 3, peakRssMiB: 80 });
-    expect(totals.groups.broker).toEqual({ cpuS: 9, peakRssMiB: 910 });
+    expect(totals.groups.stream).toEqual({ cpuS: 0.75 + 3, peakRssMiB: 80, processes: 2 });
+    expect(totals.groups.broker).toEqual({ cpuS: 9, peakRssMiB: 910, processes: 1 });
     expect(totals.sampledS).toBe(2);
     expect(totals.idle).toBeUndefined();
   });
@@ -72,6 +72,7 @@ describe('CostSampler with hand-made counters', () => {
     const s = new CostSampler(
       (pid) => ({ cpuS: cpu.get(pid)!, rssBytes: 0 }),
       () => t,
+      0.01,
     );
     s.track('stream', 1, false);
     s.track('broker', 2, false);
@@ -92,6 +93,7 @@ describe('CostSampler with hand-made counters', () => {
     expect(totals.groups.stream!.cpuS).toBeCloseTo(3, 10);
     expect(totals.groups.broker!.cpuS).toBeCloseTo(2, 10);
     expect(totals.sampledS).toBe(10);
+    expect(totals.tickS).toBe(0.01);
   });
 });
 
@@ -146,7 +148,11 @@ describe('computeCost: each mode with what only it needs, above its idle baselin
       db_rows: 21700,
       peak_rss_mib: 270,
     });
-    expect(c.attributed!.spark).toMatchObject({ roles: ['spark'], idle_cpu_ms_per_s: 500, cpu_ms_per_1000_above_idle: 100 });
+    expect(c.attributed!.spark).toMatchObject({
+      roles: ['spark'],
+      idle_cpu_ms_per_s: 500,
+      cpu_ms_per_1000_above_idle: 100,
+    });
     expect(c.attributed!.spark!.db_transactions).toBeUndefined();
     // Shared, charged to no mode: the broker and the database (ingest is batch's here).
     expect(Object.keys(c.shared!)).toEqual(['broker', 'database']);
@@ -160,6 +166,18 @@ describe('computeCost: each mode with what only it needs, above its idle baselin
     expect(c.attributed!.stream!.cpu_ms_per_1000_above_idle).toBeUndefined();
     expect(c.attributed!.stream!.idle_cpu_ms_per_s).toBeUndefined();
     expect(c.idle).toBeUndefined();
+  });
+
+  it("states how far the CPU counters' tick alone can move the figure above idle: large when few readings share it", () => {
+    // 1 process, 10 ms ticks, 40 s run, 4 s idle: 2 x 0.01 x (1 + 40 / 4) = 0.22 CPU s; over 20,000 readings 11 ms per 1,000.
+    const c = computeCost({ ...x, tickS: 0.01 });
+    expect(c.attributed!.stream!.cpu_ms_per_1000_above_idle_resolution).toBeCloseTo(11, 6);
+    // batch: its role and ingest, two processes.
+    expect(c.attributed!.batch!.cpu_ms_per_1000_above_idle_resolution).toBeCloseTo(22, 6);
+    // The seed profile's scale: 65 readings in the run: 0.22 CPU s is 3,385 ms per 1,000 readings.
+    const seed = computeCost({ ...x, tickS: 0.01, readings: { ingest: 65, stream: 65, batch: 65 } });
+    expect(seed.attributed!.stream!.cpu_ms_per_1000_above_idle_resolution).toBeCloseTo(3384.615, 2);
+    expect(computeCost(x).attributed!.stream!.cpu_ms_per_1000_above_idle_resolution).toBeUndefined();
   });
 
   it('the cost at a rate: above idle plus the idle CPU spread over one second of readings', () => {

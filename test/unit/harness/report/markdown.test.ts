@@ -158,7 +158,9 @@ describe('renderMarkdown: a report that pastes and cannot mislead', () => {
     const summary = md.slice(md.indexOf('## Summary'), md.indexOf('## Set-up'));
     const sp = summaryParagraph(withCost());
     expect(summary).toContain(sp);
-    expect(sp).toMatch(/^Stream answered fastest: \d+(\.\d+)? ms from a reading's intended time to its result at the median \(p99 [\d,.]+ ms\)/);
+    expect(sp).toMatch(
+      /^Stream answered fastest: \d+(\.\d+)? ms from a reading's intended time to its result at the median \(p99 [\d,.]+ ms\)/,
+    );
     expect(sp).toMatch(
       /batch \(a pass every 5 s\) took [\d,]+ ms \(p99 [\d,]+ ms\): [\d,.]+ times longer at the median/,
     );
@@ -250,6 +252,32 @@ describe("cost attribution on a hand-made run (the issue's figures)", () => {
     expect(headline).toContain('| stream | ');
     expect(headline).toMatch(/\| 500 ms \| 990 ms \| 1,230 \| 700 \| 10 \|/);
     expect(headline).toMatch(/\| 689 \| 6 \|/);
+  });
+});
+
+describe('a cost the CPU counters cannot resolve is not ranked', () => {
+  it("says the modes cannot be told apart, with each figure's resolution, and shows ± in the headline", () => {
+    const r = makeExternalRunResult();
+    delete r.external;
+    delete r.cost!.attributed!.spark;
+    r.agreement = r.agreement.filter((a) => a.a !== 'spark');
+    // A run of a reading a second: 65 readings, so a tick of idle rate error moves each figure by thousands.
+    r.cost!.attributed!.stream = {
+      ...r.cost!.attributed!.stream!,
+      cpu_ms_per_1000_above_idle: 900,
+      cpu_ms_per_1000_above_idle_resolution: 3385,
+    };
+    r.cost!.attributed!.batch = {
+      ...r.cost!.attributed!.batch!,
+      cpu_ms_per_1000_above_idle: 40,
+      cpu_ms_per_1000_above_idle_resolution: 6770,
+    };
+    const sp = summaryParagraph(r);
+    expect(sp).toContain(
+      "batch and stream cannot be told apart: the CPU counters' resolution alone makes each figure uncertain by batch ±6,770 and stream ±3,385 ms",
+    );
+    expect(sp).not.toMatch(/times less|about the same/);
+    expect(renderMarkdown(r, [])).toMatch(/\| stream \| [\d,]+ ms \| [\d,]+ ms \| [\d,]+ \| 900 ± 3,385 \| 10 \|/);
   });
 });
 

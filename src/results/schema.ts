@@ -121,8 +121,11 @@ export interface ModeResult {
   batch_interval_s?: number;
   /**
    * (optional, added) Readings processed per second of the mode's busy time (batch: the sum of
-   * its passes' durations; stream: its write transactions' wall time): the throughput the mode
-   * has when it works, which output_rate (readings over the measured span) does not show.
+   * its passes' durations; stream: its write transactions' wall time). For batch, its pass rate:
+   * a pass runs flat out over what has gathered, so this is what batch can process (a capacity).
+   * For the stream it is context only: the stream works as readings arrive, so the figure follows
+   * the offered rate and is not a capacity (the reports never set it beside batch's; the stream's
+   * capacity is its sustainable throughput, --find-max).
    */
   processing_rate_while_busy?: number;
   /** (optional, added) Seconds the output rate divides by: from the end of the warm-up to the last committed result. */

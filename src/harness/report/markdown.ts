@@ -18,6 +18,7 @@ import {
   costBasis,
   headlineLatency,
   modeViews,
+  SAME_COST_RATIO,
   whyNotApplies,
   type ModeView,
 } from './modes-view.js';
@@ -114,8 +115,6 @@ function capitalised(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
-/** Below this ratio two costs are "about the same": one run's CPU figures vary by about this much from run to run. */
-const SAME_COST_RATIO = 1.2;
 /** Below this ratio two latencies are "about as fast". */
 const SAME_LATENCY_RATIO = 1.1;
 

@@ -124,6 +124,12 @@ export function attributedCosts(r: RunResult): Record<string, AttributedCost> {
   return out;
 }
 
+/**
+ * Below this ratio two costs are "about the same": one run's CPU figures vary by about this much
+ * from run to run, so a smaller difference is not a claim a report makes.
+ */
+export const SAME_COST_RATIO = 1.2;
+
 /** The cost figure the report compares modes on: above idle when the run timed an idle baseline, else over the whole run. */
 export interface CostBasis {
   key: 'above_idle' | 'run';

@@ -109,6 +109,8 @@ export interface ModeFigures {
   idleMsPerS: Figure | undefined;
   /** CPU ms per 1,000 readings at the run's offered rate: above idle + idle ÷ rate (over the run without a baseline). */
   costAtRate: Figure | undefined;
+  /** How far the CPU counters' tick alone can move the cost above idle (cost.ts), per 1,000 readings. */
+  costResolution: Figure | undefined;
   busyS: Figure | undefined;
 }
 
@@ -155,6 +157,7 @@ function figuresOf(runs: RunResult[], mode: ModeName, kind: 'event_time' | 'resu
         return aboveIdle ? cpuPer1000AtRate(c, r.input.offered_rate) : c.cpu_ms_per_1000_readings;
       }),
     ),
+    costResolution: figure(withMode.map((r) => cost(r)?.cpu_ms_per_1000_above_idle_resolution)),
     busyS: figure(
       withMode.map((r) => (mode === 'stream' || mode === 'batch' ? r.cost?.modes[mode]?.busy_s : undefined)),
     ),

@@ -9,6 +9,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import type { SweepResult } from '../../results/schema.js';
 import { LOG_FLOOR_MS, seriesColor } from './charts.js';
 import { fmtCount, fmtMs, fmtNum, fmtPercent, fmtValue } from './format.js';
+import { SAME_COST_RATIO } from './modes-view.js';
 import { cellsOf, costAboveIdle, modesOf, sweepLatencyKind, type Cell, type SweptInfo } from './sweep-data.js';
 
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
@@ -106,7 +107,7 @@ export function crossoverSentence(sweep: SweepResult): string | null {
   const cells = cellsOf(sweep);
   const byConfig = new Map<
     string,
-    Array<{ rate: number; batch: number; stream: number; bp99: number; sp99: number; runs: number }>
+    Array<{ rate: number; batch: number; stream: number; bp99: number; sp99: number; runs: number; resolution: number }>
   >();
   for (const c of cells) {
     const s = c.modes.find((m) => m.mode === 'stream');
@@ -118,7 +119,16 @@ export function crossoverSentence(sweep: SweepResult): string | null {
     if (sc === undefined || bc === undefined || bp99 === undefined || sp99 === undefined) continue;
     const key = settingText(sweep, c);
     const list = byConfig.get(key) ?? [];
-    list.push({ rate: rateOf(sweep, c), batch: bc, stream: sc, bp99, sp99, runs: Math.min(s!.runs, b!.runs) });
+    const resolution = (s!.costResolution?.spread.median ?? 0) + (b!.costResolution?.spread.median ?? 0);
+    list.push({
+      rate: rateOf(sweep, c),
+      batch: bc,
+      stream: sc,
+      bp99,
+      sp99,
+      runs: Math.min(s!.runs, b!.runs),
+      resolution,
+    });
     byConfig.set(key, list);
   }
   if (byConfig.size === 0) return null;
@@ -132,8 +142,9 @@ export function crossoverSentence(sweep: SweepResult): string | null {
   for (const [setting, list] of byConfig) {
     list.sort((a, b) => a.rate - b.rate);
     const prefix: typeof list = [];
+    // Cheaper means by more than one run's noise (SAME_COST_RATIO) and than the CPU counters' resolution.
     for (const r of list) {
-      if (r.batch < r.stream) prefix.push(r);
+      if (r.stream >= SAME_COST_RATIO * r.batch && r.stream - r.batch > r.resolution) prefix.push(r);
       else break;
     }
     if (prefix.length === 0) continue;
@@ -152,7 +163,7 @@ export function crossoverSentence(sweep: SweepResult): string | null {
       .flat()
       .sort((a, b) => a.rate - b.rate || a.batch / a.stream - b.batch / b.stream)[0]!;
     return (
-      `At no rate measured was batch cheaper than the stream: at ${fmtCount(lowest.rate)} readings/s, its cheapest setting used ` +
+      `At no rate measured was batch cheaper than the stream by more than ${fmtPercent((SAME_COST_RATIO - 1) * 100)} and the CPU counters' resolution: at ${fmtCount(lowest.rate)} readings/s, its cheapest setting used ` +
       `${fmtNum(lowest.batch)} CPU ms per 1,000 readings against the stream's ${fmtNum(lowest.stream)} (${basis}). There is no crossover in this sweep.`
     );
   }

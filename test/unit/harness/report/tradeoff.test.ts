@@ -92,7 +92,13 @@ describe('the trade-off map of a --rate x --batch-interval grid', () => {
   it('no crossover when batch is never cheaper, and none without a rate among the options', () => {
     const s = grid();
     for (const r of s.runs) r.result.cost!.attributed!.batch!.cpu_ms_per_1000_above_idle = 5000;
-    expect(crossoverSentence(s)).toMatch(/^At no rate measured was batch cheaper than the stream: at 200 readings\/s/);
+    expect(crossoverSentence(s)).toMatch(
+      /^At no rate measured was batch cheaper than the stream by more than 20% and the CPU counters' resolution: at 200 readings\/s/,
+    );
+    // Cheaper by less than the counters' resolution is no crossover either.
+    const blurred = grid();
+    for (const r of blurred.runs) r.result.cost!.attributed!.batch!.cpu_ms_per_1000_above_idle_resolution = 500;
+    expect(crossoverSentence(blurred)).toMatch(/^At no rate measured/);
     const t = grid();
     t.swept = { option: 'threads', key: 'threads', values: [1, 2] };
     expect(crossoverSentence(t)).toBeNull();

@@ -208,11 +208,17 @@ export function tradeoffSpec(sweep: SweepResult): TopLevelSpec {
     title: 'mode',
     scale: { domain: modes, range: modes.map(seriesColor) },
   };
-  const costTitle = costAboveIdle(sweep)
-    ? 'CPU ms per 1,000 readings at the offered rate (log)'
-    : 'CPU ms per 1,000 readings over the run (log)';
+  const costNote = costAboveIdle(sweep)
+    ? 'x: CPU at the offered rate, each mode with what only it needs (above idle, plus the idle CPU spread over the rate)'
+    : 'x: CPU over the run, each mode with what only it needs (these runs timed no idle baseline)';
   const latencyTitle = `${sweepLatencyKind(sweep) === 'result' ? 'p99 to first alert' : 'event-time p99'} (ms, log)`;
-  const x = { field: 'cost', type: 'quantitative', title: costTitle, scale: { type: 'log' }, axis: { format: ',~g' } };
+  const x = {
+    field: 'cost',
+    type: 'quantitative',
+    title: 'CPU ms per 1,000 readings (log)',
+    scale: { type: 'log' },
+    axis: { format: ',~g' },
+  };
   const y = {
     field: 'p99',
     type: 'quantitative',
@@ -252,6 +258,7 @@ export function tradeoffSpec(sweep: SweepResult): TopLevelSpec {
     text: 'Trade-off: latency against CPU per reading',
     subtitle: [
       'a point per mode and setting (median over its runs); ringed and joined: the Pareto front (nothing both cheaper and faster)',
+      costNote,
       ...(points.some((p) => p.label)
         ? [
             `labels: ${[sweep.swept, sweep.grid]
@@ -281,7 +288,7 @@ export function tradeoffSpec(sweep: SweepResult): TopLevelSpec {
     data: { values: points },
     facet: { field: 'panel', type: 'ordinal', title: 'offered rate', sort: panels },
     columns: Math.min(3, panels.length),
-    spec: { width: panels.length > 1 ? 260 : 480, height: panels.length > 1 ? 220 : 300, layer },
+    spec: { width: panels.length > 1 ? 280 : 480, height: panels.length > 1 ? 220 : 300, layer },
     resolve: { scale: { x: 'shared', y: 'shared' } },
   } as unknown as TopLevelSpec;
 }

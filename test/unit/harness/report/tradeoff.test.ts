@@ -171,7 +171,7 @@ describe('a sweep tells trends from noise', () => {
     );
     // 4 runs: min..max holds the median with 87.5%.
     expect(md).toMatch(/\| 2 \| stream \| 4 \| 45 ms \(24\.\.76, 87\.5% CI, n=4\)/);
-  });
+  }, 60_000);
 });
 
 describe('an external mode in a sweep and in summary.csv', () => {

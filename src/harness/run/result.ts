@@ -133,7 +133,9 @@ function runCost(r: RunRecords, data: RunData, busySeconds: { ingest?: number; s
   const sampled = r.recorder.costs.totals();
   return computeCost({
     processes: sampled.groups,
+    tickS: sampled.tickS,
     sampledS: sampled.sampledS,
+    ...(sampled.idle ? { idle: sampled.idle } : {}),
     writes: data.writes,
     modes: r.opts.modes,
     externals: (r.opts.externals ?? []).map((e) => e.name),

@@ -149,6 +149,7 @@ async function measureRun(run: OpenRun, signal: AbortSignal): Promise<Measured> 
     await p.finalPass(signal);
     m.streamLate = await p.lateReadings();
     m.observation = await m.observer.stop();
+    await measureIdleBaseline(recorder, p, signal);
   } catch (err) {
     m.end = m.end.complete ? { complete: false, reason: (err as Error).message } : m.end;
     m.failures.push((err as Error).message);
@@ -214,6 +215,23 @@ function externalModes(run: OpenRun, clock: () => number): ExternalModes | undef
     { ...DEFAULT_EXTERNAL_OPTIONS, ...run.opts.externalOptions },
     clock,
   );
+}
+
+/** How long the idle baseline is timed: a few hundred clock ticks of CPU time per process. */
+const IDLE_BASELINE_MS = 4000;
+
+/**
+ * The idle baseline of the cost: each process's CPU per second over a load-free interval once
+ * every reading has its results (drained, final batch pass done, the observer stopped) and before
+ * anything stops, so that a run's CPU splits into what idling costs and what the readings cost
+ * above it. Timed at the end, not before the load: right after start-up the roles still join their
+ * consumer groups and compile their code, and the broker settles its new topics.
+ */
+async function measureIdleBaseline(recorder: RunRecorder, p: Pipelines, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return;
+  recorder.costs.beginIdle();
+  await Promise.race([new Promise((r) => setTimeout(r, IDLE_BASELINE_MS)), p.gaveUp]);
+  recorder.costs.endIdle();
 }
 
 /** The results observer of every mode, in its own process; its CPU is the run's measuring cost. */

@@ -75,8 +75,6 @@ describe('stage attribution', () => {
     next.forEach((r) => (r.stages!.stream = breakdown(QUIET.map((v) => v + 0.5))));
     const [s] = compareStages(base, next, 0.01);
     expect(s!.stages.some((x) => x.moved)).toBe(false);
-    expect(stageSentence(s!)).toMatch(
-      /: no single stage moved significantly; each stage moved by at most 0\.48 ms\.$/,
-    );
+    expect(stageSentence(s!)).toMatch(/: no single stage moved significantly; each stage moved by at most 0\.48 ms\.$/);
   });
 });

@@ -819,4 +819,14 @@ export function ensureSpark(progress: Progress): void {
   }
 }
 
+/** The Flink example's Python environment and jars (scripts/flink.sh: idempotent, quick once done). */
+export function ensureFlink(progress: Progress): void {
+  progress.log('[bench] checking the Flink example (bash scripts/flink.sh)');
+  try {
+    execFileSync('bash', [join(PROJECT_ROOT, 'scripts/flink.sh')], { stdio: ['ignore', 'inherit', 'inherit'] });
+  } catch {
+    throw new Error('the Flink example could not be set up (see the lines of scripts/flink.sh above)');
+  }
+}
+
 export type { Pool, RuleSet };

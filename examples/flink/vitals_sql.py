@@ -58,10 +58,6 @@ def sql_string(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def sql_identifier(name: str) -> str:
-    return "`" + name.replace("`", "``") + "`"
-
-
 def jackson_json_string(text: str) -> str:
     """`text` as a JSON string, written the way Flink's JSON functions (Jackson) write it: `"`
     and `\\` escaped, control characters as short escapes or \\u00XX, everything else as is."""
@@ -100,12 +96,6 @@ FIELDS_PATTERN = (
 FIELDS_PATH = "lax $[0][" + ",".join(f"'{f}'" for f in FIELDS) + "]"
 
 
-def field_pattern(field: str) -> str:
-    """One field's value in a text that matches FIELDS_PATTERN. Unambiguous: inside a string
-    Jackson escapes every quote, so `"field":` occurs only as the key."""
-    return f'"{field}":(' + (_STRING if field in STRING_FIELDS else _NUMBER) + ")"
-
-
 def message_fields_sql(source_table: str, carried: Sequence[str]) -> str:
     """A view over the raw messages (columns `value` and `topic`): the reading's fields as one
     compact JSON object, for the messages that are exactly one JSON object with every field of a
@@ -116,48 +106,66 @@ def message_fields_sql(source_table: str, carried: Sequence[str]) -> str:
     parses both ways only when nothing follows its value: text after it would have to close
     an array and an object at once. JSON_QUERY reads the fields from the first wrapping and
     writes them back in a fixed order; a message that is not an object yields NULL.
+
+    UNNEST of a one-element array makes Flink compute the fields once per message: a column
+    computed in a view is otherwise recomputed at every use further down (Flink's code
+    generation inlines it), here a JSON parse per use.
     """
     carry = "".join(f"{c}, " for c in carried)
     return f"""
 CREATE TEMPORARY VIEW message_fields AS
 SELECT {carry}`topic`, fields
-FROM (
-  SELECT {carry}`topic`,
-    JSON_QUERY('[' || `value` || ']', {sql_string(FIELDS_PATH)}) AS fields,
-    ('{{"v":' || `value` || '}}') IS JSON AS one_value
-  FROM {source_table}
-)
-WHERE one_value AND REGEXP(fields, {sql_string(FIELDS_PATTERN)})
+FROM {source_table}
+CROSS JOIN UNNEST(ARRAY[
+  CASE WHEN ('{{"v":' || `value` || '}}') IS JSON
+    THEN JSON_QUERY('[' || `value` || ']', {sql_string(FIELDS_PATH)}) END
+]) AS parsed (fields)
+WHERE REGEXP(fields, {sql_string(FIELDS_PATTERN)})
 """
 
 
-def _expected_source_sql(topics: Sequence[str]) -> str:
-    """The check of the source field against the message's topic (sourceForTopic)."""
+def _number_sql(index: int, field: str) -> str:
+    """A number field's value in a text that matches FIELDS_PATTERN, as a DOUBLE. The numbers
+    come first, each the part after `"field":` between commas (a number has none)."""
+    key_length = len(f'"{field}":') + (1 if index == 0 else 0)  # the first part starts with {
+    return f"TRY_CAST(SUBSTR(SPLIT_INDEX(fields, ',', {index}), {key_length + 1}) AS DOUBLE)"
+
+
+def _tail_sql(source: str, run_id: str) -> str:
+    """The text the fields end with when the source and the run are the expected ones."""
+    return sql_string(f',"source":{jackson_json_string(source)},"run_id":{jackson_json_string(run_id)}}}')
+
+
+def _ends_with_sql(text_sql: str) -> str:
+    """fields ends with the literal (its first occurrence is at the end: `,"source":` and
+    `,"run_id":` occur once in a text that matches FIELDS_PATTERN, as Jackson escapes every
+    quote inside a string)."""
+    return f"POSITION({text_sql} IN fields) = CHAR_LENGTH(fields) - CHAR_LENGTH({text_sql}) + 1"
+
+
+def _source_and_run_sql(topics: Sequence[str], run_id: str) -> str:
+    """The checks of the source (sourceForTopic) and of the run: the fields' tail."""
     named = [(t, source_for_topic(t)) for t in topics]
-    branches = " ".join(
-        f"WHEN {sql_string(t)} THEN source_json = {sql_string(jackson_json_string(s))}" for t, s in named if s
-    )
+    branches = [f"WHEN {sql_string(t)} THEN {_ends_with_sql(_tail_sql(s, run_id))}" for t, s in named if s]
     # A topic outside the naming: a string of 1..32 characters (Flink counts code points where
     # JavaScript counts UTF-16 units: they differ only beyond the Basic Multilingual Plane).
-    other = f"CHAR_LENGTH(JSON_VALUE(source_json, '$')) BETWEEN 1 AND {MAX_SOURCE_LENGTH}"
-    if not branches:
-        return f"({other})"
-    return f"(CASE `topic` {branches} ELSE {other} END)"
+    run_tail = sql_string(f',"run_id":{jackson_json_string(run_id)}}}')
+    other = (
+        f"{_ends_with_sql(run_tail)} AND CHAR_LENGTH(JSON_VALUE(fields, '$.source')) BETWEEN 1 AND {MAX_SOURCE_LENGTH}"
+    )
+    if len(branches) == len(named):
+        return f"CASE `topic` {' '.join(branches)} ELSE FALSE END"
+    return f"CASE `topic` {' '.join(branches)} ELSE {other} END" if branches else other
 
 
 def readings_sql(run_id: str, topics: Sequence[str], carried: Sequence[str]) -> str:
     """The view `readings`: the messages that parseReading() accepts, typed, with run_id ==
-    VITALS_RUN_ID. Numbers are compared as DOUBLE, as JavaScript compares them."""
+    VITALS_RUN_ID. Numbers are compared as DOUBLE, as JavaScript compares them. The values are
+    computed once per message (UNNEST, as in message_fields_sql), then checked."""
     carry = "".join(f"{c}, " for c in carried)
-    extracted = ",\n    ".join(
-        (
-            f"TRY_CAST(REGEXP_EXTRACT(fields, {sql_string(field_pattern(f))}, 1) AS DOUBLE) AS {f}_n"
-            if f in NUMBER_FIELDS
-            else f"REGEXP_EXTRACT(fields, {sql_string(field_pattern(f))}, 1) AS {f}_json"
-        )
-        for f in FIELDS
-    )
-    checks: List[str] = [f"run_id_json = {sql_string(jackson_json_string(run_id))}"]
+    values = ",\n    ".join(_number_sql(i, f) for i, f in enumerate(NUMBER_FIELDS))
+    names = ", ".join(f"{f}_n" for f in NUMBER_FIELDS)
+    checks: List[str] = [_source_and_run_sql(topics, run_id)]
     for f, (lo, hi) in INTEGER_FIELD_RANGE.items():
         checks.append(f"{f}_n = FLOOR({f}_n) AND {f}_n BETWEEN {lo} AND {hi}")
     checks.append(f"event_time_n >= {EARLIEST_EVENT_TIME}")
@@ -165,7 +173,6 @@ def readings_sql(run_id: str, topics: Sequence[str], carried: Sequence[str]) -> 
     checks.append(
         f"TO_TIMESTAMP_LTZ(CAST(event_time_n AS BIGINT), 3) <= CURRENT_TIMESTAMP + INTERVAL '{MAX_FUTURE_MS // 60_000}' MINUTE"
     )
-    checks.append(_expected_source_sql(topics))
     for vital, (lo, hi, integer) in POSSIBLE_RANGE.items():
         # Stored as DECIMAL(4,1) by the built-in modes: a second decimal is refused.
         shape = f"{vital}_n = FLOOR({vital}_n)" if integer else f"ABS({vital}_n * 10 - ROUND({vital}_n * 10, 0)) <= 1e-6"
@@ -183,11 +190,10 @@ def readings_sql(run_id: str, topics: Sequence[str], carried: Sequence[str]) -> 
     return f"""
 CREATE TEMPORARY VIEW readings AS
 SELECT {carry}{typed}
-FROM (
-  SELECT {carry}`topic`,
-    {extracted}
-  FROM message_fields
-)
+FROM message_fields
+CROSS JOIN UNNEST(ARRAY[ROW(
+    {values}
+  )]) AS v ({names})
 WHERE {where}
 """
 

@@ -389,11 +389,15 @@ def forget_gateway() -> None:
 
 
 class Shutdown:
-    """SIGTERM/SIGINT: before the JVM runs, exit at once (status 0); once it runs, the main loop
-    stops the job and the JVM in order (a handler must not raise inside a call to the JVM)."""
+    """SIGTERM/SIGINT. Until the job is submitted, a stop exits at once (status 0), killing the
+    JVM if it has started: it holds no job yet, and starting it and planning the SQL can take
+    longer than the harness's 20 s of grace. Once the job runs, the handler only records the
+    request and the main loop cancels the job, then lets the JVM exit (a handler must not raise
+    inside a call to the JVM)."""
 
     def __init__(self) -> None:
         self.requested = threading.Event()
+        self.abrupt = True
 
     def install(self) -> None:
         signal.signal(signal.SIGTERM, self.handle)
@@ -401,8 +405,10 @@ class Shutdown:
 
     def handle(self, signum: int, _frame: Optional[FrameType]) -> None:
         self.requested.set()
-        if not _JVMS:
-            log(f"{signal.Signals(signum).name} before Flink started: exiting")
+        if self.abrupt:
+            log(f"{signal.Signals(signum).name} before the job runs: exiting")
+            for proc in _JVMS:
+                proc.kill()
             raise SystemExit(0)
 
 
@@ -527,11 +533,10 @@ def run_job() -> int:
     watch_jvm_launch()
     t_env = create_table_env(flink_settings(cfg), streaming=True)
     t_jvm = time.monotonic()
-    if shutdown.requested.is_set():
-        return 0
     for statement in ddl:
         t_env.execute_sql(statement)
     job = RunningJob(t_env.execute_sql(insert).get_job_client())
+    shutdown.abrupt = False
     t_submitted = time.monotonic()
     if not job.wait_ready(cfg.topics, shutdown):
         job.cancel()

@@ -211,9 +211,7 @@ export const OPTIONS = {
     flag: 'modes',
     type: 'string',
     default: 'stream,batch',
-    describe: {
-      bench: 'modes to run: stream, batch, and external modes declared by --external, --with-spark or --with-flink',
-    },
+    describe: { bench: 'modes to run: stream, batch, and external modes (--external, --with-spark, --with-flink)' },
   },
   latenessMs: {
     flag: 'lateness-ms',

@@ -286,6 +286,9 @@ def flink_settings(cfg: JobConfig) -> Dict[str, str]:
         "taskmanager.host": "127.0.0.1",
         # The REST metrics readiness reads are cached this long (default 10 s).
         "metrics.fetcher.update-interval": "500 ms",
+        # The Kafka source's admin client logs its own closing after the job's class loader is
+        # closed, and Flink's check turns that into an error with a stack trace on stderr.
+        "classloader.check-leaked-classloader": "false",
     }
 
 
@@ -415,6 +418,11 @@ class Shutdown:
 def create_table_env(settings: Dict[str, str], streaming: bool) -> Any:
     from pyflink.common import Configuration
     from pyflink.table import EnvironmentSettings, TableEnvironment
+
+    # In a local cluster PyFlink starts a gRPC server in this process for Python functions to
+    # run in (its "loopback" mode), listening on every interface. The job has no Python
+    # function: "process" mode starts nothing until one would run.
+    os.environ["_python_worker_execution_mode"] = "process"
 
     config = Configuration()
     for key, value in settings.items():

@@ -30,6 +30,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+import warnings
 from dataclasses import dataclass
 from types import FrameType
 from typing import Any, Dict, List, Optional, Sequence, Tuple
@@ -37,6 +38,9 @@ from urllib.parse import unquote, urlparse
 
 import vitals_sql
 from vitals_sql import COMPARISONS, POSSIBLE_RANGE, JdbcSink, RecordRule
+
+# apache-beam, which PyFlink imports, warns at every start that pkg_resources is deprecated.
+warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
 
 READY_LINE = "VITALS_READY"
 LOG_PREFIX = "vitals_job:"
@@ -554,7 +558,8 @@ def run_job() -> int:
     print(f"{READY_LINE} {json.dumps({'rules': [r.id for r in cfg.rules]})}", flush=True)
     log(
         f"ready in {time.monotonic() - t0:.1f} s (JVM {t_jvm - t0:.1f} s, submitted at {t_submitted - t0:.1f} s); "
-        f"Flink job {job.job_id}, {len(cfg.rules)} record rule(s), topics {','.join(cfg.topics)}, REST {job.rest}"
+        f"Flink job {job.job_id}, {len(cfg.rules)} record rule(s), topics {','.join(cfg.topics)}, REST {job.rest}; "
+        f"pids: launcher {os.getpid()}, JVM {' '.join(str(p.pid) for p in _JVMS)}"
     )
     job.run_until_stopped(shutdown)
     log("stop requested: cancelling the job")

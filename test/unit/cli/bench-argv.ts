@@ -18,6 +18,8 @@ export function benchArgv(over: Partial<BenchArgs> = {}): BenchArgs {
     latenessMs: '2000',
     idleMs: '1000',
     maxRestarts: '3',
+    injectDelayMs: '0',
+    kafkaClient: 'kafkajs',
     withSpark: false,
     withFlink: false,
     generators: '1',

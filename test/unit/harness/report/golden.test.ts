@@ -61,7 +61,10 @@ function fullRun(): RunResult {
   r.incomplete_reason = 'interrupted (Ctrl-C)';
   r.warnings = ['the measured phase (45 s) holds fewer than three batch intervals'];
   r.vacuous = ['agreement on nothing: no window alert in any mode'];
-  r.faults = [FAULT, { ...FAULT, fault: 'broker unreachable', injected: false, error: 'not recovered', recovery_s: null }];
+  r.faults = [
+    FAULT,
+    { ...FAULT, fault: 'broker unreachable', injected: false, error: 'not recovered', recovery_s: null },
+  ];
   r.batch_passes = [
     { pass: 1, readings: 500, alerts: 4, windows: 20, duration_ms: 120, final: false },
     { pass: 2, readings: 40, alerts: 0, windows: 3, duration_ms: 30, final: true },

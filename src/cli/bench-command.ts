@@ -649,10 +649,30 @@ function externalSummaryLines(r: RunResult): string[] {
     ...Object.keys(e.result_latency).map((name) => {
       const j = e.jobs.find((x) => x.name === name);
       return j
-        ? `  ${name}: ${lat(name)}, resolution ${j.visibility_resolution_ms} ms; start-up ${j.startup_s?.toFixed(1) ?? 'n/a'} s; ${j.results} results, loss ${j.loss}, duplicates ${j.duplicates}, ${j.output_rate.toFixed(1)} results/s`
+        ? `  ${name}: ${lat(name)}, resolution ${j.visibility_resolution_ms} ms; start-up ${j.startup_s?.toFixed(1) ?? 'n/a'} s${j.startup_cpu_s !== undefined ? ` (${j.startup_cpu_s.toFixed(1)} CPU s, not in its cost)` : ''}; ${j.results} results, loss ${j.loss}, duplicates ${j.duplicates}, ${j.output_rate.toFixed(1)} results/s`
         : `  ${name}: ${lat(name)}`;
     }),
   ];
+}
+
+/**
+ * One line per compared pair and rule scope; a scope an external job declared no rule of is n/a
+ * (its comparisons there are not computed: 0 against 0 would read as full agreement).
+ */
+export function agreementLines(r: RunResult): string[] {
+  const lines = r.agreement
+    .filter((x) => x.scope !== 'all')
+    .map(
+      (a) =>
+        `agreement ${partyName(a.a)} vs ${partyName(a.b)} (${a.scope}): Jaccard ${a.jaccard.toFixed(4)}, F1 ${a.f1.toFixed(4)}, TP ${a.tp} FP ${a.fp} FN ${a.fn}`,
+    );
+  for (const j of r.external?.jobs ?? [])
+    for (const scope of j.scopes_not_evaluated ?? [])
+      for (const other of ['ground_truth', ...r.modes.map((m) => m.mode)])
+        lines.push(
+          `agreement ${partyName(j.name)} vs ${partyName(other)} (${scope}): n/a (${j.name} evaluates no ${scope} rule; it declared ${(j.rules_evaluated ?? []).join(', ') || 'none'})`,
+        );
+  return lines;
 }
 
 function printSummary({ dir, result: r }: RunOutcome, progress: Progress): void {
@@ -702,11 +722,7 @@ function printSummary({ dir, result: r }: RunOutcome, progress: Progress): void 
     ...rows.map(fmt),
   );
   lines.push(...externalSummaryLines(r));
-  for (const a of r.agreement.filter((x) => x.scope !== 'all')) {
-    lines.push(
-      `agreement ${partyName(a.a)} vs ${partyName(a.b)} (${a.scope}): Jaccard ${a.jaccard.toFixed(4)}, F1 ${a.f1.toFixed(4)}, TP ${a.tp} FP ${a.fp} FN ${a.fn}`,
-    );
-  }
+  lines.push(...agreementLines(r));
   for (const m of r.modes) {
     const c = r.cost?.modes[m.mode];
     if (m.processing_rate_while_busy === undefined && !c) continue;

@@ -46,21 +46,31 @@ function readProc(pid: number): ProcSample | null {
   }
 }
 
+/** CPU seconds the processes have used so far (those that ended are not counted). */
+export function cpuSecondsOf(pids: readonly number[]): number {
+  return pids.reduce((t, pid) => t + (readProc(pid)?.cpuS ?? 0), 0);
+}
+
 interface PidTrack {
   first: ProcSample;
   last: ProcSample;
   peakRss: number;
-  /** A process started for the run counts from zero; a server running before it, from its first sample. */
+  /** Counts from zero: a process started for the run after the run's first sample. */
   fromStart: boolean;
 }
 
 /**
  * Samples the CPU and memory of the run's processes, grouped by what they are (a role whose
- * process was restarted has several pids). CPU of a group = what its processes used during the
- * run; peak memory = the largest resident set of any of its processes at a sample.
+ * process was restarted has several pids, an external job a process group). CPU of a group =
+ * what its processes used from the run's first sample (taken once every mode, built-in and
+ * external, was ready, before the load: no process's start-up counts) to its last, a process
+ * started after the first sample from its start. Peak memory of a group = the largest sum of its
+ * processes' resident sets at one sample (a launcher and its JVM together).
  */
 export class CostSampler {
   private readonly groups = new Map<string, Map<number, PidTrack>>();
+  /** Per group: the largest sum of its processes' resident sets at one sample, bytes. */
+  private readonly peakSum = new Map<string, number>();
   private firstAt: number | undefined;
   private lastAt: number | undefined;
 
@@ -69,7 +79,10 @@ export class CostSampler {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Follow pid as part of group (idempotent). fromStart: the process was started for this run. */
+  /**
+   * Follow pid as part of group (idempotent). fromStart: the process was started for this run, so
+   * that one started after the run's first sample counts from zero (before it: from that sample).
+   */
   track(group: string, pid: number | undefined, fromStart: boolean): void {
     if (pid === undefined) return;
     const pids = this.groups.get(group) ?? new Map<number, PidTrack>();
@@ -81,15 +94,24 @@ export class CostSampler {
 
   sample(): void {
     const at = this.now();
+    const first = this.firstAt === undefined;
     this.firstAt ??= at;
     this.lastAt = at;
-    for (const pids of this.groups.values()) {
+    for (const [group, pids] of this.groups) {
+      let rss = 0;
       for (const [pid, t] of pids) {
         const s = this.read(pid);
         if (!s) continue;
+        if (first) {
+          // What a process used before the run's first sample (its start-up) is not the run's.
+          t.first = s;
+          t.fromStart = false;
+        }
         t.last = s;
         t.peakRss = Math.max(t.peakRss, s.rssBytes);
+        rss += s.rssBytes;
       }
+      this.peakSum.set(group, Math.max(this.peakSum.get(group) ?? 0, rss));
     }
   }
 
@@ -100,8 +122,10 @@ export class CostSampler {
       let peak = 0;
       for (const t of pids.values()) {
         cpuS += t.fromStart ? t.last.cpuS : t.last.cpuS - t.first.cpuS;
+        // A process never sampled (tracked after the last sample) still has its own peak.
         peak = Math.max(peak, t.peakRss);
       }
+      peak = Math.max(peak, this.peakSum.get(group) ?? 0);
       groups[group] = { cpuS, peakRssMiB: peak / (1024 * 1024) };
     }
     return { groups, sampledS: this.firstAt === undefined ? 0 : (this.lastAt! - this.firstAt) / 1000 };

@@ -8,7 +8,16 @@ import { externalSection } from './external-section.js';
 import { seedComparisonSection } from './seed-comparison.js';
 import { limitSentence } from '../measure/sustainable.js';
 import { fmtMs, fmtNum, fmtRatio, fmtSpread, fmtValue, partyName } from './format.js';
-import { groupByValue, hasCost, modesOf, sweptOf, sweptTitle, sweptValueOf, type SweptInfo } from './sweep-data.js';
+import {
+  externalModesOf,
+  groupByValue,
+  hasCost,
+  modesOf,
+  sweptOf,
+  sweptTitle,
+  sweptValueOf,
+  type SweptInfo,
+} from './sweep-data.js';
 import { stagesSection } from './stages-section.js';
 
 export interface ChartRef {
@@ -493,9 +502,7 @@ function summarySection(r: RunResult): string[] {
     '## Summary',
     summaryParagraph(r),
     headlineTable(r),
-    ...(r.warnings?.length
-      ? [`**This run is too short for its settings:**\n\n${r.warnings.map((w) => `- ${w}`).join('\n')}`]
-      : []),
+    ...(r.warnings?.length ? [`**Warnings about this run:**\n\n${r.warnings.map((w) => `- ${w}`).join('\n')}`] : []),
   ];
 }
 
@@ -721,6 +728,15 @@ export function sweepSummary(sweep: SweepResult, option: string, unit?: string):
     }
     out.push(`${line}.`);
   }
+  for (const name of externalModesOf(sweep)) {
+    const a = first.externals.find((m) => m.mode === name);
+    const b = last.externals.find((m) => m.mode === name);
+    if (!a?.eventP50 || !b?.eventP50) continue;
+    out.push(
+      `${name} (external): latency to a reading's first result p50 went from ${fmtMs(a.eventP50.median)} ms to ${fmtMs(b.eventP50.median)} ms` +
+        `${a.eventP99 && b.eventP99 ? ` (p99 ${fmtMs(a.eventP99.median)} to ${fmtMs(b.eventP99.median)} ms)` : ''}.`,
+    );
+  }
   if (out.length === 1) return null;
   const behind = sweep.runs.filter((r) => r.result.input.generator_fell_behind).length;
   const failed = sweep.runs.filter((r) => !r.result.verdict.passed).length;
@@ -804,11 +820,12 @@ function perValueSection(sweep: SweepResult, swept: SweptInfo): string[] {
   ];
   if (cost) header.push('CPU ms per 1,000 readings', 'busy (s)');
   const perValue: string[][] = [];
-  for (const g of groupByValue(sweep)) {
-    for (const f of g.modes) {
+  const groups = groupByValue(sweep);
+  for (const g of groups) {
+    for (const f of [...g.modes, ...g.externals]) {
       const row = [
         fmtValue(g.value),
-        f.mode,
+        g.externals.includes(f) ? `${f.mode} (external)` : f.mode,
         String(f.runs),
         fmtSpread(f.eventP50, fmtMs, ' ms', f.runs),
         fmtSpread(f.eventP99, fmtMs, ' ms', f.runs),
@@ -826,7 +843,10 @@ function perValueSection(sweep: SweepResult, swept: SweptInfo): string[] {
   return [
     `## Per value of --${swept.option}`,
     'Each figure is the median over the runs at that value, with its spread: (min..max, n = runs that had the figure). ' +
-      `Event-time latency as in ${METRICS}; "n/a": no run had the figure${cost ? '' : '; no run recorded its cost'}.`,
+      `Event-time latency as in ${METRICS}; "n/a": no run had the figure${cost ? '' : '; no run recorded its cost'}.` +
+      (groups.some((g) => g.externals.length)
+        ? " An external mode's row (docs/EXTERNAL.md) gives its latency from a reading's t_intended to its first result as the results observer saw it, and its output in results/s."
+        : ''),
     table(header, perValue),
   ];
 }
@@ -840,9 +860,11 @@ function runsSection(
 ): string[] {
   const byRate = swept.key === 'rate';
   const modes = modesOf(sweep);
+  const externals = externalModesOf(sweep);
   const runHeader = byRate ? [] : [sweptTitle(swept)];
   runHeader.push('offered (readings/s)', 'achieved', 'send delay p99', 'generator fell behind');
   for (const m of modes) runHeader.push(`${m} event-time p50`, `${m} event-time p99`, `${m} output (readings/s)`);
+  for (const m of externals) runHeader.push(`${m} result p50`, `${m} result p99`, `${m} results/s`);
   runHeader.push('complete', 'verdict', 'run');
   const rows = runs.map((run) => {
     const { dir, result: r } = run;
@@ -859,6 +881,14 @@ function runsSection(
         m ? pct(m.event_time_latency, 'p50') : 'n/a',
         m ? pct(m.event_time_latency, 'p99') : 'n/a',
         m ? fmtNum(m.output_rate) : 'n/a',
+      );
+    }
+    for (const name of externals) {
+      const j = r.external?.jobs.find((x) => x.name === name);
+      row.push(
+        j ? pct(j.result_latency, 'p50') : 'n/a',
+        j ? pct(j.result_latency, 'p99') : 'n/a',
+        j ? fmtNum(j.output_rate) : 'n/a',
       );
     }
     row.push(
@@ -888,11 +918,21 @@ function sustainableSection(fm: NonNullable<SweepResult['find_max']>, runs: Swee
       lines.push(`- ${label}: ${fmtNum(rate)} readings/s (run not in this sweep)`);
       return;
     }
-    const ms = run.result.modes
-      .map((m) => `${m.mode} p99 ${pct(m.event_time_latency, 'p99')}, output ${fmtNum(m.output_rate)}/s`)
-      .join('; ');
+    const ms = [
+      ...run.result.modes.map(
+        (m) => `${m.mode} p99 ${pct(m.event_time_latency, 'p99')}, output ${fmtNum(m.output_rate)}/s`,
+      ),
+      ...(run.result.external?.jobs ?? []).map(
+        (j) => `${j.name} (external) result p99 ${pct(j.result_latency, 'p99')}, ${fmtNum(j.output_rate)} results/s`,
+      ),
+    ];
     lines.push(
-      `- ${label}: ${fmtNum(rate)} readings/s — [${run.result.run_id}](${run.dir}/report.md); achieved ${fmtNum(run.result.input.achieved_rate)}/s, send delay p99 ${pct(run.result.input.send_delay, 'p99')}; ${ms}; ${run.result.verdict.passed ? 'passed' : 'failed'}`,
+      `- ${label}: ${fmtNum(rate)} readings/s — [${run.result.run_id}](${run.dir}/report.md); ` +
+        [
+          `achieved ${fmtNum(run.result.input.achieved_rate)}/s, send delay p99 ${pct(run.result.input.send_delay, 'p99')}`,
+          ...ms,
+          run.result.verdict.passed ? 'passed' : 'failed',
+        ].join('; '),
     );
   };
   either('Run below (sustained)', fm.below);

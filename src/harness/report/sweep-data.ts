@@ -48,6 +48,11 @@ export function modesOf(sweep: SweepResult): ModeName[] {
   return (['stream', 'batch'] as const).filter((m) => seen.has(m));
 }
 
+/** External modes in the sweep (docs/EXTERNAL.md), in the order first seen. */
+export function externalModesOf(sweep: SweepResult): string[] {
+  return [...new Set(sweep.runs.flatMap((r) => (r.result.external?.jobs ?? []).map((j) => j.name)))];
+}
+
 /** Whether any run recorded its cost. */
 export function hasCost(sweep: SweepResult): boolean {
   return sweep.runs.some((r) => r.result.cost !== undefined);
@@ -55,7 +60,8 @@ export function hasCost(sweep: SweepResult): boolean {
 
 /** One mode's headline figures at one swept value, each as median and spread over the value's runs. */
 export interface ModeFigures {
-  mode: ModeName;
+  /** A built-in mode, or an external one (then its latency is to a reading's first result, its output in results/s). */
+  mode: string;
   /** Runs at this value that ran the mode. */
   runs: number;
   eventP50: Spread | undefined;
@@ -72,6 +78,8 @@ export interface ValueGroup {
   /** Achieved input rate across the value's runs. */
   achievedRate: Spread | undefined;
   modes: ModeFigures[];
+  /** The external modes' figures: result latency, results/s, CPU of the job's process group. */
+  externals: ModeFigures[];
 }
 
 /** The headline figures of each mode of one group of runs. A latency without samples counts as missing. */
@@ -93,10 +101,31 @@ function figuresOf(runs: RunResult[], mode: ModeName): ModeFigures {
   };
 }
 
+/** An external mode's figures: latency from a reading's t_intended to its first result as the observer saw it. */
+function externalFiguresOf(runs: RunResult[], name: string): ModeFigures {
+  const js = runs.flatMap((r) => {
+    const job = r.external?.jobs.find((j) => j.name === name);
+    return job ? [{ r, job }] : [];
+  });
+  const lat = (f: 'p50' | 'p99'): Spread | undefined =>
+    spread(js.map(({ job }) => (job.result_latency.count > 0 ? job.result_latency[f] : undefined)));
+  return {
+    mode: name,
+    runs: js.length,
+    eventP50: lat('p50'),
+    eventP99: lat('p99'),
+    outputRate: spread(js.map(({ job }) => job.output_rate)),
+    processingRateWhileBusy: undefined,
+    cpuMsPer1000: spread(js.map(({ r }) => r.cost?.external?.[name]?.cpu_ms_per_1000_readings)),
+    busyS: undefined,
+  };
+}
+
 /** The runs grouped by swept value, ascending, with each mode's figures. */
 export function groupByValue(sweep: SweepResult): ValueGroup[] {
   const swept = sweptOf(sweep);
   const modes = modesOf(sweep);
+  const externals = externalModesOf(sweep);
   const groups = new Map<number, RunResult[]>();
   for (const run of sweep.runs) {
     const v = sweptValueOf(run, swept);
@@ -109,5 +138,6 @@ export function groupByValue(sweep: SweepResult): ValueGroup[] {
       runs,
       achievedRate: spread(runs.map((r) => r.input.achieved_rate)),
       modes: modes.map((m) => figuresOf(runs, m)),
+      externals: externals.map((m) => externalFiguresOf(runs, m)),
     }));
 }

@@ -87,6 +87,8 @@ async function openRun(opts: RunOptions, progress: Progress): Promise<OpenRun> {
 /** What measuring a run found, however it ended. */
 interface Measured {
   registered: boolean;
+  /** The load began (the external jobs and the roles were ready). */
+  loadStarted: boolean;
   end: PhaseEnd;
   failures: string[];
   producer?: ProducerResult;
@@ -114,7 +116,14 @@ async function measureRun(run: OpenRun, signal: AbortSignal): Promise<Measured> 
   let loadStartMs = Number.NaN;
   const clock = (): number => (Number.isNaN(loadStartMs) ? 0 : (Date.now() - loadStartMs) / 1000);
   const recorder = new RunRecorder({ ...run, runId: folder.runId, log: folder.log });
-  const m: Measured = { registered: false, end: { complete: true }, failures: [], recorder, streamLate: [] };
+  const m: Measured = {
+    registered: false,
+    loadStarted: false,
+    end: { complete: true },
+    failures: [],
+    recorder,
+    streamLate: [],
+  };
   try {
     m.registered = await prepareRun(run, recorder);
     // An external job (Spark: ~40 s) starts while the built-in roles do.
@@ -135,6 +144,7 @@ async function measureRun(run: OpenRun, signal: AbortSignal): Promise<Measured> 
     await p.alignWindows(plan.startMs);
     m.injector = startFaults(run, p, m.externals, clock);
     const load = { runId: folder.runId, brokers: run.config.kafkaBrokers, opts, signal: stopLoad.signal };
+    m.loadStarted = true;
     m.producer = await runLoad(load, plan, p, tracker, recorder);
     m.end = m.producer.complete
       ? await drain({ ...run, signal }, p, recorder, m.producer, m.injector, m.externals, m.observer)
@@ -251,7 +261,9 @@ async function reportRun(run: OpenRun, m: Measured): Promise<RunOutcome> {
   const { folder } = run;
   try {
     if (!m.producer || !m.pipelines)
-      throw new Error(`the run stopped before the load finished: ${m.end.complete ? 'unknown reason' : m.end.reason}`);
+      throw new Error(
+        `the run stopped before ${m.loadStarted ? 'the load finished' : 'its load started'}: ${m.end.complete ? 'unknown reason' : m.end.reason}`,
+      );
     run.progress.log('[bench] collecting results from MySQL');
     const result = await resultOf({
       ...run,

@@ -48,11 +48,11 @@ export function stderrExcerpt(text: string, file: string, tailLines = TAIL_LINES
   if (errors.length)
     parts.push(
       `the first line of its stderr that looks like an error (line ${errors[0]!.line} of ${lines.length}):`,
-      ...errors.map((e) => `    ${e.line}: ${e.text}`),
+      ...errors.map((e) => `  ${e.line}: ${e.text}`),
     );
   parts.push(
     tailFrom > 0 ? `the last ${tailLines} lines of its stderr:` : `its stderr (${lines.length} lines):`,
-    ...lines.slice(tailFrom).map((l) => `    ${l}`),
+    ...lines.slice(tailFrom).map((l) => `  ${l}`),
     `the whole log: ${file}`,
   );
   return `;\n  ${parts.join('\n  ')}`;

@@ -733,7 +733,7 @@ export function sweepSummary(sweep: SweepResult, option: string, unit?: string):
     const b = last.externals.find((m) => m.mode === name);
     if (!a?.eventP50 || !b?.eventP50) continue;
     out.push(
-      `${name} (external): latency to a reading's first result p50 went from ${fmtMs(a.eventP50.median)} ms to ${fmtMs(b.eventP50.median)} ms` +
+      `The external mode ${name}'s latency to a reading's first result p50 went from ${fmtMs(a.eventP50.median)} ms to ${fmtMs(b.eventP50.median)} ms` +
         `${a.eventP99 && b.eventP99 ? ` (p99 ${fmtMs(a.eventP99.median)} to ${fmtMs(b.eventP99.median)} ms)` : ''}.`,
     );
   }

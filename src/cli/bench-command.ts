@@ -655,16 +655,27 @@ function externalSummaryLines(r: RunResult): string[] {
   ];
 }
 
+/** The rule scopes the run has no rule of (from its resolved rules; none known: none). */
+function scopesWithoutRules(r: RunResult): Set<string> {
+  const rs = r.parameters.rules_resolved as { rules?: Array<{ kind?: unknown }> } | undefined;
+  if (!Array.isArray(rs?.rules)) return new Set();
+  const kinds = new Set<string>(rs.rules.map((x) => (x.kind === 'window' ? 'window' : 'record')));
+  return new Set(['record', 'window'].filter((k) => !kinds.has(k)));
+}
+
 /**
- * One line per compared pair and rule scope; a scope an external job declared no rule of is n/a
- * (its comparisons there are not computed: 0 against 0 would read as full agreement).
+ * One line per compared pair and rule scope. A scope that nothing evaluated is n/a, never
+ * "Jaccard 1.0000 ... TP 0 FP 0 FN 0" (0 against 0): one the run has no rule of, and one an
+ * external job declared no rule of (its comparisons there are not computed).
  */
 export function agreementLines(r: RunResult): string[] {
+  const noRules = scopesWithoutRules(r);
   const lines = r.agreement
     .filter((x) => x.scope !== 'all')
-    .map(
-      (a) =>
-        `agreement ${partyName(a.a)} vs ${partyName(a.b)} (${a.scope}): Jaccard ${a.jaccard.toFixed(4)}, F1 ${a.f1.toFixed(4)}, TP ${a.tp} FP ${a.fp} FN ${a.fn}`,
+    .map((a) =>
+      noRules.has(a.scope) && a.tp + a.fp + a.fn === 0
+        ? `agreement ${partyName(a.a)} vs ${partyName(a.b)} (${a.scope}): n/a (the run has no ${a.scope} rule)`
+        : `agreement ${partyName(a.a)} vs ${partyName(a.b)} (${a.scope}): Jaccard ${a.jaccard.toFixed(4)}, F1 ${a.f1.toFixed(4)}, TP ${a.tp} FP ${a.fp} FN ${a.fn}`,
     );
   for (const j of r.external?.jobs ?? [])
     for (const scope of j.scopes_not_evaluated ?? [])

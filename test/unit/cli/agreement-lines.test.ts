@@ -33,4 +33,14 @@ describe("the summary's agreement lines", () => {
     expect(lines[0]).toBe('agreement stream vs batch (record): Jaccard 1.0000, F1 1.0000, TP 30 FP 0 FN 0');
     expect(agreementLines(makeRunResult()).some((l) => l.includes('n/a'))).toBe(false);
   });
+
+  it('a scope the run has no rule of reads n/a for every pair (the seed rules: no window rule)', () => {
+    const r = makeRunResult();
+    r.parameters.rules_resolved = { name: 'seed', rules: [{ id: 'hr_high', kind: 'record' }] };
+    r.agreement[1] = { ...r.agreement[1]!, tp: 0, fp: 0, fn: 0, precision: 1, recall: 1, f1: 1, jaccard: 1 };
+    expect(agreementLines(r)).toEqual([
+      'agreement stream vs batch (record): Jaccard 1.0000, F1 1.0000, TP 30 FP 0 FN 0',
+      'agreement stream vs batch (window): n/a (the run has no window rule)',
+    ]);
+  });
 });

@@ -16,6 +16,17 @@ export interface ExternalFigures {
   jobs: ExternalModeResult[];
   agreement: AgreementResult[];
   failures: string[];
+  /** (optional) Per job: its result-latency histogram and when each measured result became visible, for the charts. */
+  series?: Record<string, ExternalSeries>;
+}
+
+/** When a job's measured results became visible, and each reading's result latency by the time it became visible. */
+interface ExternalSeries {
+  histogram: LatencyHistogram;
+  /** t_visible (epoch ms) of each distinct result of the measured phase. */
+  resultsVisibleAt: number[];
+  /** Per reading with a record result: when its first result became visible (epoch ms) and its latency (ms). */
+  readings: Array<{ visibleAt: number; latencyMs: number }>;
 }
 
 /** What a job's rows are: per-rule alerts, or flagged readings without a rule (docs/EXTERNAL.md). */
@@ -56,6 +67,7 @@ export interface ExternalMeasurement {
   agreement: AgreementResult[];
   failures: string[];
   histograms: { result: LatencyHistogram; atInsert: LatencyHistogram };
+  series: ExternalSeries;
 }
 
 /** Flagged rows have no rule id; a job that mixes both kinds is judged as flagged readings (and told so). */
@@ -156,6 +168,7 @@ export function measureExternal(input: ExternalInputs): ExternalMeasurement {
     agreement,
     failures: failuresOf(result, agreement, truth.length),
     histograms: { result: latency.result, atInsert: latency.atInsert },
+    series: { histogram: latency.result, resultsVisibleAt: latency.visibleAt, readings: latency.readings },
   };
 }
 
@@ -200,10 +213,12 @@ function latencies(x: ExternalInputs, distinct: Map<string, ExternalResultRow & 
   const perReading = new Map<string, { from: number; visible: number; inserted: number }>();
   let lastVisible = -Infinity;
   let measured = 0;
+  const visibleAt: number[] = [];
   for (const r of distinct.values()) {
     const from = originOf(x, r);
     if (from === undefined || from < x.warmupEnd) continue;
     measured++;
+    visibleAt.push(r.visible_at);
     lastVisible = Math.max(lastVisible, r.visible_at);
     if (r.seq === null) {
       window.record(r.visible_at - from);
@@ -220,15 +235,28 @@ function latencies(x: ExternalInputs, distinct: Map<string, ExternalResultRow & 
   const third = (x.scheduleEnd - x.warmupEnd) / 3;
   const firstThird = new LatencyHistogram();
   const lastThird = new LatencyHistogram();
+  const readings: ExternalSeries['readings'] = [];
   for (const p of perReading.values()) {
     result.record(p.visible - p.from);
+    readings.push({ visibleAt: p.visible, latencyMs: p.visible - p.from });
     atInsert.record(p.inserted - p.from);
     if (p.from < x.warmupEnd + third) firstThird.record(p.visible - p.from);
     else if (p.from >= x.scheduleEnd - third) lastThird.record(p.visible - p.from);
   }
   const expectedMeasured = (truth: AlertRecord[]): number =>
     truth.filter((a) => (originOf(x, a) ?? -Infinity) >= x.warmupEnd).length;
-  return { result, atInsert, window, lastVisible, measured, expectedMeasured, firstThird, lastThird };
+  return {
+    result,
+    atInsert,
+    window,
+    lastVisible,
+    measured,
+    expectedMeasured,
+    firstThird,
+    lastThird,
+    visibleAt,
+    readings,
+  };
 }
 
 /** Where a result's latency starts: its reading's t_intended, or its window's end. */
@@ -277,6 +305,15 @@ export function recordResultLatency(
   intended: ReadonlyMap<string, number>,
   warmupEnd: number,
 ): LatencySummary {
+  return recordResultHistogram(alerts, intended, warmupEnd).summary();
+}
+
+/** recordResultLatency's histogram (for the charts). */
+export function recordResultHistogram(
+  alerts: ReadonlyArray<AlertRecord & { committed_at: number | null }>,
+  intended: ReadonlyMap<string, number>,
+  warmupEnd: number,
+): LatencyHistogram {
   const h = new LatencyHistogram();
   const firstPerReading = new Map<string, number>();
   for (const a of alerts) {
@@ -288,5 +325,5 @@ export function recordResultLatency(
     const t = intended.get(key);
     if (t !== undefined && t >= warmupEnd) h.record(at - t);
   }
-  return h.summary();
+  return h;
 }

@@ -55,8 +55,14 @@ interface PidTrack {
   first: ProcSample;
   last: ProcSample;
   peakRss: number;
-  /** Counts from zero: a process started for the run after the run's first sample. */
+  /** A process started after the run's first sample counts from zero; any other, from the run's first sample. */
   fromStart: boolean;
+}
+
+/** Each group's idle CPU: seconds of the load-free interval and CPU seconds per second. */
+export interface IdleBaseline {
+  seconds: number;
+  cpuPerS: Record<string, number>;
 }
 
 /**
@@ -64,8 +70,10 @@ interface PidTrack {
  * process was restarted has several pids, an external job a process group). CPU of a group =
  * what its processes used from the run's first sample (taken once every mode, built-in and
  * external, was ready, before the load: no process's start-up counts) to its last, a process
- * started after the first sample from its start. Peak memory of a group = the largest sum of its
- * processes' resident sets at one sample (a launcher and its JVM together).
+ * started after the first sample from its start, so that every group's CPU covers the same
+ * `sampledS`. Peak memory of a group = the largest sum of its processes' resident sets at one
+ * sample (a launcher and its JVM together). A load-free interval can be timed (beginIdle/endIdle,
+ * while sampling goes on or not): each group's idle CPU per second over it.
  */
 export class CostSampler {
   private readonly groups = new Map<string, Map<number, PidTrack>>();
@@ -73,16 +81,17 @@ export class CostSampler {
   private readonly peakSum = new Map<string, number>();
   private firstAt: number | undefined;
   private lastAt: number | undefined;
+  private idleStart: { at: number; cpu: Map<string, Map<number, number>> } | undefined;
+  private idle: IdleBaseline | undefined;
 
   constructor(
     private readonly read: (pid: number) => ProcSample | null = readProc,
     private readonly now: () => number = Date.now,
+    /** Seconds of one CPU clock tick: the resolution of every CPU figure read. */
+    private readonly tickS: number = 1 / procUnits().clkTck,
   ) {}
 
-  /**
-   * Follow pid as part of group (idempotent). fromStart: the process was started for this run, so
-   * that one started after the run's first sample counts from zero (before it: from that sample).
-   */
+  /** Follow pid as part of group (idempotent). fromStart: the process was started for this run (counts from zero if started after the first sample). */
   track(group: string, pid: number | undefined, fromStart: boolean): void {
     if (pid === undefined) return;
     const pids = this.groups.get(group) ?? new Map<number, PidTrack>();
@@ -94,6 +103,7 @@ export class CostSampler {
 
   sample(): void {
     const at = this.now();
+    // What a process used before the run's first sample (its start-up, an idle baseline) is not the run's.
     const first = this.firstAt === undefined;
     this.firstAt ??= at;
     this.lastAt = at;
@@ -103,7 +113,6 @@ export class CostSampler {
         const s = this.read(pid);
         if (!s) continue;
         if (first) {
-          // What a process used before the run's first sample (its start-up) is not the run's.
           t.first = s;
           t.fromStart = false;
         }
@@ -115,8 +124,55 @@ export class CostSampler {
     }
   }
 
-  totals(): { groups: Record<string, { cpuS: number; peakRssMiB: number }>; sampledS: number } {
-    const groups: Record<string, { cpuS: number; peakRssMiB: number }> = {};
+  /** The start of a load-free interval: every tracked process's CPU now. */
+  beginIdle(): void {
+    this.idleStart = { at: this.now(), cpu: this.cpuByPid() };
+  }
+
+  /** The end of it: each group's CPU per second over the interval, from the processes alive at both ends. */
+  endIdle(): void {
+    const start = this.idleStart;
+    if (!start) throw new Error('endIdle() without beginIdle()');
+    const seconds = (this.now() - start.at) / 1000;
+    const end = this.cpuByPid();
+    const cpuPerS: Record<string, number> = {};
+    if (seconds > 0)
+      for (const [group, pids] of end) {
+        const before = start.cpu.get(group);
+        let used = 0;
+        let seen = false;
+        for (const [pid, cpu] of pids) {
+          const b = before?.get(pid);
+          if (b === undefined) continue;
+          used += cpu - b;
+          seen = true;
+        }
+        if (seen) cpuPerS[group] = used / seconds;
+      }
+    this.idle = { seconds, cpuPerS };
+  }
+
+  private cpuByPid(): Map<string, Map<number, number>> {
+    const out = new Map<string, Map<number, number>>();
+    for (const [group, pids] of this.groups) {
+      const m = new Map<number, number>();
+      for (const pid of pids.keys()) {
+        const s = this.read(pid);
+        if (s) m.set(pid, s.cpuS);
+      }
+      out.set(group, m);
+    }
+    return out;
+  }
+
+  totals(): {
+    /** Per group: CPU seconds, peak memory, and how many processes it had (each adds its counters' tick of uncertainty). */
+    groups: Record<string, { cpuS: number; peakRssMiB: number; processes: number }>;
+    sampledS: number;
+    idle?: IdleBaseline;
+    tickS: number;
+  } {
+    const groups: Record<string, { cpuS: number; peakRssMiB: number; processes: number }> = {};
     for (const [group, pids] of this.groups) {
       let cpuS = 0;
       let peak = 0;
@@ -126,8 +182,13 @@ export class CostSampler {
         peak = Math.max(peak, t.peakRss);
       }
       peak = Math.max(peak, this.peakSum.get(group) ?? 0);
-      groups[group] = { cpuS, peakRssMiB: peak / (1024 * 1024) };
+      groups[group] = { cpuS, peakRssMiB: peak / (1024 * 1024), processes: pids.size };
     }
-    return { groups, sampledS: this.firstAt === undefined ? 0 : (this.lastAt! - this.firstAt) / 1000 };
+    return {
+      groups,
+      tickS: this.tickS,
+      sampledS: this.firstAt === undefined ? 0 : (this.lastAt! - this.firstAt) / 1000,
+      ...(this.idle ? { idle: this.idle } : {}),
+    };
   }
 }

@@ -208,7 +208,7 @@ export class ExternalModes {
     sightings: ReadonlyMap<string, ReadonlyMap<number, Sighting>>,
     observedFrom: number,
   ): Promise<ExternalFigures> {
-    const out: ExternalFigures = { jobs: [], agreement: [], failures: [] };
+    const out: ExternalFigures = { jobs: [], agreement: [], failures: [], series: {} };
     for (const spec of this.specs) {
       if (!this.startupMs.has(spec.name)) continue;
       const seen = sightings.get(spec.name) ?? new Map<number, Sighting>();
@@ -228,6 +228,7 @@ export class ExternalModes {
         exit: this.exits.get(spec.name) ?? 'unknown',
       });
       out.jobs.push(m.result);
+      out.series![spec.name] = m.series;
       out.agreement.push(...m.agreement);
       out.failures.push(...m.failures);
     }

@@ -26,7 +26,7 @@ export interface RunRecords {
   opts: RunOptions;
   ruleSet: RuleSet;
   pool: Pool;
-  retry: { log: (line: string) => void };
+  retry: { log: (line: string) => void; budgetMs?: number };
   producer: ProducerResult;
   pipelines: Pipelines;
   recorder: RunRecorder;
@@ -135,7 +135,9 @@ function runCost(r: RunRecords, data: RunData, busySeconds: { ingest?: number; s
   const sampled = r.recorder.costs.totals();
   return computeCost({
     processes: sampled.groups,
+    tickS: sampled.tickS,
     sampledS: sampled.sampledS,
+    ...(sampled.idle ? { idle: sampled.idle } : {}),
     writes: data.writes,
     modes: r.opts.modes,
     externals: (r.opts.externals ?? []).map((e) => e.name),

@@ -21,7 +21,7 @@ export function benchArgv(over: Partial<BenchArgs> = {}): BenchArgs {
     withSpark: false,
     generators: '1',
     externalReadyTimeoutS: '300',
-    externalPollMs: '100',
+    externalPollMs: '2',
     externalQuietS: '15',
     topicPrefix: '',
     out: 'results/runs',

@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { HistoryEntry } from '../../src/harness/track/history.js';
 import type { RunResult } from '../../src/results/schema.js';
 import { count, openPool, runCli, sleep, spawnCli, stopChild, writeShortWindowRules } from './helpers.js';
 
@@ -119,12 +120,18 @@ describe('external modes (docs/EXTERNAL.md) on the real services', () => {
     expect(processesWith(t)).toEqual([]);
   });
 
-  it("counts a job's CPU from the run's first sample, as the built-in roles', its start-up apart; its memory is its process group's sum", async () => {
+  it("counts a job's CPU from the run's first sample, as the built-in roles', its start-up apart; its memory is its process group's sum; its figures a mode's in the history", async () => {
     const t = tag();
     // 3 CPU s of start-up before its ready line; two more processes in its group holding 150 MiB each.
     const ballast = `node -e "const b = Buffer.alloc(150 * 2 ** 20, 1); setInterval(() => b[0]++, 1000)" ${t}`;
     const command = `${JOB} --busy-start-cpu-s 3 ${t} & ${ballast} & ${ballast} & wait`;
-    const { code, stdout, stderr } = await runCli(bench('ext_cost_', 'costly', [`costly=${command}`]), 180_000);
+    const history = join(out, 'ext_cost_history.jsonl');
+    const args = [
+      ...bench('ext_cost_', 'costly', [`costly=${command}`]).filter((a) => a !== '--no-history'),
+      '--history',
+      history,
+    ];
+    const { code, stdout, stderr } = await runCli(args, 180_000);
     expect(code, stdout + stderr).toBe(0);
     const { result } = resultOf('ext_cost_');
     const job = result.external!.jobs[0]!;
@@ -135,6 +142,15 @@ describe('external modes (docs/EXTERNAL.md) on the real services', () => {
     // The sum of its processes (two of them above 150 MiB), not the largest one.
     expect(cost.peak_rss_mib).toBeGreaterThan(300);
     expect(stdout).toMatch(/costly: .*start-up [\d.]+ s \([\d.]+ CPU s, not in its cost\)/);
+    // Its figures are a mode's in the history: its line, its rows and its trend charts.
+    const line = JSON.parse(readFileSync(history, 'utf8').trim()) as HistoryEntry;
+    expect(line.params.externals).toEqual([{ name: 'costly', rules: null }]);
+    expect(line.metrics.modes.costly!.result_latency_p99_ms).toBe(job.result_latency.p99);
+    expect(line.metrics.modes.costly!.cpu_ms_per_1000_readings).toBe(cost.cpu_ms_per_1000_readings);
+    const rendered = await runCli(['history', '--file', history, '--out', join(out, 'ext_cost_history')], 120_000);
+    expect(rendered.code, rendered.stdout + rendered.stderr).toBe(0);
+    expect(readFileSync(join(out, 'ext_cost_history', 'history.md'), 'utf8')).toMatch(/\| costly \|/);
+    expect(existsSync(join(out, 'ext_cost_history', 'history_costly_result_latency_p99.svg'))).toBe(true);
     expect(processesWith(t)).toEqual([]);
   });
 

@@ -18,6 +18,7 @@ import { rerenderReport, writeSweepReport } from '../harness/report/write.js';
 import type { RunResult, SweepResult } from '../results/schema.js';
 import { createProgress, type Progress } from '../harness/run/progress.js';
 import {
+  ensureFlink,
   ensureServices,
   ensureSpark,
   runOnce,
@@ -73,6 +74,7 @@ export const BENCH_OPTION_KEYS = [
   'maxRestarts',
   'external',
   'withSpark',
+  'withFlink',
   'externalReadyTimeoutS',
   'externalPollMs',
   'externalQuietS',
@@ -122,6 +124,7 @@ export interface BenchArgs {
   /** --external NAME=COMMAND as typed. */
   external?: string[];
   withSpark: boolean;
+  withFlink: boolean;
   externalReadyTimeoutS: NumberArg;
   externalPollMs: NumberArg;
   externalQuietS: NumberArg;
@@ -372,7 +375,16 @@ function checkPatients(n: PlanNumbers, valuesOf: (key: string) => number[]): voi
 /** The command of --with-spark (docs/EXTERNAL.md; set up by scripts/spark.sh). */
 const SPARK_EXAMPLE: ExternalSpec = { name: 'spark', command: 'bash examples/spark/run.sh' };
 
-/** --external specs, and the Spark example's with --with-spark. */
+/** The command of --with-flink (docs/EXTERNAL.md; set up by scripts/flink.sh). */
+const FLINK_EXAMPLE: ExternalSpec = { name: 'flink', command: 'bash examples/flink/run.sh' };
+
+/** The project's examples, each added as an external mode by its --with-NAME flag. */
+const EXAMPLES: readonly { flag: 'withSpark' | 'withFlink'; spec: ExternalSpec }[] = [
+  { flag: 'withSpark', spec: SPARK_EXAMPLE },
+  { flag: 'withFlink', spec: FLINK_EXAMPLE },
+];
+
+/** --external specs, and the examples' with --with-spark and --with-flink. */
 function externalSpecs(a: BenchArgs): ExternalSpec[] {
   let specs: ExternalSpec[];
   try {
@@ -380,19 +392,21 @@ function externalSpecs(a: BenchArgs): ExternalSpec[] {
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
-  if (a.withSpark) {
-    if (specs.some((s) => s.name === SPARK_EXAMPLE.name))
+  for (const { flag, spec } of EXAMPLES) {
+    if (!a[flag]) continue;
+    if (specs.some((s) => s.name === spec.name))
       throw new UsageError(
-        '--with-spark declares the external mode "spark": drop one of --with-spark and --external spark=...',
+        `--with-${spec.name} declares the external mode "${spec.name}": drop one of --with-${spec.name} and --external ${spec.name}=...`,
       );
-    specs.push(SPARK_EXAMPLE);
+    specs.push(spec);
   }
   return specs;
 }
 
 /**
- * --modes split into the built-in modes and the external ones it names. --with-spark adds spark
- * to the default modes; an external mode --modes does not name does not run (and is said so).
+ * --modes split into the built-in modes and the external ones it names. --with-spark and
+ * --with-flink add their mode to the default modes; an external mode --modes does not name does
+ * not run (and is said so).
  */
 function parseModes(
   text: string,
@@ -403,7 +417,8 @@ function parseModes(
     .split(',')
     .map((m) => m.trim())
     .filter(Boolean);
-  if (!modesExplicit && externals.some((e) => e.name === SPARK_EXAMPLE.name)) names.push(SPARK_EXAMPLE.name);
+  if (!modesExplicit)
+    for (const { spec } of EXAMPLES) if (externals.some((e) => e.name === spec.name)) names.push(spec.name);
   const modes: Mode[] = [];
   const external: ExternalSpec[] = [];
   for (const m of new Set(names)) {
@@ -623,6 +638,7 @@ async function preflight(argv: BenchArgs, plan: Plan, progress: Progress): Promi
   if (argv.services) ensureServices(progress);
   await checkServices(loadServiceConfig());
   if (plan.base.externals?.some((e) => e === SPARK_EXAMPLE)) ensureSpark(progress);
+  if (plan.base.externals?.some((e) => e === FLINK_EXAMPLE)) ensureFlink(progress);
   try {
     checkFaultsRunnable(plan.base.faults ?? []);
   } catch (err) {

@@ -35,7 +35,7 @@ import { registerRun, setRunStatus } from './run-registry.js';
 import { resultOf } from './result.js';
 
 export type { RunOptions } from './run-options.js';
-export { ensureServices, ensureSpark } from './services.js';
+export { ensureFlink, ensureServices, ensureSpark } from './services.js';
 
 export interface RunOutcome {
   dir: string;

@@ -19,6 +19,7 @@ export function benchArgv(over: Partial<BenchArgs> = {}): BenchArgs {
     idleMs: '1000',
     maxRestarts: '3',
     withSpark: false,
+    withFlink: false,
     generators: '1',
     externalReadyTimeoutS: '300',
     externalPollMs: '2',

@@ -148,6 +148,26 @@ describe('planBench: external modes (docs/EXTERNAL.md)', () => {
     expect(plan.base.externals).toEqual([{ name: 'spark', command: 'bash examples/spark/run.sh' }]);
   });
 
+  it('--with-flink adds the Flink example to the default modes, beside --with-spark', async () => {
+    const plan = await planBench(argv({ withFlink: true }), new Set());
+    expect(plan.base.modes).toEqual(['stream', 'batch']);
+    expect(plan.base.externals).toEqual([{ name: 'flink', command: 'bash examples/flink/run.sh' }]);
+    expect(plan.settings.modes).toEqual(['stream', 'batch', 'flink']);
+    const both = await planBench(argv({ withSpark: true, withFlink: true }), new Set());
+    expect(both.base.externals?.map((e) => e.name)).toEqual(['spark', 'flink']);
+    const flinkOnly = await planBench(argv({ withFlink: true, modes: 'flink' }), explicitModes);
+    expect(flinkOnly.base.modes).toEqual([]);
+    expect(flinkOnly.base.externals?.map((e) => e.name)).toEqual(['flink']);
+  });
+
+  it('refuses --with-flink beside --external flink=...', async () => {
+    await expect(
+      planBench(argv({ withFlink: true, external: ['flink=./mine.sh'], modes: 'flink' }), explicitModes),
+    ).rejects.toThrow(
+      '--with-flink declares the external mode "flink": drop one of --with-flink and --external flink=...',
+    );
+  });
+
   it('--profile seed runs stream, batch and the Spark example on the seed rules', async () => {
     const plan = await planBench(argv({ profile: 'seed' }), new Set());
     expect(plan.base.modes).toEqual(['stream', 'batch']);

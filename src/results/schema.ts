@@ -374,6 +374,11 @@ export interface CostResult {
   /** How long the run's cost was sampled, seconds. */
   sampled_s: number;
   /**
+   * (optional, added) Other runs live on the same broker and database during this one (the run
+   * registry's record): the broker's and database's CPU then include their load.
+   */
+  shared_servers_with?: Array<{ run_id: string; topics: string; overlap_s: number }>;
+  /**
    * (optional, added) The idle baseline: each process group's CPU per second with no load,
    * timed over `seconds` once every reading had its results (drained, final batch pass done)
    * and before anything stopped. Keys: stream, batch, ingest, broker, database, external jobs.

@@ -387,7 +387,10 @@ function costSection(r: RunResult): string | null {
           `Above idle: the CPU over the run (${fmtSeconds(c.sampled_s)}) minus the idle rate over the same time, per 1,000 readings: what the readings cost, whatever the rate and the run's length; ± is how far the CPU counters' clock tick alone can move it (the idle rate's tick extrapolated over the run), large when few readings share it. ` +
           `At the offered rate: above idle plus the idle CPU spread over ${fmtNum(rate)} readings a second: what running the mode at this rate costs per reading. `
         : 'This run timed no idle baseline: its CPU per 1,000 readings is over the whole run, idle included, and depends on the rate and on the run length. ') +
-      `Comparisons (Summary, headline table) use the ${basis.key === 'above_idle' ? 'cost above idle' : 'cost over the run'}.`,
+      `Comparisons (Summary, headline table) use the ${basis.key === 'above_idle' ? 'cost above idle' : 'cost over the run'}.` +
+      (c.shared_servers_with?.length
+        ? ` **The broker and the database also served ${c.shared_servers_with.map((o) => `run ${o.run_id} (topics ${o.topics || 'unknown'}) for ${fmtSeconds(o.overlap_s)}`).join(' and ')} of this run: their CPU includes that load, and the modes' latencies shared the machine with it.**`
+        : ''),
     table(
       [
         'mode',

@@ -15,14 +15,15 @@ export interface UncollectedRun {
   stoppedBy: string;
   /** Why its results could not be read. */
   collectError: string;
-  load?: { planned: number; sent: number; acknowledged: number };
+  /** The run's planned readings; of them, those due when the load stopped, sent, and acknowledged. */
+  load?: { planned: number; due: number; sent: number; acknowledged: number };
   parameters: Record<string, unknown>;
 }
 
 export async function writeUncollectedReport(dir: string, run: UncollectedRun): Promise<string> {
   await writeFile(join(dir, 'incomplete.json'), JSON.stringify(run, null, 2) + '\n');
   const load = run.load
-    ? `The load generator had sent ${run.load.sent.toLocaleString('en-US')} of ${run.load.planned.toLocaleString('en-US')} planned readings (${run.load.acknowledged.toLocaleString('en-US')} acknowledged by Kafka).`
+    ? `The load generator had sent ${run.load.sent.toLocaleString('en-US')} of the ${run.load.due.toLocaleString('en-US')} readings due when it stopped (${run.load.acknowledged.toLocaleString('en-US')} acknowledged by Kafka); the run had planned ${run.load.planned.toLocaleString('en-US')}.`
     : 'What the load generator had sent is not known: it did not report before it was stopped.';
   const md = [
     `# vitals-bench run ${run.runId}: INCOMPLETE, NOT MEASURED`,

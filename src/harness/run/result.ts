@@ -18,6 +18,7 @@ import type { ExternalModes } from './external-modes.js';
 import type { Pipelines } from './pipelines.js';
 import type { RunRecorder } from './recorder.js';
 import type { RunOptions } from './run-options.js';
+import { overlappingRuns } from './run-registry.js';
 
 /** What the run knows when it ends: its records, and how it ended. */
 export interface RunRecords {
@@ -114,6 +115,11 @@ export async function resultOf(r: RunRecords): Promise<RunResult> {
     ...(external ? { external } : {}),
     patients: opts.patients,
   });
+  const shared = await overlappingRuns(pool, runId, r.startedAt.getTime(), Date.now()).catch((err: Error) => {
+    r.retry.log(`could not read which other runs shared the servers: ${err.message}`);
+    return undefined;
+  });
+  if (result.cost && shared?.length) result.cost.shared_servers_with = shared;
   if (r.observation)
     result.observation = observationResult(
       { ...r.observation.stats, intervalMs: r.observation.intervalMs, priority: r.observation.priority },

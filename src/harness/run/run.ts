@@ -340,7 +340,8 @@ async function collectOrSay(run: OpenRun, m: Measured, collect: () => Promise<Ru
       ...(m.producer
         ? {
             load: {
-              planned: m.producer.planned,
+              planned: Math.round(run.opts.rate * (run.opts.warmup + run.opts.duration)),
+              due: m.producer.planned,
               sent: m.producer.sentReadings,
               acknowledged: m.producer.acknowledgedReadings,
             },

@@ -1,10 +1,12 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../../config.js';
 import type { RuleSet } from '../../pipelines/rules/types.js';
 import type { FromGuard, ToGuard } from './external-guard-protocol.js';
 import type { ExternalSpec } from './external-spec.js';
+import { cpuSecondsOf } from './proc-sampler.js';
+import { stderrExcerptOf } from './stderr-excerpt.js';
 
 const GUARD = join(PROJECT_ROOT, 'dist/src/harness/processes/external-guard.js');
 
@@ -75,6 +77,8 @@ export class ExternalJob {
   readonly startedAt = Date.now();
   /** Epoch ms of its ready line. */
   readyAt: number | undefined;
+  /** CPU seconds its process group had used at its ready line (its start-up; processes that ended before are not counted). */
+  startupCpuS: number | undefined;
   /** The rule ids it said it evaluates on its ready line (undefined: all of them). */
   declaredRules: string[] | undefined;
   private declarationError: string | undefined;
@@ -117,6 +121,7 @@ export class ExternalJob {
     if (m.type === 'started') this.pgid = m.pid;
     else if (m.type === 'ready') {
       this.readyAt = m.at;
+      this.startupCpuS = cpuSecondsOf(this.pids());
       this.readDeclaration(m.declaration);
     } else if (m.type === 'exited') {
       this.exit = { code: m.code, signal: m.signal, at: m.at, stopped: m.stopping, killed: m.killed };
@@ -151,17 +156,14 @@ export class ExternalJob {
       const check = (): void => {
         if (this.declarationError) done(new Error(`external job ${this.spec.name}: ${this.declarationError}`));
         else if (this.readyAt !== undefined) done(null);
-        else if (this.exit)
-          done(
-            new Error(`external job ${this.spec.name} ${describe(this.exit)} before it was ready${this.stderrTail()}`),
-          );
+        else if (this.exit) done(new Error(this.neverReady(this.exit)));
       };
       const listener = (): void => check();
       const timer = setTimeout(
         () =>
           done(
             new Error(
-              `external job ${this.spec.name} was not ready within ${Math.round(timeoutMs / 1000)} s (it never printed VITALS_READY on stdout)${this.stderrTail()}`,
+              `external job ${this.spec.name} was not ready within ${Math.round(timeoutMs / 1000)} s (it never printed VITALS_READY on stdout)${this.stderrExcerpt()}`,
             ),
           ),
         timeoutMs,
@@ -183,13 +185,18 @@ export class ExternalJob {
     return this.exit;
   }
 
-  /** The last lines of its stderr, for a failure message. */
-  stderrTail(lines = 5): string {
-    if (!existsSync(this.stderrFile)) return '';
-    const tail = readFileSync(this.stderrFile, 'utf8').trimEnd().split('\n').slice(-lines).join('\n    ');
-    return tail
-      ? `; the end of its stderr (${this.stderrFile}):\n    ${tail}`
-      : ` (its stderr, ${this.stderrFile}, is empty)`;
+  /** What a failure message shows of its stderr: its first error-looking line, its last lines, the file. */
+  stderrExcerpt(): string {
+    return stderrExcerptOf(this.stderrFile);
+  }
+
+  /** A job that ended before its ready line: never ready, how and when it ended, and its stderr. */
+  private neverReady(exit: ExternalExit): string {
+    const after = ((exit.at - this.startedAt) / 1000).toFixed(1);
+    return (
+      `external job ${this.spec.name} was never ready: it ${describe(exit)} ${after} s after it started, ` +
+      `before printing VITALS_READY on stdout${this.stderrExcerpt()}`
+    );
   }
 }
 

@@ -8,7 +8,7 @@
  * comparison whatever the statistics say.
  */
 import { partyName } from '../../report/format.js';
-import { GATE_DEFAULTS, type Better } from '../../measure/figures.js';
+import { FIGURES, figureOfMode, GATE_DEFAULTS, modesOfRun, type Better } from '../../measure/figures.js';
 import { mannWhitneyU, smallestTwoSidedP } from '../../measure/mann-whitney.js';
 import { spread, type Spread } from '../../measure/spread.js';
 import { measurementValidity } from '../../measure/validity.js';
@@ -65,7 +65,10 @@ export interface MetricComparison {
 
 export interface InvariantFailure {
   run_id: string;
-  invariant: 'loss' | 'duplicates' | 'record_agreement';
+  /** loss, duplicates, record_agreement; or an external mode's invariant figure (result_loss, result_duplicates, unexpected_results). */
+  invariant: string;
+  /** The mode it is of (an external mode's invariant). */
+  mode?: string;
   message: string;
 }
 
@@ -166,7 +169,14 @@ export function judge(
   return { base: b, new: n, change, p, p_method: test.method, u, verdict };
 }
 
-/** The hard invariants of one run: no loss, no duplicates, record rules agreeing completely. */
+/** The invariants of a mode (an external job's loss, duplicates, unexpected results). */
+const MODE_INVARIANTS = FIGURES.filter((f) => f.scope === 'mode' && f.invariant);
+
+/**
+ * The hard invariants of one run: no loss, no duplicates, record rules agreeing completely (an
+ * external job's with the ground truth and the built-in modes too), and each mode's own (an
+ * external job: no lost, duplicate or unexpected results).
+ */
 export function invariantFailures(run: RunResult): InvariantFailure[] {
   const out: InvariantFailure[] = [];
   const id = run.run_id;
@@ -187,6 +197,17 @@ export function invariantFailures(run: RunResult): InvariantFailure[] {
       });
     }
   }
+  for (const m of modesOfRun(run))
+    for (const f of MODE_INVARIANTS.filter((x) => figureOfMode(x, m.name))) {
+      const v = f.value(run, m);
+      if (v !== undefined && v > 0)
+        out.push({
+          run_id: id,
+          invariant: f.id,
+          mode: m.name,
+          message: `run ${id}: ${m.name} ${f.broken?.(v) ?? `${f.label} ${v}`}`,
+        });
+    }
   return out;
 }
 

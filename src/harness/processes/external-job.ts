@@ -1,9 +1,9 @@
-import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../../config.js';
 import type { RuleSet } from '../../pipelines/rules/types.js';
 import type { FromGuard, ToGuard } from './external-guard-protocol.js';
+import { ForkedChild } from './forked-child.js';
 import type { ExternalSpec } from './external-spec.js';
 import { cpuSecondsOf } from './proc-sampler.js';
 import { stderrExcerptOf } from './stderr-excerpt.js';
@@ -85,9 +85,8 @@ export class ExternalJob {
   /** The job's process group (its shell's pid), once started. */
   pgid: number | undefined;
   exit: ExternalExit | undefined;
-  private readonly guard: ChildProcess;
+  private readonly guard: ForkedChild<FromGuard, ToGuard>;
   private readonly listeners = new Set<(m: FromGuard) => void>();
-  private readonly guardExited: Promise<void>;
 
   constructor(
     readonly spec: ExternalSpec,
@@ -101,9 +100,8 @@ export class ExternalJob {
     mkdirSync(workDir, { recursive: true });
     const rulesFile = join(settings.runDir, `${spec.name}-rules.json`);
     writeFileSync(rulesFile, JSON.stringify(settings.ruleSet, null, 2));
-    this.guard = fork(GUARD, [spec.name], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    this.guardExited = new Promise((r) => this.guard.once('exit', () => r()));
-    this.guard.on('message', (m: FromGuard) => this.onMessage(m));
+    this.guard = new ForkedChild(`the guard of ${spec.name}`, GUARD, [spec.name]);
+    this.guard.on((m) => this.onMessage(m));
     const start: ToGuard = {
       type: 'start',
       command: spec.command,
@@ -180,8 +178,8 @@ export class ExternalJob {
 
   /** SIGTERM to its group, SIGKILL after the grace period; resolves when it and its guard have ended. */
   async stop(): Promise<ExternalExit | undefined> {
-    if (this.guard.connected) this.guard.send({ type: 'stop' } satisfies ToGuard);
-    await this.guardExited;
+    this.guard.send({ type: 'stop' });
+    await this.guard.exited;
     return this.exit;
   }
 

@@ -147,7 +147,7 @@ async function measureRun(run: OpenRun, signal: AbortSignal): Promise<Measured> 
     m.injector = startFaults(run, p, m.externals, clock);
     recorder.clock = clock;
     if (m.injector) recorder.expectsOutage = (s) => m.injector!.expectsOutage(s);
-    const load = { runId: folder.runId, brokers: run.config.kafkaBrokers, opts, stop: stopLoad };
+    const load = { runId: folder.runId, brokers: run.config.kafkaBrokers, opts, stop: stopLoad, log: folder.log };
     m.loadStarted = true;
     const loaded = await runLoad(load, plan, p, tracker, recorder);
     m.producer = loaded.producer;

@@ -43,6 +43,7 @@ export const BENCH_OPTION_KEYS = [
   'modes',
   'latenessMs',
   'idleMs',
+  'fetchIntervalMs',
   'injectDelayMs',
   'generators',
   'kafkaClient',
@@ -91,6 +92,7 @@ export interface BenchArgs {
   prevalence: NumberArg;
   latenessMs: NumberArg;
   idleMs: NumberArg;
+  fetchIntervalMs?: NumberArg;
   maxRestarts?: NumberArg;
   generators?: NumberArg;
   kafkaClient?: string;
@@ -147,6 +149,7 @@ const CI_PROFILE: Partial<BenchArgs> = {
   modes: 'stream,batch',
   latenessMs: 2000,
   idleMs: 1000,
+  fetchIntervalMs: 5,
 };
 
 const PROFILES: Record<string, Partial<BenchArgs>> = { seed: SEED_PROFILE, ci: CI_PROFILE };
@@ -393,6 +396,7 @@ function baseOptions(a: BenchArgs, n: PlanNumbers, modes: string[], faults: Faul
     modes: modes as Mode[],
     latenessMs: n.latenessMs,
     idleMs: n.idleMs,
+    fetchIntervalMs: n.fetchIntervalMs,
     topicPrefix: a.topicPrefix,
     outDir: resolve(a.out),
     faults,
@@ -427,6 +431,7 @@ function settingsOf(
     modes,
     latenessMs: n.latenessMs,
     idleMs: n.idleMs,
+    fetchIntervalMs: n.fetchIntervalMs,
     topicPrefix: a.topicPrefix,
     fault: faults.map((f) => f.text),
     maxRestarts: n.maxRestarts,

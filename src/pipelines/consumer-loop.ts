@@ -113,6 +113,7 @@ export async function startConsumerLoop(opts: ConsumerLoopOptions): Promise<Cons
   );
   const pacer = new FetchPacer(opts.fetchIntervalMs ?? 0);
   let fatal = false;
+  let handedOver = 0;
   const consumer = await client.createConsumer(
     {
       groupId: opts.groupId,
@@ -129,6 +130,7 @@ export async function startConsumerLoop(opts: ConsumerLoopOptions): Promise<Cons
     {
       eachBatch: async (batch) => {
         if (fatal) return;
+        handedOver += batch.messages.length;
         const written = opts.onBatch(toPartitionBatch(batch, Date.now())).catch((err: Error) => {
           // The handler already retried its database writes; state may be half-applied, so the
           // process stops and a restart resumes from the committed offsets.
@@ -158,6 +160,10 @@ export async function startConsumerLoop(opts: ConsumerLoopOptions): Promise<Cons
     stop: async () => {
       await commits.drain();
       await consumer.stop();
+      // What the loop paid per reading is what it did per fetch and per offset commit.
+      opts.log?.(
+        `consumer ${opts.groupId}: ${handedOver} readings in ${pacer.fetches} fetches with data, ${commits.made} offset commits${commits.failed ? ` (${commits.failed} failed)` : ''}`,
+      );
     },
   };
 }

@@ -9,11 +9,14 @@ export class FetchPacer {
   /** When the last batches were released (performance.now()): about when the client fetched next. */
   private releasedAt = -Infinity;
   private pass: Promise<void> | null = null;
+  /** Fetches that brought data so far. */
+  fetches = 0;
 
   constructor(private readonly intervalMs: number) {}
 
   nextFetch(): Promise<void> {
     if (this.pass) return this.pass;
+    this.fetches++;
     const wait = this.releasedAt + this.intervalMs - performance.now();
     this.pass =
       wait > 0

@@ -105,6 +105,7 @@ export async function startIngest(
   const stop = async (): Promise<void> => {
     await loop.stop();
     await pipeline.drain();
+    opts.log?.(`ingest: ${pipeline.stats.batches} transactions`);
   };
   return { loop, stats: pipeline.stats, stop };
 }

@@ -22,6 +22,9 @@ export class OffsetCommits {
   private timer: NodeJS.Timeout | undefined;
   private lastCommitAt = -Infinity;
   private draining = false;
+  /** Offset commits made so far, and failed. */
+  made = 0;
+  failed = 0;
 
   constructor(
     private readonly commit: (offsets: OffsetCommit[]) => Promise<void>,
@@ -103,7 +106,9 @@ export class OffsetCommits {
     try {
       await this.beforeCommit?.();
       await this.commit(commits);
+      this.made++;
     } catch (err) {
+      this.failed++;
       this.log?.(`offset commit failed (${(err as Error).message}); the next commit covers it`);
     } finally {
       done?.resolve();

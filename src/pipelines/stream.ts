@@ -45,6 +45,8 @@ export interface StreamOptions {
   requireRunId?: boolean;
   /** Calibration: results wait this long before their database commit (METRICS.md, measurement integrity). */
   injectDelayMs?: number;
+  /** The least time between two fetches that bring data (ms, default DEFAULT_FETCH_INTERVAL_MS; 0: fetch on every arrival). */
+  fetchIntervalMs?: number;
   /** Where windows are aligned (rules/windows.ts windowStartOf); a run aligns them to its schedule. */
   windowOriginMs?: number;
   log?: (line: string) => void;
@@ -95,15 +97,14 @@ interface StreamWork {
 const CHUNK = 2000;
 
 /**
- * The least time between two fetches that bring data (consumer-loop.ts fetchIntervalMs). The
- * generator sends each reading when it falls due, so at 500 readings/s one arrives every 2 ms:
- * fetching on every arrival paid a fetch, a transaction and their client-side CPU per reading.
- * Every 5 ms at most, a fetch takes what arrived meanwhile (2.5 readings at 500/s, all of them
- * in a backlog) into one transaction. A reading waits for it only while readings arrive closer
- * together than this, and then at most this long (less on average than a transaction per
- * reading would queue behind the commits before it once the machine is busy).
+ * The least time between two fetches that bring data, by default (--fetch-interval-ms;
+ * consumer-loop.ts fetchIntervalMs). The generator sends each reading when it falls due, so at
+ * 500 readings/s one arrives every 2 ms: fetching on every arrival paid a fetch, a transaction
+ * and their client-side CPU per reading. A fetch every 5 ms at most takes what arrived
+ * meanwhile (2.5 readings at 500/s) into one transaction. A reading waits for it only while
+ * readings arrive closer together than this, and then at most this long.
  */
-const FETCH_INTERVAL_MS = 5;
+export const DEFAULT_FETCH_INTERVAL_MS = 5;
 
 type StreamResultRow = { kind: 'alert'; a: AlertRecord } | { kind: 'window'; w: WindowResult };
 
@@ -187,7 +188,7 @@ export class StreamPipeline {
         this.rebalancing = true;
       },
       onFatal: this.opts.onFatal,
-      fetchIntervalMs: FETCH_INTERVAL_MS,
+      fetchIntervalMs: this.opts.fetchIntervalMs ?? DEFAULT_FETCH_INTERVAL_MS,
       // An offset never passes a commit whose t_committed is not recorded yet (write-batches.ts).
       beforeOffsetCommit: () => this.recorder.flush(),
       log: this.opts.log,
@@ -296,6 +297,7 @@ export class StreamPipeline {
     await this.admin?.disconnect();
     await this.writer.idle();
     await this.recorder.flush();
+    this.opts.log?.(`stream: ${this.writer.writes} result transactions`);
   }
 
   private async commit(commits: OffsetCommit[]): Promise<void> {

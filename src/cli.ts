@@ -2,6 +2,7 @@
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { UsageError } from './cli/args.js';
+import { withSuggestions } from './cli/did-you-mean.js';
 import { apiCommand, datasetOptions, generateCommand, produceCommand } from './cli/generator-commands.js';
 import { benchCommand, benchOptions, explicitOptions, reportCommand } from './cli/bench-command.js';
 import { compareCommand, compareOptions, type CompareArgs } from './cli/compare-command.js';
@@ -134,10 +135,22 @@ const cli = yargs(hideBin(process.argv))
   .demandCommand(1, 'name a command; see --help')
   .fail((msg, err) => {
     if (err && !(err instanceof UsageError)) throw err;
-    process.stderr.write(`vitals-bench: ${err?.message ?? msg}\n\nRun "vitals-bench --help" for the options.\n`);
+    process.stderr.write(
+      `vitals-bench: ${err?.message ?? suggestOptions(msg)}\n\nRun "vitals-bench --help" for the options.\n`,
+    );
     process.exit(2);
   })
   .help();
+
+/** yargs' message, with "did you mean --x?" after each unknown option (the command's options are cli's while it fails). */
+function suggestOptions(msg: string): string {
+  const typed = hideBin(process.argv);
+  // getOptions() is yargs' (18) but not in @types/yargs 17: the options declared for the command being parsed.
+  const declared = (cli as unknown as { getOptions(): { key: Record<string, unknown> } }).getOptions().key;
+  return withSuggestions(msg, Object.keys(declared), (name) =>
+    typed.some((t) => t === `--${name}` || t.startsWith(`--${name}=`) || t === `--no-${name}`),
+  );
+}
 
 try {
   await cli.parseAsync();

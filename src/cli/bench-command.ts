@@ -1,25 +1,44 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import { PROJECT_ROOT } from '../config.js';
-import { fmtMs, partyName } from '../harness/report/format.js';
+import {
+  fmtCount,
+  fmtMs,
+  fmtNum,
+  fmtRatio,
+  fmtSeconds,
+  fmtValue,
+  partyName,
+  plural,
+} from '../harness/report/format.js';
+import { agreementApplies, costBasis, modeViews, whyNotApplies } from '../harness/report/modes-view.js';
+import { validityProblems, verdictWords } from '../harness/report/verdict.js';
 import { rerenderReport, writeSweepReport } from '../harness/report/write.js';
 import type { RunResult, SweepResult } from '../results/schema.js';
 import { createProgress, type Progress } from '../harness/run/progress.js';
-import { ensureServices, ensureSpark, runOnce, type RunOptions, type RunOutcome } from '../harness/run/run.js';
+import {
+  ensureFlink,
+  ensureServices,
+  ensureSpark,
+  runOnce,
+  RunNotWrittenError,
+  type RunOptions,
+  type RunOutcome,
+} from '../harness/run/run.js';
 import { parseExternalSpecs, type ExternalSpec } from '../harness/processes/external-spec.js';
 import { isMode } from '../domain/modes.js';
 import { isSustainable, limitSentence } from '../harness/measure/sustainable.js';
 import { searchMax, type FindMaxResult, type RateVerdict } from '../harness/run/find-max.js';
 import type { Mode } from '../domain/modes.js';
 import { loadRuleSet } from '../pipelines/rules/parse.js';
+import type { RuleSet } from '../pipelines/rules/types.js';
 import { loadServiceConfig } from '../config.js';
 import { checkFaultsRunnable, checkFaultTargets, parseFaultSpec, type FaultSpec } from '../harness/faults/spec.js';
 import { checkDatabase, checkKafka, checkServices } from '../infra/preflight.js';
 import { kafkaClientArg, UsageError } from './args.js';
 import { BENCH_DEFAULTS, LIMITS, numericOption, parseBenchNumbers, type NumericOption } from './option-list.js';
-import { declareOptions, type OptionKey } from './options.js';
-import { fmtValue } from '../harness/report/format.js';
+import { decl, declareOptions, OPTIONS, type OptionKey } from './options.js';
 import { recordRun } from './history-command.js';
 
 /** Defaults of the numeric options (declared in options.ts; planBench falls back on them). */
@@ -56,6 +75,7 @@ export const BENCH_OPTION_KEYS = [
   'maxRestarts',
   'external',
   'withSpark',
+  'withFlink',
   'externalReadyTimeoutS',
   'externalPollMs',
   'externalQuietS',
@@ -106,6 +126,7 @@ export interface BenchArgs {
   /** --external NAME=COMMAND as typed. */
   external?: string[];
   withSpark: boolean;
+  withFlink: boolean;
   externalReadyTimeoutS: NumberArg;
   externalPollMs: NumberArg;
   externalQuietS: NumberArg;
@@ -160,6 +181,10 @@ export interface Plan {
    * comma list, else the rate (one value, or --find-max's start).
    */
   swept: { option: NumericOption; values: number[] };
+  /** A grid's second option (two options given as lists): every value of `swept` runs with every value of this one. */
+  grid?: { option: NumericOption; values: number[] };
+  /** What the user should know before the runs start (a measured phase shorter than the rules' windows). */
+  notices: string[];
   /** Every run's options but the swept one's value (patients absent: one per reading/s). */
   base: Omit<RunOptions, 'patients'> & { patients?: number };
   repeat: number;
@@ -191,8 +216,13 @@ export async function planBench(argv: BenchArgs, explicit: Set<string>): Promise
   const parsed = parseBenchNumbers(a as unknown as Record<string, unknown>);
   const n = { ...DEFAULTS, ...parsed.values } as PlanNumbers;
   const swept = parsed.list ?? { option: numericOption('rate')!, values: [n.rate] };
+  const grid = parsed.grid;
   const valuesOf = (key: string): number[] =>
-    swept.option.key === key ? swept.values : [(n as Record<string, number>)[key]!];
+    swept.option.key === key
+      ? swept.values
+      : grid?.option.key === key
+        ? grid.values
+        : [(n as Record<string, number>)[key]!];
   checkPatients(n, valuesOf);
   const externals = externalSpecs(a);
   const { modes, external } = parseModes(a.modes, externals, explicit.has('modes'));
@@ -200,19 +230,50 @@ export async function planBench(argv: BenchArgs, explicit: Set<string>): Promise
   checkSendsReadings(valuesOf);
   const shortestLoadS = Math.min(...valuesOf('warmup')) + Math.min(...valuesOf('duration'));
   const faults = parseFaults(a.fault ?? [], shortestLoadS, ['ingest', ...modes, ...external.map((e) => e.name)]);
-  await loadRuleSet(a.rules).catch((err: Error) => {
+  const ruleSet = await loadRuleSet(a.rules).catch((err: Error) => {
     throw new UsageError(err.message);
   });
+  checkHoldsBatchPass(modes, valuesOf);
+  checkOutDir(a.out);
   return {
     swept,
+    ...(grid ? { grid } : {}),
+    notices: windowNotices(ruleSet, valuesOf),
     repeat: n.repeat,
     findMax: a.findMax,
     base: { ...baseOptions(a, n, modes, faults), ...externalOptions(n, external) },
     settings: {
       ...settingsOf(a, n, [...modes, ...external.map((e) => e.name)], faults, swept),
+      ...(grid ? { [grid.option.key]: grid.values } : {}),
       ...externalSettings(external),
     },
   };
+}
+
+/**
+ * Validity before verdict: a batch measured over a phase shorter than its interval has no pass
+ * inside it, and its latency would be the drain's final pass; such a run is refused before
+ * anything starts, naming the duration it needs.
+ */
+function checkHoldsBatchPass(modes: readonly string[], valuesOf: (key: string) => number[]): void {
+  if (!modes.includes('batch')) return;
+  const interval = Math.max(...valuesOf('batchInterval'));
+  const duration = Math.min(...valuesOf('duration'));
+  if (duration < interval)
+    throw new UsageError(
+      `--duration ${fmtValue(duration)} s cannot hold one batch pass every ${fmtValue(interval)} s: the batch latency would measure only the final pass after the load. ` +
+        `The measured phase needs at least --duration ${fmtValue(interval)} (${fmtValue(3 * interval)} s, three passes, to measure the batch latency well), or a shorter --batch-interval, or --modes without batch`,
+    );
+}
+
+/** A measured phase shorter than the rules' longest window: said before the runs start (the run goes on; window results will be few). */
+function windowNotices(ruleSet: RuleSet, valuesOf: (key: string) => number[]): string[] {
+  const windowS = Math.max(0, ...ruleSet.rules.map((r) => (r.kind === 'window' ? r.window_s : 0)));
+  const duration = Math.min(...valuesOf('duration'));
+  if (windowS === 0 || duration >= windowS) return [];
+  return [
+    `--duration ${fmtValue(duration)} s is shorter than the rules' ${windowS} s windows: window results will be few and mostly half-filled (every reading's latency is still measured); for window figures measure at least ${windowS * 3} s`,
+  ];
 }
 
 /** The numeric options: as parsed, else their defaults (patients absent: one per reading/s). */
@@ -233,11 +294,59 @@ function withConfigFile(a: BenchArgs, explicit: Set<string>): BenchArgs {
     const key = k.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
     if (!known.has(key) && key !== 'patients' && key !== 'profile' && key !== 'fault')
       throw new UsageError(`--config ${a.config}: unknown option "${k}"`);
+    checkConfigValue(a.config, k, key, v);
     // A list in the file ("batchInterval": [2, 10, 30]) reads as the command line's comma list.
     if (!explicit.has(key))
       (a as unknown as Record<string, unknown>)[key] = Array.isArray(v) && key !== 'fault' ? v.join(',') : v;
   }
   return a;
+}
+
+/**
+ * A value of a --config file of the type its option takes: a string option a string, a boolean one
+ * true or false, a numeric one a number, a numeric text or (a list) an array of numbers, a
+ * repeatable one a string or an array of strings.
+ */
+function checkConfigValue(file: string, name: string, key: string, v: unknown): void {
+  const d = Object.hasOwn(OPTIONS, key) ? decl(key as OptionKey) : undefined;
+  if (!d) return;
+  const isNum = (x: unknown): boolean => typeof x === 'number' || typeof x === 'string';
+  const ok =
+    d.array === true
+      ? typeof v === 'string' || (Array.isArray(v) && v.every((x) => typeof x === 'string'))
+      : d.rule !== undefined
+        ? isNum(v) || (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'number'))
+        : d.type === 'boolean'
+          ? typeof v === 'boolean'
+          : typeof v === 'string';
+  if (!ok) {
+    const want =
+      d.array === true
+        ? 'a string or a list of strings'
+        : d.rule !== undefined
+          ? 'a number or a list of numbers'
+          : d.type === 'boolean'
+            ? 'true or false'
+            : 'a string';
+    throw new UsageError(`--config ${file}: "${name}" must be ${want}, got ${JSON.stringify(v)}`);
+  }
+}
+
+/**
+ * The output folder can take a run's folder: made if missing, and written to (a file created and
+ * removed), so that a read-only or unreachable folder is refused before anything starts.
+ */
+function checkOutDir(out: string): void {
+  const dir = resolve(out);
+  try {
+    mkdirSync(dir, { recursive: true });
+    const probe = join(dir, `.vitals-bench-write-test-${process.pid}`);
+    writeFileSync(probe, '');
+    rmSync(probe);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw new UsageError(`--out ${out}: cannot write run folders there (${e.code ?? 'error'}: ${e.message})`);
+  }
 }
 
 /** The options of --profile under those not given on the command line. */
@@ -269,7 +378,16 @@ function checkPatients(n: PlanNumbers, valuesOf: (key: string) => number[]): voi
 /** The command of --with-spark (docs/EXTERNAL.md; set up by scripts/spark.sh). */
 const SPARK_EXAMPLE: ExternalSpec = { name: 'spark', command: 'bash examples/spark/run.sh' };
 
-/** --external specs, and the Spark example's with --with-spark. */
+/** The command of --with-flink (docs/EXTERNAL.md; set up by scripts/flink.sh). */
+const FLINK_EXAMPLE: ExternalSpec = { name: 'flink', command: 'bash examples/flink/run.sh' };
+
+/** The project's examples, each added as an external mode by its --with-NAME flag. */
+const EXAMPLES: readonly { flag: 'withSpark' | 'withFlink'; spec: ExternalSpec }[] = [
+  { flag: 'withSpark', spec: SPARK_EXAMPLE },
+  { flag: 'withFlink', spec: FLINK_EXAMPLE },
+];
+
+/** --external specs, and the examples' with --with-spark and --with-flink. */
 function externalSpecs(a: BenchArgs): ExternalSpec[] {
   let specs: ExternalSpec[];
   try {
@@ -277,19 +395,21 @@ function externalSpecs(a: BenchArgs): ExternalSpec[] {
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
-  if (a.withSpark) {
-    if (specs.some((s) => s.name === SPARK_EXAMPLE.name))
+  for (const { flag, spec } of EXAMPLES) {
+    if (!a[flag]) continue;
+    if (specs.some((s) => s.name === spec.name))
       throw new UsageError(
-        '--with-spark declares the external mode "spark": drop one of --with-spark and --external spark=...',
+        `--with-${spec.name} declares the external mode "${spec.name}": drop one of --with-${spec.name} and --external ${spec.name}=...`,
       );
-    specs.push(SPARK_EXAMPLE);
+    specs.push(spec);
   }
   return specs;
 }
 
 /**
- * --modes split into the built-in modes and the external ones it names. --with-spark adds spark
- * to the default modes; an external mode --modes does not name does not run (and is said so).
+ * --modes split into the built-in modes and the external ones it names. --with-spark and
+ * --with-flink add their mode to the default modes; an external mode --modes does not name does
+ * not run (and is said so).
  */
 function parseModes(
   text: string,
@@ -300,7 +420,8 @@ function parseModes(
     .split(',')
     .map((m) => m.trim())
     .filter(Boolean);
-  if (!modesExplicit && externals.some((e) => e.name === SPARK_EXAMPLE.name)) names.push(SPARK_EXAMPLE.name);
+  if (!modesExplicit)
+    for (const { spec } of EXAMPLES) if (externals.some((e) => e.name === spec.name)) names.push(spec.name);
   const modes: Mode[] = [];
   const external: ExternalSpec[] = [];
   for (const m of new Set(names)) {
@@ -338,6 +459,7 @@ function externalSettings(external: ExternalSpec[]): Record<string, unknown> {
 
 function checkFindMax(findMax: boolean, list: { option: NumericOption } | undefined): void {
   if (!findMax || !list) return;
+  // A grid has a list too: --find-max is refused with either.
   throw new UsageError(
     list.option.key === 'rate'
       ? '--find-max takes one starting --rate, not a list'
@@ -447,12 +569,27 @@ function settingsOf(
   };
 }
 
-/** A run's options: the base with the swept option at `value`; in a sweep, labelled and recording the value. */
-export function optionsFor(plan: Plan, value: number, outDir: string, inSweep: boolean): RunOptions {
+/**
+ * A run's options: the base with the swept option at `value` (and in a grid the second option at
+ * `gridValue`); in a sweep, labelled and recording the value.
+ */
+export function optionsFor(
+  plan: Plan,
+  value: number,
+  outDir: string,
+  inSweep: boolean,
+  gridValue?: number,
+): RunOptions {
   const { flag, key } = plan.swept.option;
-  const o = { ...plan.base, [key]: value } as Plan['base'];
+  const grid =
+    plan.grid && gridValue !== undefined ? { flag: plan.grid.option.flag, key: plan.grid.option.key } : undefined;
+  const o = { ...plan.base, [key]: value, ...(grid ? { [grid.key]: gridValue } : {}) } as Plan['base'];
   const patients = o.patients ?? Math.min(LIMITS.patients, Math.max(o.sources, Math.round(o.rate)));
-  const label = inSweep ? [plan.base.label, `${flag}-${fmtValue(value)}`].filter(Boolean).join('_') : plan.base.label;
+  const label = inSweep
+    ? [plan.base.label, `${flag}-${fmtValue(value)}`, ...(grid ? [`${grid.flag}-${fmtValue(gridValue!)}`] : [])]
+        .filter(Boolean)
+        .join('_')
+    : plan.base.label;
   return {
     ...o,
     patients,
@@ -475,9 +612,10 @@ export async function benchCommand(argv: BenchArgs, explicit: Set<string>): Prom
       progress.log(`[bench] interrupted (${reason}): stopping the load and the pipelines, writing what was measured`);
       abort.abort(reason);
     });
+  for (const notice of plan.notices) progress.log(`[bench] note: ${notice}`);
   await preflight(argv, plan, progress);
 
-  const single = plan.swept.values.length === 1 && plan.repeat === 1 && !plan.findMax;
+  const single = plan.swept.values.length === 1 && !plan.grid && plan.repeat === 1 && !plan.findMax;
   const sweepDir = single ? plan.base.outDir : sweepDirIn(plan.base.outDir);
   const runs = new BenchRuns(plan, { argv, progress, signal: abort.signal, sweepDir, single });
   let findMax: SweepResult['find_max'];
@@ -505,6 +643,7 @@ async function preflight(argv: BenchArgs, plan: Plan, progress: Progress): Promi
   if (argv.services) ensureServices(progress);
   await checkServices(loadServiceConfig());
   if (plan.base.externals?.some((e) => e === SPARK_EXAMPLE)) ensureSpark(progress);
+  if (plan.base.externals?.some((e) => e === FLINK_EXAMPLE)) ensureFlink(progress);
   try {
     checkFaultsRunnable(plan.base.faults ?? []);
   } catch (err) {
@@ -533,7 +672,7 @@ interface RunContext {
  * does not know n in advance).
  */
 class BenchRuns {
-  readonly outcomes: Array<{ outcome: RunOutcome; value: number }> = [];
+  readonly outcomes: Array<{ outcome: RunOutcome; value: number; gridValue?: number }> = [];
   /** The values run, each once, in the order first run. */
   readonly tried: number[] = [];
   failedRuns = 0;
@@ -544,40 +683,48 @@ class BenchRuns {
     private readonly plan: Plan,
     private readonly ctx: RunContext,
   ) {
-    this.planned = plan.findMax ? undefined : plan.swept.values.length * plan.repeat;
+    this.planned = plan.findMax ? undefined : plan.swept.values.length * (plan.grid?.values.length ?? 1) * plan.repeat;
   }
 
-  async run(value: number, repeat?: { i: number; of: number }): Promise<RunOutcome | Error> {
+  async run(value: number, repeat?: { i: number; of: number }, gridValue?: number): Promise<RunOutcome | Error> {
     const { argv, progress, signal, sweepDir, single } = this.ctx;
     const planned = this.planned;
     const index = ++this.index;
     if (!this.tried.includes(value)) this.tried.push(value);
+    const gridText =
+      this.plan.grid && gridValue !== undefined ? ` --${this.plan.grid.option.flag} ${fmtValue(gridValue)}` : '';
     const label = {
       index,
       ...(planned !== undefined ? { of: planned } : {}),
-      what: `--${this.plan.swept.option.flag} ${fmtValue(value)}${repeat && repeat.of > 1 ? ` (repeat ${repeat.i}/${repeat.of})` : ''}`,
+      what: `--${this.plan.swept.option.flag} ${fmtValue(value)}${gridText}${repeat && repeat.of > 1 ? ` (repeat ${repeat.i}/${repeat.of})` : ''}`,
     };
     if (!single) progress.startRun(label);
     try {
-      const o = await runOnce(optionsFor(this.plan, value, sweepDir, !single), progress, signal);
-      this.outcomes.push({ outcome: o, value });
+      const o = await runOnce(optionsFor(this.plan, value, sweepDir, !single, gridValue), progress, signal);
+      this.outcomes.push({ outcome: o, value, ...(gridValue !== undefined ? { gridValue } : {}) });
       printSummary(o, progress);
       recordRun(o, { history: argv.history, trackers: argv.profile === 'ci' }, (line) => progress.log(line));
       return o;
     } catch (err) {
       this.failedRuns++;
+      const which = single ? 'the run' : `run ${this.index}${planned !== undefined ? `/${planned}` : ''}`;
       progress.log(
-        `[bench] ${single ? 'the run' : `run ${this.index}${planned !== undefined ? `/${planned}` : ''}`} (${label.what}) failed before it could be measured: ${(err as Error).message}`,
+        err instanceof RunNotWrittenError
+          ? `[bench] ${which} (${label.what}): ${err.message}`
+          : `[bench] ${which} (${label.what}) failed before it could be measured: ${(err as Error).message}`,
       );
       return err as Error;
     }
   }
 }
 
-/** Every swept value, each `repeat` times, until interrupted. */
+/** Every swept value (in a grid: with every value of the second option), each `repeat` times, until interrupted. */
 async function runEachValue(plan: Plan, runs: BenchRuns, signal: AbortSignal): Promise<void> {
   for (const value of plan.swept.values) {
-    for (let i = 0; i < plan.repeat && !signal.aborted; i++) await runs.run(value, { i: i + 1, of: plan.repeat });
+    for (const gridValue of plan.grid?.values ?? [undefined]) {
+      for (let i = 0; i < plan.repeat && !signal.aborted; i++)
+        await runs.run(value, { i: i + 1, of: plan.repeat }, gridValue);
+    }
   }
 }
 
@@ -590,14 +737,26 @@ async function writeSweep(
 ): Promise<void> {
   const { option } = plan.swept;
   const values = plan.findMax ? runs.tried : plan.swept.values;
+  const grid = plan.grid?.option;
   const sweep: SweepResult = {
     swept: { option: option.flag, key: option.key, values, ...(option.unit ? { unit: option.unit } : {}) },
+    ...(grid
+      ? {
+          grid: {
+            option: grid.flag,
+            key: grid.key,
+            values: plan.grid!.values,
+            ...(grid.unit ? { unit: grid.unit } : {}),
+          },
+        }
+      : {}),
     options: { ...plan.settings, [option.key]: values },
     repeat: plan.repeat,
-    runs: runs.outcomes.map(({ outcome: o, value }) => ({
+    runs: runs.outcomes.map(({ outcome: o, value, gridValue }) => ({
       dir: relative(sweepDir, o.dir),
       result: o.result,
       swept_value: value,
+      ...(gridValue !== undefined ? { grid_value: gridValue } : {}),
     })),
     ...(findMax ? { find_max: findMax } : {}),
   };
@@ -647,17 +806,69 @@ function externalSummaryLines(r: RunResult): string[] {
   if (!e) return [];
   const lat = (name: string): string => {
     const s = e.result_latency[name];
-    return s && s.count > 0 ? `p50 ${fmtMs(s.p50)} p99 ${fmtMs(s.p99)} ms (n=${s.count})` : 'n/a';
+    return s && s.count > 0 ? `p50 ${fmtMs(s.p50)} p99 ${fmtMs(s.p99)} ms (n=${fmtCount(s.count)})` : 'n/a';
   };
   return [
-    "latency to a reading's result (t_intended to its first alert in the database; external jobs observed by polling):",
+    "latency to a reading's first alert (t_intended to its first alert in the database; external jobs observed by polling):",
     ...Object.keys(e.result_latency).map((name) => {
       const j = e.jobs.find((x) => x.name === name);
       return j
-        ? `  ${name}: ${lat(name)}, resolution ${j.visibility_resolution_ms} ms; start-up ${j.startup_s?.toFixed(1) ?? 'n/a'} s; ${j.results} results, loss ${j.loss}, duplicates ${j.duplicates}, ${j.output_rate.toFixed(1)} results/s`
+        ? `  ${name}: ${lat(name)}, resolution ${fmtMs(j.visibility_resolution_ms)} ms; start-up ${j.startup_s !== undefined ? fmtSeconds(j.startup_s) : 'n/a'}${j.startup_cpu_s !== undefined ? ` (${fmtNum(j.startup_cpu_s)} CPU s, not in its cost)` : ''}; ${plural(j.results, 'result')}, loss ${fmtCount(j.loss)}, duplicates ${fmtCount(j.duplicates)}, ${fmtNum(j.output_rate)} results/s`
         : `  ${name}: ${lat(name)}`;
     }),
   ];
+}
+
+/** The rule scopes the run has no rule of (from its resolved rules; none known: none). */
+function scopesWithoutRules(r: RunResult): Set<string> {
+  const rs = r.parameters.rules_resolved as { rules?: Array<{ kind?: unknown }> } | undefined;
+  if (!Array.isArray(rs?.rules)) return new Set();
+  const kinds = new Set<string>(rs.rules.map((x) => (x.kind === 'window' ? 'window' : 'record')));
+  return new Set(['record', 'window'].filter((k) => !kinds.has(k)));
+}
+
+/**
+ * One line per compared pair and rule scope. A scope that nothing evaluated is n/a, never
+ * "Jaccard 1.0000 ... TP 0 FP 0 FN 0" (0 against 0): one the run has no rule of, and one an
+ * external job declared no rule of (its comparisons there are not computed; a run recorded
+ * before that has them, and agreementApplies says they do not apply).
+ */
+export function agreementLines(r: RunResult): string[] {
+  const noRules = scopesWithoutRules(r);
+  const pair = (a: string, b: string, scope: string): string =>
+    `agreement ${partyName(a)} vs ${partyName(b)} (${scope})`;
+  const lines = r.agreement
+    .filter((x) => x.scope !== 'all')
+    .map((a) =>
+      !agreementApplies(r, a)
+        ? `${pair(a.a, a.b, a.scope)}: n/a (${whyNotApplies(r, a)})`
+        : noRules.has(a.scope) && a.tp + a.fp + a.fn === 0
+          ? `${pair(a.a, a.b, a.scope)}: n/a (the run has no ${a.scope} rule)`
+          : `${pair(a.a, a.b, a.scope)}: Jaccard ${fmtRatio(a.jaccard)}, F1 ${fmtRatio(a.f1)}, TP ${fmtCount(a.tp)} FP ${fmtCount(a.fp)} FN ${fmtCount(a.fn)}`,
+    );
+  for (const j of r.external?.jobs ?? [])
+    for (const scope of j.scopes_not_evaluated ?? [])
+      for (const other of ['ground_truth', ...r.modes.map((m) => m.mode)])
+        lines.push(
+          `${pair(j.name, other, scope)}: n/a (${j.name} evaluates no ${scope} rule; it declared ${(j.rules_evaluated ?? []).join(', ') || 'none'})`,
+        );
+  return lines;
+}
+
+/** Each mode's cost in one line: CPU with what only it needs (above idle when timed), idle CPU, database transactions. */
+function costSummaryLines(r: RunResult): string[] {
+  const basis = costBasis(r);
+  return modeViews(r)
+    .filter((v) => v.cost)
+    .map((v) => {
+      const c = v.cost!;
+      const value = basis.value(c);
+      return (
+        `${v.name} (${c.roles.join(' + ')}): ${value !== undefined ? `${fmtNum(value)} ${basis.title}` : 'n/a'}` +
+        `${c.idle_cpu_ms_per_s !== undefined ? `, idle ${fmtNum(c.idle_cpu_ms_per_s)} CPU ms/s` : ''}` +
+        `${c.db_transactions !== undefined ? `, ${plural(c.db_transactions, 'database transaction')}` : ''}`
+      );
+    });
 }
 
 function printSummary({ dir, result: r }: RunOutcome, progress: Progress): void {
@@ -665,14 +876,15 @@ function printSummary({ dir, result: r }: RunOutcome, progress: Progress): void 
   const lines: string[] = [];
   lines.push(
     '',
-    `run ${r.run_id}: ${r.verdict.passed ? 'PASSED' : 'FAILED'}${r.complete ? '' : ' (incomplete)'}${r.vacuous?.length ? ' - WARNING: agreement on nothing' : ''}`,
+    `run ${r.run_id}: ${verdictWords(r)}${r.complete ? '' : ' (incomplete)'}${r.vacuous?.length ? ' - WARNING: agreement on nothing' : ''}`,
+  );
+  for (const p of validityProblems(r)) lines.push(`  - ${p}`);
+  lines.push(
+    `input: offered ${fmtNum(r.input.offered_rate)}/s, achieved ${fmtNum(r.input.achieved_rate)}/s, send delay p99 ${fmtMs(r.input.send_delay.p99)} ms (n=${fmtCount(r.input.send_delay.count)})${r.input.generator_fell_behind ? ' - GENERATOR FELL BEHIND' : ''}`,
   );
   lines.push(
-    `input: offered ${r.input.offered_rate}/s, achieved ${r.input.achieved_rate.toFixed(1)}/s, send delay p99 ${fmtMs(r.input.send_delay.p99)} ms (n=${r.input.send_delay.count})${r.input.generator_fell_behind ? ' - GENERATOR FELL BEHIND' : ''}`,
-  );
-  lines.push(
-    `storage: ${r.storage.stored} stored, loss ${r.storage.loss}, duplicates ${r.storage.duplicates}, rejected ${r.storage.rejected}` +
-      `${r.storage.substituted ? `, SUBSTITUTED ${r.storage.substituted}` : ''}${r.storage.foreign ? ` (foreign ${r.storage.foreign})` : ''}`,
+    `storage: ${fmtCount(r.storage.stored)} stored, loss ${fmtCount(r.storage.loss)}, duplicates ${fmtCount(r.storage.duplicates)}, rejected ${fmtCount(r.storage.rejected)}` +
+      `${r.storage.substituted ? `, SUBSTITUTED ${fmtCount(r.storage.substituted)}` : ''}${r.storage.foreign ? ` (foreign ${fmtCount(r.storage.foreign)})` : ''}`,
   );
   const header = [
     'mode',
@@ -689,15 +901,15 @@ function printSummary({ dir, result: r }: RunOutcome, progress: Progress): void 
   const ms = (s: RunResult['input']['send_delay'], v: number): string => (s.count === 0 ? 'n/a' : fmtMs(v));
   const rows = r.modes.map((m) => [
     m.mode,
-    String(m.event_time_latency.count),
+    fmtCount(m.event_time_latency.count),
     ms(m.event_time_latency, m.event_time_latency.p50),
     ms(m.event_time_latency, m.event_time_latency.p99),
     ms(m.event_time_latency, m.event_time_latency.p999),
     ms(m.event_time_latency, m.event_time_latency.max),
     ms(m.processing_time_latency, m.processing_time_latency.p50),
     `${ms(m.detection_latency, m.detection_latency.p50)} (${m.episodes_detected ?? 0}/${m.episodes_injected ?? 0})`,
-    m.output_rate.toFixed(1),
-    String(m.alerts),
+    fmtNum(m.output_rate),
+    fmtCount(m.alerts),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const fmt = (row: string[]): string => row.map((c, i) => c.padStart(widths[i]!)).join('  ');
@@ -707,22 +919,15 @@ function printSummary({ dir, result: r }: RunOutcome, progress: Progress): void 
     ...rows.map(fmt),
   );
   lines.push(...externalSummaryLines(r));
-  for (const a of r.agreement.filter((x) => x.scope !== 'all')) {
-    lines.push(
-      `agreement ${partyName(a.a)} vs ${partyName(a.b)} (${a.scope}): Jaccard ${a.jaccard.toFixed(4)}, F1 ${a.f1.toFixed(4)}, TP ${a.tp} FP ${a.fp} FN ${a.fn}`,
-    );
-  }
-  for (const m of r.modes) {
-    const c = r.cost?.modes[m.mode];
-    if (m.processing_rate_while_busy === undefined && !c) continue;
-    lines.push(
-      `${m.mode}: ${m.processing_rate_while_busy !== undefined ? `${m.processing_rate_while_busy.toFixed(0)} readings/s while busy` : ''}` +
-        `${c ? `, ${c.cpu_ms_per_1000_readings.toFixed(1)} CPU ms per 1,000 readings, ${c.db_transactions} database transactions` : ''}`,
-    );
-  }
+  lines.push(...agreementLines(r));
+  lines.push(...costSummaryLines(r));
+  const batch = r.modes.find((m) => m.mode === 'batch');
+  if (batch?.processing_rate_while_busy !== undefined)
+    lines.push(`batch pass rate: ${fmtNum(batch.processing_rate_while_busy)} readings per second of pass time`);
   for (const w of r.warnings ?? []) lines.push(`WARNING: ${w}`);
   for (const w of r.vacuous ?? []) lines.push(`WARNING: ${w}`);
-  if (r.late_readings.length) lines.push(`late readings (excluded from stream windows): ${r.late_readings.length}`);
+  if (r.late_readings.length)
+    lines.push(`late readings (excluded from stream windows): ${fmtCount(r.late_readings.length)}`);
   for (const f of r.verdict.failures) lines.push(`FAILURE: ${f}`);
   lines.push(`report: ${relative(PROJECT_ROOT, join(dir, 'report.md'))}`);
   process.stdout.write(lines.join('\n') + '\n');

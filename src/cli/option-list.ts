@@ -157,11 +157,14 @@ export interface ParsedNumbers {
   values: Record<string, number>;
   /** The option given as a comma list of two or more values, if any. */
   list?: { option: NumericOption; values: number[] };
+  /** A second option given as a list: the two make a grid (every value of `list` with every value of this one). */
+  grid?: { option: NumericOption; values: number[] };
 }
 
 /**
- * All numeric bench options of `args` (keyed as yargs camel-cases them: batchInterval). Only
- * one may be a list: a sweep varies one option at a time (--repeat repeats each value).
+ * All numeric bench options of `args` (keyed as yargs camel-cases them: batchInterval). At most
+ * two may be lists: one list is a sweep, two are a grid of every pair of values (a trade-off
+ * map); --repeat repeats each value.
  */
 export function parseBenchNumbers(args: Record<string, unknown>): ParsedNumbers {
   const values: Record<string, number> = {};
@@ -173,12 +176,16 @@ export function parseBenchNumbers(args: Record<string, unknown>): ParsedNumbers 
     values[opt.key] = vs[0]!;
     if (vs.length > 1) lists.push({ option: opt, values: vs, text: textOf(raw) });
   }
-  if (lists.length > 1) {
+  if (lists.length > 2) {
     throw new UsageError(
-      `only one option can be a comma list (a sweep varies one option at a time), got ${lists.map((l) => `--${l.option.flag} ${l.text}`).join(' and ')}: ` +
-        'run one sweep per option (--repeat N repeats each value)',
+      `at most two options can be comma lists (one is a sweep, two a grid of every pair), got ${lists.map((l) => `--${l.option.flag} ${l.text}`).join(', ')}: ` +
+        'fix all but two (--repeat N repeats each value)',
     );
   }
-  const l = lists[0];
-  return { values, ...(l ? { list: { option: l.option, values: l.values } } : {}) };
+  const [l, g] = lists;
+  return {
+    values,
+    ...(l ? { list: { option: l.option, values: l.values } } : {}),
+    ...(g ? { grid: { option: g.option, values: g.values } } : {}),
+  };
 }

@@ -221,7 +221,7 @@ export const OPTIONS = {
     flag: 'modes',
     type: 'string',
     default: 'stream,batch',
-    describe: { bench: 'modes to run: stream, batch, and external modes declared by --external or --with-spark' },
+    describe: { bench: 'modes to run: stream, batch, and external modes (--external, --with-spark, --with-flink)' },
   },
   latenessMs: {
     flag: 'lateness-ms',
@@ -384,6 +384,14 @@ export const OPTIONS = {
     describe: {
       bench:
         'add the Spark Structured Streaming example (examples/spark) as the external mode "spark", set up by scripts/spark.sh',
+    },
+  },
+  withFlink: {
+    flag: 'with-flink',
+    type: 'boolean',
+    default: false,
+    describe: {
+      bench: 'add the Flink SQL example (examples/flink) as the external mode "flink", set up by scripts/flink.sh',
     },
   },
   externalReadyTimeoutS: {

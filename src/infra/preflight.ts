@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { Kafka, logLevel } from 'kafkajs';
 import mysql from 'mysql2/promise';
 import { redactUrl, type ServiceConfig } from '../config.js';
@@ -62,4 +63,32 @@ export async function checkDatabase(url: string, timeoutMs = 8000): Promise<void
 /** Both services answer, or a ServiceUnavailableError names the one that does not (in under timeoutMs). */
 export async function checkServices(config: ServiceConfig, timeoutMs = 8000): Promise<void> {
   await Promise.all([checkKafka(config.kafkaBrokers, timeoutMs), checkDatabase(config.mysqlUrl, timeoutMs)]);
+}
+
+/**
+ * Whether a server's port accepts a connection: the evidence that tells a server that is gone
+ * (refused, unreachable) from one that is only slow to answer a loaded machine (it connects).
+ * Resolves 'down' on a refusal or a timeout of the connect itself.
+ */
+export function portAnswers(hostPort: { host: string; port: number }, timeoutMs = 1000): Promise<'up' | 'down'> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: hostPort.host, port: hostPort.port });
+    const done = (v: 'up' | 'down'): void => {
+      socket.destroy();
+      resolve(v);
+    };
+    socket.setTimeout(timeoutMs, () => done('down'));
+    socket.once('connect', () => done('up'));
+    socket.once('error', () => done('down'));
+  });
+}
+
+/** host:port of a broker address ("127.0.0.1:9092") or a mysql:// URL. */
+export function hostPortOf(address: string): { host: string; port: number } {
+  if (address.includes('://')) {
+    const u = new URL(address);
+    return { host: u.hostname, port: Number(u.port || 3306) };
+  }
+  const i = address.lastIndexOf(':');
+  return { host: address.slice(0, i), port: Number(address.slice(i + 1)) };
 }

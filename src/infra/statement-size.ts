@@ -4,7 +4,6 @@
  * 16 MiB, which the protocol splits, shows as a reset connection instead, which looks
  * retriable): a multi-row INSERT is cut into statements that each stay below the limit.
  */
-import type { Queryable } from './mysql.js';
 
 /** The statement limit when the server's is not known: below every server default since MySQL 5.6 (4 MiB). */
 export const DEFAULT_STATEMENT_BYTES = 1024 * 1024;
@@ -20,8 +19,8 @@ export function statementBudget(maxAllowedPacket: number): number {
   return Math.max(1024, Math.min(MAX_STATEMENT_BYTES, maxAllowedPacket - PACKET_MARGIN_BYTES));
 }
 
-/** The server's max_allowed_packet, in bytes (read once at start by each writer). */
-export async function readMaxAllowedPacket(db: Queryable): Promise<number> {
+/** The server's max_allowed_packet, in bytes (read once at start by each writer): `db` a pool or a connection. */
+export async function readMaxAllowedPacket(db: { query(sql: string): Promise<[unknown, unknown]> }): Promise<number> {
   const [rows] = await db.query('SELECT @@max_allowed_packet AS max_allowed_packet');
   const value = Number((rows as Array<{ max_allowed_packet: unknown }>)[0]?.max_allowed_packet);
   if (!Number.isFinite(value) || value <= 0) throw new Error(`the server reported max_allowed_packet ${String(value)}`);

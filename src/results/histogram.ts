@@ -20,7 +20,8 @@ const CURVE_PERCENTILES = [
   99.925, 99.95, 99.975, 99.99, 99.9925, 99.995, 99.9975, 99.999, 100,
 ];
 
-export type LatencyMetric = 'event_time' | 'processing_time' | 'detection' | 'send_delay' | 'window_result';
+/** `result`: from a reading's t_intended to its first record result in the database (every mode, external ones included). */
+export type LatencyMetric = 'event_time' | 'processing_time' | 'detection' | 'send_delay' | 'window_result' | 'result';
 
 /** Key of a histogram in RunResult.histograms: `<mode>.<metric>`, `input.send_delay` for send delay. */
 export function histogramKey(mode: string, metric: LatencyMetric): string {
@@ -29,7 +30,7 @@ export function histogramKey(mode: string, metric: LatencyMetric): string {
 
 /** Inverse of histogramKey; undefined for keys that do not follow the convention. */
 export function parseHistogramKey(key: string): { mode: string; metric: LatencyMetric } | undefined {
-  const m = /^(.+)\.(event_time|processing_time|detection|send_delay|window_result)$/.exec(key);
+  const m = /^(.+)\.(event_time|processing_time|detection|send_delay|window_result|result)$/.exec(key);
   return m ? { mode: m[1]!, metric: m[2] as LatencyMetric } : undefined;
 }
 

@@ -53,6 +53,12 @@ export interface ExternalModeResult {
   kind: 'alerts' | 'flagged_readings';
   /** From its start to its ready line. */
   startup_s?: number;
+  /**
+   * (optional, added) CPU seconds its process group used from its start to its ready line (the
+   * processes alive then). Not in its cost, which counts from the run's first sample, as the
+   * built-in roles' does (CostResult.cpu_counted_from).
+   */
+  startup_cpu_s?: number;
   /** Rows it wrote, and distinct results among them. */
   rows: number;
   results: number;
@@ -89,6 +95,11 @@ export interface ExternalModeResult {
   /** The rules it declared on its ready line (absent: it evaluates all); the comparisons keep to them. */
   rules_evaluated?: string[];
   rules_not_evaluated?: string[];
+  /**
+   * (optional, added) Rule scopes the run has rules of and the job declared none of: its
+   * agreement in them is not computed (0 against 0 would read as full agreement); print n/a.
+   */
+  scopes_not_evaluated?: Array<'record' | 'window'>;
 }
 
 /** Alert agreement between sets A and B (METRICS.md "Alert agreement"); 0/0 ratios are 1. */
@@ -127,8 +138,11 @@ export interface ModeResult {
   batch_interval_s?: number;
   /**
    * (optional, added) Readings processed per second of the mode's busy time (batch: the sum of
-   * its passes' durations; stream: its write transactions' wall time): the throughput the mode
-   * has when it works, which output_rate (readings over the measured span) does not show.
+   * its passes' durations; stream: its write transactions' wall time). For batch, its pass rate:
+   * a pass runs flat out over what has gathered, so this is what batch can process (a capacity).
+   * For the stream it is context only: the stream works as readings arrive, so the figure follows
+   * the offered rate and is not a capacity (the reports never set it beside batch's; the stream's
+   * capacity is its sustainable throughput, --find-max).
    */
   processing_rate_while_busy?: number;
   /** (optional, added) Seconds the output rate divides by: from the end of the warm-up to the last committed result. */
@@ -150,6 +164,17 @@ export interface TimeseriesPoint {
   p99_ms: Record<string, number | null>;
   /** Per consumer group / mode: consumer lag (messages) at the end of this second. */
   backlog: Record<string, number>;
+  /**
+   * (optional, added) Per mode, external ones included: results of the measured phase (alerts,
+   * window alerts, flagged readings) committed in this second (an external job's: first seen by
+   * the harness's poll in this second). The one per-second count every mode has.
+   */
+  results?: Record<string, number>;
+  /**
+   * (optional, added) External modes: p99 of the result latency (t_visible of a reading's first
+   * result - t_intended) of the readings whose first result was first seen in this second; null if none.
+   */
+  result_p99_ms?: Record<string, number | null>;
 }
 
 interface LateReading {
@@ -247,7 +272,11 @@ export interface RunResult {
   faults?: FaultReport[];
   /** (optional, added) What each mode cost: CPU, memory, busy time, database writes (see CostResult). */
   cost?: CostResult;
-  /** (optional, added) Settings that make this run too short to say much (fewer than 3 batch intervals, windows longer than the measured phase). */
+  /**
+   * (optional, added) What limits what this run can say: settings that make it too short (fewer
+   * than 3 batch intervals, windows longer than the measured phase), a results observer whose
+   * resolution was above its target (a loaded machine).
+   */
   warnings?: string[];
   /**
    * (optional, added) Why this run's agreement and detection figures say nothing ("agreement on
@@ -301,12 +330,12 @@ export interface ObservationResult {
 
 /**
  * The cost side of the trade-off, measured per process from /proc (CPU = user + system time,
- * peak memory = the largest resident set seen by the harness's 1 s samples).
+ * peak memory = the largest sum of a group's resident sets seen by the harness's 1 s samples).
  */
 export interface ModeCost {
   /** CPU seconds of the mode's own process(es) over the run (stream: the stream role; batch: the batch role with its worker threads). */
   cpu_s: number;
-  /** Largest resident set of the mode's process, MiB. */
+  /** Peak memory of the mode's process(es), MiB: the largest sum of their resident sets at one sample. */
   peak_rss_mib: number;
   /** Seconds the mode spent processing: batch passes' durations; stream: its write transactions' wall time. */
   busy_s: number;
@@ -326,13 +355,76 @@ export interface CostResult {
   ingest?: ModeCost;
   /** (optional, added) CPU seconds of the load generator's process (the open-loop producer). */
   generator_cpu_s?: number;
-  /** (optional, added) External jobs: CPU of their whole process group, the largest process's peak memory. */
+  /**
+   * (optional, added) External jobs: CPU of their whole process group (counted as cpu_counted_from
+   * says; their start-up CPU is in external.jobs[].startup_cpu_s), and its peak memory: the largest
+   * sum of the group's resident sets at one sample (runs before cpu_counted_from: the largest single process).
+   */
   external?: Record<string, { cpu_s: number; peak_rss_mib: number; cpu_ms_per_1000_readings: number }>;
+  /**
+   * (optional, added) Where every process's CPU is counted from: 'ready', the run's first sample,
+   * taken once every mode (built-in and external) was ready and before the load, so no start-up
+   * is in any mode's CPU (a process started later, from its start). Absent: a run before it, where
+   * the built-in roles counted from their first sample and external jobs from their start.
+   */
+  cpu_counted_from?: 'ready';
   /** CPU seconds of the Kafka broker and of the database server over the run (null: not this project's servers). */
   broker_cpu_s: number | null;
   database_cpu_s: number | null;
   /** How long the run's cost was sampled, seconds. */
   sampled_s: number;
+  /**
+   * (optional, added) Other runs live on the same broker and database during this one (the run
+   * registry's record): the broker's and database's CPU then include their load.
+   */
+  shared_servers_with?: Array<{ run_id: string; topics: string; overlap_s: number }>;
+  /**
+   * (optional, added) The idle baseline: each process group's CPU per second with no load,
+   * timed over `seconds` once every reading had its results (drained, final batch pass done)
+   * and before anything stopped. Keys: stream, batch, ingest, broker, database, external jobs.
+   */
+  idle?: { seconds: number; cpu_ms_per_s: Record<string, number> };
+  /**
+   * (optional, added) What each mode costs, counting what only it needs: stream its role; batch
+   * its pass role and ingest (which lands the readings only batch reads); an external job its
+   * process group. Keyed by mode name.
+   */
+  attributed?: Record<string, AttributedCost>;
+  /**
+   * (optional, added) What serves every mode and no mode alone, shown apart: the broker, the
+   * database, and ingest when no batch mode ran (then it only records what was stored).
+   */
+  shared?: Record<string, SharedCost>;
+}
+
+/** One mode's cost with what only it needs (CostResult.attributed). */
+export interface AttributedCost {
+  /** The process groups counted: ["batch", "ingest"]. */
+  roles: string[];
+  readings: number;
+  /** CPU seconds of those roles from the first sample of the run to its end (sampled_s). */
+  cpu_s: number;
+  /** cpu_s per 1,000 readings: idle included, so it depends on the rate and the run's length. */
+  cpu_ms_per_1000_readings: number;
+  /** The roles' idle CPU, ms per second (absent: no idle baseline). */
+  idle_cpu_ms_per_s?: number;
+  /** (cpu_s - idle rate x sampled_s) per 1,000 readings, at least 0: what the readings cost above idle. */
+  cpu_ms_per_1000_above_idle?: number;
+  /** How far that figure can be off from the CPU counters' tick alone (the idle rate's tick extrapolated over the run), per 1,000 readings. */
+  cpu_ms_per_1000_above_idle_resolution?: number;
+  /** Sum of the roles' peak resident memory, MiB (an upper bound of what they held at once). */
+  peak_rss_mib: number;
+  /** Database transactions and rows the roles committed (absent for an external job: not recorded). */
+  db_transactions?: number;
+  db_rows?: number;
+}
+
+/** A process that serves every mode (CostResult.shared). */
+export interface SharedCost {
+  cpu_s: number;
+  idle_cpu_ms_per_s?: number;
+  cpu_ms_per_1000_above_idle?: number;
+  cpu_ms_per_1000_above_idle_resolution?: number;
 }
 
 /** One fault and what it did; times in seconds since the load started. */
@@ -366,7 +458,7 @@ export interface SweepResult {
    * The runs; (optional, added) `swept_value` is the run's value of the swept option (the
    * same value is in its results.json, parameters[swept.key], and parameters.swept).
    */
-  runs: Array<{ dir: string; result: RunResult; swept_value?: number }>;
+  runs: Array<{ dir: string; result: RunResult; swept_value?: number; grid_value?: number }>;
   /**
    * (optional, added) The option the runs differ in: the one given as a comma list, or the rate
    * (a --repeat of one setting, --find-max). `option` is its command-line name ("batch-interval"),
@@ -375,6 +467,11 @@ export interface SweepResult {
    * written before it was added: then the rate is the swept option.
    */
   swept?: { option: string; key: string; values: number[]; unit?: string };
+  /**
+   * (optional, added) A grid: the second option given as a comma list; every value of `swept`
+   * ran with every value of this one (each run's value: `grid_value`, and in its parameters).
+   */
+  grid?: { option: string; key: string; values: number[]; unit?: string };
   /**
    * (optional, added) Every option of the sweep, keyed as in a run's parameters (rate,
    * batchInterval, latenessMs...); the swept option's entry is its list of values.

@@ -174,6 +174,8 @@ describe('vitals-bench bench (end to end)', () => {
       ['--threads', '0'],
       ['--rules', '/no/such/rules.json'],
       ['--patients', '0'],
+      // Validity before verdict: a measured phase that cannot hold one batch pass is refused before anything starts.
+      ['--duration', '5', '--batch-interval', '30'],
     ]) {
       const err = await run('node', [CLI, 'bench', '--no-services', '--out', out, ...args]).then(
         () => null,
@@ -181,7 +183,7 @@ describe('vitals-bench bench (end to end)', () => {
       );
       expect(err, args.join(' ')).not.toBeNull();
       expect(err!.code).toBe(2);
-      expect(err!.stderr).toMatch(/rate|modes|threads|rules|patients/);
+      expect(err!.stderr).toMatch(/rate|modes|threads|rules|patients|cannot hold one batch pass/);
     }
     expect(readdirSync(out).filter((d) => d !== 'rules.json' && !d.startsWith('20'))).toEqual([]);
   });

@@ -281,7 +281,19 @@ describe('bad arguments and unreachable servers fail at once, naming the problem
     const started = Date.now();
     const proc = spawn(
       process.execPath,
-      [CLI, 'bench', '--rate', '100', '--duration', '5', '--quiet', '--out', join(out, 'down')],
+      [
+        CLI,
+        'bench',
+        '--rate',
+        '100',
+        '--duration',
+        '5',
+        '--batch-interval',
+        '2',
+        '--quiet',
+        '--out',
+        join(out, 'down'),
+      ],
       {
         env: { ...process.env, KAFKA_BROKERS: '127.0.0.1:1' },
         stdio: ['ignore', 'pipe', 'pipe'],

@@ -13,35 +13,58 @@ describe('the results observer (METRICS.md "Visibility latency") on the real dat
   const pool = openPool();
   afterAll(async () => (await pool).end());
 
-  it('sees each new row once, stamped with the query that returned it, and a row committed out of id order by its sweep', async () => {
+  it('sees each new row once, stamped with the query that returned it; a row committed out of id order at the next round, or by a sweep', async () => {
     const p = await pool;
     await migrate(p);
     const { runId } = isolation('observer');
     const o = new ResultsObserver(p, runId, [{ mode: 'job', table: 'external_results' }], 2);
     const insert = 'INSERT INTO external_results (run_id, mode, rule_id, patient_id, seq) VALUES (?, ?, ?, ?, ?)';
-    // A transaction takes the lower id and holds it; a second one takes the next id and commits first.
-    const slow = await p.getConnection();
-    await slow.beginTransaction();
-    const [a] = await slow.query(insert, [runId, 'job', 'r', 1, 1]);
-    const [b] = await p.query(insert, [runId, 'job', 'r', 1, 2]);
-    const idA = (a as { insertId: number }).insertId;
-    const idB = (b as { insertId: number }).insertId;
-    expect(idB).toBeGreaterThan(idA);
+    const held = async (): Promise<{ id: number; commit: () => Promise<void> }> => {
+      const conn = await p.getConnection();
+      await conn.beginTransaction();
+      const [r] = await conn.query(insert, [runId, 'job', 'r', 1, 1]);
+      return {
+        id: (r as { insertId: number }).insertId,
+        commit: async () => {
+          await conn.commit();
+          conn.release();
+        },
+      };
+    };
+    const write = async (seq: number): Promise<number> =>
+      ((await p.query(insert, [runId, 'job', 'r', 1, seq]))[0] as { insertId: number }).insertId;
+    const seen = (): Map<number, { at: number; notBefore: number }> => o.sightings().get('job')!;
+
+    // A transaction takes a lower id and holds it; another takes the next id and commits first.
+    const a = await held();
+    const idB = await write(2);
     await o.round();
-    expect([...o.sightings().get('job')!.keys()]).toEqual([idB]);
-    const beforeCommit = Date.now();
-    await slow.commit();
-    slow.release();
-    // Rounds after the cursor passed idA do not return it; the next sweep (once a second) does.
+    expect([...seen().keys()]).toEqual([idB]);
+    // Committed soon after: the next round reads from the highest id of LOOKBACK_MS ago and sees it.
+    const beforeA = Date.now();
+    await a.commit();
     await o.round();
-    expect(o.sightings().get('job')!.has(idA)).toBe(false);
+    expect(seen().get(a.id)!.at).toBeGreaterThanOrEqual(beforeA);
+
+    // Committed long after (the rounds have moved on): the next sweep (once a second) finds it.
+    const c = await held();
+    const idD = await write(4);
+    await o.round();
+    expect(seen().has(idD)).toBe(true);
+    // Rounds LOOKBACK_MS apart: the highest id of LOOKBACK_MS ago is now idD, above the held one.
+    await sleep(100);
+    await o.round();
+    await sleep(100);
+    await o.round();
+    await c.commit();
+    await o.round();
+    expect(seen().has(c.id)).toBe(false);
     await sleep(1050);
     await o.round();
-    const sA = o.sightings().get('job')!.get(idA)!;
-    expect(sA.at).toBeGreaterThanOrEqual(beforeCommit);
+    const sC = seen().get(c.id)!;
     // Its bound reaches back to the sweep before, which could not have returned it.
-    expect(sA.at - sA.notBefore).toBeGreaterThanOrEqual(1000);
-    expect(o.stats()).toMatchObject({ rounds: 3, sweptLate: 1, failedRounds: 0 });
+    expect(sC.at - sC.notBefore).toBeGreaterThanOrEqual(1000);
+    expect(o.stats()).toMatchObject({ rounds: 7, sweptLate: 1, failedRounds: 0 });
   });
 
   it("calibration: a job that writes each result X ms after its reading's t_intended is measured at X, within the stated resolution", async () => {

@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../src/config.js';
 import type { RunResult } from '../../src/results/schema.js';
 import { writeRunReport, writeSweepReport } from '../../src/harness/report/write.js';
-import { makeRunResult, makeSweep } from '../unit/harness/fixture.js';
+import { makeExternalRunResult, makeRunResult, makeSweep } from '../unit/harness/fixture.js';
 
 const STEP_MS = 30_000;
 let browser: Browser | undefined;
@@ -190,6 +190,36 @@ describe('report.html in headless chromium', () => {
       expect(problems).toEqual([]);
     } finally {
       await page.context().close();
+    }
+  });
+
+  it('a run with an external mode (a two-panel throughput chart) and a sweep with its trade-off map (a panel per rate) draw too', async () => {
+    const runDir = join(dir, 'external');
+    await writeRunReport(runDir, makeExternalRunResult());
+    const sweepDir = join(dir, 'sweep-cost');
+    const sweep = makeSweep();
+    sweep.runs.forEach((x, i) => {
+      x.result.cost = makeExternalRunResult().cost;
+      x.result.cost!.attributed!.batch!.cpu_ms_per_1000_above_idle = 600 + 100 * i;
+    });
+    await writeSweepReport(sweepDir, sweep);
+    for (const [file, charts] of [
+      [join(runDir, 'report.html'), ['latency_percentiles.svg', 'p99_over_time.svg', 'throughput.svg']],
+      [
+        join(sweepDir, 'report.html'),
+        ['sweep_cost_vs_rate.svg', 'sweep_latency.svg', 'sweep_throughput.svg', 'sweep_tradeoff.svg'],
+      ],
+    ] as const) {
+      const { page, problems } = await open(file);
+      try {
+        const states = await chartStates(page);
+        expect(states.map((x) => x.file).sort()).toEqual([...charts]);
+        for (const x of states)
+          expect(x, x.file).toMatchObject({ interactive: true, live: true, failed: false, drawn: true });
+        expect(problems).toEqual([]);
+      } finally {
+        await page.context().close();
+      }
     }
   });
 

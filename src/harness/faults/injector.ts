@@ -49,6 +49,14 @@ export class FaultInjector {
     }
   }
 
+  /** A fault that takes the server down has been injected and is not over (the server not answering again). */
+  expectsOutage(service: 'kafka' | 'db'): boolean {
+    return this.faults.some(
+      (f) =>
+        f.injected_at_s !== undefined && f.ended_at_s === undefined && kindOf(f.spec).takesDown?.(f.spec) === service,
+    );
+  }
+
   async done(): Promise<void> {
     while (this.running.size > 0) await Promise.all([...this.running]);
   }

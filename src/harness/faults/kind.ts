@@ -56,6 +56,8 @@ export interface FaultKind<S extends FaultSpecBase> {
   /** Refuses, once the services are up and before the run starts, what cannot be done to them here. */
   checkRunnable?(spec: S, env: NodeJS.ProcessEnv): void;
   inject(spec: S, ctx: FaultContext, rec: InjectedFault<S>): Promise<void>;
+  /** The server it takes down while it runs: the run expects that outage and does not stop for it. */
+  takesDown?(spec: S): 'kafka' | 'db';
   /** How the harness noticed it, from the run's record. */
   detect(x: FaultAnalysisInput, spec: S, atS: number, endedS: number, explained: Explained): Detection;
   /**

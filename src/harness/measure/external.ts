@@ -16,6 +16,17 @@ export interface ExternalFigures {
   jobs: ExternalModeResult[];
   agreement: AgreementResult[];
   failures: string[];
+  /** (optional) Per job: its result-latency histogram and when each measured result became visible, for the charts. */
+  series?: Record<string, ExternalSeries>;
+}
+
+/** When a job's measured results became visible, and each reading's result latency by the time it became visible. */
+interface ExternalSeries {
+  histogram: LatencyHistogram;
+  /** t_visible (epoch ms) of each distinct result of the measured phase. */
+  resultsVisibleAt: number[];
+  /** Per reading with a record result: when its first result became visible (epoch ms) and its latency (ms). */
+  readings: Array<{ visibleAt: number; latencyMs: number }>;
 }
 
 /** What a job's rows are: per-rule alerts, or flagged readings without a rule (docs/EXTERNAL.md). */
@@ -43,6 +54,8 @@ export interface ExternalInputs extends ExternalJudgement {
   command: string;
   rows: ExternalResultRow[];
   startupMs: number | undefined;
+  /** CPU seconds its process group used until its ready line. */
+  startupCpuS?: number | undefined;
   /** The rule ids the job said it evaluates (absent: all): the comparisons keep to them. */
   rules?: readonly string[];
   pollIntervalMs: number;
@@ -54,6 +67,7 @@ export interface ExternalMeasurement {
   agreement: AgreementResult[];
   failures: string[];
   histograms: { result: LatencyHistogram; atInsert: LatencyHistogram };
+  series: ExternalSeries;
 }
 
 /** Flagged rows have no rule id; a job that mixes both kinds is judged as flagged readings (and told so). */
@@ -114,7 +128,10 @@ export function measureExternal(input: ExternalInputs): ExternalMeasurement {
     x.intended,
     x.warmupEnd,
   );
-  const agreement = comparisons(x, kind, mine, truth, reference);
+  const skipped = scopesNotEvaluated(input);
+  const agreement = comparisons(x, kind, mine, truth, reference).filter(
+    (a) => !(skipped as readonly string[]).includes(a.scope),
+  );
   const loss = [...truthKeys].filter((k) => !distinct.has(k)).length;
   const unexpected = [...distinct.keys()].filter((k) => !truthKeys.has(k)).length;
   const measuredS = Math.max(1e-9, (x.scheduleEnd - x.warmupEnd) / 1000);
@@ -124,6 +141,7 @@ export function measureExternal(input: ExternalInputs): ExternalMeasurement {
     command: x.command,
     kind,
     ...(x.startupMs !== undefined ? { startup_s: x.startupMs / 1000 } : {}),
+    ...(x.startupCpuS !== undefined ? { startup_cpu_s: Math.round(x.startupCpuS * 1000) / 1000 } : {}),
     rows: x.rows.length,
     results: distinct.size,
     duplicates: x.rows.length - distinct.size,
@@ -143,12 +161,14 @@ export function measureExternal(input: ExternalInputs): ExternalMeasurement {
     expected_rate: latency.expectedMeasured(truth) / measuredS,
     exit: x.exit,
     ...(input.rules ? { rules_evaluated: [...input.rules], rules_not_evaluated: notEvaluated(input) } : {}),
+    ...(skipped.length ? { scopes_not_evaluated: skipped } : {}),
   };
   return {
     result,
     agreement,
     failures: failuresOf(result, agreement, truth.length),
     histograms: { result: latency.result, atInsert: latency.atInsert },
+    series: { histogram: latency.result, resultsVisibleAt: latency.visibleAt, readings: latency.readings },
   };
 }
 
@@ -168,6 +188,20 @@ function keptToDeclaredRules(x: ExternalInputs): ExternalInputs {
   };
 }
 
+/**
+ * The rule scopes (record, window) of which the run has rules and the job declared none: its
+ * comparisons in that scope would be of two empty sets (0/0 reads as full agreement) and are left out.
+ */
+function scopesNotEvaluated(x: ExternalInputs): Array<'record' | 'window'> {
+  if (!x.rules) return [];
+  const declared = new Set(x.rules);
+  const ids = [...x.windowSizeOf.entries()];
+  return (['record', 'window'] as const).filter((scope) => {
+    const ofScope = ids.filter(([, size]) => size > 0 === (scope === 'window')).map(([id]) => id);
+    return ofScope.length > 0 && !ofScope.some((id) => declared.has(id));
+  });
+}
+
 function notEvaluated(x: ExternalInputs): string[] {
   return [...x.windowSizeOf.keys()].filter((id) => !x.rules!.includes(id));
 }
@@ -179,10 +213,12 @@ function latencies(x: ExternalInputs, distinct: Map<string, ExternalResultRow & 
   const perReading = new Map<string, { from: number; visible: number; inserted: number }>();
   let lastVisible = -Infinity;
   let measured = 0;
+  const visibleAt: number[] = [];
   for (const r of distinct.values()) {
     const from = originOf(x, r);
     if (from === undefined || from < x.warmupEnd) continue;
     measured++;
+    visibleAt.push(r.visible_at);
     lastVisible = Math.max(lastVisible, r.visible_at);
     if (r.seq === null) {
       window.record(r.visible_at - from);
@@ -199,15 +235,28 @@ function latencies(x: ExternalInputs, distinct: Map<string, ExternalResultRow & 
   const third = (x.scheduleEnd - x.warmupEnd) / 3;
   const firstThird = new LatencyHistogram();
   const lastThird = new LatencyHistogram();
+  const readings: ExternalSeries['readings'] = [];
   for (const p of perReading.values()) {
     result.record(p.visible - p.from);
+    readings.push({ visibleAt: p.visible, latencyMs: p.visible - p.from });
     atInsert.record(p.inserted - p.from);
     if (p.from < x.warmupEnd + third) firstThird.record(p.visible - p.from);
     else if (p.from >= x.scheduleEnd - third) lastThird.record(p.visible - p.from);
   }
   const expectedMeasured = (truth: AlertRecord[]): number =>
     truth.filter((a) => (originOf(x, a) ?? -Infinity) >= x.warmupEnd).length;
-  return { result, atInsert, window, lastVisible, measured, expectedMeasured, firstThird, lastThird };
+  return {
+    result,
+    atInsert,
+    window,
+    lastVisible,
+    measured,
+    expectedMeasured,
+    firstThird,
+    lastThird,
+    visibleAt,
+    readings,
+  };
 }
 
 /** Where a result's latency starts: its reading's t_intended, or its window's end. */
@@ -256,6 +305,15 @@ export function recordResultLatency(
   intended: ReadonlyMap<string, number>,
   warmupEnd: number,
 ): LatencySummary {
+  return recordResultHistogram(alerts, intended, warmupEnd).summary();
+}
+
+/** recordResultLatency's histogram (for the charts). */
+export function recordResultHistogram(
+  alerts: ReadonlyArray<AlertRecord & { committed_at: number | null }>,
+  intended: ReadonlyMap<string, number>,
+  warmupEnd: number,
+): LatencyHistogram {
   const h = new LatencyHistogram();
   const firstPerReading = new Map<string, number>();
   for (const a of alerts) {
@@ -267,5 +325,5 @@ export function recordResultLatency(
     const t = intended.get(key);
     if (t !== undefined && t >= warmupEnd) h.record(at - t);
   }
-  return h.summary();
+  return h;
 }

@@ -10,7 +10,7 @@ import type { GroundTruth } from './ground-truth.js';
 import { histogramKey, LatencyHistogram } from '../../results/histogram.js';
 import type { AgreementResult, ModeResult, RunResult, StageBreakdown, TimeseriesPoint } from '../../results/schema.js';
 import { BATCH_STAGES, stageBreakdown, STREAM_STAGES, type StageDef, type StageTimes } from './stages.js';
-import { recordResultLatency, type ExternalFigures } from './external.js';
+import { recordResultHistogram, type ExternalFigures } from './external.js';
 
 export interface BacklogSample {
   /** Epoch ms. */
@@ -127,7 +127,12 @@ export function computeRunResult(x: RunInputs): RunResult {
   if (x.external) {
     agreement.push(...x.external.agreement);
     failures.push(...x.external.failures);
+    for (const [name, series] of Object.entries(x.external.series ?? {}))
+      measured.histograms[histogramKey(name, 'result')] = series.histogram.encode();
   }
+  const resultLatency = x.external ? resultLatencyOfModes(x, phase) : undefined;
+  if (resultLatency)
+    for (const [mode, h] of resultLatency) measured.histograms[histogramKey(mode, 'result')] = h.encode();
   const warnings = runLengthWarnings(x, Math.max(0, (x.producer.endMs - phase.warmupEnd) / 1000));
   const vacuous = vacuityWarnings({ ...x, expectedAlerts: x.truth.expectedAlerts.length }, measured.modes);
   if (!x.complete) markIncomplete(failures, x.incompleteReason);
@@ -165,7 +170,7 @@ export function computeRunResult(x: RunInputs): RunResult {
     agreement,
     agreement_diffs: diffs,
     late_readings: x.streamLate.map((l) => ({ patient_id: l.patient_id, seq: l.seq, lateness_ms: l.lateness_ms })),
-    timeseries: timeseries(seconds, x, measured.perSecond),
+    timeseries: timeseries(seconds, x, measured.perSecond, phase),
     histograms: measured.histograms,
     verdict: { passed: failures.length === 0, failures },
     kafka_timestamp_type: 'LogAppendTime',
@@ -175,14 +180,19 @@ export function computeRunResult(x: RunInputs): RunResult {
     ...(warnings.length ? { warnings } : {}),
     ...(vacuous.length ? { vacuous } : {}),
     ...stagesBlock(x, phase),
-    ...(x.external ? { external: externalBlock(x, x.external, phase) } : {}),
+    ...(x.external ? { external: externalBlock(x.external, resultLatency!) } : {}),
   };
 }
 
+/** The built-in modes' latency to their record results (the population an external job is measured on). */
+function resultLatencyOfModes(x: RunInputs, phase: MeasuredPhase): Map<Mode, LatencyHistogram> {
+  return new Map(x.modes.map((m) => [m, recordResultHistogram(x.data.alerts[m], x.truth.intended, phase.warmupEnd)]));
+}
+
 /** The external jobs' figures, with every mode's latency to its record results beside them. */
-function externalBlock(x: RunInputs, e: ExternalFigures, phase: MeasuredPhase): NonNullable<RunResult['external']> {
+function externalBlock(e: ExternalFigures, builtIn: Map<Mode, LatencyHistogram>): NonNullable<RunResult['external']> {
   const resultLatency: NonNullable<RunResult['external']>['result_latency'] = {};
-  for (const m of x.modes) resultLatency[m] = recordResultLatency(x.data.alerts[m], x.truth.intended, phase.warmupEnd);
+  for (const [m, h] of builtIn) resultLatency[m] = h.summary();
   for (const j of e.jobs) resultLatency[j.name] = j.result_latency;
   return { jobs: e.jobs, result_latency: resultLatency };
 }
@@ -540,10 +550,19 @@ function detectionLatency(
   return { histogram, detected };
 }
 
-function timeseries(seconds: number, x: RunInputs, perSecond: Map<Mode, PerSecond>): TimeseriesPoint[] {
+function timeseries(
+  seconds: number,
+  x: RunInputs,
+  perSecond: Map<Mode, PerSecond>,
+  phase: MeasuredPhase,
+): TimeseriesPoint[] {
   const start = x.producer.startMs;
   let length = seconds;
   for (const s of perSecond.values()) length = Math.max(length, s.output.length);
+  // The per-second results of every mode, kept only when the run has an external mode (which has no per-reading output).
+  const results = x.external ? resultsPerSecond(x, phase) : undefined;
+  const externalP99 = externalP99PerSecond(x, start);
+  for (const c of results?.values() ?? []) length = Math.max(length, c.length);
   const points: TimeseriesPoint[] = [];
   for (let second = 0; second < length; second++) {
     const output: Record<string, number> = {};
@@ -564,7 +583,70 @@ function timeseries(seconds: number, x: RunInputs, perSecond: Map<Mode, PerSecon
       output,
       p99_ms: p99,
       backlog: sample?.backlog ?? {},
+      ...(results ? { results: Object.fromEntries([...results].map(([m, c]) => [m, c[second] ?? 0])) } : {}),
+      ...(externalP99
+        ? {
+            result_p99_ms: Object.fromEntries(
+              [...externalP99].map(([m, hs]) => {
+                const h = hs[second];
+                return [m, h && h.count > 0 ? h.percentile(99) : null];
+              }),
+            ),
+          }
+        : {}),
     });
   }
   return points;
+}
+
+/** Per second since the schedule's start: how many of `times` (epoch ms) fall in it. */
+function perSecondCounts(times: readonly number[], start: number): number[] {
+  const out: number[] = [];
+  for (const t of times) {
+    const second = Math.max(0, Math.floor((t - start) / 1000));
+    while (out.length <= second) out.push(0);
+    out[second]!++;
+  }
+  return out;
+}
+
+/**
+ * Results of the measured phase per second, for every mode (built-in: alerts by commit time;
+ * external: results by the time the harness first saw them). A record alert belongs to the
+ * measured phase when its reading was intended after the warm-up, a window alert when its window
+ * ended after it (as for an external job's results).
+ */
+function resultsPerSecond(x: RunInputs, phase: MeasuredPhase): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  for (const m of x.modes) {
+    const times: number[] = [];
+    for (const a of x.data.alerts[m]) {
+      if (a.committed_at === null) continue;
+      const origin =
+        a.seq !== null
+          ? x.truth.intended.get(readingKey(a.patient_id, a.seq))
+          : a.window_start === null
+            ? undefined
+            : a.window_start + (phase.windowSizeOf.get(a.rule_id) ?? 0) * 1000;
+      if (origin !== undefined && origin >= phase.warmupEnd) times.push(a.committed_at);
+    }
+    out.set(m, perSecondCounts(times, phase.start));
+  }
+  for (const [name, series] of Object.entries(x.external?.series ?? {}))
+    out.set(name, perSecondCounts(series.resultsVisibleAt, phase.start));
+  return out;
+}
+
+/** External modes: per second since the schedule's start, the result latencies of the readings first seen in it. */
+function externalP99PerSecond(x: RunInputs, start: number): Map<string, LatencyHistogram[]> | undefined {
+  const series = Object.entries(x.external?.series ?? {});
+  if (series.length === 0) return undefined;
+  const out = new Map<string, LatencyHistogram[]>();
+  for (const [name, s] of series) {
+    const hs: LatencyHistogram[] = [];
+    for (const r of s.readings)
+      (hs[Math.max(0, Math.floor((r.visibleAt - start) / 1000))] ??= new LatencyHistogram()).record(r.latencyMs);
+    out.set(name, hs);
+  }
+  return out;
 }

@@ -7,14 +7,18 @@
  *
  * One query per round, one in flight, index-only: the built-in modes' alerts by
  * (run_id, mode, alert_id), the external jobs' rows by (run_id, mode, result_id). Ids are handed
- * out at insert and transactions commit in any order, so a row can become visible behind the
- * cursor (the highest id seen): once a second the round also sweeps the ids of the last few
- * seconds, which finds such a row, stamped with the sweep and bounded by the sweep before it. A
- * row that commits later still is found by the final scan, and counted.
+ * out at insert and transactions commit in any order (concurrent writers interleave), so a row can
+ * become visible behind the highest id seen: each round reads from the highest id seen
+ * LOOKBACK_MS earlier, which catches such a row at the next round, and once a second a round
+ * sweeps the ids of the last few seconds, which finds a slower one, stamped with the sweep and
+ * bounded by the sweep before it. A row that commits later still is found by the final scan, and
+ * counted.
  */
 import { numberOf, queryRows, type Pool } from '../../infra/mysql.js';
 
-/** How often a round also sweeps behind the cursor, and how far back (ms). */
+/** Each round reads from the highest id seen this long ago: a transaction committing out of id order within it is seen at once. */
+const LOOKBACK_MS = 50;
+/** How often a round also sweeps further behind, and how far back (ms). */
 const SWEEP_EVERY_MS = 1000;
 const SWEEP_BACK_MS = 5000;
 /** Rows one query returns at most per source (a burst is read over several rounds). */
@@ -46,25 +50,36 @@ export interface ObserverStats {
 
 const ID_COLUMN = { alerts: 'alert_id', external_results: 'result_id' } as const;
 
+/** The highest id seen as it was at past instants, to read from "as of some time ago". */
+class CursorHistory {
+  private readonly points: Array<{ at: number; cursor: number }> = [];
+
+  constructor(private readonly keepMs: number) {}
+
+  note(at: number, cursor: number): void {
+    this.points.push({ at, cursor });
+  }
+
+  /** The cursor as of `backMs` before `now` (the oldest kept when none is that old). */
+  asOf(now: number, backMs: number): number {
+    while (this.points.length > 1 && now - this.points[1]!.at >= Math.max(backMs, this.keepMs)) this.points.shift();
+    let c = this.points[0]?.cursor ?? 0;
+    for (const p of this.points) if (now - p.at >= backMs) c = p.cursor;
+    return c;
+  }
+}
+
 class SourceCursor {
   readonly seen = new Map<number, Sighting>();
   /** The highest id seen. */
   cursor = 0;
-  /** The cursor as it was at each sweep, oldest first: a sweep reads behind the one from SWEEP_BACK_MS ago. */
-  private readonly history: Array<{ at: number; cursor: number }> = [];
+  /** Where the previous regular round read from: an id above it that round could have returned. */
+  lastFrom = 0;
+  /** The cursor before each round (kept LOOKBACK_MS), and before each sweep (kept SWEEP_BACK_MS). */
+  readonly rounds = new CursorHistory(LOOKBACK_MS);
+  readonly sweeps = new CursorHistory(SWEEP_BACK_MS);
 
   constructor(readonly source: ObservedSource) {}
-
-  /** Where a sweep at `now` starts: the cursor of SWEEP_BACK_MS ago. */
-  sweepFrom(now: number): number {
-    while (this.history.length > 1 && now - this.history[1]!.at >= SWEEP_BACK_MS) this.history.shift();
-    return this.history[0]?.cursor ?? 0;
-  }
-
-  /** A sweep at `at` began from ... and saw everything visible up to `cursorBefore` (the cursor before it). */
-  noteSweep(at: number, cursorBefore: number): void {
-    this.history.push({ at, cursor: cursorBefore });
-  }
 
   /** Records the ids a query returned; returns how many were new. */
   take(ids: readonly number[], s: Sighting): number {
@@ -135,9 +150,13 @@ export class ResultsObserver {
     const sweep = this.lastSweepAt === undefined || at - this.lastSweepAt >= SWEEP_EVERY_MS;
     const parts: string[] = [];
     const params: unknown[] = [];
+    const froms = this.cursors.map((c) => {
+      c.rounds.note(at, c.cursor);
+      return sweep ? c.sweeps.asOf(at, SWEEP_BACK_MS) : c.rounds.asOf(at, LOOKBACK_MS);
+    });
     this.cursors.forEach((c, i) => {
       const id = ID_COLUMN[c.source.table];
-      const from = sweep ? c.sweepFrom(at) : c.cursor;
+      const from = froms[i]!;
       parts.push(
         `(SELECT ${i} AS src, ${id} AS id FROM ${c.source.table} WHERE run_id = ? AND mode = ? AND ${id} > ? ORDER BY ${id} LIMIT ${PAGE})`,
       );
@@ -152,15 +171,17 @@ export class ResultsObserver {
     this.cursors.forEach((c, i) => {
       const ids = bySource[i]!;
       const cursorBefore = c.cursor;
-      // Ids above the cursor were not returned by the previous round; ids behind it not by the previous sweep.
-      const ahead = ids.filter((id) => id > cursorBefore);
-      const behind = ids.filter((id) => id <= cursorBefore);
-      let fresh = c.take(ahead, { at, notBefore: prev });
-      const late = c.take(behind, { at, notBefore: this.lastSweepAt ?? prev });
+      // An id the previous round's range held was not returned by it; one below that range (a
+      // sweep's find) was not returned by the previous sweep.
+      const inRange = ids.filter((id) => id > c.lastFrom);
+      const below = ids.filter((id) => id <= c.lastFrom);
+      let fresh = c.take(inRange, { at, notBefore: prev });
+      const late = c.take(below, { at, notBefore: this.lastSweepAt ?? prev });
       this.sweptLate += late;
       fresh += late;
       if (fresh > 0) this.lastNewAt.set(c.source.mode, at);
-      if (sweep) c.noteSweep(at, cursorBefore);
+      if (sweep) c.sweeps.note(at, cursorBefore);
+      else c.lastFrom = froms[i]!;
     });
     if (sweep) this.lastSweepAt = at;
   }

@@ -19,7 +19,11 @@ export function measurementValidity(r: RunResult): MeasurementValidity {
   const problems: string[] = [];
   if (!r.complete) problems.push(`the run is incomplete${r.incomplete_reason ? `: ${r.incomplete_reason}` : ''}`);
   if (r.input.generator_fell_behind) {
-    const p99 = r.input.send_delay.count > 0 ? `send delay p99 ${r.input.send_delay.p99} ms` : 'no send delay recorded';
+    // Whole milliseconds: the instants are (the report's numbers follow report/format.ts, which measure/ cannot import).
+    const p99 =
+      r.input.send_delay.count > 0
+        ? `send delay p99 ${Math.round(r.input.send_delay.p99)} ms`
+        : 'no send delay recorded';
     const rate = r.input.offered_rate > 0 ? (r.input.achieved_rate / r.input.offered_rate) * 100 : 0;
     problems.push(
       `the load generator fell behind its schedule (${p99}, limit ${SEND_DELAY_P99_LIMIT_MS} ms; achieved ${rate.toFixed(1)}% of the offered rate, at least ${ACHIEVED_RATE_MIN_RATIO * 100}% needed): it measured the machine, not the pipelines`,

@@ -21,15 +21,25 @@ import { View, parse, Error as VegaErrorLevel, Warn as VegaWarnLevel } from 'veg
 import { compile } from 'vega-lite';
 import type { TopLevelSpec } from 'vega-lite';
 import type { LatencyCurve, LatencyMetric } from '../../results/histogram.js';
-import type { FaultReport, SweepResult, TimeseriesPoint } from '../../results/schema.js';
+import type { FaultReport, LatencySummary, SweepResult, TimeseriesPoint } from '../../results/schema.js';
+import { sweepLatencyKind } from './sweep-data.js';
 
 const WIDTH = 560;
 const HEIGHT = 300;
-/** Smallest value drawn on a log latency axis: 0 ms cannot be drawn on a log scale. */
-const LOG_FLOOR_MS = 0.001;
+/**
+ * Smallest value drawn on a log latency axis: 0 ms cannot be drawn on a log scale, and the
+ * instants are recorded in whole milliseconds, so nothing below 1 ms is a measured difference.
+ */
+export const LOG_FLOOR_MS = 1;
+/** Said under a latency chart on which some value was drawn at the floor. */
+export const FLOOR_NOTE = `values under ${LOG_FLOOR_MS} ms (the resolution of the recorded instants) drawn at ${LOG_FLOOR_MS} ms`;
 export const VEGA_LITE_SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 const SCHEMA = VEGA_LITE_SCHEMA;
-/** Axis label formats (d3-format): rates "1,000", "2.5"; latencies "0.001", "20,000". */
+/**
+ * Axis label formats (d3-format): rates "1,000", "2.5"; latencies on log axes "1", "20,000".
+ * A linear axis takes RATE_FORMAT ('r' never turns to exponents, where vega cuts the precision
+ * of a 'g' format to the tick step and writes 1,200 as "1.2e+3").
+ */
 export const RATE_FORMAT = ',~r';
 export const MS_FORMAT = ',~g';
 
@@ -59,8 +69,10 @@ export function seriesColor(name: string): string {
     const c = MODE_COLORS[word];
     if (c) return c;
   }
+  // An external mode keeps its colour as a series of its own ("spark") and as an output ("output spark").
+  const mode = name.replace(/^output /, '');
   let h = 0;
-  for (const ch of name) h = (Math.imul(h, 31) + ch.codePointAt(0)!) >>> 0;
+  for (const ch of mode) h = (Math.imul(h, 31) + ch.codePointAt(0)!) >>> 0;
   return EXTRA_COLORS[h % EXTRA_COLORS.length]!;
 }
 
@@ -181,6 +193,19 @@ export async function renderPng(svg: string, opts: { scale?: number } = {}): Pro
   return image.asPng();
 }
 
+/**
+ * The chart with `caption` as the last lines of its title's subtitle: what lets its PNG stand
+ * alone (rate, duration, n, run, commit; see captions.ts).
+ */
+export function withCaption(spec: TopLevelSpec, caption: string[]): TopLevelSpec {
+  if (caption.length === 0) return spec;
+  const s = spec as unknown as { title?: string | { text: string; subtitle?: string | string[] } };
+  const title = typeof s.title === 'string' || s.title === undefined ? { text: s.title ?? '' } : s.title;
+  const subtitle =
+    title.subtitle === undefined ? [] : Array.isArray(title.subtitle) ? title.subtitle : [title.subtitle];
+  return { ...spec, title: { ...title, subtitle: [...subtitle, ...caption] } };
+}
+
 /** Layers whose rows exist (an empty layer makes vega warn of an infinite extent); at least one. */
 function layersWithData<T>(rows: T[], layers: Array<{ has: (row: T) => boolean; layer: unknown }>): unknown[] {
   const kept = layers.filter((l) => rows.some(l.has)).map((l) => l.layer);
@@ -249,6 +274,7 @@ const METRIC_LABELS: Record<LatencyMetric, string> = {
   detection: 'detection',
   send_delay: 'send delay',
   window_result: 'window-result',
+  result: 'to first alert',
 };
 const METRIC_DASHES: Record<string, number[]> = {
   'event-time': SOLID,
@@ -256,6 +282,7 @@ const METRIC_DASHES: Record<string, number[]> = {
   detection: DOTTED,
   'send delay': [8, 3, 2, 3],
   'window-result': [10, 3],
+  'to first alert': [1, 3],
 };
 
 /** A row of the latency percentile chart: one point of one mode's curve of one metric. */
@@ -367,15 +394,31 @@ export function latencyPercentileSpec(
   curves: LatencyCurve[],
   opts: { title?: string; metrics?: LatencyMetric[] } = {},
 ): TopLevelSpec {
-  const metrics = opts.metrics ?? ['event_time', 'processing_time'];
+  const metrics =
+    opts.metrics ??
+    (curves.some((c) => c.metric === 'result')
+      ? (['event_time', 'processing_time', 'result'] as LatencyMetric[])
+      : (['event_time', 'processing_time'] as LatencyMetric[]));
   const values = percentileRows(curves, metrics);
   const metricDomain = metrics.map((m) => METRIC_LABELS[m] ?? m);
   const x = ninesAxis(values);
   const y = logLatencyAxis('latency (ms, log scale)');
   const color = modeStrokeColor(values.map((v) => v.mode));
+  const floored = curves.some(
+    (c) => metrics.includes(c.metric) && c.points.some((p) => p.percentile < 100 && p.value_ms < LOG_FLOOR_MS),
+  );
+  const subtitle = [
+    'colour: mode; line style: metric',
+    ...(metrics.includes('result') && values.some((v) => v.metric === METRIC_LABELS.result)
+      ? [
+          "to first alert: from t_intended to a reading's first alert in the database, every mode (external ones as the results observer saw them)",
+        ]
+      : []),
+    ...(floored ? [FLOOR_NOTE] : []),
+  ];
   const spec = {
     $schema: SCHEMA,
-    title: { text: opts.title ?? 'Latency by percentile', subtitle: 'colour: mode; line style: metric' },
+    title: { text: opts.title ?? 'Latency by percentile', subtitle },
     width: WIDTH,
     height: HEIGHT,
     data: { values },
@@ -574,13 +617,19 @@ function rateLayers(
 /**
  * (b) Throughput over time: offered (dark grey, dashed) and achieved input (light grey, wide)
  * and each mode's output, readings/s. A discrete mode's output (batch) is drawn as spikes with a
- * point on top at the seconds its passes committed, not as a line.
+ * point on top at the seconds its passes committed, not as a line. Output counts measured
+ * readings only, so it is not drawn in the warm-up (where it would read as 0).
+ *
+ * When the run had an external mode, whose output is counted in results (alerts, flagged
+ * readings) rather than readings, a second panel below gives every mode's results per second.
  */
 export function throughputSpec(ts: TimeseriesPoint[], opts: TimeChartOptions = {}): TopLevelSpec {
+  const warmup = opts.warmupSeconds ?? 0;
   const values: Array<{ second: number; series: string; rate: number; discrete: boolean }> = [];
   for (const p of ts) {
     values.push({ second: p.second, series: 'offered', rate: p.offered, discrete: false });
     values.push({ second: p.second, series: 'achieved', rate: p.achieved, discrete: false });
+    if (p.second < warmup) continue;
     for (const [mode, v] of Object.entries(p.output)) {
       values.push({ second: p.second, series: `output ${mode}`, rate: v, discrete: DISCRETE_MODES.has(mode) });
     }
@@ -592,19 +641,85 @@ export function throughputSpec(ts: TimeseriesPoint[], opts: TimeChartOptions = {
     { field: 'second', title: 'second' },
     { field: 'rate', type: 'quantitative', title: 'readings/s', format: ',~r' },
   ];
-  const spec = {
-    $schema: SCHEMA,
-    title: {
-      text: opts.title ?? 'Throughput over time',
-      subtitle: ['batch output: a spike at each second a batch pass committed', ...shadingNote(opts)],
-    },
-    width: WIDTH,
-    height: HEIGHT,
-    data: { values },
-    layer: rateLayers(values, names, SECOND_AXIS, y, tooltip, true),
+  const readingsPanel = withShading(
+    whenEmpty(
+      {
+        width: WIDTH,
+        height: HEIGHT,
+        data: { values },
+        layer: rateLayers(values, names, SECOND_AXIS, y, tooltip, true),
+      } as unknown as TopLevelSpec,
+      values.length === 0,
+      [0, Math.max(1, warmup)],
+      [0, 1],
+    ),
+    opts,
+  );
+  const resultsPanel = resultsPerSecondPanel(ts, opts);
+  const title = {
+    text: opts.title ?? 'Throughput over time',
+    subtitle: [
+      'batch output: a spike at each second a batch pass committed',
+      ...(warmup > 0 ? ['output is counted from the end of the warm-up (measured readings only)'] : []),
+      ...shadingNote(opts),
+      ...(resultsPanel
+        ? ["below: results per second of every mode (an external job's output is counted in results)"]
+        : []),
+    ],
   };
-  const span = [0, Math.max(1, opts.warmupSeconds ?? 0)];
-  return withShading(whenEmpty(spec as unknown as TopLevelSpec, values.length === 0, span, [0, 1]), opts);
+  if (!resultsPanel) {
+    const { $schema: _s, ...rest } = readingsPanel as unknown as Record<string, unknown>;
+    return { $schema: SCHEMA, title, ...rest } as unknown as TopLevelSpec;
+  }
+  // Each panel has its own series: its own colour and dash scales (and legends).
+  return {
+    $schema: SCHEMA,
+    title,
+    vconcat: [readingsPanel, resultsPanel],
+    resolve: {
+      scale: { color: 'independent', strokeDash: 'independent' },
+      legend: { color: 'independent', strokeDash: 'independent' },
+    },
+  } as unknown as TopLevelSpec;
+}
+
+/** Every mode's results (alerts, flags) per second of the measured phase; null when the timeseries has none. */
+function resultsPerSecondPanel(ts: TimeseriesPoint[], opts: TimeChartOptions): TopLevelSpec | null {
+  if (!ts.some((p) => p.results)) return null;
+  const warmup = opts.warmupSeconds ?? 0;
+  const rows: Array<RateRow & { second: number }> = [];
+  for (const p of ts) {
+    if (p.second < warmup) continue;
+    for (const [mode, v] of Object.entries(p.results ?? {}))
+      rows.push({ second: p.second, series: mode, rate: v, discrete: DISCRETE_MODES.has(mode) });
+  }
+  const y = { field: 'rate', type: 'quantitative', title: 'results per second', axis: { format: RATE_FORMAT } };
+  const tooltip = [
+    { field: 'series', title: 'mode' },
+    { field: 'second', title: 'second' },
+    { field: 'rate', type: 'quantitative', title: 'results/s', format: ',~r' },
+  ];
+  return withShading(
+    whenEmpty(
+      {
+        width: WIDTH,
+        height: Math.round(HEIGHT * 0.6),
+        data: { values: rows },
+        layer: rateLayers(
+          rows,
+          rows.map((r) => r.series),
+          SECOND_AXIS,
+          y,
+          tooltip,
+          true,
+        ),
+      } as unknown as TopLevelSpec,
+      rows.length === 0,
+      [0, Math.max(1, warmup)],
+      [0, 1],
+    ),
+    opts,
+  );
 }
 
 /** (b) Throughput over time as SVG. */
@@ -622,14 +737,18 @@ export async function throughputChart(ts: TimeseriesPoint[], opts: TimeChartOpti
  */
 export function p99OverTimeSpec(ts: TimeseriesPoint[], opts: TimeChartOptions = {}): TopLevelSpec {
   const values: Array<{ second: number; mode: string; p99_ms: number | null; discrete: boolean }> = [];
+  let floored = false;
   for (const p of ts) {
-    for (const [mode, v] of Object.entries(p.p99_ms)) {
+    // External modes: the p99 of their readings' result latency, by the second a poll first saw the result.
+    for (const [mode, v] of [...Object.entries(p.p99_ms), ...Object.entries(p.result_p99_ms ?? {})]) {
       const discrete = DISCRETE_MODES.has(mode);
       if (v === null && discrete) continue;
+      if (v !== null && v < LOG_FLOOR_MS) floored = true;
       // A null in a continuous mode breaks its line: seconds without results are gaps.
       values.push({ second: p.second, mode, p99_ms: v === null ? null : Math.max(v, LOG_FLOOR_MS), discrete });
     }
   }
+  const externals = [...new Set(ts.flatMap((p) => Object.keys(p.result_p99_ms ?? {})))];
   const modes = colorScale(values.map((v) => v.mode)).domain;
   const color = { field: 'mode', type: 'nominal', title: 'mode', scale: colorScale(modes) };
   const shape = {
@@ -650,7 +769,16 @@ export function p99OverTimeSpec(ts: TimeseriesPoint[], opts: TimeChartOptions = 
     $schema: SCHEMA,
     title: {
       text: opts.title ?? 'p99 event-time latency over time',
-      subtitle: ['stream: a line, broken where a second has no result; batch: a point per pass', ...shadingNote(opts)],
+      subtitle: [
+        'stream: a line, broken where a second has no result; batch: a point per pass',
+        ...(externals.length
+          ? [
+              `${externals.join(', ')} (external): p99 latency to a reading's first alert, by the second a poll first saw it`,
+            ]
+          : []),
+        ...shadingNote(opts),
+        ...(floored ? [FLOOR_NOTE] : []),
+      ],
     },
     width: WIDTH,
     height: HEIGHT,
@@ -719,22 +847,29 @@ const STAT_SHAPES: Record<string, string> = { p50: 'circle', p99: 'triangle-up' 
 /** A row of the sweep latency chart: one percentile of one mode at one offered rate. */
 type SweepLatencyRow = { offered_rate: number; mode: string; stat: string; value_ms: number };
 
-/** p50 and p99 event-time latency of each mode of each run; modes without samples are left out. */
+/**
+ * p50 and p99 latency of each mode of each run (event-time; with external modes every mode's
+ * latency to a reading's first alert); modes without samples are left out.
+ */
 function sweepLatencyRows(sweep: SweepResult): SweepLatencyRow[] {
   const values: SweepLatencyRow[] = [];
+  const kind = sweepLatencyKind(sweep);
   for (const { result } of sweep.runs) {
-    for (const m of result.modes) {
-      const s = m.event_time_latency;
-      if (s.count === 0) continue;
+    const latencies: Array<{ mode: string; s: LatencySummary | undefined }> =
+      kind === 'result'
+        ? Object.entries(result.external?.result_latency ?? {}).map(([mode, s]) => ({ mode, s }))
+        : result.modes.map((m) => ({ mode: m.mode, s: m.event_time_latency }));
+    for (const { mode, s } of latencies) {
+      if (!s || s.count === 0) continue;
       values.push({
         offered_rate: result.input.offered_rate,
-        mode: m.mode,
+        mode,
         stat: 'p50',
         value_ms: Math.max(s.p50, LOG_FLOOR_MS),
       });
       values.push({
         offered_rate: result.input.offered_rate,
-        mode: m.mode,
+        mode,
         stat: 'p99',
         value_ms: Math.max(s.p99, LOG_FLOOR_MS),
       });
@@ -797,13 +932,17 @@ function sweepLatencyPointLayer(x: unknown, y: unknown, color: unknown): unknown
 export function sweepLatencySpec(sweep: SweepResult, opts: { title?: string } = {}): TopLevelSpec {
   const values = sweepLatencyRows(sweep);
   const x = offeredRateAxis(sweep.runs.map((r) => r.result.input.offered_rate));
-  const y = logLatencyAxis('event-time latency (ms, log scale)');
+  const result = sweepLatencyKind(sweep) === 'result';
+  const y = logLatencyAxis(`${result ? "latency to a reading's first alert" : 'event-time latency'} (ms, log scale)`);
   const color = modeStrokeColor(values.map((v) => v.mode));
   const spec = {
     $schema: SCHEMA,
     title: {
-      text: opts.title ?? 'Event-time latency vs offered rate',
-      subtitle: 'colour: mode; p50 solid with circles, p99 dashed with triangles',
+      text: opts.title ?? `${result ? 'Latency to first alert' : 'Event-time latency'} vs offered rate`,
+      subtitle: [
+        'colour: mode; p50 solid with circles, p99 dashed with triangles; a point per run',
+        ...(values.some((v) => v.value_ms === LOG_FLOOR_MS) ? [FLOOR_NOTE] : []),
+      ],
     },
     width: WIDTH,
     height: HEIGHT,
@@ -817,7 +956,11 @@ export async function sweepLatencyChart(sweep: SweepResult, opts: { title?: stri
   return renderSvg(sweepLatencySpec(sweep, opts));
 }
 
-/** (d2) Sweep: offered (dashed grey, y = x), achieved input rate and output rate per mode vs offered rate. */
+/**
+ * (d2) Sweep: offered (dashed grey, y = x), achieved input rate and output rate per mode vs
+ * offered rate. An external mode's output is counted in results, not readings: it is drawn as the
+ * share of the expected results it delivered, times the achieved input (readings/s it kept up with).
+ */
 export function sweepThroughputSpec(sweep: SweepResult, opts: { title?: string } = {}): TopLevelSpec {
   // One value per run and series: a line across rates is a trend for every mode (discrete: false).
   const values: Array<{ offered_rate: number; series: string; rate: number; discrete: boolean }> = [];
@@ -827,7 +970,16 @@ export function sweepThroughputSpec(sweep: SweepResult, opts: { title?: string }
     values.push({ offered_rate: x, series: 'achieved input', rate: result.input.achieved_rate, discrete: false });
     for (const m of result.modes)
       values.push({ offered_rate: x, series: `output ${m.mode}`, rate: m.output_rate, discrete: false });
+    for (const j of result.external?.jobs ?? [])
+      if (j.expected_rate > 0)
+        values.push({
+          offered_rate: x,
+          series: `output ${j.name}`,
+          rate: Math.min(1, j.output_rate / j.expected_rate) * result.input.achieved_rate,
+          discrete: false,
+        });
   }
+  const externals = [...new Set(sweep.runs.flatMap((r) => (r.result.external?.jobs ?? []).map((j) => j.name)))];
   const names = values.length
     ? values.map((v) => v.series)
     : ['offered', 'achieved input', 'output stream', 'output batch'];
@@ -842,7 +994,12 @@ export function sweepThroughputSpec(sweep: SweepResult, opts: { title?: string }
     $schema: SCHEMA,
     title: {
       text: opts.title ?? 'Throughput vs offered rate',
-      subtitle: 'offered (dashed) is the ideal: a series on it keeps up',
+      subtitle: [
+        'offered (dashed) is the ideal: a series on it keeps up; a point per run',
+        ...(externals.length
+          ? [`${externals.join(', ')} (external): results delivered / results expected, times the achieved input`]
+          : []),
+      ],
     },
     width: WIDTH,
     height: HEIGHT,

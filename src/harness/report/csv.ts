@@ -5,6 +5,9 @@
 import { stringify } from 'csv-stringify/sync';
 import { decodeCurves } from '../../results/histogram.js';
 import type { LatencySummary, RunResult } from '../../results/schema.js';
+import { measurementValidity } from '../measure/validity.js';
+import { attributedCosts, modeViews } from './modes-view.js';
+import { verdictWords } from './verdict.js';
 
 export const SUMMARY_COLUMNS = [
   'mode',
@@ -24,35 +27,79 @@ export const SUMMARY_COLUMNS = [
   'achieved_rate',
   'loss',
   'duplicates',
+  // Every mode, external ones included: the latency to a reading's first alert (empty without external modes).
+  'kind',
+  'result_latency_count',
+  'result_latency_p50_ms',
+  'result_latency_p99_ms',
+  // The cost with what only the mode needs (batch: its passes + ingest); see README "Cost".
+  'cost_processes',
+  'cpu_s',
+  'cpu_ms_per_1000_readings',
+  'idle_cpu_ms_per_s',
+  'cpu_ms_per_1000_above_idle',
+  'db_transactions',
+  // The mode's own role: seconds it spent processing, and every stored reading over them (batch: its pass rate).
+  'busy_s',
+  'readings_per_busy_s',
+  'verdict',
+  'measured_pipelines',
 ] as const;
 
 type Cell = string | number;
 
-function lat(s: LatencySummary, field: 'p50' | 'p99' | 'p999' | 'max' | 'mean'): Cell {
-  return s.count === 0 ? '' : s[field];
+function lat(s: LatencySummary | undefined, field: 'p50' | 'p99' | 'p999' | 'max' | 'mean'): Cell {
+  return !s || s.count === 0 ? '' : s[field];
 }
 
-/** summary.csv: one row per mode, columns SUMMARY_COLUMNS. */
+/**
+ * summary.csv: one row per mode (external ones included), columns SUMMARY_COLUMNS. An external
+ * mode has no event-time figures (it is judged by the rows it writes): those cells are empty and
+ * its latency is in the result_latency columns, which every mode has when the run had one.
+ */
 export function summaryCsv(result: RunResult): string {
-  const rows: Cell[][] = result.modes.map((m) => [
-    m.mode,
-    lat(m.event_time_latency, 'p50'),
-    lat(m.event_time_latency, 'p99'),
-    lat(m.event_time_latency, 'p999'),
-    lat(m.event_time_latency, 'max'),
-    m.event_time_latency.count,
-    lat(m.event_time_latency, 'mean'),
-    lat(m.processing_time_latency, 'p50'),
-    lat(m.processing_time_latency, 'p99'),
-    lat(m.detection_latency, 'p50'),
-    m.output_rate,
-    m.alerts,
-    m.windows,
-    result.input.offered_rate,
-    result.input.achieved_rate,
-    result.storage.loss,
-    result.storage.duplicates,
-  ]);
+  const costs = attributedCosts(result);
+  const verdict = verdictWords(result);
+  const valid = measurementValidity(result).valid ? 1 : 0;
+  const rows: Cell[][] = modeViews(result).map((v) => {
+    const m = result.modes.find((x) => x.mode === v.name);
+    const c = costs[v.name];
+    const own = m ? result.cost?.modes[m.mode] : undefined;
+    const rl = result.external?.result_latency[v.name];
+    return [
+      v.name,
+      lat(m?.event_time_latency, 'p50'),
+      lat(m?.event_time_latency, 'p99'),
+      lat(m?.event_time_latency, 'p999'),
+      lat(m?.event_time_latency, 'max'),
+      m ? m.event_time_latency.count : '',
+      lat(m?.event_time_latency, 'mean'),
+      lat(m?.processing_time_latency, 'p50'),
+      lat(m?.processing_time_latency, 'p99'),
+      lat(m?.detection_latency, 'p50'),
+      m ? m.output_rate : '',
+      m ? m.alerts : (v.job?.results ?? ''),
+      m ? m.windows : '',
+      result.input.offered_rate,
+      result.input.achieved_rate,
+      result.storage.loss,
+      result.storage.duplicates,
+      v.external ? 'external' : 'built-in',
+      rl ? rl.count : '',
+      lat(rl, 'p50'),
+      lat(rl, 'p99'),
+      c ? c.roles.join('+') : '',
+      c ? c.cpu_s : '',
+      c ? c.cpu_ms_per_1000_readings : '',
+      c?.idle_cpu_ms_per_s ?? '',
+      c?.cpu_ms_per_1000_above_idle ?? '',
+      c?.db_transactions ?? '',
+      own?.busy_s ?? '',
+      m?.processing_rate_while_busy ?? '',
+      verdict,
+      valid,
+    ];
+  });
   return stringify(rows, { header: true, columns: [...SUMMARY_COLUMNS] });
 }
 

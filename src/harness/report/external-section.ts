@@ -4,13 +4,14 @@
  * job can be compared on.
  */
 import type { ExternalModeResult, LatencySummary, RunResult } from '../../results/schema.js';
+import { fmtCount, fmtMs, fmtNum } from './format.js';
 
-const ms = (v: number): string => (Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(v === Math.round(v) ? 0 : 1));
-const num = (v: number): string => (Number.isInteger(v) ? v.toLocaleString('en-US') : v.toFixed(1));
+const ms = fmtMs;
+const num = fmtNum;
 
 function latencyCells(s: LatencySummary | undefined): string[] {
   if (!s || s.count === 0) return ['0', 'n/a', 'n/a', 'n/a', 'n/a', 'n/a'];
-  return [s.count.toLocaleString('en-US'), ms(s.mean), ms(s.p50), ms(s.p95), ms(s.p99), ms(s.max)];
+  return [fmtCount(s.count), ms(s.mean), ms(s.p50), ms(s.p95), ms(s.p99), ms(s.max)];
 }
 
 /** The section, or null when the run had no external mode. */
@@ -31,14 +32,14 @@ function resultLatencyTable(r: RunResult, byMode: Record<string, LatencySummary>
   const rows = Object.entries(byMode).map(([mode, s]) => {
     const external = r.external!.jobs.find((j) => j.name === mode);
     const how = external
-      ? `first poll that saw it (every ${external.poll_interval_ms} ms)`
+      ? `first poll that saw it (resolution ${ms(external.visibility_resolution_ms)} ms)`
       : 'its commit (t_committed)';
     return `| ${mode} | ${latencyCells(s).join(' | ')} | ${how} |`;
   });
   return [
     "### Latency to a reading's result (ms)",
     'Per reading of the measured phase that fired a record rule: from its t_intended to the moment its first result (alert or flag) was in the database. ' +
-      'The built-in modes stamp their own commit; an external job is observed by polling its table, so its figure is late by up to the resolution below.',
+      "The built-in modes stamp their own commit; an external job is seen by the results observer, which asks the database for every mode's new results in one query after another, so its figure is late by at most its resolution: each result is bounded by the start of the query before the one that returned it, and the resolution stated is the p99 of those bounds (the pause between queries, --external-poll-ms, is what was asked; the resolution is what the observer achieved).",
     '',
     '| mode | readings | mean | p50 | p95 | p99 | max | result time |',
     '|---|---:|---:|---:|---:|---:|---:|---|',
@@ -49,8 +50,8 @@ function resultLatencyTable(r: RunResult, byMode: Record<string, LatencySummary>
 function jobsTable(jobs: ExternalModeResult[]): string {
   const rows = jobs.map(
     (j) =>
-      `| ${j.name} | ${j.kind === 'alerts' ? 'per-rule alerts' : 'flagged readings'} | ${j.startup_s !== undefined ? j.startup_s.toFixed(1) : 'n/a'} | ` +
-      `${num(j.rows)} | ${num(j.results)} | ${num(j.duplicates)} | ${num(j.loss)} | ${num(j.unexpected)} | ${j.output_rate.toFixed(1)} | ${j.expected_rate.toFixed(1)} | ${j.visibility_resolution_ms} |`,
+      `| ${j.name} | ${j.kind === 'alerts' ? 'per-rule alerts' : 'flagged readings'} | ${j.startup_s !== undefined ? num(j.startup_s) : 'n/a'} | ` +
+      `${fmtCount(j.rows)} | ${fmtCount(j.results)} | ${fmtCount(j.duplicates)} | ${fmtCount(j.loss)} | ${fmtCount(j.unexpected)} | ${num(j.output_rate)} | ${num(j.expected_rate)} | ${ms(j.visibility_resolution_ms)} |`,
   );
   return [
     '### Jobs',
@@ -71,7 +72,7 @@ function jobNotes(j: ExternalModeResult): string {
     );
   if (j.seen_only_by_final_scan)
     lines.push(
-      `${num(j.seen_only_by_final_scan)} rows were seen only by the final scan (committed out of id order or during a database outage): their t_visible is that scan's time.`,
+      `${fmtCount(j.seen_only_by_final_scan)} rows were seen only by the final scan (committed out of id order or during a database outage): their t_visible is that scan's time.`,
     );
   if (j.rules_not_evaluated?.length)
     lines.push(

@@ -8,9 +8,10 @@ import { MODES, type Mode } from '../../domain/modes.js';
 import type { RunResult } from '../../results/schema.js';
 import type { StageBreakdown } from '../../results/schema.js';
 import { VEGA_LITE_SCHEMA } from './charts.js';
+import { fmtCount, fmtMs, fmtPercent } from './format.js';
 
-const fmt = (v: number): string => (Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(v === Math.round(v) ? 0 : 1));
-const pct = (v: number): string => `${(v * 100).toFixed(1)}%`;
+const fmt = fmtMs;
+const pct = (v: number): string => fmtPercent(v * 100);
 
 type RunStages = NonNullable<RunResult['stages']>;
 
@@ -55,8 +56,8 @@ function modeSection(mode: Mode, b: StageBreakdown): string {
   if (b.readings === 0)
     return `${head}\n\nNo reading has every instant recorded${b.incomplete ? ` (${b.incomplete} lack one)` : ''}.`;
   const note =
-    `${b.readings.toLocaleString('en-US')} readings of the measured phase, milliseconds` +
-    (b.incomplete ? `; ${b.incomplete.toLocaleString('en-US')} left out because an instant was not recorded.` : '.') +
+    `${fmtCount(b.readings)} readings of the measured phase, milliseconds` +
+    (b.incomplete ? `; ${fmtCount(b.incomplete)} left out because an instant was not recorded.` : '.') +
     ` ${text.note}`;
   return [head, stageTable(b), note].join('\n\n');
 }
@@ -98,7 +99,7 @@ function modeBar(mode: Mode, b: StageBreakdown): Record<string, unknown> {
     mode,
   }));
   return {
-    title: { text: MODE_TEXT[mode].title, subtitle: `${b.readings.toLocaleString('en-US')} readings` },
+    title: { text: MODE_TEXT[mode].title, subtitle: `${fmtCount(b.readings)} readings` },
     width: 560,
     height: 40,
     data: { values },

@@ -1,20 +1,36 @@
 /**
  * Charts of a sweep against the swept option's value (any option: --batch-interval, --threads,
- * --rate...): event-time latency p50/p99 per mode (log y) and CPU cost per 1,000 readings per
- * mode. Each point is the median over the value's runs; with repeats a vertical rule spans
- * their min..max. Colours are fixed per mode, so stream and batch look the same in every chart.
+ * --rate...): latency p50/p99 per mode (log y) and CPU cost per 1,000 readings per mode. Each
+ * point is the median over the value's runs; with repeats a vertical rule spans their min..max.
+ * Every mode is drawn, external ones included, each in its colour of every chart. In a grid
+ * (two options as lists) each value of the second option is a line of its own, dashed by value.
  */
 import type { TopLevelSpec } from 'vega-lite';
 import type { SweepResult } from '../../results/schema.js';
-import { MODE_COLORS, renderSvg } from './charts.js';
-import type { Spread } from '../measure/spread.js';
-import { groupByValue, modesOf, sweptOf, sweptTitle, type ModeFigures, type SweptInfo } from './sweep-data.js';
+import { FLOOR_NOTE, LOG_FLOOR_MS, RATE_FORMAT, renderSvg, seriesColor } from './charts.js';
+import { fmtValue } from './format.js';
+import {
+  cellsOf,
+  costAboveIdle,
+  modesOf,
+  sweepLatencyKind,
+  sweptOf,
+  sweptTitle,
+  type Figure,
+  type ModeFigures,
+  type SweptInfo,
+} from './sweep-data.js';
 
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 const WIDTH = 560;
 const HEIGHT = 300;
-/** Smallest value drawn on a log latency axis: 0 ms cannot be drawn on a log scale. */
-const LOG_FLOOR_MS = 0.001;
+const DASHES = [
+  [1, 0],
+  [6, 4],
+  [2, 3],
+  [8, 3, 2, 3],
+  [10, 3],
+];
 
 /** File names of the charts against the swept option ("sweep_latency_vs_batch-interval.svg"). */
 export function sweepChartFiles(option: string): { latency: string; cost: string } {
@@ -24,6 +40,8 @@ export function sweepChartFiles(option: string): { latency: string; cost: string
 
 interface Point {
   value: number;
+  /** The grid's second option's value, as text ("" outside a grid). */
+  grid: string;
   mode: string;
   stat: string;
   median: number;
@@ -52,14 +70,16 @@ function colorEncoding(modes: string[]): Record<string, unknown> {
     field: 'mode',
     type: 'nominal',
     title: 'mode',
-    scale: { domain: modes, range: modes.map((m) => MODE_COLORS[m] ?? '#7f7f7f') },
+    scale: { domain: modes, range: modes.map(seriesColor) },
   };
 }
 
 /** Median line with points, plus a min..max rule where a value had more than one run. */
 function spec(opts: {
   title: string;
+  subtitle: string[];
   swept: SweptInfo;
+  grid: SweptInfo | undefined;
   values: number[];
   modes: string[];
   points: Point[];
@@ -72,33 +92,42 @@ function spec(opts: {
     { field: 'mode' },
     { field: 'stat' },
     { field: 'value', title: `--${opts.swept.option}` },
+    ...(opts.grid ? [{ field: 'grid', title: `--${opts.grid.option}` }] : []),
     { field: 'median' },
     { field: 'min' },
     { field: 'max' },
     { field: 'n', title: 'runs' },
   ];
+  const gridDomain = [...new Set(opts.points.map((p) => p.grid))];
+  const strokeDash = opts.grid
+    ? {
+        field: 'grid',
+        type: 'nominal',
+        title: sweptTitle(opts.grid),
+        scale: { domain: gridDomain, range: gridDomain.map((_, i) => DASHES[i % DASHES.length]) },
+        legend: { symbolStrokeColor: '#555555' },
+      }
+    : opts.dashByStat
+      ? {
+          field: 'stat',
+          type: 'nominal',
+          title: 'percentile',
+          scale: { domain: ['p50', 'p99'] },
+          legend: { symbolStrokeColor: '#555555' },
+        }
+      : undefined;
   const line = {
     mark: { type: 'line' },
     encoding: {
       x,
       y: { ...opts.y, field: 'median' },
       color,
-      // One line per mode and statistic (detail), dashed for p99 where the chart has both.
-      detail: { field: 'stat', type: 'nominal' },
-      ...(opts.dashByStat
-        ? {
-            strokeDash: {
-              field: 'stat',
-              type: 'nominal',
-              title: 'percentile',
-              scale: { domain: ['p50', 'p99'] },
-              legend: { symbolStrokeColor: '#555555' },
-            },
-          }
-        : {}),
+      // One line per mode, statistic and grid value (detail).
+      detail: { field: 'line', type: 'nominal' },
+      ...(strokeDash ? { strokeDash } : {}),
     },
   };
-  // The points in a layer of their own, so that the percentile legend shows dashes, not dots.
+  // The points in a layer of their own, so that the legend shows dashes, not dots.
   const points = {
     mark: { type: 'point', filled: true, opacity: 1 },
     encoding: { x, y: { ...opts.y, field: 'median' }, color, tooltip },
@@ -113,34 +142,35 @@ function spec(opts: {
         y: { ...opts.y, field: 'min' },
         y2: { field: 'max' },
         color,
-        detail: { field: 'stat', type: 'nominal' },
+        detail: { field: 'line', type: 'nominal' },
         tooltip,
       },
     });
   }
   return {
     $schema: SCHEMA,
-    title: opts.title,
+    title: { text: opts.title, subtitle: opts.subtitle },
     width: WIDTH,
     height: HEIGHT,
-    data: { values: opts.points },
+    data: { values: opts.points.map((p) => ({ ...p, line: `${p.mode} ${p.stat} ${p.grid}` })) },
     layer: layers,
   } as unknown as TopLevelSpec;
 }
 
 function pointsOf(
   sweep: SweepResult,
-  pick: Array<{ stat: string; of: (f: ModeFigures) => Spread | undefined; floor?: number }>,
+  pick: Array<{ stat: string; of: (f: ModeFigures) => Figure | undefined; floor?: number }>,
 ): Point[] {
   const out: Point[] = [];
-  for (const g of groupByValue(sweep)) {
-    for (const f of g.modes) {
+  for (const c of cellsOf(sweep)) {
+    for (const f of c.modes) {
       for (const p of pick) {
-        const s = p.of(f);
+        const s = p.of(f)?.spread;
         if (!s) continue;
         const fl = (v: number): number => (p.floor !== undefined ? Math.max(v, p.floor) : v);
         out.push({
-          value: g.value,
+          value: c.value,
+          grid: Number.isNaN(c.gridValue) ? '' : fmtValue(c.gridValue),
           mode: f.mode,
           stat: p.stat,
           median: fl(s.median),
@@ -159,23 +189,40 @@ function valuesOf(sweep: SweepResult, points: Point[]): number[] {
   return [...vs].filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
 }
 
-/** Event-time latency p50 and p99 per mode against the swept value (log y; empty modes left out): the Vega-Lite spec. */
+function gridNote(sweep: SweepResult): string[] {
+  return sweep.grid ? [`line style: --${sweep.grid.option}`] : [];
+}
+
+/** Latency p50 and p99 per mode against the swept value (log y; empty modes left out): the Vega-Lite spec. */
 export function sweptLatencySpec(sweep: SweepResult, opts: { title?: string } = {}): TopLevelSpec {
   const swept = sweptOf(sweep);
+  const result = sweepLatencyKind(sweep) === 'result';
   const points = pointsOf(sweep, [
-    { stat: 'p50', of: (f) => f.eventP50, floor: LOG_FLOOR_MS },
-    { stat: 'p99', of: (f) => f.eventP99, floor: LOG_FLOOR_MS },
+    { stat: 'p50', of: (f) => f.p50, floor: LOG_FLOOR_MS },
+    { stat: 'p99', of: (f) => f.p99, floor: LOG_FLOOR_MS },
   ]);
+  const floored = cellsOf(sweep).some((c) =>
+    c.modes.some((f) => [...(f.p50?.values ?? []), ...(f.p99?.values ?? [])].some((v) => v < LOG_FLOOR_MS)),
+  );
+  const name = result ? "latency to a reading's first alert" : 'event-time latency';
+  // In a grid the dash shows the second option, so one percentile only: p50.
+  const shown = sweep.grid ? points.filter((p) => p.stat === 'p50') : points;
   return spec({
-    title: opts.title ?? `Event-time latency vs --${swept.option}`,
+    title: opts.title ?? `${result ? 'Latency to first alert' : 'Event-time latency'} vs --${swept.option}`,
+    subtitle: [
+      `median over each value's runs, min..max where several; ${sweep.grid ? 'p50' : 'p50 solid, p99 dashed'}`,
+      ...gridNote(sweep),
+      ...(floored ? [FLOOR_NOTE] : []),
+    ],
     swept,
-    values: valuesOf(sweep, points),
+    grid: sweep.grid,
+    values: valuesOf(sweep, shown),
     modes: modesOf(sweep),
-    points,
+    points: shown,
     dashByStat: true,
     y: {
       type: 'quantitative',
-      title: 'event-time latency (ms, log scale)',
+      title: `${sweep.grid ? 'p50 ' : ''}${name} (ms, log scale)`,
       scale: { type: 'log' },
       axis: { format: ',~g' },
     },
@@ -190,15 +237,26 @@ export async function sweptLatencyChart(sweep: SweepResult, opts: { title?: stri
 /** CPU milliseconds per 1,000 readings per mode against the swept value (runs without cost left out): the Vega-Lite spec. */
 export function sweptCostSpec(sweep: SweepResult, opts: { title?: string } = {}): TopLevelSpec {
   const swept = sweptOf(sweep);
-  const points = pointsOf(sweep, [{ stat: 'CPU', of: (f) => f.cpuMsPer1000 }]);
+  const aboveIdle = costAboveIdle(sweep);
+  const points = pointsOf(sweep, [{ stat: 'CPU', of: (f) => f.cost }]);
+  const title = aboveIdle ? 'CPU ms per 1,000 readings above idle' : 'CPU ms per 1,000 readings over the run';
   return spec({
-    title: opts.title ?? `CPU per 1,000 readings vs --${swept.option}`,
+    title: opts.title ?? `${title} vs --${swept.option}`,
+    subtitle: [
+      'each mode with what only it needs (batch: its passes and ingest); the broker and the database apart',
+      aboveIdle
+        ? "above each mode's idle CPU (timed once the run had drained): what the readings cost"
+        : 'over the whole run, idle included (these runs timed no idle baseline)',
+      ...gridNote(sweep),
+    ],
     swept,
+    grid: sweep.grid,
     values: valuesOf(sweep, points),
     modes: modesOf(sweep),
     points,
     dashByStat: false,
-    y: { type: 'quantitative', title: 'CPU ms per 1,000 readings', scale: { zero: true }, axis: { format: ',~g' } },
+    // 'r' never writes exponents (vega cuts a 'g' format's precision to the tick step: "1.2e+3").
+    y: { type: 'quantitative', title: `${title}`, scale: { zero: true }, axis: { format: RATE_FORMAT } },
   });
 }
 

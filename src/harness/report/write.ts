@@ -7,8 +7,8 @@
  * results.json is written first, so a report that fails to render can be redone with
  * rerenderReport(dir) (`vitals-bench report DIR`).
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { decodeCurves } from '../../results/histogram.js';
 import type { RunResult, SweepResult } from '../../results/schema.js';
@@ -22,13 +22,20 @@ import {
   sweepLatencySpec,
   sweepThroughputSpec,
   throughputSpec,
+  withCaption,
 } from './charts.js';
+import { runCaption, sweepCaption } from './captions.js';
 import { latencyCsv, summaryCsv, timeseriesCsv } from './csv.js';
 import { renderReportHtml } from './html.js';
 import type { HtmlChart } from './html.js';
-import { renderMarkdown, renderSweepMarkdown } from './markdown.js';
+import { renderMarkdown } from './markdown.js';
+import { renderSweepMarkdown } from './sweep-markdown.js';
 import { sweepChartFiles, sweptCostSpec, sweptLatencySpec } from './sweep-charts.js';
-import { hasCost, sweptOf, sweptValueOf } from './sweep-data.js';
+import { attributedCosts, modeViews } from './modes-view.js';
+import { cellsOf, gridValueOf, hasCost, sweptOf, sweptValueOf } from './sweep-data.js';
+import { TRADEOFF_FILE, tradeoffSpec } from './tradeoff.js';
+import { verdictWords } from './verdict.js';
+import { measurementValidity } from '../measure/validity.js';
 import type { ChartRef } from './markdown.js';
 import { stagesSpec } from './stages-section.js';
 
@@ -97,13 +104,14 @@ function pngName(svgFile: string): string {
  * Render each chart to foo.svg and foo.png. A chart that fails is left out (with a warning)
  * rather than losing the report; a PNG that fails leaves its SVG in place.
  */
-async function writeCharts(dir: string, charts: ChartJob[]): Promise<WrittenChart[]> {
+async function writeCharts(dir: string, charts: ChartJob[], caption: string[] = []): Promise<WrittenChart[]> {
   const done: WrittenChart[] = [];
   for (const c of charts) {
     let svg: string;
     let spec: TopLevelSpec | undefined;
     try {
-      spec = c.spec?.();
+      const raw = c.spec?.();
+      spec = raw ? withCaption(raw, caption) : undefined;
       if (spec) svg = await renderSvg(spec);
       else if (c.render) svg = await c.render();
       else throw new Error('neither a spec nor a renderer');
@@ -167,41 +175,78 @@ async function renderRunFiles(dir: string, result: RunResult): Promise<string[]>
   const curves = decodeCurves(result.histograms);
   // Per-second charts: `second` counts from the start of the load, so the warm-up is [0, warmup).
   const timeOpts = { faults: faultWindows(result.faults), warmupSeconds: result.warmup.seconds };
-  const charts = await writeCharts(dir, [
-    {
-      name: 'Latency by percentile (event-time and processing-time, per mode)',
-      file: 'latency_percentiles.svg',
-      spec: () => latencyPercentileSpec(curves),
-    },
-    {
-      name: 'Throughput over time (offered, achieved, output per mode)',
-      file: 'throughput.svg',
-      spec: () => throughputSpec(result.timeseries, timeOpts),
-    },
-    {
-      name: 'p99 event-time latency over time per mode',
-      file: 'p99_over_time.svg',
-      spec: () => p99OverTimeSpec(result.timeseries, timeOpts),
-    },
-    ...(hasStageFigures(result.stages)
-      ? [
-          {
-            name: 'Where the time goes (mean per stage, per mode)',
-            file: 'stages.svg',
-            spec: () => stagesSpec(result.stages!),
-          },
-        ]
-      : []),
-  ]);
+  const caption = runCaption(result);
+  const charts = await writeCharts(
+    dir,
+    [
+      {
+        name: 'Latency by percentile (event-time and processing-time, per mode; to a first alert, every mode, with external modes)',
+        file: 'latency_percentiles.svg',
+        spec: () => latencyPercentileSpec(curves),
+      },
+      {
+        name: 'Throughput over time (offered, achieved, output per mode)',
+        file: 'throughput.svg',
+        spec: () => throughputSpec(result.timeseries, timeOpts),
+      },
+      {
+        name: 'p99 event-time latency over time per mode',
+        file: 'p99_over_time.svg',
+        spec: () => p99OverTimeSpec(result.timeseries, timeOpts),
+      },
+      ...(hasStageFigures(result.stages)
+        ? [
+            {
+              name: 'Where the time goes (mean per stage, per mode)',
+              file: 'stages.svg',
+              spec: () => stagesSpec(result.stages!),
+            },
+          ]
+        : []),
+    ],
+    caption,
+  );
   const reports = await writeReports(dir, renderMarkdown(result, charts), charts);
   return ['summary.csv', 'latency.csv', 'timeseries.csv', ...chartFiles(charts), ...reports];
 }
 
 /** Write the full report of one run into dir (created if missing). Returns the file names written. */
 export async function writeRunReport(dir: string, result: RunResult): Promise<string[]> {
+  await writeResultsJson(dir, result);
+  try {
+    return ['results.json', ...(await renderRunFiles(dir, result))];
+  } catch (err) {
+    throw new ReportNotRenderedError(join(dir, 'results.json'), err as Error);
+  }
+}
+
+/**
+ * results.json written whole or not at all: into a temporary file, then renamed over the old one,
+ * so a full disk or a crash never leaves a truncated result behind.
+ */
+async function writeResultsJson(dir: string, result: RunResult): Promise<void> {
   await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, 'results.json'), JSON.stringify(result, null, 2) + '\n');
-  return ['results.json', ...(await renderRunFiles(dir, result))];
+  const file = join(dir, 'results.json');
+  const tmp = `${file}.tmp-${process.pid}`;
+  try {
+    await writeFile(tmp, JSON.stringify(result, null, 2) + '\n');
+    await rename(tmp, file);
+  } catch (err) {
+    await rm(tmp, { force: true }).catch(() => undefined);
+    throw err;
+  }
+}
+
+/** The run's result is safe in results.json, but its report (Markdown, charts, CSV) could not be written. */
+export class ReportNotRenderedError extends Error {
+  constructor(
+    readonly resultsFile: string,
+    cause: Error,
+  ) {
+    super(
+      `the report could not be written (${cause.message}); the run's result is intact in ${resultsFile}: render it again with "vitals-bench report ${dirname(resultsFile)}"`,
+    );
+  }
 }
 
 /** Read a run's results.json. Throws if it is not schema_version 1. */
@@ -221,19 +266,28 @@ export async function rerenderReport(dir: string): Promise<string[]> {
 }
 
 /**
- * sweep.csv: one row per (run, mode), sorted by the swept value, then offered rate. Latency
- * cells empty when no samples; cost and busy-rate cells empty when not recorded.
+ * sweep.csv: one row per (run, mode), external modes included, sorted by the swept value, then
+ * the grid's value, then offered rate. Latency cells empty when no samples; cost cells empty when
+ * not recorded. The cost is each mode's with what only it needs (batch: its passes + ingest).
  */
 export function sweepCsv(sweep: SweepResult): string {
   const rows: Array<Array<string | number>> = [];
   const swept = sweptOf(sweep);
   const runs = [...sweep.runs]
-    .map((run) => ({ ...run, value: sweptValueOf(run, swept) }))
-    .sort((x, y) => x.value - y.value || x.result.input.offered_rate - y.result.input.offered_rate);
-  for (const { dir, value, result: r } of runs) {
-    for (const m of r.modes) {
-      const e = m.event_time_latency;
-      const cost = r.cost?.modes[m.mode];
+    .map((run) => ({ ...run, value: sweptValueOf(run, swept), grid: gridValueOf(run, sweep) }))
+    .sort(
+      (x, y) =>
+        x.value - y.value || (x.grid || 0) - (y.grid || 0) || x.result.input.offered_rate - y.result.input.offered_rate,
+    );
+  for (const { dir, value, grid, result: r } of runs) {
+    const costs = attributedCosts(r);
+    const verdict = verdictWords(r);
+    const valid = measurementValidity(r).valid ? 1 : 0;
+    for (const v of modeViews(r)) {
+      const m = r.modes.find((x) => x.mode === v.name);
+      const e = m?.event_time_latency;
+      const rl = r.external?.result_latency[v.name];
+      const c = costs[v.name];
       rows.push([
         r.run_id,
         dir,
@@ -241,19 +295,30 @@ export function sweepCsv(sweep: SweepResult): string {
         r.input.achieved_rate,
         r.input.send_delay.count ? r.input.send_delay.p99 : '',
         r.input.generator_fell_behind ? 1 : 0,
-        m.mode,
-        e.count,
-        e.count ? e.p50 : '',
-        e.count ? e.p99 : '',
-        e.count ? e.max : '',
-        m.output_rate,
+        v.name,
+        e ? e.count : '',
+        e?.count ? e.p50 : '',
+        e?.count ? e.p99 : '',
+        e?.count ? e.max : '',
+        m ? m.output_rate : '',
         r.complete ? 1 : 0,
         r.verdict.passed ? 1 : 0,
         swept.option,
         Number.isFinite(value) ? value : '',
-        m.processing_rate_while_busy ?? '',
-        cost?.cpu_ms_per_1000_readings ?? '',
-        cost?.busy_s ?? '',
+        m?.processing_rate_while_busy ?? '',
+        c?.cpu_ms_per_1000_readings ?? '',
+        m && (m.mode === 'stream' || m.mode === 'batch') ? (r.cost?.modes[m.mode]?.busy_s ?? '') : '',
+        sweep.grid?.option ?? '',
+        Number.isFinite(grid) ? grid : '',
+        v.external ? 'external' : 'built-in',
+        rl ? rl.count : '',
+        rl?.count ? rl.p50 : '',
+        rl?.count ? rl.p99 : '',
+        c ? c.roles.join('+') : '',
+        c?.idle_cpu_ms_per_s ?? '',
+        c?.cpu_ms_per_1000_above_idle ?? '',
+        verdict,
+        valid,
       ]);
     }
   }
@@ -276,9 +341,20 @@ export function sweepCsv(sweep: SweepResult): string {
       'passed',
       'swept_option',
       'swept_value',
-      'processing_rate_while_busy',
+      'readings_per_busy_s',
       'cpu_ms_per_1000_readings',
       'busy_s',
+      'grid_option',
+      'grid_value',
+      'kind',
+      'result_latency_count',
+      'result_latency_p50_ms',
+      'result_latency_p99_ms',
+      'cost_processes',
+      'idle_cpu_ms_per_s',
+      'cpu_ms_per_1000_above_idle',
+      'verdict',
+      'measured_pipelines',
     ],
   });
 }
@@ -290,38 +366,52 @@ export async function writeSweepReport(dir: string, sweep: SweepResult): Promise
   await writeFile(join(dir, 'sweep.csv'), sweepCsv(sweep));
   const swept = sweptOf(sweep);
   const files = sweepChartFiles(swept.option);
-  const charts = await writeCharts(dir, [
-    // A rate sweep keeps its charts against the offered rate; another option gets its own axis.
-    ...(swept.key === 'rate'
-      ? [
-          {
-            name: 'Event-time latency p50/p99 vs offered rate',
-            file: 'sweep_latency.svg',
-            spec: () => sweepLatencySpec(sweep),
-          },
-          {
-            name: 'Achieved input and output rate vs offered rate',
-            file: 'sweep_throughput.svg',
-            spec: () => sweepThroughputSpec(sweep),
-          },
-        ]
-      : [
-          {
-            name: `Event-time latency p50/p99 per mode vs --${swept.option} (median over runs, min..max)`,
-            file: files.latency,
-            spec: () => sweptLatencySpec(sweep),
-          },
-        ]),
-    ...(hasCost(sweep)
-      ? [
-          {
-            name: `CPU ms per 1,000 readings per mode vs --${swept.option} (median over runs, min..max)`,
-            file: files.cost,
-            spec: () => sweptCostSpec(sweep),
-          },
-        ]
-      : []),
-  ]);
+  const tradeoff = hasCost(sweep) && cellsOf(sweep).length > 1;
+  const charts = await writeCharts(
+    dir,
+    [
+      // A rate sweep keeps its charts against the offered rate; another option gets its own axis.
+      ...(swept.key === 'rate' && !sweep.grid
+        ? [
+            {
+              name: 'Event-time latency p50/p99 vs offered rate',
+              file: 'sweep_latency.svg',
+              spec: () => sweepLatencySpec(sweep),
+            },
+            {
+              name: 'Achieved input and output rate vs offered rate',
+              file: 'sweep_throughput.svg',
+              spec: () => sweepThroughputSpec(sweep),
+            },
+          ]
+        : [
+            {
+              name: `Event-time latency p50/p99 per mode vs --${swept.option} (median over runs, min..max)`,
+              file: files.latency,
+              spec: () => sweptLatencySpec(sweep),
+            },
+          ]),
+      ...(hasCost(sweep)
+        ? [
+            {
+              name: `CPU ms per 1,000 readings per mode vs --${swept.option} (median over runs, min..max)`,
+              file: files.cost,
+              spec: () => sweptCostSpec(sweep),
+            },
+          ]
+        : []),
+      ...(tradeoff
+        ? [
+            {
+              name: 'Trade-off map: latency p99 against CPU per 1,000 readings at the offered rate, per mode and setting, the Pareto front ringed',
+              file: TRADEOFF_FILE,
+              spec: () => tradeoffSpec(sweep),
+            },
+          ]
+        : []),
+    ],
+    sweepCaption(sweep),
+  );
   const reports = await writeReports(dir, renderSweepMarkdown(sweep, charts), charts);
   return ['sweep.json', 'sweep.csv', ...chartFiles(charts), ...reports];
 }

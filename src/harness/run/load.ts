@@ -24,13 +24,25 @@ interface LoadSettings {
   runId: string;
   brokers: string[];
   opts: RunOptions;
-  /** Aborted by Ctrl-C/SIGTERM, and when the run ends however it ends. */
-  signal: AbortSignal;
+  /** Aborted by Ctrl-C/SIGTERM, and when the run ends however it ends; aborted here when the run gives up. */
+  stop: AbortController;
+  /** The run's log: the load generators' output lines (a broker away makes its client log many). */
+  log: (line: string) => void;
+}
+
+/** How long a stopped load process has to report what it sent. */
+const LOAD_REPORT_MS = 15_000;
+
+/** What the load sent, and what stopped it before its end (a role that gave up, a server gone). */
+export interface LoadOutcome {
+  producer: ProducerResult | undefined;
+  stoppedBy?: Error;
 }
 
 /**
  * The open-loop load in its own process(es), until everything is sent, the run is interrupted,
- * or a role gives up (which rejects). The result says whether the load completed.
+ * or the run gives up (a role that could not be restarted, a server gone): then the load is
+ * stopped and what it had sent is still returned, so the run can be reported as far as it went.
  */
 export async function runLoad(
   s: LoadSettings,
@@ -38,7 +50,7 @@ export async function runLoad(
   p: Pipelines,
   tracker: RunProgress,
   recorder: RunRecorder,
-): Promise<ProducerResult> {
+): Promise<LoadOutcome> {
   const { opts } = s;
   const loadProcess = runLoadProcesses(
     {
@@ -56,13 +68,22 @@ export async function runLoad(
       kafkaClient: opts.kafkaClient ?? DEFAULT_KAFKA_CLIENT,
     },
     opts.generators ?? 1,
-    s.signal,
+    s.stop.signal,
     tracker.onLoadProgress,
     // Started for the run: its CPU counts from zero (sampled once a second, so up to a second of its end is not seen).
     (pid) => recorder.costs.track('generator', pid, true),
+    s.log,
   );
   loadProcess.catch(() => undefined);
-  const producer = await Promise.race([loadProcess, p.gaveUp]);
-  tracker.loadEnded(Date.now(), producer.acknowledgedReadings);
-  return producer;
+  try {
+    const producer = await Promise.race([loadProcess, p.gaveUp]);
+    tracker.loadEnded(Date.now(), producer.acknowledgedReadings);
+    return { producer };
+  } catch (err) {
+    s.stop.abort((err as Error).message);
+    const timeout = new Promise<undefined>((r) => setTimeout(() => r(undefined), LOAD_REPORT_MS).unref());
+    const producer = await Promise.race([loadProcess.catch(() => undefined), timeout]);
+    if (producer) tracker.loadEnded(Date.now(), producer.acknowledgedReadings);
+    return { producer, stoppedBy: err as Error };
+  }
 }

@@ -1,5 +1,6 @@
 import type { Admin } from 'kafkajs';
 import { consumerLag, endOffsets } from '../../infra/kafka.js';
+import { hostPortOf, portAnswers } from '../../infra/preflight.js';
 import type { Pool } from '../../infra/mysql.js';
 import type { AvailabilitySample } from '../faults/report.js';
 import type { BacklogSample } from '../measure/metrics.js';
@@ -12,6 +13,11 @@ import { heartbeat } from './run-registry.js';
 
 /** A probe or sample that does not answer within this is a failed one (the broker may be down). */
 const SAMPLE_TIMEOUT_MS = 2500;
+/** A server this run did not take down that has not answered for this long ends the run. */
+const SERVICE_LOST_AFTER_MS = 30_000;
+
+type Service = 'kafka' | 'db';
+const SERVICE_NAME: Record<Service, string> = { kafka: 'the Kafka broker', db: 'the database' };
 
 interface RecorderSettings {
   runId: string;
@@ -20,6 +26,7 @@ interface RecorderSettings {
   topics: string[];
   log: (line: string) => void;
   progress: Progress;
+  config: { kafkaBrokers: string[]; mysqlUrl: string };
 }
 
 /**
@@ -32,8 +39,20 @@ export class RunRecorder {
   readonly costs = new CostSampler();
   private loop: Promise<void> | undefined;
   private sampling = false;
+  private readonly downSince = new Map<Service, number>();
+  private rejectLost!: (err: Error) => void;
+  /** Rejects when a server stayed away for SERVICE_LOST_AFTER_MS and no fault of this run took it down. */
+  readonly lost: Promise<never> = new Promise((_, reject) => (this.rejectLost = reject));
+  /** Whether an injected fault has the server down right now (set once faults are scheduled). */
+  expectsOutage: (service: Service) => boolean = () => false;
+  /** Seconds since the load started, for messages. */
+  clock: () => number = () => 0;
+  /** The server whose loss stopped the run, if one did. */
+  lostService: Service | undefined;
 
-  constructor(private readonly s: RecorderSettings) {}
+  constructor(private readonly s: RecorderSettings) {
+    this.lost.catch(() => undefined);
+  }
 
   /** Once a second until stopped. */
   start(p: Pipelines, tracker: RunProgress, externals: ExternalModes | undefined): void {
@@ -74,20 +93,55 @@ export class RunRecorder {
     for (const [role, r] of p.roles) this.costs.track(role, r.current.child.pid, false);
     externals?.trackCost(this.costs);
     this.costs.sample();
-    const dbUp = await bounded(heartbeat(s.pool, s.runId)).then(
-      () => true,
-      (err: Error) => (s.log(`[harness] database probe failed: ${err.message}`), false),
-    );
+    let dbUp = true;
+    try {
+      await bounded(heartbeat(s.pool, s.runId));
+    } catch (err) {
+      dbUp = await this.alive('db', err as Error);
+    }
     let kafkaUp = true;
     try {
       const b = await bounded(this.sampleBacklog(p));
       this.backlog.push({ at, backlog: b });
       s.progress.update(tracker.state(at, b));
     } catch (err) {
-      kafkaUp = false;
-      s.log(`[harness] backlog sample failed: ${(err as Error).message}`);
+      kafkaUp = await this.alive('kafka', err as Error);
     }
     this.availability.push({ at, kafka: kafkaUp, db: dbUp });
+    this.watchForLoss('kafka', kafkaUp, at);
+    this.watchForLoss('db', dbUp, at);
+  }
+
+  /**
+   * A sample failed: is the server gone, or only slow to answer on a loaded machine? Gone when its
+   * port refuses a connection (or the connect times out); a port that accepts one is alive, and a
+   * starved sample is not counted as an outage.
+   */
+  private async alive(service: Service, err: Error): Promise<boolean> {
+    const address = service === 'kafka' ? this.s.config.kafkaBrokers[0]! : this.s.config.mysqlUrl;
+    const port = await portAnswers(hostPortOf(address));
+    this.s.log(
+      `[harness] ${service === 'kafka' ? 'backlog sample' : 'database probe'} failed: ${err.message}; its port ${port === 'up' ? 'accepts connections (slow, not down)' : 'refuses connections (down)'}`,
+    );
+    return port === 'up';
+  }
+
+  private watchForLoss(service: Service, up: boolean, at: number): void {
+    if (up || this.expectsOutage(service)) {
+      this.downSince.delete(service);
+      return;
+    }
+    const since = this.downSince.get(service) ?? at;
+    this.downSince.set(service, since);
+    if (at - since >= SERVICE_LOST_AFTER_MS && !this.lostService) {
+      this.lostService = service;
+      const fromS = Math.round((this.clock() - (at - since) / 1000) * 10) / 10;
+      this.rejectLost(
+        new Error(
+          `${SERVICE_NAME[service]} stopped answering at ${fromS} s and had not come back ${SERVICE_LOST_AFTER_MS / 1000} s later (no fault of this run took it down): the run was stopped`,
+        ),
+      );
+    }
   }
 
   private async sampleBacklog(p: Pipelines): Promise<Record<string, number>> {

@@ -12,12 +12,13 @@ import { collectRun, type RunData } from '../measure/collect.js';
 import { computeCost } from '../measure/cost.js';
 import { buildGroundTruth, type GroundTruth } from '../measure/ground-truth.js';
 import { computeRunResult } from '../measure/metrics.js';
-import { observationResult } from '../measure/visibility.js';
+import { observationResult, observerResolutionWarnings } from '../measure/visibility.js';
 import type { Observation } from '../processes/observer-process.js';
 import type { ExternalModes } from './external-modes.js';
 import type { Pipelines } from './pipelines.js';
 import type { RunRecorder } from './recorder.js';
 import type { RunOptions } from './run-options.js';
+import { overlappingRuns } from './run-registry.js';
 
 /** What the run knows when it ends: its records, and how it ended. */
 export interface RunRecords {
@@ -26,7 +27,7 @@ export interface RunRecords {
   opts: RunOptions;
   ruleSet: RuleSet;
   pool: Pool;
-  retry: { log: (line: string) => void };
+  retry: { log: (line: string) => void; budgetMs?: number };
   producer: ProducerResult;
   pipelines: Pipelines;
   recorder: RunRecorder;
@@ -114,6 +115,11 @@ export async function resultOf(r: RunRecords): Promise<RunResult> {
     ...(external ? { external } : {}),
     patients: opts.patients,
   });
+  const shared = await overlappingRuns(pool, runId, r.startedAt.getTime(), Date.now()).catch((err: Error) => {
+    r.retry.log(`could not read which other runs shared the servers: ${err.message}`);
+    return undefined;
+  });
+  if (result.cost && shared?.length) result.cost.shared_servers_with = shared;
   if (r.observation)
     result.observation = observationResult(
       { ...r.observation.stats, intervalMs: r.observation.intervalMs, priority: r.observation.priority },
@@ -126,6 +132,8 @@ export async function resultOf(r: RunRecords): Promise<RunResult> {
       truth.intended,
       warmupEndMs,
     );
+  const observerWarnings = result.observation ? observerResolutionWarnings(result.observation) : [];
+  if (observerWarnings.length) result.warnings = [...(result.warnings ?? []), ...observerWarnings];
   return result;
 }
 
@@ -133,7 +141,9 @@ function runCost(r: RunRecords, data: RunData, busySeconds: { ingest?: number; s
   const sampled = r.recorder.costs.totals();
   return computeCost({
     processes: sampled.groups,
+    tickS: sampled.tickS,
     sampledS: sampled.sampledS,
+    ...(sampled.idle ? { idle: sampled.idle } : {}),
     writes: data.writes,
     modes: r.opts.modes,
     externals: (r.opts.externals ?? []).map((e) => e.name),

@@ -100,3 +100,41 @@ export type RunStatus = 'passed' | 'failed' | 'incomplete' | 'aborted';
 export async function setRunStatus(pool: Pool, runId: string, status: RunStatus): Promise<void> {
   await pool.query('UPDATE runs SET status = ? WHERE run_id = ?', [status, runId]);
 }
+
+/** Another run that was live while this one ran, and for how long the two overlapped. */
+export interface OverlappingRun {
+  run_id: string;
+  topics: string;
+  overlap_s: number;
+}
+
+/**
+ * Runs other than `runId` that were live (registered, and reporting in) at some time between
+ * `fromMs` and `toMs`: they shared this run's broker and database, whose CPU then includes theirs.
+ */
+export async function overlappingRuns(
+  pool: Pool,
+  runId: string,
+  fromMs: number,
+  toMs: number,
+): Promise<OverlappingRun[]> {
+  const rows = await queryRows(
+    pool,
+    `SELECT run_id, topics, CAST(UNIX_TIMESTAMP(created_at) * 1000 AS DOUBLE) AS created_ms, heartbeat_at
+       FROM runs WHERE run_id <> ? AND heartbeat_at >= ? AND created_at <= FROM_UNIXTIME(? / 1000)`,
+    [runId, fromMs, toMs],
+    (r) => ({
+      run_id: stringOf(r.run_id),
+      topics: nullableStringOf(r.topics) ?? '',
+      created: nullableNumberOf(r.created_ms) ?? fromMs,
+      last: nullableNumberOf(r.heartbeat_at) ?? fromMs,
+    }),
+  );
+  return rows
+    .map((r) => ({
+      run_id: r.run_id,
+      topics: r.topics,
+      overlap_s: Math.round((Math.min(toMs, r.last) - Math.max(fromMs, r.created)) / 100) / 10,
+    }))
+    .filter((r) => r.overlap_s > 0);
+}

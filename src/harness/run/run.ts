@@ -18,7 +18,8 @@ import type { RunResult } from '../../results/schema.js';
 import { FaultInjector } from '../faults/injector.js';
 import type { FaultTarget } from '../faults/kind.js';
 import { serverPids } from '../processes/server-pids.js';
-import { writeRunReport } from '../report/write.js';
+import { writeUncollectedReport } from '../report/uncollected.js';
+import { ReportNotRenderedError, writeRunReport } from '../report/write.js';
 import { drain, interruption, type PhaseEnd } from './drain.js';
 import { collectEnvironment } from './environment.js';
 import { DEFAULT_EXTERNAL_OPTIONS, ExternalModes } from './external-modes.js';
@@ -34,7 +35,7 @@ import { registerRun, setRunStatus } from './run-registry.js';
 import { resultOf } from './result.js';
 
 export type { RunOptions } from './run-options.js';
-export { ensureServices, ensureSpark } from './services.js';
+export { ensureFlink, ensureServices, ensureSpark } from './services.js';
 
 export interface RunOutcome {
   dir: string;
@@ -87,6 +88,8 @@ async function openRun(opts: RunOptions, progress: Progress): Promise<OpenRun> {
 /** What measuring a run found, however it ended. */
 interface Measured {
   registered: boolean;
+  /** The load began (the external jobs and the roles were ready). */
+  loadStarted: boolean;
   end: PhaseEnd;
   failures: string[];
   producer?: ProducerResult;
@@ -114,7 +117,14 @@ async function measureRun(run: OpenRun, signal: AbortSignal): Promise<Measured> 
   let loadStartMs = Number.NaN;
   const clock = (): number => (Number.isNaN(loadStartMs) ? 0 : (Date.now() - loadStartMs) / 1000);
   const recorder = new RunRecorder({ ...run, runId: folder.runId, log: folder.log });
-  const m: Measured = { registered: false, end: { complete: true }, failures: [], recorder, streamLate: [] };
+  const m: Measured = {
+    registered: false,
+    loadStarted: false,
+    end: { complete: true },
+    failures: [],
+    recorder,
+    streamLate: [],
+  };
   try {
     m.registered = await prepareRun(run, recorder);
     // An external job (Spark: ~40 s) starts while the built-in roles do.
@@ -125,6 +135,7 @@ async function measureRun(run: OpenRun, signal: AbortSignal): Promise<Measured> 
     await p.ready();
     await externalsReady;
     if (m.externals) p.watch(m.externals.died);
+    p.watch(recorder.lost);
     m.observer = startObserver(run, recorder);
     m.observedFrom = Date.now();
     await m.observer.started();
@@ -134,15 +145,21 @@ async function measureRun(run: OpenRun, signal: AbortSignal): Promise<Measured> 
     recorder.start(p, tracker, m.externals);
     await p.alignWindows(plan.startMs);
     m.injector = startFaults(run, p, m.externals, clock);
-    const load = { runId: folder.runId, brokers: run.config.kafkaBrokers, opts, signal: stopLoad.signal };
-    m.producer = await runLoad(load, plan, p, tracker, recorder);
-    m.end = m.producer.complete
-      ? await drain({ ...run, signal }, p, recorder, m.producer, m.injector, m.externals, m.observer)
+    recorder.clock = clock;
+    if (m.injector) recorder.expectsOutage = (s) => m.injector!.expectsOutage(s);
+    const load = { runId: folder.runId, brokers: run.config.kafkaBrokers, opts, stop: stopLoad, log: folder.log };
+    m.loadStarted = true;
+    const loaded = await runLoad(load, plan, p, tracker, recorder);
+    m.producer = loaded.producer;
+    if (loaded.stoppedBy) throw loaded.stoppedBy;
+    m.end = m.producer!.complete
+      ? await drain({ ...run, signal }, p, recorder, m.producer!, m.injector, m.externals, m.observer)
       : { complete: false, reason: `${interruption(signal)} during the load` };
     if (p.batch) tracker.finalPassStarted(Date.now());
     await p.finalPass(signal);
     m.streamLate = await p.lateReadings();
     m.observation = await m.observer.stop();
+    await measureIdleBaseline(recorder, p, signal);
   } catch (err) {
     m.end = m.end.complete ? { complete: false, reason: (err as Error).message } : m.end;
     m.failures.push((err as Error).message);
@@ -210,6 +227,23 @@ function externalModes(run: OpenRun, clock: () => number): ExternalModes | undef
   );
 }
 
+/** How long the idle baseline is timed: a few hundred clock ticks of CPU time per process. */
+const IDLE_BASELINE_MS = 4000;
+
+/**
+ * The idle baseline of the cost: each process's CPU per second over a load-free interval once
+ * every reading has its results (drained, final batch pass done, the observer stopped) and before
+ * anything stops, so that a run's CPU splits into what idling costs and what the readings cost
+ * above it. Timed at the end, not before the load: right after start-up the roles still join their
+ * consumer groups and compile their code, and the broker settles its new topics.
+ */
+async function measureIdleBaseline(recorder: RunRecorder, p: Pipelines, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return;
+  recorder.costs.beginIdle();
+  await Promise.race([new Promise((r) => setTimeout(r, IDLE_BASELINE_MS)), p.gaveUp]);
+  recorder.costs.endIdle();
+}
+
 /** The results observer of every mode, in its own process; its CPU is the run's measuring cost. */
 function startObserver(run: OpenRun, recorder: RunRecorder): ObserverProcess {
   const { opts, folder } = run;
@@ -250,28 +284,78 @@ function startFaults(
 async function reportRun(run: OpenRun, m: Measured): Promise<RunOutcome> {
   const { folder } = run;
   try {
-    if (!m.producer || !m.pipelines)
-      throw new Error(`the run stopped before the load finished: ${m.end.complete ? 'unknown reason' : m.end.reason}`);
+    const { producer, pipelines } = m;
+    if (!producer || !pipelines)
+      throw new Error(
+        `the run stopped before ${m.loadStarted ? 'the load finished' : 'its load started'}: ${m.end.complete ? 'unknown reason' : m.end.reason}`,
+      );
     run.progress.log('[bench] collecting results from MySQL');
-    const result = await resultOf({
-      ...run,
-      ...m,
-      runId: folder.runId,
-      startedAt: folder.startedAt,
-      producer: m.producer,
-      pipelines: m.pipelines,
-      complete: m.end.complete,
-      incompleteReason: m.end.complete ? undefined : m.end.reason,
-    });
-    await writeRunReport(folder.dir, result);
+    const result = await collectOrSay(run, m, () =>
+      resultOf({
+        ...run,
+        ...m,
+        runId: folder.runId,
+        startedAt: folder.startedAt,
+        producer,
+        pipelines,
+        retry: m.recorder.lostService === 'db' ? { ...run.retry, budgetMs: 10_000 } : run.retry,
+        complete: m.end.complete,
+        incompleteReason: m.end.complete ? undefined : m.end.reason,
+      }),
+    );
     const status = result.verdict.passed ? 'passed' : m.end.complete ? 'failed' : 'incomplete';
     await withRetry('recording the run status', () => setRunStatus(run.pool, folder.runId, status), run.retry);
+    try {
+      await writeRunReport(folder.dir, result);
+    } catch (err) {
+      // results.json is intact: the run is what it measured; only its report is missing.
+      if (err instanceof ReportNotRenderedError) run.progress.log(`[bench] ${err.message}`);
+      else throw new RunNotWrittenError(folder.dir, err as Error);
+    }
     return { dir: folder.dir, result };
   } catch (err) {
-    if (m.registered)
+    if (m.registered && !(err instanceof RunNotWrittenError))
       await setRunStatus(run.pool, folder.runId, 'aborted').catch((e: Error) =>
         folder.log(`[harness] could not mark the run aborted: ${e.message}`),
       );
     throw err;
+  }
+}
+
+/**
+ * The run's result, or, when the database does not give it (gone with the run), a report of what
+ * is known without it (report.md and incomplete.json, no results.json) and an error saying so.
+ */
+async function collectOrSay(run: OpenRun, m: Measured, collect: () => Promise<RunResult>): Promise<RunResult> {
+  try {
+    return await collect();
+  } catch (err) {
+    if (m.end.complete) throw err;
+    const file = await writeUncollectedReport(run.folder.dir, {
+      runId: run.folder.runId,
+      startedAt: run.folder.startedAt.toISOString(),
+      endedAt: new Date().toISOString(),
+      stoppedBy: m.end.reason,
+      collectError: (err as Error).message,
+      ...(m.producer
+        ? {
+            load: {
+              planned: Math.round(run.opts.rate * (run.opts.warmup + run.opts.duration)),
+              due: m.producer.planned,
+              sent: m.producer.sentReadings,
+              acknowledged: m.producer.acknowledgedReadings,
+            },
+          }
+        : {}),
+      parameters: { ...run.opts, faults: (run.opts.faults ?? []).map((f) => f.text) },
+    });
+    throw new Error(`${m.end.reason}; its results could not be collected (${(err as Error).message}): see ${file}`);
+  }
+}
+
+/** The run was measured and its status recorded, but not even its results.json could be written. */
+export class RunNotWrittenError extends Error {
+  constructor(dir: string, cause: Error) {
+    super(`the run was measured, but its results could not be written to ${dir}: ${cause.message}`);
   }
 }

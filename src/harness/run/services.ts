@@ -24,3 +24,13 @@ export function ensureSpark(progress: Progress): void {
     throw new Error('the Spark example could not be set up (see the lines of scripts/spark.sh above)');
   }
 }
+
+/** The Flink example's Python environment and jars (scripts/flink.sh: idempotent, quick once done). */
+export function ensureFlink(progress: Progress): void {
+  progress.log('[bench] checking the Flink example (bash scripts/flink.sh)');
+  try {
+    execFileSync('bash', [join(PROJECT_ROOT, 'scripts/flink.sh')], { stdio: ['ignore', 'inherit', 'inherit'] });
+  } catch {
+    throw new Error('the Flink example could not be set up (see the lines of scripts/flink.sh above)');
+  }
+}

@@ -59,9 +59,51 @@ describe('planBench: a sweep of any numeric option', () => {
     ).rejects.toThrow(/at 7 s is after the load ends \(5 s\)/);
   });
 
-  it('refuses two lists, a list with --find-max, and shows what was typed', async () => {
-    await expect(planBench(argv({ rate: '500,2000', batchInterval: '2,30' }), new Set())).rejects.toThrow(
-      /only one option can be a comma list .* got --rate 500,2000 and --batch-interval 2,30/,
+  it('two lists plan a grid: every pair of values, each run labelled and set with both', async () => {
+    const plan = await planBench(
+      argv({ rate: '200,500,2000', batchInterval: '2,10,30', repeat: '2' }),
+      new Set(['rate', 'batchInterval', 'repeat']),
+    );
+    expect(plan.swept.option.flag).toBe('rate');
+    expect(plan.swept.values).toEqual([200, 500, 2000]);
+    expect(plan.grid!.option.flag).toBe('batch-interval');
+    expect(plan.grid!.values).toEqual([2, 10, 30]);
+    expect(plan.settings).toMatchObject({ rate: [200, 500, 2000], batchInterval: [2, 10, 30], repeat: 2 });
+    const o = optionsFor(plan, 500, '/tmp/grid', true, 10);
+    expect(o).toMatchObject({
+      rate: 500,
+      batchInterval: 10,
+      patients: 500,
+      label: 'rate-500_batch-interval-10',
+      swept: { option: 'rate', value: 500 },
+    });
+    // The grid's runs: 3 x 3 pairs, each twice; --find-max takes no grid.
+    await expect(
+      planBench(argv({ findMax: true, rate: '500', batchInterval: '2,10', threads: '1,2' }), new Set()),
+    ).rejects.toThrow('--find-max searches over --rate; it cannot be combined with a list for --batch-interval');
+  });
+
+  it('refuses a run whose measured phase cannot hold a batch pass, with the duration it needs, before anything starts', async () => {
+    await expect(planBench(argv({ duration: '5', batchInterval: '30' }), new Set())).rejects.toThrow(
+      '--duration 5 s cannot hold one batch pass every 30 s: the batch latency would measure only the final pass after the load. The measured phase needs at least --duration 30 (90 s, three passes, to measure the batch latency well), or a shorter --batch-interval, or --modes without batch',
+    );
+    // Any run of a sweep or grid: the shortest duration against the longest interval.
+    await expect(planBench(argv({ duration: '20,60', batchInterval: '2,30' }), new Set())).rejects.toThrow(
+      /--duration 20 s cannot hold one batch pass every 30 s/,
+    );
+    // Without batch the interval does not matter; a phase shorter than the windows is said up front, not refused.
+    const plan = await planBench(argv({ duration: '5', batchInterval: '30', modes: 'stream' }), new Set(['modes']));
+    expect(plan.notices).toEqual([
+      "--duration 5 s is shorter than the rules' 30 s windows: window results will be few and mostly half-filled (every reading's latency is still measured); for window figures measure at least 90 s",
+    ]);
+    expect((await planBench(argv(), new Set())).notices).toEqual([]);
+  });
+
+  it('refuses three lists, a list with --find-max, and shows what was typed', async () => {
+    await expect(
+      planBench(argv({ rate: '500,2000', batchInterval: '2,30', threads: '1,2' }), new Set()),
+    ).rejects.toThrow(
+      /at most two options can be comma lists .* got --rate 500,2000, --batch-interval 2,30, --threads 1,2/,
     );
     await expect(planBench(argv({ findMax: true, threads: '1,2' }), new Set())).rejects.toThrow(
       '--find-max searches over --rate; it cannot be combined with a list for --threads',
@@ -95,7 +137,7 @@ describe('planBench: external modes (docs/EXTERNAL.md)', () => {
     );
     expect(plan.base.modes).toEqual(['stream']);
     expect(plan.base.externals).toEqual([{ name: 'flink', command: './run-flink.sh --fast' }]);
-    expect(plan.base.externalOptions).toEqual({ readyTimeoutMs: 300_000, pollIntervalMs: 100, quietMs: 15_000 });
+    expect(plan.base.externalOptions).toEqual({ readyTimeoutMs: 300_000, pollIntervalMs: 2, quietMs: 15_000 });
     expect(plan.settings.modes).toEqual(['stream', 'flink']);
     expect(plan.settings.external).toEqual(['flink=./run-flink.sh --fast']);
   });
@@ -104,6 +146,26 @@ describe('planBench: external modes (docs/EXTERNAL.md)', () => {
     const plan = await planBench(argv({ withSpark: true }), new Set());
     expect(plan.base.modes).toEqual(['stream', 'batch']);
     expect(plan.base.externals).toEqual([{ name: 'spark', command: 'bash examples/spark/run.sh' }]);
+  });
+
+  it('--with-flink adds the Flink example to the default modes, beside --with-spark', async () => {
+    const plan = await planBench(argv({ withFlink: true }), new Set());
+    expect(plan.base.modes).toEqual(['stream', 'batch']);
+    expect(plan.base.externals).toEqual([{ name: 'flink', command: 'bash examples/flink/run.sh' }]);
+    expect(plan.settings.modes).toEqual(['stream', 'batch', 'flink']);
+    const both = await planBench(argv({ withSpark: true, withFlink: true }), new Set());
+    expect(both.base.externals?.map((e) => e.name)).toEqual(['spark', 'flink']);
+    const flinkOnly = await planBench(argv({ withFlink: true, modes: 'flink' }), explicitModes);
+    expect(flinkOnly.base.modes).toEqual([]);
+    expect(flinkOnly.base.externals?.map((e) => e.name)).toEqual(['flink']);
+  });
+
+  it('refuses --with-flink beside --external flink=...', async () => {
+    await expect(
+      planBench(argv({ withFlink: true, external: ['flink=./mine.sh'], modes: 'flink' }), explicitModes),
+    ).rejects.toThrow(
+      '--with-flink declares the external mode "flink": drop one of --with-flink and --external flink=...',
+    );
   });
 
   it('--profile seed runs stream, batch and the Spark example on the seed rules', async () => {
@@ -143,5 +205,35 @@ describe('planBench: external modes (docs/EXTERNAL.md)', () => {
     await expect(planBench(argv({ external: ['x='], modes: 'x' }), explicitModes)).rejects.toThrow(
       '--external x: the command is empty',
     );
+  });
+});
+
+describe('planBench: what is refused before anything starts (exit 2)', () => {
+  it('an output folder that cannot be written, with the real cause', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'vitals-out-')), 'a-file');
+    writeFileSync(file, 'not a folder');
+    await expect(planBench(argv({ out: file }), new Set(['out']))).rejects.toThrow(
+      new RegExp(`^--out ${file}: cannot write run folders there \\(EEXIST|ENOTDIR`),
+    );
+    await expect(planBench(argv({ out: join(file, 'runs') }), new Set(['out']))).rejects.toThrow(
+      /cannot write run folders there \(ENOTDIR/,
+    );
+  });
+
+  it('a --config value of the wrong type names the option and what it takes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vitals-config-'));
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [{ out: 5 }, '"out" must be a string, got 5'],
+      [{ rate: true }, '"rate" must be a number or a list of numbers, got true'],
+      [{ 'find-max': 'yes' }, '"find-max" must be true or false, got "yes"'],
+      [{ fault: [1] }, '"fault" must be a string or a list of strings, got [1]'],
+    ];
+    for (const [content, message] of cases) {
+      const file = join(dir, 'bench.json');
+      writeFileSync(file, JSON.stringify(content));
+      await expect(planBench(argv({ config: file }), new Set(['config']))).rejects.toThrow(
+        `--config ${file}: ${message}`,
+      );
+    }
   });
 });

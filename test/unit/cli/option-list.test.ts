@@ -100,10 +100,14 @@ describe('parseBenchNumbers', () => {
     expect(parseBenchNumbers({ rate: '500' }).list).toBeUndefined();
   });
 
-  it('refuses two lists, naming both as typed', () => {
-    expect(() => parseBenchNumbers({ rate: '500,2000', batchInterval: '2,30' })).toThrow(
-      'only one option can be a comma list (a sweep varies one option at a time), got --rate 500,2000 and --batch-interval 2,30: run one sweep per option (--repeat N repeats each value)',
+  it('two lists make a grid; three are refused, naming them as typed', () => {
+    const p = parseBenchNumbers({ rate: '200,500,2000', batchInterval: '2,10,30' });
+    expect(p.list).toMatchObject({ option: { flag: 'rate' }, values: [200, 500, 2000] });
+    expect(p.grid).toMatchObject({ option: { flag: 'batch-interval' }, values: [2, 10, 30] });
+    expect(parseBenchNumbers({ batchInterval: '2,4' }).grid).toBeUndefined();
+    expect(() => parseBenchNumbers({ rate: '500,2000', batchInterval: '2,30', threads: '1,2' })).toThrow(
+      'at most two options can be comma lists (one is a sweep, two a grid of every pair), got --rate 500,2000, --batch-interval 2,30, --threads 1,2: fix all but two (--repeat N repeats each value)',
     );
-    expect(() => parseBenchNumbers({ threads: '1,2', seed: '1,2' })).toThrow(UsageError);
+    expect(() => parseBenchNumbers({ threads: '1,2', seed: '1,2', prevalence: '0.1,0.2' })).toThrow(UsageError);
   });
 });

@@ -125,3 +125,173 @@ export function makeSweep(): SweepResult {
     find_max: { sustainable_rate: 2000, below: 2000, above: 4000, criteria: 'fake criteria: backlog flat' },
   };
 }
+
+/**
+ * A run with the two built-in modes and an external job "spark" that evaluates the record rule
+ * only (it declared it), with every mode's latency to its first alert, an idle baseline and the
+ * cost of each mode with what only it needs (hand-made: per 1,000 readings above idle, stream
+ * 700; batch 35.5 + ingest 653.5 = 689; spark 2,000).
+ */
+export function makeExternalRunResult(): RunResult {
+  const r = makeRunResult({ runId: 'FAKE-run-ext' });
+  r.parameters = {
+    ...r.parameters,
+    rules_resolved: {
+      name: 'fake',
+      rules: [
+        { kind: 'record', id: 'hr_high', vital: 'heart_rate', op: '>=', value: 111, severity: 'medium' },
+        {
+          kind: 'window',
+          id: 'spo2_w',
+          vital: 'spo2_level',
+          agg: 'avg',
+          window_s: 30,
+          op: '<',
+          value: 92,
+          severity: 'high',
+        },
+      ],
+    },
+  };
+  // Stream and batch agree fully here (the window disagreement of makeRunResult is not this fixture's point).
+  r.agreement = [
+    { a: 'stream', b: 'batch', scope: 'record', tp: 30, fp: 0, fn: 0, precision: 1, recall: 1, f1: 1, jaccard: 1 },
+    { a: 'stream', b: 'batch', scope: 'window', tp: 10, fp: 0, fn: 0, precision: 1, recall: 1, f1: 1, jaccard: 1 },
+    ...(['stream', 'batch'] as const).flatMap((m) =>
+      (['record', 'window'] as const).map((scope) => ({
+        a: m,
+        b: 'ground_truth',
+        scope,
+        tp: scope === 'record' ? 30 : 10,
+        fp: 0,
+        fn: 0,
+        precision: 1,
+        recall: 1,
+        f1: 1,
+        jaccard: 1,
+      })),
+    ),
+    // Spark skipped the window rule: its window comparisons are empty sets (0/0 = 1), which mean nothing.
+    ...['ground_truth', 'stream', 'batch'].flatMap((b) => [
+      { a: 'spark', b, scope: 'record' as const, tp: 30, fp: 0, fn: 0, precision: 1, recall: 1, f1: 1, jaccard: 1 },
+      { a: 'spark', b, scope: 'window' as const, tp: 0, fp: 0, fn: 0, precision: 1, recall: 1, f1: 1, jaccard: 1 },
+    ]),
+  ];
+  const streamResult = hist(range(2, 40));
+  const batchResult = hist(range(3000, 7000, 100));
+  const sparkResult = hist(range(900, 4000, 100));
+  r.histograms[histogramKey('stream', 'result')] = streamResult.encode();
+  r.histograms[histogramKey('batch', 'result')] = batchResult.encode();
+  r.histograms[histogramKey('spark', 'result')] = sparkResult.encode();
+  r.external = {
+    jobs: [
+      {
+        name: 'spark',
+        command: 'bash examples/spark/run.sh',
+        kind: 'alerts',
+        startup_s: 9.6,
+        rows: 30,
+        results: 30,
+        duplicates: 0,
+        loss: 0,
+        unexpected: 0,
+        result_latency: sparkResult.summary(),
+        result_latency_at_insert: sparkResult.summary(),
+        seen_only_by_final_scan: 0,
+        poll_interval_ms: 100,
+        visibility_resolution_ms: 196,
+        output_rate: 0.66,
+        expected_rate: 0.66,
+        exit: 'ended by SIGTERM',
+        rules_evaluated: ['hr_high'],
+        rules_not_evaluated: ['spo2_w'],
+      },
+    ],
+    result_latency: {
+      stream: streamResult.summary(),
+      batch: batchResult.summary(),
+      spark: sparkResult.summary(),
+    },
+  };
+  r.timeseries = r.timeseries.map((p) => ({
+    ...p,
+    results: { stream: 5, batch: p.second % 2 ? 10 : 0, spark: p.second > 1 ? 4 : 0 },
+    result_p99_ms: { spark: p.second > 1 ? 3000 + p.second : null },
+  }));
+  const idle = { stream: 10, batch: 1, ingest: 5, spark: 500, broker: 50, database: 20 };
+  r.cost = {
+    modes: {
+      stream: {
+        cpu_s: 14.4,
+        peak_rss_mib: 110,
+        busy_s: 9,
+        db_rows: 1700,
+        db_transactions: 3000,
+        readings: 20000,
+        cpu_ms_per_1000_readings: 720,
+      },
+      batch: {
+        cpu_s: 0.75,
+        peak_rss_mib: 150,
+        busy_s: 2,
+        db_rows: 1700,
+        db_transactions: 40,
+        readings: 20000,
+        cpu_ms_per_1000_readings: 37.5,
+      },
+    },
+    ingest: {
+      cpu_s: 13.27,
+      peak_rss_mib: 120,
+      busy_s: 5,
+      db_rows: 20000,
+      db_transactions: 300,
+      readings: 20000,
+      cpu_ms_per_1000_readings: 663.5,
+    },
+    external: { spark: { cpu_s: 60, peak_rss_mib: 700, cpu_ms_per_1000_readings: 3000 } },
+    generator_cpu_s: 2,
+    broker_cpu_s: 9,
+    database_cpu_s: 12,
+    sampled_s: 40,
+    idle: { seconds: 4, cpu_ms_per_s: idle },
+    attributed: {
+      stream: {
+        roles: ['stream'],
+        readings: 20000,
+        cpu_s: 14.4,
+        cpu_ms_per_1000_readings: 720,
+        idle_cpu_ms_per_s: 10,
+        cpu_ms_per_1000_above_idle: 700,
+        peak_rss_mib: 110,
+        db_transactions: 3000,
+        db_rows: 1700,
+      },
+      batch: {
+        roles: ['batch', 'ingest'],
+        readings: 20000,
+        cpu_s: 14.02,
+        cpu_ms_per_1000_readings: 701,
+        idle_cpu_ms_per_s: 6,
+        cpu_ms_per_1000_above_idle: 689,
+        peak_rss_mib: 270,
+        db_transactions: 340,
+        db_rows: 21700,
+      },
+      spark: {
+        roles: ['spark'],
+        readings: 20000,
+        cpu_s: 60,
+        cpu_ms_per_1000_readings: 3000,
+        idle_cpu_ms_per_s: 500,
+        cpu_ms_per_1000_above_idle: 2000,
+        peak_rss_mib: 700,
+      },
+    },
+    shared: {
+      broker: { cpu_s: 9, idle_cpu_ms_per_s: 50, cpu_ms_per_1000_above_idle: 350 },
+      database: { cpu_s: 12, idle_cpu_ms_per_s: 20, cpu_ms_per_1000_above_idle: 560 },
+    },
+  };
+  return r;
+}

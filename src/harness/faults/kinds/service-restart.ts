@@ -54,6 +54,7 @@ function serviceRestart<K extends 'kafka-restart' | 'db-restart'>(kind: K): Faul
     },
     endS: (spec) => spec.atS + spec.durationS,
     target: () => service.name,
+    takesDown: () => service.probe,
     /** Restarts need the servers this project started (it kills their process and starts them again): never someone else's. */
     checkRunnable(spec, env) {
       if (env[service.env] || servicesEnv()[service.origin] !== 'local')

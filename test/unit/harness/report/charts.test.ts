@@ -22,8 +22,14 @@ import {
   throughputChart,
   throughputSpec,
 } from '../../../../src/harness/report/charts.js';
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { TimeseriesPoint } from '../../../../src/results/schema.js';
-import { makeRunResult, makeSweep } from '../fixture.js';
+import { sweptCostSpec } from '../../../../src/harness/report/sweep-charts.js';
+import { tradeoffSpec } from '../../../../src/harness/report/tradeoff.js';
+import { writeRunReport } from '../../../../src/harness/report/write.js';
+import { hist, makeExternalRunResult, makeRunResult, makeSweep } from '../fixture.js';
 
 describe('charts', () => {
   it('nines scale', () => {
@@ -329,5 +335,81 @@ describe('PNG', () => {
     };
     expect(dark(text(''))).toBe(0);
     expect(dark(text('warm-up 1,000 ms'))).toBeGreaterThan(200);
+  });
+});
+
+describe('charts that stand alone and do not mislead (issue 19)', () => {
+  const axisLabels = (svg: string): string[] =>
+    [...svg.matchAll(/<g class="mark-text role-axis-label"[^>]*>(.*?)<\/g>/gs)].flatMap((m) =>
+      [...m[1]!.matchAll(/>([^<]+)<\/text>/g)].map((x) => x[1]!),
+    );
+
+  it('a cost axis in the thousands reads 1,200, never 1.2e+3; a latency axis does not run down to 0.001 ms', async () => {
+    const s = makeSweep();
+    s.runs.forEach((r, i) => {
+      r.result.cost = {
+        modes: {
+          stream: {
+            cpu_s: 1,
+            peak_rss_mib: 1,
+            busy_s: 1,
+            db_rows: 1,
+            db_transactions: 1,
+            readings: 1000,
+            cpu_ms_per_1000_readings: 600 + 300 * i,
+          },
+        },
+        broker_cpu_s: null,
+        database_cpu_s: null,
+        sampled_s: 1,
+      };
+    });
+    const cost = await renderSvg(sweptCostSpec(s));
+    expect(axisLabels(cost)).toContain('1,200');
+    for (const l of axisLabels(cost)) expect(l).not.toMatch(/e[+-]?\d/);
+    // A percentile curve starting at 0 ms is drawn from the 1 ms floor, and the chart says so.
+    const zero = decodeCurves({ 'stream.event_time': hist([0, 0, 0, 5, 10, 20]).encode() });
+    const svg = await renderSvg(latencyPercentileSpec(zero));
+    expect(axisLabels(svg)).not.toContain('0.001');
+    expect(svg).toContain('values under 1 ms');
+  });
+
+  it('the throughput chart draws no output in the warm-up (where the stream would read as 0)', () => {
+    const spec = throughputSpec(makeRunResult().timeseries, { warmupSeconds: 2 }) as unknown as {
+      data: { values: Array<{ second: number; series: string }> };
+    };
+    const outputs = spec.data.values.filter((v) => v.series.startsWith('output '));
+    expect(outputs.length).toBeGreaterThan(0);
+    expect(outputs.every((v) => v.second >= 2)).toBe(true);
+    expect(spec.data.values.some((v) => v.series === 'offered' && v.second === 0)).toBe(true);
+  });
+
+  it('every chart of a run with an external mode draws it; PNG captions carry the rate, n, duration, run and commit', async () => {
+    const r = makeExternalRunResult();
+    r.environment.git_commit = 'abcdef0123456789';
+    const dir = await mkdtemp(join(tmpdir(), 'vitals-ext-run-'));
+    await writeRunReport(dir, r);
+    for (const f of ['latency_percentiles.svg', 'throughput.svg', 'p99_over_time.svg']) {
+      const svg = await readFile(join(dir, f), 'utf8');
+      expect(svg, f).toContain('spark');
+      expect(svg, f).toContain(
+        '1,234 readings/s offered, 45 s measured after a 3 s warm-up; n = stream 39, batch 41, spark 32 readings with an alert',
+      );
+      expect(svg, f).toContain('run FAKE-run-ext, commit abcdef0; PASSED');
+    }
+    const throughput = await readFile(join(dir, 'throughput.svg'), 'utf8');
+    expect(throughput).toContain('results per second');
+    expect(await readdir(dir)).toContain('throughput.png');
+  }, 60_000);
+
+  it('the new charts make vega warn of nothing', async () => {
+    const r = makeExternalRunResult();
+    for (const spec of [
+      throughputSpec(r.timeseries, { warmupSeconds: 1 }),
+      p99OverTimeSpec(r.timeseries, { warmupSeconds: 1 }),
+      latencyPercentileSpec(decodeCurves(r.histograms)),
+      tradeoffSpec(makeSweep()),
+    ])
+      expect(await warnings(spec)).toEqual([]);
   });
 });

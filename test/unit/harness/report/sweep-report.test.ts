@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ModeCost, RunResult, SweepResult } from '../../../../src/results/schema.js';
-import { renderSweepMarkdown } from '../../../../src/harness/report/markdown.js';
+import { renderSweepMarkdown, sweepSummary } from '../../../../src/harness/report/sweep-markdown.js';
 import { sweepChartFiles, sweptCostChart, sweptLatencyChart } from '../../../../src/harness/report/sweep-charts.js';
-import { groupByValue } from '../../../../src/harness/report/sweep-data.js';
+import { cellsOf } from '../../../../src/harness/report/sweep-data.js';
 import { sweepCsv, writeSweepReport } from '../../../../src/harness/report/write.js';
 import { makeRunResult, makeSweep } from '../fixture.js';
 
@@ -88,30 +88,32 @@ function batchIntervalSweep(withCost: boolean): SweepResult {
 
 describe('a sweep over --batch-interval', () => {
   it('groups runs by value (ascending) with the median and spread of each figure (hand-computed)', () => {
-    const groups = groupByValue(batchIntervalSweep(true));
-    expect(groups.map((g) => g.value)).toEqual([2, 10]);
-    const [two, ten] = groups as [(typeof groups)[number], (typeof groups)[number]];
+    const cells = cellsOf(batchIntervalSweep(true));
+    expect(cells.map((g) => g.value)).toEqual([2, 10]);
+    const [two, ten] = cells as [(typeof cells)[number], (typeof cells)[number]];
     const s10 = ten.modes.find((m) => m.mode === 'stream')!;
     expect(s10.runs).toBe(3);
-    expect(s10.eventP50).toEqual({ n: 3, median: 12, min: 8, max: 30 });
-    expect(s10.eventP99).toEqual({ n: 3, median: 40, min: 30, max: 90 });
-    expect(s10.cpuMsPer1000).toEqual({ n: 3, median: 4, min: 3, max: 5 });
-    expect(s10.busyS).toEqual({ n: 3, median: 4, min: 4, max: 4 });
+    expect(s10.p50!.spread).toEqual({ n: 3, median: 12, min: 8, max: 30 });
+    expect(s10.p50!.values).toEqual([12, 8, 30]);
+    expect(s10.p99!.spread).toEqual({ n: 3, median: 40, min: 30, max: 90 });
+    // No idle baseline in these runs: the cost over the run (the stream its role alone).
+    expect(s10.cost!.spread).toEqual({ n: 3, median: 4, min: 3, max: 5 });
+    expect(s10.busyS!.spread).toEqual({ n: 3, median: 4, min: 4, max: 4 });
     const b10 = ten.modes.find((m) => m.mode === 'batch')!;
-    expect(b10.processingRateWhileBusy).toEqual({ n: 2, median: 10000, min: 9000, max: 11000 }); // one run without it
-    expect(b10.eventP50).toEqual({ n: 3, median: 5000, min: 4900, max: 5200 });
+    expect(b10.readingsPerBusyS!.spread).toEqual({ n: 2, median: 10000, min: 9000, max: 11000 }); // one run without it
+    expect(b10.p50!.spread).toEqual({ n: 3, median: 5000, min: 4900, max: 5200 });
     const b2 = two.modes.find((m) => m.mode === 'batch')!;
-    expect(b2.eventP99).toEqual({ n: 3, median: 2000, min: 1900, max: 2100 });
-    expect(b2.cpuMsPer1000).toBeUndefined();
-    expect(b2.processingRateWhileBusy).toEqual({ n: 3, median: 8500, min: 8000, max: 9000 });
+    expect(b2.p99!.spread).toEqual({ n: 3, median: 2000, min: 1900, max: 2100 });
+    expect(b2.cost).toBeUndefined();
+    expect(two.validRuns).toBe(3);
   });
 
-  it('report.md: settings (narrow table), a row per value and mode with median (min..max, n), the runs by value', () => {
+  it('report.md: settings (narrow table), a row per value and mode with median and its interval, the runs by value', () => {
     const md = renderSweepMarkdown(batchIntervalSweep(true), [
       { name: 'latency vs --batch-interval', file: 'sweep_latency_vs_batch-interval.svg' },
     ]);
     expect(md).toContain('# vitals-bench sweep over --batch-interval');
-    expect(md).toContain('6 run(s): --batch-interval 10, 2 s, 3 runs per value (--repeat).');
+    expect(md).toContain('6 runs: --batch-interval 10, 2 s, 3 runs per value (--repeat).');
     expect(md).toContain('## Settings');
     expect(md).toContain('| setting | value |');
     expect(md).toContain('| --batch-interval | 10, 2 (swept) |');
@@ -120,29 +122,47 @@ describe('a sweep over --batch-interval', () => {
     expect(md).toContain('| --patients | one per reading/s (default) |');
     expect(md).toContain('## Per value of --batch-interval');
     expect(md).toContain(
-      '| --batch-interval (s) | mode | runs | event-time p50 | event-time p99 | output (readings/s) | processing rate while busy (readings/s) | CPU ms per 1,000 readings | busy (s) |',
+      '| --batch-interval (s) | mode | runs | p50 event-time | p99 event-time | output (readings/s) | CPU ms per 1,000 readings over the run | idle CPU (ms/s) |',
     );
-    expect(md).toContain('| 10 | stream | 3 | 12.0 ms (8.00..30.0, n=3) | 40.0 ms (30.0..90.0, n=3) |');
+    // 3 runs: min..max is a 75% interval of the median.
+    expect(md).toContain('| 10 | stream | 3 | 12 ms (8..30, 75% CI, n=3) | 40 ms (30..90, 75% CI, n=3) |');
     expect(md).toContain(
-      '| 10 | batch | 3 | 5000 ms (4900..5200, n=3) | 9800 ms (9700..9900, n=3) | 166 (166..166, n=3) | 10000 (9000..11000, n=2 of 3) | 2 (1.50..2.50, n=3) | 2 (2..2, n=3) |',
+      '| 10 | batch | 3 | 5,000 ms (4,900..5,200, 75% CI, n=3) | 9,800 ms (9,700..9,900, 75% CI, n=3) | 166 (166..166, 75% CI, n=3) | 2 (1.5..2.5, 75% CI, n=3) | n/a |',
     );
-    expect(md).toContain('| 2 | stream | 3 | 12.0 ms (10.0..14.0, n=3) |');
+    expect(md).toContain('| 2 | stream | 3 | 12 ms (10..14, 75% CI, n=3) |');
     expect(md).toMatch(/\| 2 \| batch \| 3 \| .* \| n\/a \| n\/a \|/);
+    expect(md).not.toContain('processing rate while busy');
     // Rows by ascending value: 2 before 10.
     expect(md.indexOf('| 2 | stream')).toBeLessThan(md.indexOf('| 10 | stream'));
-    expect(md).toContain('| --batch-interval (s) | offered (readings/s) |');
+    expect(md).toContain('| --batch-interval (s) | verdict | offered (readings/s) |');
     expect(md).toContain('![latency vs --batch-interval](sweep_latency_vs_batch-interval.svg)');
+    expect(md).toContain('No run had a warning.');
   });
 
-  it('processing rate while busy and cost say n/a when absent, and the cost columns go when no run has cost', () => {
+  it('cost says n/a when absent, and the cost columns go when no run has cost', () => {
     const s = batchIntervalSweep(false);
-    for (const r of s.runs) for (const m of r.result.modes) delete m.processing_rate_while_busy;
     const md = renderSweepMarkdown(s, []);
     expect(md).not.toContain('CPU ms per 1,000 readings');
-    expect(md).toMatch(/\| 10 \| batch \| 3 \| [^\n]* \| n\/a \|\n/);
     expect(md).toContain('no run recorded its cost');
   });
 
+  it("carries each run's warnings and validity into its value's rows", () => {
+    const s = batchIntervalSweep(true);
+    s.runs[0]!.result.warnings = [
+      'the measured phase (6 s) is shorter than 3 batch intervals (3 x 10 s): measure at least 30 s',
+    ];
+    s.runs[1]!.result.warnings = [...s.runs[0]!.result.warnings];
+    s.runs[1]!.result.input.generator_fell_behind = true;
+    s.runs[1]!.result.input.send_delay = { ...s.runs[1]!.result.input.send_delay, p99: 554 };
+    const md = renderSweepMarkdown(s, []);
+    expect(md).toMatch(/\| 10 \| stream \| 3 \(1 measured the machine\) \|/);
+    expect(md).toContain(
+      '- --batch-interval 10 (2 of 3 runs): the measured phase (6 s) is shorter than 3 batch intervals',
+    );
+    expect(md).toContain('- --batch-interval 10 (1 of 3 runs): the load generator fell behind its schedule');
+    expect(md).toMatch(/\| 10 \| PASSED, but measured the machine, not the pipelines \|/);
+    expect(sweepSummary(s)).toContain('In 1 of 6 runs the load generator fell behind its schedule');
+  });
   it('charts against the swept value: fixed mode colours, the option as axis title, integer ticks', async () => {
     const s = batchIntervalSweep(true);
     const l = await sweptLatencyChart(s);
@@ -188,6 +208,7 @@ describe('a sweep over --batch-interval', () => {
     expect(files.filter((f) => f.endsWith('.svg')).sort()).toEqual([
       'sweep_cost_vs_batch-interval.svg',
       'sweep_latency_vs_batch-interval.svg',
+      'sweep_tradeoff.svg',
     ]);
     expect(new Set(written)).toEqual(new Set(files));
     expect(await readFile(join(dir, 'report.md'), 'utf8')).toContain('](sweep_latency_vs_batch-interval.svg)');
@@ -195,13 +216,22 @@ describe('a sweep over --batch-interval', () => {
     expect(json.swept).toEqual({ option: 'batch-interval', key: 'batchInterval', values: [10, 2], unit: 's' });
     const csv = sweepCsv(batchIntervalSweep(true)).trim().split('\n');
     const header = csv[0]!.split(',');
-    expect(header.slice(-5)).toEqual([
-      'swept_option',
-      'swept_value',
-      'processing_rate_while_busy',
-      'cpu_ms_per_1000_readings',
-      'busy_s',
-    ]);
+    expect(header).toEqual(
+      expect.arrayContaining([
+        'swept_option',
+        'swept_value',
+        'readings_per_busy_s',
+        'cpu_ms_per_1000_readings',
+        'cpu_ms_per_1000_above_idle',
+        'idle_cpu_ms_per_s',
+        'busy_s',
+        'grid_option',
+        'grid_value',
+        'kind',
+        'verdict',
+        'measured_pipelines',
+      ]),
+    );
     expect(csv.slice(1).map((l) => l.split(',')[header.indexOf('swept_value')])).toEqual([
       '2',
       '2',
@@ -216,6 +246,7 @@ describe('a sweep over --batch-interval', () => {
       '10',
       '10',
     ]);
+    expect(csv.slice(1).every((l) => l.split(',')[header.indexOf('verdict')] === 'PASSED')).toBe(true);
 
     const dir2 = await mkdtemp(join(tmpdir(), 'vitals-sweep-'));
     await writeSweepReport(dir2, batchIntervalSweep(false));
@@ -234,6 +265,7 @@ describe('a sweep over --batch-interval', () => {
     const dir2 = await mkdtemp(join(tmpdir(), 'vitals-sweep-'));
     await writeSweepReport(dir2, s);
     expect(await readdir(dir2)).toContain('sweep_cost_vs_rate.svg');
+    expect(await readdir(dir2)).toContain('sweep_tradeoff.svg');
     expect(renderSweepMarkdown(s, [])).toContain('# vitals-bench rate sweep');
   });
 });

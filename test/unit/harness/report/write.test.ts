@@ -71,8 +71,8 @@ describe('the stage section and chart', () => {
     expect(batch).toContain(
       't_intended → t_stored → t_pass_start → t_task_start → t_read_done → t_commit_start → t_committed',
     );
-    expect(batch).toContain('| wait for the pass | 1950 | 94.7% |');
-    expect(batch).toContain('| **event-time latency** | **2060** | 100% |');
+    expect(batch).toContain('| wait for the pass | 1,950 | 94.7% |');
+    expect(batch).toContain('| **event-time latency** | **2,060** | 100% |');
     expect(md).toContain('![Where the time goes (mean per stage, per mode)](stages.svg)');
   });
 

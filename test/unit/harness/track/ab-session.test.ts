@@ -221,12 +221,12 @@ describe('ab sequence (stub benches)', () => {
     expect(report).toMatchObject({ outcome: 'pass', exit_code: 0, order: abOrder(5) });
     expect(report.base.commit).toBe('b'.repeat(40));
     expect(d.lines.find((l) => l.startsWith('run 3/10 head'))).toMatch(
-      /^run 3\/10 head \(hhhhhhhhhhhh\) ended after 90 s: exit 0, verdict passed, valid; stream p50 12\.0 ms p99 \d+ ms; batch p50 \d+ ms p99 \d+ ms; send delay p99 [\d.]+ ms$/,
+      /^run 3\/10 head \(hhhhhhhhhhhh\) ended after 90 s: exit 0, verdict passed, valid; stream p50 12 ms p99 [\d,]+ ms; batch p50 [\d,]+ ms p99 [\d,]+ ms; send delay p99 [\d.]+ ms$/,
     );
     const md = renderAbMarkdown(report, outcomes);
     expect(md).toContain('in the order base, head, head, base, base, head, head, base, base, head (pairs alternate');
     expect(md).toContain('**Result: PASS** (exit 0)');
-    expect(md).toMatch(/\| 3 \| head \| 2026-01-01 00:00:00 \| 90 s \| 0 \| passed \| valid \| stream p50 12\.0 ms/);
+    expect(md).toMatch(/\| 3 \| head \| 2026-01-01 00:00:00 \| 90 s \| 0 \| passed \| valid \| stream p50 12 ms/);
   });
 
   it('stops at the first bench that refuses its options; the report says what failed', async () => {

@@ -12,7 +12,7 @@ describe('Markdown rendering', () => {
     expect(lines).toContain('|---|---:|---:|---:|---:|---|');
     const row = lines.find((l) => l.startsWith('| stream event-time p99 '))!;
     expect(row).toBe(
-      '| stream event-time p99 (ms, smaller is better) | 100 (98.0..102, n=5) | 125 (123..127, n=5) | +25.0% | 0.0079 | **regression** |',
+      '| stream event-time p99 (ms, smaller is better) | 100 (98..102, n=5) | 125 (123..127, n=5) | +25.0% | 0.0079 | **regression** |',
     );
     expect(lines.find((l) => l.startsWith('| stream output rate '))).toContain('| 0.0% | 1.00 | unchanged |');
     expect(md).toContain('- BASE: 5 runs (B-1, B-2, B-3, B-4, B-5)');

@@ -62,6 +62,7 @@ export const BENCH_OPTION_KEYS = [
   'modes',
   'latenessMs',
   'idleMs',
+  'fetchIntervalMs',
   'injectDelayMs',
   'generators',
   'kafkaClient',
@@ -111,6 +112,7 @@ export interface BenchArgs {
   prevalence: NumberArg;
   latenessMs: NumberArg;
   idleMs: NumberArg;
+  fetchIntervalMs?: NumberArg;
   maxRestarts?: NumberArg;
   generators?: NumberArg;
   kafkaClient?: string;
@@ -168,6 +170,7 @@ const CI_PROFILE: Partial<BenchArgs> = {
   modes: 'stream,batch',
   latenessMs: 2000,
   idleMs: 1000,
+  fetchIntervalMs: 5,
 };
 
 const PROFILES: Record<string, Partial<BenchArgs>> = { seed: SEED_PROFILE, ci: CI_PROFILE };
@@ -515,6 +518,7 @@ function baseOptions(a: BenchArgs, n: PlanNumbers, modes: string[], faults: Faul
     modes: modes as Mode[],
     latenessMs: n.latenessMs,
     idleMs: n.idleMs,
+    fetchIntervalMs: n.fetchIntervalMs,
     topicPrefix: a.topicPrefix,
     outDir: resolve(a.out),
     faults,
@@ -549,6 +553,7 @@ function settingsOf(
     modes,
     latenessMs: n.latenessMs,
     idleMs: n.idleMs,
+    fetchIntervalMs: n.fetchIntervalMs,
     topicPrefix: a.topicPrefix,
     fault: faults.map((f) => f.text),
     maxRestarts: n.maxRestarts,

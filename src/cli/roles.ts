@@ -79,6 +79,7 @@ export function checkRoleArgs(a: RoleArgs): void {
   if (!(a.maxFutureMs >= 0)) throw new UsageError(`--max-future-ms must be >= 0, got ${a.maxFutureMs}`);
   if (!(a.waitForServicesS >= 0)) throw new UsageError(`--wait-for-services-s must be >= 0, got ${a.waitForServicesS}`);
   if (!(a.injectDelayMs >= 0)) throw new UsageError(`--inject-delay-ms must be >= 0, got ${a.injectDelayMs}`);
+  if (!(a.fetchIntervalMs >= 0)) throw new UsageError(`--fetch-interval-ms must be >= 0, got ${a.fetchIntervalMs}`);
   kafkaClientArg(a.kafkaClient);
 }
 
@@ -149,6 +150,7 @@ async function startStreamRole(ctx: RoleContext, a: RoleArgs, ruleSet: RuleSet):
     maxFutureMs: a.maxFutureMs,
     requireRunId: a.requireRunId,
     injectDelayMs: a.injectDelayMs,
+    fetchIntervalMs: a.fetchIntervalMs,
     windowOriginMs: a.windowOriginMs,
     onFatal: fatal,
     log: (l) => log(role, l),

@@ -17,6 +17,7 @@ import { MAX_PATIENTS } from '../../generators/dataset.js';
 import { DEFAULT_PATIENTS, DEFAULT_SOURCES } from '../../generators/defaults.js';
 import { DEFAULT_KAFKA_CLIENT, KAFKA_CLIENTS } from '../../infra/kafka-client/types.js';
 import { DEFAULT_PROFILE } from '../../pipelines/rules/profiles.js';
+import { DEFAULT_FETCH_INTERVAL_MS } from '../../pipelines/stream.js';
 import { fmtCount } from './format.js';
 
 /**
@@ -30,6 +31,7 @@ export const LIMITS = {
   patients: MAX_PATIENTS,
   durationS: 86_400,
   injectDelayMs: 60_000,
+  fetchIntervalMs: 1_000,
 } as const;
 
 /** How a numeric value is checked (src/cli/option-list.ts): the message names the rule. */
@@ -304,6 +306,22 @@ export const RUN_PARAMETERS = {
     describe: {
       bench: 'stream: idle partition timeout for the watermark',
       role: 'stream: a partition silent this long stops holding the watermark',
+    },
+  },
+  fetchIntervalMs: {
+    flag: 'fetch-interval-ms',
+    type: 'number',
+    default: DEFAULT_FETCH_INTERVAL_MS,
+    rule: 'nonNegative',
+    max: LIMITS.fetchIntervalMs,
+    sweep: true,
+    unit: 'ms',
+    comparable: false,
+    roles: { to: ['stream'] },
+    describe: {
+      bench:
+        'stream: least time between two fetches while readings keep arriving (each fetch takes what arrived meanwhile into one transaction; 0: a fetch per arrival)',
+      role: 'stream: least time between two fetches while readings keep arriving (0: fetch on every arrival)',
     },
   },
   topicPrefix: {

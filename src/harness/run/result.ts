@@ -12,7 +12,7 @@ import { collectRun, type RunData } from '../measure/collect.js';
 import { computeCost } from '../measure/cost.js';
 import { buildGroundTruth, type GroundTruth } from '../measure/ground-truth.js';
 import { computeRunResult } from '../measure/metrics.js';
-import { observationResult } from '../measure/visibility.js';
+import { observationResult, observerResolutionWarnings } from '../measure/visibility.js';
 import type { Observation } from '../processes/observer-process.js';
 import type { ExternalModes } from './external-modes.js';
 import type { Pipelines } from './pipelines.js';
@@ -132,6 +132,8 @@ export async function resultOf(r: RunRecords): Promise<RunResult> {
       truth.intended,
       warmupEndMs,
     );
+  const observerWarnings = result.observation ? observerResolutionWarnings(result.observation) : [];
+  if (observerWarnings.length) result.warnings = [...(result.warnings ?? []), ...observerWarnings];
   return result;
 }
 

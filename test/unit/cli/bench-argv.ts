@@ -17,6 +17,7 @@ export function benchArgv(over: Partial<BenchArgs> = {}): BenchArgs {
     modes: 'stream,batch',
     latenessMs: '2000',
     idleMs: '1000',
+    fetchIntervalMs: '5',
     maxRestarts: '3',
     injectDelayMs: '0',
     kafkaClient: 'kafkajs',

@@ -2,8 +2,9 @@
  * The report's files, byte for byte, for the fixture runs and sweeps: report.md and the CSVs in
  * full, every other file (results.json, sweep.json, the charts, report.html) by its sha256. The
  * golden files under __golden__ were written by the report code before its sections became one
- * registry (report-sections.ts): a change of any output shows here as a diff. To accept an
- * intended change, run `npx vitest run --config test/unit/vitest.unit.config.ts golden -u`.
+ * registry (src/harness/report/sections/index.ts; refreshed once since, for main's new wording
+ * when main was merged): a change of any output shows here as a diff. To accept an intended
+ * change, run `npx vitest run --config test/unit/vitest.unit.config.ts golden -u`.
  */
 import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';

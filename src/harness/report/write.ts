@@ -28,7 +28,7 @@ import { runCaption, sweepCaption } from './captions.js';
 import { latencyCsv, summaryCsv, timeseriesCsv } from './csv.js';
 import { renderReportHtml } from './html.js';
 import type { HtmlChart } from './html.js';
-import { renderMarkdown } from './markdown.js';
+import { renderMarkdown } from './sections/index.js';
 import { renderSweepMarkdown } from './sweep-markdown.js';
 import { sweepChartFiles, sweptCostSpec, sweptLatencySpec } from './sweep-charts.js';
 import { attributedCosts, modeViews } from './modes-view.js';

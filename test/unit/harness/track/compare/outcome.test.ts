@@ -179,7 +179,7 @@ describe('compare command: errors exit 2 with one line', () => {
 
   it('a rule that could never flag anything is a usage error', () => {
     expect(() => checkGateOptions({ alpha: 0.01, minRuns: 3 })).toThrow(
-      /--min-runs 3 with --alpha 0.01 could never flag a change: at 3 runs a side the smallest p the test can give is 0.10; use --min-runs 5 or more/,
+      /--min-runs 3 with --alpha 0.01 could never flag a change: at 3 runs a side the smallest p the test can give is 0.100; use --min-runs 5 or more/,
     );
     expect(() => checkGateOptions({ alpha: 0.01, minRuns: 4 })).toThrow(UsageError);
     expect(checkGateOptions({ alpha: 0.01, minRuns: 5 })).toEqual({ alpha: 0.01, minRuns: 5 });

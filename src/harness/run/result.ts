@@ -6,6 +6,7 @@ import { withRetry } from '../../infra/retry.js';
 import type { LateReadingNote } from '../../pipelines/stream.js';
 import type { RuleSet } from '../../pipelines/rules/types.js';
 import type { CostResult, RunResult } from '../../results/schema.js';
+import { fmtCount, fmtNum } from '../report/format.js';
 import type { FaultInjector } from '../faults/injector.js';
 import { analyseFaults, type LatencyPoint } from '../faults/report.js';
 import { collectRun, type RunData } from '../measure/collect.js';
@@ -44,6 +45,7 @@ export interface RunRecords {
 
 /** What the database holds of the run, against the ground truth: faults, cost and every figure. */
 export async function resultOf(r: RunRecords): Promise<RunResult> {
+  const began = performance.now();
   const { opts, pool, runId, retry, ruleSet, producer, pipelines: p, recorder } = r;
   const data = await withRetry('collecting results', () => collectRun(pool, runId), retry);
   const truth = buildGroundTruth(
@@ -132,7 +134,18 @@ export async function resultOf(r: RunRecords): Promise<RunResult> {
       truth.intended,
       warmupEndMs,
     );
+  retry.log(collectionCostLine(performance.now() - began, result.storage.stored));
   return result;
+}
+
+/** What collecting and computing the run's figures cost the harness: time per stored reading, and the harness's peak memory so far. */
+function collectionCostLine(ms: number, stored: number): string {
+  const perReadingUs = stored > 0 ? (ms * 1000) / stored : 0;
+  const peakMiB = process.resourceUsage().maxRSS / 1024;
+  return (
+    `collect + compute: ${fmtNum(ms / 1000, 1)} s for ${fmtCount(stored)} stored readings (${fmtNum(perReadingUs, 1)} µs per reading); ` +
+    `harness peak RSS ${fmtNum(peakMiB, 0)} MiB`
+  );
 }
 
 function runCost(r: RunRecords, data: RunData, busySeconds: { ingest?: number; stream?: number }): CostResult {

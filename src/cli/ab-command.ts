@@ -121,13 +121,32 @@ export async function abCommand(a: AbArgs): Promise<number> {
   }
 }
 
-async function abCommandUnchecked(a: AbArgs): Promise<number> {
+/** The options ab adds to compare's, each checked (a UsageError names the bad one). */
+function checkAbOptions(a: AbArgs): void {
   if (!Number.isInteger(a.repeat) || a.repeat < 1)
     throw new UsageError(`--repeat must be a positive integer, got ${a.repeat}`);
   if (!Number.isInteger(a.keepWorktrees) || a.keepWorktrees < 0)
     throw new UsageError(`--keep-worktrees must be an integer >= 0, got ${a.keepWorktrees}`);
   if (a.runTimeoutS !== undefined && !(Number.isFinite(a.runTimeoutS) && a.runTimeoutS > 0))
     throw new UsageError(`--run-timeout-s must be a positive number of seconds, got ${a.runTimeoutS}`);
+}
+
+/** compare.md and compare.json in the output folder, the table on stdout, an error on stderr. */
+function writeAbReport(
+  outDir: string,
+  result: { report: AbReport; outcomes: Parameters<typeof renderAbMarkdown>[1] },
+): void {
+  const { report, outcomes } = result;
+  const md = renderAbMarkdown(report, outcomes);
+  writeFileSync(join(outDir, 'compare.md'), md);
+  const { comparison, ...ab } = report;
+  writeFileSync(join(outDir, 'compare.json'), renderJson({ ...(comparison ?? {}), outcome: report.outcome, ab }));
+  process.stdout.write(`${md}\ncomparison: ${shown(join(outDir, 'compare.md'))}\n`);
+  if (report.error) process.stderr.write(`vitals-bench ab: ${report.error}\n`);
+}
+
+async function abCommandUnchecked(a: AbArgs): Promise<number> {
+  checkAbOptions(a);
   const gate = checkGateOptions(a);
   const benchArgs = (a['--'] ?? []).map(String);
   const loadS = await plannedLoadSeconds(benchArgs);
@@ -197,13 +216,7 @@ async function abCommandUnchecked(a: AbArgs): Promise<number> {
     });
     if (removed.length) log(`removed ${removed.length} worktree(s): ${removed.map(shown).join(', ')}`);
   }
-  const { report, outcomes } = result;
-  const md = renderAbMarkdown(report, outcomes);
-  writeFileSync(join(outDir, 'compare.md'), md);
-  const { comparison, ...ab } = report;
-  writeFileSync(join(outDir, 'compare.json'), renderJson({ ...(comparison ?? {}), outcome: report.outcome, ab }));
-  process.stdout.write(`${md}\ncomparison: ${shown(join(outDir, 'compare.md'))}\n`);
-  if (report.error) process.stderr.write(`vitals-bench ab: ${report.error}\n`);
-  log(`outcome: ${report.outcome} (exit ${report.exit_code})`);
-  return report.exit_code;
+  writeAbReport(outDir, result);
+  log(`outcome: ${result.report.outcome} (exit ${result.report.exit_code})`);
+  return result.report.exit_code;
 }

@@ -62,6 +62,7 @@ export const BENCH_OPTION_KEYS = [
   'modes',
   'latenessMs',
   'idleMs',
+  'fetchIntervalMs',
   'injectDelayMs',
   'generators',
   'kafkaClient',
@@ -111,6 +112,7 @@ export interface BenchArgs {
   prevalence: NumberArg;
   latenessMs: NumberArg;
   idleMs: NumberArg;
+  fetchIntervalMs?: NumberArg;
   maxRestarts?: NumberArg;
   generators?: NumberArg;
   kafkaClient?: string;
@@ -168,6 +170,7 @@ const CI_PROFILE: Partial<BenchArgs> = {
   modes: 'stream,batch',
   latenessMs: 2000,
   idleMs: 1000,
+  fetchIntervalMs: 5,
 };
 
 const PROFILES: Record<string, Partial<BenchArgs>> = { seed: SEED_PROFILE, ci: CI_PROFILE };
@@ -515,6 +518,7 @@ function baseOptions(a: BenchArgs, n: PlanNumbers, modes: string[], faults: Faul
     modes: modes as Mode[],
     latenessMs: n.latenessMs,
     idleMs: n.idleMs,
+    fetchIntervalMs: n.fetchIntervalMs,
     topicPrefix: a.topicPrefix,
     outDir: resolve(a.out),
     faults,
@@ -549,6 +553,7 @@ function settingsOf(
     modes,
     latenessMs: n.latenessMs,
     idleMs: n.idleMs,
+    fetchIntervalMs: n.fetchIntervalMs,
     topicPrefix: a.topicPrefix,
     fault: faults.map((f) => f.text),
     maxRestarts: n.maxRestarts,
@@ -808,10 +813,46 @@ function externalSummaryLines(r: RunResult): string[] {
     ...Object.keys(e.result_latency).map((name) => {
       const j = e.jobs.find((x) => x.name === name);
       return j
-        ? `  ${name}: ${lat(name)}, resolution ${fmtMs(j.visibility_resolution_ms)} ms; start-up ${j.startup_s !== undefined ? fmtSeconds(j.startup_s) : 'n/a'}; ${plural(j.results, 'result')}, loss ${fmtCount(j.loss)}, duplicates ${fmtCount(j.duplicates)}, ${fmtNum(j.output_rate)} results/s`
+        ? `  ${name}: ${lat(name)}, resolution ${fmtMs(j.visibility_resolution_ms)} ms; start-up ${j.startup_s !== undefined ? fmtSeconds(j.startup_s) : 'n/a'}${j.startup_cpu_s !== undefined ? ` (${fmtNum(j.startup_cpu_s)} CPU s, not in its cost)` : ''}; ${plural(j.results, 'result')}, loss ${fmtCount(j.loss)}, duplicates ${fmtCount(j.duplicates)}, ${fmtNum(j.output_rate)} results/s`
         : `  ${name}: ${lat(name)}`;
     }),
   ];
+}
+
+/** The rule scopes the run has no rule of (from its resolved rules; none known: none). */
+function scopesWithoutRules(r: RunResult): Set<string> {
+  const rs = r.parameters.rules_resolved as { rules?: Array<{ kind?: unknown }> } | undefined;
+  if (!Array.isArray(rs?.rules)) return new Set();
+  const kinds = new Set<string>(rs.rules.map((x) => (x.kind === 'window' ? 'window' : 'record')));
+  return new Set(['record', 'window'].filter((k) => !kinds.has(k)));
+}
+
+/**
+ * One line per compared pair and rule scope. A scope that nothing evaluated is n/a, never
+ * "Jaccard 1.0000 ... TP 0 FP 0 FN 0" (0 against 0): one the run has no rule of, and one an
+ * external job declared no rule of (its comparisons there are not computed; a run recorded
+ * before that has them, and agreementApplies says they do not apply).
+ */
+export function agreementLines(r: RunResult): string[] {
+  const noRules = scopesWithoutRules(r);
+  const pair = (a: string, b: string, scope: string): string =>
+    `agreement ${partyName(a)} vs ${partyName(b)} (${scope})`;
+  const lines = r.agreement
+    .filter((x) => x.scope !== 'all')
+    .map((a) =>
+      !agreementApplies(r, a)
+        ? `${pair(a.a, a.b, a.scope)}: n/a (${whyNotApplies(r, a)})`
+        : noRules.has(a.scope) && a.tp + a.fp + a.fn === 0
+          ? `${pair(a.a, a.b, a.scope)}: n/a (the run has no ${a.scope} rule)`
+          : `${pair(a.a, a.b, a.scope)}: Jaccard ${fmtRatio(a.jaccard)}, F1 ${fmtRatio(a.f1)}, TP ${fmtCount(a.tp)} FP ${fmtCount(a.fp)} FN ${fmtCount(a.fn)}`,
+    );
+  for (const j of r.external?.jobs ?? [])
+    for (const scope of j.scopes_not_evaluated ?? [])
+      for (const other of ['ground_truth', ...r.modes.map((m) => m.mode)])
+        lines.push(
+          `${pair(j.name, other, scope)}: n/a (${j.name} evaluates no ${scope} rule; it declared ${(j.rules_evaluated ?? []).join(', ') || 'none'})`,
+        );
+  return lines;
 }
 
 /** Each mode's cost in one line: CPU with what only it needs (above idle when timed), idle CPU, database transactions. */
@@ -878,13 +919,7 @@ function printSummary({ dir, result: r }: RunOutcome, progress: Progress): void 
     ...rows.map(fmt),
   );
   lines.push(...externalSummaryLines(r));
-  for (const a of r.agreement.filter((x) => x.scope !== 'all')) {
-    lines.push(
-      agreementApplies(r, a)
-        ? `agreement ${partyName(a.a)} vs ${partyName(a.b)} (${a.scope}): Jaccard ${fmtRatio(a.jaccard)}, F1 ${fmtRatio(a.f1)}, TP ${fmtCount(a.tp)} FP ${fmtCount(a.fp)} FN ${fmtCount(a.fn)}`
-        : `agreement ${partyName(a.a)} vs ${partyName(a.b)} (${a.scope}): n/a (${whyNotApplies(r, a)})`,
-    );
-  }
+  lines.push(...agreementLines(r));
   lines.push(...costSummaryLines(r));
   const batch = r.modes.find((m) => m.mode === 'batch');
   if (batch?.processing_rate_while_busy !== undefined)

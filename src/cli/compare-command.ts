@@ -10,7 +10,13 @@ import {
   type CrashedRun,
   type Side,
 } from '../harness/track/compare/compare.js';
-import { acrossParameter, flagOf, IncomparableError, runsWithValue } from '../harness/track/compare/comparability.js';
+import {
+  acrossParameter,
+  flagOf,
+  IncomparableError,
+  parameterValue,
+  runsWithValue,
+} from '../harness/track/compare/comparability.js';
 import { CompareInputError, loadRuns, unfinishedRuns } from '../harness/track/compare/load.js';
 import { EXIT_CODES, EXIT_CODES_HELP } from '../harness/track/compare/outcome.js';
 import { renderJson, renderMarkdown } from '../harness/track/compare/render.js';
@@ -105,7 +111,7 @@ function parseAcross(text: string): { key: string; values?: [string, string] } {
 
 /** The values runs have of a parameter, in order: "2, 10, 30". */
 const valuesOf = (runs: readonly RunResult[], key: string): string =>
-  [...new Set(runs.map((r) => String(r.parameters[key])))]
+  [...new Set(runs.map((r) => parameterValue(r, key).text))]
     .sort((a, b) => Number(a) - Number(b) || a.localeCompare(b))
     .join(', ');
 

@@ -14,7 +14,7 @@ import {
   historyEntry,
   readHistory,
   renderHistoryMarkdown,
-  TREND_METRICS,
+  trendMetrics,
   trendPoints,
 } from '../harness/track/history.js';
 import { historyTrendChart } from '../harness/track/history-charts.js';
@@ -139,7 +139,7 @@ export async function historyCommand(a: { file?: string; out?: string }): Promis
   mkdirSync(out, { recursive: true });
   const groups = groupByParameters(entries);
   const charts: string[] = [];
-  for (const metric of TREND_METRICS) {
+  for (const metric of trendMetrics(entries)) {
     if (trendPoints(groups, metric).length === 0) continue;
     const { svg, png } = await historyTrendChart(groups, metric, { png: true });
     const name = `history_${metric.slug}`;

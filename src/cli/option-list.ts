@@ -42,6 +42,7 @@ const BENCH_NUMERIC_KEYS = [
   'repeat',
   'maxRestarts',
   'injectDelayMs',
+  'fetchIntervalMs',
   'generators',
   'externalReadyTimeoutS',
   'externalPollMs',

@@ -15,6 +15,7 @@ import { DEFAULT_PATIENTS, DEFAULT_SOURCES } from '../generators/defaults.js';
 import { FAULT_SYNTAX } from '../harness/faults/spec.js';
 import { DEFAULT_RESTART_POLICY } from '../harness/processes/supervisor.js';
 import { DEFAULT_PROFILE } from '../pipelines/rules/profiles.js';
+import { DEFAULT_FETCH_INTERVAL_MS } from '../pipelines/stream.js';
 import { DEFAULT_KAFKA_CLIENT, KAFKA_CLIENTS } from '../infra/kafka-client/types.js';
 
 /**
@@ -28,6 +29,7 @@ export const LIMITS = {
   patients: MAX_PATIENTS,
   durationS: 86_400,
   injectDelayMs: 60_000,
+  fetchIntervalMs: 1_000,
 } as const;
 
 /** How a numeric value is checked (option-list.ts): the message names the rule. */
@@ -290,6 +292,20 @@ export const OPTIONS = {
     describe: {
       bench:
         "load-generator processes: the patients split across them, one global schedule (so --find-max measures the pipelines, not one producer's core)",
+    },
+  },
+  fetchIntervalMs: {
+    flag: 'fetch-interval-ms',
+    type: 'number',
+    default: DEFAULT_FETCH_INTERVAL_MS,
+    rule: 'nonNegative',
+    max: LIMITS.fetchIntervalMs,
+    sweep: true,
+    unit: 'ms',
+    describe: {
+      bench:
+        'stream: least time between two fetches while readings keep arriving (each fetch takes what arrived meanwhile into one transaction; 0: a fetch per arrival)',
+      role: 'stream: least time between two fetches while readings keep arriving (0: fetch on every arrival)',
     },
   },
   injectDelayMs: {

@@ -32,6 +32,7 @@ export interface RoleArgs {
   once: boolean;
   maxFutureMs: number;
   injectDelayMs: number;
+  fetchIntervalMs: number;
   waitForServicesS: number;
   windowOriginMs: number;
   kafkaClient: string;
@@ -54,6 +55,7 @@ export const ROLE_OPTION_KEYS = [
   'waitForServicesS',
   'windowOriginMs',
   'injectDelayMs',
+  'fetchIntervalMs',
   'kafkaClient',
 ] as const satisfies readonly OptionKey[];
 
@@ -115,6 +117,7 @@ export function checkRoleArgs(a: RoleArgs): void {
   if (!(a.maxFutureMs >= 0)) throw new UsageError(`--max-future-ms must be >= 0, got ${a.maxFutureMs}`);
   if (!(a.waitForServicesS >= 0)) throw new UsageError(`--wait-for-services-s must be >= 0, got ${a.waitForServicesS}`);
   if (!(a.injectDelayMs >= 0)) throw new UsageError(`--inject-delay-ms must be >= 0, got ${a.injectDelayMs}`);
+  if (!(a.fetchIntervalMs >= 0)) throw new UsageError(`--fetch-interval-ms must be >= 0, got ${a.fetchIntervalMs}`);
   kafkaClientArg(a.kafkaClient);
 }
 
@@ -185,6 +188,7 @@ async function startStreamRole(ctx: RoleContext, a: RoleArgs, ruleSet: RuleSet):
     maxFutureMs: a.maxFutureMs,
     requireRunId: a.requireRunId,
     injectDelayMs: a.injectDelayMs,
+    fetchIntervalMs: a.fetchIntervalMs,
     windowOriginMs: a.windowOriginMs,
     onFatal: fatal,
     log: (l) => log(role, l),

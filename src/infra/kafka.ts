@@ -2,6 +2,8 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { Kafka, logLevel, type Admin, type ISocketFactory, type ITopicConfig } from 'kafkajs';
 import { partitionKey } from '../domain/keys.js';
+// kafkajs 2.2.4 spins a 1 ms timer per connection without it.
+import './kafkajs-idle-fix.js';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
 

@@ -1,5 +1,4 @@
 import type { Kafka } from 'kafkajs';
-import { partitionKey } from '../domain/keys.js';
 import { SENT_AT_HEADER } from '../domain/reading.js';
 import {
   kafkajsDriver,
@@ -9,6 +8,8 @@ import {
   type MessageHeaders,
   type OffsetCommit,
 } from '../infra/kafka-client/index.js';
+import { FetchPacer } from './fetch-pacer.js';
+import { OffsetCommits } from './offset-commits.js';
 
 export type { OffsetCommit } from '../infra/kafka-client/index.js';
 
@@ -35,15 +36,24 @@ export interface PartitionBatch {
 /**
  * Processes one partition batch (storing its results) and returns the offsets to commit:
  * usually the batch's own partition, possibly others whose stored state it completed.
- * Offsets are committed only after this resolves, i.e. after the database commit. The loop
- * does not wait for it before fetching on (see startConsumerLoop), so the handler must take
- * everything it needs from the batch before its first await, and its promises must resolve
- * in the order the batches were handed over (a serial writer such as GroupCommit does).
+ * Offsets are committed only after this resolves, i.e. after the database commit, and after
+ * `beforeOffsetCommit`. The loop does not wait for it before fetching on (see
+ * startConsumerLoop), so the handler must take everything it needs from the batch before its
+ * first await, and its promises must resolve in the order the batches were handed over (a
+ * serial writer such as GroupCommit does).
  */
 type BatchHandler = (batch: PartitionBatch) => Promise<OffsetCommit[]>;
 
 /** Batches handed over whose writes have not completed, at most; beyond it the loop waits. */
 const MAX_BATCHES_IN_FLIGHT = 64;
+
+/**
+ * Offset commits at most this often (ms). An offset commit is on no reading's path (the
+ * database commit is): it only bounds what a restart re-reads. Kafka's own consumer
+ * auto-commits every 5 s; 100 ms keeps the harness's lag checks (committed offsets) and a
+ * restart's re-reading small, and a commit (about as costly as a fetch in kafkajs) rare.
+ */
+const OFFSET_COMMIT_INTERVAL_MS = 100;
 
 export interface ConsumerLoopOptions {
   kafka: Kafka;
@@ -60,11 +70,24 @@ export interface ConsumerLoopOptions {
   onGroupJoin?: (assignment: Record<string, number[]>) => void;
   /** Called when the group starts rebalancing (the assignment may change). */
   onRebalancing?: () => void;
+  /**
+   * The least time between the starts of two fetches that both brought data (ms, default 0).
+   * While readings arrive closer together than this, each fetch takes everything that arrived
+   * since the last one, and its batches are written in one transaction: fetches, transactions
+   * and their fixed costs are paid per interval, not per reading. A fetch that waited for data
+   * longer than this is never held back, so at a low rate no reading waits for a timer.
+   */
+  fetchIntervalMs?: number;
+  /** Run before each offset commit (the pipelines make their commit records durable first). */
+  beforeOffsetCommit?: () => Promise<void>;
   log?: (line: string) => void;
 }
 
 export interface ConsumerLoop {
-  /** Commit offsets now, outside the write pipeline (the stream's idle window closes). */
+  /**
+   * Commit offsets outside the write pipeline (the stream's idle window closes), with the next
+   * offset commit; resolves once it has been made (a failed one is logged: the next covers it).
+   */
   commit(offsets: OffsetCommit[]): Promise<void>;
   /** Resolves once the consumer has first joined its group. */
   joined: Promise<void>;
@@ -82,8 +105,15 @@ export async function startConsumerLoop(opts: ConsumerLoopOptions): Promise<Cons
   // Offsets are committed after a database write, so never before the consumer is returned.
   let created: (c: ClientConsumer) => void = () => undefined;
   const consumerReady = new Promise<ClientConsumer>((resolve) => (created = resolve));
-  const pipeline = new CommitPipeline(async (offsets) => (await consumerReady).commit(offsets), opts.log);
+  const commits = new OffsetCommits(
+    async (offsets) => (await consumerReady).commit(offsets),
+    opts.beforeOffsetCommit,
+    OFFSET_COMMIT_INTERVAL_MS,
+    opts.log,
+  );
+  const pacer = new FetchPacer(opts.fetchIntervalMs ?? 0);
   let fatal = false;
+  let handedOver = 0;
   const consumer = await client.createConsumer(
     {
       groupId: opts.groupId,
@@ -100,6 +130,7 @@ export async function startConsumerLoop(opts: ConsumerLoopOptions): Promise<Cons
     {
       eachBatch: async (batch) => {
         if (fatal) return;
+        handedOver += batch.messages.length;
         const written = opts.onBatch(toPartitionBatch(batch, Date.now())).catch((err: Error) => {
           // The handler already retried its database writes; state may be half-applied, so the
           // process stops and a restart resumes from the committed offsets.
@@ -110,8 +141,9 @@ export async function startConsumerLoop(opts: ConsumerLoopOptions): Promise<Cons
         // The next fetch starts once every batch of this fetch has returned: not waiting here for
         // the database commit lets reading, processing and writing overlap. The read position may
         // move ahead of what is durable; the committed offsets never do.
-        pipeline.add(written);
-        if (pipeline.size > MAX_BATCHES_IN_FLIGHT) await pipeline.waitBelow(MAX_BATCHES_IN_FLIGHT);
+        commits.add(written);
+        await pacer.nextFetch();
+        if (commits.size > MAX_BATCHES_IN_FLIGHT) await commits.waitBelow(MAX_BATCHES_IN_FLIGHT);
       },
       onGroupJoin: (assignment) => {
         opts.onGroupJoin?.(assignment);
@@ -123,11 +155,15 @@ export async function startConsumerLoop(opts: ConsumerLoopOptions): Promise<Cons
   );
   created(consumer);
   return {
-    commit: (offsets) => consumer.commit(offsets),
+    commit: (offsets) => commits.commitSoon(offsets),
     joined,
     stop: async () => {
-      await pipeline.drain();
+      await commits.drain();
       await consumer.stop();
+      // What the loop paid per reading is what it did per fetch and per offset commit.
+      opts.log?.(
+        `consumer ${opts.groupId}: ${handedOver} readings in ${pacer.fetches} fetches with data, ${commits.made} offset commits${commits.failed ? ` (${commits.failed} failed)` : ''}`,
+      );
     },
   };
 }
@@ -154,63 +190,4 @@ export function sentAtHeader(headers: MessageHeaders | undefined): number | null
   if (text === undefined || !/^\d{1,16}$/.test(text)) return null;
   const value = Number(text);
   return Number.isSafeInteger(value) ? value : null;
-}
-
-/**
- * Offset commits follow the writes: once a batch is written (in the order the batches were
- * handed over), its offsets become the partition's next commit. One OffsetCommit request is
- * in flight at a time and carries the latest offset of every partition written meanwhile: a
- * commit per batch would pace the whole loop at the group coordinator's round trip. A failed
- * offset commit (for example during a rebalance) is logged, not fatal: the next one covers
- * it, and until then a restart only re-reads more.
- */
-class CommitPipeline {
-  private unwritten = 0;
-  private chain: Promise<void> = Promise.resolve();
-  private readonly waiters: Array<() => void> = [];
-  private readonly due = new Map<string, OffsetCommit>();
-  private committing: Promise<void> | null = null;
-
-  constructor(
-    private readonly commit: (offsets: OffsetCommit[]) => Promise<void>,
-    private readonly log?: (line: string) => void,
-  ) {}
-
-  /** Batches handed over and not yet written. */
-  get size(): number {
-    return this.unwritten;
-  }
-
-  add(written: Promise<OffsetCommit[] | null>): void {
-    this.unwritten++;
-    this.chain = this.chain.then(async () => {
-      const commits = await written;
-      this.unwritten--;
-      for (const wake of this.waiters.splice(0)) wake();
-      for (const c of commits ?? []) this.due.set(partitionKey(c.topic, c.partition), c);
-      this.committing ??= this.commitDue().finally(() => (this.committing = null));
-    });
-  }
-
-  async waitBelow(limit: number): Promise<void> {
-    while (this.unwritten > limit) await new Promise<void>((resolve) => this.waiters.push(resolve));
-  }
-
-  /** Resolves when every batch handed over is written and its offsets committed. */
-  async drain(): Promise<void> {
-    await this.chain;
-    while (this.committing) await this.committing;
-  }
-
-  private async commitDue(): Promise<void> {
-    while (this.due.size > 0) {
-      const commits = [...this.due.values()];
-      this.due.clear();
-      try {
-        await this.commit(commits);
-      } catch (err) {
-        this.log?.(`offset commit failed (${(err as Error).message}); the next commit covers it`);
-      }
-    }
-  }
 }

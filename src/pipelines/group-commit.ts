@@ -1,13 +1,17 @@
 /**
  * Group commit: work submitted while a write is in flight is written together in the next
- * one. kafkajs hands over one partition's batch at a time; with several partitions consumed
- * concurrently this turns their batches into one database transaction (one fsync) instead of
- * one each, and every submitter resolves only when its own rows are committed.
+ * one, and a write starts on the turn of the event loop after the first submission, so work
+ * submitted in the same turn goes together too. The clients hand over one partition's batch
+ * at a time, the batches of one fetch in one turn: they become one database transaction (one
+ * fsync) instead of one each, and every submitter resolves only when its own rows are committed.
+ * Nothing waits for a timer: a write waits only for the one before it.
  */
 export class GroupCommit<T> {
   private pending: T[] = [];
   private waiters: Array<{ resolve: () => void; reject: (err: Error) => void }> = [];
   private running: Promise<void> | null = null;
+  /** Writes started so far (each one transaction). */
+  writes = 0;
 
   constructor(private readonly write: (items: T[]) => Promise<void>) {}
 
@@ -26,14 +30,13 @@ export class GroupCommit<T> {
 
   private async drain(): Promise<void> {
     try {
+      await new Promise<void>((resolve) => setImmediate(resolve));
       while (this.pending.length > 0) {
         const items = this.pending.splice(0);
         const waiters = this.waiters.splice(0);
+        this.writes++;
         try {
-          // Called through an async function so that a write throwing at once still suspends
-          // here: otherwise `finally` would run before submit() stores this promise in
-          // `running`, which would then stay set for good.
-          await (async () => this.write(items))();
+          await this.write(items);
           for (const w of waiters) w.resolve();
         } catch (err) {
           for (const w of waiters) w.reject(err as Error);

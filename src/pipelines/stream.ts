@@ -45,6 +45,8 @@ export interface StreamOptions {
   requireRunId?: boolean;
   /** Calibration: results wait this long before their database commit (METRICS.md, measurement integrity). */
   injectDelayMs?: number;
+  /** The least time between two fetches that bring data (ms, default DEFAULT_FETCH_INTERVAL_MS; 0: fetch on every arrival). */
+  fetchIntervalMs?: number;
   /** Where windows are aligned (rules/windows.ts windowStartOf); a run aligns them to its schedule. */
   windowOriginMs?: number;
   log?: (line: string) => void;
@@ -93,6 +95,16 @@ interface StreamWork {
 
 /** Rows per multi-row INSERT statement, at most (statement bytes permitting). */
 const CHUNK = 2000;
+
+/**
+ * The least time between two fetches that bring data, by default (--fetch-interval-ms;
+ * consumer-loop.ts fetchIntervalMs). The generator sends each reading when it falls due, so at
+ * 500 readings/s one arrives every 2 ms: fetching on every arrival paid a fetch, a transaction
+ * and their client-side CPU per reading. A fetch every 5 ms at most takes what arrived
+ * meanwhile (2.5 readings at 500/s) into one transaction. A reading waits for it only while
+ * readings arrive closer together than this, and then at most this long.
+ */
+export const DEFAULT_FETCH_INTERVAL_MS = 5;
 
 type StreamResultRow = { kind: 'alert'; a: AlertRecord } | { kind: 'window'; w: WindowResult };
 
@@ -176,6 +188,9 @@ export class StreamPipeline {
         this.rebalancing = true;
       },
       onFatal: this.opts.onFatal,
+      fetchIntervalMs: this.opts.fetchIntervalMs ?? DEFAULT_FETCH_INTERVAL_MS,
+      // An offset never passes a commit whose t_committed is not recorded yet (write-batches.ts).
+      beforeOffsetCommit: () => this.recorder.flush(),
       log: this.opts.log,
     });
     // When input stops, no batch arrives to move the watermark: let idle time close windows.
@@ -282,6 +297,7 @@ export class StreamPipeline {
     await this.admin?.disconnect();
     await this.writer.idle();
     await this.recorder.flush();
+    this.opts.log?.(`stream: ${this.writer.writes} result transactions`);
   }
 
   private async commit(commits: OffsetCommit[]): Promise<void> {

@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import type { Role } from '../domain/modes.js';
-import type { Pool } from '../infra/mysql.js';
+import { bulkInsert, inTransaction, type Pool } from '../infra/mysql.js';
 import { withRetry } from '../infra/retry.js';
 
 /**
@@ -60,24 +60,49 @@ export interface CommitRecord {
  * measurement, not the data, and must not delay the data's commit.
  */
 export async function recordCommit(pool: Pool, runId: string, role: Role, commit: CommitRecord): Promise<void> {
-  const { batch, committedAt, rowCount, ranges, ingestRange, commitStartedAt, batchInstants } = commit;
-  await pool.query(
-    // Idempotent, so that a retry after a lost acknowledgement does not fail on its own first try.
-    `INSERT INTO write_batches (run_id, role, write_batch, committed_at, row_count, commit_started_at,
-       pass_started_at, task_started_at, read_done_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON DUPLICATE KEY UPDATE committed_at = committed_at`,
-    [
-      runId,
-      role,
-      batch.toString(),
-      committedAt,
-      rowCount,
-      commitStartedAt ?? null,
-      batchInstants?.passStartedAt ?? null,
-      batchInstants?.taskStartedAt ?? null,
-      batchInstants?.readDoneAt ?? null,
-    ],
-  );
+  await pool.query(`${WRITE_BATCH_INSERT} VALUES (?) ${WRITE_BATCH_UPSERT}`, [writeBatchRow(runId, role, commit)]);
+  const rows = rangeRows(runId, role, commit);
+  if (rows.length > 0) await pool.query(`${RANGE_INSERT} VALUES ? ${RANGE_UPSERT}`, [rows]);
+}
+
+/**
+ * Record several commits at once: their write_batches rows and their ranges, in one transaction
+ * (one fsync however many commits it records).
+ */
+async function recordCommits(pool: Pool, runId: string, role: Role, commits: CommitRecord[]): Promise<void> {
+  const batches = commits.map((c) => writeBatchRow(runId, role, c));
+  const ranges = commits.flatMap((c) => rangeRows(runId, role, c));
+  await inTransaction(pool, async (conn) => {
+    await bulkInsert(conn, WRITE_BATCH_INSERT, batches, WRITE_BATCH_UPSERT);
+    if (ranges.length > 0) await bulkInsert(conn, RANGE_INSERT, ranges, RANGE_UPSERT);
+  });
+}
+
+const WRITE_BATCH_INSERT = `INSERT INTO write_batches (run_id, role, write_batch, committed_at, row_count, commit_started_at,
+   pass_started_at, task_started_at, read_done_at)`;
+// Idempotent, so that a retry after a lost acknowledgement does not fail on its own first try.
+const WRITE_BATCH_UPSERT = 'ON DUPLICATE KEY UPDATE committed_at = committed_at';
+const RANGE_INSERT = `INSERT INTO write_batch_ranges (run_id, role, write_batch, kafka_topic, kafka_partition, first_offset, last_offset,
+   ingest_lo, ingest_hi, patient_lo, patient_hi, fetched_at)`;
+const RANGE_UPSERT = 'ON DUPLICATE KEY UPDATE first_offset = first_offset';
+
+function writeBatchRow(runId: string, role: Role, commit: CommitRecord): unknown[] {
+  const { batch, committedAt, rowCount, commitStartedAt, batchInstants } = commit;
+  return [
+    runId,
+    role,
+    batch.toString(),
+    committedAt,
+    rowCount,
+    commitStartedAt ?? null,
+    batchInstants?.passStartedAt ?? null,
+    batchInstants?.taskStartedAt ?? null,
+    batchInstants?.readDoneAt ?? null,
+  ];
+}
+
+function rangeRows(runId: string, role: Role, commit: CommitRecord): unknown[][] {
+  const { batch, ranges, ingestRange } = commit;
   const rows = ranges.map((r) => [
     runId,
     role,
@@ -108,23 +133,21 @@ export async function recordCommit(pool: Pool, runId: string, role: Role, commit
       null,
     ]);
   }
-  if (rows.length > 0) {
-    await pool.query(
-      `INSERT INTO write_batch_ranges (run_id, role, write_batch, kafka_topic, kafka_partition, first_offset, last_offset,
-         ingest_lo, ingest_hi, patient_lo, patient_hi, fetched_at) VALUES ? ON DUPLICATE KEY UPDATE first_offset = first_offset`,
-      [rows],
-    );
-  }
+  return rows;
 }
 
 /**
- * Records each data commit's t_committed off the critical path: the measurement row is
- * written right after the data commit returns, without the pipeline waiting for it. A failure
- * is fatal (never swallowed); flush() waits for the outstanding ones.
+ * Records each data commit's t_committed off the critical path: committed() keeps the record
+ * (the instants were taken when the data transaction began and right after its COMMIT returned)
+ * and flush() writes every record kept so far in one transaction. The consumer loop flushes
+ * before it commits offsets, so a committed offset never passes an unrecorded commit: a
+ * restart re-reads, and records again, only what it could not have recorded. A failure is
+ * fatal (never swallowed).
  */
 export class CommitRecorder {
   private readonly ids = new WriteBatchIds();
-  private readonly inFlight = new Set<Promise<void>>();
+  private kept: CommitRecord[] = [];
+  private flushing: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly pool: Pool,
@@ -147,22 +170,34 @@ export class CommitRecorder {
     batch?: bigint;
   }): void {
     const { committedAt, rowCount, ranges, startedAt } = commit;
-    const batch = commit.batch ?? this.ids.next();
-    const record = (): Promise<void> =>
-      recordCommit(this.pool, this.runId, this.role, {
-        batch,
-        committedAt,
-        commitStartedAt: startedAt,
-        rowCount,
-        ranges,
-      });
-    const p = withRetry('recording commit time', record, { log: this.log })
-      .catch((err: Error) => this.onFatal(new Error(`recording commit time failed: ${err.message}`)))
-      .finally(() => this.inFlight.delete(p));
-    this.inFlight.add(p);
+    this.kept.push({
+      batch: commit.batch ?? this.ids.next(),
+      committedAt,
+      commitStartedAt: startedAt,
+      rowCount,
+      ranges,
+    });
   }
 
-  async flush(): Promise<void> {
-    await Promise.all([...this.inFlight]);
+  /** Writes every record kept so far (after any flush in flight); resolves once they are durable. */
+  flush(): Promise<void> {
+    const written = this.flushing.then(() => this.writeKept());
+    this.flushing = written.catch(() => undefined);
+    return written;
+  }
+
+  private async writeKept(): Promise<void> {
+    const records = this.kept;
+    if (records.length === 0) return;
+    this.kept = [];
+    try {
+      await withRetry('recording commit times', () => recordCommits(this.pool, this.runId, this.role, records), {
+        log: this.log,
+      });
+    } catch (err) {
+      const fatal = new Error(`recording commit time failed: ${(err as Error).message}`);
+      this.onFatal(fatal);
+      throw fatal;
+    }
   }
 }

@@ -53,6 +53,12 @@ export interface ExternalModeResult {
   kind: 'alerts' | 'flagged_readings';
   /** From its start to its ready line. */
   startup_s?: number;
+  /**
+   * (optional, added) CPU seconds its process group used from its start to its ready line (the
+   * processes alive then). Not in its cost, which counts from the run's first sample, as the
+   * built-in roles' does (CostResult.cpu_counted_from).
+   */
+  startup_cpu_s?: number;
   /** Rows it wrote, and distinct results among them. */
   rows: number;
   results: number;
@@ -89,6 +95,11 @@ export interface ExternalModeResult {
   /** The rules it declared on its ready line (absent: it evaluates all); the comparisons keep to them. */
   rules_evaluated?: string[];
   rules_not_evaluated?: string[];
+  /**
+   * (optional, added) Rule scopes the run has rules of and the job declared none of: its
+   * agreement in them is not computed (0 against 0 would read as full agreement); print n/a.
+   */
+  scopes_not_evaluated?: Array<'record' | 'window'>;
 }
 
 /** Alert agreement between sets A and B (METRICS.md "Alert agreement"); 0/0 ratios are 1. */
@@ -261,7 +272,11 @@ export interface RunResult {
   faults?: FaultReport[];
   /** (optional, added) What each mode cost: CPU, memory, busy time, database writes (see CostResult). */
   cost?: CostResult;
-  /** (optional, added) Settings that make this run too short to say much (fewer than 3 batch intervals, windows longer than the measured phase). */
+  /**
+   * (optional, added) What limits what this run can say: settings that make it too short (fewer
+   * than 3 batch intervals, windows longer than the measured phase), a results observer whose
+   * resolution was above its target (a loaded machine).
+   */
   warnings?: string[];
   /**
    * (optional, added) Why this run's agreement and detection figures say nothing ("agreement on
@@ -315,12 +330,12 @@ export interface ObservationResult {
 
 /**
  * The cost side of the trade-off, measured per process from /proc (CPU = user + system time,
- * peak memory = the largest resident set seen by the harness's 1 s samples).
+ * peak memory = the largest sum of a group's resident sets seen by the harness's 1 s samples).
  */
 export interface ModeCost {
   /** CPU seconds of the mode's own process(es) over the run (stream: the stream role; batch: the batch role with its worker threads). */
   cpu_s: number;
-  /** Largest resident set of the mode's process, MiB. */
+  /** Peak memory of the mode's process(es), MiB: the largest sum of their resident sets at one sample. */
   peak_rss_mib: number;
   /** Seconds the mode spent processing: batch passes' durations; stream: its write transactions' wall time. */
   busy_s: number;
@@ -340,8 +355,19 @@ export interface CostResult {
   ingest?: ModeCost;
   /** (optional, added) CPU seconds of the load generator's process (the open-loop producer). */
   generator_cpu_s?: number;
-  /** (optional, added) External jobs: CPU of their whole process group, the largest process's peak memory. */
+  /**
+   * (optional, added) External jobs: CPU of their whole process group (counted as cpu_counted_from
+   * says; their start-up CPU is in external.jobs[].startup_cpu_s), and its peak memory: the largest
+   * sum of the group's resident sets at one sample (runs before cpu_counted_from: the largest single process).
+   */
   external?: Record<string, { cpu_s: number; peak_rss_mib: number; cpu_ms_per_1000_readings: number }>;
+  /**
+   * (optional, added) Where every process's CPU is counted from: 'ready', the run's first sample,
+   * taken once every mode (built-in and external) was ready and before the load, so no start-up
+   * is in any mode's CPU (a process started later, from its start). Absent: a run before it, where
+   * the built-in roles counted from their first sample and external jobs from their start.
+   */
+  cpu_counted_from?: 'ready';
   /** CPU seconds of the Kafka broker and of the database server over the run (null: not this project's servers). */
   broker_cpu_s: number | null;
   database_cpu_s: number | null;

@@ -177,7 +177,19 @@ describe('vitals-bench ab and compare on the command line', () => {
   it('a non-empty --out is refused (exit 2, one line), before anything is built', async () => {
     const out = mkdtempSync(join(tmpdir(), 'ab-out-'));
     writeFileSync(join(out, 'old-run.txt'), 'an earlier A/B');
-    const res = await runCli(['ab', '--base', 'HEAD', '--out', out, '--no-services', '--', '--duration', '5']);
+    const res = await runCli([
+      'ab',
+      '--base',
+      'HEAD',
+      '--out',
+      out,
+      '--no-services',
+      '--',
+      '--duration',
+      '5',
+      '--batch-interval',
+      '2',
+    ]);
     expect(res.code).toBe(2);
     expect(res.stderr.trim().split('\n')[0]).toMatch(/^vitals-bench: --out .* is not empty \(1 entry\)/);
     expect(res.stderr).not.toMatch(/\n\s+at /);
@@ -206,6 +218,8 @@ describe('vitals-bench ab and compare on the command line', () => {
         '--',
         '--duration',
         '5',
+        '--batch-interval',
+        '2',
         '--warmup',
         '1',
       ],

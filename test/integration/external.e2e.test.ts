@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { HistoryEntry } from '../../src/harness/track/history.js';
 import type { RunResult } from '../../src/results/schema.js';
 import { count, openPool, runCli, sleep, spawnCli, stopChild, writeShortWindowRules } from './helpers.js';
 
@@ -102,6 +103,54 @@ describe('external modes (docs/EXTERNAL.md) on the real services', () => {
     expect(rows).toBe(jobs[0]!.rows);
     expect(result.external!.result_latency.stream!.count).toBeGreaterThan(0);
     expect(readFileSync(join(dir, 'report.md'), 'utf8')).toContain('## External pipelines');
+    // The seed rules have no window rule: every window comparison reads n/a, none "Jaccard 1 ... TP 0 FP 0 FN 0".
+    expect(stdout).toContain('agreement alerts_job vs rule reference (window): n/a (the run has no window rule)');
+    expect(stdout).not.toMatch(/\(window\): Jaccard/);
+    // Every mode's CPU from the run's first sample, the jobs' start-up CPU apart.
+    expect(result.cost!.cpu_counted_from).toBe('ready');
+    for (const j of jobs) {
+      expect(j.startup_cpu_s).toBeGreaterThan(0);
+      expect(result.cost!.external![j.name]!.peak_rss_mib).toBeGreaterThan(0);
+    }
+    // The resolution the observer reached is stated, and above its 5 ms target it is a warning.
+    const worst = Math.max(...Object.values(result.observation!.visibility_bound).map((b) => (b.count ? b.p99 : 0)));
+    const warned = (result.warnings ?? []).some((w) => w.startsWith("the results observer's resolution was"));
+    expect(warned, JSON.stringify(result.warnings)).toBe(worst > 5);
+    expect(stdout.includes("WARNING: the results observer's resolution was")).toBe(worst > 5);
+    expect(processesWith(t)).toEqual([]);
+  });
+
+  it("counts a job's CPU from the run's first sample, as the built-in roles', its start-up apart; its memory is its process group's sum; its figures a mode's in the history", async () => {
+    const t = tag();
+    // 3 CPU s of start-up before its ready line; two more processes in its group holding 150 MiB each.
+    const ballast = `node -e "const b = Buffer.alloc(150 * 2 ** 20, 1); setInterval(() => b[0]++, 1000)" ${t}`;
+    const command = `${JOB} --busy-start-cpu-s 3 ${t} & ${ballast} & ${ballast} & wait`;
+    const history = join(out, 'ext_cost_history.jsonl');
+    const args = [
+      ...bench('ext_cost_', 'costly', [`costly=${command}`]).filter((a) => a !== '--no-history'),
+      '--history',
+      history,
+    ];
+    const { code, stdout, stderr } = await runCli(args, 180_000);
+    expect(code, stdout + stderr).toBe(0);
+    const { result } = resultOf('ext_cost_');
+    const job = result.external!.jobs[0]!;
+    const cost = result.cost!.external!.costly!;
+    expect(job.startup_cpu_s).toBeGreaterThanOrEqual(3);
+    // Counted from its start (as before) its CPU would hold the 3 s of start-up.
+    expect(cost.cpu_s).toBeLessThan(job.startup_cpu_s!);
+    // The sum of its processes (two of them above 150 MiB), not the largest one.
+    expect(cost.peak_rss_mib).toBeGreaterThan(300);
+    expect(stdout).toMatch(/costly: .*start-up [\d.]+ s \([\d.]+ CPU s, not in its cost\)/);
+    // Its figures are a mode's in the history: its line, its rows and its trend charts.
+    const line = JSON.parse(readFileSync(history, 'utf8').trim()) as HistoryEntry;
+    expect(line.params.externals).toEqual([{ name: 'costly', rules: null }]);
+    expect(line.metrics.modes.costly!.result_latency_p99_ms).toBe(job.result_latency.p99);
+    expect(line.metrics.modes.costly!.cpu_ms_per_1000_readings).toBe(cost.cpu_ms_per_1000_readings);
+    const rendered = await runCli(['history', '--file', history, '--out', join(out, 'ext_cost_history')], 120_000);
+    expect(rendered.code, rendered.stdout + rendered.stderr).toBe(0);
+    expect(readFileSync(join(out, 'ext_cost_history', 'history.md'), 'utf8')).toMatch(/\| costly \|/);
+    expect(existsSync(join(out, 'ext_cost_history', 'history_costly_result_latency_p99.svg'))).toBe(true);
     expect(processesWith(t)).toEqual([]);
   });
 
@@ -126,6 +175,13 @@ describe('external modes (docs/EXTERNAL.md) on the real services', () => {
     const vsStream = result.agreement.find((a) => a.a === 'records_only' && a.b === 'stream' && a.scope === 'record')!;
     expect(vsStream.jaccard).toBe(1);
     expect(vsStream.tp).toBeGreaterThan(0);
+    // No window rule declared: no window agreement computed (0 against 0), n/a in the summary.
+    expect(job.scopes_not_evaluated).toEqual(['window']);
+    expect(result.agreement.filter((a) => a.a === 'records_only' && a.scope === 'window')).toEqual([]);
+    expect(stdout).toContain(
+      'agreement records_only vs rule reference (window): n/a (records_only evaluates no window rule; it declared hr_high, spo2_low)',
+    );
+    expect(stdout).not.toMatch(/agreement records_only vs [a-z ]+ \(window\): Jaccard/);
     expect(processesWith(t)).toEqual([]);
   });
 
@@ -186,14 +242,27 @@ describe('external modes (docs/EXTERNAL.md) on the real services', () => {
     expect(processesWith(t)).toEqual([]);
   });
 
-  it('a job that exits before it is ready fails the run with its stderr', async () => {
+  it('a job that exits before it is ready: never ready, how it ended, the first error line far up, the last 40 lines, the log', async () => {
     const { code, stdout, stderr } = await runCli(
-      bench('ext_early_', 'quitter', [`quitter=${JOB} --exit-before-ready`]),
+      bench('ext_early_', 'quitter', [`quitter=${JOB} --exit-before-ready --stderr-lines 60`]),
       120_000,
     );
+    const out = stdout + stderr;
     expect(code).not.toBe(0);
-    expect(stdout + stderr).toContain('external job quitter exited with code 2 on its own before it was ready');
-    expect(stdout + stderr).toContain('refusing to start');
+    expect(out).toMatch(
+      /the run stopped before its load started: external job quitter was never ready: it exited with code 2 on its own [\d.]+ s after it started, before printing VITALS_READY on stdout/,
+    );
+    expect(out).toContain('the first line of its stderr that looks like an error (line 1 of 61):');
+    expect(out).toContain(
+      '1: external-job: Exception in thread "main" java.lang.IllegalStateException: the cause (test)',
+    );
+    expect(out).toContain('the last 40 lines of its stderr:');
+    expect(out).toContain('refusing to start');
+    // Lines 22 to 61: the frames from Frame20 on.
+    expect(out).not.toContain('Frame19(');
+    expect(out).toContain('Frame20(');
+    const log = /the whole log: (\S+quitter\.stderr\.log)/.exec(out)![1]!;
+    expect(readFileSync(log, 'utf8').trimEnd().split('\n')).toHaveLength(61);
   });
 
   it('a job that writes nothing fails the run, named', async () => {

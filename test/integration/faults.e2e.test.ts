@@ -267,7 +267,10 @@ describe('bad arguments and unreachable servers fail at once, naming the problem
       [['--sources', '1000'], /--sources must be at most 64/],
       [['--partitions', '500'], /--partitions must be at most 64/],
       [['--fault', 'kill:stream'], /--fault "kill:stream": no @time/],
-      [['--fault', 'kill:batch@5s', '--modes', 'stream'], /the batch role does not run with --modes stream/],
+      [
+        ['--fault', 'kill:batch@5s', '--modes', 'stream'],
+        /--fault kill:batch@5s: nothing called batch runs \(this run has ingest, stream\)/,
+      ],
       [['--fault', 'kill:stream@99s', '--duration', '10', '--warmup', '0'], /after the load ends/],
     ];
     for (const [args, why] of cases) {
@@ -287,7 +290,7 @@ describe('bad arguments and unreachable servers fail at once, naming the problem
         '--rate',
         '100',
         '--duration',
-        '5',
+        '90',
         '--batch-interval',
         '2',
         '--quiet',

@@ -90,40 +90,54 @@ describe('the results observer (METRICS.md "Visibility latency") on the real dat
       const lat = job.result_latency;
       const tolerance = job.visibility_resolution_ms + 2;
       expect(lat.count, name).toBeGreaterThan(50);
-      expect(
-        Math.abs(lat.p50 - x),
-        `${name} p50 ${lat.p50} ms, resolution ${job.visibility_resolution_ms} ms`,
-      ).toBeLessThanOrEqual(tolerance);
-      expect(
-        Math.abs(lat.p99 - x),
-        `${name} p99 ${lat.p99} ms, resolution ${job.visibility_resolution_ms} ms`,
-      ).toBeLessThanOrEqual(tolerance);
-      // Against the job's own clock after each COMMIT: never seen before it, and late by at most its bound.
+      // The truth is the job's own clock: each row became visible between the moment its INSERT
+      // (autocommit) was sent and the moment the job saw it committed. On a loaded machine the job
+      // may write later than its target X, so the observer is calibrated against those bounds, and
+      // X bounds them from below.
       const commits = readFileSync(join(dir, `${name}-work`, 'commits.jsonl'), 'utf8')
         .trim()
         .split('\n')
-        .map((l) => JSON.parse(l) as { patient_id: number; seq: number; target: number; committed_at: number });
+        .map(
+          (l) =>
+            JSON.parse(l) as { patient_id: number; seq: number; target: number; sent_at: number; committed_at: number },
+        );
       expect(commits.length).toBe(job.rows);
-      const firstCommit = new Map<string, number>();
+      const firstCommit = new Map<string, { sent: number; committed: number }>();
       for (const c of commits) {
-        if (c.target - x < result.input.start_ms! + 2000) continue;
+        const intended = c.target - x;
+        if (intended < result.input.start_ms! + 2000) continue;
         const k = `${c.patient_id}:${c.seq}`;
-        firstCommit.set(k, Math.min(firstCommit.get(k) ?? Infinity, c.committed_at - (c.target - x)));
+        const before = firstCommit.get(k);
+        if (!before || c.committed_at - intended < before.committed)
+          firstCommit.set(k, { sent: c.sent_at - intended, committed: c.committed_at - intended });
       }
-      const committed = [...firstCommit.values()].sort((u, v) => u - v);
-      const commitP50 = committed[Math.floor(committed.length / 2)]!;
+      const quantile = (values: number[], q: number) => {
+        const sorted = [...values].sort((u, v) => u - v);
+        return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+      };
+      const sent = [...firstCommit.values()].map((c) => c.sent);
+      const committed = [...firstCommit.values()].map((c) => c.committed);
       expect(committed.length).toBe(lat.count);
-      expect(lat.p50, `${name}: observed p50 against the job's own commit p50 ${commitP50} ms`).toBeGreaterThanOrEqual(
-        commitP50 - 1,
-      );
-      expect(lat.p50).toBeLessThanOrEqual(commitP50 + job.visibility_resolution_ms + 1);
+      expect(quantile(sent, 0.5), `${name}: the job writes no earlier than its delay`).toBeGreaterThanOrEqual(x);
+      for (const [figure, q, observed] of [
+        ['p50', 0.5, lat.p50],
+        ['p99', 0.99, lat.p99],
+      ] as const) {
+        const [low, high] = [quantile(sent, q), quantile(committed, q)];
+        const why = `${name} ${figure}: observed ${observed} ms, the job's own writes ${low}..${high} ms, resolution ${job.visibility_resolution_ms} ms`;
+        expect(observed, why).toBeGreaterThanOrEqual(low - 1);
+        expect(observed, why).toBeLessThanOrEqual(high + tolerance);
+      }
     }
     const obs = result.observation!;
     expect(Object.keys(obs.visibility_latency).sort()).toEqual(['d20', 'd200', 'stream']);
     expect(obs.visibility_latency.stream!.count).toBeGreaterThan(50);
     expect(obs.commit_latency.stream!.count).toBe(obs.visibility_latency.stream!.count);
-    // The stream's results are visible after their commit, by at most the observer's bound.
-    expect(obs.visibility_latency.stream!.p50).toBeGreaterThanOrEqual(obs.commit_latency.stream!.p50 - 1);
+    // The stream's t_committed is its clock after COMMIT returned, so its results may become visible
+    // before it (by the reply's delay on a loaded machine), and later by at most the observer's bound.
+    expect(obs.visibility_latency.stream!.p50).toBeLessThanOrEqual(
+      obs.commit_latency.stream!.p50 + obs.visibility_bound.stream!.p99 + 1,
+    );
     expect(obs.rounds).toBeGreaterThan(100);
     expect(obs.failed_rounds).toBe(0);
   });

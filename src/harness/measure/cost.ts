@@ -64,6 +64,8 @@ export function computeCost(x: CostInputs): CostResult {
     broker_cpu_s: x.processes.broker ? round3(x.processes.broker.cpuS) : null,
     database_cpu_s: x.processes.database ? round3(x.processes.database.cpuS) : null,
     sampled_s: round3(x.sampledS),
+    // The sampler counts every process from the run's first sample, once every mode was ready (proc-sampler.ts).
+    cpu_counted_from: 'ready',
     ...(x.idle
       ? {
           idle: {

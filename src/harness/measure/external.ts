@@ -54,6 +54,8 @@ export interface ExternalInputs extends ExternalJudgement {
   command: string;
   rows: ExternalResultRow[];
   startupMs: number | undefined;
+  /** CPU seconds its process group used until its ready line. */
+  startupCpuS?: number | undefined;
   /** The rule ids the job said it evaluates (absent: all): the comparisons keep to them. */
   rules?: readonly string[];
   pollIntervalMs: number;
@@ -126,7 +128,10 @@ export function measureExternal(input: ExternalInputs): ExternalMeasurement {
     x.intendedOf,
     x.warmupEnd,
   );
-  const agreement = comparisons(x, kind, mine, truth, reference);
+  const skipped = scopesNotEvaluated(input);
+  const agreement = comparisons(x, kind, mine, truth, reference).filter(
+    (a) => !(skipped as readonly string[]).includes(a.scope),
+  );
   const loss = [...truthKeys].filter((k) => !distinct.has(k)).length;
   const unexpected = [...distinct.keys()].filter((k) => !truthKeys.has(k)).length;
   const measuredS = Math.max(1e-9, (x.scheduleEnd - x.warmupEnd) / 1000);
@@ -136,6 +141,7 @@ export function measureExternal(input: ExternalInputs): ExternalMeasurement {
     command: x.command,
     kind,
     ...(x.startupMs !== undefined ? { startup_s: x.startupMs / 1000 } : {}),
+    ...(x.startupCpuS !== undefined ? { startup_cpu_s: Math.round(x.startupCpuS * 1000) / 1000 } : {}),
     rows: x.rows.length,
     results: distinct.size,
     duplicates: x.rows.length - distinct.size,
@@ -155,6 +161,7 @@ export function measureExternal(input: ExternalInputs): ExternalMeasurement {
     expected_rate: latency.expectedMeasured(truth) / measuredS,
     exit: x.exit,
     ...(input.rules ? { rules_evaluated: [...input.rules], rules_not_evaluated: notEvaluated(input) } : {}),
+    ...(skipped.length ? { scopes_not_evaluated: skipped } : {}),
   };
   return {
     result,
@@ -179,6 +186,20 @@ function keptToDeclaredRules(x: ExternalInputs): ExternalInputs {
     expectedAlerts: kept(x.expectedAlerts),
     others: x.others.map((o) => ({ name: o.name, alerts: kept(o.alerts) })),
   };
+}
+
+/**
+ * The rule scopes (record, window) of which the run has rules and the job declared none: its
+ * comparisons in that scope would be of two empty sets (0/0 reads as full agreement) and are left out.
+ */
+function scopesNotEvaluated(x: ExternalInputs): Array<'record' | 'window'> {
+  if (!x.rules) return [];
+  const declared = new Set(x.rules);
+  const ids = [...x.windowSizeOf.entries()];
+  return (['record', 'window'] as const).filter((scope) => {
+    const ofScope = ids.filter(([, size]) => size > 0 === (scope === 'window')).map(([id]) => id);
+    return ofScope.length > 0 && !ofScope.some((id) => declared.has(id));
+  });
 }
 
 function notEvaluated(x: ExternalInputs): string[] {

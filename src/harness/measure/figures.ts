@@ -9,8 +9,10 @@
  * The names kept in history lines and tracker files are part of their formats: changing one
  * starts a new series in every tracker, so they are declared here as they always were.
  */
-import type { LatencySummary, ModeResult, RunResult } from '../../results/schema.js';
+import { isMode } from '../../domain/modes.js';
+import type { ExternalModeResult, LatencySummary, ModeResult, RunResult } from '../../results/schema.js';
 import { median } from './spread.js';
+import { OBSERVER_RESOLUTION_TARGET_MS } from './visibility.js';
 
 /** Which way is better: smaller for latencies and CPU, bigger for rates. */
 export type Better = 'smaller' | 'bigger';
@@ -41,10 +43,45 @@ type Gate = { gates: true; threshold: number; resolution: number } | { gates: fa
 /** 'mode': one value per mode of a run; 'input': the load generator's; 'storage': the stored readings'. */
 type FigureScope = 'mode' | 'input' | 'storage';
 
+/** Which modes a 'mode' figure is of: the built-in ones, the external jobs (docs/EXTERNAL.md), or both. */
+type ModeKind = 'built-in' | 'external' | 'any';
+
+/**
+ * A mode of a run as the figures read it: a built-in mode (its ModeResult) or an external job
+ * (its ExternalModeResult). External modes are modes here like the built-in ones: compare, `ab`,
+ * the history and the tracker files follow their figures under their names.
+ */
+export interface RunMode {
+  name: string;
+  builtIn?: ModeResult;
+  external?: ExternalModeResult;
+}
+
+/** Every mode of a run: the built-in ones in their order, then the external jobs in theirs. */
+export function modesOfRun(run: RunResult): RunMode[] {
+  return [
+    ...run.modes.map((m) => ({ name: m.mode, builtIn: m })),
+    ...(run.external?.jobs ?? []).map((j) => ({ name: j.name, external: j })),
+  ];
+}
+
+/** A mode of the run by its name (undefined: the run did not have it). */
+export function modeOfRun(run: RunResult, name: string): RunMode | undefined {
+  return modesOfRun(run).find((m) => m.name === name);
+}
+
+/** Whether a 'mode' figure is one of the mode named (built-in names are reserved: an external job never has one). */
+export function figureOfMode(f: FigureDef, mode: string): boolean {
+  const of = f.of ?? 'built-in';
+  return of === 'any' || (of === 'built-in') === isMode(mode);
+}
+
 export interface FigureDef {
   /** Stable id: the comparison's key is `<mode>.<id>` or `input.<id>` (stream.event_time_p99). */
   id: string;
   scope: FigureScope;
+  /** A 'mode' figure: which modes it is of (default: the built-in ones). */
+  of?: ModeKind;
   /** Short name, for the compare table: "event-time p99". */
   label: string;
   /** Long name, for trend charts: "event-time latency p99". */
@@ -64,9 +101,11 @@ export interface FigureDef {
   /** The tracker files: Bencher's measure slug, and the name's last words (default: `title`). */
   tracker: { measure: string; name?: string };
   /** The run's value (of `mode` for a 'mode' figure); undefined when the run did not record it. */
-  value: (run: RunResult, mode: ModeResult | undefined) => number | undefined;
+  value: (run: RunResult, mode: RunMode | undefined) => number | undefined;
   /** What the value is out of, for a tracker's `extra` ("n=2400", "offered 500/s"). */
-  basis?: (run: RunResult, mode: ModeResult | undefined) => string;
+  basis?: (run: RunResult, mode: RunMode | undefined) => string;
+  /** A mode's invariant: what a value above 0 says ("lost 3 results of the ground truth"). */
+  broken?: (value: number) => string;
 }
 
 /** A latency percentile, or undefined when the distribution is empty (count 0: every figure is 0). */
@@ -100,9 +139,60 @@ const eventTime = (key: 'p50' | 'p99' | 'p999', name: string, slug: string): Fig
   history: `event_time_${key}_ms`,
   column: key === 'p50' ? 'event-time p50' : name,
   tracker: { measure: `event-time-${slug}-ms` },
-  value: (_, m) => pct(m?.event_time_latency, key),
-  basis: (_, m) => `n=${m?.event_time_latency.count ?? 0}`,
+  value: (_, m) => pct(m?.builtIn?.event_time_latency, key),
+  basis: (_, m) => `n=${m?.builtIn?.event_time_latency.count ?? 0}`,
 });
+
+/**
+ * An external job's result latency (t_visible - t_intended of each measured reading's first
+ * result, as the results observer saw it). Medians closer than the observer's target resolution
+ * are within what the observer can tell apart.
+ */
+const resultLatency = (key: 'p50' | 'p99' | 'p999', name: string, slug: string): FigureDef => ({
+  id: `result_latency_${key}`,
+  scope: 'mode',
+  of: 'external',
+  label: `result latency ${name}`,
+  title: `result latency ${name}`,
+  unit: 'ms',
+  better: 'smaller',
+  gate: { gates: true, threshold: GATE_DEFAULTS.threshold, resolution: OBSERVER_RESOLUTION_TARGET_MS },
+  history: `result_latency_${key}_ms`,
+  column: `result ${name}`,
+  tracker: { measure: `result-latency-${slug}-ms` },
+  value: (_, m) => pct(m?.external?.result_latency, key),
+  basis: (_, m) => `n=${m?.external?.result_latency.count ?? 0}`,
+});
+
+/** An external job's invariant: any in a NEW run fails the comparison (docs/EXTERNAL.md: they fail the run). */
+const externalInvariant = (
+  id: string,
+  label: string,
+  column: string,
+  slug: string,
+  read: (j: ExternalModeResult) => number,
+  broken: (n: number) => string,
+): FigureDef => ({
+  id,
+  scope: 'mode',
+  of: 'external',
+  label,
+  title: label,
+  unit: 'results',
+  better: 'smaller',
+  gate: { gates: false, why: `an invariant: any in a NEW run fails the comparison` },
+  invariant: true,
+  history: id,
+  column,
+  tracker: { measure: slug, name: label },
+  value: (_, m) => (m?.external ? finite(read(m.external)) : undefined),
+  broken,
+});
+
+/** An external job's CPU counts from the run's first sample (as the built-in roles'), only in runs that say so. */
+function externalCpu(r: RunResult, name: string): number | undefined {
+  return r.cost?.cpu_counted_from === 'ready' ? r.cost.external?.[name]?.cpu_ms_per_1000_readings : undefined;
+}
 
 /** Every figure, in the order tables list them (per mode, then the run's). */
 export const FIGURES: readonly FigureDef[] = [
@@ -120,8 +210,8 @@ export const FIGURES: readonly FigureDef[] = [
     history: 'processing_time_p99_ms',
     column: 'processing-time p99',
     tracker: { measure: 'processing-time-p99-ms' },
-    value: (_, m) => pct(m?.processing_time_latency, 'p99'),
-    basis: (_, m) => `n=${m?.processing_time_latency.count ?? 0}`,
+    value: (_, m) => pct(m?.builtIn?.processing_time_latency, 'p99'),
+    basis: (_, m) => `n=${m?.builtIn?.processing_time_latency.count ?? 0}`,
   },
   {
     id: 'output_rate',
@@ -134,7 +224,7 @@ export const FIGURES: readonly FigureDef[] = [
     history: 'output_rate',
     column: 'output/s',
     tracker: { measure: 'output-rate' },
-    value: (_, m) => finite(m?.output_rate),
+    value: (_, m) => finite(m?.builtIn?.output_rate),
   },
   {
     id: 'processing_rate_while_busy',
@@ -150,11 +240,12 @@ export const FIGURES: readonly FigureDef[] = [
     history: 'processing_rate_while_busy',
     column: 'busy rate/s',
     tracker: { measure: 'processing-rate-while-busy' },
-    value: (_, m) => finite(m?.processing_rate_while_busy),
+    value: (_, m) => finite(m?.builtIn?.processing_rate_while_busy),
   },
   {
     id: 'cpu_ms_per_1000_readings',
     scope: 'mode',
+    of: 'any',
     label: 'CPU per 1,000 readings',
     title: 'CPU per 1,000 readings',
     unit: 'CPU ms',
@@ -163,7 +254,12 @@ export const FIGURES: readonly FigureDef[] = [
     history: 'cpu_ms_per_1000_readings',
     column: 'CPU ms/1k',
     tracker: { measure: 'cpu-ms-per-1000-readings', name: 'CPU per 1000 readings' },
-    value: (r, m) => (m ? finite(r.cost?.modes[m.mode]?.cpu_ms_per_1000_readings) : undefined),
+    value: (r, m) =>
+      m?.builtIn
+        ? finite(r.cost?.modes[m.builtIn.mode]?.cpu_ms_per_1000_readings)
+        : m?.external
+          ? finite(externalCpu(r, m.name))
+          : undefined,
   },
   {
     id: 'batch_pass_ms',
@@ -176,8 +272,70 @@ export const FIGURES: readonly FigureDef[] = [
     history: 'batch_pass_ms',
     column: 'pass ms',
     tracker: { measure: 'batch-pass-ms' },
-    value: (r, m) => (m?.mode === 'batch' ? batchPassDuration(r) : undefined),
+    value: (r, m) => (m?.builtIn?.mode === 'batch' ? batchPassDuration(r) : undefined),
   },
+  resultLatency('p50', 'p50', 'p50'),
+  resultLatency('p99', 'p99', 'p99'),
+  resultLatency('p999', 'p99.9', 'p99-9'),
+  {
+    id: 'visibility_resolution',
+    scope: 'mode',
+    of: 'external',
+    label: 'visibility resolution',
+    title: 'results observer resolution',
+    unit: 'ms',
+    better: 'smaller',
+    gate: {
+      gates: false,
+      why: "the results observer's bound on how late t_visible may be (the p99 of each result's own bound), not the job's: it says how far the result latencies can be off, and a loaded machine raises it",
+    },
+    history: 'visibility_resolution_ms',
+    column: 'resolution',
+    tracker: { measure: 'visibility-resolution-ms' },
+    value: (_, m) => finite(m?.external?.visibility_resolution_ms),
+  },
+  {
+    id: 'result_rate',
+    scope: 'mode',
+    of: 'external',
+    label: 'output rate (results)',
+    title: 'output rate in results',
+    unit: 'results/s',
+    better: 'bigger',
+    gate: {
+      gates: false,
+      why: 'the load and the rules set it (the results the ground truth has per second, when the job keeps up): a job that falls behind shows in its result latency, one that loses results fails the loss invariant, so judging it again would only add false alarms',
+    },
+    history: 'result_rate',
+    column: 'results/s',
+    tracker: { measure: 'result-rate' },
+    value: (_, m) => finite(m?.external?.output_rate),
+    basis: (_, m) => `expected ${m?.external?.expected_rate.toFixed(1) ?? '?'}/s`,
+  },
+  externalInvariant(
+    'result_loss',
+    'lost results',
+    'lost',
+    'result-loss',
+    (j) => j.loss,
+    (n) => `lost ${n} result(s) of the ground truth`,
+  ),
+  externalInvariant(
+    'result_duplicates',
+    'duplicate results',
+    'dup. results',
+    'result-duplicates',
+    (j) => j.duplicates,
+    (n) => `wrote ${n} result(s) more than once`,
+  ),
+  externalInvariant(
+    'unexpected_results',
+    'unexpected results',
+    'unexpected',
+    'unexpected-results',
+    (j) => j.unexpected,
+    (n) => `wrote ${n} result(s) the ground truth does not have`,
+  ),
   {
     id: 'send_delay_p99',
     scope: 'input',

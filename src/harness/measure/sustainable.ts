@@ -68,28 +68,53 @@ function externalReasons(r: RunResult): string[] {
 }
 
 /**
- * What the first unsustainable run ran into: the load generator (it fell behind its schedule,
- * so the pipelines' own limit was not reached), the pipelines, or both.
+ * Which pipelines a reason of isSustainable names: ingest or the stream by their backlog or p99,
+ * an external job by its name; loss, duplicates and disagreement are any mode's.
  */
-export function limitedBy(
-  reasons: string[],
-): 'load generator' | 'pipelines' | 'load generator and pipelines' | 'unknown' {
+function pipelinesOf(reason: string): string[] {
+  const m = /^(ingest|stream) (backlog|p99)/.exec(reason);
+  if (m) return [m[1]!];
+  const job = /^([a-z][a-z0-9_-]*)(: loss or duplicates| result p99 grew)/.exec(reason);
+  if (job) return [job[1]!];
+  return [];
+}
+
+/**
+ * What the first unsustainable run ran into: the load generator (it fell behind its schedule,
+ * so the pipelines' own limit was not reached), the pipelines (named where the reasons say
+ * which: ingest, which only batch needs, the stream, an external engine), or both.
+ */
+export function limitedBy(reasons: string[]): {
+  by: 'load generator' | 'pipelines' | 'load generator and pipelines' | 'unknown';
+  pipelines: string[];
+} {
   const generator = reasons.includes(GENERATOR_FELL_BEHIND);
-  const pipelines = reasons.some((r) => r !== GENERATOR_FELL_BEHIND);
-  if (generator && pipelines) return 'load generator and pipelines';
-  if (generator) return 'load generator';
-  return pipelines ? 'pipelines' : 'unknown';
+  const others = reasons.filter((r) => r !== GENERATOR_FELL_BEHIND);
+  const pipelines = [...new Set(others.flatMap(pipelinesOf))];
+  const by =
+    generator && others.length
+      ? 'load generator and pipelines'
+      : generator
+        ? 'load generator'
+        : others.length
+          ? 'pipelines'
+          : 'unknown';
+  return { by, pipelines };
 }
 
 /** The sentence a find-max report ends with. */
 export function limitSentence(rate: number, reasons: string[]): string {
-  switch (limitedBy(reasons)) {
+  const { by, pipelines } = limitedBy(reasons);
+  const which = pipelines.length
+    ? ` (${pipelines.map((p) => (p === 'ingest' ? 'ingest, which only batch needs' : p)).join(' and ')})`
+    : '';
+  switch (by) {
     case 'load generator':
       return `At ${rate} readings/s the load generator fell behind its schedule before any pipeline did: the rate found is this machine's load-generation limit, and the pipelines' own limit is higher.`;
     case 'pipelines':
-      return `At ${rate} readings/s the pipelines fell behind while the load generator kept its schedule: the rate found is the pipelines' limit on this machine.`;
+      return `At ${rate} readings/s the pipelines${which} fell behind while the load generator kept its schedule: the rate found is the pipelines' limit on this machine.`;
     case 'load generator and pipelines':
-      return `At ${rate} readings/s both the load generator and the pipelines fell behind (they share the machine's cores): the rate found is the machine's limit, not the pipelines' alone.`;
+      return `At ${rate} readings/s both the load generator and the pipelines${which} fell behind (they share the machine's cores): the rate found is the machine's limit, not the pipelines' alone.`;
     default:
       return `No reason was recorded for ${rate} readings/s.`;
   }

@@ -135,3 +135,29 @@ export function observationResult(
   }
   return out;
 }
+
+/**
+ * What the results observer aims at: t_visible late by at most this for 99% of results (its
+ * rounds 2 ms apart plus one index-only query). A machine too loaded to keep it shows as a
+ * larger bound, and the run's warnings say so.
+ */
+export const OBSERVER_RESOLUTION_TARGET_MS = 5;
+
+const oneDecimal = (v: number): string => String(Math.round(v * 10) / 10);
+
+/**
+ * A warning when the resolution stated for a mode (the p99 of its per-result bound) is above the
+ * target: the largest such resolution, every mode's above it, and the observer's round gaps.
+ */
+export function observerResolutionWarnings(o: ObservationResult): string[] {
+  const over = Object.entries(o.visibility_bound)
+    .filter(([, b]) => b.count > 0 && b.p99 > OBSERVER_RESOLUTION_TARGET_MS)
+    .sort(([, a], [, b]) => b.p99 - a.p99);
+  if (!over.length) return [];
+  const worst = over[0]![1].p99;
+  return [
+    `the results observer's resolution was ${oneDecimal(worst)} ms (p99), above its ${OBSERVER_RESOLUTION_TARGET_MS} ms target: the machine was loaded ` +
+      `(${over.map(([mode, b]) => `${mode} ${oneDecimal(b.p99)} ms`).join(', ')}; its rounds started ${oneDecimal(o.round_gap_ms.p99)} ms apart at p99, ` +
+      `${o.poll_interval_ms} ms pause asked): each visibility latency may be late by that much`,
+  ];
+}

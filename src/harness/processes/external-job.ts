@@ -1,10 +1,12 @@
-import { fork, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../../config.js';
 import type { RuleSet } from '../../pipelines/rules/types.js';
 import type { FromGuard, ToGuard } from './external-guard-protocol.js';
+import { ForkedChild } from './forked-child.js';
 import type { ExternalSpec } from './external-spec.js';
+import { cpuSecondsOf } from './proc-sampler.js';
+import { stderrExcerptOf } from './stderr-excerpt.js';
 
 const GUARD = join(PROJECT_ROOT, 'dist/src/harness/processes/external-guard.js');
 
@@ -75,15 +77,16 @@ export class ExternalJob {
   readonly startedAt = Date.now();
   /** Epoch ms of its ready line. */
   readyAt: number | undefined;
+  /** CPU seconds its process group had used at its ready line (its start-up; processes that ended before are not counted). */
+  startupCpuS: number | undefined;
   /** The rule ids it said it evaluates on its ready line (undefined: all of them). */
   declaredRules: string[] | undefined;
   private declarationError: string | undefined;
   /** The job's process group (its shell's pid), once started. */
   pgid: number | undefined;
   exit: ExternalExit | undefined;
-  private readonly guard: ChildProcess;
+  private readonly guard: ForkedChild<FromGuard, ToGuard>;
   private readonly listeners = new Set<(m: FromGuard) => void>();
-  private readonly guardExited: Promise<void>;
 
   constructor(
     readonly spec: ExternalSpec,
@@ -97,9 +100,8 @@ export class ExternalJob {
     mkdirSync(workDir, { recursive: true });
     const rulesFile = join(settings.runDir, `${spec.name}-rules.json`);
     writeFileSync(rulesFile, JSON.stringify(settings.ruleSet, null, 2));
-    this.guard = fork(GUARD, [spec.name], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    this.guardExited = new Promise((r) => this.guard.once('exit', () => r()));
-    this.guard.on('message', (m: FromGuard) => this.onMessage(m));
+    this.guard = new ForkedChild(`the guard of ${spec.name}`, GUARD, [spec.name]);
+    this.guard.on((m) => this.onMessage(m));
     const start: ToGuard = {
       type: 'start',
       command: spec.command,
@@ -117,6 +119,7 @@ export class ExternalJob {
     if (m.type === 'started') this.pgid = m.pid;
     else if (m.type === 'ready') {
       this.readyAt = m.at;
+      this.startupCpuS = cpuSecondsOf(this.pids());
       this.readDeclaration(m.declaration);
     } else if (m.type === 'exited') {
       this.exit = { code: m.code, signal: m.signal, at: m.at, stopped: m.stopping, killed: m.killed };
@@ -151,17 +154,14 @@ export class ExternalJob {
       const check = (): void => {
         if (this.declarationError) done(new Error(`external job ${this.spec.name}: ${this.declarationError}`));
         else if (this.readyAt !== undefined) done(null);
-        else if (this.exit)
-          done(
-            new Error(`external job ${this.spec.name} ${describe(this.exit)} before it was ready${this.stderrTail()}`),
-          );
+        else if (this.exit) done(new Error(this.neverReady(this.exit)));
       };
       const listener = (): void => check();
       const timer = setTimeout(
         () =>
           done(
             new Error(
-              `external job ${this.spec.name} was not ready within ${Math.round(timeoutMs / 1000)} s (it never printed VITALS_READY on stdout)${this.stderrTail()}`,
+              `external job ${this.spec.name} was not ready within ${Math.round(timeoutMs / 1000)} s (it never printed VITALS_READY on stdout)${this.stderrExcerpt()}`,
             ),
           ),
         timeoutMs,
@@ -178,18 +178,23 @@ export class ExternalJob {
 
   /** SIGTERM to its group, SIGKILL after the grace period; resolves when it and its guard have ended. */
   async stop(): Promise<ExternalExit | undefined> {
-    if (this.guard.connected) this.guard.send({ type: 'stop' } satisfies ToGuard);
-    await this.guardExited;
+    this.guard.send({ type: 'stop' });
+    await this.guard.exited;
     return this.exit;
   }
 
-  /** The last lines of its stderr, for a failure message. */
-  stderrTail(lines = 5): string {
-    if (!existsSync(this.stderrFile)) return '';
-    const tail = readFileSync(this.stderrFile, 'utf8').trimEnd().split('\n').slice(-lines).join('\n    ');
-    return tail
-      ? `; the end of its stderr (${this.stderrFile}):\n    ${tail}`
-      : ` (its stderr, ${this.stderrFile}, is empty)`;
+  /** What a failure message shows of its stderr: its first error-looking line, its last lines, the file. */
+  stderrExcerpt(): string {
+    return stderrExcerptOf(this.stderrFile);
+  }
+
+  /** A job that ended before its ready line: never ready, how and when it ended, and its stderr. */
+  private neverReady(exit: ExternalExit): string {
+    const after = ((exit.at - this.startedAt) / 1000).toFixed(1);
+    return (
+      `external job ${this.spec.name} was never ready: it ${describe(exit)} ${after} s after it started, ` +
+      `before printing VITALS_READY on stdout${this.stderrExcerpt()}`
+    );
   }
 }
 

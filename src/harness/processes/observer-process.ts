@@ -1,9 +1,8 @@
-import { fork, type ChildProcess } from 'node:child_process';
-import { setPriority } from 'node:os';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../../config.js';
 import type { ObservedSource, Sighting } from '../measure/results-observer.js';
-import type { FromObserver } from './observer-protocol.js';
+import { ForkedChild } from './forked-child.js';
+import type { FromObserver, ToObserver } from './observer-protocol.js';
 
 const ENTRY = join(PROJECT_ROOT, 'dist/src/harness/processes/observer-child.js');
 
@@ -17,10 +16,12 @@ export interface ObserverSettings {
   intervalMs: number;
 }
 
+type Done = Extract<FromObserver, { type: 'done' }>;
+
 /** What the observer saw: each mode's results by id, its rounds and what they cost. */
 export interface Observation {
   sightings: Map<string, Map<number, Sighting>>;
-  stats: Extract<FromObserver, { type: 'done' }>['stats'];
+  stats: Done['stats'];
   /** The niceness it ran at, or why it ran at the default. */
   priority: string;
   intervalMs: number;
@@ -32,51 +33,42 @@ export interface Observation {
  * result, ended with the run however the run ends (it exits when the harness is gone).
  */
 export class ObserverProcess {
-  private readonly child: ChildProcess;
+  private readonly proc: ForkedChild<FromObserver, ToObserver>;
   private readonly lastNew = new Map<string, number>();
-  private readonly done: Promise<Extract<FromObserver, { type: 'done' }>>;
-  private readonly ready: Promise<void>;
-  readonly priority: string;
-
+  private readonly done: Promise<Done>;
+  private readonly ready: Promise<unknown>;
   private readonly intervalMs: number;
 
-  constructor(
-    settings: ObserverSettings,
-    private readonly log: (line: string) => void,
-  ) {
+  constructor(settings: ObserverSettings, log: (line: string) => void) {
     this.intervalMs = settings.intervalMs;
-    this.child = fork(ENTRY, [settings.runId], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    this.priority = raise(this.child.pid);
-    let readyFn!: () => void;
-    this.ready = new Promise((r) => (readyFn = r));
-    const exited = new Promise<never>((_, reject) =>
-      this.child.once('exit', (code, signal) =>
-        reject(new Error(`the results observer ended (${signal ?? `exit code ${code}`}) before it reported`)),
-      ),
-    );
-    exited.catch(() => undefined);
-    this.done = Promise.race([
-      new Promise<Extract<FromObserver, { type: 'done' }>>((resolve) =>
-        this.child.on('message', (m: FromObserver) => {
-          if (m.type === 'ready') readyFn();
-          else if (m.type === 'progress') for (const [k, v] of Object.entries(m.lastNewAt)) this.lastNew.set(k, v);
-          else if (m.type === 'round-failed') this.log(`[observer] a round failed: ${m.message}`);
-          else resolve(m);
-        }),
-      ),
-      exited,
-    ]);
+    this.proc = new ForkedChild('the results observer', ENTRY, [settings.runId], { nice: OBSERVER_NICE });
+    this.proc.on((m) => {
+      if (m.type === 'progress') for (const [k, v] of Object.entries(m.lastNewAt)) this.lastNew.set(k, v);
+      else if (m.type === 'round-failed') log(`[observer] a round failed: ${m.message}`);
+    });
+    const forever = 2 ** 31 - 1;
+    this.done = this.proc.waitFor((m): m is Done => m.type === 'done', forever, 'its report');
     this.done.catch(() => undefined);
-    this.child.send({ type: 'start', ...settings });
+    this.ready = this.proc.waitFor(
+      (m): m is Extract<FromObserver, { type: 'ready' }> => m.type === 'ready',
+      60_000,
+      'ready',
+    );
+    this.ready.catch(() => undefined);
+    this.proc.send({ type: 'start', ...settings });
   }
 
   get pid(): number | undefined {
-    return this.child.pid;
+    return this.proc.pid;
+  }
+
+  get priority(): string {
+    return this.proc.priority;
   }
 
   /** Resolves once the observer has its connection and polls. */
   async started(): Promise<void> {
-    await Promise.race([this.ready, this.done]);
+    await this.ready;
   }
 
   /** When the observer last saw a new result of the mode (epoch ms), as of its latest report. */
@@ -86,7 +78,7 @@ export class ObserverProcess {
 
   /** Its last round done, what it saw. */
   async stop(): Promise<Observation> {
-    if (this.child.connected) this.child.send({ type: 'stop' });
+    this.proc.send({ type: 'stop' });
     const m = await this.done;
     const sightings = new Map<string, Map<number, Sighting>>();
     for (const [mode, triples] of Object.entries(m.sightings))
@@ -96,16 +88,6 @@ export class ObserverProcess {
 
   /** Ends it without its report (the run failed before the observation mattered). */
   kill(): void {
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
-  }
-}
-
-function raise(pid: number | undefined): string {
-  if (pid === undefined) return 'default (no pid)';
-  try {
-    setPriority(pid, OBSERVER_NICE);
-    return `nice ${OBSERVER_NICE}`;
-  } catch (err) {
-    return `nice 0 (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}: raising a priority needs root or CAP_SYS_NICE)`;
+    void this.proc.kill();
   }
 }

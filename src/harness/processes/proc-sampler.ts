@@ -46,6 +46,11 @@ function readProc(pid: number): ProcSample | null {
   }
 }
 
+/** CPU seconds the processes have used so far (those that ended are not counted). */
+export function cpuSecondsOf(pids: readonly number[]): number {
+  return pids.reduce((t, pid) => t + (readProc(pid)?.cpuS ?? 0), 0);
+}
+
 interface PidTrack {
   first: ProcSample;
   last: ProcSample;
@@ -62,14 +67,18 @@ export interface IdleBaseline {
 
 /**
  * Samples the CPU and memory of the run's processes, grouped by what they are (a role whose
- * process was restarted has several pids). CPU of a group = what its processes used from the
- * run's first sample to its last (a process started later: from its start), so that every
- * group's CPU covers the same `sampledS`; peak memory = the largest resident set of any of its
- * processes at a sample. A load-free interval can be timed (beginIdle/endIdle, while sampling
- * goes on or not): each group's idle CPU per second over it.
+ * process was restarted has several pids, an external job a process group). CPU of a group =
+ * what its processes used from the run's first sample (taken once every mode, built-in and
+ * external, was ready, before the load: no process's start-up counts) to its last, a process
+ * started after the first sample from its start, so that every group's CPU covers the same
+ * `sampledS`. Peak memory of a group = the largest sum of its processes' resident sets at one
+ * sample (a launcher and its JVM together). A load-free interval can be timed (beginIdle/endIdle,
+ * while sampling goes on or not): each group's idle CPU per second over it.
  */
 export class CostSampler {
   private readonly groups = new Map<string, Map<number, PidTrack>>();
+  /** Per group: the largest sum of its processes' resident sets at one sample, bytes. */
+  private readonly peakSum = new Map<string, number>();
   private firstAt: number | undefined;
   private lastAt: number | undefined;
   private idleStart: { at: number; cpu: Map<string, Map<number, number>> } | undefined;
@@ -98,7 +107,8 @@ export class CostSampler {
     const first = this.firstAt === undefined;
     this.firstAt ??= at;
     this.lastAt = at;
-    for (const pids of this.groups.values()) {
+    for (const [group, pids] of this.groups) {
+      let rss = 0;
       for (const [pid, t] of pids) {
         const s = this.read(pid);
         if (!s) continue;
@@ -108,7 +118,9 @@ export class CostSampler {
         }
         t.last = s;
         t.peakRss = Math.max(t.peakRss, s.rssBytes);
+        rss += s.rssBytes;
       }
+      this.peakSum.set(group, Math.max(this.peakSum.get(group) ?? 0, rss));
     }
   }
 
@@ -166,8 +178,10 @@ export class CostSampler {
       let peak = 0;
       for (const t of pids.values()) {
         cpuS += t.fromStart ? t.last.cpuS : t.last.cpuS - t.first.cpuS;
+        // A process never sampled (tracked after the last sample) still has its own peak.
         peak = Math.max(peak, t.peakRss);
       }
+      peak = Math.max(peak, this.peakSum.get(group) ?? 0);
       groups[group] = { cpuS, peakRssMiB: peak / (1024 * 1024), processes: pids.size };
     }
     return {

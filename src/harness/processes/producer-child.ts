@@ -4,7 +4,7 @@ import { OpenLoopSchedule } from '../../generators/schedule.js';
 import { loadShareOf } from '../../generators/share.js';
 import { datasetSource } from '../../generators/sources.js';
 import { createKafkaClient, DEFAULT_KAFKA_CLIENT } from '../../infra/kafka-client/index.js';
-import type { LoadMessage, LoadSpec } from './producer-process.js';
+import type { LoadMessage, LoadRequest, LoadSpec } from './producer-process.js';
 
 const abort = new AbortController();
 const send = (m: LoadMessage): Promise<void> =>
@@ -18,7 +18,7 @@ process.on('disconnect', () => {
   abort.abort();
   setTimeout(() => process.exit(1), 2000).unref();
 });
-process.on('message', (m: { type: 'start'; spec: LoadSpec } | { type: 'abort' }) => {
+process.on('message', (m: LoadRequest) => {
   if (m.type === 'abort') abort.abort();
   else void run(m.spec);
 });

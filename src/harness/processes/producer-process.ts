@@ -1,4 +1,3 @@
-import { fork } from 'node:child_process';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../../config.js';
 import type { KafkaClientName } from '../../infra/kafka-client/types.js';
@@ -6,6 +5,7 @@ import type { ProducerProgress, ProducerResult } from '../../generators/producer
 import { describeShare, loadShareOf, type LoadShare } from '../../generators/share.js';
 import { LatencyHistogram } from '../../results/histogram.js';
 import { finalProgress, LoadProgressMerger, mergeLoadResults } from '../measure/merge-load-results.js';
+import { ForkedChild } from './forked-child.js';
 
 /** What the harness asks the load-generator process to send. */
 export interface LoadSpec {
@@ -31,6 +31,9 @@ export interface LoadSpec {
   generatorIndex?: number;
 }
 
+/** What the harness tells the load-generator process. */
+export type LoadRequest = { type: 'start'; spec: LoadSpec } | { type: 'abort' };
+
 export type LoadMessage =
   | { type: 'progress'; progress: ProducerProgress }
   | { type: 'result'; result: Omit<ProducerResult, 'sendDelay'> & { sendDelay: string } }
@@ -43,47 +46,45 @@ const ENTRY = join(PROJECT_ROOT, 'dist/src/harness/processes/producer-child.js')
  * event loop with the harness's sampling and bookkeeping (as OpenMessaging Benchmark keeps
  * its workers apart from the coordinator).
  */
-function runLoadProcess(
+async function runLoadProcess(
   spec: LoadSpec,
   signal: AbortSignal,
   onProgress: (p: ProducerProgress) => void,
   onStarted?: (pid: number) => void,
+  log?: (line: string) => void,
 ): Promise<ProducerResult> {
   const share = loadShareOf(spec);
   const name = share.count === 1 ? 'load generator' : describeShare(share);
-  return new Promise((resolve, reject) => {
-    // The run id on its command line names the process in `ps` for whoever looks for leftovers.
-    const args = [
-      '--run-id',
-      spec.runId,
-      ...(share.count > 1 ? ['--generator', `${share.index + 1}/${share.count}`] : []),
-    ];
-    const child = fork(ENTRY, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    if (child.pid !== undefined) onStarted?.(child.pid);
-    let settled = false;
-    const abort = (): void => {
-      if (child.connected) child.send({ type: 'abort' });
-    };
-    signal.addEventListener('abort', abort, { once: true });
-    child.on('message', (m: LoadMessage) => {
-      if (m.type === 'progress') onProgress(m.progress);
-      else if (m.type === 'result') {
-        settled = true;
-        resolve({ ...m.result, sendDelay: LatencyHistogram.decode(m.result.sendDelay) });
-      } else {
-        settled = true;
-        reject(new Error(`${name}: ${m.message}`));
-      }
-    });
-    child.once('exit', (code, sig) => {
-      signal.removeEventListener('abort', abort);
-      if (!settled)
-        reject(new Error(`${name} ${sig ? `killed by ${sig}` : `exited with code ${code}`} before reporting`));
-    });
+  // The run id on its command line names the process in `ps` for whoever looks for leftovers.
+  const args = [
+    '--run-id',
+    spec.runId,
+    ...(share.count > 1 ? ['--generator', `${share.index + 1}/${share.count}`] : []),
+  ];
+  const child = new ForkedChild<LoadMessage, LoadRequest>(name, ENTRY, args, log ? { log } : {});
+  if (child.pid !== undefined) onStarted?.(child.pid);
+  const abort = (): void => child.send({ type: 'abort' });
+  signal.addEventListener('abort', abort, { once: true });
+  const off = child.on((m) => {
+    if (m.type === 'progress') onProgress(m.progress);
+  });
+  try {
+    const answer = child.waitFor(
+      (m): m is Exclude<LoadMessage, { type: 'progress' }> => m.type !== 'progress',
+      // The load's own length bounds it; the process's end (or the run's abort) ends the wait.
+      2 ** 31 - 1,
+      'reporting',
+    );
     child.send({ type: 'start', spec });
     // Aborted before it started (addEventListener does not fire for a signal already aborted).
     if (signal.aborted) abort();
-  });
+    const m = await answer;
+    if (m.type === 'error') throw new Error(`${name}: ${m.message}`);
+    return { ...m.result, sendDelay: LatencyHistogram.decode(m.result.sendDelay) };
+  } finally {
+    off();
+    signal.removeEventListener('abort', abort);
+  }
 }
 
 /** Runs one generator's share of the load (runLoadProcess for one share of the spec). */
@@ -106,16 +107,19 @@ export function runLoadProcesses(
   signal: AbortSignal,
   onProgress: (p: ProducerProgress) => void,
   onStarted?: (pid: number) => void,
+  /** Where the generators' output lines go (the run's log); without it, the harness's stderr. */
+  log?: (line: string) => void,
 ): Promise<ProducerResult> {
   if (!Number.isInteger(generators) || generators < 1)
     return Promise.reject(new RangeError(`generators must be a positive integer, got ${generators}`));
-  if (generators === 1) return runLoadProcess(spec, signal, onProgress, onStarted);
+  if (generators === 1) return runLoadProcess(spec, signal, onProgress, onStarted, log);
   return runShares(generators, signal, onProgress, (share, shareSignal, onShareProgress) =>
     runLoadProcess(
       { ...spec, generators: share.count, generatorIndex: share.index },
       shareSignal,
       onShareProgress,
       onStarted,
+      log,
     ),
   );
 }

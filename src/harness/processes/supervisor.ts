@@ -1,6 +1,7 @@
 import type { Role } from '../../domain/modes.js';
 import type { ChildMessage, ParentMessage } from '../../pipelines/ipc.js';
-import { describeExit, isReady, PipelineProcess } from './children.js';
+import { isReady, PipelineProcess } from './children.js';
+import { describeExit, type ChildExit } from './forked-child.js';
 
 /** A role process (or an external job) that ended while the run needed it, and what the harness did about it. */
 export interface RoleIncident {
@@ -131,31 +132,27 @@ export class SupervisedRole {
     }
   }
 
-  async stop(graceMs?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null } | undefined> {
+  async stop(graceMs?: number): Promise<ChildExit | undefined> {
     this.stopping = true;
-    await this.current.stop(graceMs);
+    await this.current.stop(undefined, graceMs);
     return this.current.exit;
   }
 
   private spawn(): PipelineProcess {
     const proc = new PipelineProcess(this.role, this.args, this.logLine);
     for (const l of this.listeners) proc.on(l);
-    proc.child.once('exit', (code, signal) => {
+    void proc.exited.then((exit) => {
       if (this.stopping || proc !== this.current) return;
-      void this.onUnexpectedExit(proc, code, signal);
+      void this.onUnexpectedExit(proc, exit);
     });
     return proc;
   }
 
-  private async onUnexpectedExit(
-    proc: PipelineProcess,
-    code: number | null,
-    signal: NodeJS.Signals | null,
-  ): Promise<void> {
+  private async onUnexpectedExit(proc: PipelineProcess, exit: ChildExit): Promise<void> {
     const exitedAt = Date.now();
     const incident: RoleIncident = {
       role: this.role,
-      how: describeExit(code, signal),
+      how: describeExit(exit),
       at_s: round1(this.clock()),
       ...(proc.fatal ? { fatal: proc.fatal } : {}),
     };

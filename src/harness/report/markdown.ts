@@ -674,7 +674,7 @@ function definitions(r: RunResult): string {
     'All latencies are in milliseconds.',
     `- Percentiles come from HDR histograms (values recorded in µs, 3 significant digits: within 0.1%). Warm-up readings are excluded (${r.warmup.seconds} s, ${fmtCount(r.warmup.excluded_readings)} readings). "n/a" means no samples.`,
     `- **Offered rate**: readings the schedule asked for per second. **Achieved input rate**: readings acknowledged by Kafka per second. **Output rate**: measured readings whose results committed, divided by the measured phase (or by the time until the last result, when later). **Readings per busy second**: every stored reading divided by the time the mode spent processing; for batch (its passes) a capacity, for the stream (its evaluation and write transactions) not one: it follows the offered rate.`,
-    `- **Cost**: CPU seconds (user + system, all threads) from the first sample of the run (once every role is ready) to its end (the idle interval included), and the largest resident memory, of each process, read from /proc once a second; each mode charged what only it needs (batch: its passes and ingest); the **idle baseline** is each process's CPU per second with no load, timed once every reading has its results, and **above idle** is the CPU over the run minus that rate over the same time, per 1,000 readings. Database rows and transactions from the writers' commit records. The **rule reference** is the rules evaluated over the generated data; the injected anomaly **episodes** are a different thing, reported apart.`,
+    `- **Cost**: CPU seconds (user + system, all threads) from the first sample of the run (once every role and external job is ready: no start-up is counted; an external job's start-up CPU is given apart) to its end (the idle interval included), and the largest sum of the resident memory of a role's or a job's processes at one sample, read from /proc once a second; each mode charged what only it needs (batch: its passes and ingest); the **idle baseline** is each process's CPU per second with no load, timed once every reading has its results, and **above idle** is the CPU over the run minus that rate over the same time, per 1,000 readings. Database rows and transactions from the writers' commit records. The **rule reference** is the rules evaluated over the generated data; the injected anomaly **episodes** are a different thing, reported apart.`,
     `- **Loss** = valid readings sent but absent from storage; **duplicates** = readings stored more than once; **substituted** = stored readings whose content (source, event time, vitals) is not what the generator sent with their (patient_id, seq); all three must be 0.`,
     `- **Alert agreement** of A against B, matched on (patient, rule, reading or window): TP in both, FP in A only, FN in B only; precision TP/(TP+FP), recall TP/(TP+FN), F1 2TP/(2TP+FP+FN), Jaccard |A∩B|/|A∪B|. A ratio 0/0 is reported as 1 (two empty sets agree perfectly); a comparison of rules a mode does not evaluate is n/a.`,
   ].join('\n');
@@ -734,9 +734,7 @@ function summarySection(r: RunResult): string[] {
     '## Summary',
     summaryParagraph(r),
     headlineTable(r),
-    ...(r.warnings?.length
-      ? [`**This run is too short for its settings:**\n\n${r.warnings.map((w) => `- ${w}`).join('\n')}`]
-      : []),
+    ...(r.warnings?.length ? [`**Warnings about this run:**\n\n${r.warnings.map((w) => `- ${w}`).join('\n')}`] : []),
   ];
 }
 

@@ -4,7 +4,7 @@
  * trends and which are noise (measure/trend.ts), each run's warnings and validity carried into
  * the table of its value, the trade-off map's crossover in words, and every run.
  */
-import type { SweepResult } from '../../results/schema.js';
+import type { LatencySummary, SweepResult } from '../../results/schema.js';
 import { limitSentence } from '../measure/sustainable.js';
 import { medianInterval, runsNeeded, stepTest, TREND_ALPHA, type StepTest } from '../measure/trend.js';
 import { fmtCount, fmtMs, fmtNum, fmtP, fmtPercent, fmtValue, plural } from './format.js';
@@ -428,14 +428,18 @@ function sustainableSection(fm: NonNullable<SweepResult['find_max']>, runs: Swee
       lines.push(`- ${label}: ${fmtCount(rate)} readings/s (run not in this sweep)`);
       return;
     }
-    const ms = run.result.modes
-      .map(
-        (m) =>
-          `${m.mode} p99 ${m.event_time_latency.count ? `${fmtMs(m.event_time_latency.p99)} ms` : 'n/a'}, output ${fmtNum(m.output_rate)}/s`,
-      )
-      .join('; ');
+    const p99 = (s: LatencySummary): string => (s.count ? `${fmtMs(s.p99)} ms` : 'n/a');
+    // Every mode, external ones too; a run with only an external mode has no empty part.
+    const parts = [
+      `achieved ${fmtNum(run.result.input.achieved_rate)}/s, send delay p99 ${p99(run.result.input.send_delay)}`,
+      ...run.result.modes.map((m) => `${m.mode} p99 ${p99(m.event_time_latency)}, output ${fmtNum(m.output_rate)}/s`),
+      ...(run.result.external?.jobs ?? []).map(
+        (j) => `${j.name} (external) result p99 ${p99(j.result_latency)}, ${fmtNum(j.output_rate)} results/s`,
+      ),
+      verdictWords(run.result).toLowerCase(),
+    ];
     lines.push(
-      `- ${label}: ${fmtCount(rate)} readings/s — [${run.result.run_id}](${run.dir}/report.md); achieved ${fmtNum(run.result.input.achieved_rate)}/s, send delay p99 ${run.result.input.send_delay.count ? `${fmtMs(run.result.input.send_delay.p99)} ms` : 'n/a'}; ${ms}; ${verdictWords(run.result).toLowerCase()}`,
+      `- ${label}: ${fmtCount(rate)} readings/s — [${run.result.run_id}](${run.dir}/report.md); ${parts.join('; ')}`,
     );
   };
   either('Run below (sustained)', fm.below);

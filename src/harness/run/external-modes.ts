@@ -29,6 +29,7 @@ export const DEFAULT_EXTERNAL_OPTIONS: ExternalModeOptions = {
 export class ExternalModes {
   private readonly jobs: ExternalJob[] = [];
   private readonly startupMs = new Map<string, number>();
+  private readonly startupCpuS = new Map<string, number>();
   private readonly exits = new Map<string, string>();
   private readonly failures: string[] = [];
   /** Rejects when a job ends on its own after it was ready. */
@@ -67,7 +68,10 @@ export class ExternalModes {
         const ms = await job.waitReady(this.options.readyTimeoutMs);
         this.checkDeclaredRules(job);
         this.startupMs.set(job.spec.name, ms);
-        this.log(`[${job.spec.name}] ready after ${(ms / 1000).toFixed(1)} s`);
+        if (job.startupCpuS !== undefined) this.startupCpuS.set(job.spec.name, job.startupCpuS);
+        this.log(
+          `[${job.spec.name}] ready after ${(ms / 1000).toFixed(1)} s${job.startupCpuS !== undefined ? ` (${job.startupCpuS.toFixed(1)} CPU s)` : ''}`,
+        );
         this.watchExit(job);
       }),
     );
@@ -95,7 +99,7 @@ export class ExternalModes {
       clearInterval(timer);
       if (this.stopping) return;
       if (this.expectedKills.delete(job.spec.name)) void this.restart(job);
-      else this.fail(`external job ${job.spec.name} ${describe(job.exit)} during the run${job.stderrTail()}`);
+      else this.fail(`external job ${job.spec.name} ${describe(job.exit)} during the run${job.stderrExcerpt()}`);
     }, 200);
     timer.unref();
   }
@@ -156,7 +160,10 @@ export class ExternalModes {
     };
   }
 
-  /** Each job's process group, followed for the cost (call once a sample). */
+  /**
+   * Each job's process group, followed for the cost (call once a sample): counted from the run's
+   * first sample, as the built-in roles are; its start-up CPU is the job's startup_cpu_s.
+   */
   trackCost(costs: CostSampler): void {
     for (const job of this.jobs) for (const pid of job.pids()) costs.track(job.spec.name, pid, true);
   }
@@ -216,6 +223,7 @@ export class ExternalModes {
         command: spec.command,
         rows,
         startupMs: this.startupMs.get(spec.name),
+        startupCpuS: this.startupCpuS.get(spec.name),
         pollIntervalMs: this.options.pollIntervalMs,
         exit: this.exits.get(spec.name) ?? 'unknown',
       });

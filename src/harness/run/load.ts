@@ -26,6 +26,8 @@ interface LoadSettings {
   opts: RunOptions;
   /** Aborted by Ctrl-C/SIGTERM, and when the run ends however it ends; aborted here when the run gives up. */
   stop: AbortController;
+  /** The run's log: the load generators' output lines (a broker away makes its client log many). */
+  log: (line: string) => void;
 }
 
 /** How long a stopped load process has to report what it sent. */
@@ -70,6 +72,7 @@ export async function runLoad(
     tracker.onLoadProgress,
     // Started for the run: its CPU counts from zero (sampled once a second, so up to a second of its end is not seen).
     (pid) => recorder.costs.track('generator', pid, true),
+    s.log,
   );
   loadProcess.catch(() => undefined);
   try {

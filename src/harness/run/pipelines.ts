@@ -43,6 +43,7 @@ export class Pipelines {
       ? this.supervise('stream', [
           ...common,
           ...(opts.injectDelayMs ? ['--inject-delay-ms', String(opts.injectDelayMs)] : []),
+          ...(opts.fetchIntervalMs !== undefined ? ['--fetch-interval-ms', String(opts.fetchIntervalMs)] : []),
         ])
       : undefined;
     this.batch = opts.modes.includes('batch')

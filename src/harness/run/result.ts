@@ -10,7 +10,7 @@ import { analyseFaults, faultIntervals } from '../faults/report.js';
 import { collectRun, type RunFigures } from '../measure/collect.js';
 import { computeCost } from '../measure/cost.js';
 import { computeRunResult } from '../measure/metrics.js';
-import { observationResult } from '../measure/visibility.js';
+import { observationResult, observerResolutionWarnings } from '../measure/visibility.js';
 import type { Observation } from '../processes/observer-process.js';
 import type { ExternalModes } from './external-modes.js';
 import type { Pipelines } from './pipelines.js';
@@ -138,6 +138,8 @@ export async function resultOf(r: RunRecords): Promise<RunResult> {
       opts.modes.map((m) => ({ mode: m, ...figures.modes.get(m)!.visibility! })),
       external?.jobs ?? [],
     );
+  const observerWarnings = result.observation ? observerResolutionWarnings(result.observation) : [];
+  if (observerWarnings.length) result.warnings = [...(result.warnings ?? []), ...observerWarnings];
   retry.log(collectionCostLine(performance.now() - began, result.storage.stored));
   return result;
 }

@@ -33,6 +33,8 @@ export interface RunOptions {
   maxRestarts?: number;
   /** Calibration (METRICS.md, measurement integrity): the stream waits this long before each database commit. */
   injectDelayMs?: number;
+  /** The stream's least time between two fetches that bring data (--fetch-interval-ms; absent: the stream's default). */
+  fetchIntervalMs?: number;
   /** Load-generator processes, the patients split across them (default 1). */
   generators?: number;
   /** External modes to run beside the built-in ones (docs/EXTERNAL.md). */

@@ -88,6 +88,8 @@ async function openRun(opts: RunOptions, progress: Progress): Promise<OpenRun> {
 /** What measuring a run found, however it ended. */
 interface Measured {
   registered: boolean;
+  /** The load began (the external jobs and the roles were ready). */
+  loadStarted: boolean;
   end: PhaseEnd;
   failures: string[];
   producer?: ProducerResult;
@@ -115,7 +117,14 @@ async function measureRun(run: OpenRun, signal: AbortSignal): Promise<Measured> 
   let loadStartMs = Number.NaN;
   const clock = (): number => (Number.isNaN(loadStartMs) ? 0 : (Date.now() - loadStartMs) / 1000);
   const recorder = new RunRecorder({ ...run, runId: folder.runId, log: folder.log });
-  const m: Measured = { registered: false, end: { complete: true }, failures: [], recorder, streamLate: [] };
+  const m: Measured = {
+    registered: false,
+    loadStarted: false,
+    end: { complete: true },
+    failures: [],
+    recorder,
+    streamLate: [],
+  };
   try {
     m.registered = await prepareRun(run, recorder);
     // An external job (Spark: ~40 s) starts while the built-in roles do.
@@ -138,7 +147,8 @@ async function measureRun(run: OpenRun, signal: AbortSignal): Promise<Measured> 
     m.injector = startFaults(run, p, m.externals, clock);
     recorder.clock = clock;
     if (m.injector) recorder.expectsOutage = (s) => m.injector!.expectsOutage(s);
-    const load = { runId: folder.runId, brokers: run.config.kafkaBrokers, opts, stop: stopLoad };
+    const load = { runId: folder.runId, brokers: run.config.kafkaBrokers, opts, stop: stopLoad, log: folder.log };
+    m.loadStarted = true;
     const loaded = await runLoad(load, plan, p, tracker, recorder);
     m.producer = loaded.producer;
     if (loaded.stoppedBy) throw loaded.stoppedBy;
@@ -276,7 +286,9 @@ async function reportRun(run: OpenRun, m: Measured): Promise<RunOutcome> {
   try {
     const { producer, pipelines } = m;
     if (!producer || !pipelines)
-      throw new Error(`the run stopped before the load finished: ${m.end.complete ? 'unknown reason' : m.end.reason}`);
+      throw new Error(
+        `the run stopped before ${m.loadStarted ? 'the load finished' : 'its load started'}: ${m.end.complete ? 'unknown reason' : m.end.reason}`,
+      );
     run.progress.log('[bench] collecting results from MySQL');
     const result = await collectOrSay(run, m, () =>
       resultOf({

@@ -119,25 +119,26 @@ function tailOf(file: string, lines = 4): string {
   }
 }
 
-/** Run one bench of a side: `<cli> bench <benchArgs> --no-services --quiet --out <outDir>/<side>`. */
-export async function runBench(spec: BenchSpec): Promise<BenchOutcome> {
-  const { side, index } = spec;
-  const sideDir = join(spec.outDir, side.label);
-  const logDir = join(spec.outDir, 'logs');
-  mkdirSync(sideDir, { recursive: true });
-  mkdirSync(logDir, { recursive: true });
-  const logFile = join(logDir, `${String(index).padStart(2, '0')}-${side.label}.log`);
-  const before = new Set(folders(sideDir));
-  const started = new Date();
-  const [command, ...prefix] = side.cli;
-  const args = [...prefix, 'bench', ...spec.benchArgs, '--no-services', '--quiet', '--out', sideDir];
+/** How a bench process ended, and whether the harness had to end it (timeout, interruption) or what it left running. */
+interface BenchExit {
+  exit: { code: number | null; signal: string | null };
+  timedOut: boolean;
+  interrupted: boolean;
+  leftProcesses: boolean;
+}
+
+/**
+ * The bench process in a process group of its own, its output into `logFile`: ended with its
+ * whole group at the timeout or when `spec.signal` aborts; anything of its group still running
+ * after it exited is ended too (and said).
+ */
+function spawnBench(spec: BenchSpec, args: string[], logFile: string): Promise<BenchExit> {
+  const [command, ...prefix] = spec.side.cli;
   const fd = openSync(logFile, 'a');
-  let timedOut = false;
-  let interrupted = false;
-  let leftProcesses = false;
-  const exit = await new Promise<{ code: number | null; signal: string | null }>((resolve) => {
-    const child = spawn(command!, args, {
-      cwd: side.worktree,
+  const state = { timedOut: false, interrupted: false, leftProcesses: false };
+  return new Promise((resolve) => {
+    const child = spawn(command!, [...prefix, ...args], {
+      cwd: spec.side.worktree,
       env: spec.env,
       detached: true,
       stdio: ['ignore', fd, fd],
@@ -149,32 +150,46 @@ export async function runBench(spec: BenchSpec): Promise<BenchOutcome> {
       if (child.pid !== undefined) ending ??= endGroup(child.pid, grace);
     };
     const timer = setTimeout(() => {
-      timedOut = true;
+      state.timedOut = true;
       end();
     }, spec.timeoutS * 1000);
     const onAbort = (): void => {
-      interrupted = true;
+      state.interrupted = true;
       end();
     };
     spec.signal.addEventListener('abort', onAbort, { once: true });
     if (spec.signal.aborted) onAbort();
     let finished = false;
-    const finish = (result: { code: number | null; signal: string | null }): void => {
+    const finish = (exit: BenchExit['exit']): void => {
       if (finished) return;
       finished = true;
       clearTimeout(timer);
       spec.signal.removeEventListener('abort', onAbort);
       void (async () => {
         if (child.pid !== undefined && groupAlive(child.pid)) {
-          leftProcesses = !ending;
+          state.leftProcesses = !ending;
           await (ending ?? endGroup(child.pid, grace));
         } else if (ending) await ending;
-        resolve(result);
+        resolve({ exit, ...state });
       })();
     };
     child.once('error', (err) => finish({ code: null, signal: `spawn error: ${err.message}` }));
     child.once('exit', (code, signal) => finish({ code, signal }));
   });
+}
+
+/** Run one bench of a side: `<cli> bench <benchArgs> --no-services --quiet --out <outDir>/<side>`. */
+export async function runBench(spec: BenchSpec): Promise<BenchOutcome> {
+  const { side, index } = spec;
+  const sideDir = join(spec.outDir, side.label);
+  const logDir = join(spec.outDir, 'logs');
+  mkdirSync(sideDir, { recursive: true });
+  mkdirSync(logDir, { recursive: true });
+  const logFile = join(logDir, `${String(index).padStart(2, '0')}-${side.label}.log`);
+  const before = new Set(folders(sideDir));
+  const started = new Date();
+  const args = ['bench', ...spec.benchArgs, '--no-services', '--quiet', '--out', sideDir];
+  const { exit, timedOut, interrupted, leftProcesses } = await spawnBench(spec, args, logFile);
   const ended = new Date();
   const made = folders(sideDir)
     .filter((d) => !before.has(d))

@@ -116,13 +116,17 @@ export function abDecision(
   }
 }
 
-/** "stream p50 4.33 ms p99 30.7 ms; batch p50 ...; send delay p99 2.67 ms". */
+/** "stream p50 4.33 ms p99 30.7 ms; batch p50 ...; spark result p50 ...; send delay p99 2.67 ms". */
 function runFigures(r: RunResult): string {
   const ms = (v: number | undefined): string => (v === undefined ? 'n/a' : `${fmtMs(v)} ms`);
   const modes = r.modes.map((m) => {
     const et = m.event_time_latency;
     return `${m.mode} p50 ${ms(et.count ? et.p50 : undefined)} p99 ${ms(et.count ? et.p99 : undefined)}`;
   });
+  for (const j of r.external?.jobs ?? []) {
+    const rl = j.result_latency;
+    modes.push(`${j.name} result p50 ${ms(rl.count ? rl.p50 : undefined)} p99 ${ms(rl.count ? rl.p99 : undefined)}`);
+  }
   return [...modes, `send delay p99 ${ms(r.input.send_delay.count ? r.input.send_delay.p99 : undefined)}`].join('; ');
 }
 

@@ -10,9 +10,9 @@
 import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { MODES, type Mode } from '../../domain/modes.js';
+import { isMode, MODES } from '../../domain/modes.js';
 import type { RunResult } from '../../results/schema.js';
-import { FIGURES, type FigureDef } from '../measure/figures.js';
+import { FIGURES, figureOfMode, modesOfRun, type FigureDef } from '../measure/figures.js';
 
 /** The RunResult.parameters keys two runs must share to be compared (the rules as resolved, not their file name). */
 export const COMPARABLE_PARAMETER_KEYS = [
@@ -62,6 +62,42 @@ export function parameterHash(parameters: Record<string, unknown>): string {
     .digest('hex');
 }
 
+/** An external mode as part of a run's workload: its name and the rules its job declared (null: every rule). */
+export interface ExternalWorkload {
+  name: string;
+  rules: string[] | null;
+}
+
+/**
+ * The external modes of a run (docs/EXTERNAL.md) as part of its workload, by name: a job beside
+ * the built-in modes shares their machine, and one that declared fewer rules is judged on other
+ * results, so runs are comparable only with the same jobs declaring the same rules. Undefined
+ * for a run without external modes.
+ */
+export function externalWorkload(r: Pick<RunResult, 'parameters' | 'external'>): ExternalWorkload[] | undefined {
+  const declared: unknown = r.parameters.externals;
+  const names = Array.isArray(declared)
+    ? (declared as unknown[]).map((e) => String(e && typeof e === 'object' ? (e as { name?: unknown }).name : e))
+    : (r.external?.jobs ?? []).map((j) => j.name);
+  if (!names.length) return undefined;
+  return [...new Set(names)].sort().map((name) => {
+    const rules = r.external?.jobs.find((j) => j.name === name)?.rules_evaluated;
+    return { name, rules: rules ? [...rules].sort() : null };
+  });
+}
+
+/**
+ * The hash of a run's workload: its comparable parameters and, when it had any, its external
+ * modes (a run without them keeps its parameter hash, and with it its history and tracker series).
+ */
+export function workloadHash(r: Pick<RunResult, 'parameters' | 'external'>): string {
+  const externals = externalWorkload(r);
+  if (!externals) return parameterHash(r.parameters);
+  return createHash('sha256')
+    .update(canonicalJson({ ...comparableParameters(r.parameters), externals }))
+    .digest('hex');
+}
+
 /** The first 8 hex digits: enough to tell parameter sets apart in a table or a legend. */
 export function shortHash(hash: string): string {
   return hash.slice(0, 8);
@@ -72,11 +108,12 @@ type FigureValues = Record<string, number | null>;
 
 /**
  * The figures a history line keeps and the trackers publish (every figure of FIGURES, by its
- * history key): per mode under `modes`, the run's own beside it (send_delay_p99_ms, loss...).
+ * history key): per mode under `modes` (an external mode under its name, with its own figures),
+ * the run's own beside it (send_delay_p99_ms, loss...).
  */
 interface Headline {
-  modes: Partial<Record<Mode, FigureValues>>;
-  [runFigure: string]: number | null | Partial<Record<Mode, FigureValues>>;
+  modes: Record<string, FigureValues>;
+  [runFigure: string]: number | null | Record<string, FigureValues>;
 }
 
 export interface HistoryEntry {
@@ -85,8 +122,12 @@ export interface HistoryEntry {
   /** When the run started (ISO 8601). */
   time: string;
   git: { commit: string | null; dirty: boolean };
+  /** The workload's hash (workloadHash): the comparable parameters, and the external modes when the run had any. */
   params_hash: string;
-  /** The comparable parameters themselves, except rules_resolved (its name is in `rules`). */
+  /**
+   * The comparable parameters themselves, except rules_resolved (its name is in `rules`); with
+   * `externals` (ExternalWorkload[]) when the run had external modes.
+   */
   params: Record<string, unknown>;
   /** The rule set's name (rules_resolved.name), or the --rules value. */
   rules: string | null;
@@ -106,10 +147,10 @@ const RUN_FIGURES = FIGURES.filter((f) => f.scope !== 'mode');
 /** The headline figures of a run: every figure of FIGURES, null where the run did not record it. */
 function headlineMetrics(r: RunResult): Headline {
   const modes: Headline['modes'] = {};
-  for (const m of r.modes) {
+  for (const m of modesOfRun(r)) {
     const values: FigureValues = {};
-    for (const f of MODE_FIGURES) values[f.history] = num(f.value(r, m));
-    modes[m.mode] = values;
+    for (const f of MODE_FIGURES.filter((x) => figureOfMode(x, m.name))) values[f.history] = num(f.value(r, m));
+    modes[m.name] = values;
   }
   const out: Headline = { modes };
   for (const f of RUN_FIGURES) out[f.history] = num(f.value(r, undefined));
@@ -117,7 +158,7 @@ function headlineMetrics(r: RunResult): Headline {
 }
 
 /** A figure's value in a history line (of `mode` for a mode figure); null when not recorded. */
-function headlineValue(h: Headline, figure: FigureDef, mode?: Mode): number | null {
+function headlineValue(h: Headline, figure: FigureDef, mode?: string): number | null {
   const v = figure.scope === 'mode' ? (mode ? h.modes[mode]?.[figure.history] : undefined) : h[figure.history];
   return typeof v === 'number' && Number.isFinite(v) ? v : null;
 }
@@ -138,13 +179,14 @@ export function historyEntry(r: RunResult): HistoryEntry {
   const env = r.environment;
   const { rules_resolved: resolved, ...params } = comparableParameters(p);
   const resolvedName = resolved && typeof resolved === 'object' ? (resolved as { name?: unknown }).name : undefined;
+  const externals = externalWorkload(r);
   return {
     schema: HISTORY_SCHEMA,
     run_id: r.run_id,
     time: r.started_at,
     git: parseGitCommit(env.git_commit),
-    params_hash: parameterHash(p),
-    params,
+    params_hash: workloadHash(r),
+    params: externals ? { ...params, externals } : params,
     rules: typeof resolvedName === 'string' ? resolvedName : typeof p.rules === 'string' ? p.rules : null,
     ...(typeof p.label === 'string' ? { label: p.label } : {}),
     machine: {
@@ -227,7 +269,12 @@ export function describeParameters(params: Record<string, unknown>, rules: strin
   if (p.sources != null || p.partitions != null)
     parts.push(`${fmtNum(p.sources ?? '?')} sources x ${fmtNum(p.partitions ?? '?')} partitions`);
   if (rules) parts.push(`rules ${rules}`);
-  if (Array.isArray(p.modes)) parts.push(p.modes.join('+'));
+  const externals = Array.isArray(p.externals) ? (p.externals as ExternalWorkload[]) : [];
+  const modeNames = [
+    ...(Array.isArray(p.modes) ? p.modes.map(String) : []),
+    ...externals.map((e) => `${e.name} (external${e.rules ? `, rules ${e.rules.join(', ')}` : ''})`),
+  ];
+  if (modeNames.length) parts.push(modeNames.join('+'));
   if (p.batchInterval != null) parts.push(`batch every ${fmtNum(p.batchInterval)} s`);
   if (p.threads != null) parts.push(`${fmtNum(p.threads)} threads`);
   if (p.seed != null) parts.push(`seed ${fmtNum(p.seed)}`);
@@ -297,8 +344,10 @@ function historyIntro(runs: number, sets: number, source: string | undefined): s
     `${runs} run${runs === 1 ? '' : 's'} in ${sets} comparable parameter set${sets === 1 ? '' : 's'}` +
     `${source ? ` (from \`${source}\`)` : ''}. Only runs of one set are comparable: a set is the sha256 of the run's ` +
     'comparable parameters (rate, duration, warm-up, patients, sources, partitions, the rules as resolved, batch interval, ' +
-    'threads, seed, prevalence, modes, lateness, idle timeout, faults). Latencies in ms (event-time: committed minus intended ' +
-    'send time; processing-time: committed minus Kafka append), rates in readings/s, CPU in ms per 1,000 readings; ' +
+    'threads, seed, prevalence, modes, lateness, idle timeout, faults; and the external modes with the rules each declared). ' +
+    'Latencies in ms (event-time: committed minus intended send time; processing-time: committed minus Kafka append; an ' +
+    "external mode's result latency: first seen by the results observer minus intended send time), rates in readings/s " +
+    '(an external mode: results/s), CPU in ms per 1,000 readings; ' +
     '"*" after a commit: the tree had uncommitted changes.'
   );
 }
@@ -316,17 +365,23 @@ function groupSection(g: HistoryGroup): string[] {
   const machines = new Set(g.entries.map((e) => machineText(e.machine)));
   const perMachine = machines.size > 1;
   if (!perMachine) out.push(`Machine: ${[...machines][0]}`, '');
-  const header = historyTableHeader(perMachine);
-  out.push(
-    `| ${header.join(' | ')} |`,
-    `| ${header.map((_, i) => (i >= header.indexOf('event-time p50') ? '---:' : '---')).join(' | ')} |`,
-  );
-  for (const e of g.entries) out.push(...entryRows(e, perMachine));
+  const columns = modeColumns(g.entries);
+  const header = historyTableHeader(perMachine, columns);
+  const firstFigure = header.indexOf('mode') + 1;
+  out.push(`| ${header.join(' | ')} |`, `| ${header.map((_, i) => (i >= firstFigure ? '---:' : '---')).join(' | ')} |`);
+  for (const e of g.entries) out.push(...entryRows(e, perMachine, columns));
   out.push('');
   return out;
 }
 
-function historyTableHeader(perMachine: boolean): string[] {
+/** The mode figures a set's table shows: those of a mode some run of the set had (every built-in one without external modes). */
+function modeColumns(entries: readonly HistoryEntry[]): FigureDef[] {
+  const modes = new Set(entries.flatMap((e) => Object.keys(e.metrics.modes)));
+  const external = [...modes].some((m) => !isMode(m));
+  return MODE_FIGURES.filter((f) => (f.of ?? 'built-in') !== 'external' || external);
+}
+
+function historyTableHeader(perMachine: boolean, columns: readonly FigureDef[]): string[] {
   return [
     'time',
     'commit',
@@ -334,7 +389,7 @@ function historyTableHeader(perMachine: boolean): string[] {
     ...(perMachine ? ['machine'] : []),
     'verdict',
     'mode',
-    ...MODE_FIGURES.map((f) => f.column),
+    ...columns.map((f) => f.column),
     ...RUN_FIGURES.map((f) => f.column),
   ];
 }
@@ -342,14 +397,24 @@ function historyTableHeader(perMachine: boolean): string[] {
 /** A figure's value as the history table writes it: by its unit. */
 function cellText(f: FigureDef, v: number | null): string {
   if (f.unit === 'ms') return ms(v);
-  if (f.unit === 'readings/s') return rate(v);
+  if (f.unit === 'readings/s' || f.unit === 'results/s') return rate(v);
   if (f.unit === 'CPU ms') return v == null ? 'n/a' : v.toFixed(1);
   return v == null ? 'n/a' : String(v);
 }
 
-/** A run's table rows, one per mode (a single "none" row without modes); the run's own cells on its first row. */
-function entryRows(e: HistoryEntry, perMachine: boolean): string[] {
-  const modes = MODES.filter((m) => e.metrics.modes[m]);
+/** A run's modes in the order tables list them: the built-in ones, then the external ones by name. */
+function entryModes(e: HistoryEntry): string[] {
+  const names = Object.keys(e.metrics.modes ?? {});
+  return [...MODES.filter((m) => names.includes(m)), ...names.filter((m) => !isMode(m)).sort()];
+}
+
+/**
+ * A run's table rows, one per mode (a single "none" row without modes); the run's own cells on
+ * its first row; a figure that is not one of the row's mode (an external job's on a built-in
+ * mode's row, and the other way round) is left empty.
+ */
+function entryRows(e: HistoryEntry, perMachine: boolean, columns: readonly FigureDef[]): string[] {
+  const modes = entryModes(e);
   const rows = modes.length ? modes : [undefined];
   return rows.map((mode, i) => {
     const first = i === 0;
@@ -361,7 +426,9 @@ function entryRows(e: HistoryEntry, perMachine: boolean): string[] {
       ...(perMachine ? [first ? machineText(e.machine) : ''] : []),
       first ? verdict : '',
       mode ?? 'none',
-      ...MODE_FIGURES.map((f) => cellText(f, mode ? headlineValue(e.metrics, f, mode) : null)),
+      ...columns.map((f) =>
+        mode && !figureOfMode(f, mode) ? '' : cellText(f, mode ? headlineValue(e.metrics, f, mode) : null),
+      ),
       ...RUN_FIGURES.map((f) => (first ? cellText(f, headlineValue(e.metrics, f)) : '')),
     ].join(' | ')} |`;
   });
@@ -391,27 +458,38 @@ export interface TrendMetric {
   figure: FigureDef;
 }
 
-/** Every figure but the invariants (loss, duplicates: 0 in every good run), per mode and then the run's. */
-export const TREND_METRICS: TrendMetric[] = [
-  ...MODES.flatMap((mode) =>
-    MODE_FIGURES.filter((f) => !f.invariant).map((f): TrendMetric => ({
-      slug: `${mode}_${f.id}`,
-      title: `${mode}: ${f.title}`,
-      unit: f.unit,
-      log: f.unit === 'ms',
-      value: (e) => headlineValue(e.metrics, f, mode),
-      figure: f,
-    })),
-  ),
-  ...RUN_FIGURES.filter((f) => !f.invariant).map((f): TrendMetric => ({
-    slug: f.id,
-    title: f.title,
+/** A mode's trend metrics: its figures but the invariants. */
+function modeTrends(mode: string): TrendMetric[] {
+  return MODE_FIGURES.filter((f) => !f.invariant && figureOfMode(f, mode)).map((f) => ({
+    slug: `${mode}_${f.id}`,
+    title: `${mode}: ${f.title}`,
     unit: f.unit,
     log: f.unit === 'ms',
-    value: (e) => headlineValue(e.metrics, f),
+    value: (e) => headlineValue(e.metrics, f, mode),
     figure: f,
-  })),
-];
+  }));
+}
+
+const RUN_TRENDS: TrendMetric[] = RUN_FIGURES.filter((f) => !f.invariant).map((f): TrendMetric => ({
+  slug: f.id,
+  title: f.title,
+  unit: f.unit,
+  log: f.unit === 'ms',
+  value: (e) => headlineValue(e.metrics, f),
+  figure: f,
+}));
+
+/** The built-in modes' figures but the invariants (loss, duplicates: 0 in every good run), per mode and then the run's. */
+export const TREND_METRICS: TrendMetric[] = [...MODES.flatMap(modeTrends), ...RUN_TRENDS];
+
+/**
+ * The figures followed across these runs: the built-in modes' (TREND_METRICS), each external
+ * mode's that some run had (by name: "spark_result_latency_p99"), then the run's.
+ */
+export function trendMetrics(entries: readonly HistoryEntry[]): TrendMetric[] {
+  const external = [...new Set(entries.flatMap((e) => Object.keys(e.metrics.modes ?? {})))].filter((m) => !isMode(m));
+  return [...MODES.flatMap(modeTrends), ...external.sort().flatMap(modeTrends), ...RUN_TRENDS];
+}
 
 export interface TrendPoint {
   /** 1-based position in the run order over all entries. */

@@ -25,7 +25,7 @@ import {
   runOrder,
   shortCommit,
   shortHash,
-  TREND_METRICS,
+  trendMetrics,
   type HistoryEntry,
   type TrendMetric,
 } from './history.js';
@@ -61,7 +61,7 @@ export const DEFAULT_MAIN_CHECK_OPTIONS: Readonly<MainCheckOptions> = {
 type CheckStatus = 'pass' | 'regression' | 'inconclusive';
 
 interface CheckedFigure {
-  /** TREND_METRICS slug: "stream_event_time_p99". */
+  /** Trend metric slug: "stream_event_time_p99", "spark_result_latency_p99". */
   slug: string;
   label: string;
   unit: string;
@@ -203,9 +203,9 @@ export function checkNewestRun(entries: readonly HistoryEntry[], options: Partia
   const usable = sameMachine.filter((e) => e.complete && e.passed);
   const recent = usable.slice(-o.recent);
   const previous = usable.slice(0, -o.recent).slice(-o.last);
-  const figures = TREND_METRICS.map((m) => checkFigure(m, previous, recent, newest, o)).filter(
-    (f): f is CheckedFigure => f !== undefined,
-  );
+  const figures = trendMetrics(usable)
+    .map((m) => checkFigure(m, previous, recent, newest, o))
+    .filter((f): f is CheckedFigure => f !== undefined);
   const result = {
     ...base,
     previous,

@@ -9,9 +9,9 @@
  * Names carry a prefix naming the parameter set ("profile-ci 3fa2b1c0"), so a tracker never
  * puts runs of different parameters in one series.
  */
-import { parameterHash, shortHash } from './history.js';
-import { FIGURES, type FigureDef } from '../measure/figures.js';
-import type { ModeResult, RunResult } from '../../results/schema.js';
+import { shortHash, workloadHash } from './history.js';
+import { FIGURES, figureOfMode, modesOfRun, type FigureDef, type RunMode } from '../measure/figures.js';
+import type { RunResult } from '../../results/schema.js';
 
 export interface BenchmarkActionEntry {
   name: string;
@@ -33,10 +33,13 @@ export const TRACKER_FILES = {
   bencher: 'bencher.json',
 } as const;
 
-/** The name prefix of a run's figures: its label (a profile) or "vitals-bench", and the short parameter hash. */
+/**
+ * The name prefix of a run's figures: its label (a profile) or "vitals-bench", and the short
+ * workload hash (the parameter hash of a run without external modes).
+ */
 export function trackerPrefix(r: RunResult): string {
   const label = typeof r.parameters.label === 'string' ? r.parameters.label : 'vitals-bench';
-  return `${label} ${shortHash(parameterHash(r.parameters))}`;
+  return `${label} ${shortHash(workloadHash(r))}`;
 }
 
 interface TrackedFigure {
@@ -49,10 +52,10 @@ interface TrackedFigure {
   extra?: string;
 }
 
-/** Every figure of FIGURES the run recorded: a benchmark per mode, one for the input and one for storage. */
+/** Every figure of FIGURES the run recorded: a benchmark per mode (external ones too), one for the input and one for storage. */
 function figures(r: RunResult, prefix: string): TrackedFigure[] {
   const out: TrackedFigure[] = [];
-  const add = (f: FigureDef, bench: string, mode?: ModeResult): void => {
+  const add = (f: FigureDef, bench: string, mode?: RunMode): void => {
     const value = f.value(r, mode);
     if (value === undefined || !Number.isFinite(value)) return;
     const extra = f.basis?.(r, mode);
@@ -66,7 +69,9 @@ function figures(r: RunResult, prefix: string): TrackedFigure[] {
       ...(extra ? { extra } : {}),
     });
   };
-  for (const m of r.modes) for (const f of FIGURES.filter((x) => x.scope === 'mode')) add(f, `${prefix} ${m.mode}`, m);
+  for (const m of modesOfRun(r))
+    for (const f of FIGURES.filter((x) => x.scope === 'mode' && figureOfMode(x, m.name)))
+      add(f, `${prefix} ${m.name}`, m);
   for (const scope of ['input', 'storage'] as const)
     for (const f of FIGURES.filter((x) => x.scope === scope)) add(f, `${prefix} ${scope}`);
   return out;

@@ -49,19 +49,56 @@ async function createConsumer(
   });
   await consumer.connect();
   await consumer.subscribe({ topics: settings.topics, fromBeginning: true });
+  const keepAlive = new KeepAlive(settings.heartbeatIntervalMs);
   await consumer.run({
     autoCommit: false,
     eachBatchAutoResolve: false,
     partitionsConsumedConcurrently: settings.partitionsConsumedConcurrently,
-    eachBatch: (payload) => eachBatch(payload, handlers),
+    eachBatch: (payload) => eachBatch(payload, handlers, keepAlive),
   });
   return {
     commit: (offsets) => commit(consumer, offsets),
-    stop: () => consumer.disconnect(),
+    stop: async () => {
+      keepAlive.stop();
+      await consumer.disconnect();
+    },
   };
 }
 
-async function eachBatch(payload: EachBatchPayload, handlers: ConsumerHandlers): Promise<void> {
+/**
+ * kafkajs heartbeats only between batches (the runner does after each one): while a handler
+ * holds the fetch loop back (a slow database write), one timer per consumer keeps the session
+ * alive, not one per batch.
+ */
+class KeepAlive {
+  private holding = 0;
+  private heartbeat: (() => Promise<void>) | undefined;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(intervalMs: number) {
+    this.timer = setInterval(() => {
+      // Fails while the group rebalances; the next batch or heartbeat rejoins.
+      if (this.holding > 0) this.heartbeat?.().catch(() => undefined);
+    }, intervalMs);
+    this.timer.unref();
+  }
+
+  async during(heartbeat: () => Promise<void>, handled: Promise<void>): Promise<void> {
+    this.heartbeat = heartbeat;
+    this.holding++;
+    try {
+      await handled;
+    } finally {
+      this.holding--;
+    }
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}
+
+async function eachBatch(payload: EachBatchPayload, handlers: ConsumerHandlers, keepAlive: KeepAlive): Promise<void> {
   const { batch } = payload;
   if (batch.messages.length === 0) return;
   const consumed: ConsumedBatch = {
@@ -76,20 +113,9 @@ async function eachBatch(payload: EachBatchPayload, handlers: ConsumerHandlers):
   };
   const handled = handlers.eachBatch(consumed);
   // The read position moves on (the next fetch starts once this fetch's batches returned);
-  // what is committed is the caller's business.
-  for (const m of batch.messages) payload.resolveOffset(m.offset);
-  // kafkajs heartbeats only between batches: keep the session alive while the handler holds
-  // the fetch loop back (a slow database write), so that it does not expire.
-  const keepAlive = setInterval(() => {
-    // Fails while the group rebalances; the next batch or heartbeat rejoins.
-    payload.heartbeat().catch(() => undefined);
-  }, 1_000);
-  try {
-    await handled;
-  } finally {
-    clearInterval(keepAlive);
-  }
-  await payload.heartbeat();
+  // what is committed is the caller's business. Resolving the last offset resolves the batch.
+  payload.resolveOffset(batch.messages[batch.messages.length - 1]!.offset);
+  await keepAlive.during(() => payload.heartbeat(), handled);
 }
 
 function commit(consumer: Consumer, offsets: OffsetCommit[]): Promise<void> {

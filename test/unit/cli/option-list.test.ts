@@ -76,6 +76,7 @@ describe('parseBenchNumbers', () => {
     expect(sweepable).toEqual([
       'batch-interval',
       'duration',
+      'fetch-interval-ms',
       'generators',
       'idle-ms',
       'inject-delay-ms',

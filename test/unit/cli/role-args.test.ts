@@ -18,6 +18,7 @@ function argv(over: Partial<RoleArgs> = {}): RoleArgs {
     once: false,
     maxFutureMs: 60_000,
     injectDelayMs: 0,
+    fetchIntervalMs: 5,
     waitForServicesS: 0,
     windowOriginMs: 0,
     kafkaClient: 'kafkajs',
@@ -40,6 +41,7 @@ describe('role options', () => {
     [{ maxFutureMs: Number.NaN }, '--max-future-ms must be >= 0, got NaN'],
     [{ waitForServicesS: -1 }, '--wait-for-services-s must be >= 0, got -1'],
     [{ injectDelayMs: -5 }, '--inject-delay-ms must be >= 0, got -5'],
+    [{ fetchIntervalMs: -1 }, '--fetch-interval-ms must be >= 0, got -1'],
     [{ kafkaClient: 'rdkafka' }, '--kafka-client must be kafkajs or platformatic, got rdkafka'],
   ] as Array<[Partial<RoleArgs>, string]>)('refuses %o', (over, message) => {
     expect(() => checkRoleArgs(argv(over))).toThrow(new UsageError(message));

@@ -30,21 +30,27 @@ function track(p: Promise<void>): { state: 'pending' | 'resolved' | 'rejected'; 
 }
 
 describe('GroupCommit', () => {
-  it('writes the first item at once, alone', async () => {
+  it('starts a write on the next turn of the event loop, with everything submitted in this one', async () => {
     const w = controlledWrite<string>();
     const gc = new GroupCommit(w.write);
     const a = track(gc.submit('a'));
-    expect(w.calls.map((c) => c.items)).toEqual([['a']]);
+    const b = track(gc.submit('b'));
+    // No write yet: what the same fetch hands over later in this turn joins it.
+    expect(w.calls).toHaveLength(0);
+    await settle();
+    expect(w.calls.map((c) => c.items)).toEqual([['a', 'b']]);
     w.calls[0]!.succeed();
     await settle();
-    expect(a.state).toBe('resolved');
+    expect([a.state, b.state]).toEqual(['resolved', 'resolved']);
   });
 
   it('items submitted during a write go together into the next write, in submission order', async () => {
     const w = controlledWrite<string>();
     const gc = new GroupCommit(w.write);
     // Not awaited yet: b and c must be submitted while a's write is pending. Awaited at the end.
-    const submitted = [gc.submit('a'), gc.submit('b'), gc.submit('c')];
+    const submitted = [gc.submit('a')];
+    await settle();
+    submitted.push(gc.submit('b'), gc.submit('c'));
     await settle();
     expect(w.calls.map((c) => c.items)).toEqual([['a']]);
     w.calls[0]!.succeed();
@@ -64,6 +70,7 @@ describe('GroupCommit', () => {
     const w = controlledWrite<string>();
     const gc = new GroupCommit(w.write);
     const a = track(gc.submit('a'));
+    await settle();
     const b = track(gc.submit('b'));
     const c = track(gc.submit('c'));
     await settle();
@@ -81,6 +88,7 @@ describe('GroupCommit', () => {
     const w = controlledWrite<string>();
     const gc = new GroupCommit(w.write);
     const a = track(gc.submit('a'));
+    await settle();
     const b = track(gc.submit('b'));
     const c = track(gc.submit('c'));
     w.calls[0]!.succeed();
@@ -106,10 +114,12 @@ describe('GroupCommit', () => {
     const w = controlledWrite<string>();
     const gc = new GroupCommit(w.write);
     const a = track(gc.submit('a'));
+    await settle();
     w.calls[0]!.fail(new Error('lost'));
     await gc.idle();
     expect(a.state).toBe('rejected');
     const b = track(gc.submit('b'));
+    await settle();
     expect(w.calls.map((x) => x.items)).toEqual([['a'], ['b']]);
     w.calls[1]!.succeed();
     await settle();
@@ -125,6 +135,7 @@ describe('GroupCommit', () => {
     const w = controlledWrite<string>();
     const gc = new GroupCommit(w.write);
     gc.submit('a').catch(() => {});
+    await settle();
     gc.submit('b').catch(() => {});
     let idle = false;
     void gc.idle().then(() => {

@@ -3,19 +3,24 @@
  * the workload must be the same in all runs of both sides. What only names or places a run
  * (run_id, outDir, label, topics, the swept marker) does not count.
  */
-import { canonicalJson, COMPARABLE_PARAMETER_KEYS } from '../history.js';
+import { canonicalJson, COMPARABLE_PARAMETER_KEYS, externalWorkload } from '../history.js';
 import type { RunResult } from '../../../results/schema.js';
 
 /**
  * The run parameters (keys of results.json `parameters`) that define the workload and must be
  * equal for runs to be comparable. `rules` is compared by the resolved rule set's content
  * (`rules_resolved`) when the runs recorded it, so a profile name and the same rules from a file
- * compare equal. The same list as the history's parameter hash (COMPARABLE_PARAMETER_KEYS), so
- * a history series and a comparison agree on what one workload is. Not compared: run_id,
+ * compare equal. The same list as the history's workload hash (COMPARABLE_PARAMETER_KEYS and the
+ * external modes), so a history series and a comparison agree on what one workload is. Not compared: run_id,
  * outDir/out, label, topics/topicPrefix, swept, maxRestarts, injectDelayMs (calibration compares
  * a delayed run with an undelayed one).
  */
-export const COMPARED_PARAMETERS = COMPARABLE_PARAMETER_KEYS.map((k) => (k === 'rules_resolved' ? 'rules' : k));
+export const COMPARED_PARAMETERS = [
+  ...COMPARABLE_PARAMETER_KEYS.map((k) => (k === 'rules_resolved' ? 'rules' : k)),
+  // The external modes and the rules each job declared (history.ts externalWorkload): a job that
+  // declared fewer rules is judged on other results, and any job shares the machine.
+  'externals',
+];
 
 /** Runs that measured different workloads: the CLI exits 2 with the message. */
 export class IncomparableError extends Error {
@@ -34,6 +39,7 @@ export class IncomparableError extends Error {
  */
 export function parameterValue(run: RunResult, key: string): { canonical: string | undefined; text: string } {
   const p = run.parameters ?? {};
+  if (key === 'externals') return externalsValue(run);
   let v: unknown = p[key];
   if (key === 'rules' && p.rules_resolved !== undefined) {
     const name = typeof p.rules === 'string' ? p.rules : undefined;
@@ -59,6 +65,17 @@ export function parameterValue(run: RunResult, key: string): { canonical: string
       ? v
       : canonical;
   return { canonical, text };
+}
+
+/** The external modes of a run: "spark (rules hr_high, spo2_low), flink (every rule)", or none. */
+function externalsValue(run: RunResult): { canonical: string; text: string } {
+  const w = externalWorkload(run) ?? [];
+  return {
+    canonical: canonicalJson(w),
+    text: w.length
+      ? w.map((e) => `${e.name} (${e.rules ? `rules ${e.rules.join(', ')}` : 'every rule'})`).join(', ')
+      : 'none',
+  };
 }
 
 interface Difference {
@@ -136,9 +153,11 @@ export function assertComparable(base: readonly RunResult[], next: readonly RunR
   }
 }
 
-/** The command-line flag of a compared parameter: batchInterval -> batch-interval, faults -> fault. */
+/** The command-line flag of a compared parameter: batchInterval -> batch-interval, faults -> fault, externals -> external. */
 export function flagOf(key: string): string {
-  return key === 'faults' ? 'fault' : key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+  if (key === 'faults') return 'fault';
+  if (key === 'externals') return 'external';
+  return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }
 
 /** The compared parameter a --across names, as its flag (batch-interval) or its key (batchInterval). */

@@ -8,7 +8,7 @@
  * comparison whatever the statistics say.
  */
 import { partyName } from '../../report/format.js';
-import { GATE_DEFAULTS, type Better } from '../../measure/figures.js';
+import { FIGURES, figureOfMode, GATE_DEFAULTS, modesOfRun, type Better } from '../../measure/figures.js';
 import { mannWhitneyU, smallestTwoSidedP } from '../../measure/mann-whitney.js';
 import { spread, type Spread } from '../../measure/spread.js';
 import { measurementValidity } from '../../measure/validity.js';
@@ -65,7 +65,10 @@ export interface MetricComparison {
 
 export interface InvariantFailure {
   run_id: string;
-  invariant: 'loss' | 'duplicates' | 'record_agreement';
+  /** loss, duplicates, record_agreement; or an external mode's invariant figure (result_loss, result_duplicates, unexpected_results). */
+  invariant: string;
+  /** The mode it is of (an external mode's invariant). */
+  mode?: string;
   message: string;
 }
 
@@ -166,7 +169,14 @@ export function judge(
   return { base: b, new: n, change, p, p_method: test.method, u, verdict };
 }
 
-/** The hard invariants of one run: no loss, no duplicates, record rules agreeing completely. */
+/** The invariants of a mode (an external job's loss, duplicates, unexpected results). */
+const MODE_INVARIANTS = FIGURES.filter((f) => f.scope === 'mode' && f.invariant);
+
+/**
+ * The hard invariants of one run: no loss, no duplicates, record rules agreeing completely (an
+ * external job's with the ground truth and the built-in modes too), and each mode's own (an
+ * external job: no lost, duplicate or unexpected results).
+ */
 export function invariantFailures(run: RunResult): InvariantFailure[] {
   const out: InvariantFailure[] = [];
   const id = run.run_id;
@@ -187,6 +197,17 @@ export function invariantFailures(run: RunResult): InvariantFailure[] {
       });
     }
   }
+  for (const m of modesOfRun(run))
+    for (const f of MODE_INVARIANTS.filter((x) => figureOfMode(x, m.name))) {
+      const v = f.value(run, m);
+      if (v !== undefined && v > 0)
+        out.push({
+          run_id: id,
+          invariant: f.id,
+          mode: m.name,
+          message: `run ${id}: ${m.name} ${f.broken?.(v) ?? `${f.label} ${v}`}`,
+        });
+    }
   return out;
 }
 
@@ -221,6 +242,93 @@ function sortRuns(
   return { valid, leftOut };
 }
 
+/** One figure judged: its series on both sides, the rule it is judged by, and what cannot be judged. */
+function judgeSeries(
+  s: ReturnType<typeof extractSeries>[number],
+  o: CompareOptions,
+  sides: { base: number; next: number },
+  out: { inconclusive: string[]; notes: string[] },
+): MetricComparison {
+  const g = s.figure.gate;
+  const threshold = o.threshold ?? (g.gates ? g.threshold : GATE_DEFAULTS.threshold);
+  const j = judge(
+    s.base,
+    s.next,
+    s.figure.better,
+    { threshold, alpha: o.alpha, minRuns: o.minRuns },
+    g.gates ? g.resolution : 0,
+  );
+  let verdict = j.verdict;
+  if (!g.gates) verdict = 'not gated';
+  else if ((s.next.length === 0 && sides.next > 0) || (s.base.length === 0 && sides.base > 0)) {
+    // Valid runs on a side and none with the figure: that code does not record it.
+    verdict = 'not recorded';
+    // A figure the new code no longer records is not a pass; one the base did not record yet is news.
+    if (s.next.length === 0) out.inconclusive.push(`${s.label}: recorded by the BASE runs, by none of the NEW runs`);
+    else out.notes.push(`${s.label}: not recorded by the BASE runs (shown, not judged)`);
+  } else if (j.verdict === 'too few samples' && sides.base >= o.minRuns && sides.next >= o.minRuns) {
+    out.inconclusive.push(
+      `${s.label}: recorded by ${s.base.length} of ${sides.base} valid BASE and ${s.next.length} of ${sides.next} valid NEW runs, ${o.minRuns} a side needed`,
+    );
+  }
+  return {
+    key: s.key,
+    label: s.label,
+    ...(s.mode ? { mode: s.mode } : {}),
+    unit: s.figure.unit,
+    better: s.figure.better,
+    gates: g.gates,
+    ...(g.gates ? {} : { not_gated_because: g.why }),
+    threshold,
+    ...j,
+    verdict,
+    values: { base: s.base, new: s.next },
+  };
+}
+
+/** Why the runs cannot be judged as a whole: too few valid runs a side, runs left out. */
+function shortfalls(
+  o: CompareOptions,
+  valid: { base: number; next: number },
+  given: { BASE: number; NEW: number },
+  leftOut: readonly LeftOutRun[],
+): string[] {
+  const out = [
+    valid.base < o.minRuns ? tooFewRuns('BASE', valid.base, given.BASE, o, valid.next) : '',
+    valid.next < o.minRuns ? tooFewRuns('NEW', valid.next, given.NEW, o, valid.base) : '',
+  ].filter(Boolean);
+  if (leftOut.length) {
+    const crashes = leftOut.filter((x) => x.why === 'crashed').length;
+    const invalid = leftOut.length - crashes;
+    out.unshift(
+      `${leftOut.length} run${leftOut.length === 1 ? '' : 's'} left out (${[crashes ? `${crashes} crashed` : '', invalid ? `${invalid} not a valid measurement` : ''].filter(Boolean).join(', ')})`,
+    );
+  }
+  return out;
+}
+
+/** The workload both sides ran (each compared parameter's text) and, with --across, the one they differ in. */
+function workloadOf(
+  base: readonly RunResult[],
+  next: readonly RunResult[],
+  across: string | undefined,
+): Pick<Comparison, 'parameters' | 'across'> {
+  const parameters: Record<string, string> = {};
+  const ref = base[0] ?? next[0];
+  if (ref) for (const key of COMPARED_PARAMETERS) parameters[key] = parameterValue(ref, key).text;
+  if (!(across && base[0] && next[0])) return { parameters };
+  delete parameters[across];
+  return {
+    parameters,
+    across: {
+      parameter: across,
+      flag: flagOf(across),
+      base: parameterValue(base[0], across).text,
+      new: parameterValue(next[0], across).text,
+    },
+  };
+}
+
 /**
  * Compare the BASE runs with the NEW runs; `crashed` names runs that left no results (ab).
  * Throws IncomparableError (naming the parameter) when they did not all run the same workload.
@@ -236,64 +344,14 @@ export function compareRuns(
   const b = sortRuns('BASE', base, crashed);
   const n = sortRuns('NEW', next, crashed);
   const leftOut = [...b.leftOut, ...n.leftOut];
-  const notes: string[] = [];
-  const inconclusive: string[] = [];
-
-  const metrics: MetricComparison[] = extractSeries(b.valid, n.valid).map((s) => {
-    const g = s.figure.gate;
-    const threshold = o.threshold ?? (g.gates ? g.threshold : GATE_DEFAULTS.threshold);
-    const j = judge(
-      s.base,
-      s.next,
-      s.figure.better,
-      { threshold, alpha: o.alpha, minRuns: o.minRuns },
-      g.gates ? g.resolution : 0,
-    );
-    let verdict = j.verdict;
-    if (!g.gates) verdict = 'not gated';
-    else if ((s.next.length === 0 && n.valid.length > 0) || (s.base.length === 0 && b.valid.length > 0)) {
-      // Valid runs on a side and none with the figure: that code does not record it.
-      verdict = 'not recorded';
-      // A figure the new code no longer records is not a pass; one the base did not record yet is news.
-      if (s.next.length === 0) inconclusive.push(`${s.label}: recorded by the BASE runs, by none of the NEW runs`);
-      else notes.push(`${s.label}: not recorded by the BASE runs (shown, not judged)`);
-    } else if (j.verdict === 'too few samples' && b.valid.length >= o.minRuns && n.valid.length >= o.minRuns) {
-      inconclusive.push(
-        `${s.label}: recorded by ${s.base.length} of ${b.valid.length} valid BASE and ${s.next.length} of ${n.valid.length} valid NEW runs, ${o.minRuns} a side needed`,
-      );
-    }
-    return {
-      key: s.key,
-      label: s.label,
-      ...(s.mode ? { mode: s.mode } : {}),
-      unit: s.figure.unit,
-      better: s.figure.better,
-      gates: g.gates,
-      ...(g.gates ? {} : { not_gated_because: g.why }),
-      threshold,
-      ...j,
-      verdict,
-      values: { base: s.base, new: s.next },
-    };
-  });
-
+  const judged = { inconclusive: [] as string[], notes: [] as string[] };
+  const valid = { base: b.valid.length, next: n.valid.length };
+  const metrics = extractSeries(b.valid, n.valid).map((s) => judgeSeries(s, o, valid, judged));
   const given = {
     BASE: base.length + crashed.filter((c) => c.side === 'BASE').length,
     NEW: next.length + crashed.filter((c) => c.side === 'NEW').length,
   };
-  const short = [
-    b.valid.length < o.minRuns ? tooFewRuns('BASE', b.valid.length, given.BASE, o, n.valid.length) : '',
-    n.valid.length < o.minRuns ? tooFewRuns('NEW', n.valid.length, given.NEW, o, b.valid.length) : '',
-  ].filter(Boolean);
-  inconclusive.unshift(...short);
-  if (leftOut.length) {
-    const crashes = leftOut.filter((x) => x.why === 'crashed').length;
-    const invalid = leftOut.length - crashes;
-    inconclusive.unshift(
-      `${leftOut.length} run${leftOut.length === 1 ? '' : 's'} left out (${[crashes ? `${crashes} crashed` : '', invalid ? `${invalid} not a valid measurement` : ''].filter(Boolean).join(', ')})`,
-    );
-  }
-
+  const inconclusive = [...shortfalls(o, valid, given, leftOut), ...judged.inconclusive];
   // Loss in a run that did not finish is the run's, not the code's: only complete NEW runs are held to them.
   const invariants = next.filter((r) => r.complete).flatMap(invariantFailures);
   const regressions = metrics.filter((m) => m.verdict === 'regression').map((m) => m.key);
@@ -306,41 +364,22 @@ export function compareRuns(
         : regressions.length > 0
           ? 'fail'
           : 'pass';
-
-  const parameters: Record<string, string> = {};
-  const ref = base[0] ?? next[0];
-  if (ref) for (const key of COMPARED_PARAMETERS) parameters[key] = parameterValue(ref, key).text;
-  const across =
-    o.across && base[0] && next[0]
-      ? {
-          parameter: o.across,
-          flag: flagOf(o.across),
-          base: parameterValue(base[0], o.across).text,
-          new: parameterValue(next[0], o.across).text,
-        }
-      : undefined;
-  if (across) delete parameters[across.parameter];
   const ids = (runs: readonly RunResult[], side: Side): string[] => [
     ...runs.map((r) => r.run_id),
     ...crashed.filter((c) => c.side === side).map((c) => c.run),
   ];
+  const sideOf = (runs: readonly RunResult[], side: Side, nValid: number) => ({
+    runs: given[side],
+    valid: nValid,
+    complete: runs.filter((r) => r.complete).length,
+    run_ids: ids(runs, side),
+  });
   return {
     options: { threshold: o.threshold ?? null, alpha: o.alpha, min_runs: o.minRuns },
-    ...(across ? { across } : {}),
-    parameters,
+    ...workloadOf(base, next, o.across),
     compared_parameters: COMPARED_PARAMETERS,
-    base: {
-      runs: given.BASE,
-      valid: b.valid.length,
-      complete: base.filter((r) => r.complete).length,
-      run_ids: ids(base, 'BASE'),
-    },
-    new: {
-      runs: given.NEW,
-      valid: n.valid.length,
-      complete: next.filter((r) => r.complete).length,
-      run_ids: ids(next, 'NEW'),
-    },
+    base: sideOf(base, 'BASE', valid.base),
+    new: sideOf(next, 'NEW', valid.next),
     left_out: leftOut,
     metrics,
     stages: compareStages(b.valid, n.valid, o.alpha),
@@ -348,7 +387,7 @@ export function compareRuns(
     regressions,
     improvements,
     inconclusive,
-    notes,
+    notes: judged.notes,
     outcome,
     passed: outcome === 'pass',
   };

@@ -3,6 +3,7 @@
  * JSON (the Comparison itself, NaN and infinities as null). The result comes first, then the
  * runs that were left out and why, then the table.
  */
+import { isMode } from '../../../domain/modes.js';
 import { GATE_DEFAULTS } from '../../measure/figures.js';
 import { fmtMs, fmtSpread } from '../../report/format.js';
 import type { Comparison, MetricComparison } from './compare.js';
@@ -225,7 +226,7 @@ export function renderMarkdown(c: Comparison): string {
     lines.push(
       complete === 0
         ? '- No NEW run finished: nothing to check.'
-        : `- No loss, no duplicates and complete record-rule agreement in ${complete === 1 ? 'the NEW run' : `all ${complete} NEW runs`} that finished.`,
+        : `- No loss, no duplicates and complete record-rule agreement${c.metrics.some((m) => m.mode && !isMode(m.mode)) ? ', and no lost, duplicate or unexpected result of an external mode,' : ''} in ${complete === 1 ? 'the NEW run' : `all ${complete} NEW runs`} that finished.`,
     );
   else for (const f of c.invariants) lines.push(`- **broken**: ${f.message}`);
   lines.push('', ...contextSection(c));

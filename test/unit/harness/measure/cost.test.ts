@@ -57,7 +57,8 @@ describe('CostSampler with hand-made counters', () => {
     s.sample(); // stream 10 gone, 11 at 3; broker 1013
     const totals = s.totals();
     // stream: 0.75 of the first process since the first sample + 3 of its successor since its start.
-    expect(totals.groups.stream).toEqual({ cpuS: 0.75 + 3, peakRssMiB: 80, processes: 2 });
+    // Peak memory: the largest sum at one sample, the two processes' 60 + 70 MiB at the second.
+    expect(totals.groups.stream).toEqual({ cpuS: 0.75 + 3, peakRssMiB: 130, processes: 2 });
     expect(totals.groups.broker).toEqual({ cpuS: 9, peakRssMiB: 910, processes: 1 });
     expect(totals.sampledS).toBe(2);
     expect(totals.idle).toBeUndefined();
@@ -187,6 +188,58 @@ describe('computeCost: each mode with what only it needs, above its idle baselin
     expect(cpuPer1000AtRate(a.stream!, 1)).toBeCloseTo(10700, 6);
     expect(cpuPer1000AtRate({ ...a.stream!, idle_cpu_ms_per_s: undefined }, 500)).toBeUndefined();
   });
+
+  it('counts an external job like a built-in role, from the first sample, and its peak memory as the sum of its processes at a sample', () => {
+    const MiB = 2 ** 20;
+    // A Python launcher and its JVM (the job's process group), and a built-in role, each sampled 3 times.
+    const counters = new Map<number, ProcSample[]>([
+      [
+        20,
+        [
+          { cpuS: 2, rssBytes: 166 * MiB },
+          { cpuS: 2.1, rssBytes: 166 * MiB },
+          { cpuS: 2.2, rssBytes: 150 * MiB },
+        ],
+      ],
+      [
+        21,
+        [
+          { cpuS: 20, rssBytes: 500 * MiB },
+          { cpuS: 25, rssBytes: 520 * MiB },
+          { cpuS: 31, rssBytes: 600 * MiB },
+        ],
+      ],
+      [
+        30,
+        [
+          { cpuS: 1, rssBytes: 90 * MiB },
+          { cpuS: 3, rssBytes: 95 * MiB },
+          { cpuS: 4, rssBytes: 99 * MiB },
+        ],
+      ],
+    ]);
+    const calls = new Map<number, number>();
+    const read = (pid: number): ProcSample | null => {
+      const i = calls.get(pid) ?? 0;
+      calls.set(pid, i + 1);
+      return counters.get(pid)![i] ?? null;
+    };
+    let t = 0;
+    const s = new CostSampler(read, () => (t += 1000));
+    // As the recorder does: track (the first read) just before the run's first sample.
+    s.track('flink', 20, true);
+    s.track('flink', 21, true);
+    s.track('stream', 30, false);
+    s.sample();
+    s.sample();
+    const totals = s.totals();
+    // The 27.1 CPU s the job had used by the first sample (its start-up) are not the run's: 0.1 + 6 after it.
+    expect(totals.groups.flink!.cpuS).toBeCloseTo(0.1 + 6, 9);
+    expect(totals.groups.stream!.cpuS).toBe(1);
+    // The largest sum at one sample (150 + 600), not the largest process (600).
+    expect(totals.groups.flink!.peakRssMiB).toBe(750);
+    expect(totals.groups.stream!.peakRssMiB).toBe(99);
+  });
 });
 
 describe('computeCost on a hand-made run', () => {
@@ -227,6 +280,8 @@ describe('computeCost on a hand-made run', () => {
     });
     expect(c.ingest).toMatchObject({ cpu_s: 6, cpu_ms_per_1000_readings: 400 });
     expect(c).toMatchObject({ broker_cpu_s: 9, database_cpu_s: 12, generator_cpu_s: 2.25, sampled_s: 40 });
+    // Every process counted from the run's first sample, once every mode was ready: the result says so.
+    expect(c.cpu_counted_from).toBe('ready');
   });
 
   it("gives an external job's process-group CPU per 1,000 readings of the run", () => {

@@ -193,17 +193,28 @@ describe('measureExternal: a job that declares the rules it evaluates', () => {
       unexpected: 0,
       rules_evaluated: ['hr'],
       rules_not_evaluated: ['spo2', 'w'],
+      scopes_not_evaluated: ['window'],
     });
+    // No window rule declared: no window comparison (0 against 0 would read as Jaccard 1).
     expect(m.agreement.map((a) => [a.b, a.scope, a.tp, a.fp, a.fn])).toEqual([
       ['ground_truth', 'record', 3, 0, 0],
-      ['ground_truth', 'window', 0, 0, 0],
       ['ground_truth', 'all', 3, 0, 0],
       ['stream', 'record', 3, 0, 0],
-      ['stream', 'window', 0, 0, 0],
       ['stream', 'all', 3, 0, 0],
     ]);
     expect(m.failures).toEqual([]);
     // Without the declaration the same rows miss spo2/2 and the window.
-    expect(measureExternal(inputs(rows)).result.loss).toBe(2);
+    const all = measureExternal(inputs(rows));
+    expect(all.result.loss).toBe(2);
+    expect(all.result.scopes_not_evaluated).toBeUndefined();
+    expect(all.agreement.filter((a) => a.scope === 'window')).toHaveLength(2);
+  });
+
+  it('a job that declares a window rule keeps its window comparisons; its start-up CPU is kept apart', () => {
+    const rows = [row('hr', 1, T0 + 600, T0 + 560)];
+    const m = measureExternal(inputs(rows, { rules: ['hr', 'w'], startupCpuS: 21.98765 }));
+    expect(m.result.scopes_not_evaluated).toBeUndefined();
+    expect(m.result.startup_cpu_s).toBe(21.988);
+    expect(m.agreement.filter((a) => a.scope === 'window').map((a) => a.b)).toEqual(['ground_truth', 'stream']);
   });
 });

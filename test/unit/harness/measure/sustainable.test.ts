@@ -85,12 +85,27 @@ describe('isSustainable (METRICS.md sustainable throughput)', () => {
 
 describe('what limited a find-max search', () => {
   it('names the load generator when only it fell behind, the pipelines when only they did', () => {
-    expect(limitedBy(['generator fell behind'])).toBe('load generator');
-    expect(limitedBy(['stream backlog 9000 > 4000 at the end of the load'])).toBe('pipelines');
-    expect(limitedBy(['generator fell behind', 'loss or duplicates'])).toBe('load generator and pipelines');
-    expect(limitedBy([])).toBe('unknown');
+    expect(limitedBy(['generator fell behind']).by).toBe('load generator');
+    expect(limitedBy(['stream backlog 9000 > 4000 at the end of the load'])).toEqual({
+      by: 'pipelines',
+      pipelines: ['stream'],
+    });
+    expect(limitedBy(['generator fell behind', 'loss or duplicates']).by).toBe('load generator and pipelines');
+    expect(limitedBy([]).by).toBe('unknown');
     expect(limitSentence(20000, ['generator fell behind'])).toMatch(
       /load generator fell behind its schedule before any pipeline did/,
+    );
+  });
+
+  it('names the pipeline that set the limit: ingest (which only batch needs), the stream, or an engine', () => {
+    expect(limitedBy(['ingest backlog 52000 > 32000 at the end of the load']).pipelines).toEqual(['ingest']);
+    expect(limitedBy(['flink result p99 grew from 20 ms to 4000 ms']).pipelines).toEqual(['flink']);
+    expect(limitedBy(['spark: loss or duplicates', 'stream p99 grew from 5 ms to 900 ms']).pipelines).toEqual([
+      'spark',
+      'stream',
+    ]);
+    expect(limitSentence(16000, ['ingest backlog 52000 > 32000 at the end of the load'])).toBe(
+      "At 16000 readings/s the pipelines (ingest, which only batch needs) fell behind while the load generator kept its schedule: the rate found is the pipelines' limit on this machine.",
     );
   });
 });

@@ -206,7 +206,7 @@ describe('renderMarkdown: a report that pastes and cannot mislead', () => {
     expect(sp).toContain('Their alerts differ: stream vs batch, window rules: 2 only in stream, 1 only in batch.');
     expect(sp).toContain('Every mode matched the rule reference');
     expect(sp).toContain('so the figures describe the pipelines.');
-    expect(summary).toContain('**This run is too short for its settings:**');
+    expect(summary).toContain('**Warnings about this run:**');
   });
 
   it('a narrow headline table, the rules as a table, no JSON blob, each definition cited once', () => {

@@ -62,6 +62,7 @@ describe('comparability', () => {
       'latenessMs',
       'idleMs',
       'faults',
+      'externals',
     ]);
   });
 

@@ -73,7 +73,7 @@ describe('collection: streaming vs the in-memory oracle, on one real run', () =>
       const warmupEnd = common.startMs + common.warmupSeconds * 1000;
       const interval = { from: warmupEnd + 1000, to: warmupEnd + 2500 };
       const sightings = sightingsOf(data);
-      const { figures } = await collectRun(pool, {
+      const { plan, figures } = await collectRun(pool, {
         runId: stored.run_id,
         dataset: common.dataset,
         rate: common.rate,
@@ -101,6 +101,11 @@ describe('collection: streaming vs the in-memory oracle, on one real run', () =>
       expect(figures.faultLatencies.split(interval.from, interval.to)).toEqual(
         oracleLatencySplits(data, truth, MODES, warmupEnd).split(interval.from, interval.to),
       );
+      // The external modes' t_intended (plan.intendedOf) is the oracle's, reading by reading.
+      for (const [key, t] of truth.intended) {
+        const [patient, seq] = key.split('|').map(Number) as [number, number];
+        expect(plan.intendedOf(patient, seq)).toBe(t);
+      }
       expect(figures.alerts!.expected.length).toBe(truth.expectedAlerts.length);
       for (const m of MODES) expect(sorted(figures.alerts!.byMode.get(m)!)).toEqual(sorted(data.alerts[m]));
 

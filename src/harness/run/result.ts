@@ -43,6 +43,7 @@ export interface RunRecords {
 /** What the database holds of the run, against the ground truth: faults, cost and every figure. */
 export async function resultOf(r: RunRecords): Promise<RunResult> {
   const began = performance.now();
+  const peakBeforeKiB = process.resourceUsage().maxRSS;
   const { opts, pool, runId, retry, ruleSet, producer, pipelines: p, recorder } = r;
   const warmupEndMs = producer.startMs + opts.warmup * 1000;
   const windowSizeOf = new Map(ruleSet.rules.map((x) => [x.id, x.kind === 'window' ? x.window_s : 0]));
@@ -140,7 +141,7 @@ export async function resultOf(r: RunRecords): Promise<RunResult> {
     );
   const observerWarnings = result.observation ? observerResolutionWarnings(result.observation) : [];
   if (observerWarnings.length) result.warnings = [...(result.warnings ?? []), ...observerWarnings];
-  retry.log(collectionCostLine(performance.now() - began, result.storage.stored));
+  retry.log(collectionCostLine(performance.now() - began, result.storage.stored, peakBeforeKiB));
   return result;
 }
 
@@ -160,13 +161,16 @@ function runCost(r: RunRecords, figures: RunFigures, busySeconds: { ingest?: num
   });
 }
 
-/** What collecting and computing the run's figures cost the harness: time per stored reading, and the harness's peak memory so far. */
-function collectionCostLine(ms: number, stored: number): string {
+/**
+ * What collecting and computing the run's figures cost the harness: time per stored reading, and
+ * the harness's peak memory so far beside its peak before collection (the rise is collection's).
+ */
+function collectionCostLine(ms: number, stored: number, peakBeforeKiB: number): string {
   const perReadingUs = stored > 0 ? (ms * 1000) / stored : 0;
-  const peakMiB = process.resourceUsage().maxRSS / 1024;
+  const mib = (kib: number): string => fmtNum(kib / 1024, 0);
   return (
     `collect + compute: ${fmtNum(ms / 1000, 1)} s for ${fmtCount(stored)} stored readings (${fmtNum(perReadingUs, 1)} µs per reading); ` +
-    `harness peak RSS ${fmtNum(peakMiB, 0)} MiB`
+    `harness peak RSS ${mib(process.resourceUsage().maxRSS)} MiB (${mib(peakBeforeKiB)} MiB before collection)`
   );
 }
 

@@ -133,8 +133,49 @@ async function collectFigures(
 ): Promise<RunFigures> {
   const intendedOf = (patientId: number, seq: number): number | undefined => plan.intendedOf(patientId, seq);
   const counts = await source.counts();
+  const attribution = await openAttribution(source, s);
+  const modes = new Map<Mode, ModeWork>(s.modes.map((m) => [m, newModeWork(m, s, intendedOf)]));
+  const walk = {
+    plan,
+    s,
+    modes,
+    storage: new StorageTally(),
+    faultLatencies: new IntervalLatencies(s.faultIntervals, s.modes),
+  };
+  const agreement = agreementPairs(s.modes);
+  const expectedKept: AlertRecord[] | undefined = s.external ? [] : undefined;
+  const expectedAlerts = await walkChunks(walk, source, truth, attribution, agreement, expectedKept, intendedOf);
+  closeSeconds(modes, Infinity);
+  await walkUnknownIds(walk, source, agreement, intendedOf);
+  await countWindows(modes, source, s.warmupEnd);
+
+  return {
+    counts,
+    storage: walk.storage,
+    modes: new Map(
+      [...modes].map(([m, { visible, committed, sightings: _s, kept: _k, ...figures }]) => [
+        m,
+        {
+          ...figures,
+          ...(visible && committed
+            ? { visibility: { visible: visible.figures(), committed: committed.figures() } }
+            : {}),
+        },
+      ]),
+    ),
+    expectedAlerts,
+    agreement,
+    faultLatencies: walk.faultLatencies,
+    lateForClosedSecond: new Map([...modes].map(([m, w]) => [m, w.latency.perSecond.lateForClosed])),
+    ...(expectedKept
+      ? { alerts: { expected: expectedKept, byMode: new Map([...modes].map(([m, w]) => [m, w.kept!])) } }
+      : {}),
+  };
+}
+
+async function openAttribution(source: RunSource, s: CollectSettings): Promise<Attribution> {
   const blocks = { blockOffsets: s.tuning?.blockOffsets, capacityRanges: s.tuning?.capacityRanges };
-  const attribution: Attribution = {
+  return {
     ...(s.modes.includes('stream') ? { stream: await OffsetCommits.open(source, 'stream', blocks) } : {}),
     ...(s.modes.includes('batch')
       ? {
@@ -143,37 +184,46 @@ async function collectFigures(
         }
       : {}),
   };
-  const modes = new Map<Mode, ModeWork>(
-    s.modes.map((m) => {
-      const sightings = s.sightings?.get(m);
-      const work: ModeWork = {
-        latency: new ReadingLatencyTally(s.startMs, s.warmupEnd),
-        stages: m === 'stream' ? new StageTally(STREAM_STAGES) : new StageTally(BATCH_STAGES),
-        detection: new DetectionTally(s.windowSizeOf),
-        windowResult: new LatencyHistogram(),
-        alerts: 0,
-        windows: 0,
-        resultsPerSecond: [],
-        resultLatency: new LatencyHistogram(),
-        ...(s.sightings
-          ? {
-              visible: new VisibilityTally(intendedOf, s.warmupEnd),
-              committed: new VisibilityTally(intendedOf, s.warmupEnd),
-              sightings: sightings ?? new Map(),
-            }
-          : {}),
-        ...(s.external ? { kept: [] } : {}),
-      };
-      return [m, work];
-    }),
-  );
-  const storage = new StorageTally();
-  const agreement = agreementPairs(s.modes);
-  const faultLatencies = new IntervalLatencies(s.faultIntervals, s.modes);
-  const expectedKept: AlertRecord[] | undefined = s.external ? [] : undefined;
-  let expectedAlerts = 0;
-  const walk = { plan, s, modes, storage, faultLatencies };
+}
 
+function newModeWork(
+  m: Mode,
+  s: CollectSettings,
+  intendedOf: (patientId: number, seq: number) => number | undefined,
+): ModeWork {
+  const sightings = s.sightings?.get(m);
+  return {
+    latency: new ReadingLatencyTally(s.startMs, s.warmupEnd),
+    stages: m === 'stream' ? new StageTally(STREAM_STAGES) : new StageTally(BATCH_STAGES),
+    detection: new DetectionTally(s.windowSizeOf),
+    windowResult: new LatencyHistogram(),
+    alerts: 0,
+    windows: 0,
+    resultsPerSecond: [],
+    resultLatency: new LatencyHistogram(),
+    ...(s.sightings
+      ? {
+          visible: new VisibilityTally(intendedOf, s.warmupEnd),
+          committed: new VisibilityTally(intendedOf, s.warmupEnd),
+          sightings: sightings ?? new Map(),
+        }
+      : {}),
+    ...(s.external ? { kept: [] } : {}),
+  };
+}
+
+/** Every chunk of the plan, segment by segment: its readings, ground truth and alerts; returns the expected alerts' count. */
+async function walkChunks(
+  walk: Walk,
+  source: RunSource,
+  truth: GroundTruth,
+  attribution: Attribution,
+  agreement: ReturnType<typeof agreementPairs>,
+  expectedKept: AlertRecord[] | undefined,
+  intendedOf: (patientId: number, seq: number) => number | undefined,
+): Promise<number> {
+  const { plan, s, modes } = walk;
+  let expectedAlerts = 0;
   let segment = 0;
   for (const chunk of plan.chunks()) {
     if (chunk.segment !== segment) {
@@ -198,45 +248,33 @@ async function collectFigures(
     }
     alertFigures(walk, alerts, t.expectedAlerts, agreement, intendedOf);
   }
-  closeSeconds(modes, Infinity);
+  return expectedAlerts;
+}
 
-  for (const { lo, hi } of plan.unknownIdRanges()) {
-    storage.addUnexpected(await source.countReadingsBetween(lo, hi));
+/** Rows of patients the plan does not know: unexpected readings, and alerts on them. */
+async function walkUnknownIds(
+  walk: Walk,
+  source: RunSource,
+  agreement: ReturnType<typeof agreementPairs>,
+  intendedOf: (patientId: number, seq: number) => number | undefined,
+): Promise<void> {
+  for (const { lo, hi } of walk.plan.unknownIdRanges()) {
+    walk.storage.addUnexpected(await source.countReadingsBetween(lo, hi));
     const alerts = new Map<Mode, CommittedAlert[]>();
-    for (const m of s.modes) alerts.set(m, await source.alertsBetween(m, lo, hi));
+    for (const m of walk.s.modes) alerts.set(m, await source.alertsBetween(m, lo, hi));
     alertFigures(walk, alerts, [], agreement, intendedOf);
   }
+}
+
+async function countWindows(modes: Map<Mode, ModeWork>, source: RunSource, warmupEnd: number): Promise<void> {
   for (const [m, work] of modes) {
     for await (const page of source.windows(m)) {
       work.windows += page.length;
       for (const w of page)
-        if (w.committedAt !== null && w.maxEventTime >= s.warmupEnd)
+        if (w.committedAt !== null && w.maxEventTime >= warmupEnd)
           work.windowResult.record(w.committedAt - w.maxEventTime);
     }
   }
-
-  return {
-    counts,
-    storage,
-    modes: new Map(
-      [...modes].map(([m, { visible, committed, sightings: _s, kept: _k, ...figures }]) => [
-        m,
-        {
-          ...figures,
-          ...(visible && committed
-            ? { visibility: { visible: visible.figures(), committed: committed.figures() } }
-            : {}),
-        },
-      ]),
-    ),
-    expectedAlerts,
-    agreement,
-    faultLatencies,
-    lateForClosedSecond: new Map([...modes].map(([m, w]) => [m, w.latency.perSecond.lateForClosed])),
-    ...(expectedKept
-      ? { alerts: { expected: expectedKept, byMode: new Map([...modes].map(([m, w]) => [m, w.kept!])) } }
-      : {}),
-  };
 }
 
 /** What the walk of the chunks adds to. */

@@ -8,6 +8,7 @@ import { fmtCount, fmtNum } from '../report/format.js';
 import type { FaultInjector } from '../faults/injector.js';
 import { analyseFaults, faultIntervals } from '../faults/report.js';
 import { collectRun, type RunFigures } from '../measure/collect.js';
+import type { CollectionPlan } from '../measure/plan.js';
 import { computeCost } from '../measure/cost.js';
 import { computeRunResult } from '../measure/metrics.js';
 import { observationResult, observerResolutionWarnings } from '../measure/visibility.js';
@@ -58,59 +59,19 @@ export async function resultOf(r: RunRecords): Promise<RunResult> {
     backlog: recorder.backlog,
     batchPassEndsMs: p.batchPassEnds,
   };
-  // Each attempt starts over: the ground truth is regenerated as the readings are read.
-  const { plan, figures } = await withRetry(
-    'collecting results',
-    () =>
-      collectRun(pool, {
-        runId,
-        dataset: { seed: opts.seed, patients: opts.patients, sources: opts.sources, prevalence: opts.prevalence },
-        rate: opts.rate,
-        planned: producer.planned,
-        ruleSet,
-        modes: opts.modes,
-        startMs: producer.startMs,
-        warmupEnd: warmupEndMs,
-        windowSizeOf,
-        faultIntervals: faultIntervals(faultRecord),
-        ...(r.observation ? { sightings: r.observation.sightings } : {}),
-        external: r.externals !== undefined,
-      }),
-    retry,
-  );
-  const row = await withRetry(
-    'reading the run record',
-    () =>
-      queryRows(pool, 'SELECT environment, parameters FROM runs WHERE run_id = ?', [runId], (x) => ({
-        environment: x.environment,
-        parameters: x.parameters,
-      })),
-    retry,
-  );
+  const { plan, figures } = await collect(r, warmupEndMs, windowSizeOf, faultIntervals(faultRecord));
+  const row = await readRunRecord(r);
   const faults = analyseFaults({ ...faultRecord, latencies: figures.faultLatencies });
   const busySeconds = p.busySeconds();
-  const external = figures.alerts
-    ? await r.externals?.measure(
-        {
-          intendedOf: (patientId, seq) => plan.intendedOf(patientId, seq),
-          expectedAlerts: figures.alerts.expected,
-          windowSizeOf,
-          warmupEnd: warmupEndMs,
-          scheduleEnd: producer.startMs + ((producer.planned - 1) / opts.rate) * 1000,
-          others: opts.modes.map((m) => ({ name: m, alerts: figures.alerts!.byMode.get(m) ?? [] })),
-        },
-        r.observation?.sightings ?? new Map(),
-        r.observedFrom ?? Date.now(),
-      )
-    : undefined;
+  const external = await measureExternal(r, plan, figures, windowSizeOf, warmupEndMs);
   const result = computeRunResult({
     runId,
     startedAt: r.startedAt,
     endedAt: new Date(),
     complete: r.complete,
     incompleteReason: r.incompleteReason,
-    parameters: parseJson(row[0]!.parameters),
-    environment: parseJson(row[0]!.environment),
+    parameters: parseJson(row.parameters),
+    environment: parseJson(row.environment),
     rate: opts.rate,
     warmupSeconds: opts.warmup,
     batchIntervalSeconds: opts.batchInterval,
@@ -143,6 +104,73 @@ export async function resultOf(r: RunRecords): Promise<RunResult> {
   if (observerWarnings.length) result.warnings = [...(result.warnings ?? []), ...observerWarnings];
   retry.log(collectionCostLine(performance.now() - began, result.storage.stored, peakBeforeKiB));
   return result;
+}
+
+/** The run's figures; each attempt starts over (the ground truth is regenerated as the readings are read). */
+function collect(
+  r: RunRecords,
+  warmupEndMs: number,
+  windowSizeOf: Map<string, number>,
+  intervals: ReturnType<typeof faultIntervals>,
+): Promise<{ plan: CollectionPlan; figures: RunFigures }> {
+  const { opts, producer } = r;
+  return withRetry(
+    'collecting results',
+    () =>
+      collectRun(r.pool, {
+        runId: r.runId,
+        dataset: { seed: opts.seed, patients: opts.patients, sources: opts.sources, prevalence: opts.prevalence },
+        rate: opts.rate,
+        planned: producer.planned,
+        ruleSet: r.ruleSet,
+        modes: opts.modes,
+        startMs: producer.startMs,
+        warmupEnd: warmupEndMs,
+        windowSizeOf,
+        faultIntervals: intervals,
+        ...(r.observation ? { sightings: r.observation.sightings } : {}),
+        external: r.externals !== undefined,
+      }),
+    r.retry,
+  );
+}
+
+async function readRunRecord(r: RunRecords): Promise<{ environment: unknown; parameters: unknown }> {
+  const rows = await withRetry(
+    'reading the run record',
+    () =>
+      queryRows(r.pool, 'SELECT environment, parameters FROM runs WHERE run_id = ?', [r.runId], (x) => ({
+        environment: x.environment,
+        parameters: x.parameters,
+      })),
+    r.retry,
+  );
+  return rows[0]!;
+}
+
+/** The external modes' figures, judged against the same ground truth and the built-in modes' alerts. */
+async function measureExternal(
+  r: RunRecords,
+  plan: CollectionPlan,
+  figures: RunFigures,
+  windowSizeOf: Map<string, number>,
+  warmupEndMs: number,
+) {
+  const { opts, producer } = r;
+  if (!figures.alerts) return undefined;
+  const alerts = figures.alerts;
+  return r.externals?.measure(
+    {
+      intendedOf: (patientId, seq) => plan.intendedOf(patientId, seq),
+      expectedAlerts: alerts.expected,
+      windowSizeOf,
+      warmupEnd: warmupEndMs,
+      scheduleEnd: producer.startMs + ((producer.planned - 1) / opts.rate) * 1000,
+      others: opts.modes.map((m) => ({ name: m, alerts: alerts.byMode.get(m) ?? [] })),
+    },
+    r.observation?.sightings ?? new Map(),
+    r.observedFrom ?? Date.now(),
+  );
 }
 
 function runCost(r: RunRecords, figures: RunFigures, busySeconds: { ingest?: number; stream?: number }): CostResult {

@@ -37,8 +37,17 @@ async function createProducer(brokers: string[], clientId: string): Promise<Clie
     await producer.close().catch(() => undefined);
     throw err;
   }
+  // One send at a time: @platformatic/kafka resolves metadata, connection and API asynchronously
+  // for each send, so a later send can reach the broker first and a patient's readings would land
+  // out of order in their partition (seen in test/integration/generator-kafka.test.ts). The
+  // sender batches what fell due meanwhile, so one request in flight still carries the load.
+  let previous: Promise<unknown> = Promise.resolve();
   return {
-    send: async (topicRecords) => void (await producer.send({ messages: flatten(topicRecords) })),
+    send: (topicRecords) => {
+      const sent = previous.then(() => producer.send({ messages: flatten(topicRecords) })).then(() => undefined);
+      previous = sent.catch(() => undefined);
+      return sent;
+    },
     close: () => producer.close(),
   };
 }

@@ -36,6 +36,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "common"))
 import vitals_sql  # noqa: E402 (it imports vitals_contract: examples/common, on the path just above)
+from jvm_child import popen_ignoring_sigterm, wait_or_kill  # noqa: E402
 from vitals_contract import ConfigError, RunConfig, cache_path, load_run_config, log, ready_line  # noqa: E402
 from vitals_sql import JdbcSink  # noqa: E402
 
@@ -174,13 +175,9 @@ _SCRATCH: List[str] = []
 
 
 def watch_jvm_launch() -> None:
-    """Have PyFlink start its JVM with SIGTERM ignored, remember it, and copy its stderr.
-
-    The harness sends SIGTERM to the whole process group, so the JVM (our child) gets it at the
-    same time as we do. Left to itself it would run its shutdown hooks and tear the local
-    cluster down under the running job while this process tries to cancel it. A signal ignored
-    when a program starts stays ignored (HotSpot then installs no handler for it), so the JVM
-    leaves the stop to this process, which cancels the job, then lets the JVM exit.
+    """Have PyFlink start its JVM with SIGTERM ignored (examples/common/jvm_child.py: else it
+    would tear the local cluster down under the running job while this process cancels it),
+    remember it, and copy its stderr.
 
     PyFlink starts the JVM with pyflink_gateway_server.Popen and a pipe for its stderr that it
     reads only when the JVM fails to start: a thread copies it to our stderr, or a JVM that
@@ -189,24 +186,12 @@ def watch_jvm_launch() -> None:
     import pyflink.java_gateway
     import pyflink.pyflink_gateway_server as gateway_server
 
-    original_popen = gateway_server.Popen
-
-    def popen(*args: Any, **kwargs: Any) -> "subprocess.Popen[bytes]":
-        inner = kwargs.get("preexec_fn")
-
-        def preexec() -> None:
-            if inner is not None:
-                inner()
-            signal.signal(signal.SIGTERM, signal.SIG_IGN)
-
-        kwargs["preexec_fn"] = preexec
-        proc = original_popen(*args, **kwargs)
+    def started(proc: "subprocess.Popen[bytes]") -> None:
         _JVMS.append(proc)
         if proc.stderr is not None:
             threading.Thread(target=copy_lines, args=(proc.stderr,), name="jvm-stderr", daemon=True).start()
-        return proc
 
-    gateway_server.Popen = popen  # type: ignore[attr-defined]
+    gateway_server.Popen = popen_ignoring_sigterm(gateway_server.Popen, started)  # type: ignore[attr-defined]
 
     # The JVM asks this process's Watchdog every 10 s whether it is still there, and exits
     # (System.exit(0), running its shutdown hooks) when it answers no. PyFlink's answers yes
@@ -228,15 +213,7 @@ def end_jvm(timeout_s: float) -> None:
     gateway is connected, its watchdog is not asked yet)."""
     _RELEASE_JVM.set()
     for proc in _JVMS:
-        if proc.poll() is not None:
-            continue
-        try:
-            proc.wait(timeout=timeout_s)
-        except subprocess.TimeoutExpired:
-            if timeout_s > 0:
-                log(f"the Flink JVM (pid {proc.pid}) did not exit within {timeout_s:g} s: killing it")
-            proc.kill()
-            proc.wait()
+        wait_or_kill(proc, timeout_s, "Flink")
     forget_gateway()
     for folder in _SCRATCH:
         shutil.rmtree(folder, ignore_errors=True)

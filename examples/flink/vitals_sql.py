@@ -16,15 +16,8 @@ import re
 from dataclasses import dataclass
 from typing import List, Optional, Sequence, Tuple
 
-from vitals_contract import (
-    EARLIEST_EVENT_TIME,
-    INTEGER_FIELD_RANGE,
-    MAX_FUTURE_MS,
-    MAX_SOURCE_LENGTH,
-    POSSIBLE_RANGE,
-    SOURCE_NAMES,
-    RecordRule,
-)
+from vitals_contract import EARLIEST_EVENT_TIME, INTEGER_FIELD_RANGE, MAX_FUTURE_MS, MAX_SOURCE_LENGTH, POSSIBLE_RANGE
+from vitals_contract import SOURCE_NAMES, RecordRule
 
 # The fields a reading must have, in the order the extraction below lists them. `timestamp`,
 # which no check or rule reads, is not among them; `run_id` is (the contract: a message of

@@ -53,6 +53,7 @@ from vitals_contract import (  # noqa: E402 (examples/common, on the path just a
     log,
     ready_line,
 )
+from jvm_child import popen_ignoring_sigterm, wait_or_kill  # noqa: E402
 
 KAFKA_PACKAGE = "org.apache.spark:spark-sql-kafka-0-10_2.12:3.5.1"
 
@@ -112,48 +113,19 @@ _JVMS: List["subprocess.Popen[bytes]"] = []
 
 
 def launch_jvm_ignoring_sigterm() -> None:
-    """Have PySpark start its JVM with SIGTERM ignored, and remember the process.
-
-    The harness sends SIGTERM to the whole process group, so the JVM (our child) gets it at
-    the same time as we do. Left to itself it would run its shutdown hooks and tear the
-    SparkContext down under the running query, and the graceful query.stop() below would fail.
-    A signal that is ignored when a program starts stays ignored (HotSpot then installs no
-    handler for it), so the JVM leaves shutdown to this process: end_jvm() ends it. PySpark
-    starts the JVM with pyspark.java_gateway.Popen; this wraps it, adding to its preexec_fn.
-    """
-    original_popen = pyspark.java_gateway.Popen
-
-    def popen(*args: Any, **kwargs: Any) -> "subprocess.Popen[bytes]":
-        inner = kwargs.get("preexec_fn")
-
-        def preexec() -> None:
-            if inner is not None:
-                inner()
-            signal.signal(signal.SIGTERM, signal.SIG_IGN)
-
-        kwargs["preexec_fn"] = preexec
-        proc = original_popen(*args, **kwargs)
-        _JVMS.append(proc)
-        return proc
-
-    pyspark.java_gateway.Popen = popen  # type: ignore[attr-defined]
+    """Have PySpark start its JVM with SIGTERM ignored (examples/common/jvm_child.py: else the
+    graceful query.stop() below would fail), and remember the process: end_jvm() ends it.
+    PySpark starts the JVM with pyspark.java_gateway.Popen."""
+    pyspark.java_gateway.Popen = popen_ignoring_sigterm(pyspark.java_gateway.Popen, _JVMS.append)  # type: ignore[attr-defined]
 
 
 def end_jvm(timeout_s: float) -> None:
     """Close the JVM's stdin (PySpark's gateway exits at its end) and wait for it; kill it after
     timeout_s (at once with 0: before its gateway runs, the JVM does not read its stdin)."""
     for proc in _JVMS:
-        if proc.poll() is not None:
-            continue
-        if proc.stdin is not None and not proc.stdin.closed:
+        if proc.poll() is None and proc.stdin is not None and not proc.stdin.closed:
             proc.stdin.close()
-        try:
-            proc.wait(timeout=timeout_s)
-        except subprocess.TimeoutExpired:
-            if timeout_s > 0:
-                log(f"the Spark JVM did not exit within {timeout_s:g} s of the end of its input: killing it")
-            proc.kill()
-            proc.wait()
+        wait_or_kill(proc, timeout_s, "Spark")
 
 
 def stop_spark(spark: SparkSession) -> None:

@@ -20,6 +20,7 @@ import {
   createTopics,
   isolation,
   kafkaClient,
+  normalReading,
   openPool,
   readAlertKeys,
   TEST_RULES,
@@ -44,19 +45,8 @@ describe('conflicting copies in single-row and multi-row writes, readings withou
   let ingest: Awaited<ReturnType<typeof startIngest>> | undefined;
   let stream: StreamPipeline | undefined;
   const now = Date.now();
-  const reading = (patient: number, seq: number, hr: number, run: string | null = runId): Reading => ({
-    patient_id: patient,
-    source: 'Device_A',
-    seq,
-    event_time: now + seq,
-    heart_rate: hr,
-    body_temperature: 36.8,
-    blood_pressure_systolic: 120,
-    blood_pressure_diastolic: 80,
-    spo2_level: 97,
-    timestamp: new Date(now + seq).toISOString(),
-    ...(run === null ? {} : { run_id: run }),
-  });
+  const reading = (patient: number, seq: number, hr: number, run: string | null = runId): Reading =>
+    normalReading(now, patient, seq, hr, run ?? undefined);
   /** Offsets of the messages sent, by name. */
   const at: Record<string, number> = {};
 

@@ -14,18 +14,8 @@ export function range(from: number, to: number, step = 1): number[] {
   return out;
 }
 
-export const EMPTY: LatencySummary = {
-  unit: 'ms',
-  count: 0,
-  mean: 0,
-  min: 0,
-  p50: 0,
-  p90: 0,
-  p95: 0,
-  p99: 0,
-  p999: 0,
-  max: 0,
-};
+/** The summary of an empty histogram: every figure 0. */
+export const EMPTY: LatencySummary = new LatencyHistogram().summary();
 
 export function makeRunResult(opts: { offered?: number; runId?: string; emptyBatch?: boolean } = {}): RunResult {
   const offered = opts.offered ?? 1234;

@@ -228,6 +228,24 @@ async function timedPass(
   }
 }
 
+/** What the timed steps of one batch bench measured, in the order they ran. */
+interface BatchMeasured {
+  load: LoadSample;
+  buffered: ReadSample[];
+  streamed: ReadSample[];
+  pre: Preamble[];
+  passes: Map<number, PassSample[]>;
+}
+
+interface LoadSample {
+  seconds: number;
+  wallSeconds: number;
+  chunkRates: number[];
+  cpu: CpuShare | undefined;
+}
+
+type Preamble = Awaited<ReturnType<typeof preambleMs>>;
+
 export async function runBatchBench(opts: BatchBenchOptions, printFacts = true): Promise<BenchRow[]> {
   const config = loadServiceConfig();
   const pool = createPool(config.mysqlUrl, { connectionLimit: 4 });
@@ -245,115 +263,169 @@ export async function runBatchBench(opts: BatchBenchOptions, printFacts = true):
       });
     }
     const windows = new WindowCounter(compileRuleSet(PROFILES.clinical!).windowSizes);
-    progress(`inserting ${fmtInt(opts.readings)} rows for run ${runId}`);
-    const c0 = meter.snapshot();
-    const load = await bulkLoad(pool, runId, opts, windows);
-    const loadCpu = CpuMeter.between(c0, meter.snapshot());
-    const chunks = summarise(load.chunkRates);
-    console.log(
-      `insert: ${fmtInt(opts.readings)} rows in ${load.chunkRates.length} INSERTs of ${fmtInt(opts.insertChunk)} rows: ${fmtInt(opts.readings / load.seconds)} rows/s over the statements' time (${load.seconds.toFixed(2)} s; ` +
-        `${load.wallSeconds.toFixed(2)} s wall incl. generation); per statement mean ${fmtInt(chunks.mean)}, min ${fmtInt(chunks.min)}, max ${fmtInt(chunks.max)} rows/s; ` +
-        `cpu node/kafka/db/other ${loadCpu ? cpuText(loadCpu) : 'n/a'} cores; ${fmtInt(windows.total)} windows expected`,
-    );
-
-    const buffered: ReadSample[] = [];
-    const streamed: ReadSample[] = [];
-    for (let rep = 1; rep <= opts.reps; rep++) {
-      const b = await readBuffered(pool, runId, meter);
-      buffered.push(b);
-      const s = await readStreamed(pool, runId, meter);
-      streamed.push(s);
-      console.log(
-        `rep ${rep} read: fetched ${fmtInt(b.rate)} rows/s (${fmtInt(b.rows)} rows), streamed ${fmtInt(s.rate)} rows/s (${fmtInt(s.rows)} rows)`,
-      );
-    }
-
-    const pre: Array<{ maxMs: number; distinctMs: number; minMs: number }> = [];
-    for (let rep = 1; rep <= opts.reps; rep++) pre.push(await preambleMs(pool, runId));
-    const preMax = summarise(pre.map((x) => x.maxMs));
-    const preDistinct = summarise(pre.map((x) => x.distinctMs));
-    const preMin = summarise(pre.map((x) => x.minMs));
-    console.log(
-      `pass preamble (diagnostic, ${pre.length} samples, ms mean [min..max]): MAX(ingest_id), MAX(event_time) ${fmt1(preMax.mean)} [${fmt1(preMax.min)}..${fmt1(preMax.max)}]; ` +
-        `DISTINCT patient_id ${fmt1(preDistinct.mean)} [${fmt1(preDistinct.min)}..${fmt1(preDistinct.max)}]; worker MIN(event_time) over all patients ${fmt1(preMin.mean)} [${fmt1(preMin.min)}..${fmt1(preMin.max)}]`,
-    );
-
-    const passes = new Map<number, PassSample[]>(THREADS.map((t) => [t, []]));
-    for (let rep = 1; rep <= opts.reps; rep++) {
-      for (const threads of THREADS) {
-        const s = await timedPass(pool, config.mysqlUrl, runId, threads, meter);
-        passes.get(threads)!.push(s);
-        const p = s.pass;
-        const ok = p.readings === opts.readings && p.windows === windows.total;
-        console.log(
-          `rep ${rep} batch threads=${threads}: ${fmtInt(s.rate)} readings/s (${p.readings} readings, ${p.alerts} alerts, ${p.windows}/${windows.total} windows in ${fmtInt(p.endedAt - p.startedAt)} ms; ` +
-            `cpu node/kafka/db/other ${s.cpu ? cpuText(s.cpu) : 'n/a'} cores)${ok ? '' : ' MISMATCH: readings or windows differ from what was stored'}`,
-        );
-      }
-    }
-
-    const readCeiling = summarise(buffered.map((s) => s.rate));
-    const rows: BenchRow[] = [
-      {
-        bench: 'batch',
-        measure: `(a) bulk INSERT, ${fmtInt(opts.insertChunk)} rows/statement`,
-        unit: 'rows/s',
-        summary: summarise([opts.readings / load.seconds]),
-        cpu: loadCpu,
-      },
-      {
-        bench: 'batch',
-        measure: '(b) SELECT run rows, fetched (ceiling)',
-        unit: 'rows/s',
-        summary: readCeiling,
-        cpu: meanCpu(buffered.map((s) => s.cpu)),
-      },
-      {
-        bench: 'batch',
-        measure: '(b) SELECT run rows, streamed',
-        unit: 'rows/s',
-        summary: summarise(streamed.map((s) => s.rate)),
-        cpu: meanCpu(streamed.map((s) => s.cpu)),
-      },
-    ];
-    rows.push({
-      bench: 'batch',
-      measure: '(diag) pass preamble: MAX + DISTINCT + MIN',
-      unit: 'ms',
-      summary: summarise(pre.map((x) => x.maxMs + x.distinctMs + x.minMs)),
-    });
-    for (const threads of THREADS) {
-      const xs = passes.get(threads)!;
-      const s = summarise(xs.map((x) => x.rate));
-      rows.push({
-        bench: 'batch',
-        measure: `(c) runPass(true), threads=${threads}`,
-        unit: 'readings/s',
-        summary: s,
-        ofCeiling: s.mean / readCeiling.mean,
-        target: BATCH_TARGET,
-        cpu: meanCpu(xs.map((x) => x.cpu)),
-      });
-    }
-    printRows(
-      `batch throughput, N = ${fmtInt(opts.readings)} stored readings (${fmtInt(opts.patients)} patients, ${fmtInt(opts.eventRate)} readings/s of event time); ` +
-        `(a) 1 sample, (b) and (c) ${opts.reps} samples each; "of ceiling" = mean / mean of (b) fetched; cpu = mean cores used during the timed part`,
-      rows,
-    );
-    console.log(
-      `(per-statement INSERT rates over ${chunks.n} statements: mean ${fmtInt(chunks.mean)}, min ${fmtInt(chunks.min)}, max ${fmtInt(chunks.max)}, sd ${fmt1((chunks.sd / chunks.mean) * 100)}% of mean)`,
-    );
+    const load = await loadStep(pool, runId, opts, windows, meter);
+    const { buffered, streamed } = await readStep(pool, runId, opts, meter);
+    const pre = await preambleStep(pool, runId, opts);
+    const passes = await passStep(pool, config.mysqlUrl, runId, opts, windows, meter);
+    const rows = batchRows(opts, { load, buffered, streamed, pre, passes });
+    printBatchRows(opts, load, rows);
     return rows;
   } finally {
-    progress(`clean-up: run ${runId}`);
-    const t = nowMs();
-    const deleted = await deleteRunRows(pool, runId).catch((e: Error) => {
-      progress(`clean-up failed: ${e.message}`);
-      return -1;
-    });
-    progress(`clean-up: ${fmtInt(deleted)} rows deleted in ${((nowMs() - t) / 1000).toFixed(1)} s`);
-    await pool.end();
+    await cleanUp(pool, runId);
   }
+}
+
+/** (a) The bulk INSERT of the readings, timed per statement. */
+async function loadStep(
+  pool: Pool,
+  runId: string,
+  opts: BatchBenchOptions,
+  windows: WindowCounter,
+  meter: CpuMeter,
+): Promise<LoadSample> {
+  progress(`inserting ${fmtInt(opts.readings)} rows for run ${runId}`);
+  const c0 = meter.snapshot();
+  const load = await bulkLoad(pool, runId, opts, windows);
+  const loadCpu = CpuMeter.between(c0, meter.snapshot());
+  const chunks = summarise(load.chunkRates);
+  console.log(
+    `insert: ${fmtInt(opts.readings)} rows in ${load.chunkRates.length} INSERTs of ${fmtInt(opts.insertChunk)} rows: ${fmtInt(opts.readings / load.seconds)} rows/s over the statements' time (${load.seconds.toFixed(2)} s; ` +
+      `${load.wallSeconds.toFixed(2)} s wall incl. generation); per statement mean ${fmtInt(chunks.mean)}, min ${fmtInt(chunks.min)}, max ${fmtInt(chunks.max)} rows/s; ` +
+      `cpu node/kafka/db/other ${loadCpu ? cpuText(loadCpu) : 'n/a'} cores; ${fmtInt(windows.total)} windows expected`,
+  );
+  return { ...load, cpu: loadCpu };
+}
+
+/** (b) The run's rows read back, fetched and streamed, `reps` times each. */
+async function readStep(
+  pool: Pool,
+  runId: string,
+  opts: BatchBenchOptions,
+  meter: CpuMeter,
+): Promise<{ buffered: ReadSample[]; streamed: ReadSample[] }> {
+  const buffered: ReadSample[] = [];
+  const streamed: ReadSample[] = [];
+  for (let rep = 1; rep <= opts.reps; rep++) {
+    const b = await readBuffered(pool, runId, meter);
+    buffered.push(b);
+    const s = await readStreamed(pool, runId, meter);
+    streamed.push(s);
+    console.log(
+      `rep ${rep} read: fetched ${fmtInt(b.rate)} rows/s (${fmtInt(b.rows)} rows), streamed ${fmtInt(s.rate)} rows/s (${fmtInt(s.rows)} rows)`,
+    );
+  }
+  return { buffered, streamed };
+}
+
+/** (diag) The statements a pass runs before its workers read, `reps` times. */
+async function preambleStep(pool: Pool, runId: string, opts: BatchBenchOptions): Promise<Preamble[]> {
+  const pre: Preamble[] = [];
+  for (let rep = 1; rep <= opts.reps; rep++) pre.push(await preambleMs(pool, runId));
+  const preMax = summarise(pre.map((x) => x.maxMs));
+  const preDistinct = summarise(pre.map((x) => x.distinctMs));
+  const preMin = summarise(pre.map((x) => x.minMs));
+  console.log(
+    `pass preamble (diagnostic, ${pre.length} samples, ms mean [min..max]): MAX(ingest_id), MAX(event_time) ${fmt1(preMax.mean)} [${fmt1(preMax.min)}..${fmt1(preMax.max)}]; ` +
+      `DISTINCT patient_id ${fmt1(preDistinct.mean)} [${fmt1(preDistinct.min)}..${fmt1(preDistinct.max)}]; worker MIN(event_time) over all patients ${fmt1(preMin.mean)} [${fmt1(preMin.min)}..${fmt1(preMin.max)}]`,
+  );
+  return pre;
+}
+
+/** (c) A full batch pass over the stored readings, per thread count, `reps` times each. */
+async function passStep(
+  pool: Pool,
+  mysqlUrl: string,
+  runId: string,
+  opts: BatchBenchOptions,
+  windows: WindowCounter,
+  meter: CpuMeter,
+): Promise<Map<number, PassSample[]>> {
+  const passes = new Map<number, PassSample[]>(THREADS.map((t) => [t, []]));
+  for (let rep = 1; rep <= opts.reps; rep++) {
+    for (const threads of THREADS) {
+      const s = await timedPass(pool, mysqlUrl, runId, threads, meter);
+      passes.get(threads)!.push(s);
+      const p = s.pass;
+      const ok = p.readings === opts.readings && p.windows === windows.total;
+      console.log(
+        `rep ${rep} batch threads=${threads}: ${fmtInt(s.rate)} readings/s (${p.readings} readings, ${p.alerts} alerts, ${p.windows}/${windows.total} windows in ${fmtInt(p.endedAt - p.startedAt)} ms; ` +
+          `cpu node/kafka/db/other ${s.cpu ? cpuText(s.cpu) : 'n/a'} cores)${ok ? '' : ' MISMATCH: readings or windows differ from what was stored'}`,
+      );
+    }
+  }
+  return passes;
+}
+
+/** The bench's table: (a), (b) fetched and streamed, the preamble, and (c) per thread count. */
+function batchRows(opts: BatchBenchOptions, m: BatchMeasured): BenchRow[] {
+  const readCeiling = summarise(m.buffered.map((s) => s.rate));
+  const rows: BenchRow[] = [
+    {
+      bench: 'batch',
+      measure: `(a) bulk INSERT, ${fmtInt(opts.insertChunk)} rows/statement`,
+      unit: 'rows/s',
+      summary: summarise([opts.readings / m.load.seconds]),
+      cpu: m.load.cpu,
+    },
+    {
+      bench: 'batch',
+      measure: '(b) SELECT run rows, fetched (ceiling)',
+      unit: 'rows/s',
+      summary: readCeiling,
+      cpu: meanCpu(m.buffered.map((s) => s.cpu)),
+    },
+    {
+      bench: 'batch',
+      measure: '(b) SELECT run rows, streamed',
+      unit: 'rows/s',
+      summary: summarise(m.streamed.map((s) => s.rate)),
+      cpu: meanCpu(m.streamed.map((s) => s.cpu)),
+    },
+  ];
+  rows.push({
+    bench: 'batch',
+    measure: '(diag) pass preamble: MAX + DISTINCT + MIN',
+    unit: 'ms',
+    summary: summarise(m.pre.map((x) => x.maxMs + x.distinctMs + x.minMs)),
+  });
+  for (const threads of THREADS) {
+    const xs = m.passes.get(threads)!;
+    const s = summarise(xs.map((x) => x.rate));
+    rows.push({
+      bench: 'batch',
+      measure: `(c) runPass(true), threads=${threads}`,
+      unit: 'readings/s',
+      summary: s,
+      ofCeiling: s.mean / readCeiling.mean,
+      target: BATCH_TARGET,
+      cpu: meanCpu(xs.map((x) => x.cpu)),
+    });
+  }
+  return rows;
+}
+
+function printBatchRows(opts: BatchBenchOptions, load: LoadSample, rows: BenchRow[]): void {
+  const chunks = summarise(load.chunkRates);
+  printRows(
+    `batch throughput, N = ${fmtInt(opts.readings)} stored readings (${fmtInt(opts.patients)} patients, ${fmtInt(opts.eventRate)} readings/s of event time); ` +
+      `(a) 1 sample, (b) and (c) ${opts.reps} samples each; "of ceiling" = mean / mean of (b) fetched; cpu = mean cores used during the timed part`,
+    rows,
+  );
+  console.log(
+    `(per-statement INSERT rates over ${chunks.n} statements: mean ${fmtInt(chunks.mean)}, min ${fmtInt(chunks.min)}, max ${fmtInt(chunks.max)}, sd ${fmt1((chunks.sd / chunks.mean) * 100)}% of mean)`,
+  );
+}
+
+/** Deletes the run's rows (a failure is reported, not thrown) and ends the pool. */
+async function cleanUp(pool: Pool, runId: string): Promise<void> {
+  progress(`clean-up: run ${runId}`);
+  const t = nowMs();
+  const deleted = await deleteRunRows(pool, runId).catch((e: Error) => {
+    progress(`clean-up failed: ${e.message}`);
+    return -1;
+  });
+  progress(`clean-up: ${fmtInt(deleted)} rows deleted in ${((nowMs() - t) / 1000).toFixed(1)} s`);
+  await pool.end();
 }
 
 if (isMain(import.meta.url)) {

@@ -8,8 +8,8 @@ import { benchCommand, benchOptions, explicitOptions, reportCommand } from './cl
 import { compareCommand, compareOptions, type CompareArgs } from './cli/compare-command.js';
 import { abCommand, abOptions, type AbArgs } from './cli/ab-command.js';
 import { roleOptions, runRole, type RoleArgs } from './cli/roles.js';
-import { decl, yargsOption } from './cli/options.js';
-import { historyCheckCommand, historyCommand, historyOptions } from './cli/history-command.js';
+import { declareOptions } from './cli/options.js';
+import { historyCheckCommand, historyCommand } from './cli/history-command.js';
 import type { RoleName } from './pipelines/ipc.js';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
@@ -27,69 +27,19 @@ const cli = yargs(hideBin(process.argv))
   .command(
     'generate',
     'write a deterministic data set as JSON lines or CSV',
-    (y) =>
-      datasetOptions(y)
-        .option('count', { type: 'number', demandOption: true, describe: 'readings to write' })
-        .option('out', { type: 'string', demandOption: true, describe: 'output file' })
-        .option('format', { type: 'string', default: 'jsonl', describe: 'jsonl or csv' })
-        .option('rate', { type: 'number', default: 100, describe: 'readings per second of the stamped event times' }),
+    (y) => declareOptions(datasetOptions(y), 'generate'),
     (a) => generateCommand(a),
   )
   .command(
     'produce',
     'send readings to Kafka open-loop at a fixed rate (or replay a data set, or poll the device API)',
-    (y) =>
-      datasetOptions(y)
-        .option('rate', {
-          type: 'string',
-          describe: 'readings per second in total, or "max"; with --replay also "recorded" (the default)',
-        })
-        .option('duration', { type: 'number', describe: 'seconds to send for' })
-        .option('count', { type: 'number', describe: 'readings to send' })
-        .option('replay', { type: 'string', describe: 'a JSON-lines data set (from generate) to replay' })
-        .option('from-api', {
-          type: 'string',
-          array: true,
-          describe: "device API endpoint URLs to poll (the seed's producer)",
-        })
-        .option('poll-ms', { type: 'number', default: 2000, describe: 'with --from-api: poll interval' })
-        .option('partitions', { type: 'number', default: 3, describe: 'partitions per topic when creating the topics' })
-        .option('topic-prefix', { type: 'string', default: '' })
-        .option('jitter-ms', {
-          type: 'number',
-          default: 0,
-          describe: 'fault: send 10% of readings up to this late (out of order)',
-        })
-        .option('lateness-ms', {
-          type: 'number',
-          default: 0,
-          describe: 'fault: allowed lateness that --late-fraction exceeds',
-        })
-        .option('late-fraction', {
-          type: 'number',
-          default: 0,
-          describe: 'fault: fraction of readings sent later than --lateness-ms',
-        })
-        .option('duplicate-fraction', {
-          type: 'number',
-          default: 0,
-          describe: 'fault: fraction of readings sent twice',
-        })
-        .option('malformed-fraction', { type: 'number', default: 0, describe: 'fault: malformed messages per reading' })
-        .option('truth-out', {
-          type: 'string',
-          describe: 'write the ground truth (episodes, faults, timing) to this JSON file',
-        })
-        .option(decl('kafkaClient').flag, yargsOption('kafkaClient', 'produce')),
+    (y) => declareOptions(datasetOptions(y), 'produce'),
     (a) => produceCommand(a),
   )
   .command(
     'api',
     "serve the seed's device API (GET /source1..S, /patient_vitals) from the generator",
-    (y) =>
-      datasetOptions(y)
-        .option('port', { type: 'number', default: 5000 })
-        .option('host', { type: 'string', default: '127.0.0.1' }),
+    (y) => declareOptions(datasetOptions(y), 'api'),
     (a) => apiCommand(a),
   )
   .command(roleCommand('ingest', 'land every valid reading from Kafka in patient_vitals (master data set)'))
@@ -107,7 +57,7 @@ const cli = yargs(hideBin(process.argv))
   .command(
     'history',
     'render the run history (each bench run appends a line): a Markdown table per comparable parameter set and a trend chart per figure; with --check, judge the newest run against the runs before it (exit 0 pass, 1 regression, 3 inconclusive)',
-    (y) => historyOptions(y),
+    (y) => declareOptions(y, 'history'),
     async (a) => {
       if (a.check) process.exit(historyCheckCommand({ ...a, minPrevious: a.minRuns }));
       await historyCommand(a);
@@ -116,7 +66,7 @@ const cli = yargs(hideBin(process.argv))
   .command(
     'report <dir>',
     "render the report (report.md, report.html, the CSVs and the charts) again from a run folder's results.json or a sweep folder's sweep.json",
-    (y) => y.positional('dir', { type: 'string', demandOption: true }),
+    (y) => declareOptions(y, 'report'),
     (a) => reportCommand(a.dir),
   )
   .command(

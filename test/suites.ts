@@ -9,6 +9,8 @@ export const SLOW_SUITES = [
   // Killed roles, a database and a broker restart, a killed bench, servers gone mid-run.
   'test/integration/faults.e2e.test.ts',
   'test/integration/services-lost.e2e.test.ts',
+  // A 10 s broker restart survived inside the processes, once per Kafka client (about 3 minutes).
+  'test/integration/broker-restart.e2e.test.ts',
   // The engines: each sets up its Python environment and a JVM (minutes the first time).
   'test/integration/spark.e2e.test.ts',
   'test/integration/flink.e2e.test.ts',

@@ -38,103 +38,34 @@ import { checkFaultsRunnable, checkFaultTargets, parseFaultSpec, type FaultSpec 
 import { checkDatabase, checkKafka, checkServices } from '../infra/preflight.js';
 import { kafkaClientArg, UsageError } from './args.js';
 import { BENCH_DEFAULTS, LIMITS, numericOption, parseBenchNumbers, type NumericOption } from './option-list.js';
-import { decl, declareOptions, OPTIONS, type OptionKey } from './options.js';
+import {
+  decl,
+  declareOptions,
+  OPTIONS,
+  optionKeys,
+  type ArgsOf,
+  type BenchNumbers,
+  type OptionKey,
+} from './options.js';
 import { recordRun } from './history-command.js';
+import { PARAMETER_KEYS, paramName, parameterDecl } from '../harness/report/parameters.js';
 
 /** Defaults of the numeric options (declared in options.ts; planBench falls back on them). */
 const DEFAULTS = BENCH_DEFAULTS;
-
-/** The options of `bench`, in the order the help lists them; each declared in options.ts. */
-export const BENCH_OPTION_KEYS = [
-  'config',
-  'rate',
-  'duration',
-  'warmup',
-  'patients',
-  'sources',
-  'partitions',
-  'rules',
-  'batchInterval',
-  'threads',
-  'seed',
-  'prevalence',
-  'repeat',
-  'modes',
-  'latenessMs',
-  'idleMs',
-  'fetchIntervalMs',
-  'injectDelayMs',
-  'generators',
-  'kafkaClient',
-  'topicPrefix',
-  'out',
-  'findMax',
-  'profile',
-  'history',
-  'fault',
-  'maxRestarts',
-  'external',
-  'withSpark',
-  'withFlink',
-  'externalReadyTimeoutS',
-  'externalPollMs',
-  'externalQuietS',
-  'services',
-  'quiet',
-] as const satisfies readonly OptionKey[];
 
 /**
  * The options of `bench`. Numeric options are read as text and parsed by option-list.ts: yargs
  * would turn a comma list ("2,10,30") into NaN. One option at a time may be a list.
  */
 export function benchOptions<T>(y: Argv<T>): Argv<T & BenchArgs> {
-  return declareOptions<BenchArgs, T>(y, 'bench', BENCH_OPTION_KEYS);
+  return declareOptions(y, 'bench');
 }
 
-/** A numeric option as typed: text ("10", or a comma list "2,10,30" for a sweep) or a number (--config, --profile). */
-type NumberArg = string | number;
-
-/** The command line: a run's options as typed on it, plus what spans runs. */
-export interface BenchArgs {
-  /** --fault specs as typed. */
-  fault?: string[];
-  config?: string;
-  rate: NumberArg;
-  duration: NumberArg;
-  warmup: NumberArg;
-  patients?: NumberArg;
-  sources: NumberArg;
-  partitions: NumberArg;
-  rules: string;
-  batchInterval: NumberArg;
-  threads: NumberArg;
-  seed: NumberArg;
-  prevalence: NumberArg;
-  latenessMs: NumberArg;
-  idleMs: NumberArg;
-  fetchIntervalMs?: NumberArg;
-  maxRestarts?: NumberArg;
-  generators?: NumberArg;
-  kafkaClient?: string;
-  topicPrefix: string;
-  /** Comma list of modes. */
-  modes: string;
-  repeat: NumberArg;
-  out: string;
-  findMax: boolean;
-  profile?: string;
-  /** --external NAME=COMMAND as typed. */
-  external?: string[];
-  withSpark: boolean;
-  withFlink: boolean;
-  externalReadyTimeoutS: NumberArg;
-  externalPollMs: NumberArg;
-  externalQuietS: NumberArg;
-  services: boolean;
-  quiet: boolean;
-  /** --history FILE; false for --no-history; absent: $VITALS_BENCH_HISTORY or results/history.jsonl. */
-  history?: string | false;
-}
+/**
+ * The command line: a run's options as typed on it, plus what spans runs (declared in
+ * options.ts); --history is false for --no-history.
+ */
+export type BenchArgs = Omit<ArgsOf<'bench'>, 'history'> & { history?: string | false };
 
 /**
  * The seed project's scenario: 3 devices with 3 patients each, about one reading a second, its
@@ -213,7 +144,7 @@ export async function planBench(argv: BenchArgs, explicit: Set<string>): Promise
   const a = withProfile(withConfigFile({ ...argv }, explicit), explicit);
   // Every numeric option parsed from its text, each value checked and quoted as typed when
   // refused; at most one of them a list.
-  const parsed = parseBenchNumbers(a as unknown as Record<string, unknown>);
+  const parsed = parseBenchNumbers(a);
   const n = { ...DEFAULTS, ...parsed.values } as PlanNumbers;
   const swept = parsed.list ?? { option: numericOption('rate')!, values: [n.rate] };
   const grid = parsed.grid;
@@ -235,15 +166,16 @@ export async function planBench(argv: BenchArgs, explicit: Set<string>): Promise
   });
   checkHoldsBatchPass(modes, valuesOf);
   checkOutDir(a.out);
+  const base = baseOptions(a, n, modes, faults);
   return {
     swept,
     ...(grid ? { grid } : {}),
     notices: windowNotices(ruleSet, valuesOf),
     repeat: n.repeat,
     findMax: a.findMax,
-    base: { ...baseOptions(a, n, modes, faults), ...externalOptions(n, external) },
+    base: { ...base, ...externalOptions(n, external) },
     settings: {
-      ...settingsOf(a, n, [...modes, ...external.map((e) => e.name)], faults, swept),
+      ...settingsOf(base, a, n, [...modes, ...external.map((e) => e.name)], swept),
       ...(grid ? { [grid.option.key]: grid.values } : {}),
       ...externalSettings(external),
     },
@@ -277,7 +209,7 @@ function windowNotices(ruleSet: RuleSet, valuesOf: (key: string) => number[]): s
 }
 
 /** The numeric options: as parsed, else their defaults (patients absent: one per reading/s). */
-type PlanNumbers = typeof DEFAULTS & { patients?: number };
+type PlanNumbers = BenchNumbers;
 
 /** The options of a --config file under those not given on the command line. */
 function withConfigFile(a: BenchArgs, explicit: Set<string>): BenchArgs {
@@ -289,11 +221,10 @@ function withConfigFile(a: BenchArgs, explicit: Set<string>): BenchArgs {
   } catch (err) {
     throw new UsageError(`--config ${a.config}: invalid JSON: ${(err as Error).message}`);
   }
-  const known = new Set(Object.keys(a));
+  const known = new Set<string>(optionKeys('bench'));
   for (const [k, v] of Object.entries(fromFile)) {
     const key = k.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-    if (!known.has(key) && key !== 'patients' && key !== 'profile' && key !== 'fault')
-      throw new UsageError(`--config ${a.config}: unknown option "${k}"`);
+    if (!known.has(key) || key === 'config') throw new UsageError(`--config ${a.config}: unknown option "${k}"`);
     checkConfigValue(a.config, k, key, v);
     // A list in the file ("batchInterval": [2, 10, 30]) reads as the command line's comma list.
     if (!explicit.has(key))
@@ -502,71 +433,47 @@ function parseFaults(texts: string[], loadS: number, targets: string[]): FaultSp
   return faults;
 }
 
-function baseOptions(a: BenchArgs, n: PlanNumbers, modes: string[], faults: FaultSpec[]): Plan['base'] {
+/** Every run parameter's value as planned, keyed as a run records it (the swept ones: their first value). */
+function baseOptions(a: BenchArgs, n: PlanNumbers, modes: Mode[], faults: FaultSpec[]): Plan['base'] {
+  const args = a as unknown as Record<string, unknown>;
+  const numbers = n as Record<string, number | undefined>;
+  const values: Record<string, unknown> = {};
+  for (const key of PARAMETER_KEYS)
+    values[paramName(key)] = parameterDecl(key).rule !== undefined ? numbers[key] : args[key];
   return {
-    rate: n.rate,
-    duration: n.duration,
-    warmup: n.warmup,
-    ...(n.patients !== undefined ? { patients: n.patients } : {}),
-    sources: n.sources,
-    partitions: n.partitions,
-    rules: a.rules,
-    batchInterval: n.batchInterval,
-    threads: n.threads,
-    seed: n.seed,
-    prevalence: n.prevalence,
-    modes: modes as Mode[],
-    latenessMs: n.latenessMs,
-    idleMs: n.idleMs,
-    fetchIntervalMs: n.fetchIntervalMs,
-    topicPrefix: a.topicPrefix,
-    outDir: resolve(a.out),
+    ...(values as unknown as Omit<Plan['base'], 'modes' | 'faults' | 'kafkaClient' | 'outDir'>),
+    modes,
     faults,
-    maxRestarts: n.maxRestarts,
-    ...(n.injectDelayMs ? { injectDelayMs: n.injectDelayMs } : {}),
-    ...(n.generators > 1 ? { generators: n.generators } : {}),
     kafkaClient: kafkaClientArg(a.kafkaClient),
+    outDir: resolve(a.out),
     ...(a.profile ? { label: `profile-${a.profile}` } : {}),
   };
 }
 
+/**
+ * The settings as the sweep records them (sweep.json `options`, the report's Settings table),
+ * keyed by option: every run parameter as the command line writes it (--patients null: one per
+ * reading/s of each run's rate; the modes with the external ones), and the options that say what
+ * the sweep was (`setting`), the swept option with its list of values.
+ */
 function settingsOf(
+  base: Plan['base'],
   a: BenchArgs,
   n: PlanNumbers,
   modes: string[],
-  faults: FaultSpec[],
   swept: Plan['swept'],
 ): Record<string, unknown> {
-  return {
-    // patients null: one per reading/s of each run's rate.
-    rate: n.rate,
-    duration: n.duration,
-    warmup: n.warmup,
-    patients: n.patients ?? null,
-    sources: n.sources,
-    partitions: n.partitions,
-    rules: a.rules,
-    batchInterval: n.batchInterval,
-    threads: n.threads,
-    seed: n.seed,
-    prevalence: n.prevalence,
-    modes,
-    latenessMs: n.latenessMs,
-    idleMs: n.idleMs,
-    fetchIntervalMs: n.fetchIntervalMs,
-    topicPrefix: a.topicPrefix,
-    fault: faults.map((f) => f.text),
-    maxRestarts: n.maxRestarts,
-    repeat: n.repeat,
-    out: a.out,
-    injectDelayMs: n.injectDelayMs,
-    generators: n.generators,
-    kafkaClient: kafkaClientArg(a.kafkaClient),
-    ...(a.findMax ? { findMax: true } : {}),
-    ...(a.profile ? { profile: a.profile } : {}),
-    ...(a.config ? { config: a.config } : {}),
-    [swept.option.key]: swept.values,
-  };
+  const args = a as unknown as Record<string, unknown>;
+  const numbers = n as Record<string, number | undefined>;
+  const out: Record<string, unknown> = {};
+  for (const key of PARAMETER_KEYS) out[key] = (base as unknown as Record<string, unknown>)[paramName(key)];
+  Object.assign(out, { patients: n.patients ?? null, modes, fault: base.faults.map((f) => f.text) });
+  for (const key of optionKeys('bench')) {
+    if (!decl(key).setting) continue;
+    const v = decl(key).rule !== undefined ? numbers[key] : args[key];
+    if (v !== undefined && v !== false) out[key] = v;
+  }
+  return { ...out, [swept.option.key]: swept.values };
 }
 
 /**

@@ -22,6 +22,7 @@ import { EXIT_CODES, EXIT_CODES_HELP } from '../harness/track/compare/outcome.js
 import { renderJson, renderMarkdown } from '../harness/track/compare/render.js';
 import type { RunResult } from '../results/schema.js';
 import { UsageError } from './args.js';
+import { fmtP } from '../harness/report/format.js';
 
 /** The options of the gate's rule, shared by compare and ab; their defaults are GATE_DEFAULTS. */
 export function gateOptions<T>(y: Argv<T>) {
@@ -65,7 +66,7 @@ export function checkGateOptions(a: GateArgs): Pick<CompareOptions, 'threshold' 
   const floor = smallestTwoSidedP(a.minRuns, a.minRuns);
   if (floor >= a.alpha)
     throw new UsageError(
-      `--min-runs ${a.minRuns} with --alpha ${a.alpha} could never flag a change: at ${a.minRuns} runs a side the smallest p the test can give is ${floor.toPrecision(2)}; use --min-runs ${smallestUsefulRuns(a.alpha)} or more, or a larger --alpha`,
+      `--min-runs ${a.minRuns} with --alpha ${a.alpha} could never flag a change: at ${a.minRuns} runs a side the smallest p the test can give is ${fmtP(floor)}; use --min-runs ${smallestUsefulRuns(a.alpha)} or more, or a larger --alpha`,
     );
   return { ...(a.threshold !== undefined ? { threshold: a.threshold } : {}), alpha: a.alpha, minRuns: a.minRuns };
 }

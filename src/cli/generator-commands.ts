@@ -12,25 +12,14 @@ import { datasetSource, replaySource } from '../generators/sources.js';
 import { createKafka, ensureTopics } from '../infra/kafka.js';
 import { createKafkaClient } from '../infra/kafka-client/index.js';
 import { fraction, kafkaClientArg, nonNegative, positiveInt, positiveNumber, UsageError } from './args.js';
-import { declareOptions, LIMITS, type OptionKey } from './options.js';
+import { declareOptions, LIMITS, type ArgsOf } from './options.js';
+import { fmtCount, fmtMs, fmtNum, fmtPercent, fmtSeconds } from '../harness/report/format.js';
 
-export interface DatasetArgs {
-  seed: number;
-  patients: number;
-  sources: number;
-  prevalence: number;
-}
-
-/** The data set options of generate, produce and api, in help order; each declared in options.ts. */
-export const DATASET_OPTION_KEYS = [
-  'seed',
-  'patients',
-  'sources',
-  'prevalence',
-] as const satisfies readonly OptionKey[];
+/** The data set options of generate, produce and api (declared in parameters.ts). */
+export type DatasetArgs = ArgsOf<'dataset'>;
 
 export function datasetOptions<T>(y: Argv<T>): Argv<T & DatasetArgs> {
-  return declareOptions<DatasetArgs, T>(y, 'dataset', DATASET_OPTION_KEYS);
+  return declareOptions(y, 'dataset');
 }
 
 function checkDataset(a: DatasetArgs): DatasetArgs {
@@ -45,9 +34,9 @@ function checkDataset(a: DatasetArgs): DatasetArgs {
   return a;
 }
 
-export async function generateCommand(
-  a: DatasetArgs & { count: number; out: string; format: string; rate: number },
-): Promise<void> {
+export type GenerateArgs = DatasetArgs & ArgsOf<'generate'>;
+
+export async function generateCommand(a: GenerateArgs): Promise<void> {
   checkDataset(a);
   positiveInt('count', a.count);
   positiveNumber('rate', a.rate);
@@ -59,24 +48,7 @@ export async function generateCommand(
   );
 }
 
-export interface ProduceArgs extends DatasetArgs {
-  rate?: string;
-  duration?: number;
-  count?: number;
-  replay?: string;
-  fromApi?: string[];
-  partitions: number;
-  topicPrefix: string;
-  jitterMs: number;
-  latenessMs: number;
-  lateFraction: number;
-  duplicateFraction: number;
-  malformedFraction: number;
-  pollMs: number;
-  truthOut?: string;
-  /** Default kafkajs. */
-  kafkaClient?: string;
-}
+export type ProduceArgs = DatasetArgs & ArgsOf<'produce'>;
 
 function parseRate(rate: string): number | 'max' {
   if (rate === 'max') return 'max';
@@ -116,7 +88,7 @@ export async function produceCommand(a: ProduceArgs): Promise<void> {
       ? {
           seed: a.seed,
           jitterMs: a.jitterMs,
-          latenessMs: a.latenessMs,
+          latenessMs: a.lateByMs,
           lateFraction: a.lateFraction,
           duplicateFraction: a.duplicateFraction,
           malformedFraction: a.malformedFraction,
@@ -131,7 +103,7 @@ export async function produceCommand(a: ProduceArgs): Promise<void> {
     signal: abort.signal,
     onProgress: (p) =>
       process.stderr.write(
-        `[produce] ${(p.elapsedMs / 1000).toFixed(0)} s: planned ${p.planned}, sent ${p.sent}, acknowledged ${p.acknowledged}\n`,
+        `[produce] ${fmtSeconds(Math.round(p.elapsedMs / 1000))}: planned ${fmtCount(p.planned)}, sent ${fmtCount(p.sent)}, acknowledged ${fmtCount(p.acknowledged)}\n`,
       ),
   });
   if (a.truthOut) {
@@ -163,11 +135,11 @@ export async function checkProduceArgs(
   checkDataset(a);
   positiveInt('partitions', a.partitions);
   nonNegative('jitter-ms', a.jitterMs);
-  nonNegative('lateness-ms', a.latenessMs);
+  nonNegative('late-by-ms', a.lateByMs);
   fraction('late-fraction', a.lateFraction);
   fraction('duplicate-fraction', a.duplicateFraction);
   fraction('malformed-fraction', a.malformedFraction);
-  if (a.lateFraction > 0 && !(a.latenessMs > 0)) throw new UsageError('--late-fraction needs --lateness-ms > 0');
+  if (a.lateFraction > 0 && !(a.lateByMs > 0)) throw new UsageError('--late-fraction needs --late-by-ms > 0');
   const client = kafkaClientArg(a.kafkaClient);
   // The device-API poller is the seed's producer: kafkajs only.
   if (a.fromApi && client !== 'kafkajs') throw new UsageError('--from-api sends with kafkajs: drop --kafka-client');
@@ -226,9 +198,9 @@ export function produceSummary(result: ProducerResult, offered: number | null): 
   const achieved = result.acknowledgedReadings / seconds;
   return (
     [
-      `${result.complete ? 'complete' : 'interrupted'}: ${result.acknowledgedReadings} readings acknowledged in ${seconds.toFixed(2)} s`,
-      `offered rate ${offered ?? 'max'}/s, achieved ${achieved.toFixed(1)}/s${offered ? ` (${(((achieved - offered) / offered) * 100).toFixed(2)}%)` : ''}`,
-      `send delay (t_sent - t_intended, ms, n=${sd.count}): p50 ${sd.p50.toFixed(2)} p99 ${sd.p99.toFixed(2)} p99.9 ${sd.p999.toFixed(2)} max ${sd.max.toFixed(2)}`,
+      `${result.complete ? 'complete' : 'interrupted'}: ${fmtCount(result.acknowledgedReadings)} readings acknowledged in ${fmtSeconds(seconds)}`,
+      `offered rate ${offered === null ? 'max' : fmtNum(offered)}/s, achieved ${fmtNum(achieved)}/s${offered ? ` (${fmtPercent(((achieved - offered) / offered) * 100)})` : ''}`,
+      `send delay (t_sent - t_intended, ms, n=${fmtCount(sd.count)}): p50 ${fmtMs(sd.p50)} p99 ${fmtMs(sd.p99)} p99.9 ${fmtMs(sd.p999)} max ${fmtMs(sd.max)}`,
       result.faults ? `faults: ${JSON.stringify(result.faults.counts)}` : '',
     ]
       .filter(Boolean)
@@ -236,7 +208,9 @@ export function produceSummary(result: ProducerResult, offered: number | null): 
   );
 }
 
-export async function apiCommand(a: DatasetArgs & { port: number; host: string }): Promise<void> {
+export type ApiArgs = DatasetArgs & ArgsOf<'api'>;
+
+export async function apiCommand(a: ApiArgs): Promise<void> {
   checkDataset(a);
   if (!Number.isInteger(a.port) || a.port < 0 || a.port > 65535)
     throw new UsageError(`--port must be 0..65535, got ${a.port}`);

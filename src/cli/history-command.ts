@@ -6,7 +6,6 @@
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import type { Argv } from 'yargs';
 import { PROJECT_ROOT } from '../config.js';
 import {
   appendHistory,
@@ -23,14 +22,14 @@ import type { RunOutcome } from '../harness/run/run.js';
 import {
   checkExitCode,
   checkNewestRun,
-  DEFAULT_MAIN_CHECK_OPTIONS,
   renderMainCheckMarkdown,
   type MainCheckOptions,
 } from '../harness/track/main-check.js';
 import { UsageError } from './args.js';
+import { decl, type ArgsOf } from './options.js';
 
-const DEFAULT_HISTORY_FILE = 'results/history.jsonl';
-const DEFAULT_HISTORY_OUT = 'results/history';
+/** The history file when none is named (declared as `history --file`'s default). */
+const DEFAULT_HISTORY_FILE = String(decl('file').default);
 /** Environment: the history file when --history is not given ("off": none). The test suite sets it to "off". */
 const HISTORY_ENV = 'VITALS_BENCH_HISTORY';
 
@@ -44,45 +43,6 @@ export function historyFile(
   const fromEnv = env[HISTORY_ENV];
   if (fromEnv !== undefined && fromEnv !== '') return fromEnv === 'off' ? undefined : resolve(fromEnv);
   return resolve(DEFAULT_HISTORY_FILE);
-}
-
-export function historyOptions<T>(y: Argv<T>) {
-  const d = DEFAULT_MAIN_CHECK_OPTIONS;
-  return y
-    .option('file', { type: 'string', default: DEFAULT_HISTORY_FILE, describe: 'the history file (JSON lines)' })
-    .option('out', { type: 'string', default: DEFAULT_HISTORY_OUT, describe: 'folder for history.md and the charts' })
-    .option('check', {
-      type: 'boolean',
-      default: false,
-      describe:
-        'instead: judge the newest run against the earlier runs of its parameter set on its machine; Markdown on stdout (exit 0 pass, 1 regression, 3 inconclusive)',
-    })
-    .option('last', {
-      type: 'number',
-      default: d.last,
-      describe: 'with --check: the PREVIOUS runs compared with (at most)',
-    })
-    .option('recent', {
-      type: 'number',
-      default: d.recent,
-      describe: 'with --check: the newest runs that are the NEW sample (the newest run among them)',
-    })
-    .option('threshold', {
-      type: 'number',
-      default: d.threshold,
-      describe: 'with --check: a change must exceed this fraction, beyond the PREVIOUS range and of the medians',
-    })
-    .option('alpha', {
-      type: 'number',
-      default: d.alpha,
-      describe: 'with --check: ...with a Mann-Whitney p below this',
-    })
-    .option('min-runs', {
-      type: 'number',
-      default: d.minPrevious,
-      describe: 'with --check: fewer PREVIOUS runs than this: inconclusive',
-    })
-    .option('markdown', { type: 'string', describe: 'with --check: also write the Markdown to this file' });
 }
 
 const shown = (file: string): string => (file.startsWith(PROJECT_ROOT) ? relative(PROJECT_ROOT, file) : file);
@@ -132,9 +92,9 @@ function readHistoryFile(fileArg: string | undefined): ReturnType<typeof readHis
 }
 
 /** `vitals-bench history`: history.md and a trend chart (SVG and PNG) per figure into `out`. */
-export async function historyCommand(a: { file?: string; out?: string }): Promise<void> {
-  const file = resolve(a.file ?? DEFAULT_HISTORY_FILE);
-  const out = resolve(a.out ?? DEFAULT_HISTORY_OUT);
+export async function historyCommand(a: Pick<ArgsOf<'history'>, 'file' | 'out'>): Promise<void> {
+  const file = resolve(a.file);
+  const out = resolve(a.out);
   const { entries } = readHistoryFile(file);
   mkdirSync(out, { recursive: true });
   const groups = groupByParameters(entries);

@@ -5,7 +5,7 @@
  * on its own, and every message shows the text as typed.
  */
 import { fraction, integer, nonNegative, positiveInt, positiveNumber, UsageError } from './args.js';
-import { decl, LIMITS, type OptionKey, type Rule } from './options.js';
+import { decl, LIMITS, optionKeys, type BenchDefaults, type OptionKey, type Rule } from './options.js';
 
 export { LIMITS };
 
@@ -25,32 +25,8 @@ export interface NumericOption {
   unit?: string;
 }
 
-/** The numeric options of `bench`, in the order they are parsed (and a message lists them). */
-const BENCH_NUMERIC_KEYS = [
-  'rate',
-  'batchInterval',
-  'duration',
-  'warmup',
-  'patients',
-  'partitions',
-  'threads',
-  'latenessMs',
-  'idleMs',
-  'prevalence',
-  'seed',
-  'sources',
-  'repeat',
-  'maxRestarts',
-  'injectDelayMs',
-  'fetchIntervalMs',
-  'generators',
-  'externalReadyTimeoutS',
-  'externalPollMs',
-  'externalQuietS',
-] as const satisfies readonly OptionKey[];
-
-/** The numeric bench options with a default (all but --patients: one per reading/s). */
-export type BenchNumberKey = Exclude<(typeof BENCH_NUMERIC_KEYS)[number], 'patients'>;
+/** The numeric options of `bench` (every bench option with a numeric rule), in declaration order: the order they are parsed. */
+const BENCH_NUMERIC_KEYS = optionKeys('bench').filter((k) => decl(k).rule !== undefined);
 
 function numericOf(key: OptionKey): NumericOption {
   const d = decl(key);
@@ -68,13 +44,13 @@ function numericOf(key: OptionKey): NumericOption {
 
 export const BENCH_NUMERIC_OPTIONS: readonly NumericOption[] = BENCH_NUMERIC_KEYS.map(numericOf);
 
-/** The defaults `bench` falls back on for its numeric options (the help shows them as text). */
+/** The defaults `bench` falls back on for its numeric options (all but --patients: one per reading/s). */
 export const BENCH_DEFAULTS = Object.fromEntries(
   BENCH_NUMERIC_KEYS.flatMap((k) => {
     const d = decl(k);
     return typeof d.default === 'number' && !d.noDefaultIn?.includes('bench') ? [[k, d.default]] : [];
   }),
-) as Record<BenchNumberKey, number>;
+) as BenchDefaults;
 
 const SWEEPABLE_FLAGS = BENCH_NUMERIC_OPTIONS.filter((o) => o.sweep).map((o) => `--${o.flag}`);
 

@@ -1,213 +1,38 @@
 /**
- * Every command-line option declared once (in the manner of Nexmark's option declarations):
- * its flag, type, default, bound and description. The `bench` command, the role commands
- * (ingest, stream, batch) and the generator commands (generate, produce, api) build their
- * yargs options from these declarations, each picking the subset it takes; where the harness
- * or the pipelines need one of these defaults, they take it from here.
+ * Every command-line option declared once: the run's parameters and the roles' options
+ * (src/harness/report/parameters.ts, where the harness reads them too), and here the options
+ * that only a command has. Each command builds its yargs options from these declarations
+ * (declareOptions) and gets its arguments' type from them (ArgsOf): the options a command takes
+ * are those whose help has a text for it, in declaration order.
  *
- * An option has one default and one bound everywhere; only its help text may be worded for
- * the command (a role says what it does with the option, bench that a comma list sweeps it).
+ * An option has one meaning everywhere, and one default and one bound unless a command declares
+ * its own (generate's --rate, history's --out); its help text may be worded for the command (a
+ * role says what it does with the option, bench that a comma list sweeps it).
  */
-import type { Argv, Options } from 'yargs';
-import { DEFAULT_MAX_FUTURE_MS } from '../domain/reading.js';
-import { MAX_PATIENTS } from '../generators/dataset.js';
-import { DEFAULT_PATIENTS, DEFAULT_SOURCES } from '../generators/defaults.js';
+import type { Argv, Options, PositionalOptions } from 'yargs';
 import { FAULT_SYNTAX } from '../harness/faults/spec.js';
-import { DEFAULT_RESTART_POLICY } from '../harness/processes/supervisor.js';
-import { DEFAULT_PROFILE } from '../pipelines/rules/profiles.js';
-import { DEFAULT_FETCH_INTERVAL_MS } from '../pipelines/stream.js';
-import { DEFAULT_KAFKA_CLIENT, KAFKA_CLIENTS } from '../infra/kafka-client/types.js';
+import {
+  LIMITS,
+  ROLE_OPTIONS,
+  RUN_PARAMETERS,
+  type Command,
+  type Help,
+  type HelpFacts,
+  type OptionDecl,
+  type ValueOf,
+} from '../harness/report/parameters.js';
+import { DEFAULT_MAIN_CHECK_OPTIONS } from '../harness/track/main-check.js';
+import { UsageError } from './args.js';
 
-/**
- * Upper bounds of the options, for one machine: beyond them a run would not measure the
- * pipelines but the machine's limits (or never end). The README's options table gives them.
- */
-export const LIMITS = {
-  rate: 200_000,
-  sources: 64,
-  partitions: 64,
-  patients: MAX_PATIENTS,
-  durationS: 86_400,
-  injectDelayMs: 60_000,
-  fetchIntervalMs: 1_000,
-} as const;
+export { LIMITS };
+export type { Command, Rule } from '../harness/report/parameters.js';
 
-/** How a numeric value is checked (option-list.ts): the message names the rule. */
-export type Rule = 'positive' | 'positiveInt' | 'nonNegative' | 'nonNegativeInt' | 'integer' | 'fraction';
+const d = DEFAULT_MAIN_CHECK_OPTIONS;
 
-/** The commands that share options: `bench`, the pipeline roles, the generator's data set options, `produce`. */
-export type Command = 'bench' | 'role' | 'dataset' | 'produce';
-
-export interface OptionDecl {
-  /** The command-line name without dashes: "lateness-ms" (the key is its camel case: latenessMs). */
-  flag: string;
-  type: 'number' | 'string' | 'boolean';
-  /** Repeatable (--fault a --fault b). */
-  array?: boolean;
-  /** String options: the values allowed. */
-  choices?: readonly string[];
-  /** The default of every command that takes the option (bench shows numbers as text). */
-  default?: number | string | boolean;
-  /** Commands in which the option has no default (bench's --patients: one per reading/s). */
-  noDefaultIn?: readonly Command[];
-  /** Numeric options: the check of each value, its bound and what the bound is about. */
-  rule?: Rule;
-  max?: number;
-  /** Said after the bound in the message ("readings/s (what one machine ... can take)"). */
-  maxWhy?: string;
-  /** bench: a comma list of it runs a sweep. */
-  sweep?: boolean;
-  /** Unit for axis titles and tables. */
-  unit?: string;
-  /** bench: example of a sweep's comma list, said after the sweep note ("2,10,30"). */
-  example?: string;
-  /** The help text in each command that takes the option. */
-  describe: Partial<Record<Command, string>>;
-}
-
-/** "100,000": a bound as the help text writes it. */
-const big = (n: number): string => n.toLocaleString('en-US');
-
-export const OPTIONS = {
-  config: {
-    flag: 'config',
-    type: 'string',
-    describe: { bench: 'JSON file with any of these options (command-line values win)' },
-  },
-  runId: {
-    flag: 'run-id',
-    type: 'string',
-    default: 'default',
-    describe: { role: 'run the results belong to' },
-  },
-  requireRunId: {
-    flag: 'require-run-id',
-    type: 'boolean',
-    default: false,
-    describe: {
-      role: 'reject a reading with no run id as foreign (the bench sets it: only its generator writes to its topics)',
-    },
-  },
-  rate: {
-    flag: 'rate',
-    type: 'number',
-    default: 500,
-    rule: 'positive',
-    max: LIMITS.rate,
-    maxWhy: " readings/s (what one machine's broker and database can take)",
-    sweep: true,
-    unit: 'readings/s',
-    example: '500,2000,10000',
-    describe: { bench: 'offered readings/s' },
-  },
-  duration: {
-    flag: 'duration',
-    type: 'number',
-    default: 30,
-    rule: 'positive',
-    max: LIMITS.durationS,
-    sweep: true,
-    unit: 's',
-    describe: { bench: 'measured phase, seconds' },
-  },
-  warmup: {
-    flag: 'warmup',
-    type: 'number',
-    default: 10,
-    rule: 'nonNegative',
-    max: LIMITS.durationS,
-    sweep: true,
-    unit: 's',
-    describe: { bench: 'warm-up, seconds (sent, excluded from latency figures)' },
-  },
-  seed: {
-    flag: 'seed',
-    type: 'number',
-    default: 1,
-    rule: 'integer',
-    sweep: true,
-    describe: { bench: 'random seed of the generator', dataset: 'random seed: same seed, same readings' },
-  },
-  patients: {
-    flag: 'patients',
-    type: 'number',
-    default: DEFAULT_PATIENTS,
-    noDefaultIn: ['bench'],
-    rule: 'positiveInt',
-    max: LIMITS.patients,
-    sweep: true,
-    describe: {
-      bench: `patients (default: one per reading per second, i.e. 1 Hz monitors; max ${big(LIMITS.patients)})`,
-      dataset: `patients in total, split across sources (max ${big(LIMITS.patients)})`,
-    },
-  },
-  sources: {
-    flag: 'sources',
-    type: 'number',
-    default: DEFAULT_SOURCES,
-    rule: 'positiveInt',
-    max: LIMITS.sources,
-    sweep: false,
-    describe: {
-      bench: 'device sources: topics health_data_source1..S',
-      role: 'device sources: topics health_data_source1..S',
-      dataset: 'device sources (Device_A.., topics health_data_source1..S)',
-    },
-  },
-  partitions: {
-    flag: 'partitions',
-    type: 'number',
-    default: 3,
-    rule: 'positiveInt',
-    max: LIMITS.partitions,
-    sweep: true,
-    describe: { bench: 'partitions per topic', role: 'partitions per topic when the topics must be created' },
-  },
-  topicPrefix: {
-    flag: 'topic-prefix',
-    type: 'string',
-    default: '',
-    describe: { bench: 'prefix for the topic names', role: 'prefix of the topic names (isolation for tests)' },
-  },
-  rules: {
-    flag: 'rules',
-    type: 'string',
-    default: DEFAULT_PROFILE,
-    describe: {
-      bench: 'rule profile (clinical, seed) or a rules JSON file',
-      role: 'rule profile (seed, clinical) or a rules JSON file',
-    },
-  },
-  batchInterval: {
-    flag: 'batch-interval',
-    type: 'number',
-    default: 10,
-    rule: 'positive',
-    sweep: true,
-    unit: 's',
-    example: '2,10,30',
-    describe: { bench: 'seconds between batch passes (plus a final pass)' },
-  },
-  threads: {
-    flag: 'threads',
-    type: 'number',
-    default: 2,
-    rule: 'positiveInt',
-    sweep: true,
-    describe: { bench: 'batch worker threads (Piscina)', role: 'batch: Piscina worker threads' },
-  },
-  prevalence: {
-    flag: 'prevalence',
-    type: 'number',
-    default: 0.05,
-    rule: 'fraction',
-    sweep: true,
-    describe: {
-      bench: 'fraction of readings inside injected anomaly episodes',
-      dataset: 'expected fraction of readings inside an anomaly episode',
-    },
-  },
+/** The options of one command or two that are not run parameters. */
+const COMMAND_OPTIONS = {
   repeat: {
+    setting: true,
     flag: 'repeat',
     type: 'number',
     default: 1,
@@ -217,134 +42,29 @@ export const OPTIONS = {
       bench: "runs per value of a sweep (or of a single run); the sweep report gives each figure's median and spread",
     },
   },
-  modes: {
-    flag: 'modes',
-    type: 'string',
-    default: 'stream,batch',
-    describe: { bench: 'modes to run: stream, batch, and external modes (--external, --with-spark, --with-flink)' },
-  },
-  latenessMs: {
-    flag: 'lateness-ms',
-    type: 'number',
-    default: 2000,
-    rule: 'nonNegative',
-    sweep: true,
-    unit: 'ms',
-    describe: {
-      bench: 'allowed lateness of window rules (ms of event time)',
-      role: 'allowed lateness of window rules, ms of event time',
-    },
-  },
-  idleMs: {
-    flag: 'idle-ms',
-    type: 'number',
-    default: 1000,
-    rule: 'positive',
-    sweep: true,
-    unit: 'ms',
-    describe: {
-      bench: 'stream: idle partition timeout for the watermark',
-      role: 'stream: a partition silent this long stops holding the watermark',
-    },
-  },
-  every: {
-    flag: 'every',
-    type: 'number',
-    default: 0,
-    describe: { role: 'batch: run a pass every N seconds (0: one pass, then exit)' },
-  },
-  once: {
-    flag: 'once',
-    type: 'boolean',
-    default: false,
-    describe: { role: 'batch: one final pass over everything stored, then exit' },
-  },
-  maxFutureMs: {
-    flag: 'max-future-ms',
-    type: 'number',
-    default: DEFAULT_MAX_FUTURE_MS,
-    describe: { role: 'ingest, stream: refuse readings whose event_time is further ahead of the clock' },
-  },
-  waitForServicesS: {
-    flag: 'wait-for-services-s',
-    type: 'number',
-    default: 0,
-    describe: {
-      role: 'at start, wait this long for Kafka and the database to answer (0: fail at once); the harness sets it for restarted roles',
-    },
-  },
-  windowOriginMs: {
-    flag: 'window-origin-ms',
-    type: 'number',
-    default: 0,
-    describe: {
-      role: 'stream, batch: align windows to this epoch ms (the harness uses its schedule start; 0: the epoch)',
-    },
-  },
-  generators: {
-    flag: 'generators',
-    type: 'number',
-    default: 1,
-    rule: 'positiveInt',
-    max: 8,
-    maxWhy: '(each is a process of its own; this machine has few cores)',
-    sweep: true,
-    describe: {
-      bench:
-        "load-generator processes: the patients split across them, one global schedule (so --find-max measures the pipelines, not one producer's core)",
-    },
-  },
-  fetchIntervalMs: {
-    flag: 'fetch-interval-ms',
-    type: 'number',
-    default: DEFAULT_FETCH_INTERVAL_MS,
-    rule: 'nonNegative',
-    max: LIMITS.fetchIntervalMs,
-    sweep: true,
-    unit: 'ms',
-    describe: {
-      bench:
-        'stream: least time between two fetches while readings keep arriving (each fetch takes what arrived meanwhile into one transaction; 0: a fetch per arrival)',
-      role: 'stream: least time between two fetches while readings keep arriving (0: fetch on every arrival)',
-    },
-  },
-  injectDelayMs: {
-    flag: 'inject-delay-ms',
-    type: 'number',
-    default: 0,
-    rule: 'nonNegative',
-    max: LIMITS.injectDelayMs,
-    sweep: true,
-    unit: 'ms',
-    describe: {
-      bench: "calibration: each batch of the stream's results waits this long before its database commit",
-      role: 'stream: results wait this long before their database commit (calibration)',
-    },
-  },
-  kafkaClient: {
-    flag: 'kafka-client',
-    type: 'string',
-    default: DEFAULT_KAFKA_CLIENT,
-    choices: KAFKA_CLIENTS,
-    describe: {
-      bench: 'Kafka client of the producer, ingest and stream (recorded in the run)',
-      role: 'ingest, stream: Kafka client of the consumer',
-      produce: 'Kafka client of the producer',
-    },
-  },
   out: {
+    setting: true,
     flag: 'out',
     type: 'string',
     default: 'results/runs',
-    describe: { bench: 'folder for the run folders' },
+    defaultIn: { history: 'results/history' },
+    noDefaultIn: ['generate'],
+    demandIn: ['generate'],
+    describe: {
+      bench: 'folder for the run folders',
+      history: 'folder for history.md and the charts',
+      generate: 'output file',
+    },
   },
   findMax: {
+    setting: true,
     flag: 'find-max',
     type: 'boolean',
     default: false,
     describe: { bench: 'search the sustainable throughput (METRICS.md), starting at --rate' },
   },
   profile: {
+    setting: true,
     flag: 'profile',
     type: 'string',
     describe: {
@@ -358,14 +78,6 @@ export const OPTIONS = {
     describe: {
       bench:
         "append each run's line to this history file (default results/history.jsonl, or $VITALS_BENCH_HISTORY; --no-history: none)",
-    },
-  },
-  fault: {
-    flag: 'fault',
-    type: 'string',
-    array: true,
-    describe: {
-      bench: `inject a fault during each run, repeatable: ${FAULT_SYNTAX}; times from the start of the load`,
     },
   },
   external: {
@@ -424,14 +136,6 @@ export const OPTIONS = {
       bench: 'after the built-in modes drained: seconds without a new result before an external job counts as drained',
     },
   },
-  maxRestarts: {
-    flag: 'max-restarts',
-    type: 'number',
-    default: DEFAULT_RESTART_POLICY.maxRestarts,
-    rule: 'nonNegativeInt',
-    sweep: false,
-    describe: { bench: 'restarts of a pipeline role that ends unexpectedly, per role and run' },
-  },
   services: {
     flag: 'services',
     type: 'boolean',
@@ -444,45 +148,291 @@ export const OPTIONS = {
     default: false,
     describe: { bench: 'plain progress lines only (no live bar), as when stderr is not a terminal' },
   },
+  count: {
+    flag: 'count',
+    type: 'number',
+    demandIn: ['generate'],
+    describe: { generate: 'readings to write', produce: 'readings to send' },
+  },
+  format: {
+    flag: 'format',
+    type: 'string',
+    default: 'jsonl',
+    describe: { generate: 'jsonl or csv' },
+  },
+  replay: {
+    flag: 'replay',
+    type: 'string',
+    describe: { produce: 'a JSON-lines data set (from generate) to replay' },
+  },
+  fromApi: {
+    flag: 'from-api',
+    type: 'string',
+    array: true,
+    describe: { produce: "device API endpoint URLs to poll (the seed's producer)" },
+  },
+  pollMs: {
+    flag: 'poll-ms',
+    type: 'number',
+    default: 2000,
+    describe: { produce: 'with --from-api: poll interval' },
+  },
+  jitterMs: {
+    flag: 'jitter-ms',
+    type: 'number',
+    default: 0,
+    describe: { produce: 'fault: send 10% of readings up to this late (out of order)' },
+  },
+  lateByMs: {
+    flag: 'late-by-ms',
+    type: 'number',
+    default: 0,
+    describe: {
+      produce:
+        "fault: a late reading (--late-fraction) is sent more than this and up to twice this many ms after its time; give the pipelines' --lateness-ms to make them late there",
+    },
+  },
+  lateFraction: {
+    flag: 'late-fraction',
+    type: 'number',
+    default: 0,
+    describe: { produce: 'fault: fraction of readings sent later than --late-by-ms' },
+  },
+  duplicateFraction: {
+    flag: 'duplicate-fraction',
+    type: 'number',
+    default: 0,
+    describe: { produce: 'fault: fraction of readings sent twice' },
+  },
+  malformedFraction: {
+    flag: 'malformed-fraction',
+    type: 'number',
+    default: 0,
+    describe: { produce: 'fault: malformed messages per reading' },
+  },
+  truthOut: {
+    flag: 'truth-out',
+    type: 'string',
+    describe: { produce: 'write the ground truth (episodes, faults, timing) to this JSON file' },
+  },
+  port: {
+    flag: 'port',
+    type: 'number',
+    default: 5000,
+    describe: { api: 'port to listen on (0: any free port)' },
+  },
+  host: {
+    flag: 'host',
+    type: 'string',
+    default: '127.0.0.1',
+    describe: { api: 'address to listen on' },
+  },
+  file: {
+    flag: 'file',
+    type: 'string',
+    default: 'results/history.jsonl',
+    describe: { history: 'the history file (JSON lines)' },
+  },
+  check: {
+    flag: 'check',
+    type: 'boolean',
+    default: false,
+    describe: {
+      history:
+        'instead: judge the newest run against the earlier runs of its parameter set on its machine; Markdown on stdout (exit 0 pass, 1 regression, 3 inconclusive)',
+    },
+  },
+  last: {
+    flag: 'last',
+    type: 'number',
+    default: d.last,
+    describe: { history: 'with --check: the PREVIOUS runs compared with (at most)' },
+  },
+  recent: {
+    flag: 'recent',
+    type: 'number',
+    default: d.recent,
+    describe: { history: 'with --check: the newest runs that are the NEW sample (the newest run among them)' },
+  },
+  threshold: {
+    flag: 'threshold',
+    type: 'number',
+    default: d.threshold,
+    describe: {
+      history: 'with --check: a change must exceed this fraction, beyond the PREVIOUS range and of the medians',
+    },
+  },
+  alpha: {
+    flag: 'alpha',
+    type: 'number',
+    default: d.alpha,
+    describe: { history: 'with --check: ...with a Mann-Whitney p below this' },
+  },
+  minRuns: {
+    flag: 'min-runs',
+    type: 'number',
+    default: d.minPrevious,
+    describe: { history: 'with --check: fewer PREVIOUS runs than this: inconclusive' },
+  },
+  markdown: {
+    flag: 'markdown',
+    type: 'string',
+    describe: { history: 'with --check: also write the Markdown to this file' },
+  },
+  dir: {
+    flag: 'dir',
+    type: 'string',
+    positional: true,
+    demandIn: ['report'],
+    describe: { report: 'a run folder (with its results.json) or a sweep folder (with its sweep.json)' },
+  },
 } as const satisfies Record<string, OptionDecl>;
 
-export type OptionKey = keyof typeof OPTIONS;
+export const OPTIONS = {
+  config: {
+    setting: true,
+    flag: 'config',
+    type: 'string',
+    describe: { bench: 'JSON file with any of these options (command-line values win)' },
+  },
+  ...RUN_PARAMETERS,
+  ...ROLE_OPTIONS,
+  ...COMMAND_OPTIONS,
+} as const satisfies Record<string, OptionDecl>;
+
+type Decls = typeof OPTIONS;
+export type OptionKey = keyof Decls;
 
 /** The declaration of an option by key (latenessMs), widened to OptionDecl. */
 export function decl(key: OptionKey): OptionDecl {
   return OPTIONS[key];
 }
 
+/** What the help texts need from the rooms above the declarations. */
+const HELP_FACTS: HelpFacts = { faultSyntax: FAULT_SYNTAX };
+
+/** A help text as the command shows it. */
+function helpText(help: Help): string {
+  return typeof help === 'function' ? help(HELP_FACTS) : help;
+}
+
+/** The options `command` takes, in declaration order (the order its help lists them). */
+export function optionKeys(command: Command): OptionKey[] {
+  return (Object.keys(OPTIONS) as OptionKey[]).filter((k) => decl(k).describe[command] !== undefined);
+}
+
 /** Said in bench's help of each option that a comma list sweeps. */
 const SWEEP_NOTE = '; a comma list runs a sweep';
 
+/** Whether `command` reads a numeric option as text: bench (a comma list "2,10,30" would parse to NaN) and `textIn`. */
+function readsAsText(d: OptionDecl, command: Command): boolean {
+  return d.type === 'number' && (command === 'bench' || (d.textIn?.includes(command) ?? false));
+}
+
+/** The default of an option in `command`, if it has one there. */
+function defaultIn(d: OptionDecl, command: Command): OptionDecl['default'] {
+  if (d.noDefaultIn?.includes(command)) return undefined;
+  return d.defaultIn?.[command] ?? d.default;
+}
+
 /**
- * The yargs declaration of an option in a command. In `bench` a numeric option is read as
- * text (a comma list "2,10,30" would parse to NaN) and parsed by option-list.ts, so its
- * default is shown as text too; elsewhere it is a number.
+ * The yargs declaration of an option in a command. A numeric option that bench reads as text
+ * (parsed by option-list.ts) shows its default as text too; elsewhere it is a number.
  */
-export function yargsOption(key: OptionKey, command: Command): Options {
+function yargsOption(key: OptionKey, command: Command): Options {
   const d = decl(key);
-  const text = d.describe[command];
-  if (text === undefined) throw new Error(`option --${d.flag} is not declared for ${command}`);
-  const numericText = command === 'bench' && d.type === 'number';
-  let describe = text;
+  const help = d.describe[command];
+  if (help === undefined) throw new Error(`option --${d.flag} is not declared for ${command}`);
+  const text = readsAsText(d, command);
+  let describe = helpText(help);
   if (command === 'bench' && d.sweep) describe += SWEEP_NOTE;
   if (command === 'bench' && d.example) describe += ` (${d.example})`;
-  const o: Options = { type: numericText ? 'string' : d.type, describe };
+  const o: Options = { type: text ? 'string' : d.type, describe };
   if (d.array) o.array = true;
   if (d.choices) o.choices = [...d.choices];
-  if (d.default !== undefined && !d.noDefaultIn?.includes(command))
-    o.default = numericText ? String(d.default) : d.default;
+  if (d.demandIn?.includes(command)) o.demandOption = true;
+  const value = defaultIn(d, command);
+  if (value !== undefined) o.default = text ? String(value) : value;
   return o;
 }
 
 /**
- * Declare the options `keys` (in this order, as the help lists them) of `command` on `y`.
- * The caller states the arguments' type; test/unit/cli/options.test.ts checks it against the declarations.
+ * Declare the options of `command` on `y`, and refuse (exit 2, with the declared message) a flag
+ * that means something else in this command (`refusedIn`).
  */
-export function declareOptions<Args, T>(y: Argv<T>, command: Command, keys: readonly OptionKey[]): Argv<T & Args> {
-  let out: Argv<T> = y;
-  for (const key of keys) out = out.option(decl(key).flag, yargsOption(key, command));
-  return out as unknown as Argv<T & Args>;
+export function declareOptions<C extends Command, T>(y: Argv<T>, command: C): Argv<T & ArgsOf<C>> {
+  let out = y as unknown as Argv;
+  for (const key of optionKeys(command)) {
+    const d = decl(key);
+    const o = yargsOption(key, command);
+    out = d.positional ? out.positional(d.flag, o as PositionalOptions) : out.option(d.flag, o);
+  }
+  const refused = (Object.keys(OPTIONS) as OptionKey[]).filter((k) => decl(k).refusedIn?.[command] !== undefined);
+  for (const key of refused) out = out.option(decl(key).flag, { type: decl(key).type, hidden: true });
+  if (refused.length)
+    out = out.check((argv) => {
+      const given = refused.find((k) => argv[k] !== undefined);
+      if (given) throw new UsageError(decl(given).refusedIn![command]);
+      return true;
+    });
+  return out as unknown as Argv<T & ArgsOf<C>>;
 }
+
+// -------------------------------------------------------------------------------------------------
+// The arguments' types, derived from the declarations: the compiler sees every option a command
+// takes, with the type it parses to, required when it has a default there (or is demanded).
+
+/** Whether `C` is in the declaration's list field F (noDefaultIn, demandIn, textIn). */
+type In<D, F extends string, C> = D extends { [P in F]: readonly (infer X)[] } ? (C extends X ? true : false) : false;
+
+type Takes<D, C extends Command> = D extends { describe: { [P in C]: Help } } ? true : false;
+
+/** Present in the parsed arguments: demanded, or with a default in the command. */
+type Present<D, C extends Command> =
+  In<D, 'demandIn', C> extends true
+    ? true
+    : In<D, 'noDefaultIn', C> extends true
+      ? false
+      : D extends { default: unknown }
+        ? true
+        : D extends { defaultIn: { [P in C]: unknown } }
+          ? true
+          : false;
+
+/** A number bench reads as text: "10", a comma list "2,10,30", or a number (from --config or --profile). */
+type NumberText = string | number;
+
+type ArgValue<D, C extends Command> = D extends { type: 'number' }
+  ? C extends 'bench'
+    ? NumberText
+    : In<D, 'textIn', C> extends true
+      ? string
+      : number
+  : ValueOf<D>;
+
+/** bench's numeric options that have a default there, parsed (option-list.ts). */
+export type BenchDefaults = {
+  [
+    K in OptionKey as Numeric<Decls[K]> extends true ? (Present<Decls[K], 'bench'> extends true ? K : never) : never
+  ]: number;
+};
+
+/** bench's numeric options as option-list.ts parses them: each a number, absent where bench has no default (--patients). */
+export type BenchNumbers = BenchDefaults & {
+  [
+    K in OptionKey as Numeric<Decls[K]> extends true ? (Present<Decls[K], 'bench'> extends true ? never : K) : never
+  ]?: number;
+};
+
+type Numeric<D> = D extends { rule: string; describe: { bench: Help } } ? true : false;
+
+/** The arguments of `command` as yargs parses them, keyed by option (camel case of the flag). */
+export type ArgsOf<C extends Command> = {
+  [
+    K in OptionKey as Takes<Decls[K], C> extends true ? (Present<Decls[K], C> extends true ? K : never) : never
+  ]: ArgValue<Decls[K], C>;
+} & {
+  [
+    K in OptionKey as Takes<Decls[K], C> extends true ? (Present<Decls[K], C> extends true ? never : K) : never
+  ]?: ArgValue<Decls[K], C>;
+};

@@ -16,51 +16,13 @@ import type { RuleSet } from '../pipelines/rules/types.js';
 import { migrate } from '../pipelines/store/schema.js';
 import { StreamPipeline } from '../pipelines/stream.js';
 import { kafkaClientArg, positiveInt, UsageError } from './args.js';
-import { declareOptions, type OptionKey } from './options.js';
+import { declareOptions, type ArgsOf } from './options.js';
 
-export interface RoleArgs {
-  runId: string;
-  requireRunId: boolean;
-  sources: number;
-  partitions: number;
-  topicPrefix: string;
-  rules: string;
-  latenessMs: number;
-  idleMs: number;
-  threads: number;
-  every: number;
-  once: boolean;
-  maxFutureMs: number;
-  injectDelayMs: number;
-  fetchIntervalMs: number;
-  waitForServicesS: number;
-  windowOriginMs: number;
-  kafkaClient: string;
-}
-
-/** The options of the role commands (ingest, stream, batch), in help order; each declared in options.ts. */
-export const ROLE_OPTION_KEYS = [
-  'runId',
-  'requireRunId',
-  'sources',
-  'partitions',
-  'topicPrefix',
-  'rules',
-  'latenessMs',
-  'idleMs',
-  'threads',
-  'every',
-  'once',
-  'maxFutureMs',
-  'waitForServicesS',
-  'windowOriginMs',
-  'injectDelayMs',
-  'fetchIntervalMs',
-  'kafkaClient',
-] as const satisfies readonly OptionKey[];
+/** The options of the role commands (ingest, stream, batch), declared in options.ts and parameters.ts. */
+export type RoleArgs = ArgsOf<'role'>;
 
 export function roleOptions<T>(y: Argv<T>): Argv<T & RoleArgs> {
-  return declareOptions<RoleArgs, T>(y, 'role', ROLE_OPTION_KEYS);
+  return declareOptions(y, 'role');
 }
 
 function log(role: RoleName, line: string): void {

@@ -140,8 +140,22 @@ export class Dataset {
    * order they started, with end_seq clipped to the patient's last produced seq.
    */
   episodes(): EpisodeTruth[] {
-    return this.started.map((e) => {
-      const last = e.patient.seq - 1;
+    return this.episodesSince(0, (p) => this.state[p]!.seq - 1);
+  }
+
+  /** Episodes started so far (by every patient). */
+  get episodesStarted(): number {
+    return this.started.length;
+  }
+
+  /**
+   * Episodes started after the first `from` of them, in the order they started, with end_seq
+   * clipped to lastSeqOf(patient index): for a caller that produces the patients' readings piece
+   * by piece and knows how many each patient will have (episodes() clips to those produced so far).
+   */
+  episodesSince(from: number, lastSeqOf: (patientIndex: number) => number): EpisodeTruth[] {
+    return this.started.slice(from).map((e) => {
+      const last = lastSeqOf(e.patient.index);
       return {
         id: `p${e.patient.patientId}-e${e.ordinal}`,
         patient_id: e.patient.patientId,

@@ -151,6 +151,7 @@ export async function startConsumerLoop(opts: ConsumerLoopOptions): Promise<Cons
       },
       onRebalancing: () => opts.onRebalancing?.(),
       onCrash: opts.onFatal,
+      onReconnect: (cause) => opts.log?.(`consumer ${opts.groupId}: reading again in-process after: ${cause.message}`),
     },
   );
   created(consumer);

@@ -2,24 +2,19 @@ import { mkdtempSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { topicsFor, type Reading } from '../../src/domain/reading.js';
+import type { Reading } from '../../src/domain/reading.js';
 import { runOpenLoopProducer, type ProducerResult } from '../../src/generators/producer.js';
 import { OpenLoopSchedule } from '../../src/generators/schedule.js';
 import { datasetSource } from '../../src/generators/sources.js';
 import { consumerLag } from '../../src/infra/kafka.js';
 import type { Pool } from '../../src/infra/mysql.js';
 import { BatchPipeline } from '../../src/pipelines/batch/batch.js';
-import { startIngest } from '../../src/pipelines/ingest.js';
-import { StreamPipeline } from '../../src/pipelines/stream.js';
+import type { StreamPipeline } from '../../src/pipelines/stream.js';
 import {
   alertDifferences,
   config,
   countVitals,
   countWindows,
-  createTopics,
-  isolation,
-  kafkaClient,
-  openPool,
   readAlertKeys,
   readVitals,
   readWindows,
@@ -29,8 +24,8 @@ import {
   TEST_RULES,
   waitUntil,
   windowDifferences,
-  tearDown,
 } from './helpers.js';
+import { InProcessPipelines } from './in-process.js';
 
 const LATENESS_MS = 500;
 const IDLE_MS = 500;
@@ -172,17 +167,19 @@ function classifyMalformed(payload: string): { kind: string; reason: RegExp } {
 }
 
 describe('bad input: malformed messages rejected with reasons, duplicates stored once', () => {
-  const { runId, prefix, tag } = isolation('bad');
   const params = { seed: 31337, patients: 30, sources: 3 };
   const total = 3000;
-  const topics = topicsFor(params.sources, prefix);
-  const kafka = kafkaClient(`it-bad-${tag}`);
-  const admin = kafka.admin();
-  const fatalErrors: Error[] = [];
-  const ingestGroup = `it-bad-ingest-${tag}`;
-  const streamGroup = `it-bad-stream-${tag}`;
+  const env = new InProcessPipelines({
+    label: 'bad',
+    sources: params.sources,
+    partitions: 3,
+    latenessMs: LATENESS_MS,
+    idleMs: IDLE_MS,
+  });
+  const { runId, prefix, topics, kafka, admin, ingestGroup, streamGroup } = env;
+  const fatalErrors = env.fatal;
   let pool: Pool;
-  let ingest: Awaited<ReturnType<typeof startIngest>> | undefined;
+  let ingest: InProcessPipelines['ingest'] | undefined;
   let stream: StreamPipeline | undefined;
   let produced: ProducerResult;
   /** Where each raw bad message landed. */
@@ -202,24 +199,8 @@ describe('bad input: malformed messages rejected with reasons, duplicates stored
   };
 
   beforeAll(async () => {
-    pool = await openPool();
-    await admin.connect();
-    await createTopics(admin, topics, 3);
-    const onFatal = (err: Error): void => void fatalErrors.push(err);
-    ingest = await startIngest({ kafka, pool, runId, topics, groupId: ingestGroup, onFatal });
-    stream = new StreamPipeline({
-      kafka,
-      pool,
-      runId,
-      topics,
-      ruleSet: TEST_RULES,
-      allowedLatenessMs: LATENESS_MS,
-      idleMs: IDLE_MS,
-      groupId: streamGroup,
-      onFatal,
-    });
-    await stream.start();
-    await Promise.all([ingest.loop.joined, stream.joined]);
+    await env.start();
+    ({ pool, ingest, stream } = env);
 
     const producing = runOpenLoopProducer({
       kafka,
@@ -273,7 +254,7 @@ describe('bad input: malformed messages rejected with reasons, duplicates stored
     await sleep(2 * IDLE_MS);
   }, 150_000);
 
-  afterAll(() => tearDown({ stream, ingest, admin, topics, pool }));
+  afterAll(() => env.tearDown());
 
   it('the producer sent malformed messages of every kind and duplicates', () => {
     expect(produced.complete).toBe(true);

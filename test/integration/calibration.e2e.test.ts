@@ -19,7 +19,7 @@
  *     than the tolerance.
  * (c) compare(A, A') (same code, same options) flags nothing and passes.
  *
- * Both comparisons use the gate's own rule (GATE_DEFAULTS, README "Tracking performance in CI"):
+ * Both comparisons use the gate's own rule (GATE_DEFAULTS, docs/CI.md):
  * with 5 runs a side, p < 0.01 means the two sets do not overlap at all. At 0.05, each noisy
  * figure of an A/A comparison would be flagged with probability up to 8/252 = 3.2 %, and a table
  * has about eight noisy figures: too often for a gate. A run whose measurement is not valid (its

@@ -130,21 +130,6 @@ export function writeRulesFile(ruleSet: RuleSet = TEST_RULES): string {
   return file;
 }
 
-/** Test teardown: stop the pipelines (whatever state they are in), delete the topics, close the clients. */
-export async function tearDown(t: {
-  stream?: { stop(): Promise<void> };
-  ingest?: { stop(): Promise<void> };
-  admin: Admin;
-  topics: string[];
-  pool?: Pool;
-}): Promise<void> {
-  await t.stream?.stop().catch(() => undefined);
-  await t.ingest?.stop().catch(() => undefined);
-  await deleteTopics(t.admin, t.topics);
-  await t.admin.disconnect();
-  await t.pool?.end();
-}
-
 /**
  * A rules file for end-to-end benches: record rules and 2 s window rules that fire at the
  * generator's normal ranges, so that short runs raise alerts and drain quickly.

@@ -6,27 +6,16 @@
  * exceed the server's max_allowed_packet.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { topicsFor, type Reading } from '../../src/domain/reading.js';
+import type { Reading } from '../../src/domain/reading.js';
 import { consumerLag } from '../../src/infra/kafka.js';
 import { bulkInsert, inTransaction, type Pool } from '../../src/infra/mysql.js';
 import { withRetry } from '../../src/infra/retry.js';
 import { chunkRows, readMaxAllowedPacket, statementBudget } from '../../src/infra/statement-size.js';
-import { startIngest } from '../../src/pipelines/ingest.js';
 import { isDataError, writeIsolating } from '../../src/pipelines/isolate.js';
 import { REJECT_COLUMNS, rejectedRow, REJECTED_PAYLOAD_MAX_BYTES } from '../../src/pipelines/rows.js';
-import { StreamPipeline } from '../../src/pipelines/stream.js';
-import {
-  countVitals,
-  createTopics,
-  isolation,
-  kafkaClient,
-  normalReading,
-  openPool,
-  readAlertKeys,
-  TEST_RULES,
-  tearDown,
-  waitUntil,
-} from './helpers.js';
+import type { StreamPipeline } from '../../src/pipelines/stream.js';
+import { countVitals, isolation, normalReading, openPool, readAlertKeys, waitUntil } from './helpers.js';
+import { InProcessPipelines } from './in-process.js';
 
 interface RejectedRow {
   kafka_offset: number;
@@ -35,14 +24,12 @@ interface RejectedRow {
 }
 
 describe('conflicting copies in single-row and multi-row writes, readings without a run id', () => {
-  const { runId, prefix, tag } = isolation('integ');
-  const topics = topicsFor(1, prefix);
-  const kafka = kafkaClient(`it-integ-${tag}`);
-  const admin = kafka.admin();
+  const env = new InProcessPipelines({ label: 'integ', sources: 1, partitions: 1, requireRunId: true });
+  const { runId, topics, kafka, admin } = env;
   const producer = kafka.producer({ allowAutoTopicCreation: false });
-  const fatal: Error[] = [];
+  const fatal = env.fatal;
   let pool: Pool;
-  let ingest: Awaited<ReturnType<typeof startIngest>> | undefined;
+  let ingest: InProcessPipelines['ingest'] | undefined;
   let stream: StreamPipeline | undefined;
   const now = Date.now();
   const reading = (patient: number, seq: number, hr: number, run: string | null = runId): Reading =>
@@ -64,8 +51,7 @@ describe('conflicting copies in single-row and multi-row writes, readings withou
     await waitUntil(
       `ingest and stream to take ${name}`,
       async () =>
-        (await committedOffset(`it-integ-ingest-${tag}`)) >= end &&
-        (stream!.stats.positions[`${topics[0]}:0`] ?? 0) >= end,
+        (await committedOffset(env.ingestGroup)) >= end && (stream!.stats.positions[`${topics[0]}:0`] ?? 0) >= end,
       20_000,
     );
   };
@@ -81,33 +67,8 @@ describe('conflicting copies in single-row and multi-row writes, readings withou
   };
 
   beforeAll(async () => {
-    pool = await openPool();
-    await admin.connect();
-    await createTopics(admin, topics, 1);
-    const onFatal = (err: Error): void => void fatal.push(err);
-    ingest = await startIngest({
-      kafka,
-      pool,
-      runId,
-      topics,
-      groupId: `it-integ-ingest-${tag}`,
-      requireRunId: true,
-      onFatal,
-    });
-    stream = new StreamPipeline({
-      kafka,
-      pool,
-      runId,
-      topics,
-      ruleSet: TEST_RULES,
-      allowedLatenessMs: 500,
-      idleMs: 500,
-      groupId: `it-integ-stream-${tag}`,
-      requireRunId: true,
-      onFatal,
-    });
-    await stream.start();
-    await Promise.all([ingest.loop.joined, stream.joined]);
+    await env.start();
+    ({ pool, ingest, stream } = env);
     await producer.connect();
     // Each alone, in its own statement: the first copy, a conflicting copy (140 bpm would fire
     // hr_over_85), an identical copy.
@@ -123,15 +84,15 @@ describe('conflicting copies in single-row and multi-row writes, readings withou
     await waitUntil(
       'both groups at the log end',
       async () =>
-        (await consumerLag(admin, `it-integ-ingest-${tag}`, topics)) === 0 &&
-        (await consumerLag(admin, `it-integ-stream-${tag}`, topics)) === 0,
+        (await consumerLag(admin, env.ingestGroup, topics)) === 0 &&
+        (await consumerLag(admin, env.streamGroup, topics)) === 0,
       30_000,
     );
   }, 180_000);
 
   afterAll(async () => {
     await producer.disconnect();
-    await tearDown({ stream, ingest, admin, topics, pool });
+    await env.tearDown();
   });
 
   it('no role stopped', () => {

@@ -1,22 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { topicsFor } from '../../src/domain/reading.js';
 import { runOpenLoopProducer } from '../../src/generators/producer.js';
 import { OpenLoopSchedule } from '../../src/generators/schedule.js';
 import { datasetSource } from '../../src/generators/sources.js';
 import type { Pool } from '../../src/infra/mysql.js';
 import { BatchPipeline } from '../../src/pipelines/batch/batch.js';
-import { startIngest } from '../../src/pipelines/ingest.js';
-import { StreamPipeline } from '../../src/pipelines/stream.js';
 import {
   alertDifferences,
   config,
   countVitals,
   countWindows,
-  createTopics,
-  deleteTopics,
-  isolation,
-  kafkaClient,
-  openPool,
   readAlertKeys,
   readVitals,
   readWindows,
@@ -26,6 +18,7 @@ import {
   waitUntil,
   windowDifferences,
 } from './helpers.js';
+import { InProcessPipelines } from './in-process.js';
 
 const LATENESS_MS = 500;
 const IDLE_MS = 500;
@@ -35,38 +28,24 @@ const IDLE_MS = 500;
 // reference's windows and alerts: the first drops the windows of partitions it lost, the
 // second re-reads them from the first's committed (open-window-safe) offsets.
 describe('two stream instances share the partitions of one group', () => {
-  const { runId, prefix, tag } = isolation('multi');
   const params = { seed: 4242, patients: 30, sources: 3 };
   const total = 9000;
   const rate = 1500;
-  const topics = topicsFor(params.sources, prefix);
-  const kafka = kafkaClient(`it-multi-${tag}`);
-  const admin = kafka.admin();
-  const fatalErrors: Error[] = [];
+  const env = new InProcessPipelines({
+    label: 'multi',
+    sources: params.sources,
+    partitions: 3,
+    latenessMs: LATENESS_MS,
+    idleMs: IDLE_MS,
+  });
+  const { runId, prefix, kafka } = env;
+  const fatalErrors = env.fatal;
   let pool: Pool;
-  let ingest: Awaited<ReturnType<typeof startIngest>> | undefined;
-  const streams: StreamPipeline[] = [];
+  const streams = env.streamInstances;
 
   beforeAll(async () => {
-    pool = await openPool();
-    await admin.connect();
-    await createTopics(admin, topics, 3);
-    const onFatal = (err: Error): void => void fatalErrors.push(err);
-    const newStream = (): StreamPipeline =>
-      new StreamPipeline({
-        kafka,
-        pool,
-        runId,
-        topics,
-        ruleSet: TEST_RULES,
-        allowedLatenessMs: LATENESS_MS,
-        idleMs: IDLE_MS,
-        onFatal,
-      });
-    ingest = await startIngest({ kafka, pool, runId, topics, onFatal });
-    streams.push(newStream());
-    await streams[0]!.start();
-    await Promise.all([ingest.loop.joined, streams[0]!.joined]);
+    await env.start();
+    pool = env.pool;
 
     const producing = runOpenLoopProducer({
       kafka,
@@ -80,21 +59,15 @@ describe('two stream instances share the partitions of one group', () => {
       async () => (await countWindows(pool, runId, 'stream')) > 0,
       30_000,
     );
-    streams.push(newStream());
-    await streams[1]!.start();
-    await streams[1]!.joined;
+    await (
+      await env.startStream()
+    ).joined;
     const produced = await producing;
     expect(produced.acknowledgedReadings).toBe(total);
     await waitUntil('ingest to store every reading', async () => (await countVitals(pool, runId)) >= total, 60_000);
   }, 180_000);
 
-  afterAll(async () => {
-    for (const s of streams) await s.stop().catch(() => undefined);
-    await ingest?.stop().catch(() => undefined);
-    await deleteTopics(admin, topics);
-    await admin.disconnect();
-    await pool?.end();
-  });
+  afterAll(() => env.tearDown());
 
   it('both instances process readings, and their windows and alerts equal the reference and the batch', async () => {
     const ref = reference(params, total, await readVitals(pool, runId), TEST_RULES);

@@ -1,23 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { topicsFor } from '../../src/domain/reading.js';
 import { runOpenLoopProducer, type ProducerResult } from '../../src/generators/producer.js';
 import { OpenLoopSchedule } from '../../src/generators/schedule.js';
 import { datasetSource } from '../../src/generators/sources.js';
 import type { Pool } from '../../src/infra/mysql.js';
 import { BatchPipeline, type PassResult } from '../../src/pipelines/batch/batch.js';
-import { startIngest } from '../../src/pipelines/ingest.js';
-import { StreamPipeline } from '../../src/pipelines/stream.js';
+import type { StreamPipeline } from '../../src/pipelines/stream.js';
 import {
   alertDifferences,
-  clientDriver,
   config,
   countVitals,
   countWindows,
-  createTopics,
-  isolation,
   KAFKA_CLIENTS,
-  kafkaClient,
-  openPool,
   readAlertKeys,
   readVitals,
   readWindows,
@@ -29,8 +22,8 @@ import {
   windowShape,
   type AlertKey,
   type StoredWindow,
-  tearDown,
 } from './helpers.js';
+import { InProcessPipelines } from './in-process.js';
 
 const LATENESS_MS = 500;
 const IDLE_MS = 500;
@@ -39,17 +32,22 @@ const IDLE_MS = 500;
 // readings must give the same alerts and windows in both modes, equal to the reference. With
 // each Kafka client, for the producer, ingest and stream alike.
 describe.each(KAFKA_CLIENTS)('stream and batch pipelines agree over real Kafka and MariaDB (%s)', (clientName) => {
-  const { runId, prefix, tag } = isolation('pipe');
   const params = { seed: 777, patients: 30, sources: 3 };
   const total = 6000;
   const rate = 1500;
-  const topics = topicsFor(params.sources, prefix);
-  const kafka = kafkaClient(`it-pipe-${tag}`);
-  const client = clientDriver(clientName, `it-pipe-${tag}`);
-  const admin = kafka.admin();
-  const fatalErrors: Error[] = [];
+  const env = new InProcessPipelines({
+    label: 'pipe',
+    sources: params.sources,
+    partitions: 3,
+    clientName,
+    latenessMs: LATENESS_MS,
+    idleMs: IDLE_MS,
+  });
+  const { runId } = env;
+  const client = env.client!;
+  const fatalErrors = env.fatal;
   let pool: Pool;
-  let ingest: Awaited<ReturnType<typeof startIngest>> | undefined;
+  let ingest: InProcessPipelines['ingest'] | undefined;
   let stream: StreamPipeline | undefined;
   let produced: ProducerResult;
   let incrementalPasses: Array<PassResult | null> = [];
@@ -70,24 +68,8 @@ describe.each(KAFKA_CLIENTS)('stream and batch pipelines agree over real Kafka a
     });
 
   beforeAll(async () => {
-    pool = await openPool();
-    await admin.connect();
-    await createTopics(admin, topics, 3);
-    const onFatal = (err: Error): void => void fatalErrors.push(err);
-    ingest = await startIngest({ kafka, client, pool, runId, topics, onFatal });
-    stream = new StreamPipeline({
-      kafka,
-      client,
-      pool,
-      runId,
-      topics,
-      ruleSet: TEST_RULES,
-      allowedLatenessMs: LATENESS_MS,
-      idleMs: IDLE_MS,
-      onFatal,
-    });
-    await stream.start();
-    await Promise.all([ingest.loop.joined, stream.joined]);
+    await env.start();
+    ({ pool, ingest, stream } = env);
 
     // Batch passes every ~700 ms while the readings arrive (the CLI's --every), then a final one.
     const incremental = batchOf();
@@ -103,7 +85,7 @@ describe.each(KAFKA_CLIENTS)('stream and batch pipelines agree over real Kafka a
         client,
         source: datasetSource(params, total),
         schedule: new OpenLoopSchedule({ start: Date.now() + 100, rate, total }),
-        topicPrefix: prefix,
+        topicPrefix: env.prefix,
       });
     } finally {
       producing = false;
@@ -138,7 +120,7 @@ describe.each(KAFKA_CLIENTS)('stream and batch pipelines agree over real Kafka a
     incrementalWindows = await readWindows(pool, runId, 'batch');
   }, 150_000);
 
-  afterAll(() => tearDown({ stream, ingest, admin, topics, pool }));
+  afterAll(() => env.tearDown());
 
   it('produces every reading, and stores each in patient_vitals exactly once with the generated values', async () => {
     expect(fatalErrors).toEqual([]);

@@ -5,30 +5,27 @@
  */
 import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseReading, topicsFor, type Reading } from '../../src/domain/reading.js';
+import { parseReading, type Reading } from '../../src/domain/reading.js';
 import { consumerLag } from '../../src/infra/kafka.js';
 import { bulkInsert, inTransaction, type Pool } from '../../src/infra/mysql.js';
 import { BatchPipeline } from '../../src/pipelines/batch/batch.js';
-import { startIngest } from '../../src/pipelines/ingest.js';
 import { writeIsolating } from '../../src/pipelines/isolate.js';
 import { VITALS_COLUMNS, vitalsRow } from '../../src/pipelines/rows.js';
-import { StreamPipeline } from '../../src/pipelines/stream.js';
+import type { StreamPipeline } from '../../src/pipelines/stream.js';
 import { registerRun, RunConflictError } from '../../src/harness/run/run-registry.js';
 import { fuzzMessages, type FuzzMessage } from '../fuzz-messages.js';
 import {
   config,
   countVitals,
-  createTopics,
   isolation,
-  kafkaClient,
   normalReading,
   openPool,
   readAlertKeys,
   readVitals,
   TEST_RULES,
   waitUntil,
-  tearDown,
 } from './helpers.js';
+import { InProcessPipelines } from './in-process.js';
 
 interface Rejected {
   kafka_partition: number;
@@ -50,15 +47,11 @@ async function readRejected(pool: Pool, runId: string): Promise<Rejected[]> {
 }
 
 describe('poison messages and conflicting duplicates through ingest, stream and batch', () => {
-  const { runId, prefix, tag } = isolation('rel');
-  const topics = topicsFor(1, prefix);
-  const kafka = kafkaClient(`it-rel-${tag}`);
-  const admin = kafka.admin();
-  const fatal: Error[] = [];
-  const ingestGroup = `it-rel-ingest-${tag}`;
-  const streamGroup = `it-rel-stream-${tag}`;
+  const env = new InProcessPipelines({ label: 'rel', sources: 1, partitions: 2 });
+  const { runId, topics, kafka, admin, ingestGroup, streamGroup } = env;
+  const fatal = env.fatal;
   let pool: Pool;
-  let ingest: Awaited<ReturnType<typeof startIngest>> | undefined;
+  let ingest: InProcessPipelines['ingest'] | undefined;
   let stream: StreamPipeline | undefined;
   const now = Date.now();
   const reading = (patient: number, seq: number, hr: number): Reading => normalReading(now, patient, seq, hr);
@@ -68,24 +61,8 @@ describe('poison messages and conflicting duplicates through ingest, stream and 
   const sent: Array<{ value: FuzzMessage; partition: number; offset: number }> = [];
 
   beforeAll(async () => {
-    pool = await openPool();
-    await admin.connect();
-    await createTopics(admin, topics, 2);
-    const onFatal = (err: Error): void => void fatal.push(err);
-    ingest = await startIngest({ kafka, pool, runId, topics, groupId: ingestGroup, onFatal });
-    stream = new StreamPipeline({
-      kafka,
-      pool,
-      runId,
-      topics,
-      ruleSet: TEST_RULES,
-      allowedLatenessMs: 500,
-      idleMs: 500,
-      groupId: streamGroup,
-      onFatal,
-    });
-    await stream.start();
-    await Promise.all([ingest.loop.joined, stream.joined]);
+    await env.start();
+    ({ pool, ingest, stream } = env);
     const producer = kafka.producer({ allowAutoTopicCreation: false });
     await producer.connect();
     try {
@@ -135,7 +112,7 @@ describe('poison messages and conflicting duplicates through ingest, stream and 
     );
   }, 180_000);
 
-  afterAll(() => tearDown({ stream, ingest, admin, topics, pool }));
+  afterAll(() => env.tearDown());
 
   it('no pipeline stopped: no fatal error, both consumer groups at the log end', () => {
     expect(fatal).toEqual([]);

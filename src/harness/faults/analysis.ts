@@ -3,9 +3,7 @@
  * the helpers every fault kind's report uses: when something was noticed, when the consumers
  * were back at their level before the fault, the p99 of readings during the fault.
  */
-import type { Mode } from '../../domain/modes.js';
-import { LatencyHistogram } from '../../results/histogram.js';
-import type { FaultReport } from '../../results/schema.js';
+import type { LatencySplit } from '../measure/latency-split.js';
 import type { BacklogSample } from '../measure/metrics.js';
 import type { RoleIncident } from '../processes/supervisor.js';
 
@@ -33,10 +31,12 @@ export interface AvailabilitySample {
   db: boolean;
 }
 
-/** A reading's event-time latency in one mode: its t_intended and t_committed (epoch ms). */
-export interface LatencyPoint {
-  intended: number;
-  committed: number;
+/**
+ * Per mode, the event-time p99 of the measured readings intended in [from, to] against that of
+ * the others (measure/latency-split.ts IntervalLatencies, over the intervals faultIntervals names).
+ */
+export interface LatencySplits {
+  split(from: number, to: number): LatencySplit;
 }
 
 export interface FaultAnalysisInput {
@@ -49,8 +49,8 @@ export interface FaultAnalysisInput {
   incidents: RoleIncident[];
   availability: AvailabilitySample[];
   backlog: BacklogSample[];
-  /** Per mode, every measured reading (after warm-up). */
-  latencies: Partial<Record<Mode, LatencyPoint[]>>;
+  /** The measured readings' latencies split by the intervals the reports ask for. */
+  latencies: LatencySplits;
   /** When each batch pass ended (epoch ms): the batch layer has caught up when a pass ends after a fault. */
   batchPassEndsMs?: number[];
 }
@@ -141,24 +141,9 @@ export function batchCaughtUp(x: FaultAnalysisInput, from: number): number | nul
   return after.length ? Math.min(...after) : null;
 }
 
-export function p99Split(
-  x: FaultAnalysisInput,
-  from: number,
-  to: number,
-): Pick<FaultReport, 'p99_during_ms' | 'p99_outside_ms' | 'readings_during'> {
-  const during: Record<string, number | null> = {};
-  const outside: Record<string, number | null> = {};
-  const counts: Record<string, number> = {};
-  for (const [mode, points] of Object.entries(x.latencies)) {
-    const inH = new LatencyHistogram();
-    const outH = new LatencyHistogram();
-    for (const p of points ?? [])
-      (p.intended >= from && p.intended <= to ? inH : outH).record(p.committed - p.intended);
-    during[mode] = inH.count > 0 ? inH.summary().p99 : null;
-    outside[mode] = outH.count > 0 ? outH.summary().p99 : null;
-    counts[mode] = inH.count;
-  }
-  return { p99_during_ms: during, p99_outside_ms: outside, readings_during: counts };
+/** The event-time p99 of the measured readings intended in [from, to], and of all the others. */
+export function p99Split(x: FaultAnalysisInput, from: number, to: number): LatencySplit {
+  return x.latencies.split(from, to);
 }
 
 /** Runs of consecutive failed probes of one service: [first failure, first success after]. */

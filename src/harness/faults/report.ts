@@ -14,11 +14,31 @@ import {
   type InjectedFault,
 } from './analysis.js';
 import { faultEndS, faultTarget, kindOf, type FaultSpec } from './spec.js';
+import type { Interval, LatencySplit } from '../measure/latency-split.js';
 
-export type { AvailabilitySample, LatencyPoint } from './analysis.js';
+export type { AvailabilitySample } from './analysis.js';
 
 /** The run's record with the faults it injected. */
 export type FaultRecord = Omit<FaultAnalysisInput, 'injected'> & { injected: Array<InjectedFault<FaultSpec>> };
+
+/**
+ * The intervals of t_intended whose latencies the reports of analyseFaults compare (a fault up
+ * to its recovery): known from the run's record alone, before any reading is read.
+ */
+export function faultIntervals(x: Omit<FaultRecord, 'latencies'>): Interval[] {
+  const intervals: Interval[] = [];
+  const none: LatencySplit = { p99_during_ms: {}, p99_outside_ms: {}, readings_during: {} };
+  analyseFaults({
+    ...x,
+    latencies: {
+      split: (from, to) => {
+        intervals.push({ from, to });
+        return none;
+      },
+    },
+  });
+  return intervals;
+}
 
 /**
  * Faults injected, and outages and role exits nobody injected, each with: when the harness

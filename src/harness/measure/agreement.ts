@@ -35,8 +35,18 @@ function agreementOf(
 ): AgreementResult {
   let tp = 0;
   for (const k of A) if (B.has(k)) tp++;
-  const fp = A.size - tp; // in A (the evaluated set) but not in B (the reference)
-  const fn = B.size - tp; // in B but missed by A
+  // fp: in A (the evaluated set) but not in B (the reference); fn: in B but missed by A.
+  return agreementFigures(aName, bName, scope, tp, A.size - tp, B.size - tp);
+}
+
+function agreementFigures(
+  aName: string,
+  bName: string,
+  scope: AgreementResult['scope'],
+  tp: number,
+  fp: number,
+  fn: number,
+): AgreementResult {
   const precision = ratio(tp, tp + fp);
   const recall = ratio(tp, tp + fn);
   // F1 = 2TP / (2TP + FP + FN), with 0/0 = 1; equals the harmonic mean whenever defined.
@@ -70,4 +80,74 @@ export function diffAlerts(a: AlertRecord[], b: AlertRecord[], cap = 20): Omit<A
     only_a: onlyA.slice(0, cap),
     only_b: onlyB.slice(0, cap),
   };
+}
+
+/** TP and the two set sizes of one scope, summed over chunks. */
+interface ScopeCounts {
+  tp: number;
+  a: number;
+  b: number;
+}
+
+const SCOPES = ['record', 'window', 'all'] as const;
+
+/**
+ * compareAlerts and diffAlerts of two alert sets given a chunk at a time, where no alert key is
+ * in two chunks (chunks of patients): the same figures as over the whole sets, with the alerts of
+ * one chunk in memory at a time. The lists of keys only in one set keep the first `cap` in order.
+ */
+export class AgreementTally {
+  private readonly counts = new Map<AgreementResult['scope'], ScopeCounts>(
+    SCOPES.map((s) => [s, { tp: 0, a: 0, b: 0 }]),
+  );
+  private onlyA: string[] = [];
+  private onlyB: string[] = [];
+
+  constructor(
+    readonly a: string,
+    readonly b: string,
+    private readonly cap = 20,
+  ) {}
+
+  add(a: AlertRecord[], b: AlertRecord[]): void {
+    for (const scope of SCOPES) {
+      const A = keys(a, scope);
+      const B = keys(b, scope);
+      const c = this.counts.get(scope)!;
+      for (const k of A) if (B.has(k)) c.tp++;
+      c.a += A.size;
+      c.b += B.size;
+      if (scope !== 'all') continue;
+      this.onlyA = firstSorted(
+        this.onlyA,
+        [...A].filter((k) => !B.has(k)),
+        this.cap,
+      );
+      this.onlyB = firstSorted(
+        this.onlyB,
+        [...B].filter((k) => !A.has(k)),
+        this.cap,
+      );
+    }
+  }
+
+  /** As compareAlerts(a, A, b, B). */
+  results(): AgreementResult[] {
+    return SCOPES.map((scope) => {
+      const { tp, a, b } = this.counts.get(scope)!;
+      return agreementFigures(this.a, this.b, scope, tp, a - tp, b - tp);
+    });
+  }
+
+  /** As diffAlerts(A, B, cap). */
+  diff(): Omit<AlertDiff, 'a' | 'b'> {
+    const all = this.counts.get('all')!;
+    return { only_a_count: all.a - all.tp, only_b_count: all.b - all.tp, only_a: this.onlyA, only_b: this.onlyB };
+  }
+}
+
+/** The first `cap` of two lists of keys in sort order. */
+function firstSorted(kept: string[], more: string[], cap: number): string[] {
+  if (more.length === 0) return kept;
+  return [...kept, ...more].sort().slice(0, cap);
 }

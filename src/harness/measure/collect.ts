@@ -1,249 +1,457 @@
-import { contentDigest } from '../../domain/content.js';
-import { modeOf, ROLES, type Mode, type Role } from '../../domain/modes.js';
-import { NO_RUN_ID_REASON } from '../../domain/reading.js';
-import { nullableNumberOf, numberOf, queryRows, stringOf, type Pool } from '../../infra/mysql.js';
-import type { AlertRecord, Severity } from '../../pipelines/rules/types.js';
-import { batchStageTimes, commitTimes, streamStageTimes, type WriteBatchRange } from './commit-attribution.js';
-import type { BatchInstant, StageTimes } from './stages.js';
+/**
+ * Collection: what the run left in the database against the generator's ground truth, read and
+ * judged a chunk at a time (plan.ts), into fixed-size figures (HDR histograms, counts, per-second
+ * series whose seconds close as the walk passes them). A chunk's readings, their truth and their
+ * alerts are in memory together, then dropped: what collection takes follows the workload's shape
+ * (patients, rate, windows), not the run's length.
+ */
+import type { Mode } from '../../domain/modes.js';
+import { Dataset, type DatasetParams } from '../../generators/dataset.js';
+import type { Pool } from '../../infra/mysql.js';
+import { LatencyHistogram } from '../../results/histogram.js';
+import type { RuleSet } from '../../pipelines/rules/types.js';
+import type { AlertRecord } from '../../pipelines/rules/types.js';
+import { AgreementTally } from './agreement.js';
+import { BatchCommits, OffsetCommits } from './commit-attribution.js';
+import { DetectionTally, type TimedEpisode } from './detection.js';
+import { recordResultHistogram } from './external.js';
+import { GroundTruth } from './ground-truth.js';
+import { IntervalLatencies, type Interval } from './latency-split.js';
+import { CollectionPlan, NO_UPPER_BOUND, type Chunk, type ChunkPatient, type PlanTuning } from './plan.js';
+import { MysqlRunSource } from './mysql-source.js';
+import { ReadingLatencyTally } from './reading-latency.js';
+import type { CommittedAlert, RunCounts, RunSource, StoredReading } from './run-source.js';
+import { BATCH_STAGES, STREAM_STAGES, StageTally, type BatchInstant, type StreamInstant } from './stages.js';
+import { StorageTally } from './storage.js';
+import { seenAndCommitted, VisibilityTally, type VisibilityFigures } from './visibility.js';
 
-/** What the run left in MySQL, read back after the pipelines stopped. */
-export interface StoredReading {
-  patient_id: number;
-  seq: number;
-  ingest_id: number;
-  event_time: number;
-  appended_at: number;
-  /** t_sent from the producer's header; null when the message carried none. */
-  sent_at: number | null;
-  topic: string;
-  partition: number;
-  offset: number;
-  /** contentDigest of the stored row (source, event_time, vitals): compared with what the generator sent. */
-  content: number;
+/** Seconds a second stays open past the point where no result can come in it any more (clock slack). */
+const CLOSE_MARGIN_S = 10;
+
+interface CollectSettings {
+  modes: readonly Mode[];
+  /** The schedule's start (second 0 of the timeseries), epoch ms. */
+  startMs: number;
+  /** Where the measured phase begins, epoch ms. */
+  warmupEnd: number;
+  /** Per rule id, its window in seconds (0: a record rule). */
+  windowSizeOf: ReadonlyMap<string, number>;
+  /** Intervals of t_intended whose latencies the fault reports compare (faults/report.ts faultIntervals). */
+  faultIntervals: readonly Interval[];
+  /** What the results observer saw of each built-in mode's alerts, by alert id (absent: no observation). */
+  sightings?: ReadonlyMap<string, ReadonlyMap<number, { at: number; notBefore: number }>>;
+  /** The run has external modes: keep every alert for their judgement, and count results per second. */
+  external: boolean;
+  /** How the walk cuts the run (the defaults suit any run). */
+  tuning?: CollectTuning;
 }
 
-/** Rejections of one role by kind (rejected_readings reasons). */
-interface RejectedKinds {
-  /** Stamped with another run's id, or (a bench) with none. */
-  foreign: number;
-  /** Of the foreign: with no run id at all. */
-  noRunId: number;
-  /** Later copies of a (patient_id, seq) with other content than the copy kept. */
-  conflicts: number;
-  /** Readings the database refused, isolated from their batch. */
-  refused: number;
+export interface CollectTuning extends PlanTuning {
+  /** Offsets per block of ranges read at once. */
+  blockOffsets?: number;
+  /** Offset ranges kept at most per role. */
+  capacityRanges?: number;
 }
 
-export interface CommittedAlert extends AlertRecord {
-  committed_at: number | null;
-  /** Its id in insert order, by which the results observer saw it. */
-  alert_id: number;
+/** One built-in mode's figures. */
+export interface ModeFigures {
+  latency: ReadingLatencyTally;
+  stages: StageTally<StreamInstant> | StageTally<BatchInstant>;
+  detection: DetectionTally;
+  windowResult: LatencyHistogram;
+  alerts: number;
+  windows: number;
+  /** With external modes: its measured results per second (alerts by commit time). */
+  resultsPerSecond: number[];
+  /** With external modes: its latency to its record results. */
+  resultLatency: LatencyHistogram;
+  /** With an observation: its visibility, and the commit latency of the same results. */
+  visibility?: { visible: VisibilityFigures; committed: VisibilityFigures };
 }
 
-export interface RunData {
-  readings: StoredReading[];
-  /** Rows in patient_vitals minus distinct (patient_id, seq): 0 unless the key were broken. */
-  duplicateRows: number;
-  rejected: { ingest: number; stream: number };
-  /** Of ingest's rejections: another run's readings, conflicting duplicates, database refusals. */
-  rejectedKinds: RejectedKinds;
-  /** The same of the stream's rejections. */
-  streamRejectedKinds: RejectedKinds;
-  alerts: Record<Mode, CommittedAlert[]>;
-  windows: Record<Mode, number>;
-  /** Per window row: its max event_time and the commit time of the transaction that wrote it. */
-  windowCommits: Record<Mode, Array<{ maxEventTime: number; committedAt: number | null }>>;
-  /** Per role: write transactions committed and rows they wrote (write_batches). */
-  writes: Record<string, { transactions: number; rows: number }>;
-  /** t_committed of each reading's result, per mode (null: not processed, or its commit time unknown). */
-  committedAt: Record<Mode, Float64Array>;
-  /** The stream's stage instants per reading (stages.ts). */
-  streamStages: StageTimes;
-  /** The batch's stage instants per reading (stages.ts). */
-  batchStages: StageTimes<BatchInstant>;
+export interface RunFigures {
+  counts: RunCounts;
+  storage: StorageTally;
+  modes: Map<Mode, ModeFigures>;
+  /** Alerts of the rule reference. */
+  expectedAlerts: number;
+  /** Between the modes, then each mode against the rule reference (RunResult.agreement's order). */
+  agreement: AgreementTally[];
+  faultLatencies: IntervalLatencies;
+  /** Readings committed in a second already closed (a clock that went back), per mode. */
+  lateForClosedSecond: Map<Mode, number>;
+  /** With external modes: every alert, the rule reference's and each mode's. */
+  alerts?: { expected: AlertRecord[]; byMode: Map<Mode, CommittedAlert[]> };
 }
 
-export async function collectRun(pool: Pool, runId: string): Promise<RunData> {
-  const readings = await readReadings(pool, runId);
-  const dupRows = await queryRows(
-    pool,
-    'SELECT COUNT(*) - COUNT(DISTINCT patient_id, seq) AS d FROM patient_vitals WHERE run_id = ?',
-    [runId],
-    (r) => ({ d: nullableNumberOf(r.d) }),
-  );
-  const { rejected, rejectedKinds, streamRejectedKinds } = await readRejections(pool, runId);
-  const ranges = await readRanges(pool, runId);
-  const alerts = await readAlerts(pool, runId);
-  const { windows, windowCommits } = await readWindows(pool, runId);
-  const writes = await readWrites(pool, runId);
+interface ModeWork extends Omit<ModeFigures, 'visibility'> {
+  visible?: VisibilityTally;
+  committed?: VisibilityTally;
+  sightings?: ReadonlyMap<number, { at: number; notBefore: number }>;
+  kept?: CommittedAlert[];
+}
+
+/** Where each reading's results committed, for the modes of the run. */
+interface Attribution {
+  stream?: OffsetCommits;
+  ingest?: OffsetCommits;
+  batch?: BatchCommits;
+}
+
+/** What collection needs to know of a run besides the database. */
+export interface RunToCollect extends CollectSettings {
+  runId: string;
+  /** The generator's parameters (the same seed gives the same readings). */
+  dataset: DatasetParams;
+  rate: number;
+  /** Readings the schedule planned. */
+  planned: number;
+  ruleSet: RuleSet;
+}
+
+/** The run's figures from the database against its ground truth, and the plan of its readings (their t_intended). */
+export async function collectRun(pool: Pool, x: RunToCollect): Promise<{ plan: CollectionPlan; figures: RunFigures }> {
+  const dataset = new Dataset(x.dataset);
+  const plan = new CollectionPlan({
+    dataset,
+    startMs: x.startMs,
+    rate: x.rate,
+    planned: x.planned,
+    ruleSet: x.ruleSet,
+    windowOriginMs: x.startMs,
+    ...(x.tuning ? { tuning: x.tuning } : {}),
+  });
+  const truth = new GroundTruth(dataset, plan, x.ruleSet, x.startMs);
+  return { plan, figures: await collectFigures(new MysqlRunSource(pool, x.runId), plan, truth, x) };
+}
+
+async function collectFigures(
+  source: RunSource,
+  plan: CollectionPlan,
+  truth: GroundTruth,
+  s: CollectSettings,
+): Promise<RunFigures> {
+  const intendedOf = (patientId: number, seq: number): number | undefined => plan.intendedOf(patientId, seq);
+  const counts = await source.counts();
+  const attribution = await openAttribution(source, s);
+  const modes = new Map<Mode, ModeWork>(s.modes.map((m) => [m, newModeWork(m, s, intendedOf)]));
+  const walk = {
+    plan,
+    s,
+    modes,
+    storage: new StorageTally(),
+    faultLatencies: new IntervalLatencies(s.faultIntervals, s.modes),
+  };
+  const agreement = agreementPairs(s.modes);
+  const expectedKept: AlertRecord[] | undefined = s.external ? [] : undefined;
+  const expectedAlerts = await walkChunks(walk, source, truth, attribution, agreement, expectedKept, intendedOf);
+  closeSeconds(modes, Infinity);
+  await walkUnknownIds(walk, source, agreement, intendedOf);
+  await countWindows(modes, source, s.warmupEnd);
 
   return {
-    readings,
-    writes,
-    duplicateRows: dupRows[0]?.d ?? 0,
-    rejected,
-    rejectedKinds,
-    streamRejectedKinds,
-    alerts,
-    windows,
-    windowCommits,
-    committedAt: commitTimes(readings, ranges),
-    streamStages: streamStageTimes(readings, ranges),
-    batchStages: batchStageTimes(readings, ranges),
+    counts,
+    storage: walk.storage,
+    modes: new Map(
+      [...modes].map(([m, { visible, committed, sightings: _s, kept: _k, ...figures }]) => [
+        m,
+        {
+          ...figures,
+          ...(visible && committed
+            ? { visibility: { visible: visible.figures(), committed: committed.figures() } }
+            : {}),
+        },
+      ]),
+    ),
+    expectedAlerts,
+    agreement,
+    faultLatencies: walk.faultLatencies,
+    lateForClosedSecond: new Map([...modes].map(([m, w]) => [m, w.latency.perSecond.lateForClosed])),
+    ...(expectedKept
+      ? { alerts: { expected: expectedKept, byMode: new Map([...modes].map(([m, w]) => [m, w.kept!])) } }
+      : {}),
   };
 }
 
-async function readReadings(pool: Pool, runId: string): Promise<StoredReading[]> {
-  return queryRows(
-    pool,
-    `SELECT patient_id, seq, ingest_id, event_time, appended_at, sent_at, kafka_topic AS topic, kafka_partition AS \`partition\`, kafka_offset AS \`offset\`,
-            source, heart_rate, body_temperature, blood_pressure_systolic, blood_pressure_diastolic, spo2_level
-       FROM patient_vitals WHERE run_id = ? ORDER BY ingest_id`,
-    [runId],
-    (r): StoredReading => ({
-      patient_id: numberOf(r.patient_id),
-      seq: numberOf(r.seq),
-      ingest_id: numberOf(r.ingest_id),
-      event_time: numberOf(r.event_time),
-      appended_at: numberOf(r.appended_at),
-      sent_at: nullableNumberOf(r.sent_at),
-      topic: stringOf(r.topic),
-      partition: numberOf(r.partition),
-      offset: numberOf(r.offset),
-      content: contentDigest({
-        source: stringOf(r.source),
-        event_time: numberOf(r.event_time),
-        heart_rate: numberOf(r.heart_rate),
-        body_temperature: numberOf(r.body_temperature),
-        blood_pressure_systolic: numberOf(r.blood_pressure_systolic),
-        blood_pressure_diastolic: numberOf(r.blood_pressure_diastolic),
-        spo2_level: numberOf(r.spo2_level),
-      }),
-    }),
-  );
-}
-
-async function readRejections(
-  pool: Pool,
-  runId: string,
-): Promise<Pick<RunData, 'rejected' | 'rejectedKinds' | 'streamRejectedKinds'>> {
-  // SUM() over no rows is NULL: count it as 0.
-  const rows = await queryRows(
-    pool,
-    `SELECT role, COUNT(*) AS n, SUM(reason LIKE 'foreign run%') AS foreign_, SUM(reason LIKE ?) AS no_run_id,
-            SUM(reason LIKE 'duplicate with different content%') AS conflicts, SUM(reason LIKE 'database refused%') AS refused
-       FROM rejected_readings WHERE run_id = ? GROUP BY role`,
-    [`${NO_RUN_ID_REASON}%`, runId],
-    (r) => ({
-      role: stringOf(r.role),
-      n: numberOf(r.n),
-      kinds: {
-        foreign: nullableNumberOf(r.foreign_) ?? 0,
-        noRunId: nullableNumberOf(r.no_run_id) ?? 0,
-        conflicts: nullableNumberOf(r.conflicts) ?? 0,
-        refused: nullableNumberOf(r.refused) ?? 0,
-      },
-    }),
-  );
-  const none: RejectedKinds = { foreign: 0, noRunId: 0, conflicts: 0, refused: 0 };
-  const of = (role: string): (typeof rows)[number] | undefined => rows.find((r) => r.role === role);
+async function openAttribution(source: RunSource, s: CollectSettings): Promise<Attribution> {
+  const blocks = { blockOffsets: s.tuning?.blockOffsets, capacityRanges: s.tuning?.capacityRanges };
   return {
-    rejected: { ingest: of('ingest')?.n ?? 0, stream: of('stream')?.n ?? 0 },
-    rejectedKinds: of('ingest')?.kinds ?? { ...none },
-    streamRejectedKinds: of('stream')?.kinds ?? { ...none },
+    ...(s.modes.includes('stream') ? { stream: await OffsetCommits.open(source, 'stream', blocks) } : {}),
+    ...(s.modes.includes('batch')
+      ? {
+          ingest: await OffsetCommits.open(source, 'ingest', blocks),
+          batch: new BatchCommits(await source.batchTasks()),
+        }
+      : {}),
   };
 }
 
-/** Every role's write-batch ranges with their commit times and stage instants (commit-attribution.ts). */
-async function readRanges(pool: Pool, runId: string): Promise<WriteBatchRange[]> {
-  return queryRows(
-    pool,
-    `SELECT r.role, b.committed_at, b.commit_started_at, r.fetched_at, r.kafka_topic, r.kafka_partition, r.first_offset, r.last_offset,
-            r.ingest_lo, r.ingest_hi, r.patient_lo, r.patient_hi, b.pass_started_at, b.task_started_at, b.read_done_at
-       FROM write_batch_ranges r JOIN write_batches b USING (run_id, role, write_batch)
-      WHERE r.run_id = ?`,
-    [runId],
-    (r): WriteBatchRange => ({
-      role: roleOf(r.role),
-      committed_at: numberOf(r.committed_at),
-      kafka_topic: stringOf(r.kafka_topic),
-      kafka_partition: numberOf(r.kafka_partition),
-      first_offset: numberOf(r.first_offset),
-      last_offset: numberOf(r.last_offset),
-      ingest_lo: numberOf(r.ingest_lo),
-      ingest_hi: numberOf(r.ingest_hi),
-      patient_lo: numberOf(r.patient_lo),
-      patient_hi: numberOf(r.patient_hi),
-      fetched_at: nullableNumberOf(r.fetched_at),
-      commit_started_at: nullableNumberOf(r.commit_started_at),
-      pass_started_at: nullableNumberOf(r.pass_started_at),
-      task_started_at: nullableNumberOf(r.task_started_at),
-      read_done_at: nullableNumberOf(r.read_done_at),
-    }),
-  );
+function newModeWork(
+  m: Mode,
+  s: CollectSettings,
+  intendedOf: (patientId: number, seq: number) => number | undefined,
+): ModeWork {
+  const sightings = s.sightings?.get(m);
+  return {
+    latency: new ReadingLatencyTally(s.startMs, s.warmupEnd),
+    stages: m === 'stream' ? new StageTally(STREAM_STAGES) : new StageTally(BATCH_STAGES),
+    detection: new DetectionTally(s.windowSizeOf),
+    windowResult: new LatencyHistogram(),
+    alerts: 0,
+    windows: 0,
+    resultsPerSecond: [],
+    resultLatency: new LatencyHistogram(),
+    ...(s.sightings
+      ? {
+          visible: new VisibilityTally(intendedOf, s.warmupEnd),
+          committed: new VisibilityTally(intendedOf, s.warmupEnd),
+          sightings: sightings ?? new Map(),
+        }
+      : {}),
+    ...(s.external ? { kept: [] } : {}),
+  };
 }
 
-function roleOf(value: unknown): Role {
-  const role = ROLES.find((r) => r === value);
-  if (!role) throw new Error(`unknown role ${JSON.stringify(value)} (expected ${ROLES.join(', ')})`);
-  return role;
-}
-
-async function readAlerts(pool: Pool, runId: string): Promise<RunData['alerts']> {
-  const alertRows = await queryRows(
-    pool,
-    `SELECT a.mode, a.alert_id, a.rule_id, a.severity, a.patient_id, a.seq, a.window_start, a.event_time, b.committed_at
-       FROM alerts a LEFT JOIN write_batches b ON b.run_id = a.run_id AND b.role = a.mode AND b.write_batch = a.write_batch
-      WHERE a.run_id = ?`,
-    [runId],
-    (r) => ({
-      mode: modeOf(r.mode),
-      alert: {
-        rule_id: stringOf(r.rule_id),
-        severity: stringOf(r.severity) as Severity,
-        patient_id: numberOf(r.patient_id),
-        seq: nullableNumberOf(r.seq),
-        window_start: nullableNumberOf(r.window_start),
-        event_time: numberOf(r.event_time),
-        committed_at: nullableNumberOf(r.committed_at),
-        alert_id: numberOf(r.alert_id),
-      },
-    }),
-  );
-  const alerts: RunData['alerts'] = { stream: [], batch: [] };
-  for (const { mode, alert } of alertRows) alerts[mode].push(alert);
-  return alerts;
-}
-
-async function readWindows(pool: Pool, runId: string): Promise<Pick<RunData, 'windows' | 'windowCommits'>> {
-  const windowRows = await queryRows(
-    pool,
-    `SELECT w.mode, w.max_event_time, b.committed_at FROM window_stats w
-       LEFT JOIN write_batches b ON b.run_id = w.run_id AND b.role = w.mode AND b.write_batch = w.write_batch
-      WHERE w.run_id = ?`,
-    [runId],
-    (r) => ({
-      mode: modeOf(r.mode),
-      commit: { maxEventTime: numberOf(r.max_event_time), committedAt: nullableNumberOf(r.committed_at) },
-    }),
-  );
-  const windows = { stream: 0, batch: 0 };
-  const windowCommits: RunData['windowCommits'] = { stream: [], batch: [] };
-  for (const { mode, commit } of windowRows) {
-    windows[mode]++;
-    windowCommits[mode].push(commit);
+/** Every chunk of the plan, segment by segment: its readings, ground truth and alerts; returns the expected alerts' count. */
+async function walkChunks(
+  walk: Walk,
+  source: RunSource,
+  truth: GroundTruth,
+  attribution: Attribution,
+  agreement: ReturnType<typeof agreementPairs>,
+  expectedKept: AlertRecord[] | undefined,
+  intendedOf: (patientId: number, seq: number) => number | undefined,
+): Promise<number> {
+  const { plan, s, modes } = walk;
+  let expectedAlerts = 0;
+  let segment = 0;
+  for (const chunk of plan.chunks()) {
+    if (chunk.segment !== segment) {
+      closeSeconds(modes, plan.finalSecondsAfter(segment) - CLOSE_MARGIN_S);
+      segment = chunk.segment;
+    }
+    const t = truth.of(chunk);
+    await readingsOfChunk(walk, source, attribution, chunk, t.content);
+    const byPatient = new Map(chunk.patients.map((p) => [p.patientId, p]));
+    const alerts = new Map<Mode, CommittedAlert[]>();
+    for (const m of s.modes) alerts.set(m, inChunk(await source.alerts(m, alertBounds(chunk)), byPatient, chunk));
+    expectedAlerts += t.expectedAlerts.length;
+    expectedKept?.push(...t.expectedAlerts);
+    const episodes = measuredEpisodes(plan, t.episodes, s.warmupEnd);
+    for (const [m, work] of modes) {
+      work.detection.addEpisodes(episodes);
+      work.detection.addAlerts(alerts.get(m)!, chunk.windowHi);
+      work.detection.endChunk(
+        chunk.patients.map((p) => ({ patientId: p.patientId, nextSeq: p.seqHi })),
+        chunk.windowHi,
+      );
+    }
+    alertFigures(walk, alerts, t.expectedAlerts, agreement, intendedOf);
   }
-  return { windows, windowCommits };
+  return expectedAlerts;
 }
 
-async function readWrites(pool: Pool, runId: string): Promise<RunData['writes']> {
-  const writeRows = await queryRows(
-    pool,
-    'SELECT role, COUNT(*) AS transactions, COALESCE(SUM(row_count), 0) AS row_total FROM write_batches WHERE run_id = ? GROUP BY role',
-    [runId],
-    (r) => ({ role: stringOf(r.role), transactions: numberOf(r.transactions), rows: numberOf(r.row_total) }),
-  );
-  const writes: RunData['writes'] = {};
-  for (const { role, transactions, rows } of writeRows) writes[role] = { transactions, rows };
-  return writes;
+/** Rows of patients the plan does not know: unexpected readings, and alerts on them. */
+async function walkUnknownIds(
+  walk: Walk,
+  source: RunSource,
+  agreement: ReturnType<typeof agreementPairs>,
+  intendedOf: (patientId: number, seq: number) => number | undefined,
+): Promise<void> {
+  for (const { lo, hi } of walk.plan.unknownIdRanges()) {
+    walk.storage.addUnexpected(await source.countReadingsBetween(lo, hi));
+    const alerts = new Map<Mode, CommittedAlert[]>();
+    for (const m of walk.s.modes) alerts.set(m, await source.alertsBetween(m, lo, hi));
+    alertFigures(walk, alerts, [], agreement, intendedOf);
+  }
+}
+
+async function countWindows(modes: Map<Mode, ModeWork>, source: RunSource, warmupEnd: number): Promise<void> {
+  for (const [m, work] of modes) {
+    for await (const page of source.windows(m)) {
+      work.windows += page.length;
+      for (const w of page)
+        if (w.committedAt !== null && w.maxEventTime >= warmupEnd)
+          work.windowResult.record(w.committedAt - w.maxEventTime);
+    }
+  }
+}
+
+/** What the walk of the chunks adds to. */
+interface Walk {
+  plan: CollectionPlan;
+  s: CollectSettings;
+  modes: Map<Mode, ModeWork>;
+  storage: StorageTally;
+  faultLatencies: IntervalLatencies;
+}
+
+/** The pairs of RunResult.agreement: stream vs batch when both run, then each mode vs the rule reference. */
+function agreementPairs(modes: readonly Mode[]): AgreementTally[] {
+  const pairs: AgreementTally[] = [];
+  if (modes.includes('stream') && modes.includes('batch')) pairs.push(new AgreementTally('stream', 'batch'));
+  for (const m of modes) pairs.push(new AgreementTally(m, 'ground_truth'));
+  return pairs;
+}
+
+function closeSeconds(modes: Map<Mode, ModeWork>, before: number): void {
+  for (const work of modes.values()) work.latency.perSecond.closeBefore(before);
+}
+
+/** The chunk's stored readings against what the generator sent, attributed to the transactions that committed their results. */
+async function readingsOfChunk(
+  w: Walk,
+  source: RunSource,
+  attribution: Attribution,
+  chunk: Chunk,
+  content: Float64Array[],
+): Promise<void> {
+  const ids = chunk.patients.map((p) => p.patientId);
+  const seqLo = Math.min(...chunk.patients.map((p) => p.seqLo));
+  const seqHi = Math.max(...chunk.patients.map((p) => p.seqHi - 1));
+  const rows = await source.readings(ids, seqLo, seqHi);
+  // Rows of the neighbouring segments (the query's seq bounds hold every patient's) are theirs.
+  const mine: Array<{ row: StoredReading; patient: ChunkPatient; k: number }> = [];
+  let at = 0;
+  chunk.patients.forEach((patient, k) => {
+    while (at < rows.length && rows[at]!.patient_id < patient.patientId) at++;
+    let stored = 0;
+    for (; at < rows.length && rows[at]!.patient_id === patient.patientId; at++) {
+      const row = rows[at]!;
+      if (row.seq < patient.seqLo || row.seq >= patient.seqHi) continue;
+      mine.push({ row, patient, k });
+      if (row.seq < patient.sentHi) stored++;
+    }
+    w.storage.addLost(patient.sentHi - patient.seqLo - stored);
+  });
+  await attribution.stream?.prepare(mine.map((x) => x.row));
+  await attribution.ingest?.prepare(mine.map((x) => x.row));
+  const streamInstants = new Float64Array(STREAM_STAGES.length + 1);
+  const batchInstants = new Float64Array(BATCH_STAGES.length + 1);
+  for (const { row, patient, k } of mine) {
+    if (row.seq >= patient.sentHi) {
+      w.storage.addUnexpected(1);
+      continue;
+    }
+    const intended = w.plan.intendedAt(patient.index, row.seq);
+    w.storage.addSent(row, content[k]![row.seq - patient.seqLo]!, intended);
+    const measured = intended >= w.s.warmupEnd;
+    const stream = w.modes.get('stream');
+    if (stream) {
+      const range = attribution.stream!.firstCommit(row);
+      const committed = range?.committed_at ?? NaN;
+      addReading(w, 'stream', stream, intended, committed, row.appended_at);
+      if (measured) {
+        // STREAM_INSTANTS order: intended, sent, appended, fetched, commitStart, committed.
+        streamInstants[0] = intended;
+        streamInstants[1] = row.sent_at ?? NaN;
+        streamInstants[2] = row.appended_at;
+        streamInstants[3] = range?.fetched_at ?? NaN;
+        streamInstants[4] = range?.commit_started_at ?? NaN;
+        streamInstants[5] = committed;
+        stream.stages.add(streamInstants);
+      }
+    }
+    const batch = w.modes.get('batch');
+    if (batch) {
+      const task = attribution.batch!.taskOf(row);
+      const committed = task?.committed_at ?? NaN;
+      addReading(w, 'batch', batch, intended, committed, row.appended_at);
+      if (measured) {
+        // BATCH_INSTANTS order: intended, stored, passStart, taskStart, readDone, commitStart, committed.
+        batchInstants[0] = intended;
+        batchInstants[1] = attribution.ingest!.firstCommit(row)?.committed_at ?? NaN;
+        batchInstants[2] = task?.pass_started_at ?? NaN;
+        batchInstants[3] = task?.task_started_at ?? NaN;
+        batchInstants[4] = task?.read_done_at ?? NaN;
+        batchInstants[5] = task?.commit_started_at ?? NaN;
+        batchInstants[6] = committed;
+        batch.stages.add(batchInstants);
+      }
+    }
+  }
+}
+
+function addReading(w: Walk, mode: Mode, work: ModeWork, intended: number, committed: number, appended: number): void {
+  work.latency.add(intended, committed, appended);
+  if (intended >= w.s.warmupEnd && !Number.isNaN(committed)) w.faultLatencies.add(mode, intended, committed);
+}
+
+/** The query bounds of a chunk's alerts: every patient's seqs and the segment's window starts (inclusive). */
+function alertBounds(chunk: Chunk): Parameters<RunSource['alerts']>[1] {
+  return {
+    patientIds: chunk.patients.map((p) => p.patientId),
+    seqLo: Math.min(...chunk.patients.map((p) => p.seqLo)),
+    seqHi: Math.min(NO_UPPER_BOUND, Math.max(...chunk.patients.map((p) => p.seqHi - 1))),
+    windowLo: chunk.windowLo,
+    windowHi: chunk.windowHi === NO_UPPER_BOUND ? NO_UPPER_BOUND : chunk.windowHi - 1,
+  };
+}
+
+/** The alerts that are this chunk's: a record alert by its patient's seqs, a window alert by the segment's window starts. */
+function inChunk(
+  alerts: CommittedAlert[],
+  byPatient: ReadonlyMap<number, ChunkPatient>,
+  chunk: Chunk,
+): CommittedAlert[] {
+  return alerts.filter((a) => {
+    if (a.seq === null) return a.window_start! >= chunk.windowLo && a.window_start! < chunk.windowHi;
+    const p = byPatient.get(a.patient_id);
+    return p !== undefined && a.seq >= p.seqLo && a.seq < p.seqHi;
+  });
+}
+
+/** Episodes of the chunk that began in the measured phase, with their first and last readings' t_intended. */
+function measuredEpisodes(
+  plan: CollectionPlan,
+  episodes: ReadonlyArray<{ patient_id: number; start_seq: number; end_seq: number }>,
+  warmupEnd: number,
+): TimedEpisode[] {
+  const out: TimedEpisode[] = [];
+  for (const e of episodes) {
+    const t0 = plan.intendedOf(e.patient_id, e.start_seq);
+    if (t0 === undefined || t0 < warmupEnd) continue;
+    const tEnd = plan.intendedOf(e.patient_id, e.end_seq) ?? t0;
+    out.push({ patient_id: e.patient_id, start_seq: e.start_seq, end_seq: e.end_seq, t0, tEnd });
+  }
+  return out;
+}
+
+/** One chunk's alerts of every mode: counts, agreement, visibility, and what the external modes need. */
+function alertFigures(
+  w: Walk,
+  alerts: Map<Mode, CommittedAlert[]>,
+  expected: AlertRecord[],
+  agreement: AgreementTally[],
+  intendedOf: (patientId: number, seq: number) => number | undefined,
+): void {
+  for (const pair of agreement) {
+    const of = (name: string): AlertRecord[] => (name === 'ground_truth' ? expected : alerts.get(name as Mode)!);
+    pair.add(of(pair.a), of(pair.b));
+  }
+  for (const [m, work] of w.modes) {
+    const list = alerts.get(m)!;
+    work.alerts += list.length;
+    if (work.visible && work.committed) {
+      const { seen, committed } = seenAndCommitted(list, work.sightings!);
+      work.visible.add(seen);
+      work.committed.add(committed);
+    }
+    if (!w.s.external) continue;
+    work.kept!.push(...list);
+    recordResultHistogram(list, intendedOf, w.s.warmupEnd, work.resultLatency);
+    for (const a of list) {
+      if (a.committed_at === null) continue;
+      const origin =
+        a.seq !== null
+          ? intendedOf(a.patient_id, a.seq)
+          : a.window_start === null
+            ? undefined
+            : a.window_start + (w.s.windowSizeOf.get(a.rule_id) ?? 0) * 1000;
+      if (origin === undefined || origin < w.s.warmupEnd) continue;
+      const second = Math.max(0, Math.floor((a.committed_at - w.s.startMs) / 1000));
+      while (work.resultsPerSecond.length <= second) work.resultsPerSecond.push(0);
+      work.resultsPerSecond[second]!++;
+    }
+  }
 }

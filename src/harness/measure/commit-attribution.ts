@@ -1,14 +1,45 @@
 /**
  * Commit-time attribution: which write transaction committed each reading's result, and when
- * (t_committed, METRICS.md). Pure: rows read back from write_batch_ranges / write_batches and
- * patient_vitals in, one commit time per reading out (NaN: not processed, or its commit unknown).
+ * (t_committed, METRICS.md), with the other instants of that transaction (stages.ts).
+ *
+ * The stream's and ingest's transactions cover Kafka offset ranges (write_batch_ranges): a
+ * reading's result committed with the first transaction, by commit time, whose range of its
+ * partition covers its offset (a replay after a crash covers it again, later). Their ranges are
+ * read block by block of offsets and only the blocks the readings at hand need are kept, so the
+ * memory this takes does not grow with the run. A batch task covers (ingest_lo, ingest_hi] x
+ * [patient_lo, patient_hi]; a run has a few per batch pass, all kept.
  */
 import { partitionKey } from '../../domain/keys.js';
-import type { Mode, Role } from '../../domain/modes.js';
-import type { BatchInstant, StageTimes } from './stages.js';
 
-/** What attribution needs of a stored reading (collect.ts StoredReading has more). */
-export interface AttributedReading {
+/** One transaction's range of one partition (stream, ingest), with its instants (epoch ms). */
+export interface OffsetRange {
+  write_batch: number;
+  first_offset: number;
+  last_offset: number;
+  committed_at: number;
+  /** t_fetched of a stream range (null: not recorded). */
+  fetched_at: number | null;
+  /** t_commit_start of the range's transaction (null: not recorded). */
+  commit_started_at: number | null;
+}
+
+/** One batch task: one write transaction of a pass over (ingest_lo, ingest_hi] x [patient_lo, patient_hi]. */
+export interface BatchTask {
+  write_batch: number;
+  ingest_lo: number;
+  ingest_hi: number;
+  patient_lo: number;
+  patient_hi: number;
+  committed_at: number;
+  /** The task's instants (migration 5; null: not recorded). */
+  pass_started_at: number | null;
+  task_started_at: number | null;
+  read_done_at: number | null;
+  commit_started_at: number | null;
+}
+
+/** Where a stored reading came from: what attribution needs of it. */
+export interface ReadingOrigin {
   patient_id: number;
   ingest_id: number;
   topic: string;
@@ -16,118 +47,155 @@ export interface AttributedReading {
   offset: number;
 }
 
-/**
- * One row of write_batch_ranges joined with its write_batches commit time. A stream or ingest
- * range covers [first_offset, last_offset] of one partition (its ingest/patient columns are 0);
- * a batch range covers (ingest_lo, ingest_hi] x [patient_lo, patient_hi] (its Kafka columns
- * are '' and -1).
- */
-export interface WriteBatchRange {
-  role: Role;
-  committed_at: number;
-  kafka_topic: string;
-  kafka_partition: number;
-  first_offset: number;
-  last_offset: number;
-  ingest_lo: number;
-  ingest_hi: number;
-  patient_lo: number;
-  patient_hi: number;
-  /** t_fetched of a stream range (null: recorded before migration 3, or not a stream range). */
-  fetched_at?: number | null;
-  /** t_commit_start of the range's transaction (null: not recorded). */
-  commit_started_at?: number | null;
-  /** Batch (migration 5): t_pass_start of the pass that dispatched the task (null: not recorded). */
-  pass_started_at?: number | null;
-  /** Batch (migration 5): t_task_start, when a worker thread began the task (null: not recorded). */
-  task_started_at?: number | null;
-  /** Batch (migration 5): t_read_done, when the task had read its readings (null: not recorded). */
-  read_done_at?: number | null;
+/** Offset ranges of one role (stream or ingest), as the database gives them. */
+export interface OffsetRangeSource {
+  /** Per partition (partitionKey), the widest range of the role: last_offset - first_offset. */
+  offsetSpans(role: 'stream' | 'ingest'): Promise<Map<string, number>>;
+  /** The role's ranges of one partition with first_offset in [firstLo, firstHi] and last_offset >= lastMin. */
+  offsetRanges(
+    role: 'stream' | 'ingest',
+    topic: string,
+    partition: number,
+    firstLo: number,
+    firstHi: number,
+    lastMin: number,
+  ): Promise<OffsetRange[]>;
 }
 
-/** Each reading's commit time per mode, from the ranges of both roles. */
-export function commitTimes(readings: AttributedReading[], ranges: WriteBatchRange[]): Record<Mode, Float64Array> {
-  return {
-    stream: streamCommitTimes(
-      readings,
-      ranges.filter((r) => r.role === 'stream'),
-    ),
-    batch: batchCommitTimes(
-      readings,
-      ranges.filter((r) => r.role === 'batch'),
-    ),
-  };
+/** Offsets per block: one query reads the ranges that cover any offset of a block. */
+const BLOCK_OFFSETS = 8192;
+/** Ranges kept at most (blocks the readings at hand need are kept whatever their number). */
+const CAPACITY_RANGES = 400_000;
+
+interface Block {
+  /** Sorted by first_offset, then write_batch. */
+  ranges: OffsetRange[];
+  span: number;
 }
 
 /**
- * A stream write batch covers an offset range of one partition; a reading's result committed
- * with the first batch that covered its offset (a replay after a crash covers it again later).
+ * The first transaction to commit each reading of one role: prepare() reads the blocks of
+ * ranges the readings need, firstCommit() answers from them.
  */
-export function streamCommitTimes(readings: AttributedReading[], ranges: WriteBatchRange[]): Float64Array {
-  return Float64Array.from(offsetCommitRanges(readings, ranges), (r) => r?.committed_at ?? NaN);
-}
+export class OffsetCommits {
+  private readonly blocks = new Map<string, Block>();
+  private held = 0;
 
-/**
- * Of offset ranges of one role (stream, or ingest), the one whose transaction first committed
- * each reading (undefined: none).
- */
-function offsetCommitRanges(
-  readings: AttributedReading[],
-  ranges: WriteBatchRange[],
-): Array<WriteBatchRange | undefined> {
-  const byPartition = new Map<string, { list: WriteBatchRange[]; maxSpan: number }>();
-  for (const r of ranges) {
-    const key = partitionKey(r.kafka_topic, r.kafka_partition);
-    const entry = byPartition.get(key) ?? { list: [], maxSpan: 0 };
-    entry.list.push(r);
-    entry.maxSpan = Math.max(entry.maxSpan, r.last_offset - r.first_offset);
-    byPartition.set(key, entry);
+  private constructor(
+    private readonly source: OffsetRangeSource,
+    private readonly role: 'stream' | 'ingest',
+    private readonly spans: ReadonlyMap<string, number>,
+    private readonly blockOffsets: number,
+    private readonly capacity: number,
+  ) {}
+
+  static async open(
+    source: OffsetRangeSource,
+    role: 'stream' | 'ingest',
+    opts: { blockOffsets?: number | undefined; capacityRanges?: number | undefined } = {},
+  ): Promise<OffsetCommits> {
+    return new OffsetCommits(
+      source,
+      role,
+      await source.offsetSpans(role),
+      opts.blockOffsets ?? BLOCK_OFFSETS,
+      opts.capacityRanges ?? CAPACITY_RANGES,
+    );
   }
-  for (const { list } of byPartition.values()) list.sort((a, b) => a.first_offset - b.first_offset);
-  return readings.map((reading) => {
-    const entry = byPartition.get(partitionKey(reading.topic, reading.partition));
-    if (!entry) return undefined;
-    let best: WriteBatchRange | undefined;
-    // Candidates start at or before the offset and no further back than the longest range.
-    for (let j = upperBound(entry.list, reading.offset, (r) => r.first_offset) - 1; j >= 0; j--) {
-      const r = entry.list[j]!;
-      if (r.first_offset < reading.offset - entry.maxSpan) break;
-      if (r.last_offset >= reading.offset && !(best && r.committed_at >= best.committed_at)) best = r;
+
+  /** Ranges held now (for tests of the bound). */
+  get rangesHeld(): number {
+    return this.held;
+  }
+
+  /** Reads the blocks these readings need that are not held, dropping the least recently used others. */
+  async prepare(readings: Iterable<ReadingOrigin>): Promise<void> {
+    const needed = new Map<string, { topic: string; partition: number; block: number; span: number }>();
+    for (const r of readings) {
+      const span = this.spans.get(partitionKey(r.topic, r.partition));
+      if (span === undefined) continue;
+      const block = Math.floor(r.offset / this.blockOffsets);
+      const key = blockKey(r.topic, r.partition, block);
+      if (!needed.has(key)) needed.set(key, { topic: r.topic, partition: r.partition, block, span });
+    }
+    for (const [key, b] of needed) {
+      const held = this.blocks.get(key);
+      if (held) {
+        // Most recently used last.
+        this.blocks.delete(key);
+        this.blocks.set(key, held);
+        continue;
+      }
+      const lo = b.block * this.blockOffsets;
+      const hi = lo + this.blockOffsets - 1;
+      const ranges = await this.source.offsetRanges(this.role, b.topic, b.partition, lo - b.span, hi, lo);
+      ranges.sort((x, y) => x.first_offset - y.first_offset || x.write_batch - y.write_batch);
+      this.blocks.set(key, { ranges, span: b.span });
+      this.held += ranges.length;
+    }
+    for (const [key, block] of this.blocks) {
+      if (this.held <= this.capacity) break;
+      if (needed.has(key)) continue;
+      this.blocks.delete(key);
+      this.held -= block.ranges.length;
+    }
+  }
+
+  /**
+   * The range whose transaction first committed the reading (undefined: none covers it). Among
+   * ranges committed at the same millisecond, the one starting last (then the latest written).
+   */
+  firstCommit(r: ReadingOrigin): OffsetRange | undefined {
+    if (!this.spans.has(partitionKey(r.topic, r.partition))) return undefined;
+    const block = this.blocks.get(blockKey(r.topic, r.partition, Math.floor(r.offset / this.blockOffsets)));
+    if (!block) throw new Error(`offset ${r.offset} of ${partitionKey(r.topic, r.partition)} was not prepared`);
+    let best: OffsetRange | undefined;
+    const list = block.ranges;
+    for (let j = upperBound(list, r.offset, (x) => x.first_offset) - 1; j >= 0; j--) {
+      const range = list[j]!;
+      if (range.first_offset < r.offset - block.span) break;
+      if (range.last_offset >= r.offset && !(best && range.committed_at >= best.committed_at)) best = range;
     }
     return best;
-  });
+  }
 }
 
-/** A batch task covers (ingest_lo, ingest_hi] x [patient_lo, patient_hi]. */
-export function batchCommitTimes(readings: AttributedReading[], ranges: WriteBatchRange[]): Float64Array {
-  return Float64Array.from(batchCommitRanges(readings, ranges), (r) => r?.committed_at ?? NaN);
+function blockKey(topic: string, partition: number, block: number): string {
+  return `${partitionKey(topic, partition)}#${block}`;
 }
 
-/** The batch task whose transaction committed each reading's batch result (undefined: none). */
-function batchCommitRanges(
-  readings: AttributedReading[],
-  ranges: WriteBatchRange[],
-): Array<WriteBatchRange | undefined> {
-  const passes = new Map<number, WriteBatchRange[]>();
-  for (const r of ranges) passes.set(r.ingest_hi, [...(passes.get(r.ingest_hi) ?? []), r]);
-  const his = [...passes.keys()].sort((a, b) => a - b);
-  return readings.map((reading) => {
-    // The pass whose (lo, hi] holds the reading's ingest_id: the first hi >= ingest_id. A pass
-    // cut short by a restart covered only some patient ranges; a later pass covered the rest.
-    for (let idx = lowerBound(his, reading.ingest_id, (x) => x); idx < his.length; idx++) {
-      const task = passes
-        .get(his[idx]!)!
-        .find(
-          (t) =>
-            reading.ingest_id > t.ingest_lo && reading.patient_id >= t.patient_lo && reading.patient_id <= t.patient_hi,
-        );
+/** The batch tasks of a run, by pass: which one committed a reading's batch result. */
+export class BatchCommits {
+  private readonly passes = new Map<number, BatchTask[]>();
+  private readonly his: number[];
+
+  /** `tasks` in the order they were written (write_batch): among tasks of one pass that both cover a reading, the first. */
+  constructor(tasks: readonly BatchTask[]) {
+    for (const t of tasks) {
+      const pass = this.passes.get(t.ingest_hi);
+      if (pass) pass.push(t);
+      else this.passes.set(t.ingest_hi, [t]);
+    }
+    this.his = [...this.passes.keys()].sort((a, b) => a - b);
+  }
+
+  /**
+   * The task of the pass whose (lo, hi] holds the reading's ingest_id: the first hi >= ingest_id
+   * with a task covering its patient. A pass cut short by a restart covered only some patient
+   * ranges; a later pass covered the rest.
+   */
+  taskOf(r: Pick<ReadingOrigin, 'ingest_id' | 'patient_id'>): BatchTask | undefined {
+    for (let idx = lowerBound(this.his, r.ingest_id, (x) => x); idx < this.his.length; idx++) {
+      const task = this.passes
+        .get(this.his[idx]!)!
+        .find((t) => r.ingest_id > t.ingest_lo && r.patient_id >= t.patient_lo && r.patient_id <= t.patient_hi);
       if (task) return task;
     }
     return undefined;
-  });
+  }
 }
 
-function upperBound<T>(list: T[], value: number, key: (t: T) => number): number {
+function upperBound<T>(list: readonly T[], value: number, key: (t: T) => number): number {
   let lo = 0;
   let hi = list.length;
   while (lo < hi) {
@@ -138,7 +206,7 @@ function upperBound<T>(list: T[], value: number, key: (t: T) => number): number 
   return lo;
 }
 
-function lowerBound<T>(list: T[], value: number, key: (t: T) => number): number {
+function lowerBound<T>(list: readonly T[], value: number, key: (t: T) => number): number {
   let lo = 0;
   let hi = list.length;
   while (lo < hi) {
@@ -147,58 +215,4 @@ function lowerBound<T>(list: T[], value: number, key: (t: T) => number): number 
     else hi = mid;
   }
   return lo;
-}
-
-/** What stage attribution needs of a stored reading beyond AttributedReading. */
-export interface TimedReading extends AttributedReading {
-  event_time: number;
-  appended_at: number;
-  /** null: the message carried no t_sent header. */
-  sent_at: number | null;
-}
-
-/** The stream's instants per reading (stages.ts), NaN where unknown. */
-export function streamStageTimes(readings: TimedReading[], ranges: WriteBatchRange[]): StageTimes {
-  const chosen = offsetCommitRanges(
-    readings,
-    ranges.filter((r) => r.role === 'stream'),
-  );
-  const of = (f: (r: TimedReading, range: WriteBatchRange | undefined) => number | null | undefined): Float64Array =>
-    Float64Array.from(readings, (r, i) => f(r, chosen[i]) ?? NaN);
-  return {
-    intended: of((r) => r.event_time),
-    sent: of((r) => r.sent_at),
-    appended: of((r) => r.appended_at),
-    fetched: of((_, range) => range?.fetched_at),
-    commitStart: of((_, range) => range?.commit_started_at),
-    committed: of((_, range) => range?.committed_at),
-  };
-}
-
-/**
- * The batch's instants per reading (stages.ts), NaN where unknown. t_stored is the commit of
- * the ingest transaction that first stored the reading (ingest's ranges are offset ranges like
- * the stream's); the others come from the batch task that committed its result, the same one
- * batchCommitTimes takes, so that the stages end at the reading's batch t_committed.
- */
-export function batchStageTimes(readings: TimedReading[], ranges: WriteBatchRange[]): StageTimes<BatchInstant> {
-  const ingest = offsetCommitRanges(
-    readings,
-    ranges.filter((r) => r.role === 'ingest'),
-  );
-  const tasks = batchCommitRanges(
-    readings,
-    ranges.filter((r) => r.role === 'batch'),
-  );
-  const ofTask = (f: (task: WriteBatchRange) => number | null | undefined): Float64Array =>
-    Float64Array.from(tasks, (task) => (task ? f(task) : null) ?? NaN);
-  return {
-    intended: Float64Array.from(readings, (r) => r.event_time),
-    stored: Float64Array.from(ingest, (range) => range?.committed_at ?? NaN),
-    passStart: ofTask((t) => t.pass_started_at),
-    taskStart: ofTask((t) => t.task_started_at),
-    readDone: ofTask((t) => t.read_done_at),
-    commitStart: ofTask((t) => t.commit_started_at),
-    committed: ofTask((t) => t.committed_at),
-  };
 }

@@ -7,9 +7,9 @@ import { readingKey } from '../../domain/keys.js';
 import { alertKey, type AlertRecord } from '../../pipelines/rules/types.js';
 import { compareAlerts } from './agreement.js';
 import { LatencyHistogram } from '../../results/histogram.js';
-import type { AgreementResult, ExternalModeResult, LatencySummary } from '../../results/schema.js';
+import type { AgreementResult, ExternalModeResult } from '../../results/schema.js';
 import type { ExternalResultRow } from './external-rows.js';
-import { visibilityOf } from './visibility.js';
+import { visibilityOf, type IntendedOf } from './visibility.js';
 
 /** What the external modes of a run came to: each job's figures, their agreement, and what failed the run. */
 export interface ExternalFigures {
@@ -37,8 +37,8 @@ const FLAGGED = '*';
 
 /** What the run's ground truth and built-in modes say, to judge a job by. */
 export interface ExternalJudgement {
-  /** readingKey -> t_intended. */
-  intended: ReadonlyMap<string, number>;
+  /** t_intended of a reading the generator sent (undefined: any other key). */
+  intendedOf: IntendedOf;
   expectedAlerts: readonly AlertRecord[];
   /** Per rule id, its window in seconds (0: a record rule). */
   windowSizeOf: ReadonlyMap<string, number>;
@@ -125,7 +125,7 @@ export function measureExternal(input: ExternalInputs): ExternalMeasurement {
   const latency = latencies(x, distinct);
   const observed = visibilityOf(
     [...distinct.values()].filter((r) => !r.final_scan),
-    x.intended,
+    x.intendedOf,
     x.warmupEnd,
   );
   const skipped = scopesNotEvaluated(input);
@@ -264,7 +264,7 @@ function originOf(
   x: ExternalInputs,
   r: Pick<ExternalResultRow, 'rule_id' | 'patient_id' | 'seq' | 'window_start'>,
 ): number | undefined {
-  if (r.seq !== null) return x.intended.get(readingKey(r.patient_id, r.seq));
+  if (r.seq !== null) return x.intendedOf(r.patient_id, r.seq);
   if (r.window_start === null) return undefined;
   const size = x.windowSizeOf.get(r.rule_id ?? '') ?? 0;
   return r.window_start + size * 1000;
@@ -299,31 +299,28 @@ function failuresOf(r: ExternalModeResult, agreement: AgreementResult[], expecte
   return out;
 }
 
-/** Every mode's latency to its record results, the population an external job can be compared on. */
-export function recordResultLatency(
-  alerts: ReadonlyArray<AlertRecord & { committed_at: number | null }>,
-  intended: ReadonlyMap<string, number>,
-  warmupEnd: number,
-): LatencySummary {
-  return recordResultHistogram(alerts, intended, warmupEnd).summary();
-}
-
-/** recordResultLatency's histogram (for the charts). */
+/**
+ * A built-in mode's latency to its record results (the population an external job is measured
+ * on): per reading intended after the warm-up, its first committed record alert. Adds to `into`
+ * when given: the alerts may come a chunk at a time, where all alerts of one reading are in one chunk.
+ */
 export function recordResultHistogram(
   alerts: ReadonlyArray<AlertRecord & { committed_at: number | null }>,
-  intended: ReadonlyMap<string, number>,
+  intendedOf: IntendedOf,
   warmupEnd: number,
+  into = new LatencyHistogram(),
 ): LatencyHistogram {
-  const h = new LatencyHistogram();
-  const firstPerReading = new Map<string, number>();
+  const firstPerReading = new Map<string, { patient: number; seq: number; at: number }>();
   for (const a of alerts) {
     if (a.seq === null || a.committed_at === null) continue;
     const key = readingKey(a.patient_id, a.seq);
-    firstPerReading.set(key, Math.min(firstPerReading.get(key) ?? Infinity, a.committed_at));
+    const seen = firstPerReading.get(key);
+    if (!seen) firstPerReading.set(key, { patient: a.patient_id, seq: a.seq, at: a.committed_at });
+    else if (a.committed_at < seen.at) seen.at = a.committed_at;
   }
-  for (const [key, at] of firstPerReading) {
-    const t = intended.get(key);
-    if (t !== undefined && t >= warmupEnd) h.record(at - t);
+  for (const { patient, seq, at } of firstPerReading.values()) {
+    const t = intendedOf(patient, seq);
+    if (t !== undefined && t >= warmupEnd) into.record(at - t);
   }
-  return h;
+  return into;
 }

@@ -1,16 +1,13 @@
 import type { Mode } from '../../domain/modes.js';
-import { readingKey } from '../../domain/keys.js';
 import type { ProducerResult } from '../../generators/producer.js';
-import type { EpisodeTruth } from '../../generators/dataset.js';
 import type { RuleSet } from '../../pipelines/rules/types.js';
 import type { LateReadingNote } from '../../pipelines/stream.js';
-import { compareAlerts, diffAlerts } from './agreement.js';
-import type { CommittedAlert, RunData } from './collect.js';
-import type { GroundTruth } from './ground-truth.js';
+import type { ModeFigures, RunFigures } from './collect.js';
 import { histogramKey, LatencyHistogram } from '../../results/histogram.js';
-import type { AgreementResult, ModeResult, RunResult, StageBreakdown, TimeseriesPoint } from '../../results/schema.js';
-import { BATCH_STAGES, stageBreakdown, STREAM_STAGES, type StageDef, type StageTimes } from './stages.js';
-import { recordResultHistogram, type ExternalFigures } from './external.js';
+import type { AgreementResult, ModeResult, RunResult, TimeseriesPoint } from '../../results/schema.js';
+import type { ExternalFigures } from './external.js';
+import type { PerSecondLatency } from './per-second.js';
+import { storageFailures } from './storage.js';
 
 export interface BacklogSample {
   /** Epoch ms. */
@@ -32,8 +29,8 @@ export interface RunInputs {
   modes: readonly Mode[];
   ruleSet: RuleSet;
   producer: ProducerResult;
-  data: RunData;
-  truth: GroundTruth;
+  /** What collection found, against the ground truth (collect.ts). */
+  figures: RunFigures;
   backlog: BacklogSample[];
   streamLate: LateReadingNote[];
   batchPasses: NonNullable<RunResult['batch_passes']>;
@@ -83,7 +80,7 @@ function round1(v: number): number {
  * mode raised an alert, no mode detected an injected episode, or fewer readings than patients.
  * Such a run can pass; each warning says why its figures are empty and what to change.
  */
-export function vacuityWarnings(
+function vacuityWarnings(
   x: Pick<RunInputs, 'patients' | 'producer'> & { expectedAlerts: number },
   modes: ReadonlyArray<Pick<ModeResult, 'mode' | 'alerts' | 'episodes_injected' | 'episodes_detected'>>,
 ): string[] {
@@ -119,7 +116,7 @@ export const ACHIEVED_RATE_MIN_RATIO = 0.99;
 export function computeRunResult(x: RunInputs): RunResult {
   const phase = measuredPhaseOf(x);
   const failures = [...x.pipelineFailures];
-  const storage = storageFigures(x);
+  const storage = x.figures.storage.figures(x.figures.counts.duplicateRows);
   failures.push(...storageFailures(storage));
   const measured = measureModes(x, phase, failures);
   measured.histograms[histogramKey('input', 'send_delay')] = x.producer.sendDelay.encode();
@@ -130,13 +127,14 @@ export function computeRunResult(x: RunInputs): RunResult {
     for (const [name, series] of Object.entries(x.external.series ?? {}))
       measured.histograms[histogramKey(name, 'result')] = series.histogram.encode();
   }
-  const resultLatency = x.external ? resultLatencyOfModes(x, phase) : undefined;
+  const resultLatency = x.external ? resultLatencyOfModes(x) : undefined;
   if (resultLatency)
     for (const [mode, h] of resultLatency) measured.histograms[histogramKey(mode, 'result')] = h.encode();
   const warnings = runLengthWarnings(x, Math.max(0, (x.producer.endMs - phase.warmupEnd) / 1000));
-  const vacuous = vacuityWarnings({ ...x, expectedAlerts: x.truth.expectedAlerts.length }, measured.modes);
+  const vacuous = vacuityWarnings({ ...x, expectedAlerts: x.figures.expectedAlerts }, measured.modes);
   if (!x.complete) markIncomplete(failures, x.incompleteReason);
   const seconds = Math.max(1, Math.ceil((x.producer.endMs - phase.start) / 1000));
+  const counts = x.figures.counts;
 
   return {
     schema_version: 1,
@@ -150,19 +148,19 @@ export function computeRunResult(x: RunInputs): RunResult {
     warmup: { seconds: x.warmupSeconds, excluded_readings: measured.excludedWarmup },
     input: inputFigures(x, phase),
     storage: {
-      stored: x.data.readings.length,
+      stored: x.figures.storage.stored,
       loss: storage.loss,
       duplicates: storage.duplicates,
-      rejected: x.data.rejected.ingest,
-      foreign: x.data.rejectedKinds.foreign,
-      no_run_id: x.data.rejectedKinds.noRunId,
-      conflicting_duplicates: x.data.rejectedKinds.conflicts,
-      refused_by_database: x.data.rejectedKinds.refused,
+      rejected: counts.rejected.ingest,
+      foreign: counts.rejectedKinds.foreign,
+      no_run_id: counts.rejectedKinds.noRunId,
+      conflicting_duplicates: counts.rejectedKinds.conflicts,
+      refused_by_database: counts.rejectedKinds.refused,
       substituted: storage.substituted,
       ...(x.modes.includes('stream')
         ? {
-            stream_rejected: x.data.rejected.stream,
-            stream_conflicting_duplicates: x.data.streamRejectedKinds.conflicts,
+            stream_rejected: counts.rejected.stream,
+            stream_conflicting_duplicates: counts.streamRejectedKinds.conflicts,
           }
         : {}),
     },
@@ -179,14 +177,20 @@ export function computeRunResult(x: RunInputs): RunResult {
     ...(x.cost ? { cost: x.cost } : {}),
     ...(warnings.length ? { warnings } : {}),
     ...(vacuous.length ? { vacuous } : {}),
-    ...stagesBlock(x, phase),
+    ...stagesBlock(x),
     ...(x.external ? { external: externalBlock(x.external, resultLatency!) } : {}),
   };
 }
 
 /** The built-in modes' latency to their record results (the population an external job is measured on). */
-function resultLatencyOfModes(x: RunInputs, phase: MeasuredPhase): Map<Mode, LatencyHistogram> {
-  return new Map(x.modes.map((m) => [m, recordResultHistogram(x.data.alerts[m], x.truth.intended, phase.warmupEnd)]));
+function resultLatencyOfModes(x: RunInputs): Map<Mode, LatencyHistogram> {
+  return new Map(x.modes.map((m) => [m, figuresOf(x, m).resultLatency]));
+}
+
+function figuresOf(x: Pick<RunInputs, 'figures'>, mode: Mode): ModeFigures {
+  const f = x.figures.modes.get(mode);
+  if (!f) throw new Error(`no figures were collected for mode ${mode}`);
+  return f;
 }
 
 /** The external jobs' figures, with every mode's latency to its record results beside them. */
@@ -197,31 +201,12 @@ function externalBlock(e: ExternalFigures, builtIn: Map<Mode, LatencyHistogram>)
   return { jobs: e.jobs, result_latency: resultLatency };
 }
 
-/** Where each mode's time goes (`stages`), for the modes the run had. */
-function stagesBlock(x: RunInputs, phase: MeasuredPhase): Pick<RunResult, 'stages'> {
+/** Where each mode's time goes (`stages`) over the measured phase's readings, for the modes the run had. */
+function stagesBlock(x: RunInputs): Pick<RunResult, 'stages'> {
   const stages: NonNullable<RunResult['stages']> = {};
-  if (x.modes.includes('stream')) stages.stream = measuredStages(x, phase, x.data.streamStages, STREAM_STAGES);
-  if (x.modes.includes('batch')) stages.batch = measuredStages(x, phase, x.data.batchStages, BATCH_STAGES);
+  if (x.modes.includes('stream')) stages.stream = figuresOf(x, 'stream').stages.breakdown();
+  if (x.modes.includes('batch')) stages.batch = figuresOf(x, 'batch').stages.breakdown();
   return stages.stream || stages.batch ? { stages } : {};
-}
-
-/**
- * A mode's stages over the measured phase's readings. t_intended is the generator's (as in the
- * event-time latency), and t_committed the one that latency takes, so that each reading's
- * stages add up to exactly the latency the report gives for it.
- */
-function measuredStages<I extends string>(
-  x: RunInputs,
-  phase: MeasuredPhase,
-  modeTimes: StageTimes<I | 'intended'>,
-  stages: readonly StageDef<I | 'intended'>[],
-): StageBreakdown {
-  const intended = Float64Array.from(
-    x.data.readings,
-    (r) => x.truth.intended.get(readingKey(r.patient_id, r.seq)) ?? NaN,
-  );
-  const times = { ...modeTimes, intended };
-  return stageBreakdown(times, (i) => intended[i]! >= phase.warmupEnd, stages);
 }
 
 /** The run's time frame (epoch ms) and what the measured phase is judged against. */
@@ -229,102 +214,17 @@ interface MeasuredPhase {
   /** The schedule's start: t_intended of reading 0. */
   start: number;
   warmupEnd: number;
-  /** Injected episodes that began after the warm-up. */
-  episodes: EpisodeTruth[];
-  /** Per rule id, its window in seconds (0: a record rule). */
-  windowSizeOf: Map<string, number>;
 }
 
 function measuredPhaseOf(x: RunInputs): MeasuredPhase {
   const start = x.producer.startMs;
   const warmupEnd = start + x.warmupSeconds * 1000;
-  return {
-    start,
-    warmupEnd,
-    episodes: x.truth.episodes.filter(
-      (e) => (x.truth.intended.get(readingKey(e.patient_id, e.start_seq)) ?? -Infinity) >= warmupEnd,
-    ),
-    windowSizeOf: new Map(x.ruleSet.rules.map((r) => [r.id, r.kind === 'window' ? r.window_s : 0])),
-  };
-}
-
-export interface StorageFigures {
-  loss: number;
-  duplicates: number;
-  /** Stored readings the generator never sent. */
-  unexpected: number;
-  /** Stored readings whose content differs from what the generator sent with their (patient_id, seq). */
-  substituted: number;
-  /** The first substituted reading, described for the failure line. */
-  substitutedExample?: string;
-}
-
-/**
- * Storage against the generator's list of sent valid readings: loss, duplicates, and stored
- * readings that are not what it sent (an unknown key, or a known key with other content).
- */
-export function storageFigures(x: Pick<RunInputs, 'data' | 'truth'>): StorageFigures {
-  const stored = new Set<string>();
-  let unexpected = 0;
-  let substituted = 0;
-  let substitutedExample: string | undefined;
-  for (const r of x.data.readings) {
-    const key = readingKey(r.patient_id, r.seq);
-    stored.add(key);
-    const sent = x.truth.content.get(key);
-    if (sent === undefined) unexpected++;
-    else if (sent !== r.content) {
-      substituted++;
-      substitutedExample ??= describeSubstituted(r, x.truth.intended.get(key));
-    }
-  }
-  let loss = 0;
-  for (const key of x.truth.intended.keys()) if (!stored.has(key)) loss++;
-  return {
-    loss,
-    duplicates: x.data.duplicateRows,
-    unexpected,
-    substituted,
-    ...(substitutedExample ? { substitutedExample } : {}),
-  };
-}
-
-/** Where a substituted reading came from: its Kafka origin, its event time against the generator's, its t_sent header. */
-function describeSubstituted(r: RunData['readings'][number], intended: number | undefined): string {
-  const eventTime =
-    intended !== undefined && r.event_time !== Math.floor(intended)
-      ? `event_time ${r.event_time} (the generator's ${Math.floor(intended)})`
-      : `event_time ${r.event_time} as sent`;
-  return `(patient_id ${r.patient_id}, seq ${r.seq}) stored from ${r.topic}:${r.partition}@${r.offset}, ${eventTime}, ${r.sent_at === null ? 'without' : 'with'} a t_sent header`;
-}
-
-export function storageFailures({
-  loss,
-  duplicates,
-  unexpected,
-  substituted,
-  substitutedExample,
-}: StorageFigures): string[] {
-  const failures: string[] = [];
-  if (loss > 0) failures.push(`loss: ${loss} valid readings sent but not stored`);
-  if (duplicates > 0) failures.push(`duplicates: ${duplicates} readings stored more than once`);
-  if (unexpected > 0) failures.push(`${unexpected} stored readings were never sent by the generator`);
-  if (substituted > 0)
-    failures.push(
-      `substituted: ${substituted} stored readings differ in content from what the generator sent with their (patient_id, seq), e.g. ${substitutedExample ?? 'not described'}`,
-    );
-  return failures;
-}
-
-/** One mode's output count and event-time latencies, per second since the schedule's start. */
-interface PerSecond {
-  output: number[];
-  p99: LatencyHistogram[];
+  return { start, warmupEnd };
 }
 
 interface MeasuredModes {
   modes: ModeResult[];
-  perSecond: Map<Mode, PerSecond>;
+  perSecond: Map<Mode, PerSecondLatency>;
   /** Readings intended during the warm-up (counted in the first mode). */
   excludedWarmup: number;
   histograms: Record<string, string>;
@@ -334,89 +234,31 @@ interface MeasuredModes {
 function measureModes(x: RunInputs, phase: MeasuredPhase, failures: string[]): MeasuredModes {
   const out: MeasuredModes = { modes: [], perSecond: new Map(), excludedWarmup: 0, histograms: {} };
   for (const mode of x.modes) {
-    const readings = readingLatencies(x, mode, phase);
-    out.perSecond.set(mode, readings.series);
+    const f = figuresOf(x, mode);
+    const readings = f.latency;
+    out.perSecond.set(mode, readings.perSecond);
     if (mode === x.modes[0]) out.excludedWarmup += readings.warmup;
     if (readings.unprocessed > 0)
       failures.push(`${mode}: ${readings.unprocessed} stored readings have no committed ${mode} result`);
-    const detection = detectionLatency(phase.episodes, x.data.alerts[mode], x.truth, phase.windowSizeOf);
-    const windowResult = windowResultLatency(x, mode, phase.warmupEnd);
-    if (windowResult.count > 0) out.histograms[histogramKey(mode, 'window_result')] = windowResult.encode();
+    const late = x.figures.lateForClosedSecond.get(mode) ?? 0;
+    if (late > 0)
+      failures.push(
+        `${mode}: ${late} results committed in a second the per-second series had already closed, more than ${CLOSED_SECONDS_MARGIN} s before their readings were intended (did the system clock go back?): that second's p99 leaves them out`,
+      );
+    if (f.windowResult.count > 0) out.histograms[histogramKey(mode, 'window_result')] = f.windowResult.encode();
     out.histograms[histogramKey(mode, 'event_time')] = readings.eventTime.encode();
     out.histograms[histogramKey(mode, 'processing_time')] = readings.processing.encode();
-    out.histograms[histogramKey(mode, 'detection')] = detection.histogram.encode();
-    out.modes.push(modeResult(x, mode, phase, readings, detection, windowResult));
+    out.histograms[histogramKey(mode, 'detection')] = f.detection.histogram.encode();
+    out.modes.push(modeResult(x, mode, phase, f));
   }
   return out;
 }
 
-/** What the readings of one mode say: their latencies, when their results committed, which had none. */
-interface ReadingLatencies {
-  eventTime: LatencyHistogram;
-  processing: LatencyHistogram;
-  series: PerSecond;
-  /** Stored readings with no committed result. */
-  unprocessed: number;
-  /** Readings with a result, intended during the warm-up (not measured). */
-  warmup: number;
-  /** The latest commit of a measured reading's result (epoch ms; -Infinity: none). */
-  lastCommit: number;
-  /** Measured readings with a committed result. */
-  count: number;
-}
+/** How far before its reading's t_intended a result may commit without missing its second's p99 (collect.ts). */
+const CLOSED_SECONDS_MARGIN = 10;
 
-function readingLatencies(x: RunInputs, mode: Mode, phase: MeasuredPhase): ReadingLatencies {
-  const out: ReadingLatencies = {
-    eventTime: new LatencyHistogram(),
-    processing: new LatencyHistogram(),
-    series: { output: [], p99: [] },
-    unprocessed: 0,
-    warmup: 0,
-    lastCommit: -Infinity,
-    count: 0,
-  };
-  const committed = x.data.committedAt[mode];
-  x.data.readings.forEach((r, i) => {
-    const intended = x.truth.intended.get(readingKey(r.patient_id, r.seq));
-    if (intended === undefined) return;
-    const t = committed[i]!;
-    if (Number.isNaN(t)) {
-      out.unprocessed++;
-      return;
-    }
-    if (intended < phase.warmupEnd) {
-      out.warmup++;
-      return;
-    }
-    const latency = t - intended;
-    out.eventTime.record(latency);
-    out.processing.record(t - r.appended_at);
-    const second = Math.max(0, Math.floor((t - phase.start) / 1000));
-    while (out.series.output.length <= second) out.series.output.push(0);
-    out.series.output[second]!++;
-    (out.series.p99[second] ??= new LatencyHistogram()).record(latency);
-    if (t > out.lastCommit) out.lastCommit = t;
-    out.count++;
-  });
-  return out;
-}
-
-function windowResultLatency(x: RunInputs, mode: Mode, warmupEnd: number): LatencyHistogram {
-  const windowResult = new LatencyHistogram();
-  for (const w of x.data.windowCommits[mode]) {
-    if (w.committedAt !== null && w.maxEventTime >= warmupEnd) windowResult.record(w.committedAt - w.maxEventTime);
-  }
-  return windowResult;
-}
-
-function modeResult(
-  x: RunInputs,
-  mode: Mode,
-  phase: MeasuredPhase,
-  readings: ReadingLatencies,
-  detection: { histogram: LatencyHistogram; detected: number },
-  windowResult: LatencyHistogram,
-): ModeResult {
+function modeResult(x: RunInputs, mode: Mode, phase: MeasuredPhase, f: ModeFigures): ModeResult {
+  const { latency: readings, detection, windowResult } = f;
   // Over the measured phase, or longer when results came after it: never shorter than the
   // phase the input was offered in, so output can never exceed the input.
   const scheduleEnd = phase.start + (x.producer.planned / x.rate) * 1000;
@@ -424,7 +266,7 @@ function modeResult(
   const busy =
     x.busySeconds?.[mode] ??
     (mode === 'batch' ? x.batchPasses.reduce((t, p) => t + p.duration_ms, 0) / 1000 : undefined);
-  const processedAll = x.data.readings.length;
+  const processedAll = x.figures.storage.stored;
   const count = readings.count;
   return {
     mode,
@@ -436,10 +278,10 @@ function modeResult(
     output_span_s: Math.round(outputSpan * 1000) / 1000,
     ...(busy !== undefined && busy > 0 ? { processing_rate_while_busy: processedAll / busy } : {}),
     results_committed: count,
-    alerts: x.data.alerts[mode].length,
-    windows: x.data.windows[mode],
+    alerts: f.alerts,
+    windows: f.windows,
     ...(mode === 'batch' ? { batch_interval_s: x.batchIntervalSeconds } : {}),
-    episodes_injected: phase.episodes.length,
+    episodes_injected: detection.injected,
     episodes_detected: detection.detected,
   };
 }
@@ -451,22 +293,11 @@ function compareAlertSets(
 ): { agreement: AgreementResult[]; diffs: NonNullable<RunResult['agreement_diffs']> } {
   const agreement: AgreementResult[] = [];
   const diffs: NonNullable<RunResult['agreement_diffs']> = [];
-  const sets: Array<[string, CommittedAlert[] | typeof x.truth.expectedAlerts]> = x.modes.map((m) => [
-    m,
-    x.data.alerts[m],
-  ]);
-  const pairs: Array<[string, string]> = [];
-  if (x.modes.includes('stream') && x.modes.includes('batch')) pairs.push(['stream', 'batch']);
-  for (const m of x.modes) pairs.push([m, 'ground_truth']);
-  const byName = new Map<string, CommittedAlert[] | typeof x.truth.expectedAlerts>([
-    ...sets,
-    ['ground_truth', x.truth.expectedAlerts],
-  ]);
-  for (const [a, b] of pairs) {
-    const results = compareAlerts(a, byName.get(a)!, b, byName.get(b)!);
+  for (const pair of x.figures.agreement) {
+    const results = pair.results();
     agreement.push(...results);
-    diffs.push({ a, b, ...diffAlerts(byName.get(a)!, byName.get(b)!) });
-    failures.push(...disagreementFailures(x, a, b, results));
+    diffs.push({ a: pair.a, b: pair.b, ...pair.diff() });
+    failures.push(...disagreementFailures(x, pair.a, pair.b, results));
   }
   return { agreement, diffs };
 }
@@ -516,44 +347,10 @@ function markIncomplete(failures: string[], reason: string | undefined): void {
   failures.unshift(`run incomplete: ${reason ?? 'interrupted'}`);
 }
 
-function detectionLatency(
-  episodes: EpisodeTruth[],
-  alerts: CommittedAlert[],
-  truth: GroundTruth,
-  windowSizeOf: Map<string, number>,
-): { histogram: LatencyHistogram; detected: number } {
-  const byPatient = new Map<number, CommittedAlert[]>();
-  for (const a of alerts) {
-    if (a.committed_at === null) continue;
-    const list = byPatient.get(a.patient_id);
-    if (list) list.push(a);
-    else byPatient.set(a.patient_id, [a]);
-  }
-  const histogram = new LatencyHistogram();
-  let detected = 0;
-  for (const e of episodes) {
-    const t0 = truth.intended.get(readingKey(e.patient_id, e.start_seq))!;
-    const tEnd = truth.intended.get(readingKey(e.patient_id, e.end_seq)) ?? t0;
-    let first = Infinity;
-    for (const a of byPatient.get(e.patient_id) ?? []) {
-      const belongs =
-        a.seq !== null
-          ? a.seq >= e.start_seq && a.seq <= e.end_seq
-          : a.window_start! + (windowSizeOf.get(a.rule_id) ?? 0) * 1000 > t0 && a.window_start! <= tEnd;
-      if (belongs && a.committed_at! < first) first = a.committed_at!;
-    }
-    if (first < Infinity) {
-      detected++;
-      histogram.record(first - t0);
-    }
-  }
-  return { histogram, detected };
-}
-
 function timeseries(
   seconds: number,
   x: RunInputs,
-  perSecond: Map<Mode, PerSecond>,
+  perSecond: Map<Mode, PerSecondLatency>,
   phase: MeasuredPhase,
 ): TimeseriesPoint[] {
   const start = x.producer.startMs;
@@ -561,6 +358,7 @@ function timeseries(
   for (const s of perSecond.values()) length = Math.max(length, s.output.length);
   // The per-second results of every mode, kept only when the run has an external mode (which has no per-reading output).
   const results = x.external ? resultsPerSecond(x, phase) : undefined;
+  const backlog = lastBacklogPerSecond(x.backlog, start);
   const externalP99 = externalP99PerSecond(x, start);
   for (const c of results?.values() ?? []) length = Math.max(length, c.length);
   const points: TimeseriesPoint[] = [];
@@ -569,13 +367,9 @@ function timeseries(
     const p99: Record<string, number | null> = {};
     for (const [mode, s] of perSecond) {
       output[mode] = s.output[second] ?? 0;
-      const h = s.p99[second];
-      p99[mode] = h && h.count > 0 ? h.percentile(99) : null;
+      p99[mode] = s.p99(second);
     }
-    // The last backlog sample taken within this second.
-    const sample = [...x.backlog]
-      .reverse()
-      .find((b) => b.at < start + (second + 1) * 1000 && b.at >= start + second * 1000);
+    const sample = backlog.get(second);
     points.push({
       second,
       offered: x.producer.offeredPerSecond[second] ?? 0,
@@ -610,28 +404,20 @@ function perSecondCounts(times: readonly number[], start: number): number[] {
   return out;
 }
 
+/** Per second since the schedule's start, the last backlog sample taken within it. */
+function lastBacklogPerSecond(samples: readonly BacklogSample[], start: number): Map<number, BacklogSample> {
+  const out = new Map<number, BacklogSample>();
+  for (const b of samples) if (b.at >= start) out.set(Math.floor((b.at - start) / 1000), b);
+  return out;
+}
+
 /**
- * Results of the measured phase per second, for every mode (built-in: alerts by commit time;
- * external: results by the time the harness first saw them). A record alert belongs to the
- * measured phase when its reading was intended after the warm-up, a window alert when its window
- * ended after it (as for an external job's results).
+ * Results of the measured phase per second, for every mode (built-in: alerts by commit time, as
+ * collected; external: results by the time the harness first saw them).
  */
 function resultsPerSecond(x: RunInputs, phase: MeasuredPhase): Map<string, number[]> {
   const out = new Map<string, number[]>();
-  for (const m of x.modes) {
-    const times: number[] = [];
-    for (const a of x.data.alerts[m]) {
-      if (a.committed_at === null) continue;
-      const origin =
-        a.seq !== null
-          ? x.truth.intended.get(readingKey(a.patient_id, a.seq))
-          : a.window_start === null
-            ? undefined
-            : a.window_start + (phase.windowSizeOf.get(a.rule_id) ?? 0) * 1000;
-      if (origin !== undefined && origin >= phase.warmupEnd) times.push(a.committed_at);
-    }
-    out.set(m, perSecondCounts(times, phase.start));
-  }
+  for (const m of x.modes) out.set(m, figuresOf(x, m).resultsPerSecond);
   for (const [name, series] of Object.entries(x.external?.series ?? {}))
     out.set(name, perSecondCounts(series.resultsVisibleAt, phase.start));
   return out;

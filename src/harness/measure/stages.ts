@@ -74,14 +74,51 @@ export function stageChain<I extends string>(stages: readonly StageDef<I>[]): I[
   return [stages[0]!.from, ...stages.map((s) => s.to)];
 }
 
-/** What stageBreakdown adds up over the readings, before the means are taken. */
-interface StageTally {
-  histograms: LatencyHistogram[];
-  sums: number[];
-  readings: number;
-  incomplete: number;
+/**
+ * The stage figures of readings added one at a time: what a stage breakdown adds up, in memory
+ * that does not depend on how many readings there are.
+ */
+export class StageTally<I extends string> {
+  private readonly chain: I[];
+  private readonly histograms: LatencyHistogram[];
+  private readonly sums: number[];
+  private readings = 0;
+  private incomplete = 0;
   /** Sum of the readings' first-to-last latencies. */
-  total: number;
+  private total = 0;
+
+  constructor(private readonly stages: readonly StageDef<I>[]) {
+    this.chain = stageChain(stages);
+    this.histograms = stages.map(() => new LatencyHistogram());
+    this.sums = stages.map(() => 0);
+  }
+
+  /** The instants of the chain (stageChain order) that can be added, for a caller filling them in place. */
+  get instants(): readonly I[] {
+    return this.chain;
+  }
+
+  /** One reading's instants, in stageChain order (NaN: not known, and the reading counts as incomplete). */
+  add(instants: ArrayLike<number>): void {
+    const n = this.chain.length;
+    for (let k = 0; k < n; k++) {
+      if (Number.isNaN(instants[k]!)) {
+        this.incomplete++;
+        return;
+      }
+    }
+    this.readings++;
+    this.total += instants[n - 1]! - instants[0]!;
+    for (let j = 0; j < n - 1; j++) {
+      const d = instants[j + 1]! - instants[j]!;
+      this.sums[j]! += d;
+      this.histograms[j]!.record(d);
+    }
+  }
+
+  breakdown(): StageBreakdown {
+    return summarise(this.stages, this.readings, this.incomplete, this.total, this.sums, this.histograms);
+  }
 }
 
 /** The stage figures of the readings `include` selects (the measured phase, for instance). */
@@ -90,46 +127,36 @@ export function stageBreakdown<I extends string>(
   include: (index: number) => boolean,
   stages: readonly StageDef<I>[],
 ): StageBreakdown {
-  const chain = stageChain(stages);
-  const first = times[chain[0]!];
-  const last = times[chain[chain.length - 1]!];
-  const tally: StageTally = {
-    histograms: stages.map(() => new LatencyHistogram()),
-    sums: stages.map(() => 0),
-    readings: 0,
-    incomplete: 0,
-    total: 0,
-  };
-  for (let i = 0; i < first.length; i++) {
+  const tally = new StageTally(stages);
+  const columns = tally.instants.map((k) => times[k]);
+  const instants = new Float64Array(columns.length);
+  for (let i = 0; i < columns[0]!.length; i++) {
     if (!include(i)) continue;
-    if (chain.some((k) => Number.isNaN(times[k][i]!))) {
-      tally.incomplete++;
-      continue;
-    }
-    tally.readings++;
-    tally.total += last[i]! - first[i]!;
-    stages.forEach((s, j) => {
-      const d = times[s.to][i]! - times[s.from][i]!;
-      tally.sums[j]! += d;
-      tally.histograms[j]!.record(d);
-    });
+    columns.forEach((c, k) => (instants[k] = c[i]!));
+    tally.add(instants);
   }
-  return summarise(stages, tally);
+  return tally.breakdown();
 }
 
-function summarise<I extends string>(stages: readonly StageDef<I>[], tally: StageTally): StageBreakdown {
-  const { readings, incomplete } = tally;
-  const meanTotal = readings ? tally.total / readings : 0;
+function summarise<I extends string>(
+  stages: readonly StageDef<I>[],
+  readings: number,
+  incomplete: number,
+  total: number,
+  sums: readonly number[],
+  histograms: readonly LatencyHistogram[],
+): StageBreakdown {
+  const meanTotal = readings ? total / readings : 0;
   return {
     readings,
     incomplete,
     mean_total_ms: meanTotal,
     stages: stages.map((s, j) => {
-      const mean = readings ? tally.sums[j]! / readings : 0;
+      const mean = readings ? sums[j]! / readings : 0;
       return {
         id: s.id,
         label: s.label,
-        latency: tally.histograms[j]!.summary(),
+        latency: histograms[j]!.summary(),
         mean_ms: mean,
         share: meanTotal ? mean / meanTotal : 0,
       };

@@ -21,28 +21,71 @@ export interface VisibilityFigures {
   bound: LatencySummary;
 }
 
+/** t_intended of a reading the generator sent (undefined: any other key). */
+export type IntendedOf = (patientId: number, seq: number) => number | undefined;
+
+/**
+ * Visibility figures of results given a chunk at a time, where all results of one reading are in
+ * one chunk: per reading intended after the warm-up, its first visible result and that result's bound.
+ */
+export class VisibilityTally {
+  private readonly latency = new LatencyHistogram();
+  private readonly bound = new LatencyHistogram();
+
+  constructor(
+    private readonly intendedOf: IntendedOf,
+    private readonly warmupEnd: number,
+  ) {}
+
+  add(results: Iterable<VisibleResult>): void {
+    const first = new Map<string, VisibleResult>();
+    for (const r of results) {
+      if (r.seq === null) continue;
+      const key = readingKey(r.patient_id, r.seq);
+      const seen = first.get(key);
+      if (!seen || r.visible_at < seen.visible_at) first.set(key, r);
+    }
+    for (const r of first.values()) {
+      const t = this.intendedOf(r.patient_id, r.seq!);
+      if (t === undefined || t < this.warmupEnd) continue;
+      this.latency.record(r.visible_at - t);
+      this.bound.record(r.visible_at - r.not_before);
+    }
+  }
+
+  figures(): VisibilityFigures {
+    return { latency: this.latency.summary(), bound: this.bound.summary() };
+  }
+}
+
 /** Over the readings intended after the warm-up: first visible result per reading, and its bound. */
 export function visibilityOf(
   results: Iterable<VisibleResult>,
-  intended: ReadonlyMap<string, number>,
+  intendedOf: IntendedOf,
   warmupEnd: number,
 ): VisibilityFigures {
-  const first = new Map<string, VisibleResult>();
-  for (const r of results) {
-    if (r.seq === null) continue;
-    const key = readingKey(r.patient_id, r.seq);
-    const seen = first.get(key);
-    if (!seen || r.visible_at < seen.visible_at) first.set(key, r);
+  const tally = new VisibilityTally(intendedOf, warmupEnd);
+  tally.add(results);
+  return tally.figures();
+}
+
+/**
+ * A built-in mode's alerts of one chunk as the observer saw them (those it saw), and as they
+ * committed (the writer's clock after COMMIT).
+ */
+export function seenAndCommitted(
+  alerts: ReadonlyArray<{ patient_id: number; seq: number | null; alert_id: number; committed_at: number | null }>,
+  sightings: ReadonlyMap<number, { at: number; notBefore: number }>,
+): { seen: VisibleResult[]; committed: VisibleResult[] } {
+  const seen: VisibleResult[] = [];
+  const committed: VisibleResult[] = [];
+  for (const a of alerts) {
+    const s = sightings.get(a.alert_id);
+    if (s) seen.push({ patient_id: a.patient_id, seq: a.seq, visible_at: s.at, not_before: s.notBefore });
+    if (a.committed_at !== null)
+      committed.push({ patient_id: a.patient_id, seq: a.seq, visible_at: a.committed_at, not_before: a.committed_at });
   }
-  const latency = new LatencyHistogram();
-  const bound = new LatencyHistogram();
-  for (const [key, r] of first) {
-    const t = intended.get(key);
-    if (t === undefined || t < warmupEnd) continue;
-    latency.record(r.visible_at - t);
-    bound.record(r.visible_at - r.not_before);
-  }
-  return { latency: latency.summary(), bound: bound.summary() };
+  return { seen, committed };
 }
 
 /** What the observer process reported about itself. */
@@ -65,14 +108,8 @@ export interface ObserverReport {
  */
 export function observationResult(
   report: ObserverReport,
-  builtIn: ReadonlyArray<{
-    mode: string;
-    alerts: ReadonlyArray<{ patient_id: number; seq: number | null; alert_id: number; committed_at: number | null }>;
-    sightings: ReadonlyMap<number, { at: number; notBefore: number }>;
-  }>,
+  builtIn: ReadonlyArray<{ mode: string; visible: VisibilityFigures; committed: VisibilityFigures }>,
   external: ReadonlyArray<Pick<ExternalModeResult, 'name' | 'result_latency' | 'visibility_bound'>>,
-  intended: ReadonlyMap<string, number>,
-  warmupEnd: number,
 ): ObservationResult {
   const out: ObservationResult = {
     poll_interval_ms: report.intervalMs,
@@ -88,23 +125,9 @@ export function observationResult(
     commit_latency: {},
   };
   for (const m of builtIn) {
-    const seen: VisibleResult[] = [];
-    for (const a of m.alerts) {
-      const s = m.sightings.get(a.alert_id);
-      if (s) seen.push({ patient_id: a.patient_id, seq: a.seq, visible_at: s.at, not_before: s.notBefore });
-    }
-    const v = visibilityOf(seen, intended, warmupEnd);
-    out.visibility_latency[m.mode] = v.latency;
-    out.visibility_bound[m.mode] = v.bound;
-    out.commit_latency[m.mode] = visibilityOf(
-      m.alerts.flatMap((a) =>
-        a.committed_at === null
-          ? []
-          : [{ patient_id: a.patient_id, seq: a.seq, visible_at: a.committed_at, not_before: a.committed_at }],
-      ),
-      intended,
-      warmupEnd,
-    ).latency;
+    out.visibility_latency[m.mode] = m.visible.latency;
+    out.visibility_bound[m.mode] = m.visible.bound;
+    out.commit_latency[m.mode] = m.committed.latency;
   }
   for (const j of external) {
     out.visibility_latency[j.name] = j.result_latency;

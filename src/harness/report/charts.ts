@@ -736,18 +736,7 @@ export async function throughputChart(ts: TimeseriesPoint[], opts: TimeChartOpti
  * only (diamonds), one per second in which a pass committed.
  */
 export function p99OverTimeSpec(ts: TimeseriesPoint[], opts: TimeChartOptions = {}): TopLevelSpec {
-  const values: Array<{ second: number; mode: string; p99_ms: number | null; discrete: boolean }> = [];
-  let floored = false;
-  for (const p of ts) {
-    // External modes: the p99 of their readings' result latency, by the second a poll first saw the result.
-    for (const [mode, v] of [...Object.entries(p.p99_ms), ...Object.entries(p.result_p99_ms ?? {})]) {
-      const discrete = DISCRETE_MODES.has(mode);
-      if (v === null && discrete) continue;
-      if (v !== null && v < LOG_FLOOR_MS) floored = true;
-      // A null in a continuous mode breaks its line: seconds without results are gaps.
-      values.push({ second: p.second, mode, p99_ms: v === null ? null : Math.max(v, LOG_FLOOR_MS), discrete });
-    }
-  }
+  const { values, floored } = p99Points(ts);
   const externals = [...new Set(ts.flatMap((p) => Object.keys(p.result_p99_ms ?? {})))];
   const modes = colorScale(values.map((v) => v.mode)).domain;
   const color = { field: 'mode', type: 'nominal', title: 'mode', scale: colorScale(modes) };
@@ -767,19 +756,7 @@ export function p99OverTimeSpec(ts: TimeseriesPoint[], opts: TimeChartOptions = 
   };
   const spec = {
     $schema: SCHEMA,
-    title: {
-      text: opts.title ?? 'p99 event-time latency over time',
-      subtitle: [
-        'stream: a line, broken where a second has no result; batch: a point per pass',
-        ...(externals.length
-          ? [
-              `${externals.join(', ')} (external): p99 latency to a reading's first alert, by the second a poll first saw it`,
-            ]
-          : []),
-        ...shadingNote(opts),
-        ...(floored ? [FLOOR_NOTE] : []),
-      ],
-    },
+    title: { text: opts.title ?? 'p99 event-time latency over time', subtitle: p99Subtitle(externals, floored, opts) },
     width: WIDTH,
     height: HEIGHT,
     data: { values },
@@ -818,6 +795,43 @@ export function p99OverTimeSpec(ts: TimeseriesPoint[], opts: TimeChartOptions = 
     whenEmpty(spec as unknown as TopLevelSpec, !values.some((v) => v.p99_ms !== null), span, [1, 1000]),
     opts,
   );
+}
+
+interface P99Point {
+  second: number;
+  mode: string;
+  p99_ms: number | null;
+  discrete: boolean;
+}
+
+/** Each mode's p99 per second, raised to the log scale's floor (`floored`: some value was). */
+function p99Points(ts: TimeseriesPoint[]): { values: P99Point[]; floored: boolean } {
+  const values: P99Point[] = [];
+  let floored = false;
+  for (const p of ts) {
+    // External modes: the p99 of their readings' result latency, by the second a poll first saw the result.
+    for (const [mode, v] of [...Object.entries(p.p99_ms), ...Object.entries(p.result_p99_ms ?? {})]) {
+      const discrete = DISCRETE_MODES.has(mode);
+      if (v === null && discrete) continue;
+      if (v !== null && v < LOG_FLOOR_MS) floored = true;
+      // A null in a continuous mode breaks its line: seconds without results are gaps.
+      values.push({ second: p.second, mode, p99_ms: v === null ? null : Math.max(v, LOG_FLOOR_MS), discrete });
+    }
+  }
+  return { values, floored };
+}
+
+function p99Subtitle(externals: string[], floored: boolean, opts: TimeChartOptions): string[] {
+  return [
+    'stream: a line, broken where a second has no result; batch: a point per pass',
+    ...(externals.length
+      ? [
+          `${externals.join(', ')} (external): p99 latency to a reading's first alert, by the second a poll first saw it`,
+        ]
+      : []),
+    ...shadingNote(opts),
+    ...(floored ? [FLOOR_NOTE] : []),
+  ];
 }
 
 /** (c) p99 event-time latency per second as SVG. */

@@ -32,7 +32,7 @@ export const SUMMARY_COLUMNS = [
   'result_latency_count',
   'result_latency_p50_ms',
   'result_latency_p99_ms',
-  // The cost with what only the mode needs (batch: its passes + ingest); see README "Cost".
+  // The cost with what only the mode needs (batch: its passes + ingest); see docs/REPORT.md "Cost".
   'cost_processes',
   'cpu_s',
   'cpu_ms_per_1000_readings',

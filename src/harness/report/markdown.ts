@@ -1,16 +1,14 @@
 /**
- * report.md for one run. Every figure names its METRICS.md definition, its unit, its sample
- * count and its spread; a distribution without samples prints "n/a". The summary and the
- * comparison state only what follows from the numbers in the result, and every mode (external
- * ones included, modes-view.ts) is in every table that lists the modes. The sweep's report is
- * sweep-markdown.ts.
+ * The run report's shared figures and prose (report.md's sections are sections/, in order in
+ * sections/index.ts): the latency table rows, the summary's paragraph and headline table, the
+ * cost section and the stream-vs-batch comparison, which share their sentences. They state only
+ * what follows from the numbers in the result, and every mode (external ones included,
+ * modes-view.ts) is in every table that lists the modes.
  */
 import type { AgreementResult, CostResult, LatencySummary, ModeResult, RunResult } from '../../results/schema.js';
-import { externalSection } from './external-section.js';
-import { seedComparisonSection } from './seed-comparison.js';
 import { cpuPer1000AtRate } from '../measure/cost.js';
-import { fmtCount, fmtMs, fmtNum, fmtPercent, fmtRatio, fmtSeconds, fmtTimes, partyName, plural } from './format.js';
-import { esc, table } from './md-table.js';
+import { fmtCount, fmtMs, fmtNum, fmtPercent, fmtRatio, fmtSeconds, fmtTimes, plural } from './format.js';
+import { table } from './md-table.js';
 import {
   agreementApplies,
   allModeNames,
@@ -22,8 +20,7 @@ import {
   whyNotApplies,
   type ModeView,
 } from './modes-view.js';
-import { stagesSection } from './stages-section.js';
-import { validityProblems, verdictWords } from './verdict.js';
+import { validityProblems } from './verdict.js';
 
 export interface ChartRef {
   /** Caption / alt text. */
@@ -34,35 +31,8 @@ export interface ChartRef {
 
 export const METRICS = 'METRICS.md (docs/METRICS.md in vitals-bench)';
 
-const DEF = {
-  event_time: `Event-time latency = t_committed − t_intended (${METRICS} §Latency)`,
-  processing_time: `Processing-time latency = t_committed − t_appended (${METRICS} §Latency)`,
-  detection: `Detection latency = first alert's t_committed − t_intended of the episode's first reading (${METRICS} §Latency)`,
-  send_delay: `Send delay = t_sent − t_intended (${METRICS} §Latency)`,
-  window_result: `Window-result latency = t_committed of the window row − the largest t_intended among its readings (${METRICS} §Latency)`,
-  result: `Latency to a reading's first alert = the first record-rule result's t_committed (an external job's: t_visible, the first poll that saw it) − t_intended (${METRICS} §Stages, external pipelines)`,
-} as const;
-
-function valueText(v: unknown): string {
-  if (typeof v === 'string') return v;
-  if (v === undefined) return '';
-  // String() only gets what JSON has no text for (a function, a symbol, an object whose toJSON()
-  // returns undefined), never a plain object: JSON.stringify gives those a text.
-  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- last resort for non-JSON values, see above
-  return JSON.stringify(v) ?? String(v);
-}
-
-function kvTable(obj: Record<string, unknown>, keyTitle: string): string {
-  const entries = Object.entries(obj);
-  if (entries.length === 0) return '_none recorded_';
-  return table(
-    [keyTitle, 'value'],
-    entries.map(([k, v]) => [k, valueText(v)]),
-  );
-}
-
 /** Short names in tables; each definition is given once, in the Definitions section, under its number. */
-const FIGURE = {
+export const FIGURE = {
   event_time: 'Event-time latency [1]',
   processing_time: 'Processing-time latency [2]',
   send_delay: 'Send delay [3]',
@@ -70,36 +40,17 @@ const FIGURE = {
   window_result: 'Window-result latency [5]',
 } as const;
 
-const LAT_HEADER = ['figure', 'count', 'mean', 'p50', 'p90', 'p99', 'p99.9', 'max'];
+export const LAT_HEADER = ['figure', 'count', 'mean', 'p50', 'p90', 'p99', 'p99.9', 'max'];
 
 /** One latency distribution in ms: count, mean and the percentiles (p95 and min are in results.json and latency.csv). */
-function latRow(label: string, s: LatencySummary): string[] {
+export function latRow(label: string, s: LatencySummary): string[] {
   if (s.count === 0) return [label, '0', 'n/a', 'n/a', 'n/a', 'n/a', 'n/a', 'n/a'];
   return [label, fmtCount(s.count), ...[s.mean, s.p50, s.p90, s.p99, s.p999, s.max].map(fmtMs)];
 }
 
 /** "X ms" or "n/a" for one percentile of a summary. */
-function pct(s: LatencySummary | undefined, f: 'p50' | 'p99' | 'p999' | 'max'): string {
+export function pct(s: LatencySummary | undefined, f: 'p50' | 'p99' | 'p999' | 'max'): string {
   return !s || s.count === 0 ? 'n/a' : `${fmtMs(s[f])} ms`;
-}
-
-/** The agreement table's rows; a comparison an external job's declared rules leave empty is n/a, not 1.0000. */
-function agreementRows(r: RunResult): string[][] {
-  return r.agreement.map((a) => {
-    const head = [partyName(a.a), partyName(a.b), a.scope];
-    if (!agreementApplies(r, a))
-      return [...head, 'n/a', 'n/a', 'n/a', 'n/a', 'n/a', 'n/a', `n/a (${whyNotApplies(r, a)})`];
-    return [
-      ...head,
-      fmtCount(a.tp),
-      fmtCount(a.fp),
-      fmtCount(a.fn),
-      fmtRatio(a.precision),
-      fmtRatio(a.recall),
-      fmtRatio(a.f1),
-      fmtRatio(a.jaccard),
-    ];
-  });
 }
 
 function findMode(r: RunResult, mode: ModeResult['mode']): ModeResult | undefined {
@@ -303,7 +254,7 @@ function referenceSentences(r: RunResult): string[] {
 }
 
 /** The figures a reader compares first, one row per mode (external ones included), six columns (pastes into any document). */
-function headlineTable(r: RunResult): string {
+export function headlineTable(r: RunResult): string {
   const h = headlineLatency(r);
   const basis = costBasis(r);
   const tag = h.key === 'result' ? '[6]' : '[1]';
@@ -337,24 +288,8 @@ function headlineTable(r: RunResult): string {
   ].join('\n\n');
 }
 
-/** The rules as a reader would write them. */
-function rulesTable(parameters: Record<string, unknown>): string | null {
-  const rs = parameters.rules_resolved as { name?: string; rules?: Array<Record<string, unknown>> } | undefined;
-  if (!rs?.rules?.length) return null;
-  return table(
-    ['rule', 'condition', 'severity'],
-    rs.rules.map((x) => [
-      String(x.id),
-      x.kind === 'window'
-        ? `${String(x.agg)}(${String(x.vital)}) over ${String(x.window_s)} s ${String(x.op)} ${String(x.value)}`
-        : `${String(x.vital)} ${String(x.op)} ${String(x.value)}`,
-      String(x.severity),
-    ]),
-  );
-}
-
 /** The cost of each mode with what only it needs, each process's own figures, and the shared servers apart. */
-function costSection(r: RunResult): string | null {
+export function costSection(r: RunResult): string | null {
   const c = r.cost;
   if (!c) return null;
   const basis = costBasis(r);
@@ -608,337 +543,4 @@ export function comparisonLines(r: RunResult): string[] {
     `Alerts: stream ${fmtCount(s.alerts)}, batch ${fmtCount(b.alerts)}; windows: stream ${fmtCount(s.windows)}, batch ${fmtCount(b.windows)}.`,
     ...agreementComparisonLines(r),
   ];
-}
-
-/** Each fault: when, what the harness saw, how long until the backlog was back, latency during and outside. */
-function faultsSection(r: RunResult): string {
-  const faults = r.faults ?? [];
-  const sec = (v: number | null): string => (v === null ? 'n/a' : fmtSeconds(v));
-  const modes = r.modes.map((m) => m.mode);
-  const rows = faults.map((f) => [
-    esc(f.fault) + (f.injected ? '' : ' *'),
-    sec(f.injected_at_s),
-    sec(f.ended_at_s),
-    f.detected_at_s === null ? esc(f.detected_by) : `${fmtSeconds(f.detected_at_s)} (${esc(f.detected_by)})`,
-    f.recovery_s === null ? 'not recovered by the end' : fmtSeconds(f.recovery_s),
-    modes
-      .map(
-        (m) =>
-          `${m} ${f.p99_during_ms[m] == null ? 'n/a' : fmtMs(f.p99_during_ms[m])} / ${f.p99_outside_ms[m] == null ? 'n/a' : fmtMs(f.p99_outside_ms[m])}`,
-      )
-      .join('; '),
-  ]);
-  const lines = [
-    '## Faults',
-    'Times in seconds since the load started. Recovery: from the fault until the consumer backlogs of ingest and stream were back at their level before the fault (for a fault of the batch role: until a batch pass ended after it). ' +
-      'p99: event-time latency (ms) of readings intended during the fault (until recovery) / of all other measured readings. ' +
-      `Loss ${fmtCount(r.storage.loss)} and duplicates ${fmtCount(r.storage.duplicates)} over the whole run. * not injected: observed by the harness.`,
-    table(['fault', 'at', 'over at', 'detected', 'recovery', 'p99 during / outside'], rows),
-  ];
-  const notes = faults.flatMap((f) => [
-    ...f.restarts.map((x) => `- ${esc(x)}`),
-    ...(f.error ? [`- ${esc(f.fault)}: ${esc(f.error)}`] : []),
-  ]);
-  if (notes.length) lines.push(notes.join('\n'));
-  return lines.join('\n\n');
-}
-
-function lateSection(r: RunResult, show = 10): string {
-  const late = r.late_readings;
-  if (late.length === 0) return 'No late readings recorded.';
-  const sorted = [...late].sort((x, y) => y.lateness_ms - x.lateness_ms);
-  const largest = sorted[0]!;
-  return [
-    `${plural(late.length, 'late reading')}; largest lateness ${fmtMs(largest.lateness_ms)} ms (patient ${largest.patient_id}, seq ${largest.seq}). ` +
-      `Largest ${Math.min(show, late.length)}:`,
-    '',
-    table(
-      ['patient_id', 'seq', 'lateness (ms)'],
-      sorted.slice(0, show).map((l) => [String(l.patient_id), String(l.seq), fmtMs(l.lateness_ms)]),
-    ),
-  ].join('\n');
-}
-
-function definitions(r: RunResult): string {
-  const ts = r.kafka_timestamp_type ?? 'not recorded';
-  return [
-    `All definitions are those of ${METRICS} ("What the harness measures, exactly").`,
-    '',
-    `1. **${DEF.event_time}**: the headline figure; measured from the intended send time, so a generator that falls behind shows up as latency (coordinated-omission-free). No HdrHistogram expected-interval correction is applied on top (that would double-count). Batch latency includes the wait for the next batch run.`,
-    `2. **${DEF.processing_time}**: the pipeline alone. t_appended is the Kafka record timestamp (${ts}).`,
-    `3. **${DEF.send_delay}**: how far the load generator itself lagged.`,
-    `4. **${DEF.detection}**: counted from the first reading of an injected anomaly episode, while a rule fires only once a reading crosses its threshold (often several readings into the episode) or a window closes, so it exceeds the per-reading latency.`,
-    `5. **${DEF.window_result}**: a window result's event time is the largest t_intended among its readings. Windows still open when the load ends close only after the drain, so a run's last windows raise the upper percentiles.`,
-    `6. **${DEF.result}**: over the measured readings that fired a record rule; the one latency an external job, judged only by the rows it writes, shares with the built-in modes. An external job's figure is late by at most its stated resolution (the p99 of each result's bound: the start of the observer's query that returned it minus the start of the query before).`,
-    '',
-    'All latencies are in milliseconds.',
-    `- Percentiles come from HDR histograms (values recorded in µs, 3 significant digits: within 0.1%). Warm-up readings are excluded (${r.warmup.seconds} s, ${fmtCount(r.warmup.excluded_readings)} readings). "n/a" means no samples.`,
-    `- **Offered rate**: readings the schedule asked for per second. **Achieved input rate**: readings acknowledged by Kafka per second. **Output rate**: measured readings whose results committed, divided by the measured phase (or by the time until the last result, when later). **Readings per busy second**: every stored reading divided by the time the mode spent processing; for batch (its passes) a capacity, for the stream (its evaluation and write transactions) not one: it follows the offered rate.`,
-    `- **Cost**: CPU seconds (user + system, all threads) from the first sample of the run (once every role and external job is ready: no start-up is counted; an external job's start-up CPU is given apart) to its end (the idle interval included), and the largest sum of the resident memory of a role's or a job's processes at one sample, read from /proc once a second; each mode charged what only it needs (batch: its passes and ingest); the **idle baseline** is each process's CPU per second with no load, timed once every reading has its results, and **above idle** is the CPU over the run minus that rate over the same time, per 1,000 readings. Database rows and transactions from the writers' commit records. The **rule reference** is the rules evaluated over the generated data; the injected anomaly **episodes** are a different thing, reported apart.`,
-    `- **Loss** = valid readings sent but absent from storage; **duplicates** = readings stored more than once; **substituted** = stored readings whose content (source, event time, vitals) is not what the generator sent with their (patient_id, seq); all three must be 0.`,
-    `- **Alert agreement** of A against B, matched on (patient, rule, reading or window): TP in both, FP in A only, FN in B only; precision TP/(TP+FP), recall TP/(TP+FN), F1 2TP/(2TP+FP+FN), Jaccard |A∩B|/|A∪B|. A ratio 0/0 is reported as 1 (two empty sets agree perfectly); a comparison of rules a mode does not evaluate is n/a.`,
-  ].join('\n');
-}
-
-export function renderMarkdown(r: RunResult, charts: ChartRef[]): string {
-  const parts = [
-    ...headerSection(r),
-    ...summarySection(r),
-    ...setUpSection(r),
-    ...inputSection(r),
-    ...latencySection(r),
-    ...present(stagesSection(r)),
-    ...present(externalSection(r)),
-    ...throughputSection(r),
-    ...agreementSection(r),
-    '## Late readings',
-    lateSection(r),
-    ...storageSection(r),
-    ...present(costSection(r)),
-    ...(r.faults?.length ? [faultsSection(r)] : []),
-    ...comparisonSection(r),
-    ...chartsSection(charts),
-    '## Definitions',
-    definitions(r),
-  ];
-  return parts.join('\n\n') + '\n';
-}
-
-/** A section that may be absent, as the parts it adds. */
-function present(section: string | null): string[] {
-  return section ? [section] : [];
-}
-
-function headerSection(r: RunResult): string[] {
-  const words = verdictWords(r);
-  const problems = validityProblems(r);
-  return [
-    `# vitals-bench run ${r.run_id}`,
-    `Started ${r.started_at}, ended ${r.ended_at}. Measured phase ${fmtSeconds(r.input.measured_seconds)} after a ${fmtSeconds(r.warmup.seconds)} warm-up (${fmtCount(r.warmup.excluded_readings)} readings excluded).`,
-    ...(r.complete ? [] : [`**INCOMPLETE RUN**: ${r.incomplete_reason ?? 'no reason recorded'}.`]),
-    r.verdict.passed
-      ? problems.length
-        ? `**Verdict: ${words}**\n\n${problems.map((p) => `- ${p}`).join('\n')}`
-        : `**Verdict: ${words}**`
-      : `**Verdict: ${words}**\n\n${r.verdict.failures.length ? r.verdict.failures.map((f) => `- ${f}`).join('\n') : '- (no failure reasons recorded)'}`,
-    ...(r.vacuous?.length
-      ? [
-          `**Warning: agreement on nothing.**\n\n${r.vacuous.map((w) => `- ${w.replace(/^agreement on nothing: /, '')}`).join('\n')}`,
-        ]
-      : []),
-  ];
-}
-
-function summarySection(r: RunResult): string[] {
-  return [
-    '## Summary',
-    summaryParagraph(r),
-    headlineTable(r),
-    ...(r.warnings?.length ? [`**Warnings about this run:**\n\n${r.warnings.map((w) => `- ${w}`).join('\n')}`] : []),
-  ];
-}
-
-/** The modes as run: the built-in ones and each external job with its command. */
-function modesText(r: RunResult): string {
-  return [
-    ...r.modes.map((m) => m.mode),
-    ...(r.external?.jobs ?? []).map((j) => `${j.name} (external: ${j.command})`),
-  ].join(', ');
-}
-
-/** The run's parameters (the resolved rules as their own table, every mode in "modes") and its environment. */
-function setUpSection(r: RunResult): string[] {
-  const { rules_resolved: _rules, ...setup } = r.parameters;
-  if (r.external?.jobs.length) setup.modes = modesText(r);
-  const rules = rulesTable(r.parameters);
-  return [
-    '## Set-up',
-    kvTable(setup, 'parameter'),
-    ...(rules ? ['### Rules', rules] : []),
-    '## Environment',
-    kvTable(r.environment, 'item'),
-  ];
-}
-
-function inputSection(r: RunResult): string[] {
-  const i = r.input;
-  return [
-    '## Input',
-    table(
-      ['figure', 'value'],
-      [
-        ['offered rate (readings/s)', fmtNum(i.offered_rate)],
-        ['achieved input rate (readings/s, acknowledged by Kafka)', fmtNum(i.achieved_rate)],
-        ['planned', fmtCount(i.planned)],
-        ['sent', fmtCount(i.sent)],
-        ['acknowledged', fmtCount(i.acknowledged)],
-        ['malformed sent', fmtCount(i.malformed_sent)],
-        ['duplicates sent', fmtCount(i.duplicates_sent)],
-        ['measured seconds', fmtNum(i.measured_seconds)],
-      ],
-    ),
-    table(LAT_HEADER, [latRow(FIGURE.send_delay, i.send_delay)]),
-    i.generator_fell_behind
-      ? `**The generator fell behind its schedule** (send delay p99 ${pct(i.send_delay, 'p99')}, max ${pct(i.send_delay, 'max')}): part of the measured latency is the load generator's, not the system under test's.`
-      : `The generator kept to its schedule (send delay p99 ${pct(i.send_delay, 'p99')}).`,
-  ];
-}
-
-function latencySection(r: RunResult): string[] {
-  const parts = ['## Latency'];
-  for (const m of r.modes) {
-    parts.push(
-      `### ${m.mode}`,
-      table(LAT_HEADER, [
-        latRow(FIGURE.event_time, m.event_time_latency),
-        latRow(FIGURE.processing_time, m.processing_time_latency),
-        latRow(FIGURE.detection, m.detection_latency),
-        ...(m.window_result_latency ? [latRow(FIGURE.window_result, m.window_result_latency)] : []),
-      ]),
-    );
-    if (m.episodes_injected !== undefined) {
-      parts.push(
-        `Injected anomaly episodes with at least one alert: ${m.episodes_detected ?? 'n/a'} of ${m.episodes_injected} (an episode can stay below every rule's threshold; this is not the rule agreement, see [4]).`,
-      );
-    }
-  }
-  if (r.modes.length === 0) parts.push('No mode results.');
-  return parts;
-}
-
-function throughputSection(r: RunResult): string[] {
-  const i = r.input;
-  const parts = [
-    '## Throughput',
-    table(
-      [
-        'mode',
-        'output rate (readings/s)',
-        'over (s)',
-        'readings per busy second',
-        'results committed',
-        'alerts',
-        'windows',
-        'output / achieved input',
-      ],
-      r.modes.map((m) => [
-        m.mode,
-        fmtNum(m.output_rate),
-        m.output_span_s !== undefined ? fmtNum(m.output_span_s) : 'n/a',
-        m.processing_rate_while_busy !== undefined
-          ? `${fmtNum(m.processing_rate_while_busy)}${m.mode === 'batch' ? ' (pass rate: a capacity)' : ' (follows the offered rate: not a capacity)'}`
-          : 'n/a',
-        fmtCount(m.results_committed),
-        fmtCount(m.alerts),
-        fmtCount(m.windows),
-        i.achieved_rate > 0 ? fmtPercent((100 * m.output_rate) / i.achieved_rate) : 'n/a',
-      ]),
-    ),
-    'Output rate: measured readings whose results committed, over the measured phase or until the last result when later ("over"). Readings per busy second: every stored reading over the time the mode spent processing. For batch that time is its passes, which run flat out over what has gathered: the pass rate is what batch can process. The stream works on readings as they arrive, so its figure follows the offered rate and says nothing of what it could process: that is the sustainable throughput (--find-max).',
-  ];
-  if (r.batch_passes?.length) {
-    parts.push(
-      '### Batch passes',
-      table(
-        ['pass', 'readings', 'alerts', 'windows', 'duration (ms)', 'final'],
-        r.batch_passes.map((p) => [
-          String(p.pass),
-          fmtCount(p.readings),
-          fmtCount(p.alerts),
-          fmtCount(p.windows),
-          fmtCount(p.duration_ms),
-          p.final ? 'yes' : '',
-        ]),
-      ),
-    );
-  }
-  return parts;
-}
-
-function agreementSection(r: RunResult): string[] {
-  const parts = [
-    '## Alert agreement',
-    r.agreement.length
-      ? table(['A', 'B', 'scope', 'TP', 'FP', 'FN', 'precision', 'recall', 'F1', 'Jaccard'], agreementRows(r))
-      : 'No agreement computed.',
-  ];
-  for (const d of r.agreement_diffs ?? []) {
-    const lines = [
-      `Alerts in ${partyName(d.a)} only: ${fmtCount(d.only_a_count)}; in ${partyName(d.b)} only: ${fmtCount(d.only_b_count)}.`,
-    ];
-    if (d.only_a.length)
-      lines.push(`- only in ${d.a} (first ${d.only_a.length}): ${d.only_a.map((k) => `\`${k}\``).join(', ')}`);
-    if (d.only_b.length)
-      lines.push(`- only in ${d.b} (first ${d.only_b.length}): ${d.only_b.map((k) => `\`${k}\``).join(', ')}`);
-    parts.push(lines.join('\n'));
-  }
-  return parts;
-}
-
-function storageSection(r: RunResult): string[] {
-  const st = r.storage;
-  return [
-    '## Storage',
-    table(
-      ['figure', 'value'],
-      [
-        ['stored', fmtCount(st.stored)],
-        ['loss (valid readings sent, absent from storage)', fmtCount(st.loss)],
-        ['duplicates (readings stored more than once)', fmtCount(st.duplicates)],
-        ['rejected (invalid readings)', fmtCount(st.rejected)],
-        ...(st.foreign !== undefined
-          ? [["of which foreign (another run's readings, not counted as this run's)", fmtCount(st.foreign)]]
-          : []),
-        ...(st.conflicting_duplicates !== undefined
-          ? [
-              [
-                'of which duplicates with different content (first stored copy kept)',
-                fmtCount(st.conflicting_duplicates),
-              ],
-            ]
-          : []),
-        ...(st.refused_by_database !== undefined
-          ? [['of which refused by the database (isolated from their batch)', fmtCount(st.refused_by_database)]]
-          : []),
-        ...(st.no_run_id !== undefined
-          ? [['of which without a run id (counted as foreign)', fmtCount(st.no_run_id)]]
-          : []),
-        ...(st.substituted !== undefined
-          ? [['substituted (stored with other content than the generator sent)', fmtCount(st.substituted)]]
-          : []),
-        ...(st.stream_rejected !== undefined ? [['rejected by the stream', String(st.stream_rejected)]] : []),
-        ...(st.stream_conflicting_duplicates !== undefined
-          ? [
-              [
-                'of which duplicates with different content (first processed copy kept)',
-                String(st.stream_conflicting_duplicates),
-              ],
-            ]
-          : []),
-      ],
-    ),
-    st.loss === 0 && st.duplicates === 0
-      ? 'No loss, no duplicates.'
-      : `**Loss ${fmtCount(st.loss)}, duplicates ${fmtCount(st.duplicates)}: both must be 0 (${METRICS}).**`,
-    ...(st.substituted
-      ? [
-          `**${fmtCount(st.substituted)} stored readings are not what the generator sent: another message took their place.**`,
-        ]
-      : []),
-  ];
-}
-
-/** Stream vs batch in plain words, and how the run compares with the seed project's. */
-function comparisonSection(r: RunResult): string[] {
-  return [
-    '## Stream vs batch',
-    comparisonLines(r)
-      .map((l) => `- ${l}`)
-      .join('\n'),
-    ...present(seedComparisonSection(r)),
-  ];
-}
-
-export function chartsSection(charts: ChartRef[]): string[] {
-  return charts.length ? ['## Charts', charts.map((c) => `![${c.name}](${c.file})`).join('\n\n')] : [];
 }

@@ -8,7 +8,8 @@ import type { LatencySummary, SweepResult } from '../../results/schema.js';
 import { limitSentence } from '../measure/sustainable.js';
 import { medianInterval, runsNeeded, stepTest, TREND_ALPHA, type StepTest } from '../measure/trend.js';
 import { fmtCount, fmtMs, fmtNum, fmtP, fmtPercent, fmtValue, plural } from './format.js';
-import { chartsSection, METRICS, type ChartRef } from './markdown.js';
+import { METRICS, type ChartRef } from './markdown.js';
+import { chartsSection } from './sections/charts.js';
 import { table } from './md-table.js';
 import {
   cellsOf,

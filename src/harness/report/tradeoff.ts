@@ -105,57 +105,10 @@ export function crossoverSentence(sweep: SweepResult): string | null {
   const role = rateRole(sweep);
   if (!role) return null;
   const cells = cellsOf(sweep);
-  const byConfig = new Map<
-    string,
-    Array<{ rate: number; batch: number; stream: number; bp99: number; sp99: number; runs: number; resolution: number }>
-  >();
-  for (const c of cells) {
-    const s = c.modes.find((m) => m.mode === 'stream');
-    const b = c.modes.find((m) => m.mode === 'batch');
-    const sc = s?.costAtRate?.spread.median;
-    const bc = b?.costAtRate?.spread.median;
-    const bp99 = b?.p99?.spread.median;
-    const sp99 = s?.p99?.spread.median;
-    if (sc === undefined || bc === undefined || bp99 === undefined || sp99 === undefined) continue;
-    const key = settingText(sweep, c);
-    const list = byConfig.get(key) ?? [];
-    const resolution = (s!.costResolution?.spread.median ?? 0) + (b!.costResolution?.spread.median ?? 0);
-    list.push({
-      rate: rateOf(sweep, c),
-      batch: bc,
-      stream: sc,
-      bp99,
-      sp99,
-      runs: Math.min(s!.runs, b!.runs),
-      resolution,
-    });
-    byConfig.set(key, list);
-  }
+  const byConfig = costsBySetting(sweep, cells);
   if (byConfig.size === 0) return null;
   const rates = [...new Set(cells.map((c) => rateOf(sweep, c)))].sort((a, b) => a - b);
-  let best:
-    | {
-        setting: string;
-        prefix: Array<{ rate: number; batch: number; stream: number; bp99: number; sp99: number; runs: number }>;
-      }
-    | undefined;
-  for (const [setting, list] of byConfig) {
-    list.sort((a, b) => a.rate - b.rate);
-    const prefix: typeof list = [];
-    // Cheaper means by more than one run's noise (SAME_COST_RATIO) and than the CPU counters' resolution.
-    for (const r of list) {
-      if (r.stream >= SAME_COST_RATIO * r.batch && r.stream - r.batch > r.resolution) prefix.push(r);
-      else break;
-    }
-    if (prefix.length === 0) continue;
-    const worst = Math.max(...prefix.map((r) => r.bp99));
-    if (
-      !best ||
-      prefix.length > best.prefix.length ||
-      (prefix.length === best.prefix.length && worst < Math.max(...best.prefix.map((r) => r.bp99)))
-    )
-      best = { setting, prefix };
-  }
+  const best = cheaperBatchSetting(byConfig);
   const basis = `CPU per 1,000 readings at the offered rate${costAboveIdle(sweep) ? ' (above idle, plus the idle CPU spread over the rate)' : ' (over the run)'}, medians over each setting's runs, not tested`;
   const latencyName = sweepLatencyKind(sweep) === 'result' ? 'p99 to a first alert' : 'p99';
   if (!best) {
@@ -184,6 +137,71 @@ export function crossoverSentence(sweep: SweepResult): string | null {
   );
 }
 
+/** Stream and batch medians at one offered rate, for one setting of the other options. */
+interface CostPair {
+  rate: number;
+  batch: number;
+  stream: number;
+  bp99: number;
+  sp99: number;
+  runs: number;
+  resolution: number;
+}
+
+/** Per setting (the options other than the rate), its cells that have both modes' cost and p99. */
+function costsBySetting(sweep: SweepResult, cells: ReturnType<typeof cellsOf>): Map<string, CostPair[]> {
+  const byConfig = new Map<string, CostPair[]>();
+  for (const c of cells) {
+    const s = c.modes.find((m) => m.mode === 'stream');
+    const b = c.modes.find((m) => m.mode === 'batch');
+    const sc = s?.costAtRate?.spread.median;
+    const bc = b?.costAtRate?.spread.median;
+    const bp99 = b?.p99?.spread.median;
+    const sp99 = s?.p99?.spread.median;
+    if (sc === undefined || bc === undefined || bp99 === undefined || sp99 === undefined) continue;
+    const key = settingText(sweep, c);
+    const list = byConfig.get(key) ?? [];
+    const resolution = (s!.costResolution?.spread.median ?? 0) + (b!.costResolution?.spread.median ?? 0);
+    list.push({
+      rate: rateOf(sweep, c),
+      batch: bc,
+      stream: sc,
+      bp99,
+      sp99,
+      runs: Math.min(s!.runs, b!.runs),
+      resolution,
+    });
+    byConfig.set(key, list);
+  }
+  return byConfig;
+}
+
+/**
+ * The setting at which batch is cheaper than the stream over the longest run of rates from the
+ * lowest up (ties: the lower worst batch p99), with those rates; undefined when none is.
+ */
+function cheaperBatchSetting(byConfig: Map<string, CostPair[]>): { setting: string; prefix: CostPair[] } | undefined {
+  let best: { setting: string; prefix: CostPair[] } | undefined;
+  for (const [setting, list] of byConfig) {
+    list.sort((a, b) => a.rate - b.rate);
+    const prefix: typeof list = [];
+    // Cheaper means by more than one run's noise (SAME_COST_RATIO) and than the CPU counters' resolution.
+    for (const r of list) {
+      if (r.stream >= SAME_COST_RATIO * r.batch && r.stream - r.batch > r.resolution) prefix.push(r);
+      else break;
+    }
+    if (prefix.length === 0) continue;
+    const worst = Math.max(...prefix.map((r) => r.bp99));
+    if (
+      !best ||
+      prefix.length > best.prefix.length ||
+      (prefix.length === best.prefix.length && worst < Math.max(...best.prefix.map((r) => r.bp99)))
+    )
+      best = { setting, prefix };
+  }
+  return best;
+}
+
 /** "batch with a 30 s interval", "batch with --threads 4", "batch (a pass every 10 s)" for a sweep of the rate alone. */
 function batchSettingText(sweep: SweepResult, setting: string): string {
   const interval = /^--batch-interval (\S+)$/.exec(setting);
@@ -201,6 +219,32 @@ export function tradeoffSpec(sweep: SweepResult): TopLevelSpec {
     panel: `${fmtCount(p.rate)} readings/s`,
     label: p.setting.replace(/^--[a-z-]+ /, ''),
   }));
+  const layer = tradeoffLayers(sweep);
+  const panels = [...new Set(points.map((p) => p.panel))];
+  const title = tradeoffTitle(sweep, points);
+  if (points.length === 0)
+    return {
+      $schema: SCHEMA,
+      title,
+      width: 420,
+      height: 260,
+      data: { values: [{ text: 'no run recorded both a cost and a latency' }] },
+      mark: { type: 'text', fontSize: 13, color: '#777' },
+      encoding: { text: { field: 'text' } },
+    } as unknown as TopLevelSpec;
+  return {
+    $schema: SCHEMA,
+    title,
+    data: { values: points },
+    facet: { field: 'panel', type: 'ordinal', title: 'offered rate', sort: panels },
+    columns: Math.min(3, panels.length),
+    spec: { width: panels.length > 1 ? 280 : 480, height: panels.length > 1 ? 220 : 300, layer },
+    resolve: { scale: { x: 'shared', y: 'shared' } },
+  } as unknown as TopLevelSpec;
+}
+
+/** The layers of each panel: the front joined and ringed, every point coloured by mode, its label. */
+function tradeoffLayers(sweep: SweepResult): unknown[] {
   const modes = modesOf(sweep);
   const color = {
     field: 'mode',
@@ -208,9 +252,6 @@ export function tradeoffSpec(sweep: SweepResult): TopLevelSpec {
     title: 'mode',
     scale: { domain: modes, range: modes.map(seriesColor) },
   };
-  const costNote = costAboveIdle(sweep)
-    ? 'x: CPU at the offered rate, each mode with what only it needs (above idle, plus the idle CPU spread over the rate)'
-    : 'x: CPU over the run, each mode with what only it needs (these runs timed no idle baseline)';
   const latencyTitle = `${sweepLatencyKind(sweep) === 'result' ? 'p99 to first alert' : 'event-time p99'} (ms, log)`;
   const x = {
     field: 'cost',
@@ -236,7 +277,7 @@ export function tradeoffSpec(sweep: SweepResult): TopLevelSpec {
     { field: 'runs' },
     { field: 'front', title: 'on the Pareto front' },
   ];
-  const layer = [
+  return [
     {
       transform: [{ filter: 'datum.front' }],
       mark: { type: 'line', color: '#444', strokeDash: [4, 3], strokeWidth: 1.5 },
@@ -253,8 +294,14 @@ export function tradeoffSpec(sweep: SweepResult): TopLevelSpec {
       encoding: { x, y, text: { field: 'label' }, color },
     },
   ];
-  const panels = [...new Set(points.map((p) => p.panel))];
-  const title = {
+}
+
+/** The chart's title and subtitle: what a point is, how its cost is counted, its labels, the log floor. */
+function tradeoffTitle(sweep: SweepResult, points: Array<{ label: string; p99: number }>): unknown {
+  const costNote = costAboveIdle(sweep)
+    ? 'x: CPU at the offered rate, each mode with what only it needs (above idle, plus the idle CPU spread over the rate)'
+    : 'x: CPU over the run, each mode with what only it needs (these runs timed no idle baseline)';
+  return {
     text: 'Trade-off: latency against CPU per reading',
     subtitle: [
       'a point per mode and setting (median over its runs); ringed and joined: the Pareto front (nothing both cheaper and faster)',
@@ -272,23 +319,4 @@ export function tradeoffSpec(sweep: SweepResult): TopLevelSpec {
         : []),
     ],
   };
-  if (points.length === 0)
-    return {
-      $schema: SCHEMA,
-      title,
-      width: 420,
-      height: 260,
-      data: { values: [{ text: 'no run recorded both a cost and a latency' }] },
-      mark: { type: 'text', fontSize: 13, color: '#777' },
-      encoding: { text: { field: 'text' } },
-    } as unknown as TopLevelSpec;
-  return {
-    $schema: SCHEMA,
-    title,
-    data: { values: points },
-    facet: { field: 'panel', type: 'ordinal', title: 'offered rate', sort: panels },
-    columns: Math.min(3, panels.length),
-    spec: { width: panels.length > 1 ? 280 : 480, height: panels.length > 1 ? 220 : 300, layer },
-    resolve: { scale: { x: 'shared', y: 'shared' } },
-  } as unknown as TopLevelSpec;
 }

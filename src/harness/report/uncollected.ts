@@ -6,6 +6,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fmtCount } from './format.js';
 
 export interface UncollectedRun {
   runId: string;
@@ -23,7 +24,7 @@ export interface UncollectedRun {
 export async function writeUncollectedReport(dir: string, run: UncollectedRun): Promise<string> {
   await writeFile(join(dir, 'incomplete.json'), JSON.stringify(run, null, 2) + '\n');
   const load = run.load
-    ? `The load generator had sent ${run.load.sent.toLocaleString('en-US')} of the ${run.load.due.toLocaleString('en-US')} readings due when it stopped (${run.load.acknowledged.toLocaleString('en-US')} acknowledged by Kafka); the run had planned ${run.load.planned.toLocaleString('en-US')}.`
+    ? `The load generator had sent ${fmtCount(run.load.sent)} of the ${fmtCount(run.load.due)} readings due when it stopped (${fmtCount(run.load.acknowledged)} acknowledged by Kafka); the run had planned ${fmtCount(run.load.planned)}.`
     : 'What the load generator had sent is not known: it did not report before it was stopped.';
   const md = [
     `# vitals-bench run ${run.runId}: INCOMPLETE, NOT MEASURED`,

@@ -28,7 +28,7 @@ import { runCaption, sweepCaption } from './captions.js';
 import { latencyCsv, summaryCsv, timeseriesCsv } from './csv.js';
 import { renderReportHtml } from './html.js';
 import type { HtmlChart } from './html.js';
-import { renderMarkdown } from './markdown.js';
+import { renderMarkdown } from './sections/index.js';
 import { renderSweepMarkdown } from './sweep-markdown.js';
 import { sweepChartFiles, sweptCostSpec, sweptLatencySpec } from './sweep-charts.js';
 import { attributedCosts, modeViews } from './modes-view.js';
@@ -271,91 +271,102 @@ export async function rerenderReport(dir: string): Promise<string[]> {
  * not recorded. The cost is each mode's with what only it needs (batch: its passes + ingest).
  */
 export function sweepCsv(sweep: SweepResult): string {
-  const rows: Array<Array<string | number>> = [];
   const swept = sweptOf(sweep);
-  const runs = [...sweep.runs]
+  const rows = runsInSweepOrder(sweep, swept).flatMap((run) => sweepCsvRows(sweep, swept, run));
+  return stringify(rows, { header: true, columns: [...SWEEP_CSV_COLUMNS] });
+}
+
+const SWEEP_CSV_COLUMNS = [
+  'run_id',
+  'dir',
+  'offered_rate',
+  'achieved_rate',
+  'send_delay_p99_ms',
+  'generator_fell_behind',
+  'mode',
+  'event_time_count',
+  'event_time_p50_ms',
+  'event_time_p99_ms',
+  'event_time_max_ms',
+  'output_rate',
+  'complete',
+  'passed',
+  'swept_option',
+  'swept_value',
+  'readings_per_busy_s',
+  'cpu_ms_per_1000_readings',
+  'busy_s',
+  'grid_option',
+  'grid_value',
+  'kind',
+  'result_latency_count',
+  'result_latency_p50_ms',
+  'result_latency_p99_ms',
+  'cost_processes',
+  'idle_cpu_ms_per_s',
+  'cpu_ms_per_1000_above_idle',
+  'verdict',
+  'measured_pipelines',
+] as const;
+
+type SweepRun = SweepResult['runs'][number] & { value: number; grid: number };
+
+/** The runs by swept value, then the grid's value, then offered rate. */
+function runsInSweepOrder(sweep: SweepResult, swept: ReturnType<typeof sweptOf>): SweepRun[] {
+  return [...sweep.runs]
     .map((run) => ({ ...run, value: sweptValueOf(run, swept), grid: gridValueOf(run, sweep) }))
     .sort(
       (x, y) =>
         x.value - y.value || (x.grid || 0) - (y.grid || 0) || x.result.input.offered_rate - y.result.input.offered_rate,
     );
-  for (const { dir, value, grid, result: r } of runs) {
-    const costs = attributedCosts(r);
-    const verdict = verdictWords(r);
-    const valid = measurementValidity(r).valid ? 1 : 0;
-    for (const v of modeViews(r)) {
-      const m = r.modes.find((x) => x.mode === v.name);
-      const e = m?.event_time_latency;
-      const rl = r.external?.result_latency[v.name];
-      const c = costs[v.name];
-      rows.push([
-        r.run_id,
-        dir,
-        r.input.offered_rate,
-        r.input.achieved_rate,
-        r.input.send_delay.count ? r.input.send_delay.p99 : '',
-        r.input.generator_fell_behind ? 1 : 0,
-        v.name,
-        e ? e.count : '',
-        e?.count ? e.p50 : '',
-        e?.count ? e.p99 : '',
-        e?.count ? e.max : '',
-        m ? m.output_rate : '',
-        r.complete ? 1 : 0,
-        r.verdict.passed ? 1 : 0,
-        swept.option,
-        Number.isFinite(value) ? value : '',
-        m?.processing_rate_while_busy ?? '',
-        c?.cpu_ms_per_1000_readings ?? '',
-        m && (m.mode === 'stream' || m.mode === 'batch') ? (r.cost?.modes[m.mode]?.busy_s ?? '') : '',
-        sweep.grid?.option ?? '',
-        Number.isFinite(grid) ? grid : '',
-        v.external ? 'external' : 'built-in',
-        rl ? rl.count : '',
-        rl?.count ? rl.p50 : '',
-        rl?.count ? rl.p99 : '',
-        c ? c.roles.join('+') : '',
-        c?.idle_cpu_ms_per_s ?? '',
-        c?.cpu_ms_per_1000_above_idle ?? '',
-        verdict,
-        valid,
-      ]);
-    }
-  }
-  return stringify(rows, {
-    header: true,
-    columns: [
-      'run_id',
-      'dir',
-      'offered_rate',
-      'achieved_rate',
-      'send_delay_p99_ms',
-      'generator_fell_behind',
-      'mode',
-      'event_time_count',
-      'event_time_p50_ms',
-      'event_time_p99_ms',
-      'event_time_max_ms',
-      'output_rate',
-      'complete',
-      'passed',
-      'swept_option',
-      'swept_value',
-      'readings_per_busy_s',
-      'cpu_ms_per_1000_readings',
-      'busy_s',
-      'grid_option',
-      'grid_value',
-      'kind',
-      'result_latency_count',
-      'result_latency_p50_ms',
-      'result_latency_p99_ms',
-      'cost_processes',
-      'idle_cpu_ms_per_s',
-      'cpu_ms_per_1000_above_idle',
-      'verdict',
-      'measured_pipelines',
-    ],
+}
+
+/** One run's rows of sweep.csv, one per mode, in SWEEP_CSV_COLUMNS' order. */
+function sweepCsvRows(
+  sweep: SweepResult,
+  swept: ReturnType<typeof sweptOf>,
+  { dir, value, grid, result: r }: SweepRun,
+): Array<Array<string | number>> {
+  const costs = attributedCosts(r);
+  const verdict = verdictWords(r);
+  const valid = measurementValidity(r).valid ? 1 : 0;
+  return modeViews(r).map((v) => {
+    const m = r.modes.find((x) => x.mode === v.name);
+    const e = m?.event_time_latency;
+    const rl = r.external?.result_latency[v.name];
+    const c = costs[v.name];
+    return [
+      r.run_id,
+      dir,
+      r.input.offered_rate,
+      r.input.achieved_rate,
+      r.input.send_delay.count ? r.input.send_delay.p99 : '',
+      r.input.generator_fell_behind ? 1 : 0,
+      v.name,
+      e ? e.count : '',
+      e?.count ? e.p50 : '',
+      e?.count ? e.p99 : '',
+      e?.count ? e.max : '',
+      m ? m.output_rate : '',
+      r.complete ? 1 : 0,
+      r.verdict.passed ? 1 : 0,
+      swept.option,
+      Number.isFinite(value) ? value : '',
+      m?.processing_rate_while_busy ?? '',
+      c?.cpu_ms_per_1000_readings ?? '',
+      m && (m.mode === 'stream' || m.mode === 'batch') ? (r.cost?.modes[m.mode]?.busy_s ?? '') : '',
+      sweep.grid?.option ?? '',
+      Number.isFinite(grid) ? grid : '',
+      v.external ? 'external' : 'built-in',
+      rl ? rl.count : '',
+      rl?.count ? rl.p50 : '',
+      rl?.count ? rl.p99 : '',
+      c ? c.roles.join('+') : '',
+      c?.idle_cpu_ms_per_s ?? '',
+      c?.cpu_ms_per_1000_above_idle ?? '',
+      verdict,
+      valid,
+    ];
   });
 }
 

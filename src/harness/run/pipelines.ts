@@ -1,11 +1,11 @@
 import type { Role } from '../../domain/modes.js';
-import { DEFAULT_KAFKA_CLIENT } from '../../infra/kafka-client/types.js';
 import type { ChildMessage } from '../../pipelines/ipc.js';
 import type { LateReadingNote } from '../../pipelines/stream.js';
 import type { RunResult } from '../../results/schema.js';
 import type { FaultTarget } from '../faults/kind.js';
 import { isFinalDone, isLate, isReady } from '../processes/children.js';
 import { DEFAULT_RESTART_POLICY, SupervisedRole, type RoleIncident } from '../processes/supervisor.js';
+import { ROLE_OPTIONS, roleParameters } from '../report/parameters.js';
 import type { RunOptions } from './run-options.js';
 
 type BatchPass = NonNullable<RunResult['batch_passes']>[number];
@@ -37,18 +37,11 @@ export class Pipelines {
 
   constructor(private readonly s: PipelineSettings) {
     const { opts } = s;
-    const common = roleArgs(s.runId, opts);
-    this.ingest = this.supervise('ingest', common);
+    this.ingest = this.supervise('ingest', roleArgs('ingest', s.runId, opts));
     this.stream = opts.modes.includes('stream')
-      ? this.supervise('stream', [
-          ...common,
-          ...(opts.injectDelayMs ? ['--inject-delay-ms', String(opts.injectDelayMs)] : []),
-          ...(opts.fetchIntervalMs !== undefined ? ['--fetch-interval-ms', String(opts.fetchIntervalMs)] : []),
-        ])
+      ? this.supervise('stream', roleArgs('stream', s.runId, opts))
       : undefined;
-    this.batch = opts.modes.includes('batch')
-      ? this.supervise('batch', [...common, '--threads', String(opts.threads), '--every', String(opts.batchInterval)])
-      : undefined;
+    this.batch = opts.modes.includes('batch') ? this.supervise('batch', roleArgs('batch', s.runId, opts)) : undefined;
     this.batch?.on((m: ChildMessage) => {
       if (m.type !== 'pass') return;
       const p = m.pass;
@@ -103,7 +96,7 @@ export class Pipelines {
       m.type === 'window-origin-set' && m.originMs === originMs;
     for (const r of [this.stream, this.batch]) {
       if (!r) continue;
-      r.setArg('window-origin-ms', String(originMs));
+      r.setArg(ROLE_OPTIONS.windowOriginMs.flag, String(originMs));
       await r.request({ type: 'window-origin', originMs }, isOriginSet, 30_000, 'window origin');
     }
   }
@@ -164,10 +157,7 @@ export class Pipelines {
 
   private supervise(role: Role, args: string[]): SupervisedRole {
     const { opts } = this.s;
-    const policy = {
-      ...DEFAULT_RESTART_POLICY,
-      ...(opts.maxRestarts !== undefined ? { maxRestarts: opts.maxRestarts } : {}),
-    };
+    const policy = { ...DEFAULT_RESTART_POLICY, maxRestarts: opts.maxRestarts };
     const r = new SupervisedRole(
       role,
       args,
@@ -181,29 +171,23 @@ export class Pipelines {
   }
 }
 
-/** The arguments every role gets: the run, its topics, its rules and windows, its Kafka client. */
-function roleArgs(runId: string, opts: RunOptions): string[] {
+/** A role option as argv: ["--flag", "value"], or ["--flag"] for a boolean that is set. */
+function arg(flag: string, value: string | number | boolean): string[] {
+  return typeof value === 'boolean' ? (value ? [`--${flag}`] : []) : [`--${flag}`, String(value)];
+}
+
+/**
+ * The argv of a role: the run it works for, and every run parameter declared as passed to this
+ * role (src/harness/report/parameters.ts), under the role command's flag.
+ */
+export function roleArgs(role: Role, runId: string, opts: RunOptions): string[] {
+  const values = opts as unknown as Record<string, string | number | boolean>;
   return [
-    '--run-id',
-    runId,
+    ...arg(ROLE_OPTIONS.runId.flag, runId),
     // Only this run's generator writes to its topics: a reading with no run id is not this run's.
-    '--require-run-id',
-    '--sources',
-    String(opts.sources),
-    '--partitions',
-    String(opts.partitions),
-    '--topic-prefix',
-    opts.topicPrefix,
-    '--rules',
-    opts.rules,
-    '--lateness-ms',
-    String(opts.latenessMs),
-    '--idle-ms',
-    String(opts.idleMs),
+    ...arg(ROLE_OPTIONS.requireRunId.flag, true),
     // The services answered a moment ago; a role restarted during an outage waits for them.
-    '--wait-for-services-s',
-    '180',
-    '--kafka-client',
-    opts.kafkaClient ?? DEFAULT_KAFKA_CLIENT,
+    ...arg(ROLE_OPTIONS.waitForServicesS.flag, 180),
+    ...roleParameters(role).flatMap(({ name, flag }) => arg(flag, values[name]!)),
   ];
 }

@@ -13,27 +13,13 @@ import { dirname } from 'node:path';
 import { isMode, MODES } from '../../domain/modes.js';
 import type { RunResult } from '../../results/schema.js';
 import { FIGURES, figureOfMode, modesOfRun, type FigureDef } from '../measure/figures.js';
+import { comparableKeys, type ComparableKey } from '../report/parameters.js';
 
-/** The RunResult.parameters keys two runs must share to be compared (the rules as resolved, not their file name). */
-export const COMPARABLE_PARAMETER_KEYS = [
-  'rate',
-  'duration',
-  'warmup',
-  'patients',
-  'sources',
-  'partitions',
-  'rules_resolved',
-  'batchInterval',
-  'threads',
-  'seed',
-  'prevalence',
-  'modes',
-  'latenessMs',
-  'idleMs',
-  'faults',
-] as const;
-
-type ComparableKey = (typeof COMPARABLE_PARAMETER_KEYS)[number];
+/**
+ * The RunResult.parameters keys two runs must share to be compared (the rules as resolved, not
+ * their file name): the run parameters declared comparable (src/harness/report/parameters.ts).
+ */
+export const COMPARABLE_PARAMETER_KEYS: readonly ComparableKey[] = comparableKeys();
 
 /** Version of a history line's format. */
 const HISTORY_SCHEMA = 1;

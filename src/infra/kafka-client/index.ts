@@ -1,5 +1,6 @@
 import { createKafka } from '../kafka.js';
 import { kafkajsDriver } from './kafkajs.js';
+import { loadInBackground } from './load-in-background.js';
 import type { KafkaClientDriver, KafkaClientName } from './types.js';
 
 export * from './types.js';
@@ -11,10 +12,12 @@ export function createKafkaClient(name: KafkaClientName, brokers: string[], clie
   return kafkajsDriver(createKafka(brokers, clientId));
 }
 
-/** @platformatic/kafka is loaded only by the processes that use it. */
+/**
+ * @platformatic/kafka is loaded only by the processes that use it, from the moment they name it:
+ * a process that creates the driver ahead of its load does not load the library on the clock.
+ */
 function platformaticOnDemand(brokers: string[], clientId: string): KafkaClientDriver {
-  const load = async (): Promise<KafkaClientDriver> =>
-    (await import('./platformatic.js')).platformaticDriver(brokers, clientId);
+  const load = loadInBackground(async () => (await import('./platformatic.js')).platformaticDriver(brokers, clientId));
   return {
     name: 'platformatic',
     createProducer: async () => (await load()).createProducer(),

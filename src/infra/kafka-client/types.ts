@@ -84,6 +84,8 @@ export interface ConsumerHandlers {
   onRebalancing?(): void;
   /** The consumer stopped on an error it does not recover from by itself. */
   onCrash(err: Error): void;
+  /** The consumer lost its connection to the group or the broker and reads on inside the process. */
+  onReconnect?(cause: Error): void;
 }
 
 export interface ClientConsumer {

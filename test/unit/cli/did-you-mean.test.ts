@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { closestOption, editDistance, withSuggestions } from '../../../src/cli/did-you-mean.js';
-import { BENCH_OPTION_KEYS } from '../../../src/cli/bench-command.js';
-import { decl } from '../../../src/cli/options.js';
+import { decl, optionKeys } from '../../../src/cli/options.js';
 
-const benchFlags = BENCH_OPTION_KEYS.map((k) => decl(k).flag);
+const benchFlags = optionKeys('bench').map((k) => decl(k).flag);
 
 describe('did you mean: a suggestion from the declared options for an option typed wrong', () => {
   it('edit distance counts a swap of two letters as one', () => {

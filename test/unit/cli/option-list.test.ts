@@ -55,7 +55,7 @@ describe('parseNumberList', () => {
     expect(() => parseNumberList(opt('batch-interval'), '2,')).toThrow('--batch-interval has an empty value in "2,"');
     expect(() => parseNumberList(opt('batch-interval'), '2,10,2')).toThrow(/lists 2 twice in "2,10,2".*--repeat/);
     expect(() => parseNumberList(opt('sources'), '2,3')).toThrow(
-      /--sources takes one value, got "2,3" \(a comma list runs a sweep only for --rate, --batch-interval/,
+      /--sources takes one value, got "2,3" \(a comma list runs a sweep only for --rate, --duration, --warmup/,
     );
     expect(() => parseNumberList(opt('repeat'), '2,3')).toThrow(/--repeat takes one value/);
     expect(() => parseNumberList(opt('duration'), ['5', '6'])).toThrow(

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import yargs from 'yargs';
-import { benchOptions, BENCH_OPTION_KEYS } from '../../../src/cli/bench-command.js';
-import { DATASET_OPTION_KEYS, datasetOptions } from '../../../src/cli/generator-commands.js';
+import { benchOptions } from '../../../src/cli/bench-command.js';
+import { datasetOptions } from '../../../src/cli/generator-commands.js';
 import { BENCH_DEFAULTS, BENCH_NUMERIC_OPTIONS } from '../../../src/cli/option-list.js';
-import { decl, OPTIONS, type OptionKey } from '../../../src/cli/options.js';
-import { checkRoleArgs, ROLE_OPTION_KEYS, roleOptions, type RoleArgs } from '../../../src/cli/roles.js';
+import { decl, OPTIONS, optionKeys, type OptionKey } from '../../../src/cli/options.js';
+import { checkRoleArgs, roleOptions, type RoleArgs } from '../../../src/cli/roles.js';
 import { Dataset } from '../../../src/generators/dataset.js';
 
 /** What a command's options parse to when none is given: its defaults, by camel-case key. */
@@ -12,6 +12,10 @@ function parsedDefaults(build: (y: ReturnType<typeof yargs>) => unknown): Record
   const y = build(yargs([])) as ReturnType<typeof yargs>;
   return y.parseSync();
 }
+
+const BENCH_OPTION_KEYS = optionKeys('bench');
+const ROLE_OPTION_KEYS = optionKeys('role');
+const DATASET_OPTION_KEYS = optionKeys('dataset');
 
 const bench = parsedDefaults((y) => benchOptions(y));
 const role = parsedDefaults((y) => roleOptions(y));

@@ -17,7 +17,8 @@ function argv(over: Partial<ProduceArgs> = {}): ProduceArgs {
     partitions: 3,
     topicPrefix: '',
     jitterMs: 0,
-    latenessMs: 0,
+    lateByMs: 0,
+    kafkaClient: 'kafkajs',
     lateFraction: 0,
     duplicateFraction: 0,
     malformedFraction: 0,
@@ -79,7 +80,7 @@ describe('produce: options', () => {
     expect(await refused({ rate: 'max', duration: 5 })).toBe('--rate max needs --count or --replay');
     expect(await refused({ rate: '10' })).toBe('give --duration or --count (or --replay FILE)');
     expect(await refused({ rate: '10', count: 1.5 })).toBe('--count must be a positive integer, got 1.5');
-    expect(await refused({ rate: '10', count: 5, lateFraction: 0.1 })).toBe('--late-fraction needs --lateness-ms > 0');
+    expect(await refused({ rate: '10', count: 5, lateFraction: 0.1 })).toBe('--late-fraction needs --late-by-ms > 0');
     expect(await refused({ rate: '10', count: 5, partitions: 0 })).toBe(
       '--partitions must be a positive integer, got 0',
     );
@@ -114,9 +115,9 @@ describe('produce: summary', () => {
 
   it('achieved against offered rate, and send delay', () => {
     expect(produceSummary(result(), 250)).toBe(
-      'complete: 400 readings acknowledged in 2.00 s\n' +
-        'offered rate 250/s, achieved 200.0/s (-20.00%)\n' +
-        'send delay (t_sent - t_intended, ms, n=4): p50 2.00 p99 4.00 p99.9 4.00 max 4.00\n',
+      'complete: 400 readings acknowledged in 2 s\n' +
+        'offered rate 250/s, achieved 200/s (-20%)\n' +
+        'send delay (t_sent - t_intended, ms, n=4): p50 2 p99 4 p99.9 4 max 4\n',
     );
   });
 
@@ -125,6 +126,6 @@ describe('produce: summary', () => {
       produceSummary(result({ complete: false }), null)
         .split('\n')
         .slice(0, 2),
-    ).toEqual(['interrupted: 400 readings acknowledged in 2.00 s', 'offered rate max/s, achieved 200.0/s']);
+    ).toEqual(['interrupted: 400 readings acknowledged in 2 s', 'offered rate max/s, achieved 200/s']);
   });
 });

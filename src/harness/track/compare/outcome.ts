@@ -15,7 +15,7 @@ export const EXIT_CODES = {
 
 export type Outcome = keyof typeof EXIT_CODES;
 
-/** The exit codes as `--help` and the README state them. */
+/** The exit codes as `--help` and docs/CI.md state them. */
 export const EXIT_CODES_HELP = [
   'Exit codes:',
   '  0  pass: no regression, invariants hold, enough valid runs a side',

@@ -1,8 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import { outages, type AvailabilitySample } from '../../../../src/harness/faults/analysis.js';
-import { analyseFaults, type FaultRecord as FaultAnalysisInput } from '../../../../src/harness/faults/report.js';
+import {
+  analyseFaults,
+  faultIntervals,
+  type FaultRecord as FaultAnalysisInput,
+} from '../../../../src/harness/faults/report.js';
 import { checkFaultTargets, faultTarget, parseFaultSpec } from '../../../../src/harness/faults/spec.js';
+import { IntervalLatencies } from '../../../../src/harness/measure/latency-split.js';
 import type { BacklogSample } from '../../../../src/harness/measure/metrics.js';
+
+/** The run's record with the latencies of the intervals its reports ask for, as collection keeps them. */
+function withLatencies(
+  record: Omit<FaultAnalysisInput, 'latencies'>,
+  points: Record<string, Array<{ intended: number; committed: number }>>,
+): FaultAnalysisInput {
+  const latencies = new IntervalLatencies(faultIntervals(record), Object.keys(points));
+  for (const [mode, ps] of Object.entries(points)) for (const p of ps) latencies.add(mode, p.intended, p.committed);
+  return { ...record, latencies };
+}
 
 describe('parseFaultSpec', () => {
   it('reads every kind, with times in s or ms', () => {
@@ -100,7 +115,7 @@ describe('analyseFaults on a hand-made run', () => {
   }));
   // Readings every 100 ms from 5 s; latency 20 ms, except those intended 10..18 s (stream) at 5000 ms.
   const points = Array.from({ length: 350 }, (_, i) => T + 5000 + i * 100);
-  const input: FaultAnalysisInput = {
+  const record: Omit<FaultAnalysisInput, 'latencies'> = {
     startMs: T,
     warmupEndMs: T + 5000,
     rate: 100,
@@ -109,10 +124,10 @@ describe('analyseFaults on a hand-made run', () => {
     incidents: [{ role: 'stream', how: 'killed by SIGKILL', at_s: 10, restarted_in_s: 6 }],
     availability,
     backlog,
-    latencies: {
-      stream: points.map((p) => ({ intended: p, committed: p + (p >= sec(10) && p < sec(18) ? 5000 : 20) })),
-    },
   };
+  const input = withLatencies(record, {
+    stream: points.map((p) => ({ intended: p, committed: p + (p >= sec(10) && p < sec(18) ? 5000 : 20) })),
+  });
   const reports = analyseFaults(input);
 
   it('reports the injected kill: detected by the role exit, restarted, recovered when the backlog is back', () => {
@@ -145,7 +160,7 @@ describe('analyseFaults on a hand-made run', () => {
   });
 
   it('an unexplained role exit is reported as not injected', () => {
-    const r = analyseFaults({ ...input, injected: [] });
+    const r = analyseFaults(withLatencies({ ...record, injected: [] }, {}));
     const exit = r.find((x) => x.fault.startsWith('stream killed by SIGKILL'))!;
     expect(exit).toMatchObject({ injected: false, detected_by: 'role exit', injected_at_s: 10, ended_at_s: 16 });
   });
@@ -154,21 +169,25 @@ describe('analyseFaults on a hand-made run', () => {
 describe('a fault of the batch role', () => {
   it('is recovered when a batch pass ends after it (the batch backlog is a saw-tooth, not a signal)', () => {
     const T = 1_700_000_000_000;
-    const r = analyseFaults({
-      startMs: T,
-      warmupEndMs: T,
-      rate: 100,
-      batchIntervalS: 3,
-      injected: [{ spec: parseFaultSpec('kill:batch@8s'), injected_at_s: 8, ended_at_s: 8 }],
-      incidents: [{ role: 'batch', how: 'killed by SIGKILL', at_s: 8, restarted_in_s: 1.3 }],
-      availability: [],
-      backlog: Array.from({ length: 20 }, (_, s) => ({
-        at: T + s * 1000,
-        backlog: { ingest: 5, stream: 5, batch: 900 },
-      })),
-      latencies: {},
-      batchPassEndsMs: [T + 6000, T + 11_400, T + 14_500],
-    });
+    const r = analyseFaults(
+      withLatencies(
+        {
+          startMs: T,
+          warmupEndMs: T,
+          rate: 100,
+          batchIntervalS: 3,
+          injected: [{ spec: parseFaultSpec('kill:batch@8s'), injected_at_s: 8, ended_at_s: 8 }],
+          incidents: [{ role: 'batch', how: 'killed by SIGKILL', at_s: 8, restarted_in_s: 1.3 }],
+          availability: [],
+          backlog: Array.from({ length: 20 }, (_, s) => ({
+            at: T + s * 1000,
+            backlog: { ingest: 5, stream: 5, batch: 900 },
+          })),
+          batchPassEndsMs: [T + 6000, T + 11_400, T + 14_500],
+        },
+        {},
+      ),
+    );
     expect(r).toHaveLength(1);
     expect(r[0]).toMatchObject({
       fault: 'kill:batch@8s',

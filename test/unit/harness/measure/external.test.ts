@@ -5,7 +5,7 @@ import {
   asFlaggedReadings,
   kindOf,
   measureExternal,
-  recordResultLatency,
+  recordResultHistogram,
   type ExternalInputs,
 } from '../../../../src/harness/measure/external.js';
 import type { ExternalResultRow } from '../../../../src/harness/measure/external-rows.js';
@@ -13,6 +13,7 @@ import type { ExternalResultRow } from '../../../../src/harness/measure/external
 const T0 = 1_000_000;
 /** Patient 1 readings 0..4 intended at T0, T0+100, ... ; warm-up ends at T0+100 (reading 0 is warm-up). */
 const intended = new Map<string, number>([0, 1, 2, 3, 4].map((seq) => [readingKey(1, seq), T0 + seq * 100]));
+const intendedOf = (patientId: number, seq: number): number | undefined => intended.get(readingKey(patientId, seq));
 
 function alert(rule: string, seq: number | null, windowStart: number | null = null): AlertRecord {
   return { rule_id: rule, severity: 'high', patient_id: 1, seq, window_start: windowStart, event_time: 0 };
@@ -46,7 +47,7 @@ function inputs(rows: ExternalResultRow[], over: Partial<ExternalInputs> = {}): 
     name: 'spark',
     command: 'bash run.sh',
     rows,
-    intended,
+    intendedOf,
     // The truth: hr fires on readings 0, 1, 2; spo2 on reading 2; a 1 s window rule on the window at T0.
     expectedAlerts: [alert('hr', 0), alert('hr', 1), alert('hr', 2), alert('spo2', 2), alert('w', null, T0)],
     windowSizeOf: new Map([
@@ -169,7 +170,7 @@ describe('helpers', () => {
     expect(asFlaggedReadings([alert('hr', 2), alert('spo2', 2), alert('w', null, T0)]).map((a) => a.seq)).toEqual([2]);
   });
 
-  it('recordResultLatency: a built-in mode per reading, its first committed record alert', () => {
+  it('recordResultHistogram: a built-in mode per reading, its first committed record alert', () => {
     const alerts = [
       { ...alert('hr', 1), committed_at: T0 + 130 },
       { ...alert('spo2', 1), committed_at: T0 + 120 },
@@ -177,7 +178,7 @@ describe('helpers', () => {
       { ...alert('w', null, T0), committed_at: T0 + 2000 },
       { ...alert('hr', 3), committed_at: null },
     ];
-    const s = recordResultLatency(alerts, intended, T0 + 100);
+    const s = recordResultHistogram(alerts, intendedOf, T0 + 100).summary();
     expect(s.count).toBe(1);
     expect(s.p50).toBeCloseTo(20, 1);
   });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { comparisonLines, renderMarkdown, summaryParagraph } from '../../../../src/harness/report/markdown.js';
+import { comparisonLines, summaryParagraph } from '../../../../src/harness/report/markdown.js';
+import { renderMarkdown } from '../../../../src/harness/report/sections/index.js';
 import { renderSweepMarkdown, sweepSummary } from '../../../../src/harness/report/sweep-markdown.js';
 import type { RunResult } from '../../../../src/results/schema.js';
 import { makeExternalRunResult, makeRunResult, makeSweep } from '../fixture.js';

@@ -164,7 +164,7 @@ describe('only figures that mean what they say gate', () => {
     expect(c.outcome).toBe('pass');
   });
 
-  it('the defaults are the README rule: alpha 0.01, 10%, 5 runs a side', () => {
+  it('the defaults are the docs/CI.md rule: alpha 0.01, 10%, 5 runs a side', () => {
     expect(GATE_DEFAULTS).toEqual({ alpha: 0.01, threshold: 0.1, minRuns: 5 });
     expect(compareRuns(runsWith('B', 5), runsWith('N', 5)).options).toEqual({
       threshold: null,
@@ -179,7 +179,7 @@ describe('compare command: errors exit 2 with one line', () => {
 
   it('a rule that could never flag anything is a usage error', () => {
     expect(() => checkGateOptions({ alpha: 0.01, minRuns: 3 })).toThrow(
-      /--min-runs 3 with --alpha 0.01 could never flag a change: at 3 runs a side the smallest p the test can give is 0.10; use --min-runs 5 or more/,
+      /--min-runs 3 with --alpha 0.01 could never flag a change: at 3 runs a side the smallest p the test can give is 0.100; use --min-runs 5 or more/,
     );
     expect(() => checkGateOptions({ alpha: 0.01, minRuns: 4 })).toThrow(UsageError);
     expect(checkGateOptions({ alpha: 0.01, minRuns: 5 })).toEqual({ alpha: 0.01, minRuns: 5 });
@@ -254,8 +254,8 @@ describe('compare --across', () => {
   });
 });
 
-describe('the README states the declared rule', () => {
-  const readme = readFileSync(join(PROJECT_ROOT, 'README.md'), 'utf8').replace(/\s+/g, ' ');
+describe('docs/CI.md states the declared rule', () => {
+  const readme = readFileSync(join(PROJECT_ROOT, 'docs', 'CI.md'), 'utf8').replace(/\s+/g, ' ');
 
   it('the defaults of GATE_DEFAULTS', () => {
     expect(readme).toContain(`\`--alpha\` (default ${GATE_DEFAULTS.alpha})`);

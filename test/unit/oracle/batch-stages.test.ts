@@ -4,8 +4,8 @@ import {
   batchStageTimes,
   type TimedReading,
   type WriteBatchRange,
-} from '../../../../src/harness/measure/commit-attribution.js';
-import { BATCH_INSTANTS, BATCH_STAGES, stageBreakdown } from '../../../../src/harness/measure/stages.js';
+} from '../../oracle/commit-attribution.js';
+import { BATCH_INSTANTS, BATCH_STAGES, stageBreakdown } from '../../oracle/stages.js';
 
 /** A stored reading read by ingest from t1/0 at `offset`, committed to patient_vitals as `ingest_id`. */
 const timed = (ingest_id: number, patient_id: number, offset: number, event_time: number): TimedReading => ({

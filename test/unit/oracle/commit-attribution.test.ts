@@ -7,7 +7,7 @@ import {
   type AttributedReading,
   type TimedReading,
   type WriteBatchRange,
-} from '../../../../src/harness/measure/commit-attribution.js';
+} from '../../oracle/commit-attribution.js';
 
 /** A stored reading: where ingest read it (topic, partition, offset) and its commit order (ingest_id). */
 const reading = (

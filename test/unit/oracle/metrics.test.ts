@@ -1,16 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import type { CommittedAlert, RunData, StoredReading } from '../../../../src/harness/measure/collect.js';
-import type { GroundTruth } from '../../../../src/harness/measure/ground-truth.js';
-import { LatencyHistogram } from '../../../../src/results/histogram.js';
+import type { CommittedAlert, RunData, StoredReading } from '../../oracle/collect.js';
+import type { GroundTruth } from '../../oracle/ground-truth.js';
+import { LatencyHistogram } from '../../../src/results/histogram.js';
 import {
   computeRunResult,
   storageFailures,
   storageFigures,
   vacuityWarnings,
   type RunInputs,
-} from '../../../../src/harness/measure/metrics.js';
-import type { ProducerResult } from '../../../../src/generators/producer.js';
-import type { RuleSet } from '../../../../src/pipelines/rules/types.js';
+} from '../../oracle/metrics.js';
+import type { ProducerResult } from '../../../src/generators/producer.js';
+import type { RuleSet } from '../../../src/pipelines/rules/types.js';
 
 const START = 1_700_000_000_000;
 const RATE = 10; // readings/s: reading i is intended at START + 100 i ms

@@ -27,6 +27,8 @@ LOG="$FLINK_DIR/setup.log"
 REQUIRED_JARS=(flink-connector-kafka flink-connector-jdbc-core flink-connector-jdbc-mysql mysql-connector-j kafka-clients)
 
 die() { printf '[flink] error: %s\n' "$*" >&2; exit 1; }
+# shellcheck source=SCRIPTDIR/lib/example-setup.sh
+source "$PROJECT_ROOT/scripts/lib/example-setup.sh"
 
 python_ok() { "$1" -c 'import sys; sys.exit(0 if (3, 9) <= sys.version_info[:2] <= (3, 11) else 1)' 2>/dev/null; }
 
@@ -54,25 +56,6 @@ check_venv_module() {
     || die "$1 has no venv/ensurepip (Debian: apt-get install python3-venv)"
 }
 
-# The major version of the java that PyFlink will run (JAVA_HOME first, as it does).
-java_major() {
-  local java="java" line
-  [[ -n "${JAVA_HOME:-}" ]] && java="$JAVA_HOME/bin/java"
-  line=$("$java" -version 2>&1 | head -n 1) || return 1
-  line=${line#*\"}; line=${line%%\"*}           # 17.0.15, or 1.8.0_412
-  [[ "$line" == 1.* ]] && line=${line#1.}
-  printf '%s\n' "${line%%[._-]*}"
-}
-
-check_java() {
-  local major
-  major=$(java_major) || die "java not found (Debian: apt-get install openjdk-17-jre-headless)"
-  case "$major" in
-    11 | 17) ;;
-    *) die "Java $major found; Flink 1.20 with these connectors runs on Java 11 or 17 (Debian: apt-get install openjdk-17-jre-headless)" ;;
-  esac
-}
-
 check_maven() {
   command -v mvn >/dev/null 2>&1 || die "Maven not found: it fetches the connector jars from Maven Central (Debian: apt-get install maven)"
 }
@@ -85,23 +68,15 @@ setup_hash() {
 install_venv() {
   local python=$1
   rm -rf "$VENV"
-  "$python" -m venv "$VENV" >>"$LOG" 2>&1 || {
-    tail -n 20 "$LOG" >&2; die "$python -m venv $VENV failed (log: $LOG)"
-  }
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-input \
-    -r "$REQUIREMENTS" >>"$LOG" 2>&1 || {
-    tail -n 20 "$LOG" >&2; die "pip install -r $REQUIREMENTS failed (log: $LOG)"
-  }
-  "$VENV/bin/python" -c 'import pyflink.table' >>"$LOG" 2>&1 || {
-    tail -n 20 "$LOG" >&2; die "pyflink does not import in $VENV (log: $LOG)"
-  }
+  logged "$python -m venv $VENV failed" "$python" -m venv "$VENV"
+  install_requirements "$VENV" "$REQUIREMENTS"
+  logged "pyflink does not import in $VENV" "$VENV/bin/python" -c 'import pyflink.table'
 }
 
 fetch_jars() {
   rm -rf "$JARS"
-  mvn -B -q -f "$POM" dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$JARS" >>"$LOG" 2>&1 || {
-    tail -n 20 "$LOG" >&2; die "could not fetch the connector jars from Maven Central (log: $LOG)"
-  }
+  logged "could not fetch the connector jars from Maven Central" \
+    mvn -B -q -f "$POM" dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$JARS"
   local jar
   for jar in "${REQUIRED_JARS[@]}"; do
     compgen -G "$JARS/$jar-[0-9]*.jar" >/dev/null || die "no $jar jar in $JARS after resolution (log: $LOG)"
@@ -112,7 +87,7 @@ main() {
   local python hash start
   python=$(find_python)
   check_venv_module "$python"
-  check_java
+  check_java "Flink 1.20 with these connectors runs on Java 11 or 17" 11 17
   mkdir -p "$FLINK_DIR"
   # One setup at a time: a second caller waits, then finds the work done.
   exec 9>"$FLINK_DIR/setup.lock"

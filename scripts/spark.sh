@@ -22,6 +22,8 @@ STAMP="$SPARK_DIR/setup.stamp"
 LOG="$SPARK_DIR/setup.log"
 
 die() { printf '[spark] error: %s\n' "$*" >&2; exit 1; }
+# shellcheck source=SCRIPTDIR/lib/example-setup.sh
+source "$PROJECT_ROOT/scripts/lib/example-setup.sh"
 
 check_python() {
   command -v python3 >/dev/null 2>&1 || die "python3 not found (Debian: apt-get install python3 python3-venv)"
@@ -31,25 +33,6 @@ check_python() {
     || die "python3 has no venv/ensurepip (Debian: apt-get install python3-venv)"
 }
 
-# The major version of the java that Spark's launcher will run (JAVA_HOME first, as it does).
-java_major() {
-  local java="java" line
-  [[ -n "${JAVA_HOME:-}" ]] && java="$JAVA_HOME/bin/java"
-  line=$("$java" -version 2>&1 | head -n 1) || return 1
-  line=${line#*\"}; line=${line%%\"*}           # 17.0.15, or 1.8.0_412
-  [[ "$line" == 1.* ]] && line=${line#1.}
-  printf '%s\n' "${line%%[._-]*}"
-}
-
-check_java() {
-  local major
-  major=$(java_major) || die "java not found (Debian: apt-get install openjdk-17-jre-headless)"
-  case "$major" in
-    8 | 11 | 17) ;;
-    *) die "Java $major found; Spark 3.5 runs on Java 8, 11 or 17 (Debian: apt-get install openjdk-17-jre-headless)" ;;
-  esac
-}
-
 # What the setup depends on: the pinned requirements, the connector and the Python version.
 setup_hash() {
   { cat "$REQUIREMENTS"; grep '^KAFKA_PACKAGE' "$JOB"; python3 --version; printf '%s\n' "$IVY_DIR"; } \
@@ -57,27 +40,21 @@ setup_hash() {
 }
 
 install_venv() {
-  [[ -x "$VENV/bin/python" ]] || python3 -m venv "$VENV" >>"$LOG" 2>&1 || {
-    tail -n 20 "$LOG" >&2; die "python3 -m venv $VENV failed (log: $LOG)"
-  }
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-input \
-    -r "$REQUIREMENTS" >>"$LOG" 2>&1 || {
-    tail -n 20 "$LOG" >&2; die "pip install -r $REQUIREMENTS failed (log: $LOG)"
-  }
+  [[ -x "$VENV/bin/python" ]] || logged "python3 -m venv $VENV failed" python3 -m venv "$VENV"
+  install_requirements "$VENV" "$REQUIREMENTS"
 }
 
 # Starts and stops a SparkSession with the job's spark.jars.packages: Ivy fills $IVY_DIR.
 prefetch_jars() {
-  VITALS_SPARK_IVY="$IVY_DIR" "$VENV/bin/python" "$JOB" --prefetch-jars >>"$LOG" 2>&1 || {
-    tail -n 20 "$LOG" >&2; die "resolving the Kafka connector's jars failed (log: $LOG)"
-  }
+  logged "resolving the Kafka connector's jars failed" \
+    env VITALS_SPARK_IVY="$IVY_DIR" "$VENV/bin/python" "$JOB" --prefetch-jars
   compgen -G "$IVY_DIR/jars/*spark-sql-kafka-0-10*.jar" >/dev/null \
     || die "no spark-sql-kafka jar in $IVY_DIR/jars after resolution (log: $LOG)"
 }
 
 main() {
   check_python
-  check_java
+  check_java "Spark 3.5 runs on Java 8, 11 or 17" 8 11 17
   mkdir -p "$SPARK_DIR"
   # One setup at a time: a second caller waits, then finds the work done.
   exec 9>"$SPARK_DIR/setup.lock"

@@ -31,23 +31,18 @@ import time
 import urllib.error
 import urllib.request
 import warnings
-from dataclasses import dataclass
 from types import FrameType
 from typing import Any, Dict, List, Optional, Sequence, Tuple
-from urllib.parse import unquote, urlparse
 
-import vitals_sql
-from vitals_sql import COMPARISONS, POSSIBLE_RANGE, JdbcSink, RecordRule
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "common"))
+import vitals_sql  # noqa: E402 (it imports vitals_contract: examples/common, on the path just above)
+from jvm_child import popen_ignoring_sigterm, wait_or_kill  # noqa: E402
+from vitals_contract import ConfigError, RunConfig, cache_path, load_run_config, log, ready_line  # noqa: E402
+from vitals_sql import JdbcSink  # noqa: E402
 
 # apache-beam, which PyFlink imports, warns at every start that pkg_resources is deprecated.
 warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
 
-READY_LINE = "VITALS_READY"
-LOG_PREFIX = "vitals_job:"
-MAX_RUN_ID_LENGTH = 64  # external_results.run_id
-MAX_MODE_LENGTH = 32  # external_results.mode
-DEFAULT_RESULTS_TABLE = "external_results"
-TABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 SOURCE_TABLE = "kafka_messages"
 SINK_TABLE = "alert_sink"
 
@@ -65,59 +60,17 @@ CANCEL_TIMEOUT_S = 8.0
 JVM_EXIT_TIMEOUT_S = 8.0
 
 
-class ConfigError(Exception):
-    """A missing or invalid setting: reported in one line, exit status 2."""
-
-
 class JobFailed(Exception):
     """The Flink job ended or failed while it should run: reported, exit status 1."""
-
-
-@dataclass(frozen=True)
-class DbParams:
-    host: str
-    port: int
-    user: str
-    password: str
-    database: str
-
-
-@dataclass(frozen=True)
-class JobConfig:
-    run_id: str
-    mode: str
-    brokers: str
-    topics: List[str]
-    rules: List[RecordRule]
-    work_dir: str
-    jars: List[str]
-    db: DbParams
-    results_table: str
-
-
-def log(message: str) -> None:
-    print(f"{LOG_PREFIX} {message}", file=sys.stderr, flush=True)
 
 
 # ---------------------------------------------------------------------------------------------
 # Configuration
 
 
-def require_env(name: str) -> str:
-    value = os.environ.get(name, "").strip()
-    if not value:
-        raise ConfigError(f"environment variable {name} is not set")
-    return value
-
-
 def jars_dir() -> str:
     """VITALS_FLINK_JARS, else <cache>/flink/jars as scripts/flink.sh fills it."""
-    explicit = os.environ.get("VITALS_FLINK_JARS")
-    if explicit:
-        return os.path.abspath(explicit)
-    project = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    cache = os.environ.get("VITALS_CACHE_DIR") or os.path.join(project, ".cache")
-    return os.path.join(os.path.abspath(cache), "flink", "jars")
+    return cache_path("VITALS_FLINK_JARS", "flink", "jars")
 
 
 def connector_jars() -> List[str]:
@@ -129,103 +82,15 @@ def connector_jars() -> List[str]:
     return jars
 
 
-def db_params_from_env() -> DbParams:
-    """MYSQL_HOST/PORT/USER/PASSWORD/DATABASE; else VITALS_JDBC_URL (host, port, database) with
-    MYSQL_USER/MYSQL_PASSWORD; else MYSQL_URL."""
-    env = os.environ
-    if env.get("MYSQL_HOST"):
-        return DbParams(
-            host=env["MYSQL_HOST"],
-            port=int(env.get("MYSQL_PORT") or 3306),
-            user=require_env("MYSQL_USER"),
-            password=env.get("MYSQL_PASSWORD", ""),
-            database=require_env("MYSQL_DATABASE"),
-        )
-    if env.get("VITALS_JDBC_URL"):
-        url = urlparse(env["VITALS_JDBC_URL"][len("jdbc:") :])
-        return DbParams(
-            host=url.hostname or "127.0.0.1",
-            port=url.port or 3306,
-            user=require_env("MYSQL_USER"),
-            password=env.get("MYSQL_PASSWORD", ""),
-            database=url.path.lstrip("/"),
-        )
-    url = urlparse(require_env("MYSQL_URL"))
-    return DbParams(
-        host=url.hostname or "127.0.0.1",
-        port=url.port or 3306,
-        user=unquote(url.username or ""),
-        password=unquote(url.password or ""),
-        database=url.path.lstrip("/"),
-    )
+def load_config() -> RunConfig:
+    """The run's settings; this job needs at least one record rule."""
+    cfg = load_run_config()
+    if not cfg.rules:
+        raise ConfigError(f"{os.environ['VITALS_RULES_FILE']}: no record rule, so nothing for this job to evaluate")
+    return cfg
 
 
-def parse_record_rule(raw: Dict[str, Any]) -> RecordRule:
-    rule_id, vital, op, value = raw.get("id"), raw.get("vital"), raw.get("op"), raw.get("value")
-    if not isinstance(rule_id, str) or not re.fullmatch(r"[a-z0-9_]{1,64}", rule_id):
-        raise ConfigError(f"rule id must match [a-z0-9_]{{1,64}}, got {rule_id!r}")
-    if vital not in POSSIBLE_RANGE:
-        raise ConfigError(f"rule {rule_id}: unknown vital {vital!r}")
-    if op not in COMPARISONS:
-        raise ConfigError(f"rule {rule_id}: unknown comparison {op!r}")
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value or abs(value) == float("inf"):
-        raise ConfigError(f"rule {rule_id}: value must be a finite number, got {value!r}")
-    return RecordRule(id=rule_id, vital=vital, op=op, value=value)
-
-
-def load_record_rules(path: str) -> List[RecordRule]:
-    """The record rules of the rules file; says on stderr which window rules it skips."""
-    try:
-        with open(path, encoding="utf-8") as f:
-            rule_set = json.load(f)
-    except (OSError, ValueError) as err:
-        raise ConfigError(f"cannot read the rules file {path}: {err}") from err
-    rules = rule_set.get("rules") if isinstance(rule_set, dict) else None
-    if not isinstance(rules, list):
-        raise ConfigError(f"{path}: expected an object with a list 'rules'")
-    record: List[RecordRule] = []
-    skipped: List[str] = []
-    for raw in rules:
-        kind = raw.get("kind") if isinstance(raw, dict) else None
-        if kind == "record":
-            record.append(parse_record_rule(raw))
-        elif kind == "window":
-            skipped.append(str(raw.get("id")))
-        else:
-            raise ConfigError(f"{path}: unknown rule {raw!r}")
-    if skipped:
-        log(f"skipping {len(skipped)} window rule(s), this job evaluates record rules only: {', '.join(skipped)}")
-    if not record:
-        raise ConfigError(f"{path}: no record rule, so nothing for this job to evaluate")
-    return record
-
-
-def load_config() -> JobConfig:
-    run_id = require_env("VITALS_RUN_ID")
-    mode = require_env("VITALS_MODE")
-    if len(run_id) > MAX_RUN_ID_LENGTH or len(mode) > MAX_MODE_LENGTH:
-        raise ConfigError(f"VITALS_RUN_ID (max {MAX_RUN_ID_LENGTH}) or VITALS_MODE (max {MAX_MODE_LENGTH}) too long")
-    topics = [t.strip() for t in require_env("VITALS_TOPICS").split(",") if t.strip()]
-    results_table = os.environ.get("VITALS_RESULTS_TABLE") or DEFAULT_RESULTS_TABLE
-    if not TABLE_NAME.match(results_table):
-        raise ConfigError(f"VITALS_RESULTS_TABLE {results_table!r} is not a table name")
-    work_dir = os.path.abspath(require_env("VITALS_WORK_DIR"))
-    if not os.path.isdir(work_dir):
-        raise ConfigError(f"VITALS_WORK_DIR {work_dir} is not a folder")
-    return JobConfig(
-        run_id=run_id,
-        mode=mode,
-        brokers=require_env("VITALS_KAFKA_BROKERS"),
-        topics=topics,
-        rules=load_record_rules(require_env("VITALS_RULES_FILE")),
-        work_dir=work_dir,
-        jars=connector_jars(),
-        db=db_params_from_env(),
-        results_table=results_table,
-    )
-
-
-def jdbc_sink(cfg: JobConfig) -> JdbcSink:
+def jdbc_sink(cfg: RunConfig) -> JdbcSink:
     db = cfg.db
     # rewriteBatchedStatements: a flush of n rows is one multi-row INSERT, one round trip.
     # allowPublicKeyRetrieval: MySQL 8.4's caching_sha2_password over a plain connection
@@ -244,7 +109,7 @@ def jdbc_sink(cfg: JobConfig) -> JdbcSink:
     )
 
 
-def job_statements(cfg: JobConfig, sink: JdbcSink) -> Tuple[List[str], str]:
+def job_statements(cfg: RunConfig, sink: JdbcSink) -> Tuple[List[str], str]:
     """The DDL and views, then the INSERT that is the job."""
     ddl = [
         vitals_sql.kafka_source_sql(SOURCE_TABLE, cfg.brokers, cfg.topics, f"vitals-bench-{cfg.mode}-{cfg.run_id}"),
@@ -262,12 +127,12 @@ def scratch_dir(path: str) -> str:
     return path
 
 
-def flink_settings(cfg: JobConfig) -> Dict[str, str]:
+def flink_settings(cfg: RunConfig, jars: Sequence[str]) -> Dict[str, str]:
     """The job's Flink configuration (README.md, "Tuning")."""
     work = cfg.work_dir
     return {
         "pipeline.name": f"vitals-bench {cfg.mode} {cfg.run_id}",
-        "pipeline.jars": ";".join("file://" + j for j in cfg.jars),
+        "pipeline.jars": ";".join("file://" + j for j in jars),
         "parallelism.default": "1",
         "execution.buffer-timeout.interval": "0 ms",
         "pipeline.object-reuse": "true",
@@ -310,13 +175,9 @@ _SCRATCH: List[str] = []
 
 
 def watch_jvm_launch() -> None:
-    """Have PyFlink start its JVM with SIGTERM ignored, remember it, and copy its stderr.
-
-    The harness sends SIGTERM to the whole process group, so the JVM (our child) gets it at the
-    same time as we do. Left to itself it would run its shutdown hooks and tear the local
-    cluster down under the running job while this process tries to cancel it. A signal ignored
-    when a program starts stays ignored (HotSpot then installs no handler for it), so the JVM
-    leaves the stop to this process, which cancels the job, then lets the JVM exit.
+    """Have PyFlink start its JVM with SIGTERM ignored (examples/common/jvm_child.py: else it
+    would tear the local cluster down under the running job while this process cancels it),
+    remember it, and copy its stderr.
 
     PyFlink starts the JVM with pyflink_gateway_server.Popen and a pipe for its stderr that it
     reads only when the JVM fails to start: a thread copies it to our stderr, or a JVM that
@@ -325,24 +186,12 @@ def watch_jvm_launch() -> None:
     import pyflink.java_gateway
     import pyflink.pyflink_gateway_server as gateway_server
 
-    original_popen = gateway_server.Popen
-
-    def popen(*args: Any, **kwargs: Any) -> "subprocess.Popen[bytes]":
-        inner = kwargs.get("preexec_fn")
-
-        def preexec() -> None:
-            if inner is not None:
-                inner()
-            signal.signal(signal.SIGTERM, signal.SIG_IGN)
-
-        kwargs["preexec_fn"] = preexec
-        proc = original_popen(*args, **kwargs)
+    def started(proc: "subprocess.Popen[bytes]") -> None:
         _JVMS.append(proc)
         if proc.stderr is not None:
             threading.Thread(target=copy_lines, args=(proc.stderr,), name="jvm-stderr", daemon=True).start()
-        return proc
 
-    gateway_server.Popen = popen  # type: ignore[attr-defined]
+    gateway_server.Popen = popen_ignoring_sigterm(gateway_server.Popen, started)  # type: ignore[attr-defined]
 
     # The JVM asks this process's Watchdog every 10 s whether it is still there, and exits
     # (System.exit(0), running its shutdown hooks) when it answers no. PyFlink's answers yes
@@ -364,15 +213,7 @@ def end_jvm(timeout_s: float) -> None:
     gateway is connected, its watchdog is not asked yet)."""
     _RELEASE_JVM.set()
     for proc in _JVMS:
-        if proc.poll() is not None:
-            continue
-        try:
-            proc.wait(timeout=timeout_s)
-        except subprocess.TimeoutExpired:
-            if timeout_s > 0:
-                log(f"the Flink JVM (pid {proc.pid}) did not exit within {timeout_s:g} s: killing it")
-            proc.kill()
-            proc.wait()
+        wait_or_kill(proc, timeout_s, "Flink")
     forget_gateway()
     for folder in _SCRATCH:
         shutil.rmtree(folder, ignore_errors=True)
@@ -539,11 +380,12 @@ def run_job() -> int:
     shutdown = Shutdown()
     shutdown.install()
     cfg = load_config()
+    jars = connector_jars()
     os.environ.setdefault("FLINK_LOG_DIR", os.path.join(cfg.work_dir, "flink-log"))
     os.environ.setdefault("JVM_ARGS", f"{JVM_HEAP} -XX:+ExitOnOutOfMemoryError")
     ddl, insert = job_statements(cfg, jdbc_sink(cfg))
     watch_jvm_launch()
-    t_env = create_table_env(flink_settings(cfg), streaming=True)
+    t_env = create_table_env(flink_settings(cfg, jars), streaming=True)
     t_jvm = time.monotonic()
     for statement in ddl:
         t_env.execute_sql(statement)
@@ -553,9 +395,7 @@ def run_job() -> int:
     if not job.wait_ready(cfg.topics, shutdown):
         job.cancel()
         return 0
-    # The ready line names the rules this job evaluates (the record rules): the harness compares
-    # its results on those alone and says which it skipped (docs/EXTERNAL.md).
-    print(f"{READY_LINE} {json.dumps({'rules': [r.id for r in cfg.rules]})}", flush=True)
+    print(ready_line(cfg.rules), flush=True)
     log(
         f"ready in {time.monotonic() - t0:.1f} s (JVM {t_jvm - t0:.1f} s, submitted at {t_submitted - t0:.1f} s); "
         f"Flink job {job.job_id}, {len(cfg.rules)} record rule(s), topics {','.join(cfg.topics)}, REST {job.rest}; "

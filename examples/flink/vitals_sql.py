@@ -5,35 +5,19 @@ expressions over Flink's JSON functions, the rules are WHERE clauses, and the re
 through the JDBC connector. vitals_job.py submits these statements; this module only writes
 them (no PyFlink import here).
 
-The reading checks follow parseReading() in src/domain/reading.ts. They are kept in step by
-hand: POSSIBLE_RANGE, INTEGER_FIELD_RANGE, EARLIEST_EVENT_TIME, DEFAULT_MAX_FUTURE_MS,
-SOURCE_NAMES and the source's length, as in the Spark example.
+The reading checks follow parseReading() in src/domain/reading.ts, with the bounds that
+examples/common/vitals_contract.py keeps in step with it (vitals_job.py puts that folder on
+sys.path before it imports this module).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
-# src/domain/reading.ts: POSSIBLE_RANGE (min, max, integer).
-POSSIBLE_RANGE: Dict[str, Tuple[float, float, bool]] = {
-    "heart_rate": (20, 300, True),
-    "body_temperature": (25, 45, False),
-    "blood_pressure_systolic": (40, 300, True),
-    "blood_pressure_diastolic": (20, 200, True),
-    "spo2_level": (50, 100, True),
-}
-# src/domain/reading.ts: INTEGER_FIELD_RANGE (the columns' ranges; event_time: a safe integer).
-INTEGER_FIELD_RANGE: Dict[str, Tuple[int, int]] = {
-    "patient_id": (0, 2_147_483_647),
-    "seq": (0, 4_294_967_295),
-    "event_time": (0, 9_007_199_254_740_991),
-}
-EARLIEST_EVENT_TIME = 946_684_800_000  # 2000-01-01T00:00:00Z
-MAX_FUTURE_MS = 5 * 60_000  # a whole number of minutes: the SQL writes it as an interval in minutes
-MAX_SOURCE_LENGTH = 32
-SOURCE_NAMES = [f"Device_{letter}" for letter in "ABCDEFGHI"]
+from vitals_contract import EARLIEST_EVENT_TIME, INTEGER_FIELD_RANGE, MAX_FUTURE_MS, MAX_SOURCE_LENGTH, POSSIBLE_RANGE
+from vitals_contract import SOURCE_NAMES, RecordRule
 
 # The fields a reading must have, in the order the extraction below lists them. `timestamp`,
 # which no check or rule reads, is not among them; `run_id` is (the contract: a message of
@@ -41,16 +25,6 @@ SOURCE_NAMES = [f"Device_{letter}" for letter in "ABCDEFGHI"]
 NUMBER_FIELDS = ["patient_id", "seq", "event_time", *POSSIBLE_RANGE]
 STRING_FIELDS = ["source", "run_id"]
 FIELDS = [*NUMBER_FIELDS, *STRING_FIELDS]
-
-COMPARISONS = (">", ">=", "<", "<=")
-
-
-@dataclass(frozen=True)
-class RecordRule:
-    id: str
-    vital: str
-    op: str
-    value: float
 
 
 def sql_string(text: str) -> str:

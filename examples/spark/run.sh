@@ -1,13 +1,10 @@
 #!/usr/bin/env bash
 # The Spark example as an external mode (docs/EXTERNAL.md):
 #   npm run bench -- --modes stream,batch,spark --external spark="bash examples/spark/run.sh"
-# Runs examples/spark/vitals_job.py in the environment that scripts/spark.sh sets up. exec: the
-# job is this process, so a SIGTERM reaches Python directly.
+# Runs examples/spark/vitals_job.py in the environment that scripts/spark.sh sets up, as the job
+# process itself (examples/common/run-job.sh).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-cache="${VITALS_CACHE_DIR:-$here/../../.cache}"
-if [[ ! -x "$cache/spark/venv/bin/python" || ! -f "$cache/spark/setup.stamp" ]]; then
-  echo "spark example: not set up ($cache/spark/venv missing or incomplete): run bash scripts/spark.sh" >&2
-  exit 1
-fi
-exec "$cache/spark/venv/bin/python" -u "$here/vitals_job.py" "$@"
+# shellcheck source=SCRIPTDIR/../common/run-job.sh
+source "$here/../common/run-job.sh"
+run_job spark "$here/vitals_job.py" "$@"

@@ -18,18 +18,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import signal
 import subprocess
 import sys
 import tempfile
 import time
 import threading
-from dataclasses import dataclass
 from functools import reduce
 from types import FrameType
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple
-from urllib.parse import unquote, urlparse
 
 import pymysql
 import pyspark.java_gateway
@@ -39,28 +36,31 @@ from pyspark.sql import functions as F
 from pyspark.sql.streaming import StreamingQuery, StreamingQueryListener
 from pyspark.sql.types import DoubleType, IntegerType, LongType, StringType, StructField, StructType
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "common"))
+from vitals_contract import (  # noqa: E402 (examples/common, on the path just above)
+    EARLIEST_EVENT_TIME,
+    INTEGER_FIELD_RANGE,
+    MAX_FUTURE_MS,
+    MAX_SOURCE_LENGTH,
+    POSSIBLE_RANGE,
+    SOURCE_NAMES,
+    ConfigError,
+    DbParams,
+    RecordRule,
+    RunConfig,
+    cache_path,
+    load_run_config,
+    log,
+    ready_line,
+)
+from jvm_child import popen_ignoring_sigterm, wait_or_kill  # noqa: E402
+
 KAFKA_PACKAGE = "org.apache.spark:spark-sql-kafka-0-10_2.12:3.5.1"
-READY_LINE = "VITALS_READY"
-LOG_PREFIX = "vitals_job:"
 
-# src/domain/reading.ts, kept in step by hand: POSSIBLE_RANGE, INTEGER_FIELD_RANGE,
-# EARLIEST_EVENT_TIME, DEFAULT_MAX_FUTURE_MS, SOURCE_NAMES and the source field's length.
-POSSIBLE_RANGE: Dict[str, Tuple[float, float]] = {
-    "heart_rate": (20, 300),
-    "body_temperature": (25, 45),
-    "blood_pressure_systolic": (40, 300),
-    "blood_pressure_diastolic": (20, 200),
-    "spo2_level": (50, 100),
-}
-MAX_SEQ = 4_294_967_295  # INT UNSIGNED
-EARLIEST_EVENT_TIME = 946_684_800_000  # 2000-01-01T00:00:00Z
-MAX_FUTURE_MS = 5 * 60_000
-MAX_SOURCE_LENGTH = 32
-SOURCE_NAMES = [f"Device_{letter}" for letter in "ABCDEFGHI"]
-MAX_RUN_ID_LENGTH = 64  # external_results.run_id
-MAX_MODE_LENGTH = 32  # external_results.mode
+MAX_SEQ = INTEGER_FIELD_RANGE["seq"][1]
 
-COMPARISONS: Dict[str, Callable[[Column, Any], Column]] = {
+# The rule comparisons as Spark column expressions.
+COLUMN_COMPARISONS: Dict[str, Callable[[Column, Any], Column]] = {
     ">": lambda c, v: c > v,
     ">=": lambda c, v: c >= v,
     "<": lambda c, v: c < v,
@@ -85,8 +85,6 @@ READING_SCHEMA = StructType(
 # Every field but `timestamp`, which no check or rule reads, must be present and well typed.
 REQUIRED_FIELDS = [f.name for f in READING_SCHEMA.fields if f.name != "timestamp"]
 
-DEFAULT_RESULTS_TABLE = "external_results"
-TABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 INSERT_BATCH_SQL = "INSERT IGNORE INTO external_batches (run_id, mode, batch_id) VALUES (%s, %s, %s)"
 INSERT_RESULT_SQL = (
     "INSERT INTO {table} (run_id, mode, rule_id, patient_id, seq, event_time) VALUES (%s, %s, %s, %s, %s, %s)"
@@ -97,157 +95,13 @@ AlertRow = Tuple[str, str, str, int, int, int]
 ReadingKey = Tuple[int, int]
 
 
-class ConfigError(Exception):
-    """A missing or invalid setting: reported in one line, exit status 2."""
-
-
-@dataclass(frozen=True)
-class RecordRule:
-    id: str
-    vital: str
-    op: str
-    value: float
-
-
-@dataclass(frozen=True)
-class DbParams:
-    host: str
-    port: int
-    user: str
-    password: str
-    database: str
-
-
-@dataclass(frozen=True)
-class JobConfig:
-    run_id: str
-    mode: str
-    brokers: str
-    topics: List[str]
-    rules: List[RecordRule]
-    work_dir: str
-    ivy_dir: str
-    db: DbParams
-    results_table: str
-
-
-def log(message: str) -> None:
-    print(f"{LOG_PREFIX} {message}", file=sys.stderr, flush=True)
-
-
 # ---------------------------------------------------------------------------------------------
 # Configuration
 
 
-def require_env(name: str) -> str:
-    value = os.environ.get(name, "").strip()
-    if not value:
-        raise ConfigError(f"environment variable {name} is not set")
-    return value
-
-
 def default_ivy_dir() -> str:
     """VITALS_SPARK_IVY, else <cache>/spark/ivy as scripts/spark.sh fills it."""
-    explicit = os.environ.get("VITALS_SPARK_IVY")
-    if explicit:
-        return os.path.abspath(explicit)
-    project = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    cache = os.environ.get("VITALS_CACHE_DIR") or os.path.join(project, ".cache")
-    return os.path.join(os.path.abspath(cache), "spark", "ivy")
-
-
-def db_params_from_env() -> DbParams:
-    """MYSQL_HOST/PORT/USER/PASSWORD/DATABASE; else VITALS_JDBC_URL (host, port, database) with
-    MYSQL_USER/MYSQL_PASSWORD; else MYSQL_URL."""
-    env = os.environ
-    if env.get("MYSQL_HOST"):
-        return DbParams(
-            host=env["MYSQL_HOST"],
-            port=int(env.get("MYSQL_PORT") or 3306),
-            user=require_env("MYSQL_USER"),
-            password=env.get("MYSQL_PASSWORD", ""),
-            database=require_env("MYSQL_DATABASE"),
-        )
-    if env.get("VITALS_JDBC_URL"):
-        url = urlparse(env["VITALS_JDBC_URL"][len("jdbc:") :])
-        return DbParams(
-            host=url.hostname or "127.0.0.1",
-            port=url.port or 3306,
-            user=require_env("MYSQL_USER"),
-            password=env.get("MYSQL_PASSWORD", ""),
-            database=url.path.lstrip("/"),
-        )
-    url = urlparse(require_env("MYSQL_URL"))
-    return DbParams(
-        host=url.hostname or "127.0.0.1",
-        port=url.port or 3306,
-        user=unquote(url.username or ""),
-        password=unquote(url.password or ""),
-        database=url.path.lstrip("/"),
-    )
-
-
-def parse_record_rule(raw: Dict[str, Any]) -> RecordRule:
-    rule_id, vital, op, value = raw.get("id"), raw.get("vital"), raw.get("op"), raw.get("value")
-    if not isinstance(rule_id, str) or not 0 < len(rule_id) <= 64:
-        raise ConfigError(f"rule id must be a string of 1..64 characters, got {rule_id!r}")
-    if vital not in POSSIBLE_RANGE:
-        raise ConfigError(f"rule {rule_id}: unknown vital {vital!r}")
-    if op not in COMPARISONS:
-        raise ConfigError(f"rule {rule_id}: unknown comparison {op!r}")
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ConfigError(f"rule {rule_id}: value must be a number, got {value!r}")
-    return RecordRule(id=rule_id, vital=vital, op=op, value=value)
-
-
-def load_record_rules(path: str) -> List[RecordRule]:
-    """The record rules of the rules file; says on stderr which window rules it skips."""
-    try:
-        with open(path, encoding="utf-8") as f:
-            rule_set = json.load(f)
-    except (OSError, ValueError) as err:
-        raise ConfigError(f"cannot read the rules file {path}: {err}") from err
-    rules = rule_set.get("rules") if isinstance(rule_set, dict) else None
-    if not isinstance(rules, list):
-        raise ConfigError(f"{path}: expected an object with a list 'rules'")
-    record: List[RecordRule] = []
-    skipped: List[str] = []
-    for raw in rules:
-        kind = raw.get("kind") if isinstance(raw, dict) else None
-        if kind == "record":
-            record.append(parse_record_rule(raw))
-        elif kind == "window":
-            skipped.append(str(raw.get("id")))
-        else:
-            raise ConfigError(f"{path}: unknown rule {raw!r}")
-    if skipped:
-        log(f"skipping {len(skipped)} window rule(s), this job evaluates record rules only: {', '.join(skipped)}")
-    return record
-
-
-def load_config() -> JobConfig:
-    run_id = require_env("VITALS_RUN_ID")
-    mode = require_env("VITALS_MODE")
-    if len(run_id) > MAX_RUN_ID_LENGTH or len(mode) > MAX_MODE_LENGTH:
-        raise ConfigError(f"VITALS_RUN_ID (max {MAX_RUN_ID_LENGTH}) or VITALS_MODE (max {MAX_MODE_LENGTH}) too long")
-    topics = [t.strip() for t in require_env("VITALS_TOPICS").split(",") if t.strip()]
-    results_table = os.environ.get("VITALS_RESULTS_TABLE") or DEFAULT_RESULTS_TABLE
-    if not TABLE_NAME.match(results_table):
-        raise ConfigError(f"VITALS_RESULTS_TABLE {results_table!r} is not a table name")
-    work_dir = os.path.abspath(require_env("VITALS_WORK_DIR"))
-    if not os.path.isdir(work_dir):
-        raise ConfigError(f"VITALS_WORK_DIR {work_dir} is not a folder")
-    return JobConfig(
-        run_id=run_id,
-        mode=mode,
-        brokers=require_env("VITALS_KAFKA_BROKERS"),
-        topics=topics,
-        rules=load_record_rules(require_env("VITALS_RULES_FILE")),
-        work_dir=work_dir,
-        ivy_dir=default_ivy_dir(),
-        db=db_params_from_env(),
-        results_table=results_table,
-    )
+    return cache_path("VITALS_SPARK_IVY", "spark", "ivy")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -259,48 +113,19 @@ _JVMS: List["subprocess.Popen[bytes]"] = []
 
 
 def launch_jvm_ignoring_sigterm() -> None:
-    """Have PySpark start its JVM with SIGTERM ignored, and remember the process.
-
-    The harness sends SIGTERM to the whole process group, so the JVM (our child) gets it at
-    the same time as we do. Left to itself it would run its shutdown hooks and tear the
-    SparkContext down under the running query, and the graceful query.stop() below would fail.
-    A signal that is ignored when a program starts stays ignored (HotSpot then installs no
-    handler for it), so the JVM leaves shutdown to this process: end_jvm() ends it. PySpark
-    starts the JVM with pyspark.java_gateway.Popen; this wraps it, adding to its preexec_fn.
-    """
-    original_popen = pyspark.java_gateway.Popen
-
-    def popen(*args: Any, **kwargs: Any) -> "subprocess.Popen[bytes]":
-        inner = kwargs.get("preexec_fn")
-
-        def preexec() -> None:
-            if inner is not None:
-                inner()
-            signal.signal(signal.SIGTERM, signal.SIG_IGN)
-
-        kwargs["preexec_fn"] = preexec
-        proc = original_popen(*args, **kwargs)
-        _JVMS.append(proc)
-        return proc
-
-    pyspark.java_gateway.Popen = popen  # type: ignore[attr-defined]
+    """Have PySpark start its JVM with SIGTERM ignored (examples/common/jvm_child.py: else the
+    graceful query.stop() below would fail), and remember the process: end_jvm() ends it.
+    PySpark starts the JVM with pyspark.java_gateway.Popen."""
+    pyspark.java_gateway.Popen = popen_ignoring_sigterm(pyspark.java_gateway.Popen, _JVMS.append)  # type: ignore[attr-defined]
 
 
 def end_jvm(timeout_s: float) -> None:
     """Close the JVM's stdin (PySpark's gateway exits at its end) and wait for it; kill it after
     timeout_s (at once with 0: before its gateway runs, the JVM does not read its stdin)."""
     for proc in _JVMS:
-        if proc.poll() is not None:
-            continue
-        if proc.stdin is not None and not proc.stdin.closed:
+        if proc.poll() is None and proc.stdin is not None and not proc.stdin.closed:
             proc.stdin.close()
-        try:
-            proc.wait(timeout=timeout_s)
-        except subprocess.TimeoutExpired:
-            if timeout_s > 0:
-                log(f"the Spark JVM did not exit within {timeout_s:g} s of the end of its input: killing it")
-            proc.kill()
-            proc.wait()
+        wait_or_kill(proc, timeout_s, "Spark")
 
 
 def stop_spark(spark: SparkSession) -> None:
@@ -358,7 +183,7 @@ def reading_is_valid(run_id: str) -> Column:
     The future bound compares with the micro-batch's timestamp, which a replay reuses.
     """
     r = F.col("r")
-    vitals = [r[v].between(lo, hi) for v, (lo, hi) in POSSIBLE_RANGE.items()]
+    vitals = [r[v].between(lo, hi) for v, (lo, hi, _integer) in POSSIBLE_RANGE.items()]
     temperature_x10 = r["body_temperature"] * 10
     expected = expected_source(F.col("topic"))
     checks = [
@@ -382,11 +207,11 @@ def rule_hits(rules: Sequence[RecordRule]) -> Column:
     """The ids of the rules that fire on the reading, in rule order."""
     if not rules:
         return F.array().cast("array<string>")
-    fired = [F.when(COMPARISONS[rule.op](F.col(rule.vital), F.lit(rule.value)), F.lit(rule.id)) for rule in rules]
+    fired = [F.when(COLUMN_COMPARISONS[rule.op](F.col(rule.vital), F.lit(rule.value)), F.lit(rule.id)) for rule in rules]
     return F.filter(F.array(*fired), lambda rule_id: rule_id.isNotNull())
 
 
-def alert_stream(spark: SparkSession, cfg: JobConfig) -> DataFrame:
+def alert_stream(spark: SparkSession, cfg: RunConfig) -> DataFrame:
     """Readings that fire at least one rule: patient_id, seq, event_time, rule_ids."""
     raw = (
         spark.readStream.format("kafka")
@@ -435,7 +260,7 @@ class ResultStore:
     external_batches, through one PyMySQL connection used by one thread at a time (the main
     thread before the query starts, then the foreachBatch calls, which Spark makes in turn)."""
 
-    def __init__(self, conn: pymysql.connections.Connection, cfg: JobConfig):
+    def __init__(self, conn: pymysql.connections.Connection, cfg: RunConfig):
         self.conn = conn
         self.run_id = cfg.run_id
         self.mode = cfg.mode
@@ -556,7 +381,7 @@ class ProgressLog(StreamingQueryListener):
         pass
 
 
-def start_query(spark: SparkSession, cfg: JobConfig, writer: AlertWriter) -> StreamingQuery:
+def start_query(spark: SparkSession, cfg: RunConfig, writer: AlertWriter) -> StreamingQuery:
     # No trigger: the default starts the next micro-batch as soon as the previous one ends, and
     # an idle query looks for new offsets every 10 ms, so a reading waits for at most the
     # micro-batch running when it arrives. A micro-batch takes 0.3-1.5 s on this 2-core machine:
@@ -593,11 +418,11 @@ def run_job() -> int:
     t0 = time.monotonic()
     shutdown = Shutdown()
     shutdown.install()
-    cfg = load_config()
+    cfg = load_run_config()
     conn = connect(cfg.db)
     verbose = os.environ.get("VITALS_SPARK_PROGRESS") == "1"
     writer = AlertWriter(ResultStore(conn, cfg), verbose)
-    spark = build_session(cfg.ivy_dir, cfg.work_dir)
+    spark = build_session(default_ivy_dir(), cfg.work_dir)
     t_session = time.monotonic()
     if verbose:
         spark.streams.addListener(ProgressLog())
@@ -607,9 +432,7 @@ def run_job() -> int:
         query.stop()
         stop_spark(spark)
         return 0
-    # The ready line names the rules this job evaluates (the record rules): the harness compares
-    # its results on those alone and says which it skipped (docs/EXTERNAL.md).
-    print(f"{READY_LINE} {json.dumps({'rules': [r.id for r in cfg.rules]})}", flush=True)
+    print(ready_line(cfg.rules), flush=True)
     log(
         f"ready in {time.monotonic() - t0:.1f} s (Spark session {t_session - t0:.1f} s); "
         f"{len(cfg.rules)} record rule(s), topics {','.join(cfg.topics)}"

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import mysql from 'mysql2/promise';
 import { loadServiceConfig, PROJECT_ROOT } from '../../src/config.js';
 import type { RunResult } from '../../src/results/schema.js';
-import { writeShortWindowRules } from './helpers.js';
+import { shortWindowBench, writeShortWindowRules } from './helpers.js';
 
 const run = promisify(execFile);
 const CLI = join(PROJECT_ROOT, 'dist/src/cli.js');
@@ -35,24 +35,13 @@ describe('vitals-bench bench (end to end)', () => {
         '6',
         '--warmup',
         '2',
-        '--patients',
-        '30',
-        '--rules',
-        rules,
-        '--batch-interval',
-        '3',
-        '--lateness-ms',
-        '500',
-        '--idle-ms',
-        '500',
+        ...shortWindowBench(rules),
         '--topic-prefix',
         'e2e_',
         '--out',
         out,
         '--quiet',
         '--no-services',
-        '--prevalence',
-        '0.2',
       ],
       { timeout: 240_000 },
     );

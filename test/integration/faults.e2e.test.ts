@@ -11,26 +11,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RunResult } from '../../src/results/schema.js';
-import { CLI, isolation, openPool, runCli, sleep, waitUntil, writeShortWindowRules } from './helpers.js';
+import {
+  CLI,
+  isolation,
+  openPool,
+  runCli,
+  shortWindowBench,
+  sleep,
+  waitUntil,
+  writeShortWindowRules,
+} from './helpers.js';
 
 const out = mkdtempSync(join(tmpdir(), 'vitals-faults-e2e-'));
 const rules = writeShortWindowRules(out);
-const common = [
-  '--patients',
-  '30',
-  '--rules',
-  rules,
-  '--batch-interval',
-  '3',
-  '--lateness-ms',
-  '500',
-  '--idle-ms',
-  '500',
-  '--quiet',
-  '--no-services',
-  '--prevalence',
-  '0.2',
-];
+const common = [...shortWindowBench(rules), '--quiet', '--no-services'];
 
 function resultIn(dir: string): RunResult {
   const runs = readdirSync(dir).filter((d) => d.startsWith('20'));

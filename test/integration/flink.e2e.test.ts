@@ -6,8 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../src/config.js';
 import { parseReading, serializeReading, type Reading } from '../../src/domain/reading.js';
 import { MALFORMED_KINDS, malformedPayload } from '../../src/generators/faults.js';
-import type { RunResult } from '../../src/results/schema.js';
-import { runCli } from './helpers.js';
+import { benchExampleBesideStream, setUpExample } from './helpers.js';
 
 const FLINK_PYTHON = join(PROJECT_ROOT, '.cache/flink/venv/bin/python');
 const FLINK_JOB = join(PROJECT_ROOT, 'examples/flink/vitals_job.py');
@@ -140,11 +139,7 @@ function probeMessages(runId: string, prefix: string): { topic: string; value: s
 describe('the Flink example as an external mode', () => {
   const out = mkdtempSync(join(tmpdir(), 'vitals-flink-'));
 
-  beforeAll(() => {
-    // Idempotent: a Python environment with the pinned apache-flink and the connector jars,
-    // under .cache/flink (a few minutes on a fresh clone, seconds after).
-    execFileSync('bash', [join(PROJECT_ROOT, 'scripts/flink.sh')], { stdio: 'inherit', timeout: 900_000 });
-  }, 900_000);
+  beforeAll(() => setUpExample('flink'), 900_000);
 
   it('accepts exactly the messages parseReading() accepts, for its run only', () => {
     const runId = 'flink_checks';
@@ -169,57 +164,12 @@ describe('the Flink example as an external mode', () => {
   }, 300_000);
 
   it('agrees with the rule reference and the stream exactly, stops on SIGTERM and leaves no process', async () => {
-    const { code, stdout, stderr } = await runCli(
-      [
-        'bench',
-        '--with-flink',
-        '--modes',
-        'stream,flink',
-        '--rules',
-        'seed',
-        '--rate',
-        '200',
-        '--duration',
-        '8',
-        '--warmup',
-        '3',
-        '--patients',
-        '20',
-        '--external-quiet-s',
-        '5',
-        '--topic-prefix',
-        'flink_e2e_',
-        '--out',
-        out,
-        '--quiet',
-        '--no-history',
-        '--no-services',
-      ],
-      600_000,
-    );
-    expect(code, stdout + stderr).toBe(0);
-    expect(stdout).toMatch(/run .*: PASSED/);
-    const run = readdirSync(out).find((f) => !f.endsWith('.json'))!;
-    const dir = join(out, run);
-    const r = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as RunResult;
-    const flink = r.external!.jobs.find((j) => j.name === 'flink')!;
-    expect(flink).toMatchObject({ kind: 'alerts', loss: 0, duplicates: 0, unexpected: 0 });
-    // Stopped by SIGTERM to its process group, and ended within the grace period (not killed).
-    expect(flink.exit).toBe('exited with code 0 when stopped');
-    expect(flink.startup_s).toBeGreaterThan(0);
-    expect(flink.result_latency.count).toBeGreaterThan(0);
-    expect(r.cost?.external?.flink?.cpu_s).toBeGreaterThan(0);
-    for (const b of ['ground_truth', 'stream']) {
-      const a = r.agreement.find((x) => x.a === 'flink' && x.b === b && x.scope === 'record')!;
-      expect(a.jaccard).toBe(1);
-      expect(a.tp).toBeGreaterThan(0);
-    }
+    const { dir, result } = await benchExampleBesideStream('flink', out);
     expect(readFileSync(join(dir, 'flink.stdout.log'), 'utf8')).toMatch(
       /^VITALS_READY \{"rules": \["seed_hr_high", "seed_spo2_low"\]\}$/m,
     );
     expect(readFileSync(join(dir, 'flink.stderr.log'), 'utf8')).toContain('vitals_job: job cancelled');
-    expect(readFileSync(join(dir, 'report.md'), 'utf8')).toMatch(/\| flink \| per-rule alerts \|/);
     // Neither the launcher nor its JVM is left: nothing on the machine carries the run's id.
-    expect(processesOfRun(r.run_id)).toEqual([]);
+    expect(processesOfRun(result.run_id)).toEqual([]);
   }, 900_000);
 });

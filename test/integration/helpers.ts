@@ -3,12 +3,13 @@
  * unique run id and topic prefix per test, the test rule set, readers of the result tables
  * and the reference evaluation over the regenerated data set. No mocks.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Admin, Kafka } from 'kafkajs';
+import { expect } from 'vitest';
 import { loadServiceConfig, PROJECT_ROOT } from '../../src/config.js';
 import { VITAL_NAMES, type Reading } from '../../src/domain/reading.js';
 import { Dataset, stampEventTime, type DatasetParams } from '../../src/generators/dataset.js';
@@ -18,6 +19,7 @@ import { createPool, type Pool } from '../../src/infra/mysql.js';
 import { evaluateAll } from '../../src/pipelines/rules/reference.js';
 import type { AlertRecord, RuleSet, WindowResult } from '../../src/pipelines/rules/types.js';
 import { migrate } from '../../src/pipelines/store/schema.js';
+import type { RunResult } from '../../src/results/schema.js';
 
 export const config = loadServiceConfig();
 export const CLI = join(PROJECT_ROOT, 'dist/src/cli.js');
@@ -146,6 +148,45 @@ export function writeShortWindowRules(dir: string): string {
     }),
   );
   return file;
+}
+
+/**
+ * The bench options that go with writeShortWindowRules: 30 patients, 20% of them abnormal, the
+ * rules file, batches every 3 s, and windows that close 500 ms late or after 500 ms idle.
+ */
+export function shortWindowBench(rulesFile: string): string[] {
+  return [
+    '--patients',
+    '30',
+    '--prevalence',
+    '0.2',
+    '--rules',
+    rulesFile,
+    '--batch-interval',
+    '3',
+    '--lateness-ms',
+    '500',
+    '--idle-ms',
+    '500',
+  ];
+}
+
+/** A normal reading from Device_A, `seq` ms after `now` (heart rate `hr`), of the run `runId`
+ * when one is given. */
+export function normalReading(now: number, patient: number, seq: number, hr: number, runId?: string): Reading {
+  return {
+    patient_id: patient,
+    source: 'Device_A',
+    seq,
+    event_time: now + seq,
+    heart_rate: hr,
+    body_temperature: 36.8,
+    blood_pressure_systolic: 120,
+    blood_pressure_diastolic: 80,
+    spo2_level: 97,
+    timestamp: new Date(now + seq).toISOString(),
+    ...(runId === undefined ? {} : { run_id: runId }),
+  };
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -426,4 +467,70 @@ export async function stopChild(child: CliChild | undefined, graceMs = 15_000): 
   const timer = setTimeout(() => child.proc.kill('SIGKILL'), graceMs);
   await child.exited;
   clearTimeout(timer);
+}
+
+export type ExampleName = 'spark' | 'flink';
+
+/** An example's Python environment and jars under .cache/<name>, by scripts/<name>.sh
+ * (idempotent: minutes on a fresh clone, seconds after). */
+export function setUpExample(name: ExampleName): void {
+  execFileSync('bash', [join(PROJECT_ROOT, `scripts/${name}.sh`)], { stdio: 'inherit', timeout: 900_000 });
+}
+
+/** A short bench of the example beside the built-in stream on the seed rules, into `out`: the run
+ * must pass, and the example must agree with the rule reference and the stream exactly, with no
+ * loss or duplicates, and stop cleanly when told. */
+export async function benchExampleBesideStream(
+  name: ExampleName,
+  out: string,
+): Promise<{ dir: string; result: RunResult }> {
+  const { code, stdout, stderr } = await runCli(
+    [
+      'bench',
+      `--with-${name}`,
+      '--modes',
+      `stream,${name}`,
+      '--rules',
+      'seed',
+      '--rate',
+      '200',
+      '--duration',
+      '8',
+      '--warmup',
+      '3',
+      '--patients',
+      '20',
+      '--external-quiet-s',
+      '5',
+      '--topic-prefix',
+      `${name}_e2e_`,
+      '--out',
+      out,
+      '--quiet',
+      '--no-history',
+      '--no-services',
+    ],
+    600_000,
+  );
+  expect(code, stdout + stderr).toBe(0);
+  expect(stdout).toMatch(/run .*: PASSED/);
+  const dir = join(
+    out,
+    readdirSync(out).find((f) => !f.endsWith('.json'))!,
+  );
+  const result = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as RunResult;
+  const job = result.external!.jobs.find((j) => j.name === name)!;
+  expect(job).toMatchObject({ kind: 'alerts', loss: 0, duplicates: 0, unexpected: 0 });
+  // Stopped by SIGTERM to its process group, and ended within the grace period (not killed).
+  expect(job.exit).toBe('exited with code 0 when stopped');
+  expect(job.startup_s).toBeGreaterThan(0);
+  expect(job.result_latency.count).toBeGreaterThan(0);
+  expect(result.cost?.external?.[name]?.cpu_s).toBeGreaterThan(0);
+  for (const b of ['ground_truth', 'stream']) {
+    const a = result.agreement.find((x) => x.a === name && x.b === b && x.scope === 'record')!;
+    expect(a.jaccard).toBe(1);
+    expect(a.tp).toBeGreaterThan(0);
+  }
+  expect(readFileSync(join(dir, 'report.md'), 'utf8')).toMatch(new RegExp(`\\| ${name} \\| per-rule alerts \\|`));
+  return { dir, result };
 }

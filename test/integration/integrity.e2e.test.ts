@@ -22,6 +22,7 @@ import {
   spawnCli,
   stopChild,
   waitUntil,
+  shortWindowBench,
   writeShortWindowRules,
   type CliChild,
 } from './helpers.js';
@@ -33,18 +34,7 @@ const rules = writeShortWindowRules(out);
 function bench(prefix: string, dir: string): CliChild {
   return spawnCli([
     'bench',
-    '--patients',
-    '30',
-    '--rules',
-    rules,
-    '--batch-interval',
-    '3',
-    '--lateness-ms',
-    '500',
-    '--idle-ms',
-    '500',
-    '--prevalence',
-    '0.2',
+    ...shortWindowBench(rules),
     '--rate',
     '300',
     '--duration',

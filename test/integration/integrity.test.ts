@@ -14,7 +14,7 @@ import { chunkRows, readMaxAllowedPacket, statementBudget } from '../../src/infr
 import { isDataError, writeIsolating } from '../../src/pipelines/isolate.js';
 import { REJECT_COLUMNS, rejectedRow, REJECTED_PAYLOAD_MAX_BYTES } from '../../src/pipelines/rows.js';
 import type { StreamPipeline } from '../../src/pipelines/stream.js';
-import { countVitals, isolation, openPool, readAlertKeys, waitUntil } from './helpers.js';
+import { countVitals, isolation, normalReading, openPool, readAlertKeys, waitUntil } from './helpers.js';
 import { InProcessPipelines } from './in-process.js';
 
 interface RejectedRow {
@@ -32,19 +32,8 @@ describe('conflicting copies in single-row and multi-row writes, readings withou
   let ingest: InProcessPipelines['ingest'] | undefined;
   let stream: StreamPipeline | undefined;
   const now = Date.now();
-  const reading = (patient: number, seq: number, hr: number, run: string | null = runId): Reading => ({
-    patient_id: patient,
-    source: 'Device_A',
-    seq,
-    event_time: now + seq,
-    heart_rate: hr,
-    body_temperature: 36.8,
-    blood_pressure_systolic: 120,
-    blood_pressure_diastolic: 80,
-    spo2_level: 97,
-    timestamp: new Date(now + seq).toISOString(),
-    ...(run === null ? {} : { run_id: run }),
-  });
+  const reading = (patient: number, seq: number, hr: number, run: string | null = runId): Reading =>
+    normalReading(now, patient, seq, hr, run ?? undefined);
   /** Offsets of the messages sent, by name. */
   const at: Record<string, number> = {};
 

@@ -18,6 +18,7 @@ import {
   config,
   countVitals,
   isolation,
+  normalReading,
   openPool,
   readAlertKeys,
   readVitals,
@@ -53,18 +54,7 @@ describe('poison messages and conflicting duplicates through ingest, stream and 
   let ingest: InProcessPipelines['ingest'] | undefined;
   let stream: StreamPipeline | undefined;
   const now = Date.now();
-  const reading = (patient: number, seq: number, hr: number): Reading => ({
-    patient_id: patient,
-    source: 'Device_A',
-    seq,
-    event_time: now + seq,
-    heart_rate: hr,
-    body_temperature: 36.8,
-    blood_pressure_systolic: 120,
-    blood_pressure_diastolic: 80,
-    spo2_level: 97,
-    timestamp: new Date(now + seq).toISOString(),
-  });
+  const reading = (patient: number, seq: number, hr: number): Reading => normalReading(now, patient, seq, hr);
   const N = 10_000;
   // Fuzz: valid readings of 50 patients with unique seqs, mutated and broken in many ways.
   const fuzz: FuzzMessage[] = fuzzMessages(N, { seed: 7, base: (i) => reading(1001 + (i % 50), 1000 + i, 72) });

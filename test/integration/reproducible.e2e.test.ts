@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RunResult } from '../../src/results/schema.js';
-import { openPool, runCli, writeShortWindowRules } from './helpers.js';
+import { openPool, runCli, shortWindowBench, writeShortWindowRules } from './helpers.js';
 
 describe('the same seed and options give the same alerts in every run', () => {
   it("two runs, same alerts per mode (windows relative to each run's schedule start)", async () => {
@@ -26,20 +26,9 @@ describe('the same seed and options give the same alerts in every run', () => {
           '6',
           '--warmup',
           '1',
-          '--patients',
-          '30',
+          ...shortWindowBench(rules),
           '--seed',
           '7',
-          '--prevalence',
-          '0.2',
-          '--rules',
-          rules,
-          '--batch-interval',
-          '3',
-          '--lateness-ms',
-          '500',
-          '--idle-ms',
-          '500',
           '--topic-prefix',
           'repro_',
           '--no-services',

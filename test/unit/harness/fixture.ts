@@ -14,18 +14,8 @@ export function range(from: number, to: number, step = 1): number[] {
   return out;
 }
 
-export const EMPTY: LatencySummary = {
-  unit: 'ms',
-  count: 0,
-  mean: 0,
-  min: 0,
-  p50: 0,
-  p90: 0,
-  p95: 0,
-  p99: 0,
-  p999: 0,
-  max: 0,
-};
+/** The summary of an empty histogram: every figure 0. */
+export const EMPTY: LatencySummary = new LatencyHistogram().summary();
 
 export function makeRunResult(opts: { offered?: number; runId?: string; emptyBatch?: boolean } = {}): RunResult {
   const offered = opts.offered ?? 1234;
@@ -293,5 +283,48 @@ export function makeExternalRunResult(): RunResult {
       database: { cpu_s: 12, idle_cpu_ms_per_s: 20, cpu_ms_per_1000_above_idle: 560 },
     },
   };
+  return r;
+}
+
+/** The CI profile's comparable parameters, as a bench run records them. */
+export const CI_PARAMETERS = {
+  rate: 500,
+  duration: 60,
+  warmup: 10,
+  patients: 500,
+  sources: 3,
+  partitions: 3,
+  rules: 'clinical',
+  rules_resolved: { name: 'clinical', rules: [{ id: 'hr_high', value: 130 }] },
+  batchInterval: 10,
+  threads: 2,
+  seed: 42,
+  prevalence: 0.05,
+  modes: ['stream', 'batch'],
+  latenessMs: 2000,
+  idleMs: 1000,
+  faults: [],
+};
+
+/** Gives the run a cost block (the stream's CPU: 3 s, 3 ms per 1,000 readings) and the batch a
+ * processing rate while busy (25,000/s). */
+export function withStreamCost(r: RunResult): RunResult {
+  r.cost = {
+    modes: {
+      stream: {
+        cpu_s: 3,
+        peak_rss_mib: 100,
+        busy_s: 10,
+        db_rows: 5,
+        db_transactions: 7,
+        readings: 1000,
+        cpu_ms_per_1000_readings: 3,
+      },
+    },
+    broker_cpu_s: null,
+    database_cpu_s: null,
+    sampled_s: 60,
+  };
+  r.modes[1]!.processing_rate_while_busy = 25000;
   return r;
 }

@@ -23,25 +23,10 @@ import { historyFile, recordRun } from '../../../../src/cli/history-command.js';
 import { planBench } from '../../../../src/cli/bench-command.js';
 import { benchArgv } from '../../cli/bench-argv.js';
 import type { RunResult } from '../../../../src/results/schema.js';
-import { makeRunResult } from '../fixture.js';
+import { CI_PARAMETERS, makeRunResult, withStreamCost } from '../fixture.js';
 
 const PARAMS = {
-  rate: 500,
-  duration: 60,
-  warmup: 10,
-  patients: 500,
-  sources: 3,
-  partitions: 3,
-  rules: 'clinical',
-  rules_resolved: { name: 'clinical', rules: [{ id: 'r1', value: 40 }] },
-  batchInterval: 10,
-  threads: 2,
-  seed: 42,
-  prevalence: 0.05,
-  modes: ['stream', 'batch'],
-  latenessMs: 2000,
-  idleMs: 1000,
-  faults: [],
+  ...CI_PARAMETERS,
   topicPrefix: '',
   outDir: '/somewhere',
   run_id: 'x',
@@ -67,26 +52,7 @@ function run(opts: {
     git_commit: opts.commit ?? 'a'.repeat(40),
   };
   if (opts.p99 !== undefined) r.modes[0]!.event_time_latency = { ...r.modes[0]!.event_time_latency, p99: opts.p99 };
-  if (opts.cost) {
-    r.cost = {
-      modes: {
-        stream: {
-          cpu_s: 3,
-          peak_rss_mib: 100,
-          busy_s: 10,
-          db_rows: 5,
-          db_transactions: 7,
-          readings: 1000,
-          cpu_ms_per_1000_readings: 3,
-        },
-      },
-      broker_cpu_s: null,
-      database_cpu_s: null,
-      sampled_s: 60,
-    };
-    r.modes[1]!.processing_rate_while_busy = 25000;
-  }
-  return r;
+  return opts.cost ? withStreamCost(r) : r;
 }
 
 describe('parameter hash', () => {

@@ -16,27 +16,7 @@ import {
   renderMainCheckMarkdown,
   smallestP,
 } from '../../../../src/harness/track/main-check.js';
-import { makeRunResult } from '../fixture.js';
-
-/** The CI profile's comparable parameters, as a bench run records them. */
-const PARAMS = {
-  rate: 500,
-  duration: 60,
-  warmup: 10,
-  patients: 500,
-  sources: 3,
-  partitions: 3,
-  rules: 'clinical',
-  rules_resolved: { name: 'clinical', rules: [{ id: 'hr_high', value: 130 }] },
-  batchInterval: 10,
-  threads: 2,
-  seed: 42,
-  prevalence: 0.05,
-  modes: ['stream', 'batch'],
-  latenessMs: 2000,
-  idleMs: 1000,
-  faults: [],
-};
+import { CI_PARAMETERS, makeRunResult } from '../fixture.js';
 
 const MACHINE_A = { cpu_model: 'AMD EPYC 7763 64-Core Processor', cores: 4, memory_bytes: 16 * 2 ** 30 };
 const MACHINE_B = { cpu_model: 'Intel(R) Xeon(R) Platinum 8370C CPU @ 2.80GHz', cores: 4, memory_bytes: 16 * 2 ** 30 };
@@ -81,7 +61,7 @@ function historyText(specs: RunSpec[], seed = 7): string {
     const r = structuredClone(TEMPLATE);
     r.run_id = id;
     r.started_at = new Date(Date.UTC(2026, 11, 1) + i * 3_600_000).toISOString();
-    r.parameters = { ...PARAMS, ...spec.params, run_id: id, profile: 'ci' };
+    r.parameters = { ...CI_PARAMETERS, ...spec.params, run_id: id, profile: 'ci' };
     r.environment = {
       ...(spec.machine ?? MACHINE_A),
       git_commit: (i + 1).toString(16).padStart(40, 'c'),

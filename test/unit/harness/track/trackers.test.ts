@@ -8,30 +8,13 @@ import {
   trackerPrefix,
   TRACKER_FILES,
 } from '../../../../src/harness/track/trackers.js';
-import { makeRunResult } from '../fixture.js';
+import { makeRunResult, withStreamCost } from '../fixture.js';
 
 function run() {
   const r = makeRunResult({ runId: 'FAKE-run' });
   r.parameters = { ...r.parameters, label: 'profile-ci' };
   r.environment = { ...r.environment, git_commit: 'f'.repeat(40) };
-  r.cost = {
-    modes: {
-      stream: {
-        cpu_s: 3,
-        peak_rss_mib: 100,
-        busy_s: 10,
-        db_rows: 5,
-        db_transactions: 7,
-        readings: 1000,
-        cpu_ms_per_1000_readings: 3,
-      },
-    },
-    broker_cpu_s: null,
-    database_cpu_s: null,
-    sampled_s: 60,
-  };
-  r.modes[1]!.processing_rate_while_busy = 25000;
-  return r;
+  return withStreamCost(r);
 }
 
 describe('tracker formats', () => {

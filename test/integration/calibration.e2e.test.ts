@@ -1,11 +1,17 @@
 /**
  * Calibration of the regression gate (METRICS.md "Measurement integrity"), on the real
- * services: fifteen short benches run interleaved, A (no delay), B (--inject-delay-ms 25),
+ * services: fifteen short benches run interleaved, A (no delay), B (--inject-delay-ms 50),
  * A' (no delay), five rounds, so that a slow minute of the shared machine hits all three.
  *
  * (a) The stream's event-time p50 moves by the injected X. The delay is a pure delay line
  *     (each batch's results wait X on their own timer before joining the group commit), so the
- *     expected shift is X itself. Tolerance: 2 ms + 20 % of X. The 2 ms is the resolution of
+ *     expected shift is X itself. Each round's shift is its B against the mean of its own A and
+ *     A' (a slow minute moves all three), and the test takes the median of the five: a single
+ *     8 s run's p50 moves by 5-20 ms on this machine with nothing injected (one CI run's A runs:
+ *     6.3..12.3 ms; an A of 30.7 ms between A's of 9 and 10 on a quiet machine), which is why
+ *     X is 50 ms, not 25: at 25 the run-to-run noise alone crossed the tolerance (a fresh-clone
+ *     CI run of 2026-12-06 measured a 34.7 ms shift from unpaired medians while the stage
+ *     breakdown put 25 ms where the delay is). Tolerance: 2 ms + 20 % of X. The 2 ms is the resolution of
  *     the figure (t_intended and t_committed are whole milliseconds: +-1 ms each side); the
  *     20 % covers timers that fire late under load (a setTimeout fires no earlier than X and
  *     later by the event loop's lag) and the shift of the group-commit phase the delay causes.
@@ -36,7 +42,7 @@ import { median } from '../../src/harness/measure/spread.js';
 import type { RunResult } from '../../src/results/schema.js';
 import { runCli } from './helpers.js';
 
-const INJECTED_MS = 25;
+const INJECTED_MS = 50;
 const ROUNDS = 5;
 const TOLERANCE_MS = 2 + 0.2 * INJECTED_MS;
 const BENCH = [
@@ -92,10 +98,10 @@ describe('calibration of the regression gate: injected delay and A/A', () => {
   }, 1_800_000);
 
   it(`(a) the stream's event-time p50 moves by ${INJECTED_MS} ms within ${TOLERANCE_MS} ms`, () => {
-    const shift = median(sides.b.map(p50)) - median(sides.a.map(p50));
+    const shifts = sides.b.map((b, i) => p50(b) - (p50(sides.a[i]!) + p50(sides.a2[i]!)) / 2);
     expect(
-      Math.abs(shift - INJECTED_MS),
-      `p50 without: ${sides.a.map(p50).join(', ')}; with: ${sides.b.map(p50).join(', ')}`,
+      Math.abs(median(shifts) - INJECTED_MS),
+      `p50 A: ${sides.a.map(p50).join(', ')}; B: ${sides.b.map(p50).join(', ')}; A': ${sides.a2.map(p50).join(', ')}`,
     ).toBeLessThanOrEqual(TOLERANCE_MS);
   });
 

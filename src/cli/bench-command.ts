@@ -102,6 +102,7 @@ const CI_PROFILE: Partial<BenchArgs> = {
   latenessMs: 2000,
   idleMs: 1000,
   fetchIntervalMs: 5,
+  batchNice: 10,
 };
 
 const PROFILES: Record<string, Partial<BenchArgs>> = { seed: SEED_PROFILE, ci: CI_PROFILE };

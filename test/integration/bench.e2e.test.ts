@@ -122,6 +122,13 @@ describe('vitals-bench bench (end to end)', () => {
     const offered = ts.rows.reduce((s, r) => s + Number(r[ts.header.indexOf('offered')]), 0);
     expect(offered).toBe(2400);
 
+    // --batch-nice (default 10): batch's path yields the cores to the stream; the stream keeps the harness's.
+    const log = readFileSync(join(dir, 'pipelines.log'), 'utf8');
+    expect(log).toMatch(/\[harness\] ingest pipeline started \(pid \d+, nice 10\)/);
+    expect(log).toMatch(/\[harness\] batch pipeline started \(pid \d+, nice 10\)/);
+    expect(log).toMatch(/\[harness\] stream pipeline started \(pid \d+, default\)/);
+    expect(result.parameters).toMatchObject({ batchNice: 10 });
+
     const md = readFileSync(join(dir, 'report.md'), 'utf8');
     expect(md).toContain(result.run_id);
     expect(md).toContain('METRICS.md');

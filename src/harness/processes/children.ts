@@ -19,8 +19,9 @@ export class PipelineProcess extends ForkedChild<ChildMessage, ParentMessage> {
     readonly role: Role,
     args: string[],
     log?: (line: string) => void,
+    nice?: number,
   ) {
-    super(role, CLI, [role, ...args], log ? { log } : {});
+    super(role, CLI, [role, ...args], { ...(log ? { log } : {}), ...(nice !== undefined ? { nice } : {}) });
     this.on((m) => {
       if (m.type === 'stats') this.lastStats = m;
       if (m.type === 'fatal') this.fatal = m.message;

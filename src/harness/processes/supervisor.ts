@@ -56,6 +56,8 @@ export class SupervisedRole {
     private readonly clock: () => number,
     private readonly policy: RestartPolicy = DEFAULT_RESTART_POLICY,
     private readonly onIncident?: (incident: RoleIncident) => void,
+    /** Niceness of each of its processes (a restarted one too); absent: the harness's own. */
+    private readonly nice?: number,
   ) {
     this.failed = new Promise<never>((_, reject) => (this.fail = reject));
     this.failed.catch(() => undefined);
@@ -69,6 +71,11 @@ export class SupervisedRole {
 
   get restarted(): boolean {
     return this.restarts > 0;
+  }
+
+  /** The niceness its current process runs at ("nice 10"), or "default". */
+  get priority(): string {
+    return this.current.priority;
   }
 
   get lastStats(): ChildMessage | undefined {
@@ -139,7 +146,7 @@ export class SupervisedRole {
   }
 
   private spawn(): PipelineProcess {
-    const proc = new PipelineProcess(this.role, this.args, this.logLine);
+    const proc = new PipelineProcess(this.role, this.args, this.logLine, this.nice);
     for (const l of this.listeners) proc.on(l);
     void proc.exited.then((exit) => {
       if (this.stopping || proc !== this.current) return;

@@ -165,7 +165,9 @@ export class Pipelines {
       this.s.clock,
       policy,
       (inc) => this.incidents.push(inc),
+      role === 'stream' ? undefined : opts.batchNice,
     );
+    this.s.log(`[harness] ${role} pipeline started (pid ${r.current.pid}, ${r.priority})`);
     this.roles.set(role, r);
     return r;
   }

@@ -18,6 +18,7 @@ export function benchArgv(over: Partial<BenchArgs> = {}): BenchArgs {
     latenessMs: '2000',
     idleMs: '1000',
     fetchIntervalMs: '5',
+    batchNice: '10',
     maxRestarts: '3',
     injectDelayMs: '0',
     kafkaClient: 'kafkajs',

@@ -295,12 +295,34 @@ export interface RunResult {
    * rows alike, so that the engines are compared by one clock and one poll.
    */
   observation?: ObservationResult;
+  /**
+   * (optional, added) Drift over the load (METRICS.md "Drift"): per whole minute of the measured
+   * phase, each mode's event-time p99 and each process group's peak memory (the harness's too),
+   * and the first window of minutes against the last. Absent when fewer than 3 whole minutes were measured.
+   */
+  drift?: DriftResult;
   /** (optional, added) External modes (docs/EXTERNAL.md). */
   external?: {
     jobs: ExternalModeResult[];
     /** Per mode (built-in and external): latency from a reading's t_intended to its first record result (alert or flag). */
     result_latency: Record<string, LatencySummary>;
   };
+}
+
+export interface DriftResult {
+  /** Whole minutes compared at each end: 10, or a third of the measured minutes when fewer than 30. */
+  window_minutes: number;
+  /** Per measured minute (counted from the schedule's start, warm-up included): p99 by mode (of the results committed in it), peak resident memory by process group. */
+  minutes: Array<{ minute: number; p99_ms: Record<string, number | null>; rss_mib: Record<string, number | null> }>;
+  /** Per figure: the median of its per-minute values in the first window and in the last. */
+  compared: Array<{
+    figure: string;
+    unit: 'ms' | 'MiB';
+    first: number | null;
+    last: number | null;
+    /** (last - first) / first, percent; null when either is missing. */
+    change_pct: number | null;
+  }>;
 }
 
 export interface ObservationResult {

@@ -295,7 +295,10 @@ function agreementPairs(modes: readonly Mode[]): AgreementTally[] {
 }
 
 function closeSeconds(modes: Map<Mode, ModeWork>, before: number): void {
-  for (const work of modes.values()) work.latency.perSecond.closeBefore(before);
+  for (const work of modes.values()) {
+    work.latency.perSecond.closeBefore(before);
+    work.latency.perMinute.closeBefore(Math.floor(before / 60));
+  }
 }
 
 /** The chunk's stored readings against what the generator sent, attributed to the transactions that committed their results. */

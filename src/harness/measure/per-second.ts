@@ -1,5 +1,6 @@
 /**
- * One mode's results per second since the schedule's start (the timeseries): how many committed
+ * One mode's results per second since the schedule's start (the timeseries; reading-latency.ts
+ * keeps a second one by minute, its index a minute): how many committed
  * in each second, and the event-time p99 of those. A second's histogram is kept only while
  * results can still come in it; once closed, its p99 is all that is left, so the memory this
  * takes follows the seconds still open, not the run's length.

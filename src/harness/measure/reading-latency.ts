@@ -10,6 +10,8 @@ export class ReadingLatencyTally {
   readonly eventTime = new LatencyHistogram();
   readonly processing = new LatencyHistogram();
   readonly perSecond = new PerSecondLatency();
+  /** The same by minute of commit (the drift of a long run): index = minute since the schedule's start. */
+  readonly perMinute = new PerSecondLatency();
   /** Stored readings the generator sent with no committed result. */
   unprocessed = 0;
   /** Readings with a result, intended during the warm-up (not measured). */
@@ -38,7 +40,9 @@ export class ReadingLatencyTally {
     const latency = committed - intended;
     this.eventTime.record(latency);
     this.processing.record(committed - appended);
-    this.perSecond.record(Math.max(0, Math.floor((committed - this.startMs) / 1000)), latency);
+    const second = Math.max(0, Math.floor((committed - this.startMs) / 1000));
+    this.perSecond.record(second, latency);
+    this.perMinute.record(Math.floor(second / 60), latency);
     if (committed > this.lastCommit) this.lastCommit = committed;
     this.count++;
   }

@@ -79,6 +79,8 @@ export class CostSampler {
   private readonly groups = new Map<string, Map<number, PidTrack>>();
   /** Per group: the largest sum of its processes' resident sets at one sample, bytes. */
   private readonly peakSum = new Map<string, number>();
+  /** Per group: the sum of its processes' resident sets at the latest sample, bytes. */
+  private readonly lastSum = new Map<string, number>();
   private firstAt: number | undefined;
   private lastAt: number | undefined;
   private idleStart: { at: number; cpu: Map<string, Map<number, number>> } | undefined;
@@ -121,7 +123,13 @@ export class CostSampler {
         rss += s.rssBytes;
       }
       this.peakSum.set(group, Math.max(this.peakSum.get(group) ?? 0, rss));
+      this.lastSum.set(group, rss);
     }
+  }
+
+  /** Each group's summed resident memory at the latest sample, bytes. */
+  latestRss(): ReadonlyMap<string, number> {
+    return this.lastSum;
   }
 
   /** The start of a load-free interval: every tracked process's CPU now. */

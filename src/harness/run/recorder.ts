@@ -4,6 +4,7 @@ import { hostPortOf, portAnswers } from '../../infra/preflight.js';
 import type { Pool } from '../../infra/mysql.js';
 import type { AvailabilitySample } from '../faults/report.js';
 import type { BacklogSample } from '../measure/metrics.js';
+import { MemoryByMinute } from '../processes/memory-by-minute.js';
 import { CostSampler } from '../processes/proc-sampler.js';
 import type { ExternalModes } from './external-modes.js';
 import type { Pipelines } from './pipelines.js';
@@ -37,6 +38,8 @@ export class RunRecorder {
   readonly backlog: BacklogSample[] = [];
   readonly availability: AvailabilitySample[] = [];
   readonly costs = new CostSampler();
+  /** Every group's memory per minute of the load, the harness's own too (set when sampling starts). */
+  memory: MemoryByMinute | undefined;
   private loop: Promise<void> | undefined;
   private sampling = false;
   private readonly downSince = new Map<Service, number>();
@@ -54,8 +57,9 @@ export class RunRecorder {
     this.lost.catch(() => undefined);
   }
 
-  /** Once a second until stopped. */
-  start(p: Pipelines, tracker: RunProgress, externals: ExternalModes | undefined): void {
+  /** Once a second until stopped; `loadStartMs`: minute 0 of the memory drift. */
+  start(p: Pipelines, tracker: RunProgress, externals: ExternalModes | undefined, loadStartMs: number): void {
+    this.memory = new MemoryByMinute(loadStartMs);
     this.sampling = true;
     this.loop = (async () => {
       while (this.sampling) {
@@ -93,6 +97,8 @@ export class RunRecorder {
     for (const [role, r] of p.roles) this.costs.track(role, r.current.child.pid, false);
     externals?.trackCost(this.costs);
     this.costs.sample();
+    for (const [group, rss] of this.costs.latestRss()) this.memory?.observe(at, group, rss);
+    this.memory?.observe(at, 'harness', process.memoryUsage().rss);
     let dbUp = true;
     try {
       await bounded(heartbeat(s.pool, s.runId));

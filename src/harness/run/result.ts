@@ -16,6 +16,7 @@ import type { Observation } from '../processes/observer-process.js';
 import type { ExternalModes } from './external-modes.js';
 import type { Pipelines } from './pipelines.js';
 import type { RunRecorder } from './recorder.js';
+import { driftOf } from '../measure/drift.js';
 import type { RunOptions } from './run-options.js';
 import { overlappingRuns } from './run-registry.js';
 
@@ -100,6 +101,16 @@ export async function resultOf(r: RunRecords): Promise<RunResult> {
       opts.modes.map((m) => ({ mode: m, ...figures.modes.get(m)!.visibility! })),
       external?.jobs ?? [],
     );
+  const drift = driftOf({
+    startMs: producer.startMs,
+    warmupEndMs,
+    scheduleEndMs: producer.startMs + (producer.planned / opts.rate) * 1000,
+    p99PerMinute: new Map(
+      opts.modes.map((m) => [m, (minute: number) => figures.modes.get(m)!.latency.perMinute.p99(minute)]),
+    ),
+    memoryMiB: recorder.memory?.mib() ?? {},
+  });
+  if (drift) result.drift = drift;
   const observerWarnings = result.observation ? observerResolutionWarnings(result.observation) : [];
   if (observerWarnings.length) result.warnings = [...(result.warnings ?? []), ...observerWarnings];
   retry.log(collectionCostLine(performance.now() - began, result.storage.stored, peakBeforeKiB));

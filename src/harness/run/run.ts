@@ -142,7 +142,7 @@ async function measureRun(run: OpenRun, signal: AbortSignal): Promise<Measured> 
     const plan = planLoad(opts);
     loadStartMs = plan.startMs;
     const tracker = new RunProgress(plan.startMs, opts.warmup, opts.duration);
-    recorder.start(p, tracker, m.externals);
+    recorder.start(p, tracker, m.externals, plan.startMs);
     await p.alignWindows(plan.startMs);
     m.injector = startFaults(run, p, m.externals, clock);
     recorder.clock = clock;

@@ -12,6 +12,7 @@ import { charts } from './charts.js';
 import { comparison } from './comparison.js';
 import { cost } from './cost.js';
 import { definitions } from './definitions.js';
+import { drift } from './drift.js';
 import { external } from './external.js';
 import { faults } from './faults.js';
 import { header } from './header.js';
@@ -38,6 +39,7 @@ export const RUN_SECTIONS: readonly RunSection[] = [
   lateReadings,
   storage,
   cost,
+  drift,
   faults,
   comparison,
   charts,

@@ -61,3 +61,33 @@ describe('report sections: one contract, one ordered registry', () => {
     expect(renderMarkdown(makeExternalRunResult(), [])).toContain('## External pipelines');
   });
 });
+
+describe('the drift section', () => {
+  it('is there only with drift figures: the first window against the last, then the minutes', () => {
+    const r = makeRunResult();
+    expect(renderMarkdown(r, [])).not.toContain('## Drift');
+    const md = renderMarkdown(
+      {
+        ...r,
+        drift: {
+          window_minutes: 1,
+          minutes: [
+            { minute: 1, p99_ms: { stream: 12 }, rss_mib: { stream: 150, harness: 80 } },
+            { minute: 2, p99_ms: { stream: 13 }, rss_mib: { stream: 160, harness: 81 } },
+            { minute: 3, p99_ms: { stream: null }, rss_mib: { stream: 180, harness: 82 } },
+          ],
+          compared: [
+            { figure: 'stream event-time p99', unit: 'ms', first: 12, last: null, change_pct: null },
+            { figure: 'stream memory', unit: 'MiB', first: 150, last: 180, change_pct: 20 },
+          ],
+        },
+      },
+      [],
+    );
+    expect(md).toContain('## Drift');
+    expect(md).toContain('| stream event-time p99 | 12 ms | n/a | n/a |');
+    expect(md).toContain('| stream memory | 150 MiB | 180 MiB | +20% |');
+    expect(md).toContain('| minute | stream p99 (ms) | harness (MiB) | stream (MiB) |');
+    expect(md).toContain('| 3 | n/a | 82 | 180 |');
+  });
+});

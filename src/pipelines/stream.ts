@@ -508,7 +508,8 @@ export class StreamPipeline {
     const transactionsBefore = this.stats.dbTransactions;
     this.stats.writes++;
     try {
-      await this.writeRows(results, rejected, writeBatch);
+      // Most writes hold no row at all: no statement to build, nothing to retry.
+      if (results.length > 0 || rejected.length > 0) await this.writeRows(results, rejected, writeBatch);
     } catch (err) {
       if (!isDataError(err)) throw err;
       // Never expected (the contract refuses what the database would), but a refused result

@@ -10,8 +10,6 @@ export class GroupCommit<T> {
   private pending: T[] = [];
   private waiters: Array<{ resolve: () => void; reject: (err: Error) => void }> = [];
   private running: Promise<void> | null = null;
-  /** Writes started so far (each one transaction). */
-  writes = 0;
 
   constructor(private readonly write: (items: T[]) => Promise<void>) {}
 
@@ -34,7 +32,6 @@ export class GroupCommit<T> {
       while (this.pending.length > 0) {
         const items = this.pending.splice(0);
         const waiters = this.waiters.splice(0);
-        this.writes++;
         try {
           await this.write(items);
           for (const w of waiters) w.resolve();

@@ -4,7 +4,7 @@ import type { KafkaClientDriver } from '../infra/kafka-client/index.js';
 import { contentDigest } from '../domain/content.js';
 import { partitionKey, windowKey, windowSeriesKey } from '../domain/keys.js';
 import { parseReading, type ParseContext, type Reading } from '../domain/reading.js';
-import { bulkInsert, inTransaction, numberOf, queryRows, type Pool } from '../infra/mysql.js';
+import { insertStatements, numberOf, queryRows, writeAtomically, type Pool } from '../infra/mysql.js';
 import { withRetry } from '../infra/retry.js';
 import { DEFAULT_STATEMENT_BYTES, readMaxAllowedPacket, statementBudget } from '../infra/statement-size.js';
 import { startConsumerLoop, type ConsumerLoop, type OffsetCommit, type PartitionBatch } from './consumer-loop.js';
@@ -83,6 +83,12 @@ export interface StreamStats {
   openWindows: number;
   /** Next offset to process per `topic:partition` (what it has read, not what it has committed). */
   positions: Record<string, number>;
+  /** Groups of work written (GroupCommit): each gets one commit record, whether or not it had rows to write. */
+  writes: number;
+  /** Database transactions the result writes made: a group with no row to write makes none (mysql.ts writeAtomically). */
+  dbTransactions: number;
+  /** Statements (multi-row INSERTs) the result writes sent, BEGIN and COMMIT not counted. */
+  dbStatements: number;
 }
 
 /** What one partition batch (or one idle tick) has to write. */
@@ -130,6 +136,9 @@ export class StreamPipeline {
     watermark: -Infinity,
     openWindows: 0,
     positions: {},
+    writes: 0,
+    dbTransactions: 0,
+    dbStatements: 0,
   };
   private readonly compiled: CompiledRuleSet;
   private assemblers: Map<number, WindowAssembler>;
@@ -297,7 +306,10 @@ export class StreamPipeline {
     await this.admin?.disconnect();
     await this.writer.idle();
     await this.recorder.flush();
-    this.opts.log?.(`stream: ${this.writer.writes} result transactions`);
+    const { writes, dbTransactions, dbStatements } = this.stats;
+    this.opts.log?.(
+      `stream: ${this.stats.processed} readings in ${writes} result writes: ${dbTransactions} database transactions, ${dbStatements} statements`,
+    );
   }
 
   private async commit(commits: OffsetCommit[]): Promise<void> {
@@ -479,7 +491,7 @@ export class StreamPipeline {
     return { work: { alerts, windows: closed, rejected: [], ranges: [] }, commits };
   }
 
-  /** One transaction for everything submitted since the last write. */
+  /** One write (one transaction at most) for everything submitted since the last write. */
   private async write(items: StreamWork[]): Promise<void> {
     const alerts = items.flatMap((w) => w.alerts);
     const windows = items.flatMap((w) => w.windows);
@@ -493,8 +505,11 @@ export class StreamPipeline {
     let refusedCount = 0;
     const began = performance.now();
     const startedAt = Date.now();
+    const transactionsBefore = this.stats.dbTransactions;
+    this.stats.writes++;
     try {
-      await this.writeRows(results, rejected, writeBatch);
+      // Most writes hold no row at all: no statement to build, nothing to retry.
+      if (results.length > 0 || rejected.length > 0) await this.writeRows(results, rejected, writeBatch);
     } catch (err) {
       if (!isDataError(err)) throw err;
       // Never expected (the contract refuses what the database would), but a refused result
@@ -529,43 +544,42 @@ export class StreamPipeline {
       rowCount: alerts.length + windows.length - refusedCount,
       ranges,
       batch: writeBatch,
+      transactions: this.stats.dbTransactions - transactionsBefore,
     });
     this.stats.refusedResults += refusedCount;
     this.stats.alerts += alerts.length;
     this.stats.windows += windows.length;
   }
 
+  /**
+   * Write the rows all or none (writeAtomically): most groups of a stream hold no result row at
+   * all (no alert, no window closed) and then make no round trip.
+   */
   private async writeRows(results: StreamResultRow[], rejected: unknown[][], writeBatch: bigint): Promise<void> {
     const { runId, pool } = this.opts;
     const alerts = results.flatMap((r) => (r.kind === 'alert' ? [alertRow(runId, 'stream', r.a, writeBatch)] : []));
     const windows = results.flatMap((r) => (r.kind === 'window' ? [windowRow(runId, 'stream', r.w, writeBatch)] : []));
-    await withRetry(
-      'stream write',
-      () =>
-        inTransaction(pool, async (conn) => {
-          const bytes = this.statementBytes;
-          if (alerts.length)
-            await bulkInsert(conn, `INSERT INTO alerts ${ALERT_COLUMNS}`, alerts, ALERT_UPSERT, CHUNK, bytes);
-          if (windows.length)
-            await bulkInsert(
-              conn,
-              `INSERT INTO window_stats ${WINDOW_COLUMNS}`,
-              windows,
-              'ON DUPLICATE KEY UPDATE run_id = run_id',
-              CHUNK,
-              bytes,
-            );
-          if (rejected.length)
-            await bulkInsert(
-              conn,
-              `INSERT INTO rejected_readings ${REJECT_COLUMNS}`,
-              rejected,
-              'ON DUPLICATE KEY UPDATE reason = reason',
-              CHUNK,
-              bytes,
-            );
-        }),
-      { log: this.opts.log },
-    );
+    const bytes = this.statementBytes;
+    const statements = [
+      ...insertStatements(`INSERT INTO alerts ${ALERT_COLUMNS}`, alerts, ALERT_UPSERT, CHUNK, bytes),
+      ...insertStatements(
+        `INSERT INTO window_stats ${WINDOW_COLUMNS}`,
+        windows,
+        'ON DUPLICATE KEY UPDATE run_id = run_id',
+        CHUNK,
+        bytes,
+      ),
+      ...insertStatements(
+        `INSERT INTO rejected_readings ${REJECT_COLUMNS}`,
+        rejected,
+        'ON DUPLICATE KEY UPDATE reason = reason',
+        CHUNK,
+        bytes,
+      ),
+    ];
+    this.stats.dbTransactions += await withRetry('stream write', () => writeAtomically(pool, statements), {
+      log: this.opts.log,
+    });
+    this.stats.dbStatements += statements.length;
   }
 }

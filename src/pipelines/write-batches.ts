@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import type { Role } from '../domain/modes.js';
-import { bulkInsert, inTransaction, type Pool } from '../infra/mysql.js';
+import { insertStatements, writeAtomically, type Pool } from '../infra/mysql.js';
 import { withRetry } from '../infra/retry.js';
 
 /**
@@ -49,6 +49,8 @@ export interface CommitRecord {
   /** t_commit_start: when the transaction began. */
   commitStartedAt?: number;
   rowCount: number;
+  /** Database transactions the write made: 0 when it had nothing to write (absent: one). */
+  transactions?: number;
   ranges: OffsetRange[];
   ingestRange?: IngestRange;
   batchInstants?: BatchTaskInstants;
@@ -72,14 +74,14 @@ export async function recordCommit(pool: Pool, runId: string, role: Role, commit
 async function recordCommits(pool: Pool, runId: string, role: Role, commits: CommitRecord[]): Promise<void> {
   const batches = commits.map((c) => writeBatchRow(runId, role, c));
   const ranges = commits.flatMap((c) => rangeRows(runId, role, c));
-  await inTransaction(pool, async (conn) => {
-    await bulkInsert(conn, WRITE_BATCH_INSERT, batches, WRITE_BATCH_UPSERT);
-    if (ranges.length > 0) await bulkInsert(conn, RANGE_INSERT, ranges, RANGE_UPSERT);
-  });
+  await writeAtomically(pool, [
+    ...insertStatements(WRITE_BATCH_INSERT, batches, WRITE_BATCH_UPSERT),
+    ...insertStatements(RANGE_INSERT, ranges, RANGE_UPSERT),
+  ]);
 }
 
 const WRITE_BATCH_INSERT = `INSERT INTO write_batches (run_id, role, write_batch, committed_at, row_count, commit_started_at,
-   pass_started_at, task_started_at, read_done_at)`;
+   pass_started_at, task_started_at, read_done_at, db_transactions)`;
 // Idempotent, so that a retry after a lost acknowledgement does not fail on its own first try.
 const WRITE_BATCH_UPSERT = 'ON DUPLICATE KEY UPDATE committed_at = committed_at';
 const RANGE_INSERT = `INSERT INTO write_batch_ranges (run_id, role, write_batch, kafka_topic, kafka_partition, first_offset, last_offset,
@@ -87,7 +89,7 @@ const RANGE_INSERT = `INSERT INTO write_batch_ranges (run_id, role, write_batch,
 const RANGE_UPSERT = 'ON DUPLICATE KEY UPDATE first_offset = first_offset';
 
 function writeBatchRow(runId: string, role: Role, commit: CommitRecord): unknown[] {
-  const { batch, committedAt, rowCount, commitStartedAt, batchInstants } = commit;
+  const { batch, committedAt, rowCount, commitStartedAt, batchInstants, transactions } = commit;
   return [
     runId,
     role,
@@ -98,6 +100,7 @@ function writeBatchRow(runId: string, role: Role, commit: CommitRecord): unknown
     batchInstants?.passStartedAt ?? null,
     batchInstants?.taskStartedAt ?? null,
     batchInstants?.readDoneAt ?? null,
+    transactions ?? 1,
   ];
 }
 
@@ -168,14 +171,16 @@ export class CommitRecorder {
     rowCount: number;
     ranges: OffsetRange[];
     batch?: bigint;
+    transactions?: number;
   }): void {
-    const { committedAt, rowCount, ranges, startedAt } = commit;
+    const { committedAt, rowCount, ranges, startedAt, transactions } = commit;
     this.kept.push({
       batch: commit.batch ?? this.ids.next(),
       committedAt,
       commitStartedAt: startedAt,
       rowCount,
       ranges,
+      ...(transactions !== undefined ? { transactions } : {}),
     });
   }
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runOpenLoopProducer, type ProducerResult } from '../../src/generators/producer.js';
 import { OpenLoopSchedule } from '../../src/generators/schedule.js';
 import { datasetSource } from '../../src/generators/sources.js';
-import type { Pool } from '../../src/infra/mysql.js';
+import { queryRows, type Pool } from '../../src/infra/mysql.js';
 import { BatchPipeline, type PassResult } from '../../src/pipelines/batch/batch.js';
 import type { StreamPipeline } from '../../src/pipelines/stream.js';
 import {
@@ -157,6 +157,39 @@ describe.each(KAFKA_CLIENTS)('stream and batch pipelines agree over real Kafka a
     }
     expect(windowShape(streamWindows)).toEqual(windowShape(ref.windows));
     expect(windowDifferences(streamWindows, ref.windows)).toEqual([]);
+  });
+
+  it('stream: its commit records count the database transactions its writes made, none for a write with no row', async () => {
+    const records = async () =>
+      queryRows(
+        pool,
+        `SELECT COUNT(*) AS writes, COALESCE(SUM(db_transactions), 0) AS transactions,
+                COALESCE(SUM(db_transactions = 0 AND row_count > 0), 0) AS rows_without_transaction,
+                COALESCE(SUM(db_transactions NOT IN (0, 1)), 0) AS odd
+           FROM write_batches WHERE run_id = ? AND role = 'stream'`,
+        [runId],
+        (r) => ({
+          writes: Number(r.writes),
+          transactions: Number(r.transactions),
+          rowsWithoutTransaction: Number(r.rows_without_transaction),
+          odd: Number(r.odd),
+        }),
+      ).then((rows) => rows[0]!);
+    // Commit records are flushed with the offset commits: wait for the last ones.
+    await waitUntil(
+      'the stream to record every write',
+      async () => (await records()).writes === stream!.stats.writes,
+      10_000,
+      async () => `records ${JSON.stringify(await records())}, stats writes ${stream!.stats.writes}`,
+    );
+    const recorded = await records();
+    expect(recorded.transactions).toBe(stream!.stats.dbTransactions);
+    expect(recorded.rowsWithoutTransaction).toBe(0);
+    expect(recorded.odd).toBe(0);
+    expect(stream!.stats.dbTransactions).toBeGreaterThan(0);
+    expect(stream!.stats.dbStatements).toBeGreaterThanOrEqual(stream!.stats.dbTransactions);
+    // The stream wrote its alert and window rows in those transactions, at least one row each.
+    expect(streamAlerts.length + streamWindows.length).toBeGreaterThanOrEqual(stream!.stats.dbTransactions);
   });
 
   it('stream alerts equal the reference, for record rules and window rules', () => {

@@ -250,7 +250,7 @@ async function readWindows(pool: Pool, runId: string): Promise<Pick<RunData, 'wi
 async function readWrites(pool: Pool, runId: string): Promise<RunData['writes']> {
   const writeRows = await queryRows(
     pool,
-    'SELECT role, COUNT(*) AS transactions, COALESCE(SUM(row_count), 0) AS row_total FROM write_batches WHERE run_id = ? GROUP BY role',
+    'SELECT role, SUM(db_transactions) AS transactions, COALESCE(SUM(row_count), 0) AS row_total FROM write_batches WHERE run_id = ? GROUP BY role',
     [runId],
     (r) => ({ role: stringOf(r.role), transactions: numberOf(r.transactions), rows: numberOf(r.row_total) }),
   );

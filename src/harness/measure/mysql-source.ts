@@ -74,7 +74,7 @@ export class MysqlRunSource implements RunSource {
   private async writes(): Promise<RunCounts['writes']> {
     const rows = await queryRows(
       this.pool,
-      'SELECT role, COUNT(*) AS transactions, COALESCE(SUM(row_count), 0) AS row_total FROM write_batches WHERE run_id = ? GROUP BY role',
+      'SELECT role, SUM(db_transactions) AS transactions, COALESCE(SUM(row_count), 0) AS row_total FROM write_batches WHERE run_id = ? GROUP BY role',
       [this.runId],
       (r) => ({ role: stringOf(r.role), transactions: numberOf(r.transactions), rows: numberOf(r.row_total) }),
     );

@@ -199,6 +199,12 @@ const MIGRATIONS: string[][] = [
        ADD UNIQUE KEY alert_order (alert_id),
        ADD KEY by_run_mode_id (run_id, mode, alert_id)`,
   ],
+  [
+    // A stream write with no row to write (no alert, no window closed: most of them) makes no
+    // database transaction, yet is recorded (its readings' t_committed): the report counts
+    // the transactions, not the records.
+    `ALTER TABLE write_batches ADD COLUMN db_transactions INT NOT NULL DEFAULT 1 COMMENT 'database transactions the write made: 0 when it had nothing to write'`,
+  ],
 ];
 
 export async function migrate(pool: Pool): Promise<number> {

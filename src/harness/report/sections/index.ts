@@ -12,6 +12,7 @@ import { charts } from './charts.js';
 import { comparison } from './comparison.js';
 import { cost } from './cost.js';
 import { definitions } from './definitions.js';
+import { engines } from './engines.js';
 import { external } from './external.js';
 import { faults } from './faults.js';
 import { header } from './header.js';
@@ -33,6 +34,7 @@ export const RUN_SECTIONS: readonly RunSection[] = [
   latency,
   stages,
   external,
+  engines,
   throughput,
   agreement,
   lateReadings,

@@ -98,7 +98,7 @@ export function enginesMarkdown(e: EnginesRuns, runs: readonly EnginesRun[]): st
     ...FIGURES.map((f) => (f.key.startsWith('cpu') ? cpuHeader(rows) : f.title)),
   ];
   const body = rows.map((r) => [
-    r.cost_processes.length ? `${r.engine} (${r.cost_processes.join(', ')})` : r.engine,
+    r.cost_processes.some((c) => c !== r.engine) ? `${r.engine} (CPU of ${r.cost_processes.join(', ')})` : r.engine,
     r.setting,
     fmtCount(r.runs),
     ...FIGURES.map((f) => fmtSpread(r.figures[f.key], f.fmt, '', r.runs)),

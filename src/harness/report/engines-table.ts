@@ -10,7 +10,7 @@ import type { AgreementResult, LatencySummary, RunResult } from '../../results/s
 import { agreementApplies, attributedCosts, costBasis, modeViews } from './modes-view.js';
 
 /** The percentiles of a latency distribution the table shows, with its sample count. */
-export interface EngineLatency {
+interface EngineLatency {
   count: number;
   p50: number;
   p95: number;

@@ -33,11 +33,13 @@ const FIGURES: readonly Figure[] = [
   { key: 'resolution_ms', title: 'resolution (ms)', of: (e) => e.resolution_ms, fmt: fmtMs },
   { key: 'committed_p50_ms', title: 'committed p50 (ms)', of: (e) => e.committed?.p50, fmt: fmtMs },
   { key: 'committed_p99_ms', title: 'committed p99', of: (e) => e.committed?.p99, fmt: fmtMs },
+  { key: 'committed_count', title: 'committed n', of: (e) => e.committed?.count, fmt: fmtCount },
   { key: 'cpu_ms_per_1000_readings', title: 'CPU ms / 1,000 readings', of: (e) => e.cpu_ms_per_1000, fmt: fmtNum },
   { key: 'peak_rss_mib', title: 'peak memory (MiB)', of: (e) => e.peak_rss_mib, fmt: (v) => fmtNum(v, 0) },
   { key: 'startup_s', title: 'start-up (s)', of: (e) => e.startup_s, fmt: fmtNum },
   { key: 'jaccard_record', title: 'Jaccard record', of: (e) => e.jaccard_record, fmt: fmtRatio },
   { key: 'jaccard_window', title: 'Jaccard window', of: (e) => e.jaccard_window, fmt: fmtRatio },
+  { key: 'agreement_count', title: 'agreement n', of: (e) => e.agreement_alerts, fmt: fmtCount },
 ];
 
 /** One run of the bench with its results (read back from its folder). */

@@ -19,6 +19,8 @@ export const SLOW_SUITES = [
   'test/integration/integrity.e2e.test.ts',
   'test/integration/external.e2e.test.ts',
   'test/integration/sweep.e2e.test.ts',
+  // bench --engines: stream, batch and the fixture job alone, then together (four runs, about 80 s).
+  'test/integration/engines.e2e.test.ts',
   // Headless Chromium (installed the first time).
   'test/integration/report-html.test.ts',
 ] as const;

@@ -48,6 +48,9 @@ import {
   type OptionKey,
 } from './options.js';
 import { recordRun } from './history-command.js';
+import { engineRunOptions, engineSettings, ENGINE_EXAMPLES, parseEngines, type EngineSetting } from './engines-plan.js';
+import { writeEnginesReport } from '../harness/report/engines-bench.js';
+import type { EnginesRuns } from '../results/schema.js';
 import { PARAMETER_KEYS, paramName, parameterDecl } from '../harness/report/parameters.js';
 
 /** Defaults of the numeric options (declared in options.ts; planBench falls back on them). */
@@ -121,6 +124,8 @@ export interface Plan {
   base: Omit<RunOptions, 'patients'> & { patients?: number };
   repeat: number;
   findMax: boolean;
+  /** --engines: each alone, then all together (engines-plan.ts). */
+  engines?: string[];
   /** The settings as the sweep records them (sweep.json options, the report's Settings section). */
   settings: Record<string, unknown>;
 }
@@ -156,6 +161,7 @@ export async function planBench(argv: BenchArgs, explicit: Set<string>): Promise
         ? grid.values
         : [(n as Record<string, number>)[key]!];
   checkPatients(n, valuesOf);
+  const engines = a.engines === undefined ? undefined : enginesOf(a, explicit, parsed.list !== undefined);
   const externals = externalSpecs(a);
   const { modes, external } = parseModes(a.modes, externals, explicit.has('modes'));
   checkFindMax(a.findMax, parsed.list);
@@ -174,6 +180,7 @@ export async function planBench(argv: BenchArgs, explicit: Set<string>): Promise
     notices: windowNotices(ruleSet, valuesOf),
     repeat: n.repeat,
     findMax: a.findMax,
+    ...(engines ? { engines } : {}),
     base: { ...base, ...externalOptions(n, external) },
     settings: {
       ...settingsOf(base, a, n, [...modes, ...external.map((e) => e.name)], swept),
@@ -181,6 +188,26 @@ export async function planBench(argv: BenchArgs, explicit: Set<string>): Promise
       ...externalSettings(external),
     },
   };
+}
+
+/**
+ * --engines checked (engines-plan.ts), and the modes it runs set: its examples' --with-* flags and
+ * --modes naming every engine (each setting then runs its own subset).
+ */
+function enginesOf(a: BenchArgs, explicit: Set<string>, sweep: boolean): string[] {
+  const declared = (a.external ?? []).map((t) => t.split('=')[0]!.trim());
+  const conflicts = [
+    ...(explicit.has('modes') ? ['--modes'] : []),
+    ...(a.findMax ? ['--find-max'] : []),
+    ...(sweep ? ['a comma list of another option'] : []),
+    ...(a.fault?.length ? ['--fault'] : []),
+  ];
+  const engines = parseEngines(a.engines!, declared, conflicts);
+  for (const e of engines)
+    if (Object.hasOwn(ENGINE_EXAMPLES, e) && !declared.includes(e)) a[ENGINE_EXAMPLES[e]!] = true;
+  a.modes = engines.join(',');
+  explicit.add('modes');
+  return engines;
 }
 
 /**
@@ -523,6 +550,7 @@ export async function benchCommand(argv: BenchArgs, explicit: Set<string>): Prom
   for (const notice of plan.notices) progress.log(`[bench] note: ${notice}`);
   await preflight(argv, plan, progress);
 
+  if (plan.engines) return benchEngines(plan, argv, progress, abort.signal);
   const single = plan.swept.values.length === 1 && !plan.grid && plan.repeat === 1 && !plan.findMax;
   const sweepDir = single ? plan.base.outDir : sweepDirIn(plan.base.outDir);
   const runs = new BenchRuns(plan, { argv, progress, signal: abort.signal, sweepDir, single });
@@ -580,7 +608,9 @@ interface RunContext {
  * does not know n in advance).
  */
 class BenchRuns {
-  readonly outcomes: Array<{ outcome: RunOutcome; value: number; gridValue?: number }> = [];
+  readonly outcomes: Array<{ outcome: RunOutcome; value: number; gridValue?: number; engines?: EngineSetting }> = [];
+  /** --engines: the settings whose run wrote no results, and why. */
+  readonly failedSettings: EnginesRuns['failed'] = [];
   /** The values run, each once, in the order first run. */
   readonly tried: number[] = [];
   failedRuns = 0;
@@ -591,10 +621,19 @@ class BenchRuns {
     private readonly plan: Plan,
     private readonly ctx: RunContext,
   ) {
-    this.planned = plan.findMax ? undefined : plan.swept.values.length * (plan.grid?.values.length ?? 1) * plan.repeat;
+    this.planned = plan.findMax
+      ? undefined
+      : plan.engines
+        ? engineSettings(plan.engines).length * plan.repeat
+        : plan.swept.values.length * (plan.grid?.values.length ?? 1) * plan.repeat;
   }
 
-  async run(value: number, repeat?: { i: number; of: number }, gridValue?: number): Promise<RunOutcome | Error> {
+  async run(
+    value: number,
+    repeat?: { i: number; of: number },
+    gridValue?: number,
+    engines?: EngineSetting,
+  ): Promise<RunOutcome | Error> {
     const { argv, progress, signal, sweepDir, single } = this.ctx;
     const planned = this.planned;
     const index = ++this.index;
@@ -604,17 +643,24 @@ class BenchRuns {
     const label = {
       index,
       ...(planned !== undefined ? { of: planned } : {}),
-      what: `--${this.plan.swept.option.flag} ${fmtValue(value)}${gridText}${repeat && repeat.of > 1 ? ` (repeat ${repeat.i}/${repeat.of})` : ''}`,
+      what: `${engines ? `${engines.setting}: ${engines.engines.join(', ')}` : `--${this.plan.swept.option.flag} ${fmtValue(value)}${gridText}`}${repeat && repeat.of > 1 ? ` (repeat ${repeat.i}/${repeat.of})` : ''}`,
     };
     if (!single) progress.startRun(label);
     try {
-      const o = await runOnce(optionsFor(this.plan, value, sweepDir, !single, gridValue), progress, signal);
-      this.outcomes.push({ outcome: o, value, ...(gridValue !== undefined ? { gridValue } : {}) });
+      const options = optionsFor(this.plan, value, sweepDir, !single && !engines, gridValue);
+      const o = await runOnce(engines ? engineRunOptions(options, engines) : options, progress, signal);
+      this.outcomes.push({
+        outcome: o,
+        value,
+        ...(gridValue !== undefined ? { gridValue } : {}),
+        ...(engines ? { engines } : {}),
+      });
       printSummary(o, progress);
       recordRun(o, { history: argv.history, trackers: argv.profile === 'ci' }, (line) => progress.log(line));
       return o;
     } catch (err) {
       this.failedRuns++;
+      if (engines) this.failedSettings.push({ ...engines, error: (err as Error).message });
       const which = single ? 'the run' : `run ${this.index}${planned !== undefined ? `/${planned}` : ''}`;
       progress.log(
         err instanceof RunNotWrittenError
@@ -624,6 +670,31 @@ class BenchRuns {
       return err as Error;
     }
   }
+}
+
+/**
+ * --engines: each engine alone, then all together, --repeat times each, in folders under one
+ * engines folder; then its engines.md, engines.csv and engines.json.
+ */
+async function benchEngines(plan: Plan, argv: BenchArgs, progress: Progress, signal: AbortSignal): Promise<number> {
+  const dir = join(plan.base.outDir, `engines_${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}`);
+  const runs = new BenchRuns(plan, { argv, progress, signal, sweepDir: dir, single: false });
+  const value = plan.swept.values[0]!;
+  for (const setting of engineSettings(plan.engines!))
+    for (let i = 0; i < plan.repeat && !signal.aborted; i++)
+      await runs.run(value, { i: i + 1, of: plan.repeat }, undefined, setting);
+  progress.stop();
+  const e: EnginesRuns = {
+    engines: plan.engines!,
+    repeat: plan.repeat,
+    options: plan.settings,
+    runs: runs.outcomes.map(({ outcome, engines }) => ({ dir: relative(dir, outcome.dir), ...engines! })),
+    failed: runs.failedSettings,
+  };
+  await writeEnginesReport(dir, e);
+  process.stdout.write(`\nengines table: ${relative(PROJECT_ROOT, join(dir, 'engines.md'))}\n`);
+  if (signal.aborted) return signal.reason === 'SIGTERM' ? 143 : 130;
+  return runs.failedRuns > 0 || runs.outcomes.some(({ outcome }) => !cleanRun(outcome)) ? 1 : 0;
 }
 
 /** Every swept value (in a grid: with every value of the second option), each `repeat` times, until interrupted. */
@@ -842,6 +913,14 @@ function printSummary({ dir, result: r }: RunOutcome, progress: Progress): void 
 }
 
 export async function reportCommand(dir: string): Promise<void> {
+  if (existsSync(join(dir, 'engines.json'))) {
+    const files = await writeEnginesReport(
+      dir,
+      JSON.parse(readFileSync(join(dir, 'engines.json'), 'utf8')) as EnginesRuns,
+    );
+    process.stdout.write(`rendered ${files.join(', ')} in ${dir}\n`);
+    return;
+  }
   if (existsSync(join(dir, 'sweep.json'))) {
     const files = await writeSweepReport(dir, JSON.parse(readFileSync(join(dir, 'sweep.json'), 'utf8')) as SweepResult);
     process.stdout.write(`rendered ${files.join(', ')} in ${dir}\n`);

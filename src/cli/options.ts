@@ -56,6 +56,15 @@ const COMMAND_OPTIONS = {
       generate: 'output file',
     },
   },
+  engines: {
+    setting: true,
+    flag: 'engines',
+    type: 'string',
+    describe: {
+      bench:
+        'comma list of engines (stream, batch, spark, flink, or --external names): runs each alone, then all together (--repeat times each), and writes one engines table (engines.md, .csv, .json)',
+    },
+  },
   findMax: {
     setting: true,
     flag: 'find-max',

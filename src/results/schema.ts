@@ -475,6 +475,20 @@ export interface FaultReport {
   error?: string;
 }
 
+/**
+ * (optional, added) engines.json of `bench --engines`: each engine alone, then all together,
+ * `repeat` runs each; the runs' results stay in their folders (`dir`, relative to engines.json's).
+ */
+export interface EnginesRuns {
+  engines: string[];
+  repeat: number;
+  /** The bench's settings (as sweep.json's options). */
+  options: Record<string, unknown>;
+  runs: Array<{ dir: string; setting: 'alone' | 'together'; engines: string[] }>;
+  /** Runs that wrote no results: what they were and why. */
+  failed: Array<{ setting: 'alone' | 'together'; engines: string[]; error: string }>;
+}
+
 export interface SweepResult {
   /**
    * The runs; (optional, added) `swept_value` is the run's value of the swept option (the

@@ -26,6 +26,7 @@ import {
 } from './charts.js';
 import { runCaption, sweepCaption } from './captions.js';
 import { latencyCsv, summaryCsv, timeseriesCsv } from './csv.js';
+import { enginesCsv } from './engines-table.js';
 import { renderReportHtml } from './html.js';
 import type { HtmlChart } from './html.js';
 import { renderMarkdown } from './sections/index.js';
@@ -42,6 +43,7 @@ import { stagesSpec } from './stages-section.js';
 export const RUN_FILES = [
   'results.json',
   'summary.csv',
+  'engines.csv',
   'latency.csv',
   'timeseries.csv',
   'latency_percentiles.svg',
@@ -170,6 +172,7 @@ async function writeReports(dir: string, markdown: string, charts: WrittenChart[
 /** Everything but results.json. Returns the file names written. */
 async function renderRunFiles(dir: string, result: RunResult): Promise<string[]> {
   await writeFile(join(dir, 'summary.csv'), summaryCsv(result));
+  await writeFile(join(dir, 'engines.csv'), enginesCsv(result));
   await writeFile(join(dir, 'latency.csv'), latencyCsv(result));
   await writeFile(join(dir, 'timeseries.csv'), timeseriesCsv(result));
   const curves = decodeCurves(result.histograms);
@@ -207,7 +210,7 @@ async function renderRunFiles(dir: string, result: RunResult): Promise<string[]>
     caption,
   );
   const reports = await writeReports(dir, renderMarkdown(result, charts), charts);
-  return ['summary.csv', 'latency.csv', 'timeseries.csv', ...chartFiles(charts), ...reports];
+  return ['summary.csv', 'engines.csv', 'latency.csv', 'timeseries.csv', ...chartFiles(charts), ...reports];
 }
 
 /** Write the full report of one run into dir (created if missing). Returns the file names written. */

@@ -13,6 +13,7 @@ import { comparison } from './comparison.js';
 import { cost } from './cost.js';
 import { definitions } from './definitions.js';
 import { drift } from './drift.js';
+import { engines } from './engines.js';
 import { external } from './external.js';
 import { faults } from './faults.js';
 import { header } from './header.js';
@@ -34,6 +35,7 @@ export const RUN_SECTIONS: readonly RunSection[] = [
   latency,
   stages,
   external,
+  engines,
   throughput,
   agreement,
   lateReadings,

@@ -172,7 +172,17 @@ function batchTasks(l: Layout, batches: unknown[][], ranges: unknown[][]): void 
       if (mine.length === 0) continue;
       const wb = k * TASKS + t + 1;
       const committed = passStart + 400 + t * 50;
-      batches.push([run.runId, 'batch', wb, committed, hi - lo, committed - 20, passStart, passStart + 5, passStart + 100]);
+      batches.push([
+        run.runId,
+        'batch',
+        wb,
+        committed,
+        hi - lo,
+        committed - 20,
+        passStart,
+        passStart + 5,
+        passStart + 100,
+      ]);
       const [pLo, pHi] = [Math.min(...mine), Math.max(...mine)];
       ranges.push([run.runId, 'batch', wb, '', -1, -1, -1, null, l.ingestBase + lo, l.ingestBase + hi, pLo, pHi]);
     }
@@ -265,7 +275,13 @@ async function writeResults(pool: Pool, l: Layout, readings: Reading[]): Promise
   for (const w of windows) {
     const i = indexAt(w.max_event_time);
     const s = w.stats;
-    const stats = [s.heart_rate, s.body_temperature, s.blood_pressure_systolic, s.blood_pressure_diastolic, s.spo2_level];
+    const stats = [
+      s.heart_rate,
+      s.body_temperature,
+      s.blood_pressure_systolic,
+      s.blood_pressure_diastolic,
+      s.spo2_level,
+    ];
     const values = stats.flatMap((v) => [v.avg, v.min, v.max]);
     const head = [w.patient_id, w.window_s, w.window_start, w.count, w.max_event_time, ...values];
     windowRows.push([run.runId, 'stream', ...head, l.tick(i) + 1]);

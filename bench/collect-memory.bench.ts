@@ -63,7 +63,10 @@ function rssOf(pid: number): number | undefined {
 }
 
 /** Collects the run in a child with the given node flags, sampling its RSS. */
-function collectInChild(job: ChildJob, nodeFlags: string[]): Promise<{ report: ChildReport; peak: number; samples: number }> {
+function collectInChild(
+  job: ChildJob,
+  nodeFlags: string[],
+): Promise<{ report: ChildReport; peak: number; samples: number }> {
   const child = fork(fileURLToPath(new URL('./collect-memory-child.js', import.meta.url)), [JSON.stringify(job)], {
     execArgv: nodeFlags,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -88,16 +91,29 @@ function collectInChild(job: ChildJob, nodeFlags: string[]): Promise<{ report: C
   });
 }
 
-function printReport(opts: ReturnType<typeof optionsFromArgs>, flags: string[], r: ChildReport, peak: number, samples: number): void {
+function printReport(
+  opts: ReturnType<typeof optionsFromArgs>,
+  flags: string[],
+  r: ChildReport,
+  peak: number,
+  samples: number,
+): void {
   const mib = (b: number): string => fmtInt(b / (1024 * 1024));
-  console.log(`\nCollection memory: ${fmtInt(opts.readings)} readings (${fmtInt(r.stored)} stored), ${opts.dataset.patients} patients, ` +
-    `${fmtInt(opts.rate)}/s, stream + batch, ${opts.sightings ? 'with' : 'without'} sightings, node flags: ${flags.join(' ') || 'none'}`);
+  console.log(
+    `\nCollection memory: ${fmtInt(opts.readings)} readings (${fmtInt(r.stored)} stored), ${opts.dataset.patients} patients, ` +
+      `${fmtInt(opts.rate)}/s, stream + batch, ${opts.sightings ? 'with' : 'without'} sightings, node flags: ${flags.join(' ') || 'none'}`,
+  );
   console.log('| phase | RSS (MiB) | heap used (MiB) | external (MiB) |');
   console.log('|---|---:|---:|---:|');
-  for (const p of r.phases) console.log(`| ${p.phase} | ${fmtInt(p.rssMiB)} | ${fmtInt(p.heapUsedMiB)} | ${fmtInt(p.externalMiB)} |`);
-  console.log(`\npeak RSS: ${mib(peak)} MiB sampled every ${SAMPLE_MS} ms (${fmtInt(samples)} samples); ${fmtInt(r.maxRssMiB)} MiB by getrusage`);
+  for (const p of r.phases)
+    console.log(`| ${p.phase} | ${fmtInt(p.rssMiB)} | ${fmtInt(p.heapUsedMiB)} | ${fmtInt(p.externalMiB)} |`);
+  console.log(
+    `\npeak RSS: ${mib(peak)} MiB sampled every ${SAMPLE_MS} ms (${fmtInt(samples)} samples); ${fmtInt(r.maxRssMiB)} MiB by getrusage`,
+  );
   console.log(`peak heap used: ${fmtInt(r.peakHeapUsedMiB)} MiB`);
-  console.log(`collection: ${fmt1(r.collectMs / 1000)} s, ${fmt1((r.collectMs * 1000) / Math.max(1, r.stored))} µs per stored reading`);
+  console.log(
+    `collection: ${fmt1(r.collectMs / 1000)} s, ${fmt1((r.collectMs * 1000) / Math.max(1, r.stored))} µs per stored reading`,
+  );
 }
 
 async function cleanUp(pool: Pool, runId: string): Promise<void> {

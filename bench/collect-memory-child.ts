@@ -5,7 +5,7 @@
  */
 import { loadServiceConfig } from '../src/config.js';
 import { createPool, numberOf, queryRows, type Pool } from '../src/infra/mysql.js';
-import { collectRun } from '../src/harness/measure/collect.js';
+import { collectRun, type CollectTuning } from '../src/harness/measure/collect.js';
 import type { RuleSet } from '../src/pipelines/rules/types.js';
 import type { DatasetParams } from '../src/generators/dataset.js';
 
@@ -20,6 +20,8 @@ export interface ChildJob {
   ruleSet: RuleSet;
   /** Build the results observer's sightings (one per alert) before collecting, as a run with an observation holds them. */
   sightings: boolean;
+  /** How collection cuts the run (absent: its defaults, as a bench uses). */
+  tuning?: CollectTuning;
 }
 
 /** One phase's memory, MiB. */
@@ -87,9 +89,15 @@ async function main(job: ChildJob): Promise<ChildReport> {
       faultIntervals: [],
       ...(sightings ? { sightings } : {}),
       external: false,
+      ...(job.tuning ? { tuning: job.tuning } : {}),
     });
     const collectMs = performance.now() - began;
     phases.push(phase('after collection'));
+    const gc = (globalThis as { gc?: () => void }).gc;
+    if (gc) {
+      gc();
+      phases.push(phase('after collection, full GC (--expose-gc)'));
+    }
     peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
     return {
       phases,

@@ -106,7 +106,7 @@ export async function writeSyntheticRun(pool: Pool, run: SyntheticRun, log: (lin
   await pool.query('INSERT INTO runs (run_id, status, parameters) VALUES (?, ?, ?)', [
     run.runId,
     'completed',
-    JSON.stringify({ synthetic: true, readings: run.readings, rate: run.rate, patients: run.dataset.patients }),
+    JSON.stringify({ synthetic: run }),
   ]);
   const max = await queryRows(pool, 'SELECT MAX(ingest_id) AS m FROM patient_vitals', [], (r) => nullableNumberOf(r.m));
   const layout = new Layout(run, max[0] ?? 0);

@@ -7,7 +7,8 @@
  * child's heap by phase, and collection time per reading. The run's rows are deleted after.
  *
  * Run: npm run bench:collect-memory -- [--readings 100000] [--patients 9] [--rate 5000] [--partitions 3]
- *      [--batch-interval 10] [--warmup 5] [--seed 42] [--no-sightings] [--node-flags "--max-old-space-size=256"] [--keep]
+ *      [--batch-interval 10] [--warmup 5] [--seed 42] [--no-sightings] [--node-flags "--max-old-space-size=256"]
+ *      [--keep] (leave the run stored) [--reuse <run id>] (collect a kept run again)
  * The target: --readings 1200000 at most 400 MiB peak RSS (the harness's whole process: this
  * child holds only what collection needs, as result.ts does after the run).
  */
@@ -15,7 +16,7 @@ import { fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { loadServiceConfig } from '../src/config.js';
-import { createPool, type Pool } from '../src/infra/mysql.js';
+import { createPool, queryRows, type Pool } from '../src/infra/mysql.js';
 import { PROFILES } from '../src/pipelines/rules/profiles.js';
 import { migrate } from '../src/pipelines/store/schema.js';
 import type { ChildJob, ChildReport } from './collect-memory-child.js';
@@ -28,7 +29,9 @@ const log = (line: string): void => {
   process.stderr.write(`[collect-memory ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
 };
 
-function optionsFromArgs(argv = process.argv.slice(2)): SyntheticRun & { warmupS: number; sightings: boolean } {
+type BenchOptions = SyntheticRun & { warmupS: number; sightings: boolean };
+
+function optionsFromArgs(argv = process.argv.slice(2)): BenchOptions {
   const rate = intArg('rate', undefined, 5000, argv);
   const readings = intArg('readings', 'BENCH_READINGS', 100_000, argv);
   return {
@@ -121,21 +124,38 @@ async function cleanUp(pool: Pool, runId: string): Promise<void> {
   await pool.query('DELETE FROM runs WHERE run_id = ?', [runId]);
 }
 
+/** A synthetic run kept by an earlier --keep, to measure again without writing it again. */
+async function keptRun(pool: Pool, runId: string, fresh: BenchOptions): Promise<BenchOptions> {
+  const rows = await queryRows(pool, 'SELECT parameters FROM runs WHERE run_id = ?', [runId], (r) => r.parameters);
+  const stored = (typeof rows[0] === 'string' ? JSON.parse(rows[0]) : rows[0]) as
+    { synthetic?: SyntheticRun } | undefined;
+  if (!stored?.synthetic) throw new Error(`--reuse: no synthetic run ${runId} is stored (write one with --keep)`);
+  return { ...stored.synthetic, warmupS: fresh.warmupS, sightings: fresh.sightings };
+}
+
 async function main(): Promise<void> {
-  const opts = optionsFromArgs();
   const flags = (argValue('node-flags') ?? '').split(/\s+/).filter(Boolean);
+  const reuse = argValue('reuse');
   const pool = createPool(loadServiceConfig().mysqlUrl, { connectionLimit: 2 });
+  let opts = optionsFromArgs();
   try {
     await migrate(pool);
-    log(`writing ${fmtInt(opts.readings)} readings as run ${opts.runId}`);
-    await writeSyntheticRun(pool, opts, log);
-    log('collecting in a child process');
+    if (reuse) opts = await keptRun(pool, reuse, opts);
+    else {
+      log(`writing ${fmtInt(opts.readings)} readings as run ${opts.runId}`);
+      await writeSyntheticRun(pool, opts, log);
+    }
+    log(`collecting run ${opts.runId} in a child process`);
     const { warmupS, sightings, runId, dataset, rate, readings: planned, startMs, ruleSet } = opts;
-    const job: ChildJob = { runId, dataset, rate, planned, startMs, warmupS, ruleSet, sightings };
+    const capacity = argValue('capacity-ranges');
+    const job: ChildJob = {
+      ...{ runId, dataset, rate, planned, startMs, warmupS, ruleSet, sightings },
+      ...(capacity ? { tuning: { capacityRanges: Number(capacity) } } : {}),
+    };
     const { report, peak, samples } = await collectInChild(job, flags);
     printReport(opts, flags, report, peak, samples);
   } finally {
-    if (!process.argv.includes('--keep')) await cleanUp(pool, opts.runId);
+    if (!process.argv.includes('--keep') && !reuse) await cleanUp(pool, opts.runId);
     await pool.end();
   }
 }

@@ -6,7 +6,7 @@
  * - patient_vitals: the generator's readings (the same Dataset and schedule, so the ground truth
  *   matches), reading i with ingest_id base + i + 1 (insert order = send order), topic of its
  *   source, partition indexInSource % partitions, offsets in send order per partition;
- * - stream and ingest: one write transaction per TICK_MS of t_intended, with one offset range per
+ * - stream and ingest: one write transaction per tickMs of t_intended, with one offset range per
  *   partition it touched (what a fetch-paced consumer's group commits look like);
  * - batch: one pass per batch interval, TASKS tasks each over a range of patients;
  * - alerts and window_stats: the rule reference's on the readings, for both modes, attributed to
@@ -23,8 +23,6 @@ import { evaluateAll } from '../src/pipelines/rules/reference.js';
 import type { RuleSet } from '../src/pipelines/rules/types.js';
 import { CollectionPlan } from '../src/harness/measure/plan.js';
 
-/** t_intended per stream/ingest transaction. */
-const TICK_MS = 20;
 /** Tasks per batch pass. */
 const TASKS = 2;
 /** Rows per INSERT batch handed to bulkInsert. */
@@ -40,6 +38,8 @@ export interface SyntheticRun {
   startMs: number;
   ruleSet: RuleSet;
   topicPrefix: string;
+  /** t_intended per stream/ingest transaction (the stream's default fetch interval is 5 ms). */
+  tickMs: number;
 }
 
 /** Where reading i went and which transactions covered it: arithmetic of the schedule. */
@@ -89,7 +89,7 @@ class Layout {
   }
 
   tick(i: number): number {
-    return Math.floor((this.schedule.intendedExact(i) - this.run.startMs) / TICK_MS);
+    return Math.floor((this.schedule.intendedExact(i) - this.run.startMs) / this.run.tickMs);
   }
 
   pass(i: number): number {
@@ -143,7 +143,7 @@ async function writeCommits(pool: Pool, l: Layout): Promise<void> {
       if (range) range.last = offset;
       else open.set(key, { topic: l.topic(p), partition: l.partition(p), first: offset, last: offset });
     }
-    const end = run.startMs + (tick + 1) * TICK_MS;
+    const end = run.startMs + (tick + 1) * run.tickMs;
     for (const [role, lag] of [
       ['ingest', 6],
       ['stream', 12],

@@ -7,7 +7,7 @@
  * child's heap by phase, and collection time per reading. The run's rows are deleted after.
  *
  * Run: npm run bench:collect-memory -- [--readings 100000] [--patients 9] [--rate 5000] [--partitions 3]
- *      [--batch-interval 10] [--warmup 5] [--seed 42] [--no-sightings] [--node-flags "--max-old-space-size=256"]
+ *      [--batch-interval 10] [--tick-ms 5] [--warmup 5] [--seed 42] [--no-sightings] [--node-flags "--max-old-space-size=256"]
  *      [--keep] (leave the run stored) [--reuse <run id>] (collect a kept run again)
  * The target: --readings 1200000 at most 400 MiB peak RSS (the harness's whole process: this
  * child holds only what collection needs, as result.ts does after the run).
@@ -50,6 +50,7 @@ function optionsFromArgs(argv = process.argv.slice(2)): BenchOptions {
     startMs: Math.floor((Date.now() - Math.ceil((readings * 1000) / rate) - 120_000) / 1000) * 1000,
     ruleSet: PROFILES.clinical!,
     topicPrefix: 'collect_mem_',
+    tickMs: intArg('tick-ms', undefined, 5, argv),
     warmupS: intArg('warmup', undefined, 5, argv),
     sightings: !argv.includes('--no-sightings'),
   };

@@ -6,6 +6,7 @@
 import { loadServiceConfig } from '../src/config.js';
 import { createPool, numberOf, queryRows, type Pool } from '../src/infra/mysql.js';
 import { collectRun, type CollectTuning } from '../src/harness/measure/collect.js';
+import { SightingIndex, type SightingLookup } from '../src/harness/measure/results-observer.js';
 import type { RuleSet } from '../src/pipelines/rules/types.js';
 import type { DatasetParams } from '../src/generators/dataset.js';
 
@@ -49,20 +50,17 @@ function phase(name: string): PhaseMemory {
   return { phase: name, rssMiB: m.rss / MIB, heapUsedMiB: m.heapUsed / MIB, externalMiB: m.external / MIB };
 }
 
-/** What the observer child hands the harness: per mode, alert id -> when it was seen. */
-async function readSightings(
-  pool: Pool,
-  runId: string,
-): Promise<Map<string, Map<number, { at: number; notBefore: number }>>> {
-  const out = new Map<string, Map<number, { at: number; notBefore: number }>>();
+/** What the harness holds of the observer's report (observer-process.ts): per mode, alert id -> when it was seen. */
+async function readSightings(pool: Pool, runId: string): Promise<Map<string, SightingLookup>> {
+  const out = new Map<string, SightingLookup>();
   for (const mode of ['stream', 'batch']) {
-    const rows = await queryRows(
+    const triples = await queryRows(
       pool,
       'SELECT alert_id, event_time FROM alerts WHERE run_id = ? AND mode = ?',
       [runId, mode],
-      (r) => [numberOf(r.alert_id), numberOf(r.event_time)] as const,
+      (r): [number, number, number] => [numberOf(r.alert_id), numberOf(r.event_time) + 40, numberOf(r.event_time) + 20],
     );
-    out.set(mode, new Map(rows.map(([id, t]) => [id, { at: t + 40, notBefore: t + 20 }])));
+    out.set(mode, SightingIndex.fromTriples(triples));
   }
   return out;
 }

@@ -64,7 +64,10 @@ describe('collection: streaming vs the in-memory oracle, on one real run', () =>
 
   const tunings: Array<[string, CollectTuning | undefined]> = [
     ['the default cut', undefined],
-    ['small chunks and 2 s segments', { chunkReadings: 70, maxChunkPatients: 7, minSegmentS: 1, blockOffsets: 25 }],
+    [
+      'small chunks and 2 s segments, a 20-range offset cache',
+      { chunkReadings: 70, maxChunkPatients: 7, minSegmentS: 1, blockOffsets: 25, capacityRanges: 20 },
+    ],
   ];
 
   for (const [name, tuning] of tunings) {

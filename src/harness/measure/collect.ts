@@ -20,6 +20,7 @@ import { IntervalLatencies, type Interval } from './latency-split.js';
 import { CollectionPlan, NO_UPPER_BOUND, type Chunk, type ChunkPatient, type PlanTuning } from './plan.js';
 import { MysqlRunSource } from './mysql-source.js';
 import { ReadingLatencyTally } from './reading-latency.js';
+import type { SightingLookup } from './results-observer.js';
 import type { CommittedAlert, RunCounts, RunSource, StoredReading } from './run-source.js';
 import { BATCH_STAGES, STREAM_STAGES, StageTally, type BatchInstant, type StreamInstant } from './stages.js';
 import { StorageTally } from './storage.js';
@@ -39,7 +40,7 @@ interface CollectSettings {
   /** Intervals of t_intended whose latencies the fault reports compare (faults/report.ts faultIntervals). */
   faultIntervals: readonly Interval[];
   /** What the results observer saw of each built-in mode's alerts, by alert id (absent: no observation). */
-  sightings?: ReadonlyMap<string, ReadonlyMap<number, { at: number; notBefore: number }>>;
+  sightings?: ReadonlyMap<string, SightingLookup>;
   /** The run has external modes: keep every alert for their judgement, and count results per second. */
   external: boolean;
   /** How the walk cuts the run (the defaults suit any run). */
@@ -87,7 +88,7 @@ export interface RunFigures {
 interface ModeWork extends Omit<ModeFigures, 'visibility'> {
   visible?: VisibilityTally;
   committed?: VisibilityTally;
-  sightings?: ReadonlyMap<number, { at: number; notBefore: number }>;
+  sightings?: SightingLookup;
   kept?: CommittedAlert[];
 }
 

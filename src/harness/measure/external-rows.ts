@@ -1,5 +1,5 @@
 import { nullableNumberOf, nullableStringOf, numberOf, queryRows, type Pool } from '../../infra/mysql.js';
-import type { Sighting } from './results-observer.js';
+import type { SightingLookup } from './results-observer.js';
 
 /** One row of external_results as the harness saw it. */
 export interface ExternalResultRow {
@@ -29,7 +29,7 @@ export async function readExternalRows(
   pool: Pool,
   runId: string,
   mode: string,
-  seen: ReadonlyMap<number, Sighting>,
+  seen: SightingLookup,
   observedFrom: number,
 ): Promise<ExternalResultRow[]> {
   const at = Date.now();

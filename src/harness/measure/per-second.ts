@@ -25,7 +25,7 @@ export class PerSecondLatency {
       return;
     }
     let h = this.open.get(second);
-    if (!h) this.open.set(second, (h = new LatencyHistogram()));
+    if (!h) this.open.set(second, (h = new LatencyHistogram(undefined, true)));
     h.record(latencyMs);
   }
 

@@ -6,6 +6,7 @@
 import { readingKey } from '../../domain/keys.js';
 import { LatencyHistogram } from '../../results/histogram.js';
 import type { ExternalModeResult, LatencySummary, ObservationResult } from '../../results/schema.js';
+import type { SightingLookup } from './results-observer.js';
 
 /** A record result (an alert of a reading, or a flagged reading) as the observer saw it. */
 export interface VisibleResult {
@@ -75,7 +76,7 @@ export function visibilityOf(
  */
 export function seenAndCommitted(
   alerts: ReadonlyArray<{ patient_id: number; seq: number | null; alert_id: number; committed_at: number | null }>,
-  sightings: ReadonlyMap<number, { at: number; notBefore: number }>,
+  sightings: SightingLookup,
 ): { seen: VisibleResult[]; committed: VisibleResult[] } {
   const seen: VisibleResult[] = [];
   const committed: VisibleResult[] = [];

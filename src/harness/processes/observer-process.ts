@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../../config.js';
-import type { ObservedSource, Sighting } from '../measure/results-observer.js';
+import { SightingIndex, type ObservedSource, type SightingLookup } from '../measure/results-observer.js';
 import { ForkedChild } from './forked-child.js';
 import type { FromObserver, ToObserver } from './observer-protocol.js';
 
@@ -20,7 +20,7 @@ type Done = Extract<FromObserver, { type: 'done' }>;
 
 /** What the observer saw: each mode's results by id, its rounds and what they cost. */
 export interface Observation {
-  sightings: Map<string, Map<number, Sighting>>;
+  sightings: Map<string, SightingLookup>;
   stats: Done['stats'];
   /** The niceness it ran at, or why it ran at the default. */
   priority: string;
@@ -80,9 +80,12 @@ export class ObserverProcess {
   async stop(): Promise<Observation> {
     this.proc.send({ type: 'stop' });
     const m = await this.done;
-    const sightings = new Map<string, Map<number, Sighting>>();
-    for (const [mode, triples] of Object.entries(m.sightings))
-      sightings.set(mode, new Map(triples.map(([id, at, notBefore]) => [id, { at, notBefore }])));
+    const sightings = new Map<string, SightingLookup>();
+    for (const [mode, triples] of Object.entries(m.sightings)) {
+      sightings.set(mode, SightingIndex.fromTriples(triples));
+      // The report stays referenced by this.done: its triples would outlive their index.
+      m.sightings[mode] = [];
+    }
     return { sightings, stats: m.stats, priority: this.priority, intervalMs: this.intervalMs };
   }
 

@@ -3,7 +3,7 @@ import type { CostSampler } from '../processes/proc-sampler.js';
 import { describe, ExternalJob, type ExternalRunSettings } from '../processes/external-job.js';
 import { measureExternal, type ExternalFigures, type ExternalJudgement } from '../measure/external.js';
 import { readExternalRows } from '../measure/external-rows.js';
-import type { Sighting } from '../measure/results-observer.js';
+import type { Sighting, SightingLookup } from '../measure/results-observer.js';
 import type { ExternalSpec } from '../processes/external-spec.js';
 import type { RoleIncident } from '../processes/supervisor.js';
 import type { FaultTarget } from '../faults/kind.js';
@@ -205,7 +205,7 @@ export class ExternalModes {
   /** Every job's rows read once more, with the observer's sighting of each, then its figures against the judgement. */
   async measure(
     j: ExternalJudgement,
-    sightings: ReadonlyMap<string, ReadonlyMap<number, Sighting>>,
+    sightings: ReadonlyMap<string, SightingLookup>,
     observedFrom: number,
   ): Promise<ExternalFigures> {
     const out: ExternalFigures = { jobs: [], agreement: [], failures: [], series: {} };

@@ -120,6 +120,11 @@ export interface ModeResult {
   mode: Mode;
   /** METRICS.md: t_committed - t_intended, warm-up excluded. */
   event_time_latency: LatencySummary;
+  /**
+   * (optional, added) From the start of its role processes to their ready signal, s (batch: the
+   * later of batch and ingest, which it needs), as an external job's start-up is counted.
+   */
+  startup_s?: number;
   /** METRICS.md: t_committed - t_appended. */
   processing_time_latency: LatencySummary;
   /** METRICS.md: first alert's t_committed - t_intended of the episode's first reading. */

@@ -33,7 +33,7 @@ export interface EngineRow {
   /** The process groups the cost counts ("batch+ingest"). */
   cost_roles?: string;
   peak_rss_mib?: number;
-  /** From start to ready (external jobs; the built-in roles' start-up is not recorded). */
+  /** From start to ready: an external job's process group, a built-in mode's role processes (batch with ingest). */
   startup_s?: number;
   /** Jaccard against the rule reference, per scope (undefined: not computed or not applicable). */
   jaccard_record?: number;
@@ -69,6 +69,11 @@ function observed(r: RunResult, mode: string): Pick<EngineRow, 'visible' | 'reso
   return { ...(visible ? { visible } : {}), ...(resolution !== undefined ? { resolution_ms: resolution } : {}) };
 }
 
+function startupOf(r: RunResult, v: ReturnType<typeof modeViews>[number]): Pick<EngineRow, 'startup_s'> {
+  const s = v.job?.startup_s ?? r.modes.find((m) => m.mode === v.name)?.startup_s;
+  return s !== undefined ? { startup_s: s } : {};
+}
+
 export function engineRows(r: RunResult): EngineRow[] {
   const costs = attributedCosts(r);
   const basis = costBasis(r);
@@ -86,7 +91,7 @@ export function engineRows(r: RunResult): EngineRow[] {
       cpu_basis: basis.key,
       ...(cpu !== undefined ? { cpu_ms_per_1000: cpu } : {}),
       ...(c ? { cost_roles: c.roles.join('+'), peak_rss_mib: c.peak_rss_mib } : {}),
-      ...(v.job?.startup_s !== undefined ? { startup_s: v.job.startup_s } : {}),
+      ...startupOf(r, v),
       ...(record ? { jaccard_record: record.jaccard, agreement_alerts: record.tp + record.fp + record.fn } : {}),
       ...(window ? { jaccard_window: window.jaccard } : {}),
     };
@@ -104,7 +109,7 @@ export const ENGINE_NOTES: readonly string[] = [
   "Resolution: how late t_visible may be, the p99 of each result's own bound (the start of the query before the one that returned it); a difference between two modes smaller than it is not one the observer can see.",
   'Committed p50/p99: METRICS.md "Event-time latency" (t_committed - t_intended, every measured reading, n): the built-in modes\' headline, stamped by the writer after its COMMIT; external jobs have no such stamp (n/a).',
   'CPU: METRICS.md "What a mode costs": each mode with what only it needs, the stream its role, batch its passes and ingest (which lands the readings only batch reads), an external job its process group; the broker and the database serve every mode and are left out (report.md "Cost").',
-  "Peak memory: the largest sum of the counted process groups' resident sets at one 1 s sample (MiB; batch: its passes' and ingest's peaks added). Start-up: from an external job's start to its ready line; the built-in roles' start-up is not recorded (n/a).",
+  "Peak memory: the largest sum of the counted process groups' resident sets at one 1 s sample (MiB; batch: its passes' and ingest's peaks added). Start-up: from an external job's start to its ready line; for a built-in mode from the start of its role processes to their ready signal (batch: the later of batch and ingest); n/a in runs before it was recorded.",
   'Agreement: METRICS.md "Alert agreement", Jaccard of the mode\'s alerts against the rule reference, per scope; n/a when the mode evaluates no rule of the scope or the run has none (n: alerts compared in the record scope).',
 ];
 

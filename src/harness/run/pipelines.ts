@@ -34,6 +34,9 @@ export class Pipelines {
   readonly batchPassEnds: number[] = [];
   /** Readings the batch passes have taken so far. */
   batchProcessed = 0;
+  /** Per role, seconds from its process's start to its ready signal (the first process's). */
+  readonly startupS = new Map<Role, number>();
+  private readonly startedAt = Date.now();
 
   constructor(private readonly s: PipelineSettings) {
     const { opts } = s;
@@ -60,7 +63,20 @@ export class Pipelines {
 
   /** Every role ready to take readings. */
   async ready(): Promise<void> {
-    await Promise.all([...this.roles.values()].map((r) => r.current.waitFor(isReady, 90_000, 'ready signal')));
+    await Promise.all(
+      [...this.roles].map(async ([role, r]) => {
+        await r.current.waitFor(isReady, 90_000, 'ready signal');
+        this.startupS.set(role, (Date.now() - this.startedAt) / 1000);
+      }),
+    );
+  }
+
+  /** A mode's start-up: its role's, batch's the later of batch and ingest (which it needs). */
+  startupOf(mode: 'stream' | 'batch'): number | undefined {
+    const own = this.startupS.get(mode);
+    if (own === undefined || mode === 'stream') return own;
+    const ingest = this.startupS.get('ingest');
+    return ingest === undefined ? undefined : Math.max(own, ingest);
   }
 
   private readonly watched: Promise<never>[] = [];

@@ -95,6 +95,10 @@ export async function resultOf(r: RunRecords): Promise<RunResult> {
     return undefined;
   });
   if (result.cost && shared?.length) result.cost.shared_servers_with = shared;
+  for (const m of result.modes) {
+    const startup = p.startupOf(m.mode);
+    if (startup !== undefined) m.startup_s = startup;
+  }
   if (r.observation)
     result.observation = observationResult(
       { ...r.observation.stats, intervalMs: r.observation.intervalMs, priority: r.observation.priority },

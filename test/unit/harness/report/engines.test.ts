@@ -64,7 +64,10 @@ describe('engines section of a run', () => {
     expect(stream!.committed?.p99).toBe(r.modes[0]!.event_time_latency.p99);
     expect(spark!.committed).toBeUndefined();
     expect(spark!.startup_s).toBe(9.6);
+    // A run before the built-in modes' start-up was recorded: n/a.
     expect(stream!.startup_s).toBeUndefined();
+    r.modes[0]!.startup_s = 1.4;
+    expect(engineRows(r)[0]!.startup_s).toBe(1.4);
     // Batch is charged its passes and ingest, as the cost section counts it.
     expect(batch!.cost_roles).toBe('batch+ingest');
     expect(batch!.cpu_ms_per_1000).toBe(r.cost!.attributed!.batch!.cpu_ms_per_1000_above_idle);

@@ -3,8 +3,10 @@
  * observer's loop on an event loop of its own, so that its timing does not depend on the
  * harness's sampling and bookkeeping, and sends back what it saw when asked to stop.
  */
-import { createPool } from '../../infra/mysql.js';
+import { getPriority } from 'node:os';
+import { createPool, type Pool } from '../../infra/mysql.js';
 import { ResultsObserver } from '../measure/results-observer.js';
+import { raiseDatabaseThread, restoreDatabaseThread, THREAD_ID_QUERY } from './database-thread.js';
 import type { FromObserver, SightingTriples, ToObserver } from './observer-protocol.js';
 
 const send = (m: FromObserver): Promise<void> =>
@@ -13,9 +15,43 @@ const send = (m: FromObserver): Promise<void> =>
 // Ctrl-C reaches the whole process group; the harness decides and sends 'stop'.
 process.on('SIGINT', () => undefined);
 // The harness is gone: nothing to report to.
-process.on('disconnect', () => process.exit(0));
+process.on('disconnect', () => {
+  restoreThreads();
+  process.exit(0);
+});
 
 let running: { observer: ResultsObserver; loop: Promise<void>; startedAt: number } | undefined;
+/** The database threads raised for this observer's connections, restored when it is done. */
+const raisedThreads = new Set<number>();
+
+/** mysql2's promise pool passes its core connection to 'connection' listeners (its typings say otherwise). */
+interface CoreConnection {
+  query(sql: string, cb: (err: Error | null, rows: Array<{ tid?: number | null }>) => void): void;
+}
+
+/**
+ * Each new connection's database thread at the observer's own niceness; the name query is queued
+ * on the connection ahead of the first round's.
+ */
+function raiseEachConnection(pool: Pool): void {
+  const nice = getPriority();
+  pool.on('connection', (conn) => {
+    (conn as unknown as CoreConnection).query(THREAD_ID_QUERY, (err, rows) => {
+      const tid = err ? undefined : (rows[0]?.tid ?? undefined);
+      const priority = err ? `default (${err.message})` : raiseDatabaseThread(tid, nice);
+      if (tid !== undefined && priority.startsWith('nice ')) raisedThreads.add(tid);
+      void send({ type: 'database-thread', ...(tid !== undefined ? { tid } : {}), priority });
+    });
+  });
+}
+
+function restoreThreads(): void {
+  for (const tid of raisedThreads) {
+    const failure = restoreDatabaseThread(tid);
+    if (failure) process.stderr.write(`[observer] ${failure}\n`);
+  }
+  raisedThreads.clear();
+}
 
 process.on('message', (m: ToObserver) => {
   if (m.type === 'start') void start(m);
@@ -24,6 +60,7 @@ process.on('message', (m: ToObserver) => {
 
 async function start(m: Extract<ToObserver, { type: 'start' }>): Promise<void> {
   const pool = createPool(m.mysqlUrl, { connectionLimit: 1 });
+  raiseEachConnection(pool);
   const observer = new ResultsObserver(pool, m.runId, m.sources, m.intervalMs);
   let lastProgress = 0;
   let lastFailure = '';
@@ -41,7 +78,8 @@ async function start(m: Extract<ToObserver, { type: 'start' }>): Promise<void> {
       lastFailure = err.message;
     },
   );
-  running = { observer, loop: loop.finally(() => pool.end().catch(() => undefined)), startedAt: Date.now() };
+  const closed = loop.finally(() => pool.end().catch(() => undefined)).finally(restoreThreads);
+  running = { observer, loop: closed, startedAt: Date.now() };
 }
 
 async function stop(): Promise<void> {

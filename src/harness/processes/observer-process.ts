@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../../config.js';
 import { SightingIndex, type ObservedSource, type SightingLookup } from '../measure/results-observer.js';
+import { restoreDatabaseThread } from './database-thread.js';
 import { ForkedChild } from './forked-child.js';
 import type { FromObserver, ToObserver } from './observer-protocol.js';
 
@@ -38,13 +39,20 @@ export class ObserverProcess {
   private readonly done: Promise<Done>;
   private readonly ready: Promise<unknown>;
   private readonly intervalMs: number;
+  /** Its connections' database threads and the niceness the latest got (database-thread.ts). */
+  private readonly databaseThreads = new Set<number>();
+  private databaseThreadPriority = 'not known (no connection yet)';
 
-  constructor(settings: ObserverSettings, log: (line: string) => void) {
+  constructor(
+    settings: ObserverSettings,
+    private readonly log: (line: string) => void,
+  ) {
     this.intervalMs = settings.intervalMs;
     this.proc = new ForkedChild('the results observer', ENTRY, [settings.runId], { nice: OBSERVER_NICE });
     this.proc.on((m) => {
       if (m.type === 'progress') for (const [k, v] of Object.entries(m.lastNewAt)) this.lastNew.set(k, v);
       else if (m.type === 'round-failed') log(`[observer] a round failed: ${m.message}`);
+      else if (m.type === 'database-thread') this.noteDatabaseThread(m);
     });
     const forever = 2 ** 31 - 1;
     this.done = this.proc.waitFor((m): m is Done => m.type === 'done', forever, 'its report');
@@ -62,8 +70,15 @@ export class ObserverProcess {
     return this.proc.pid;
   }
 
+  /** The observer's niceness and its database thread's. */
   get priority(): string {
-    return this.proc.priority;
+    return `${this.proc.priority}; its database thread ${this.databaseThreadPriority}`;
+  }
+
+  private noteDatabaseThread(m: Extract<FromObserver, { type: 'database-thread' }>): void {
+    this.databaseThreadPriority = m.priority;
+    if (m.tid !== undefined && m.priority.startsWith('nice ')) this.databaseThreads.add(m.tid);
+    this.log(`[observer] its database thread${m.tid !== undefined ? ` ${m.tid}` : ''}: ${m.priority}`);
   }
 
   /** Resolves once the observer has its connection and polls. */
@@ -89,8 +104,13 @@ export class ObserverProcess {
     return { sightings, stats: m.stats, priority: this.priority, intervalMs: this.intervalMs };
   }
 
-  /** Ends it without its report (the run failed before the observation mattered). */
+  /** Ends it without its report (the run failed before the observation mattered); its database threads back to the default. */
   kill(): void {
-    void this.proc.kill();
+    void this.proc.kill().then(() => {
+      for (const tid of this.databaseThreads) {
+        const failure = restoreDatabaseThread(tid);
+        if (failure) this.log(`[observer] ${failure}`);
+      }
+    });
   }
 }

@@ -11,6 +11,8 @@ export type FromObserver =
   | { type: 'ready' }
   | { type: 'progress'; lastNewAt: Record<string, number> }
   | { type: 'round-failed'; message: string }
+  /** Its connection's thread in the database (when the server names it) and the niceness that thread got. */
+  | { type: 'database-thread'; tid?: number; priority: string }
   | {
       type: 'done';
       sightings: SightingTriples;

@@ -153,10 +153,11 @@ mariadb_local_up() {
   url=$(env_value MYSQL_URL)
   if [[ -z "$url" || "$(env_value MYSQL_ORIGIN)" != local ]]; then
     password=$(node -e "process.stdout.write(require('node:crypto').randomBytes(18).toString('base64url'))")
-    url="mysql://$MYSQL_APP_USER:$password@$MYSQL_HOST:$MYSQL_PORT/$MYSQL_DATABASE"
   else
     password=$(url_password "$url")
   fi
+  # Built afresh from this start's host and port: a stored URL keeps only its password.
+  url="mysql://$MYSQL_APP_USER:$password@$MYSQL_HOST:$MYSQL_PORT/$MYSQL_DATABASE"
   mariadb_setup_app_user "$password"
   set_env_value MYSQL_URL "$url"; set_env_value MYSQL_ORIGIN local
 }

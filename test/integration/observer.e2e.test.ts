@@ -65,6 +65,24 @@ describe('the results observer (METRICS.md "Visibility latency") on the real dat
     // Its bound reaches back to the sweep before, which could not have returned it.
     expect(sC.at - sC.notBefore).toBeGreaterThanOrEqual(1000);
     expect(o.stats()).toMatchObject({ rounds: 7, sweptLate: 1, failedRounds: 0 });
+
+    // Found that late, the source's lookback was raised: the next row committed 300 ms behind a
+    // higher id is seen by the next round, bounded by the round before, not by a sweep.
+    const e = await held();
+    const idF = await write(6);
+    await o.round();
+    expect(seen().has(idF)).toBe(true);
+    for (let k = 0; k < 6; k++) {
+      await sleep(50);
+      await o.round();
+    }
+    const beforeE = Date.now();
+    await e.commit();
+    await o.round();
+    const sE = seen().get(e.id)!;
+    expect(sE.at).toBeGreaterThanOrEqual(beforeE);
+    expect(sE.at - sE.notBefore).toBeLessThan(500);
+    expect(o.stats()).toMatchObject({ sweptLate: 1, failedRounds: 0 });
   });
 
   it("calibration: a job that writes each result X ms after its reading's t_intended is measured at X, within the stated resolution", async () => {

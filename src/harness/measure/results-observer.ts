@@ -8,16 +8,25 @@
  * One query per round, one in flight, index-only: the built-in modes' alerts by
  * (run_id, mode, alert_id), the external jobs' rows by (run_id, mode, result_id). Ids are handed
  * out at insert and transactions commit in any order (concurrent writers interleave), so a row can
- * become visible behind the highest id seen: each round reads from the highest id seen
- * LOOKBACK_MS earlier, which catches such a row at the next round, and once a second a round
- * sweeps the ids of the last few seconds, which finds a slower one, stamped with the sweep and
- * bounded by the sweep before it. A row that commits later still is found by the final scan, and
- * counted.
+ * become visible behind the highest id seen: each round reads from the highest id seen a lookback
+ * earlier (LOOKBACK_MS to start with), which catches such a row at the next round, and once a
+ * second a round sweeps the ids of the last few seconds, which finds a slower one, stamped with the
+ * sweep and bounded by the sweep before it. A source whose rows are found that late (batch's
+ * parallel tasks, each its own transaction) has its lookback raised to cover them, up to
+ * MAX_LOOKBACK_MS, so that its next ones are seen by the next round. A row that commits later
+ * still is found by the final scan, and counted.
  */
 import { numberOf, queryRows, type Pool } from '../../infra/mysql.js';
 
 /** Each round reads from the highest id seen this long ago: a transaction committing out of id order within it is seen at once. */
 const LOOKBACK_MS = 50;
+/**
+ * How far a source's lookback may grow when its rows are found behind it (ms): each round re-reads
+ * what the source wrote in its lookback, so this bounds that cost at a second of its results.
+ */
+const MAX_LOOKBACK_MS = 1000;
+/** A raised lookback covers the lateness found, with this margin (the history's points are a round apart). */
+const LOOKBACK_MARGIN = 1.25;
 /** How often a round also sweeps further behind, and how far back (ms). */
 const SWEEP_EVERY_MS = 1000;
 const SWEEP_BACK_MS = 5000;
@@ -98,7 +107,9 @@ const ID_COLUMN = { alerts: 'alert_id', external_results: 'result_id' } as const
 
 /** The highest id seen as it was at past instants, to read from "as of some time ago". */
 class CursorHistory {
-  private readonly points: Array<{ at: number; cursor: number }> = [];
+  private points: Array<{ at: number; cursor: number }> = [];
+  /** The oldest point kept: the newest at least `keepMs` old (earlier ones are dropped). */
+  private start = 0;
 
   constructor(private readonly keepMs: number) {}
 
@@ -106,12 +117,39 @@ class CursorHistory {
     this.points.push({ at, cursor });
   }
 
-  /** The cursor as of `backMs` before `now` (the oldest kept when none is that old). */
+  /** The cursor as of `backMs` (at most keepMs) before `now` (the oldest kept when none is that old). */
   asOf(now: number, backMs: number): number {
-    while (this.points.length > 1 && now - this.points[1]!.at >= Math.max(backMs, this.keepMs)) this.points.shift();
-    let c = this.points[0]?.cursor ?? 0;
-    for (const p of this.points) if (now - p.at >= backMs) c = p.cursor;
-    return c;
+    this.prune(now);
+    if (this.start >= this.points.length) return 0;
+    // The first point newer than backMs; the one before it is the latest at least backMs old.
+    const k = this.firstIndex((p) => now - p.at < backMs);
+    return this.points[Math.max(this.start, k - 1)]!.cursor;
+  }
+
+  /** When the cursor had first reached `id`, among the points kept; undefined when it had before them (or never). */
+  firstReached(id: number): number | undefined {
+    const k = this.firstIndex((p) => p.cursor >= id);
+    return k > this.start && k < this.points.length ? this.points[k]!.at : undefined;
+  }
+
+  private prune(now: number): void {
+    while (this.start + 1 < this.points.length && now - this.points[this.start + 1]!.at >= this.keepMs) this.start++;
+    if (this.start > 1024 && this.start * 2 > this.points.length) {
+      this.points = this.points.slice(this.start);
+      this.start = 0;
+    }
+  }
+
+  /** The first kept index whose point satisfies `test` (monotone over the points: false then true), or the length. */
+  private firstIndex(test: (p: { at: number; cursor: number }) => boolean): number {
+    let lo = this.start;
+    let hi = this.points.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (test(this.points[mid]!)) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo;
   }
 }
 
@@ -121,8 +159,10 @@ class SourceCursor {
   cursor = 0;
   /** Where the previous regular round read from: an id above it that round could have returned. */
   lastFrom = 0;
-  /** The cursor before each round (kept LOOKBACK_MS), and before each sweep (kept SWEEP_BACK_MS). */
-  readonly rounds = new CursorHistory(LOOKBACK_MS);
+  /** How far back each round reads from (ms); raised when rows are found behind it. */
+  lookbackMs = LOOKBACK_MS;
+  /** The cursor before each round (kept MAX_LOOKBACK_MS), and before each sweep (kept SWEEP_BACK_MS). */
+  readonly rounds = new CursorHistory(MAX_LOOKBACK_MS);
   readonly sweeps = new CursorHistory(SWEEP_BACK_MS);
 
   constructor(readonly source: ObservedSource) {}
@@ -137,6 +177,15 @@ class SourceCursor {
       fresh++;
     }
     return fresh;
+  }
+
+  /** Rows found behind the rounds' reach at `at`: the lookback raised to have caught them. */
+  coverLate(ids: readonly number[], at: number): void {
+    for (const id of ids) {
+      const reached = this.rounds.firstReached(id);
+      const late = reached === undefined ? MAX_LOOKBACK_MS : (at - reached) * LOOKBACK_MARGIN;
+      this.lookbackMs = Math.min(MAX_LOOKBACK_MS, Math.max(this.lookbackMs, Math.ceil(late)));
+    }
   }
 }
 
@@ -198,7 +247,7 @@ export class ResultsObserver {
     const params: unknown[] = [];
     const froms = this.cursors.map((c) => {
       c.rounds.note(at, c.cursor);
-      return sweep ? c.sweeps.asOf(at, SWEEP_BACK_MS) : c.rounds.asOf(at, LOOKBACK_MS);
+      return sweep ? c.sweeps.asOf(at, SWEEP_BACK_MS) : c.rounds.asOf(at, c.lookbackMs);
     });
     this.cursors.forEach((c, i) => {
       const id = ID_COLUMN[c.source.table];
@@ -222,7 +271,9 @@ export class ResultsObserver {
       const inRange = ids.filter((id) => id > c.lastFrom);
       const below = ids.filter((id) => id <= c.lastFrom);
       let fresh = c.take(inRange, { at, notBefore: prev });
-      const late = c.take(below, { at, notBefore: this.lastSweepAt ?? prev });
+      const unseenBelow = below.filter((id) => !c.seen.has(id));
+      const late = c.take(unseenBelow, { at, notBefore: this.lastSweepAt ?? prev });
+      if (late > 0) c.coverLate(unseenBelow, at);
       this.sweptLate += late;
       fresh += late;
       if (fresh > 0) this.lastNewAt.set(c.source.mode, at);

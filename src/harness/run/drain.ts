@@ -1,6 +1,7 @@
 import type { ProducerResult } from '../../generators/producer.js';
 import type { RuleSet } from '../../pipelines/rules/types.js';
 import type { FaultInjector } from '../faults/injector.js';
+import { DrainDeadline } from './drain-deadline.js';
 import type { ExternalModes } from './external-modes.js';
 import type { Pipelines } from './pipelines.js';
 import type { RunRecorder } from './recorder.js';
@@ -13,6 +14,9 @@ export function interruption(signal: AbortSignal): string {
 
 /** How a phase ended: complete, or not and why. */
 export type PhaseEnd = { complete: true } | { complete: false; reason: string };
+
+/** Past the windows' deadline, how long a backlog may stand still before the drain gives up. */
+const STALL_MS = 60_000;
 
 interface DrainSettings {
   opts: RunOptions;
@@ -37,22 +41,26 @@ export async function drain(
   const { opts } = s;
   const maxWindowS = Math.max(0, ...s.ruleSet.rules.map((r) => (r.kind === 'window' ? r.window_s : 0)));
   const deadline = Date.now() + (maxWindowS * 1000 + opts.latenessMs + opts.idleMs) * 2 + 120_000;
+  const giveUp = new DrainDeadline(deadline, STALL_MS, Date.now());
   s.progress.log(`[bench] load done (${producer.acknowledgedReadings} readings acknowledged); draining`);
   if (injector) await Promise.race([injector.done(), p.gaveUp]);
   while (!s.signal.aborted) {
     const b = recorder.latestBacklog();
     if (isDrained(p, recorder, b, producer.acknowledgedReadings)) break;
-    if (Date.now() > deadline)
+    const now = Date.now();
+    if (giveUp.passed((b.ingest ?? 0) + (b.stream ?? 0), now))
       return {
         complete: false,
-        reason: `pipelines did not drain within ${Math.round((deadline - producer.endMs) / 1000)} s of the end of the load (backlog ${JSON.stringify(b)})`,
+        reason: `pipelines did not drain: ${giveUp.reason(now, producer.endMs)} (backlog ${JSON.stringify(b)})`,
       };
     await Promise.race([new Promise((r) => setTimeout(r, 500)), p.gaveUp]);
   }
   if (s.signal.aborted) return { complete: false, reason: `${interruption(s.signal)} while draining` };
   if (externals) {
     s.progress.log(`[bench] built-in modes drained; waiting for the external job(s) to write their last results`);
-    if (!(await externals.drain(deadline + 300_000, s.signal, (mode) => observer.lastNewAt(mode))))
+    if (
+      !(await externals.drain(Math.max(deadline, Date.now()) + 300_000, s.signal, (mode) => observer.lastNewAt(mode)))
+    )
       return {
         complete: false,
         reason: s.signal.aborted

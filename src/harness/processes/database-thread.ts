@@ -35,13 +35,21 @@ export function isLocalDatabaseThread(tid: number): boolean {
  */
 export function raiseDatabaseThread(tid: number | undefined, nice: number): string {
   if (nice === 0) return 'default (the observer runs at the default)';
-  if (tid === undefined || tid === null) return 'default (the server does not name its thread)';
+  if (tid === undefined) return 'default (the server does not name its thread)';
   if (!isLocalDatabaseThread(tid)) return 'default (not a database thread on this machine)';
   try {
     setPriority(tid, nice);
     return `nice ${getPriority(tid)}`;
   } catch (err) {
     return `default (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`;
+  }
+}
+
+/** Puts raised threads back to niceness 0 (those still database threads here); says each that could not be. */
+export function restoreDatabaseThreads(tids: Iterable<number>, say: (line: string) => void): void {
+  for (const tid of tids) {
+    const failure = restoreDatabaseThread(tid);
+    if (failure) say(`[observer] ${failure}`);
   }
 }
 

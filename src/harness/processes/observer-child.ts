@@ -6,7 +6,7 @@
 import { getPriority } from 'node:os';
 import { createPool, type Pool } from '../../infra/mysql.js';
 import { ResultsObserver } from '../measure/results-observer.js';
-import { raiseDatabaseThread, restoreDatabaseThread, THREAD_ID_QUERY } from './database-thread.js';
+import { raiseDatabaseThread, restoreDatabaseThreads, THREAD_ID_QUERY } from './database-thread.js';
 import type { FromObserver, SightingTriples, ToObserver } from './observer-protocol.js';
 
 const send = (m: FromObserver): Promise<void> =>
@@ -46,10 +46,7 @@ function raiseEachConnection(pool: Pool): void {
 }
 
 function restoreThreads(): void {
-  for (const tid of raisedThreads) {
-    const failure = restoreDatabaseThread(tid);
-    if (failure) process.stderr.write(`[observer] ${failure}\n`);
-  }
+  restoreDatabaseThreads(raisedThreads, (line) => process.stderr.write(`${line}\n`));
   raisedThreads.clear();
 }
 

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../../config.js';
 import { SightingIndex, type ObservedSource, type SightingLookup } from '../measure/results-observer.js';
-import { restoreDatabaseThread } from './database-thread.js';
+import { restoreDatabaseThreads } from './database-thread.js';
 import { ForkedChild } from './forked-child.js';
 import type { FromObserver, ToObserver } from './observer-protocol.js';
 
@@ -106,11 +106,6 @@ export class ObserverProcess {
 
   /** Ends it without its report (the run failed before the observation mattered); its database threads back to the default. */
   kill(): void {
-    void this.proc.kill().then(() => {
-      for (const tid of this.databaseThreads) {
-        const failure = restoreDatabaseThread(tid);
-        if (failure) this.log(`[observer] ${failure}`);
-      }
-    });
+    void this.proc.kill().then(() => restoreDatabaseThreads(this.databaseThreads, this.log));
   }
 }

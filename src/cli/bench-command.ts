@@ -147,7 +147,9 @@ export function explicitOptions(tokens: readonly string[]): Set<string> {
 
 /** Validate everything before anything starts: bad arguments exit 2 with the problem named. */
 export async function planBench(argv: BenchArgs, explicit: Set<string>): Promise<Plan> {
-  const a = withProfile(withConfigFile({ ...argv }, explicit), explicit);
+  const chosen = new Set(explicit);
+  const a = withProfile(withConfigFile({ ...argv }, explicit, chosen), explicit, chosen);
+  const warmupNotice = externalWarmup(a, chosen);
   // Every numeric option parsed from its text, each value checked and quoted as typed when
   // refused; at most one of them a list.
   const parsed = parseBenchNumbers(a);
@@ -177,7 +179,7 @@ export async function planBench(argv: BenchArgs, explicit: Set<string>): Promise
   return {
     swept,
     ...(grid ? { grid } : {}),
-    notices: windowNotices(ruleSet, valuesOf),
+    notices: [...warmupNotice, ...windowNotices(ruleSet, valuesOf)],
     repeat: n.repeat,
     findMax: a.findMax,
     ...(engines ? { engines } : {}),
@@ -240,7 +242,7 @@ function windowNotices(ruleSet: RuleSet, valuesOf: (key: string) => number[]): s
 type PlanNumbers = BenchNumbers;
 
 /** The options of a --config file under those not given on the command line. */
-function withConfigFile(a: BenchArgs, explicit: Set<string>): BenchArgs {
+function withConfigFile(a: BenchArgs, explicit: Set<string>, chosen: Set<string>): BenchArgs {
   if (!a.config) return a;
   if (!existsSync(a.config)) throw new UsageError(`--config: no such file ${a.config}`);
   let fromFile: Record<string, unknown>;
@@ -257,6 +259,7 @@ function withConfigFile(a: BenchArgs, explicit: Set<string>): BenchArgs {
     // A list in the file ("batchInterval": [2, 10, 30]) reads as the command line's comma list.
     if (!explicit.has(key))
       (a as unknown as Record<string, unknown>)[key] = Array.isArray(v) && key !== 'fault' ? v.join(',') : v;
+    chosen.add(key);
   }
   return a;
 }
@@ -309,7 +312,7 @@ function checkOutDir(out: string): void {
 }
 
 /** The options of --profile under those not given on the command line. */
-function withProfile(a: BenchArgs, explicit: Set<string>): BenchArgs {
+function withProfile(a: BenchArgs, explicit: Set<string>, chosen: Set<string>): BenchArgs {
   if (a.profile === undefined) return a;
   const profile = Object.hasOwn(PROFILES, a.profile) ? PROFILES[a.profile] : undefined;
   if (!profile)
@@ -318,8 +321,29 @@ function withProfile(a: BenchArgs, explicit: Set<string>): BenchArgs {
         .map((p) => `"${p}"`)
         .join(' or ')}, got ${a.profile}`,
     );
-  for (const [k, v] of Object.entries(profile)) if (!explicit.has(k)) (a as unknown as Record<string, unknown>)[k] = v;
+  for (const [k, v] of Object.entries(profile)) {
+    if (!explicit.has(k)) (a as unknown as Record<string, unknown>)[k] = v;
+    chosen.add(k);
+  }
   return a;
+}
+
+/**
+ * The warm-up when an external job runs and no warm-up was chosen (command line, --config or
+ * --profile): an engine on a JVM (the Flink and Spark examples) compiles its hot code and sizes
+ * its heap in its first tens of seconds of load, so a 10 s warm-up measures that, not the engine
+ * (docs/RESULTS.md). Said before the runs start.
+ */
+export const EXTERNAL_WARMUP_S = 30;
+
+function externalWarmup(a: BenchArgs, chosen: Set<string>): string[] {
+  const external = a.withSpark || a.withFlink || (a.external?.length ?? 0) > 0;
+  if (!external || chosen.has('warmup')) return [];
+  const before = a.warmup;
+  a.warmup = EXTERNAL_WARMUP_S;
+  return [
+    `warm-up ${EXTERNAL_WARMUP_S} s, not ${before}: an external job runs, and an engine on a JVM compiles its hot code in its first tens of seconds of load; --warmup sets it`,
+  ];
 }
 
 function checkPatients(n: PlanNumbers, valuesOf: (key: string) => number[]): void {

@@ -165,7 +165,9 @@ export const RUN_PARAMETERS = {
     unit: 's',
     comparable: true,
     roles: 'not passed',
-    describe: { bench: 'warm-up, seconds (sent, excluded from latency figures)' },
+    describe: {
+      bench: 'warm-up, seconds (sent, excluded from latency figures; 30 when an external job runs and none is given)',
+    },
   },
   patients: {
     flag: 'patients',

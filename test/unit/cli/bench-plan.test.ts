@@ -175,6 +175,27 @@ describe('planBench: external modes (docs/EXTERNAL.md)', () => {
     expect(plan.base.rules).toBe('seed');
   });
 
+  it('an external job without a chosen warm-up gets 30 s, said in a notice; a chosen one is kept', async () => {
+    const flink = await planBench(argv({ withFlink: true }), new Set(['withFlink']));
+    expect(flink.base.warmup).toBe(30);
+    expect(flink.notices.join('\n')).toContain('warm-up 30 s, not 10: an external job runs');
+    const typed = await planBench(argv({ withFlink: true, warmup: '10' }), new Set(['withFlink', 'warmup']));
+    expect(typed.base.warmup).toBe(10);
+    expect(typed.notices.join('\n')).not.toContain('warm-up');
+    const dir = mkdtempSync(join(tmpdir(), 'vitals-config-'));
+    const file = join(dir, 'bench.json');
+    writeFileSync(file, JSON.stringify({ warmup: 12 }));
+    const fromFile = await planBench(
+      argv({ config: file, external: ['mine=./mine.sh'], modes: 'stream,mine' }),
+      new Set(['config', 'external', 'modes']),
+    );
+    expect(fromFile.base.warmup).toBe(12);
+    // The seed profile chooses its own (5 s) beside the Spark example.
+    expect((await planBench(argv({ profile: 'seed' }), new Set())).base.warmup).toBe(5);
+    // Built-in modes alone keep the default.
+    expect((await planBench(argv(), new Set())).base.warmup).toBe(10);
+  });
+
   it('--generators needs at least as many patients', async () => {
     await expect(planBench(argv({ generators: '4', patients: '3' }), new Set())).rejects.toThrow(
       '--generators 4 splits the patients across processes: it needs at least as many patients, got --patients 3',

@@ -6,7 +6,14 @@ import {
 import type { LatencySummary, ObservationResult } from '../../../../src/results/schema.js';
 import { EMPTY } from '../fixture.js';
 
-const bound = (p99: number, count = 500): LatencySummary => ({ ...EMPTY, count, p50: p99 / 2, p99, max: p99 * 2 });
+const bound = (p99: number, count = 500): LatencySummary => ({
+  ...EMPTY,
+  count,
+  p50: p99 / 2,
+  p95: p99 / 2,
+  p99,
+  max: p99 * 2,
+});
 
 function observation(bounds: Record<string, LatencySummary>): ObservationResult {
   return {
@@ -25,13 +32,13 @@ function observation(bounds: Record<string, LatencySummary>): ObservationResult 
 }
 
 describe("the results observer's resolution in the run's warnings", () => {
-  it('above its 5 ms target: says so, with the reached resolution (p99) and each mode above it', () => {
+  it('above its 5 ms target: says so, with the reached resolution (p99, with p95 and the widest) and each mode above it', () => {
     const w = observerResolutionWarnings(observation({ stream: bound(6.31), spark: bound(8.46), batch: bound(3) }));
     expect(w).toHaveLength(1);
     expect(w[0]).toMatch(
-      /^the results observer's resolution was 8\.5 ms \(p99\), above its 5 ms target: the machine was loaded \(spark 8\.5 ms, stream 6\.3 ms; /,
+      /^the results observer's resolution was 8\.5 ms \(p99\), above its 5 ms target: the machine was loaded \(spark 8\.5 ms, p95 4\.2, widest 16\.9; stream 6\.3 ms, p95 3\.2, widest 12\.6; /,
     );
-    expect(w[0]).toContain('its rounds started 9 ms apart at p99, 2 ms pause asked');
+    expect(w[0]).toContain('its rounds started 9 ms apart at p99 and 40 ms at most, 2 ms pause asked');
     expect(w[0]).not.toContain('batch');
   });
 

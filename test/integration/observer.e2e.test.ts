@@ -65,6 +65,12 @@ describe('the results observer (METRICS.md "Visibility latency") on the real dat
     // Its bound reaches back to the sweep before, which could not have returned it.
     expect(sC.at - sC.notBefore).toBeGreaterThanOrEqual(1000);
     expect(o.stats()).toMatchObject({ rounds: 7, sweptLate: 1, failedRounds: 0 });
+    // The widest gaps kept with when they ended, widest first: the 1,050 ms sleep's is the first.
+    const widest = o.stats().longestGaps;
+    expect(widest).toHaveLength(5);
+    expect(widest.map((g) => g.gapMs)).toEqual([...widest.map((g) => g.gapMs)].sort((x, y) => y - x));
+    expect(widest[0]!.gapMs).toBeGreaterThanOrEqual(1050);
+    expect(widest[0]!.at).toBe(sC.at);
 
     // Found that late, the source's lookback was raised: the next row committed 300 ms behind a
     // higher id is seen by the next round, bounded by the round before, not by a sweep.

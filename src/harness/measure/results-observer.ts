@@ -101,7 +101,12 @@ export interface ObserverStats {
   sweptLate: number;
   /** Rounds whose query failed (the database did not answer). */
   failedRounds: number;
+  /** The widest gaps, widest first, each with the start of the round that ended it (epoch ms): when the stalls were. */
+  longestGaps: Array<{ at: number; gapMs: number }>;
 }
+
+/** Gaps kept with their instants for the log (the widest). */
+const LONGEST_GAPS_KEPT = 5;
 
 const ID_COLUMN = { alerts: 'alert_id', external_results: 'result_id' } as const;
 
@@ -196,6 +201,7 @@ class SourceCursor {
 export class ResultsObserver {
   private readonly cursors: SourceCursor[];
   private readonly gaps: number[] = [];
+  private readonly longestGaps: Array<{ at: number; gapMs: number }> = [];
   private lastRoundAt: number | undefined;
   private lastSweepAt: number | undefined;
   private rounds = 0;
@@ -238,7 +244,7 @@ export class ResultsObserver {
   /** One query: each source's ids after its cursor, and once a second the ids of its last few seconds. */
   async round(at = Date.now()): Promise<void> {
     const prev = this.lastRoundAt ?? at;
-    if (this.lastRoundAt !== undefined) this.gaps.push(at - this.lastRoundAt);
+    if (this.lastRoundAt !== undefined) this.noteGap(at, at - this.lastRoundAt);
     this.lastRoundAt = at;
     this.rounds++;
     if (this.cursors.length === 0) return;
@@ -283,6 +289,15 @@ export class ResultsObserver {
     if (sweep) this.lastSweepAt = at;
   }
 
+  private noteGap(at: number, gapMs: number): void {
+    this.gaps.push(gapMs);
+    const kept = this.longestGaps;
+    if (kept.length === LONGEST_GAPS_KEPT && gapMs <= kept[kept.length - 1]!.gapMs) return;
+    kept.push({ at, gapMs });
+    kept.sort((a, b) => b.gapMs - a.gapMs);
+    if (kept.length > LONGEST_GAPS_KEPT) kept.pop();
+  }
+
   /** Each mode's results as first seen, by id. */
   sightings(): Map<string, Map<number, Sighting>> {
     return new Map(this.cursors.map((c) => [c.source.mode, c.seen]));
@@ -298,6 +313,7 @@ export class ResultsObserver {
       gapMaxMs: g.length ? g[g.length - 1]! : 0,
       sweptLate: this.sweptLate,
       failedRounds: this.failedRounds,
+      longestGaps: [...this.longestGaps],
     };
   }
 }

@@ -101,6 +101,8 @@ export class ObserverProcess {
       // The report stays referenced by this.done: its triples would outlive their index.
       m.sightings[mode] = [];
     }
+    const stalls = m.stats.longestGaps.map((g) => `${g.gapMs} ms to ${new Date(g.at).toISOString().slice(11, 23)}`);
+    if (stalls.length) this.log(`[observer] its widest round gaps: ${stalls.join(', ')} (UTC)`);
     return { sightings, stats: m.stats, priority: this.priority, intervalMs: this.intervalMs };
   }
 

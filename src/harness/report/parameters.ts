@@ -166,7 +166,7 @@ export const RUN_PARAMETERS = {
     comparable: true,
     roles: 'not passed',
     describe: {
-      bench: 'warm-up, seconds (sent, excluded from latency figures; 30 when an external job runs and none is given)',
+      bench: 'warm-up, seconds (sent, not measured; 30 with an external job)',
     },
   },
   patients: {

@@ -164,6 +164,13 @@ describe('the results observer (METRICS.md "Visibility latency") on the real dat
     );
     expect(obs.rounds).toBeGreaterThan(100);
     expect(obs.failed_rounds).toBe(0);
+    // When its rounds stalled is in the log: its five widest gaps, widest first.
+    const stalls = /\[observer\] its widest round gaps: (.*) \(UTC\)/.exec(
+      readFileSync(join(dir, 'pipelines.log'), 'utf8'),
+    );
+    const gaps = [...(stalls?.[1] ?? '').matchAll(/(\d+) ms to \d\d:\d\d:\d\d\.\d{3}/g)].map((g) => Number(g[1]));
+    expect(gaps).toHaveLength(5);
+    expect(gaps[0]).toBe(obs.round_gap_ms.max);
     // Where a priority may be raised, the observer's thread inside the database runs at its niceness.
     expect(obs.priority).toMatch(
       process.getuid?.() === 0 ? /^nice -5; its database thread nice -5$/ : /; its database thread default/,

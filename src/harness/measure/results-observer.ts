@@ -62,17 +62,54 @@ export class SightingIndex implements SightingLookup {
     private readonly notBefore: Float64Array,
   ) {}
 
-  /** From [id, at, notBefore] triples (sorted here, in place), each id once. */
-  static fromTriples(triples: Array<[number, number, number]>): SightingIndex {
-    triples.sort((a, b) => a[0] - b[0]);
-    const n = triples.length;
-    const index = new SightingIndex(new Float64Array(n), new Float64Array(n), new Float64Array(n));
-    triples.forEach(([id, at, notBefore], k) => {
-      index.ids[k] = id;
-      index.at[k] = at;
-      index.notBefore[k] = notBefore;
-    });
-    return index;
+  /** From [id, at, notBefore] triples in any order, each id once. */
+  static fromTriples(triples: ReadonlyArray<readonly [number, number, number]>): SightingIndex {
+    const builder = SightingIndex.builder();
+    builder.add(triples);
+    return builder.build();
+  }
+
+  /**
+   * An index built from chunks of triples as they arrive (the observer process sends a long run's
+   * sightings a chunk at a time): each chunk goes into the typed arrays at once, so the harness
+   * never holds a whole report as JavaScript arrays.
+   */
+  static builder(): { add(triples: ReadonlyArray<readonly [number, number, number]>): void; build(): SightingIndex } {
+    let cols = { ids: new Float64Array(1024), at: new Float64Array(1024), notBefore: new Float64Array(1024) };
+    let n = 0;
+    const grow = (need: number): void => {
+      if (need <= cols.ids.length) return;
+      const size = Math.max(need, cols.ids.length * 2);
+      const copy = (a: Float64Array): Float64Array<ArrayBuffer> => {
+        const b = new Float64Array(size);
+        b.set(a.subarray(0, n));
+        return b;
+      };
+      cols = { ids: copy(cols.ids), at: copy(cols.at), notBefore: copy(cols.notBefore) };
+    };
+    return {
+      add(triples) {
+        grow(n + triples.length);
+        for (const [id, at, notBefore] of triples) {
+          cols.ids[n] = id;
+          cols.at[n] = at;
+          cols.notBefore[n] = notBefore;
+          n++;
+        }
+      },
+      build: () =>
+        SightingIndex.sortedById(cols.ids.subarray(0, n), cols.at.subarray(0, n), cols.notBefore.subarray(0, n)),
+    };
+  }
+
+  /** The columns ordered by id (copied only when they are not already). */
+  private static sortedById(ids: Float64Array, at: Float64Array, notBefore: Float64Array): SightingIndex {
+    let sorted = true;
+    for (let k = 1; k < ids.length && sorted; k++) sorted = ids[k - 1]! <= ids[k]!;
+    if (sorted) return new SightingIndex(ids.slice(), at.slice(), notBefore.slice());
+    const order = Array.from({ length: ids.length }, (_, k) => k).sort((x, y) => ids[x]! - ids[y]!);
+    const pick = (a: Float64Array): Float64Array => Float64Array.from(order, (k) => a[k]!);
+    return new SightingIndex(pick(ids), pick(at), pick(notBefore));
   }
 
   get size(): number {

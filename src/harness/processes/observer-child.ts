@@ -5,7 +5,7 @@
  */
 import { getPriority } from 'node:os';
 import { createPool, type Pool } from '../../infra/mysql.js';
-import { ResultsObserver } from '../measure/results-observer.js';
+import { ResultsObserver, type Sighting } from '../measure/results-observer.js';
 import { raiseDatabaseThread, restoreDatabaseThreads, THREAD_ID_QUERY } from './database-thread.js';
 import type { FromObserver, SightingTriples, ToObserver } from './observer-protocol.js';
 
@@ -79,19 +79,34 @@ async function start(m: Extract<ToObserver, { type: 'start' }>): Promise<void> {
   running = { observer, loop: closed, startedAt: Date.now() };
 }
 
+/**
+ * Triples a message carries at most: a long run's sightings (2.1 million in the one-hour soak)
+ * in one message held the whole report twice in the harness, as JSON text and as arrays.
+ */
+const SIGHTINGS_PER_MESSAGE = 50_000;
+
+/** A mode's sightings in id order, a chunk per message, each sent before the next is built. */
+async function sendSightings(mode: string, seen: ReadonlyMap<number, Sighting>): Promise<void> {
+  const ids = [...seen.keys()].sort((a, b) => a - b);
+  for (let k = 0; k === 0 || k < ids.length; k += SIGHTINGS_PER_MESSAGE) {
+    const triples: SightingTriples = ids.slice(k, k + SIGHTINGS_PER_MESSAGE).map((id) => {
+      const s = seen.get(id)!;
+      return [id, s.at, s.notBefore];
+    });
+    await send({ type: 'sightings', mode, triples });
+  }
+}
+
 async function stop(): Promise<void> {
   if (!running) return process.exit(0);
   const { observer, loop, startedAt } = running;
   observer.stop();
   await loop;
-  const sightings: SightingTriples = {};
-  for (const [mode, seen] of observer.sightings())
-    sightings[mode] = [...seen].map(([id, s]) => [id, s.at, s.notBefore]);
+  for (const [mode, seen] of observer.sightings()) await sendSightings(mode, seen);
   const stats = observer.stats();
   const cpu = process.cpuUsage();
   await send({
     type: 'done',
-    sightings,
     stats: {
       ...stats,
       cpuMs: (cpu.user + cpu.system) / 1000,

@@ -3,7 +3,7 @@ import { PROJECT_ROOT } from '../../config.js';
 import { SightingIndex, type ObservedSource, type SightingLookup } from '../measure/results-observer.js';
 import { restoreDatabaseThreads } from './database-thread.js';
 import { ForkedChild } from './forked-child.js';
-import type { FromObserver, ToObserver } from './observer-protocol.js';
+import type { FromObserver, SightingTriples, ToObserver } from './observer-protocol.js';
 
 const ENTRY = join(PROJECT_ROOT, 'dist/src/harness/processes/observer-child.js');
 
@@ -36,6 +36,8 @@ export interface Observation {
 export class ObserverProcess {
   private readonly proc: ForkedChild<FromObserver, ToObserver>;
   private readonly lastNew = new Map<string, number>();
+  /** Each mode's sightings as their chunks arrive (observer-child.ts sends them before 'done'). */
+  private readonly sightings = new Map<string, ReturnType<typeof SightingIndex.builder>>();
   private readonly done: Promise<Done>;
   private readonly ready: Promise<unknown>;
   private readonly intervalMs: number;
@@ -53,6 +55,7 @@ export class ObserverProcess {
       if (m.type === 'progress') for (const [k, v] of Object.entries(m.lastNewAt)) this.lastNew.set(k, v);
       else if (m.type === 'round-failed') log(`[observer] a round failed: ${m.message}`);
       else if (m.type === 'database-thread') this.noteDatabaseThread(m);
+      else if (m.type === 'sightings') this.noteSightings(m.mode, m.triples);
     });
     const forever = 2 ** 31 - 1;
     this.done = this.proc.waitFor((m): m is Done => m.type === 'done', forever, 'its report');
@@ -73,6 +76,12 @@ export class ObserverProcess {
   /** The observer's niceness and its database thread's. */
   get priority(): string {
     return `${this.proc.priority}; its database thread ${this.databaseThreadPriority}`;
+  }
+
+  private noteSightings(mode: string, triples: SightingTriples): void {
+    let builder = this.sightings.get(mode);
+    if (!builder) this.sightings.set(mode, (builder = SightingIndex.builder()));
+    builder.add(triples);
   }
 
   private noteDatabaseThread(m: Extract<FromObserver, { type: 'database-thread' }>): void {
@@ -96,11 +105,8 @@ export class ObserverProcess {
     this.proc.send({ type: 'stop' });
     const m = await this.done;
     const sightings = new Map<string, SightingLookup>();
-    for (const [mode, triples] of Object.entries(m.sightings)) {
-      sightings.set(mode, SightingIndex.fromTriples(triples));
-      // The report stays referenced by this.done: its triples would outlive their index.
-      m.sightings[mode] = [];
-    }
+    for (const [mode, builder] of this.sightings) sightings.set(mode, builder.build());
+    this.sightings.clear();
     const stalls = m.stats.longestGaps.map((g) => `${g.gapMs} ms to ${new Date(g.at).toISOString().slice(11, 23)}`);
     if (stalls.length) this.log(`[observer] its widest round gaps: ${stalls.join(', ')} (UTC)`);
     return { sightings, stats: m.stats, priority: this.priority, intervalMs: this.intervalMs };

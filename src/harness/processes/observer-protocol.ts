@@ -4,8 +4,8 @@ import type { ObservedSource, ObserverStats } from '../measure/results-observer.
 export type ToObserver =
   { type: 'start'; mysqlUrl: string; runId: string; sources: ObservedSource[]; intervalMs: number } | { type: 'stop' };
 
-/** Each mode's sightings as [id, at, notBefore] triples (epoch ms). */
-export type SightingTriples = Record<string, Array<[number, number, number]>>;
+/** Sightings as [id, at, notBefore] triples (epoch ms). */
+export type SightingTriples = Array<[number, number, number]>;
 
 export type FromObserver =
   | { type: 'ready' }
@@ -13,8 +13,7 @@ export type FromObserver =
   | { type: 'round-failed'; message: string }
   /** Its connection's thread in the database (when the server names it) and the niceness that thread got. */
   | { type: 'database-thread'; tid?: number; priority: string }
-  | {
-      type: 'done';
-      sightings: SightingTriples;
-      stats: ObserverStats & { cpuMs: number; queriesPerS: number };
-    };
+  /** A chunk of a mode's sightings, in id order, sent when it stops (every mode at least one, maybe empty). */
+  | { type: 'sightings'; mode: string; triples: SightingTriples }
+  /** After the last chunk. */
+  | { type: 'done'; stats: ObserverStats & { cpuMs: number; queriesPerS: number } };

@@ -29,4 +29,26 @@ describe('SightingIndex', () => {
     expect(index.get(20)).toEqual({ at: 5, notBefore: 4 });
     for (const id of [0, 9, 11, 21]) expect(index.get(id)).toBeUndefined();
   });
+
+  it('built from chunks (as the observer process sends them) answers as one list would, in order or not', () => {
+    const triples: Array<[number, number, number]> = Array.from({ length: 2500 }, (_, k) => [
+      3 * k + 1,
+      1000 + k,
+      900 + k,
+    ]);
+    const inOrder = SightingIndex.builder();
+    for (let k = 0; k < triples.length; k += 1000) inOrder.add(triples.slice(k, k + 1000));
+    const shuffled = SightingIndex.builder();
+    shuffled.add(triples.slice(1500));
+    shuffled.add([]);
+    shuffled.add(triples.slice(0, 1500).reverse());
+    for (const index of [inOrder.build(), shuffled.build()]) {
+      expect(index.size).toBe(2500);
+      for (const [id, at, notBefore] of triples) expect(index.get(id)).toEqual({ at, notBefore });
+      expect(index.get(2)).toBeUndefined();
+    }
+    const empty = SightingIndex.builder();
+    empty.add([]);
+    expect(empty.build().size).toBe(0);
+  });
 });

@@ -337,7 +337,8 @@ function withProfile(a: BenchArgs, explicit: Set<string>, chosen: Set<string>): 
 export const EXTERNAL_WARMUP_S = 30;
 
 function externalWarmup(a: BenchArgs, chosen: Set<string>): string[] {
-  const external = a.withSpark || a.withFlink || (a.external?.length ?? 0) > 0;
+  const examples = (a.engines ?? '').split(',').some((e) => Object.hasOwn(ENGINE_EXAMPLES, e.trim()));
+  const external = a.withSpark || a.withFlink || (a.external?.length ?? 0) > 0 || examples;
   if (!external || chosen.has('warmup')) return [];
   const before = a.warmup;
   a.warmup = EXTERNAL_WARMUP_S;

@@ -192,6 +192,8 @@ describe('planBench: external modes (docs/EXTERNAL.md)', () => {
     expect(fromFile.base.warmup).toBe(12);
     // The seed profile chooses its own (5 s) beside the Spark example.
     expect((await planBench(argv({ profile: 'seed' }), new Set())).base.warmup).toBe(5);
+    // --engines naming an example: every setting of it warms up as long (each alone, then together).
+    expect((await planBench(argv({ engines: 'stream,flink' }), new Set(['engines']))).base.warmup).toBe(30);
     // Built-in modes alone keep the default.
     expect((await planBench(argv(), new Set())).base.warmup).toBe(10);
   });

@@ -4,6 +4,8 @@ import { Kafka, logLevel, type Admin, type ISocketFactory, type ITopicConfig } f
 import { partitionKey } from '../domain/keys.js';
 // kafkajs 2.2.4 spins a 1 ms timer per connection without it.
 import './kafkajs-idle-fix.js';
+// kafkajs hands every partition of a fetch, empty or not, through its worker queue without it.
+import './kafkajs-empty-batches.js';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
 

@@ -270,7 +270,13 @@ export class StreamPipeline {
     this.rebalancing = false;
     // Windows another member wrote up to this rebalance must not be rewritten from the part
     // of their readings this member re-reads: learn them before the next batch.
-    this.reloading = this.loadWrittenWindows().catch((err: Error) => this.opts.onFatal(err));
+    // Cleared once done, so that later batches are processed without an await (one per batch).
+    const reloading: Promise<void> = this.loadWrittenWindows()
+      .catch((err: Error) => this.opts.onFatal(err))
+      .finally(() => {
+        if (this.reloading === reloading) this.reloading = null;
+      });
+    this.reloading = reloading;
   }
 
   /** Which assigned partitions have been read up to their log end offset. */

@@ -21,7 +21,11 @@ export class PipelineProcess extends ForkedChild<ChildMessage, ParentMessage> {
     log?: (line: string) => void,
     nice?: number,
   ) {
-    super(role, CLI, [role, ...args], { ...(log ? { log } : {}), ...(nice !== undefined ? { nice } : {}) });
+    super(role, CLI, [role, ...args], {
+      ...(log ? { log } : {}),
+      ...(nice !== undefined ? { nice } : {}),
+      ...roleNodeFlags(),
+    });
     this.on((m) => {
       if (m.type === 'stats') this.lastStats = m;
       if (m.type === 'fatal') this.fatal = m.message;
@@ -41,6 +45,15 @@ export class PipelineProcess extends ForkedChild<ChildMessage, ParentMessage> {
   override stop(_request?: ParentMessage, graceMs = 15_000): Promise<ChildExit> {
     return super.stop({ type: 'stop' }, graceMs);
   }
+}
+
+/**
+ * VITALS_NODE_OPTIONS: Node flags for the pipeline roles only (space-separated), e.g. the
+ * `--cpu-prof` that Node refuses in NODE_OPTIONS (docs/BENCHMARK.md, profiling a role).
+ */
+export function roleNodeFlags(env: NodeJS.ProcessEnv = process.env): { execArgv?: string[] } {
+  const flags = env.VITALS_NODE_OPTIONS?.trim();
+  return flags ? { execArgv: [...process.execArgv, ...flags.split(/\s+/)] } : {};
 }
 
 export const isReady = (m: ChildMessage): m is Extract<ChildMessage, { type: 'ready' }> => m.type === 'ready';

@@ -24,6 +24,8 @@ export interface ForkOptions {
   log?: (line: string) => void;
   /** Niceness to set (a raised priority needs root or CAP_SYS_NICE); `priority` says what it got. */
   nice?: number;
+  /** Node flags for the child (default: the harness's own, as fork does). */
+  execArgv?: string[];
 }
 
 export class ForkedChild<From extends { type: string }, To> {
@@ -42,7 +44,10 @@ export class ForkedChild<From extends { type: string }, To> {
     opts: ForkOptions = {},
   ) {
     const out = opts.log ? 'pipe' : 'inherit';
-    this.child = fork(entry, args, { stdio: ['ignore', out, out, 'ipc'] });
+    this.child = fork(entry, args, {
+      stdio: ['ignore', out, out, 'ipc'],
+      ...(opts.execArgv ? { execArgv: opts.execArgv } : {}),
+    });
     if (opts.log) {
       const log = opts.log;
       const forward = (chunk: Buffer): void => {

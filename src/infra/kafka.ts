@@ -4,6 +4,8 @@ import { Kafka, logLevel, type Admin, type ISocketFactory, type ITopicConfig } f
 import { partitionKey } from '../domain/keys.js';
 // kafkajs 2.2.4 spins a 1 ms timer per connection without it.
 import './kafkajs-idle-fix.js';
+// kafkajs 2.2.4 allocates and copies a buffer per varint it writes without it.
+import './kafkajs-encoder-fix.js';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
 

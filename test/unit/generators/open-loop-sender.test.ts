@@ -200,17 +200,39 @@ describe('open-loop sender on a fake clock', { timeout: 30_000 }, () => {
     expect(Math.max(...clock.sleeps)).toBe(2);
   });
 
-  it('readings that fall due while it waits leave together in one request (across topics)', async () => {
-    // 4000/s: a reading every 0.25 ms; the timer sleeps at least 1 ms, as Node's setTimeout does.
+  it('readings that fall due within the linger interval leave together in one request (across topics)', async () => {
+    // 4000/s: a reading every 0.25 ms; one request per linger interval (2 ms by default) at most.
     const { broker, run } = setup({ rate: 4000, total: 9, latencyMs: 1, timerResolutionMs: 1 });
     const r = await run();
-    expect(broker.requests.map((q) => q.at - S)).toEqual([0, 1, 2]);
-    expect(broker.timeline().map(([, seqs]) => seqs)).toEqual([[0], [1, 2, 3, 4], [5, 6, 7, 8]]);
+    expect(broker.requests.map((q) => q.at - S)).toEqual([0, 2]);
+    expect(broker.timeline().map(([, seqs]) => seqs)).toEqual([[0], [1, 2, 3, 4, 5, 6, 7, 8]]);
     expect(broker.requests[1]!.topics.sort()).toEqual(['health_data_source1', 'health_data_source2']);
-    // Send delay: t_sent - t_intended, intended = S + i * 0.25.
+    // Send delay: t_sent - t_intended, intended = S + i * 0.25: the wait for the interval shows there.
     expect(r.sendDelay.count).toBe(9);
-    expect(r.sendDelay.summary().max).toBeCloseTo(0.75, 3);
-    expect(r.sendDelay.summary().mean).toBeCloseTo((0 + 0.75 + 0.5 + 0.25 + 0 + 0.75 + 0.5 + 0.25 + 0) / 9, 3);
+    expect(r.sendDelay.summary().max).toBeCloseTo(1.75, 2);
+    expect(r.sendDelay.summary().mean).toBeCloseTo(7 / 9, 2);
+  });
+
+  it('one request per linger interval at a high rate; a reading after a quiet interval leaves at once', async () => {
+    // 1000/s for 12 readings with a 5 ms interval: requests at 0, 5, 10; then a pause of 20 ms
+    // (a recorded schedule) and the reading due at 31 leaves at 31, not at the next interval.
+    const times = [...Array.from({ length: 12 }, (_, i) => i), 31];
+    const clock = new FakeClock(S, 1);
+    const broker = new FakeBroker(clock, () => ({ latencyMs: 1 }));
+    await runOpenLoopSender({
+      source: source(times.length),
+      schedule: new ReplaySchedule(times, S, { kind: 'recorded' }),
+      send: broker.send,
+      clock,
+      lingerMs: 5,
+    });
+    expect(broker.timeline()).toEqual([
+      [0, [0]],
+      [5, [1, 2, 3, 4, 5]],
+      [10, [6, 7, 8, 9, 10]],
+      [15, [11]],
+      [31, [12]],
+    ]);
   });
 
   it('a burst due at once is one request, split at maxBatchMessages', async () => {

@@ -5,9 +5,14 @@
  * (tens of thousands of records a second) these allocations were a large share of its CPU
  * (V8 profile: Buffer construction, copies and garbage collection about a third of it).
  *
- * Here the same bytes are written directly into the encoder's buffer, and growth takes
- * Buffer.allocUnsafe: the encoder exposes only its first `offset` bytes (its `buffer` getter and
- * size()), every one of which it wrote, so the bytes left uninitialised are never read or sent.
+ * Here the same bytes are written directly into the encoder's buffer, and its memory comes from
+ * Buffer.allocUnsafe (Node's pool below 4 KiB), not from a zero-filled Buffer.alloc of 512 bytes per
+ * encoder (kafkajs makes two per record, record and header: about a microsecond each here). The
+ * encoder exposes only its first `offset` bytes (its `buffer` getter and size()), every one of
+ * which it wrote (each write method makes room through ensureAvailable first), so the bytes left
+ * uninitialised are never read or sent. A new encoder starts with an empty buffer: kafkajs calls
+ * Encoder.nextPowerOfTwo for the constructor's allocation and in ensureAvailable only, and the
+ * latter is replaced here, so the static returns 0 and the first write allocates.
  * Imported for its effect by ./kafka.ts, which every kafkajs client of the project comes from.
  */
 import { createRequire } from 'node:module';
@@ -41,10 +46,15 @@ if (typeof Encoder.sizeOfVarLong !== 'function')
   throw new Error('kafkajs changed: Encoder.sizeOfVarLong is gone; review src/infra/kafkajs-encoder-fix.ts');
 const writeVarLong = proto.writeVarLong;
 const sizeOfVarLong = Encoder.sizeOfVarLong.bind(Encoder);
+const nextPowerOfTwo = Encoder.nextPowerOfTwo.bind(Encoder);
+/** kafkajs's initial capacity (512 bytes), now taken at the first write. */
+const MIN_CAPACITY = 512;
+
+Encoder.nextPowerOfTwo = (): number => 0;
 
 proto.ensureAvailable = function ensureAvailable(this: EncoderInternals, length: number): void {
   if (this.offset + length <= this.buf.length) return;
-  const grown = Buffer.allocUnsafe(Encoder.nextPowerOfTwo(this.offset + length));
+  const grown = Buffer.allocUnsafe(Math.max(MIN_CAPACITY, nextPowerOfTwo(this.offset + length)));
   this.buf.copy(grown, 0, 0, this.offset);
   this.buf = grown;
 };

@@ -47,6 +47,15 @@ describe('kafkajs encoder fix: the same bytes, fewer allocations', () => {
     expect(encode((e) => e.writeVarLong(Long.fromValue(-5)))).toEqual(varint(-5n, 64n));
   });
 
+  it('a new encoder allocates nothing until its first write, then the capacity kafkajs started with', () => {
+    const e = new Encoder();
+    expect(e.buf.length).toBe(0);
+    expect([...e.buffer]).toEqual([]);
+    e.writeUVarInt(300);
+    expect(e.buf.length).toBe(512);
+    expect([...e.buffer]).toEqual([0xac, 0x02]);
+  });
+
   it('a growing encoder keeps every byte written, and only those', () => {
     const bytes = encode((e) => {
       for (let i = 0; i < 1000; i++) e.writeVarInt!(i * 997 - 250_000);

@@ -62,11 +62,11 @@ export interface SenderOptions {
   topicPrefix?: string;
   faults?: FaultOptions;
   /**
-   * How long messages may wait to be sent together (ms): at most one request leaves per interval
-   * (a full one, maxBatchMessages, leaves at once). The clients' send() is one request (kafkajs has
-   * no linger of its own), so the loop batches what fell due meanwhile. A reading that falls due
-   * after a quiet interval leaves at once: the wait applies only when readings come faster than one
-   * per interval, and shows as send delay. Fewer, larger requests cost less CPU per reading.
+   * How long messages may wait to be sent together (ms): when several are ready, at most one
+   * request leaves per interval (a full one, maxBatchMessages, at once). The clients' send() is one
+   * request (kafkajs has no linger of its own), so the loop batches what fell due meanwhile. A lone
+   * message leaves at once: the wait applies only when readings come faster than the loop wakes
+   * (about 1 ms), and shows as send delay. Fewer, larger requests cost less CPU per reading.
    */
   lingerMs?: number;
   /** Requests in flight at most; beyond it messages wait, and the wait shows as send delay. */
@@ -259,7 +259,7 @@ export class OpenLoopSender {
    */
   private idleMs(now: number): number {
     if (this.ready.length > 0) {
-      const blocked = this.inFlight >= this.maxInFlight || now < this.retryAfter;
+      const blocked = this.inFlight >= this.maxInFlight || now < this.retryAfter || this.ready.length === 1;
       return blocked ? 1 : Math.max(0, this.lastSendAt + this.linger - this.clock.now());
     }
     const nextDue = this.cursor < this.total ? this.opts.schedule.intendedExact(this.cursor, now) : Infinity;
@@ -314,12 +314,14 @@ export class OpenLoopSender {
   }
 
   /**
-   * Sends what is ready: one request per linger interval, but a backlog (a full request's worth)
-   * at once, all of it, its last partial request included.
+   * Sends what is ready: a lone message at once (readings that come no faster than the timer
+   * wakes), several at most once per linger interval, and a backlog (a full request's worth) at
+   * once, all of it, its last partial request included.
    */
   private flush(now: number): void {
     if (now < this.retryAfter) return;
-    if (now - this.lastSendAt < this.linger && this.ready.length < this.maxBatchMessages) return;
+    if (this.ready.length > 1 && this.ready.length < this.maxBatchMessages && now - this.lastSendAt < this.linger)
+      return;
     while (this.ready.length > 0 && this.inFlight < this.maxInFlight) {
       this.sendOne(now);
       this.lastSendAt = now;

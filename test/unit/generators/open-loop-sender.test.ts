@@ -213,10 +213,10 @@ describe('open-loop sender on a fake clock', { timeout: 30_000 }, () => {
     expect(r.sendDelay.summary().mean).toBeCloseTo(7 / 9, 2);
   });
 
-  it('one request per linger interval at a high rate; a reading after a quiet interval leaves at once', async () => {
-    // 1000/s for 12 readings with a 5 ms interval: requests at 0, 5, 10; then a pause of 20 ms
-    // (a recorded schedule) and the reading due at 31 leaves at 31, not at the next interval.
-    const times = [...Array.from({ length: 12 }, (_, i) => i), 31];
+  it('one request per linger interval while several are ready; a lone reading leaves at once', async () => {
+    // A reading every 0.5 ms up to 6 ms with a 5 ms interval: requests at 0, 5, 10; then a reading
+    // alone at 31 (a recorded schedule) leaves at 31, not at the next interval.
+    const times = [...Array.from({ length: 13 }, (_, i) => i * 0.5), 31];
     const clock = new FakeClock(S, 1);
     const broker = new FakeBroker(clock, () => ({ latencyMs: 1 }));
     await runOpenLoopSender({
@@ -228,11 +228,17 @@ describe('open-loop sender on a fake clock', { timeout: 30_000 }, () => {
     });
     expect(broker.timeline()).toEqual([
       [0, [0]],
-      [5, [1, 2, 3, 4, 5]],
-      [10, [6, 7, 8, 9, 10]],
-      [15, [11]],
-      [31, [12]],
+      [5, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]],
+      [10, [11, 12]],
+      [31, [13]],
     ]);
+  });
+
+  it('at 500/s each reading leaves alone when it falls due (no linger wait)', async () => {
+    const { broker, run } = setup({ rate: 500, total: 6, latencyMs: 1, timerResolutionMs: 1 });
+    await run();
+    expect(broker.timeline()).toEqual([0, 2, 4, 6, 8, 10].map((t, i) => [t, [i]]));
+    expect(broker.delays()).toEqual([0, 0, 0, 0, 0, 0]);
   });
 
   it('a burst due at once is one request, split at maxBatchMessages', async () => {

@@ -62,8 +62,11 @@ export interface SenderOptions {
   topicPrefix?: string;
   faults?: FaultOptions;
   /**
-   * How long messages may wait to be sent together (ms). The clients' send() is one request
-   * (kafkajs has no linger of its own), so the loop batches what fell due within this interval.
+   * How long messages may wait to be sent together (ms): when several are ready, at most one
+   * request leaves per interval (a full one, maxBatchMessages, at once). The clients' send() is one
+   * request (kafkajs has no linger of its own), so the loop batches what fell due meanwhile. A lone
+   * message leaves at once: the wait applies only when readings come faster than the loop wakes
+   * (about 1 ms), and shows as send delay. Fewer, larger requests cost less CPU per reading.
    */
   lingerMs?: number;
   /** Requests in flight at most; beyond it messages wait, and the wait shows as send delay. */
@@ -188,6 +191,8 @@ export class OpenLoopSender {
   private outageSince: number | undefined;
   private outageLogged = false;
   private retryAfter = 0;
+  /** When the last request left (epoch ms); -Infinity before the first. */
+  private lastSendAt = -Infinity;
 
   constructor(private readonly opts: SenderOptions) {
     this.clock = opts.clock ?? systemClock;
@@ -247,12 +252,20 @@ export class OpenLoopSender {
     return this.result;
   }
 
-  /** Sleep until the next reading is due, but no longer than the linger interval, so that a burst that came due together leaves together. */
+  /**
+   * With readings ready: until the linger interval since the last request is over (1 ms while
+   * requests in flight are at their limit or a resend waits). Otherwise until the next reading is
+   * due, but no longer than the linger interval, so that a burst that came due together leaves together.
+   */
   private idleMs(now: number): number {
+    if (this.ready.length > 0) {
+      const blocked = this.inFlight >= this.maxInFlight || now < this.retryAfter || this.ready.length === 1;
+      return blocked ? 1 : Math.max(0, this.lastSendAt + this.linger - this.clock.now());
+    }
     const nextDue = this.cursor < this.total ? this.opts.schedule.intendedExact(this.cursor, now) : Infinity;
     const nextDelayed = this.delayed[0]?.sendAt ?? Infinity;
     const wait = Math.min(nextDue, nextDelayed) - this.clock.now();
-    return this.ready.length > 0 ? 1 : Math.max(0, Math.min(this.linger, wait));
+    return Math.max(0, Math.min(this.linger, wait));
   }
 
   /** Queue the share's readings (and fault actions) that came due by `now`. */
@@ -300,9 +313,19 @@ export class OpenLoopSender {
     result.planned++;
   }
 
+  /**
+   * Sends what is ready: a lone message at once (readings that come no faster than the timer
+   * wakes), several at most once per linger interval, and a backlog (a full request's worth) at
+   * once, all of it, its last partial request included.
+   */
   private flush(now: number): void {
     if (now < this.retryAfter) return;
-    while (this.ready.length > 0 && this.inFlight < this.maxInFlight) this.sendOne(now);
+    if (this.ready.length > 1 && this.ready.length < this.maxBatchMessages && now - this.lastSendAt < this.linger)
+      return;
+    while (this.ready.length > 0 && this.inFlight < this.maxInFlight) {
+      this.sendOne(now);
+      this.lastSendAt = now;
+    }
   }
 
   private sendOne(now: number): void {

@@ -6,6 +6,8 @@ import { partitionKey } from '../domain/keys.js';
 import './kafkajs-idle-fix.js';
 // kafkajs hands every partition of a fetch, empty or not, through its worker queue without it.
 import './kafkajs-empty-batches.js';
+// kafkajs 2.2.4 allocates and copies a buffer per varint it writes without it.
+import './kafkajs-encoder-fix.js';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
 

@@ -200,17 +200,45 @@ describe('open-loop sender on a fake clock', { timeout: 30_000 }, () => {
     expect(Math.max(...clock.sleeps)).toBe(2);
   });
 
-  it('readings that fall due while it waits leave together in one request (across topics)', async () => {
-    // 4000/s: a reading every 0.25 ms; the timer sleeps at least 1 ms, as Node's setTimeout does.
+  it('readings that fall due within the linger interval leave together in one request (across topics)', async () => {
+    // 4000/s: a reading every 0.25 ms; one request per linger interval (2 ms by default) at most.
     const { broker, run } = setup({ rate: 4000, total: 9, latencyMs: 1, timerResolutionMs: 1 });
     const r = await run();
-    expect(broker.requests.map((q) => q.at - S)).toEqual([0, 1, 2]);
-    expect(broker.timeline().map(([, seqs]) => seqs)).toEqual([[0], [1, 2, 3, 4], [5, 6, 7, 8]]);
+    expect(broker.requests.map((q) => q.at - S)).toEqual([0, 2]);
+    expect(broker.timeline().map(([, seqs]) => seqs)).toEqual([[0], [1, 2, 3, 4, 5, 6, 7, 8]]);
     expect(broker.requests[1]!.topics.sort()).toEqual(['health_data_source1', 'health_data_source2']);
-    // Send delay: t_sent - t_intended, intended = S + i * 0.25.
+    // Send delay: t_sent - t_intended, intended = S + i * 0.25: the wait for the interval shows there.
     expect(r.sendDelay.count).toBe(9);
-    expect(r.sendDelay.summary().max).toBeCloseTo(0.75, 3);
-    expect(r.sendDelay.summary().mean).toBeCloseTo((0 + 0.75 + 0.5 + 0.25 + 0 + 0.75 + 0.5 + 0.25 + 0) / 9, 3);
+    expect(r.sendDelay.summary().max).toBeCloseTo(1.75, 2);
+    expect(r.sendDelay.summary().mean).toBeCloseTo(7 / 9, 2);
+  });
+
+  it('one request per linger interval while several are ready; a lone reading leaves at once', async () => {
+    // A reading every 0.5 ms up to 6 ms with a 5 ms interval: requests at 0, 5, 10; then a reading
+    // alone at 31 (a recorded schedule) leaves at 31, not at the next interval.
+    const times = [...Array.from({ length: 13 }, (_, i) => i * 0.5), 31];
+    const clock = new FakeClock(S, 1);
+    const broker = new FakeBroker(clock, () => ({ latencyMs: 1 }));
+    await runOpenLoopSender({
+      source: source(times.length),
+      schedule: new ReplaySchedule(times, S, { kind: 'recorded' }),
+      send: broker.send,
+      clock,
+      lingerMs: 5,
+    });
+    expect(broker.timeline()).toEqual([
+      [0, [0]],
+      [5, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]],
+      [10, [11, 12]],
+      [31, [13]],
+    ]);
+  });
+
+  it('at 500/s each reading leaves alone when it falls due (no linger wait)', async () => {
+    const { broker, run } = setup({ rate: 500, total: 6, latencyMs: 1, timerResolutionMs: 1 });
+    await run();
+    expect(broker.timeline()).toEqual([0, 2, 4, 6, 8, 10].map((t, i) => [t, [i]]));
+    expect(broker.delays()).toEqual([0, 0, 0, 0, 0, 0]);
   });
 
   it('a burst due at once is one request, split at maxBatchMessages', async () => {

@@ -334,7 +334,7 @@ function withProfile(a: BenchArgs, explicit: Set<string>, chosen: Set<string>): 
  * its heap in its first tens of seconds of load, so a 10 s warm-up measures that, not the engine
  * (docs/RESULTS.md). Said before the runs start.
  */
-export const EXTERNAL_WARMUP_S = 30;
+const EXTERNAL_WARMUP_S = 30;
 
 function externalWarmup(a: BenchArgs, chosen: Set<string>): string[] {
   const examples = (a.engines ?? '').split(',').some((e) => Object.hasOwn(ENGINE_EXAMPLES, e.trim()));

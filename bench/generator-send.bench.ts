@@ -21,7 +21,18 @@ import { datasetSource } from '../src/generators/sources.js';
 import { createKafka, ensureTopics } from '../src/infra/kafka.js';
 import { createKafkaClient, type KafkaClientDriver, type KafkaClientName } from '../src/infra/kafka-client/index.js';
 import { kafkaClientArg } from '../src/cli/args.js';
-import { argValue, CpuMeter, cpuText, deleteTopics, fmt1, fmtInt, intArg, isMain, uniqueTag } from './common.js';
+import {
+  argValue,
+  CpuMeter,
+  cpuText,
+  deleteTopics,
+  fmt1,
+  fmtInt,
+  intArg,
+  isMain,
+  summarise,
+  uniqueTag,
+} from './common.js';
 
 interface SendBenchOptions {
   rate: number;
@@ -50,7 +61,11 @@ function optionsFromArgs(argv?: string[]): SendBenchOptions {
 }
 
 /** One timed send: µs of CPU per reading acknowledged, its user/system split, and what it ran beside. */
-async function sendOnce(o: SendBenchOptions, brokers: string[], prefix: string): Promise<string> {
+async function sendOnce(
+  o: SendBenchOptions,
+  brokers: string[],
+  prefix: string,
+): Promise<{ line: string; usPerReading: number }> {
   const total = o.rate * o.durationS;
   const meter = new CpuMeter();
   const c0 = meter.snapshot();
@@ -62,7 +77,8 @@ async function sendOnce(o: SendBenchOptions, brokers: string[], prefix: string):
     // As the harness: the schedule starts a little after the process is told to (connect included).
     schedule: new OpenLoopSchedule({ start: Date.now() + 500, rate: o.rate, total }),
     topicPrefix: prefix,
-    warmupCount: Math.min(total, o.rate * 5),
+    // Send delay is summarised after the warm-up: at most half the readings are warm-up.
+    warmupCount: Math.min(Math.floor(total / 2), o.rate * 5),
     runId: prefix,
     ...(o.lingerMs === undefined ? {} : { lingerMs: o.lingerMs }),
   });
@@ -71,15 +87,15 @@ async function sendOnce(o: SendBenchOptions, brokers: string[], prefix: string):
   const n = result.acknowledgedReadings;
   const perReading = (us: number): string => fmt1(us / n);
   const sd = result.sendDelay.summary();
-  return (
+  const line =
     `${fmtInt(n)} readings ${result.complete ? '' : '(incomplete) '}in ${fmt1((result.lastAckMs - result.startMs) / 1000)} s: ` +
     `${perReading(cpu.user + cpu.system)} µs CPU per reading (user ${perReading(cpu.user)}, system ${perReading(cpu.system)}); ` +
     `${fmt1(n / requests.count)} readings per request; send delay p50 ${fmt1(sd.p50)} p99 ${fmt1(sd.p99)} max ${fmt1(sd.max)} ms; ` +
     `machine ${share ? cpuText(share) : 'n/a'}; load average ${os
       .loadavg()
       .map((x) => x.toFixed(2))
-      .join(' / ')}`
-  );
+      .join(' / ')}`;
+  return { line, usPerReading: (cpu.user + cpu.system) / n };
 }
 
 /** The driver, its producers' requests counted. */
@@ -107,13 +123,16 @@ async function runGeneratorSendBench(o: SendBenchOptions): Promise<void> {
   console.log(
     `generator send: ${o.client}, ${fmtInt(o.rate)}/s for ${o.durationS} s, ${fmtInt(o.patients)} patients, linger ${o.lingerMs ?? 'default'} ms, Node ${process.version}`,
   );
+  const perReading: number[] = [];
   try {
     for (let rep = 1; rep <= o.reps; rep++) {
       const prefix = `${uniqueTag('gensend')}-`;
       const topics = topicsFor(3, prefix);
       await ensureTopics(admin, { topics, partitions: 3 });
       try {
-        console.log(`rep ${rep}: ${await sendOnce(o, config.kafkaBrokers, prefix)}`);
+        const { line, usPerReading } = await sendOnce(o, config.kafkaBrokers, prefix);
+        perReading.push(usPerReading);
+        console.log(`rep ${rep}: ${line}`);
       } finally {
         await deleteTopics(admin, topics);
       }
@@ -121,6 +140,10 @@ async function runGeneratorSendBench(o: SendBenchOptions): Promise<void> {
   } finally {
     await admin.disconnect();
   }
+  const s = summarise(perReading);
+  console.log(
+    `CPU per reading sent: mean ${fmt1(s.mean)} µs (${fmt1(s.min)}..${fmt1(s.max)}, sd ${fmt1(s.sd)}) over ${s.n} reps`,
+  );
 }
 
 if (isMain(import.meta.url)) await runGeneratorSendBench(optionsFromArgs());

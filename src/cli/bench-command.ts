@@ -770,9 +770,13 @@ async function writeSweep(
 }
 
 function printFindMax(findMax: NonNullable<SweepResult['find_max']>): void {
+  const bracket = [
+    ...(findMax.below !== undefined ? [`last sustainable run ${findMax.below}/s`] : []),
+    ...(findMax.above !== undefined ? [`first unsustainable ${findMax.above}/s`] : []),
+  ];
   process.stdout.write(
-    `sustainable throughput: ${findMax.sustainable_rate ?? 'none of the tested rates'} readings/s` +
-      `${findMax.below !== undefined ? ` (last sustainable run ${findMax.below}/s` : ''}${findMax.above !== undefined ? `, first unsustainable ${findMax.above}/s)` : findMax.below !== undefined ? ')' : ''}\n`,
+    `sustainable throughput: ${findMax.sustainable_rate === null ? 'no rate tried was sustainable' : `${findMax.sustainable_rate} readings/s`}` +
+      `${bracket.length ? ` (${bracket.join(', ')})` : ''}\n`,
   );
   if (findMax.above !== undefined && findMax.above_reasons?.length)
     process.stdout.write(`${limitSentence(findMax.above, findMax.above_reasons)}\n`);

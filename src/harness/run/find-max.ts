@@ -1,13 +1,19 @@
 /**
- * The sustainable-rate search of --find-max: doubling from the start rate until a run is not
- * sustainable, then bisecting between the last sustainable and the first unsustainable rate.
- * Running a bench is injected, so the search itself does no I/O.
+ * The sustainable-rate search of --find-max: from the start rate, doubling while runs are
+ * sustainable (or halving while they are not) until the bracket holds a sustainable rate and an
+ * unsustainable one, then bisecting between them. Running a bench is injected, so the search
+ * itself does no I/O.
  */
 import type { SweepResult } from '../../results/schema.js';
 import { SUSTAINABLE_CRITERIA } from '../measure/sustainable.js';
 
-/** Each sustainable rate is followed by this multiple of it, until a rate is not sustainable. */
+/**
+ * Each sustainable rate is followed by this multiple of it until a rate is not sustainable; an
+ * unsustainable start rate is divided by it until a rate is.
+ */
 const RATE_GROWTH_FACTOR = 2;
+/** The halving stops here: a machine that sustains not even this has no rate to report. */
+const LOWEST_RATE = 1;
 /** Runs at most spent bisecting between the last sustainable and the first unsustainable rate. */
 const BISECTION_RUNS = 3;
 
@@ -40,27 +46,28 @@ interface Bracket {
 
 export async function searchMax(benchAt: BenchAtRate, opts: SearchOptions): Promise<FindMaxResult> {
   const aborted = (): boolean => opts.signal?.aborted ?? false;
-  const bracket = await doubleUntilUnsustainable(benchAt, opts, aborted);
+  const bracket = await bracketFromStart(benchAt, opts, aborted);
   await bisect(benchAt, bracket, aborted);
   return resultOf(bracket);
 }
 
-async function doubleUntilUnsustainable(
-  benchAt: BenchAtRate,
-  opts: SearchOptions,
-  aborted: () => boolean,
-): Promise<Bracket> {
+/**
+ * Doubles from a sustainable start rate until a rate is not sustainable, or halves from an
+ * unsustainable one until a rate is: either way the bracket ends with both ends, unless a bound
+ * or the signal stops it first.
+ */
+async function bracketFromStart(benchAt: BenchAtRate, opts: SearchOptions, aborted: () => boolean): Promise<Bracket> {
   const bracket: Bracket = { badReasons: [] };
   let rate = opts.start;
-  while (!aborted() && bracket.bad === undefined && rate <= opts.maxRate) {
+  while (!aborted() && rate <= opts.maxRate && rate >= LOWEST_RATE) {
     const verdict = await benchAt(rate);
-    if (verdict.ok) {
-      bracket.good = rate;
-      rate *= RATE_GROWTH_FACTOR;
-    } else {
+    if (verdict.ok) bracket.good = rate;
+    else {
       bracket.bad = rate;
       bracket.badReasons = verdict.reasons;
     }
+    if (bracket.good !== undefined && bracket.bad !== undefined) break;
+    rate = verdict.ok ? rate * RATE_GROWTH_FACTOR : Math.floor(rate / RATE_GROWTH_FACTOR);
   }
   return bracket;
 }

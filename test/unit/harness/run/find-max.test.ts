@@ -53,15 +53,41 @@ describe('searchMax: the sustainable-rate search', () => {
     expect(tried).toEqual([1, 2]);
   });
 
-  it('reports no sustainable rate when the start rate is not, without bisecting', async () => {
+  it('halves an unsustainable start rate until a rate is sustainable, then bisects', async () => {
     const { tried, benchAt } = benchUpTo(100);
+    // 400 not, 200 not, 100 ok: the bracket is 100..200; then 150 not, 125 not, round(112.5) = 113 not.
     expect(await searchMax(benchAt, { start: 400, maxRate: 200_000 })).toEqual({
-      sustainable_rate: null,
-      above: 400,
-      above_reasons: ['too fast: 400'],
+      sustainable_rate: 100,
+      below: 100,
+      above: 113,
+      above_reasons: ['too fast: 113'],
       criteria: SUSTAINABLE_CRITERIA,
     });
-    expect(tried).toEqual([400]);
+    expect(tried).toEqual([400, 200, 100, 150, 125, 113]);
+  });
+
+  it('halves down to 1/s and reports no sustainable rate when none is', async () => {
+    const { tried, benchAt } = benchUpTo(0);
+    // 5 not, 2 not, 1 not; 0 is below the lowest rate and not tried.
+    expect(await searchMax(benchAt, { start: 5, maxRate: 200_000 })).toEqual({
+      sustainable_rate: null,
+      above: 1,
+      above_reasons: ['too fast: 1'],
+      criteria: SUSTAINABLE_CRITERIA,
+    });
+    expect(tried).toEqual([5, 2, 1]);
+  });
+
+  it('tries no further rate once aborted while halving', async () => {
+    const abort = new AbortController();
+    const { tried, benchAt } = benchUpTo(100, (rate) => rate === 200 && abort.abort());
+    expect(await searchMax(benchAt, { start: 400, maxRate: 200_000, signal: abort.signal })).toEqual({
+      sustainable_rate: null,
+      above: 200,
+      above_reasons: ['too fast: 200'],
+      criteria: SUSTAINABLE_CRITERIA,
+    });
+    expect(tried).toEqual([400, 200]);
   });
 
   it('stops doubling above the highest rate allowed, with no unsustainable rate found', async () => {

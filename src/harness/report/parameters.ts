@@ -339,7 +339,7 @@ export const RUN_PARAMETERS = {
     roles: 'not passed',
     describe: {
       bench:
-        "niceness of the ingest and batch roles (batch's path, whose results wait for the next pass anyway): on shared cores a batch pass would otherwise show in the stream's tail; 0 runs them at the stream's priority. CPU time is counted the same either way",
+        "niceness of the ingest and batch roles (batch's path, whose results wait for the next pass anyway): on shared cores a batch pass would otherwise show in the stream's tail; 0 runs them at the stream's priority (--find-max's default, which judges whether ingest keeps up). CPU time is counted the same either way",
     },
   },
   topicPrefix: {

@@ -198,6 +198,20 @@ describe('planBench: external modes (docs/EXTERNAL.md)', () => {
     expect((await planBench(argv(), new Set())).base.warmup).toBe(10);
   });
 
+  it('--find-max runs ingest and batch at nice 0 unless --batch-nice was chosen, said in a notice', async () => {
+    const search = await planBench(argv({ findMax: true, rate: '1000' }), new Set(['findMax', 'rate']));
+    expect(search.base.batchNice).toBe(0);
+    expect(search.notices.join('\n')).toContain('ingest and batch at nice 0, not 10: --find-max judges');
+    const typed = await planBench(
+      argv({ findMax: true, rate: '1000', batchNice: '10' }),
+      new Set(['findMax', 'rate', 'batchNice']),
+    );
+    expect(typed.base.batchNice).toBe(10);
+    expect(typed.notices.join('\n')).not.toContain('nice');
+    // A run at one rate keeps the default, for the stream's tail.
+    expect((await planBench(argv(), new Set())).base.batchNice).toBe(10);
+  });
+
   it('--generators needs at least as many patients', async () => {
     await expect(planBench(argv({ generators: '4', patients: '3' }), new Set())).rejects.toThrow(
       '--generators 4 splits the patients across processes: it needs at least as many patients, got --patients 3',

@@ -28,7 +28,7 @@ import {
 } from '../harness/run/run.js';
 import { parseExternalSpecs, type ExternalSpec } from '../harness/processes/external-spec.js';
 import { isMode } from '../domain/modes.js';
-import { isSustainable, limitSentence } from '../harness/measure/sustainable.js';
+import { isSustainable, limitSentence, onlyFellBehind } from '../harness/measure/sustainable.js';
 import { searchMax, type FindMaxResult, type RateVerdict } from '../harness/run/find-max.js';
 import type { Mode } from '../domain/modes.js';
 import { loadRuleSet } from '../pipelines/rules/parse.js';
@@ -822,7 +822,9 @@ function findMaxRate(
 }
 
 function sustainability(o: RunOutcome | Error): RateVerdict {
-  return o instanceof Error ? { ok: false, reasons: [`the run failed: ${o.message}`] } : isSustainable(o.result);
+  if (o instanceof Error) return { ok: false, reasons: [`the run failed: ${o.message}`], fellBehind: false };
+  const verdict = isSustainable(o.result);
+  return { ...verdict, fellBehind: onlyFellBehind(verdict.reasons) };
 }
 
 /** Each external job in one line: latency to a reading's result, start-up, loss and duplicates (docs/EXTERNAL.md). */

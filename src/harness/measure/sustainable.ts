@@ -80,6 +80,21 @@ function pipelinesOf(reason: string): string[] {
 }
 
 /**
+ * Whether every reason of isSustainable is the run falling behind its load (the generator, a
+ * backlog, a growing p99), so a lower rate may be sustainable; not so for loss, duplicates,
+ * disagreement or a run that did not complete, which a lower rate does not mend.
+ */
+export function onlyFellBehind(reasons: string[]): boolean {
+  return (
+    reasons.length > 0 &&
+    reasons.every(
+      (r) =>
+        r === GENERATOR_FELL_BEHIND || /^(ingest|stream) (backlog|p99 grew)/.test(r) || / result p99 grew /.test(r),
+    )
+  );
+}
+
+/**
  * What the first unsustainable run ran into: the load generator (it fell behind its schedule,
  * so the pipelines' own limit was not reached), the pipelines (named where the reasons say
  * which: ingest, which only batch needs, the stream, an external engine), or both.

@@ -21,6 +21,8 @@ const BISECTION_RUNS = 3;
 export interface RateVerdict {
   ok: boolean;
   reasons: string[];
+  /** Not sustainable only because the run fell behind its load (sustainable.ts onlyFellBehind). */
+  fellBehind: boolean;
 }
 
 /** Run one bench at `rate` readings/s and say whether it was sustainable. */
@@ -52,9 +54,9 @@ export async function searchMax(benchAt: BenchAtRate, opts: SearchOptions): Prom
 }
 
 /**
- * Doubles from a sustainable start rate until a rate is not sustainable, or halves from an
- * unsustainable one until a rate is: either way the bracket ends with both ends, unless a bound
- * or the signal stops it first.
+ * Doubles from a sustainable start rate until a rate is not sustainable, or halves from one that
+ * fell behind until a rate is: either way the bracket ends with both ends, unless a bound, the
+ * signal or a failure other than falling behind stops it first.
  */
 async function bracketFromStart(benchAt: BenchAtRate, opts: SearchOptions, aborted: () => boolean): Promise<Bracket> {
   const bracket: Bracket = { badReasons: [] };
@@ -67,6 +69,9 @@ async function bracketFromStart(benchAt: BenchAtRate, opts: SearchOptions, abort
       bracket.badReasons = verdict.reasons;
     }
     if (bracket.good !== undefined && bracket.bad !== undefined) break;
+    // A failure that is not falling behind (a crash, loss, disagreement) would fail at every
+    // lower rate too: halving would only repeat it.
+    if (!verdict.ok && !verdict.fellBehind) break;
     rate = verdict.ok ? rate * RATE_GROWTH_FACTOR : Math.floor(rate / RATE_GROWTH_FACTOR);
   }
   return bracket;

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { RunResult, TimeseriesPoint } from '../../../../src/results/schema.js';
-import { isSustainable, limitedBy, limitSentence } from '../../../../src/harness/measure/sustainable.js';
+import {
+  isSustainable,
+  limitedBy,
+  limitSentence,
+  onlyFellBehind,
+} from '../../../../src/harness/measure/sustainable.js';
 import { makeRunResult } from '../fixture.js';
 
 /** A run at `rate`/s: 2 s warm-up, 12 s measured, with the given per-second stream p99 and backlogs. */
@@ -80,6 +85,33 @@ describe('isSustainable (METRICS.md sustainable throughput)', () => {
     expect(isSustainable(run({ tweak: (r) => (r.agreement[0]!.jaccard = 0.99) })).reasons).toContain(
       'record-rule alerts disagree',
     );
+  });
+});
+
+describe('onlyFellBehind: whether a lower rate may be sustainable', () => {
+  it('is true when every reason is falling behind the load: generator, backlogs, a growing p99', () => {
+    const reasons = isSustainable(
+      run({
+        backlog: (s) => s * 500,
+        p99: (s) => 100 * 2 ** (s / 2),
+        tweak: (r) => (r.input.generator_fell_behind = true),
+      }),
+    ).reasons;
+    expect(reasons.length).toBeGreaterThanOrEqual(4);
+    expect(onlyFellBehind(reasons)).toBe(true);
+    expect(onlyFellBehind(['spark result p99 grew from 700 ms to 1901 ms'])).toBe(true);
+  });
+
+  it('is false for loss, disagreement, an incomplete or failed run, or no reason at all', () => {
+    const lossy = isSustainable(run({ backlog: (s) => s * 500, tweak: (r) => (r.storage.loss = 1) })).reasons;
+    expect(lossy).toContain('loss or duplicates');
+    expect(onlyFellBehind(lossy)).toBe(false);
+    const disagree = isSustainable(run({ tweak: (r) => (r.agreement[0]!.jaccard = 0.99) })).reasons;
+    expect(onlyFellBehind(disagree)).toBe(false);
+    expect(onlyFellBehind(['spark: loss or duplicates'])).toBe(false);
+    expect(onlyFellBehind(['run incomplete: Ctrl-C'])).toBe(false);
+    expect(onlyFellBehind(['the run failed: broker down'])).toBe(false);
+    expect(onlyFellBehind([])).toBe(false);
   });
 });
 

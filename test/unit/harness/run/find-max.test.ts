@@ -11,7 +11,11 @@ function benchUpTo(
   const benchAt = (rate: number): Promise<RateVerdict> => {
     tried.push(rate);
     onRun?.(rate);
-    return Promise.resolve(rate <= limit ? { ok: true, reasons: [] } : { ok: false, reasons: [`too fast: ${rate}`] });
+    return Promise.resolve(
+      rate <= limit
+        ? { ok: true, reasons: [], fellBehind: false }
+        : { ok: false, reasons: [`too fast: ${rate}`], fellBehind: true },
+    );
   };
   return { tried, benchAt };
 }
@@ -76,6 +80,21 @@ describe('searchMax: the sustainable-rate search', () => {
       criteria: SUSTAINABLE_CRITERIA,
     });
     expect(tried).toEqual([5, 2, 1]);
+  });
+
+  it('does not halve after a failure other than falling behind (a crash, loss, disagreement)', async () => {
+    const tried: number[] = [];
+    const crashing = (rate: number): Promise<RateVerdict> => {
+      tried.push(rate);
+      return Promise.resolve({ ok: false, reasons: ['the run failed: broker down'], fellBehind: false });
+    };
+    expect(await searchMax(crashing, { start: 16_000, maxRate: 200_000 })).toEqual({
+      sustainable_rate: null,
+      above: 16_000,
+      above_reasons: ['the run failed: broker down'],
+      criteria: SUSTAINABLE_CRITERIA,
+    });
+    expect(tried).toEqual([16_000]);
   });
 
   it('tries no further rate once aborted while halving', async () => {
